@@ -1,0 +1,28 @@
+import { z } from "zod";
+
+export { z };
+
+/**
+ * Parses configuration from environment variables with a zod schema, and
+ * fails at start with one clear line per bad variable instead of later.
+ */
+export function loadConfig<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEnv = process.env): z.infer<T> {
+  const result = schema.safeParse(env);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
+  throw new Error(`invalid configuration:\n${problems.join("\n")}`);
+}
+
+/** "8080" → 8080, with the port range checked. */
+export const portSchema = z.coerce.number().int().min(0).max(65535);
+
+/** "true"/"1"/"yes" → true; "false"/"0"/"no"/"" → false. */
+export const boolSchema = z
+  .string()
+  .transform((value, ctx) => {
+    const v = value.trim().toLowerCase();
+    if (["1", "true", "yes", "on"].includes(v)) return true;
+    if (["0", "false", "no", "off", ""].includes(v)) return false;
+    ctx.addIssue({ code: "custom", message: `expected a boolean, got "${value}"` });
+    return z.NEVER;
+  });
