@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+# Installs everything Wrenn needs on a fresh Debian 12 machine, idempotently:
+# Debian packages, npm packages, the codegen plugins (Go, Python) and the envd
+# bundle. Safe to run again: each step is skipped when already satisfied.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { printf '\033[1m[bootstrap]\033[0m %s\n' "$*" >&2; }
+
+sudo_cmd=()
+[ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
+
+# Debian packages: runtime (bubblewrap for the namespace runtime, iproute2),
+# test servers (postgresql, redis-server), protoc for plugin builds.
+debs=(bubblewrap iproute2 postgresql redis-server protobuf-compiler ca-certificates)
+missing=()
+for pkg in "${debs[@]}"; do
+  dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  log "installing Debian packages: ${missing[*]}"
+  "${sudo_cmd[@]}" apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# npm packages, exactly as locked.
+if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+  log "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+bash scripts/install-codegen.sh
+
+log "building the envd bundle"
+npm run --silent build -w @wrenn/envd >/dev/null
+log "ready"

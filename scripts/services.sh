@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Starts the real PostgreSQL and Redis the test suite runs against, unless
+# DATABASE_URL / REDIS_URL already point at servers. Prints `export` lines
+# for the caller to eval.
+set -euo pipefail
+log() { printf '\033[1m[services]\033[0m %s\n' "$*" >&2; }
+
+if [ -z "${DATABASE_URL:-}" ]; then
+  read -r pg_version pg_cluster < <(pg_lsclusters -h | awk 'NR==1 {print $1, $2}')
+  if [ -z "${pg_version:-}" ]; then
+    echo "services: no PostgreSQL cluster found (is the postgresql package installed?)" >&2
+    exit 1
+  fi
+  if ! pg_lsclusters -h | awk -v v="$pg_version" -v c="$pg_cluster" '$1==v && $2==c {print $4}' | grep -q online; then
+    log "starting PostgreSQL $pg_version/$pg_cluster"
+    pg_ctlcluster "$pg_version" "$pg_cluster" start
+  fi
+  port=$(pg_lsclusters -h | awk -v v="$pg_version" -v c="$pg_cluster" '$1==v && $2==c {print $3}')
+  # A local test password for the postgres role; the server listens on loopback only.
+  su postgres -c "psql -q -p $port -c \"ALTER ROLE postgres PASSWORD 'wrenn-test'\"" >/dev/null
+  su postgres -c "psql -p $port -tAc \"SELECT 1 FROM pg_database WHERE datname='wrenn_test'\"" | grep -q 1 \
+    || su postgres -c "createdb -p $port wrenn_test"
+  echo "export DATABASE_URL=postgres://postgres:wrenn-test@127.0.0.1:$port/wrenn_test"
+fi
+
+if [ -z "${REDIS_URL:-}" ]; then
+  if ! redis-cli -p 6379 ping >/dev/null 2>&1; then
+    log "starting Redis on 127.0.0.1:6379"
+    redis-server --port 6379 --bind 127.0.0.1 --daemonize yes --save "" --appendonly no >/dev/null
+    for _ in $(seq 50); do redis-cli -p 6379 ping >/dev/null 2>&1 && break; sleep 0.1; done
+  fi
+  echo "export REDIS_URL=redis://127.0.0.1:6379/0"
+fi

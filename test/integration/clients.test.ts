@@ -1,0 +1,62 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { spawnSync } from "node:child_process";
+import { join } from "node:path";
+import { createWrennClient, SandboxStatus } from "@wrenn/client";
+import { startStack, type Stack } from "../harness/stack.js";
+import { repoRoot } from "../harness/service-process.js";
+
+// Each generated client (TypeScript, Python, Go) creates a sandbox, runs
+// `echo hello`, checks output and exit code, and destroys it.
+let stack: Stack;
+
+beforeAll(async () => {
+  stack = await startStack();
+});
+
+afterAll(async () => {
+  await stack?.close();
+});
+
+function runSmoke(command: string, args: string[], cwd: string, env: Record<string, string> = {}) {
+  const result = spawnSync(command, args, {
+    cwd,
+    env: { ...process.env, WRENN_ADDRESS: stack.grpcAddress, ...env },
+    encoding: "utf8",
+    timeout: 300_000,
+  });
+  const output = `${result.stdout ?? ""}${result.stderr ?? ""}`;
+  return { status: result.status, output, error: result.error };
+}
+
+describe("generated client smoke tests", () => {
+  it("the TypeScript client runs echo hello", async () => {
+    const client = createWrennClient(stack.grpcAddress);
+    try {
+      const { sandbox } = await client.sandboxes.createSandbox({ templateId: "base", waitReady: true });
+      expect(sandbox?.status).toBe(SandboxStatus.SANDBOX_STATUS_RUNNING);
+      const result = await client.run(sandbox!.sandboxId, "echo", ["hello"]);
+      expect(result).toMatchObject({ stdout: "hello\n", exitCode: 0 });
+      const destroyed = await client.sandboxes.destroySandbox({ sandboxId: sandbox!.sandboxId, wait: true });
+      expect(destroyed.sandbox?.status).toBe(SandboxStatus.SANDBOX_STATUS_STOPPED);
+    } finally {
+      client.close();
+    }
+  });
+
+  it("the Python client runs echo hello", () => {
+    const python = join(repoRoot, ".venv", "bin", "python");
+    const result = runSmoke(python, ["-m", "pytest", "-q", "clients/python/tests"], repoRoot, {
+      PYTHONPATH: join(repoRoot, "gen", "python"),
+    });
+    expect(result.error).toBeUndefined();
+    expect(result.output).toMatch(/2 passed/);
+    expect(result.status, result.output).toBe(0);
+  });
+
+  it("the Go client runs echo hello", () => {
+    const result = runSmoke("go", ["test", "-count=1", "-v", "./..."], join(repoRoot, "clients", "go"));
+    expect(result.error).toBeUndefined();
+    expect(result.output).toContain("--- PASS: TestCreateRunEchoAndDestroy");
+    expect(result.status, result.output).toBe(0);
+  });
+});
