@@ -2,8 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { createWrennClient, SandboxStatus } from "@wrenn/client";
-import { startStack, type Stack } from "../harness/stack.js";
-import { repoRoot } from "../harness/service-process.js";
+import { startStack, type Stack } from "@wrenn/devstack";
+import { repoRoot } from "@wrenn/devstack";
 
 // Each generated client (TypeScript, Python, Go) creates a sandbox, runs
 // `echo hello`, checks output and exit code, and destroys it.

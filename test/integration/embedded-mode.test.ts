@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
-import { startStack, type Stack } from "../harness/stack.js";
+import { startStack, type Stack } from "@wrenn/devstack";
 
 // The quick start's mode: no DATABASE_URL or REDIS_URL, so the controlplane
 // runs PGlite and an in-process event bus behind the same interfaces.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startStack, type Stack } from "../harness/stack.js";
+import { startStack, type Stack } from "@wrenn/devstack";
 import { waitFor } from "../harness/wait.js";
 
 let stack: Stack;

@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { Redis } from "ioredis";
 import pg from "pg";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
-import { startStack, type Stack } from "../harness/stack.js";
+import { startStack, type Stack } from "@wrenn/devstack";
 
 let stack: Stack;
 let client: WrennClient;

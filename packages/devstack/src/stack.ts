@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -21,6 +21,14 @@ export interface Stack {
 export interface StackOptions {
   /** Embedded PGlite and in-process events instead of the real servers. */
   embedded?: boolean;
+  /** Data directory to use and keep; by default a temporary one, removed on close. */
+  dataDir?: string;
+  /** Listen addresses; by default loopback with ports chosen by the kernel. */
+  listen?: { grpc?: string; http?: string; hostagent?: string };
+  /** Database URL used as is (no per-stack database); by default one is created from DATABASE_URL. */
+  databaseUrl?: string;
+  /** Where service logs go; by default files in the data directory. */
+  logDir?: string;
 }
 
 /**
@@ -30,18 +38,22 @@ export interface StackOptions {
  * embedded mode.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const dataDir = await mkdtemp(join(tmpdir(), "wrenn-stack-"));
-  const logDir = dataDir;
+  const ownsDataDir = !options.dataDir;
+  const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "wrenn-stack-")));
+  await mkdir(dataDir, { recursive: true });
+  const logDir = options.logDir ?? dataDir;
   const started: ServiceProcess[] = [];
   let database: TestDatabase | undefined;
   try {
-    if (!options.embedded) {
+    if (options.databaseUrl) {
+      database = { url: options.databaseUrl, drop: async () => {} };
+    } else if (!options.embedded) {
       database = await createTestDatabase(requireEnv("DATABASE_URL"));
     }
     const hostagent = await spawnService({
       name: "hostagent",
       entry: "services/hostagent/src/main.ts",
-      env: { WRENN_HOSTAGENT_LISTEN: "127.0.0.1:0", WRENN_DATA_DIR: join(dataDir, "host") },
+      env: { WRENN_HOSTAGENT_LISTEN: options.listen?.hostagent ?? "127.0.0.1:0", WRENN_DATA_DIR: join(dataDir, "host") },
       logFile: join(logDir, "hostagent.log"),
       listeners: ["grpc"],
     });
@@ -52,8 +64,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       name: "controlplane",
       entry: "services/controlplane/src/main.ts",
       env: {
-        WRENN_GRPC_LISTEN: "127.0.0.1:0",
-        WRENN_HTTP_LISTEN: "127.0.0.1:0",
+        WRENN_GRPC_LISTEN: options.listen?.grpc ?? "127.0.0.1:0",
+        WRENN_HTTP_LISTEN: options.listen?.http ?? "127.0.0.1:0",
         WRENN_HOSTAGENT_URL: hostagentAddress,
         WRENN_DATA_DIR: join(dataDir, "controlplane"),
         DATABASE_URL: database?.url,
@@ -74,7 +86,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       async close() {
         for (const service of started.reverse()) await service.stop();
         await database?.drop();
-        await rm(dataDir, { recursive: true, force: true });
+        if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
       },
     };
   } catch (err) {

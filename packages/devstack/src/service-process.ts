@@ -3,7 +3,7 @@ import { createWriteStream } from "node:fs";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 
-export const repoRoot = fileURLToPath(new URL("../..", import.meta.url));
+export const repoRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
 export interface ServiceProcess {
   name: string;
