@@ -1,0 +1,73 @@
+import { join } from "node:path";
+import { tmpdir } from "node:os";
+import { loadConfig, z } from "@wrenn/shared";
+
+/** "127.0.0.1:8080" → { host, port }; IPv6 hosts are written "[::1]:8080". */
+export interface ListenAddress {
+  host: string;
+  port: number;
+}
+
+export function parseListenAddress(value: string): ListenAddress {
+  const match = /^(?:\[([^\]]+)\]|([^:]+)):(\d{1,5})$/.exec(value.trim());
+  const port = match ? Number(match[3]) : NaN;
+  if (!match || port > 65535) {
+    throw new Error(`expected host:port, got "${value}"`);
+  }
+  return { host: match[1] ?? match[2], port };
+}
+
+const listenSchema = (fallback: string) =>
+  z
+    .string()
+    .default(fallback)
+    .transform((value, ctx) => {
+      try {
+        return parseListenAddress(value);
+      } catch (err) {
+        ctx.addIssue({ code: "custom", message: (err as Error).message });
+        return z.NEVER;
+      }
+    });
+
+const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
+
+export const controlPlaneEnvSchema = z.object({
+  WRENN_GRPC_LISTEN: listenSchema("127.0.0.1:50051"),
+  WRENN_HTTP_LISTEN: listenSchema("127.0.0.1:8080"),
+  WRENN_HOSTAGENT_URL: z.string().min(1).default("127.0.0.1:50052"),
+  DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  REDIS_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  WRENN_DATA_DIR: z.string().min(1).default(join(tmpdir(), "wrenn-controlplane")),
+  WRENN_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
+  /** Redis stream for lifecycle outcomes; tests give each run its own. */
+  WRENN_EVENTS_STREAM: z.string().min(1).default("wrenn:sandbox-events"),
+});
+
+export interface ControlPlaneConfig {
+  grpcListen: ListenAddress;
+  /** Absent: no HTTP gateway is started. */
+  httpListen?: ListenAddress;
+  hostAgentUrl: string;
+  /** Absent: an embedded PGlite database under dataDir. */
+  databaseUrl?: string;
+  /** Absent: the in-process event bus (one controlplane only). */
+  redisUrl?: string;
+  dataDir: string;
+  logLevel: string;
+  eventsStream: string;
+}
+
+export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
+  const parsed = loadConfig(controlPlaneEnvSchema, env);
+  return {
+    grpcListen: parsed.WRENN_GRPC_LISTEN,
+    httpListen: parsed.WRENN_HTTP_LISTEN,
+    hostAgentUrl: parsed.WRENN_HOSTAGENT_URL,
+    databaseUrl: parsed.DATABASE_URL,
+    redisUrl: parsed.REDIS_URL,
+    dataDir: parsed.WRENN_DATA_DIR,
+    logLevel: parsed.WRENN_LOG_LEVEL,
+    eventsStream: parsed.WRENN_EVENTS_STREAM,
+  };
+}

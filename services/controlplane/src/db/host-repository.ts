@@ -1,0 +1,101 @@
+import { sql, type DatabasePool } from "slonik";
+import { z } from "zod";
+
+export type HostStatus = "online" | "unreachable" | "draining";
+
+export interface HostRecord {
+  id: string;
+  agentHostId: string;
+  address: string;
+  status: HostStatus;
+  runtime: string;
+  cpuCount: number;
+  memoryBytes: number;
+  templates: string[];
+  version: string;
+  lastSeenAt: Date | null;
+}
+
+const hostRow = z
+  .object({
+    id: z.string().uuid(),
+    agent_host_id: z.string(),
+    address: z.string(),
+    status: z.enum(["online", "unreachable", "draining"]),
+    runtime: z.string(),
+    cpu_count: z.number(),
+    // bigint columns come back as numbers with slonik's default parsers.
+    memory_bytes: z.number(),
+    templates: z.array(z.string()),
+    version: z.string(),
+    last_seen_at: z.number().nullable(),
+  })
+  .transform(
+    (row): HostRecord => ({
+      id: row.id,
+      agentHostId: row.agent_host_id,
+      address: row.address,
+      status: row.status,
+      runtime: row.runtime,
+      cpuCount: row.cpu_count,
+      memoryBytes: row.memory_bytes,
+      templates: row.templates,
+      version: row.version,
+      lastSeenAt: row.last_seen_at === null ? null : new Date(row.last_seen_at),
+    }),
+  );
+
+const columns = sql.fragment`id, agent_host_id, address, status, runtime, cpu_count, memory_bytes, templates, version, last_seen_at`;
+
+export interface HostUpsert {
+  id: string;
+  agentHostId: string;
+  address: string;
+  runtime: string;
+  cpuCount: number;
+  memoryBytes: number;
+  templates: string[];
+  version: string;
+}
+
+export interface HostRepository {
+  /** Registers or refreshes a host that just answered; it becomes `online`. */
+  upsertOnline(host: HostUpsert): Promise<HostRecord>;
+  get(id: string): Promise<HostRecord | null>;
+  /** Marks a host unreachable unless it is already something else than online. */
+  markUnreachable(id: string): Promise<HostRecord | null>;
+}
+
+export function createHostRepository(pool: DatabasePool): HostRepository {
+  return {
+    async upsertOnline(host) {
+      return pool.one(sql.type(hostRow)`
+        INSERT INTO hosts (id, agent_host_id, address, status, runtime, cpu_count, memory_bytes, templates, version, last_seen_at)
+        VALUES (${host.id}::uuid, ${host.agentHostId}, ${host.address}, 'online', ${host.runtime}, ${host.cpuCount},
+                ${host.memoryBytes}, ${sql.array(host.templates, "text")}, ${host.version}, now())
+        ON CONFLICT (id) DO UPDATE SET
+          agent_host_id = EXCLUDED.agent_host_id,
+          address = EXCLUDED.address,
+          status = CASE WHEN hosts.status = 'draining' THEN 'draining' ELSE 'online' END,
+          runtime = EXCLUDED.runtime,
+          cpu_count = EXCLUDED.cpu_count,
+          memory_bytes = EXCLUDED.memory_bytes,
+          templates = EXCLUDED.templates,
+          version = EXCLUDED.version,
+          last_seen_at = now(),
+          updated_at = now()
+        RETURNING ${columns}`);
+    },
+
+    async get(id) {
+      return pool.maybeOne(sql.type(hostRow)`SELECT ${columns} FROM hosts WHERE id = ${id}::uuid`);
+    },
+
+    async markUnreachable(id) {
+      return pool.maybeOne(sql.type(hostRow)`
+        UPDATE hosts SET status = 'unreachable', updated_at = now()
+        WHERE id = ${id}::uuid AND status = 'online'
+        RETURNING ${columns}`);
+    },
+  };
+}

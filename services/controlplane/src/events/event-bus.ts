@@ -1,0 +1,74 @@
+/**
+ * Lifecycle outcomes travel as events so that any controlplane can apply
+ * them to the database: the instance that ran the host call writes its own
+ * outcome directly, and the consumer group is the fallback writer when that
+ * instance died in between.
+ */
+export type SandboxEventType = "sandbox.running" | "sandbox.error" | "sandbox.stopped";
+
+export interface SandboxEvent {
+  type: SandboxEventType;
+  /** UUID of the sandbox. */
+  sandboxId: string;
+  /** UUID of the host, when known. */
+  hostId: string | null;
+  /** ISO-8601 time the outcome happened. */
+  time: string;
+  /** Why, for sandbox.error. */
+  error?: string;
+}
+
+export interface EventMeta {
+  /** Stream entry id. */
+  id: string;
+  /** True when this entry was delivered before and not acknowledged. */
+  redelivered: boolean;
+}
+
+/** Resolving acknowledges the event; throwing leaves it for redelivery. */
+export type EventHandler = (event: SandboxEvent, meta: EventMeta) => Promise<void>;
+
+export interface Subscription {
+  close(): Promise<void>;
+}
+
+export interface EventBus {
+  /** Appends the event; resolves with its id once it is stored. */
+  publish(event: SandboxEvent): Promise<string>;
+  /**
+   * Delivers each event published after the group was first created to one
+   * consumer of the group, at least once: an event whose handler failed, or
+   * whose consumer went away before acknowledging it, is delivered again
+   * after the bus's redelivery delay. Resolves once the group exists.
+   */
+  consume(group: string, consumer: string, handler: EventHandler): Promise<Subscription>;
+  close(): Promise<void>;
+}
+
+export interface EventBusOptions {
+  /** An unacknowledged event is claimed by another delivery after this long. */
+  redeliverAfterMs?: number;
+}
+
+export const defaultRedeliverAfterMs = 30_000;
+
+const eventTypes = new Set<string>(["sandbox.running", "sandbox.error", "sandbox.stopped"]);
+
+/** Parses an event from the wire; returns null for anything malformed. */
+export function parseSandboxEvent(json: string): SandboxEvent | null {
+  try {
+    const value = JSON.parse(json) as Partial<SandboxEvent>;
+    if (typeof value !== "object" || value === null) return null;
+    if (typeof value.type !== "string" || !eventTypes.has(value.type)) return null;
+    if (typeof value.sandboxId !== "string" || typeof value.time !== "string") return null;
+    return {
+      type: value.type,
+      sandboxId: value.sandboxId,
+      hostId: typeof value.hostId === "string" ? value.hostId : null,
+      time: value.time,
+      ...(typeof value.error === "string" ? { error: value.error } : {}),
+    };
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,161 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { AddressInfo } from "node:net";
+import { descriptorSetBase64 as defaultDescriptorSet } from "@wrenn/gen/descriptor.js";
+import type { Logger } from "@wrenn/shared";
+import { gatewayErrors, resolveError, sendError, sendJson } from "./gateway-error.js";
+import { createGrpcBackend } from "./grpc-backend.js";
+import { buildOpenApi } from "./openapi.js";
+import { renderDocsPage } from "./docs-page.js";
+import { createRouter } from "./router.js";
+import { buildRouteTable, loadRegistry } from "./routes.js";
+import type { GatewayLimits, TranscodeContext } from "./transcode-context.js";
+import { transcodeUnary } from "./transcode-unary.js";
+import { transcodeServerStream } from "./transcode-server-stream.js";
+import { transcodeClientStream } from "./transcode-client-stream.js";
+
+export interface GatewayOptions {
+  /** gRPC server to forward to: "host:port" (or "unix:/path"). */
+  grpcTarget: string;
+  logger: Logger;
+  /** FileDescriptorSet (with imports) carrying the google.api.http rules; defaults to the generated one. */
+  descriptorSetBase64?: string;
+  /** Services in this package (or below it) are exposed. */
+  packagePrefix?: string;
+  limits?: Partial<GatewayLimits>;
+  /** Title and version of the OpenAPI document. */
+  apiInfo?: { title: string; version: string };
+}
+
+export interface Gateway {
+  server: Server;
+  /** Resolves with the bound address, "host:port". */
+  listen(port: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+const defaultLimits: GatewayLimits = {
+  maxBodyBytes: 8 * 1024 * 1024,
+  bodyTimeoutMs: 60_000,
+  // Lifecycle calls with wait_ready can take a while; streams have no deadline at all.
+  unaryTimeoutMs: 5 * 60_000,
+};
+
+/** HTTP/JSON → gRPC transcoding driven by the google.api.http annotations. */
+export function createGateway(options: GatewayOptions): Gateway {
+  const logger = options.logger.child({ component: "gateway" });
+  const registry = loadRegistry(options.descriptorSetBase64 ?? defaultDescriptorSet);
+  const table = buildRouteTable(registry, options.packagePrefix ?? "wrenn.api.v1");
+  for (const path of table.skipped) logger.warn({ method: path }, "bidi-streaming RPC has an http rule; not served over HTTP");
+  const router = createRouter(table.routes);
+  const info = options.apiInfo ?? { title: "Wrenn API", version: "v1" };
+  const openApiJson = JSON.stringify(buildOpenApi(table.routes, info));
+  const docsHtml = renderDocsPage(table.routes, info.title);
+  const limits = { ...defaultLimits, ...options.limits };
+  const backend = createGrpcBackend(options.grpcTarget);
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const rawPath = q >= 0 ? url.slice(0, q) : url;
+    const query = q >= 0 ? url.slice(q + 1) : "";
+    const method = req.method ?? "GET";
+
+    if (method === "GET" || method === "HEAD") {
+      if (rawPath === "/healthz") return sendJson(res, 200, { status: "ok" });
+      if (rawPath === "/openapi.json") return sendRaw(res, "application/json; charset=utf-8", openApiJson);
+      if (rawPath === "/docs" || rawPath === "/docs/") return sendRaw(res, "text/html; charset=utf-8", docsHtml);
+    }
+
+    const match = router.match(method, rawPath);
+    if (match.kind === "not_found") throw gatewayErrors.notFound(`no route for ${method} ${rawPath}`);
+    if (match.kind === "method_not_allowed") throw gatewayErrors.methodNotAllowed(match.allow);
+    if (match.kind === "bad_path") throw gatewayErrors.invalidArgument(match.message);
+
+    // Aborted when the client disconnects before we finished answering; the
+    // transcoders cancel their gRPC call on it.
+    const abort = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const ctx: TranscodeContext = {
+      req,
+      res,
+      route: match.route,
+      pathVars: match.pathVars,
+      query,
+      registry,
+      backend,
+      limits,
+      signal: abort.signal,
+      logger,
+    };
+    switch (match.route.kind) {
+      case "server_streaming":
+        return transcodeServerStream(ctx);
+      case "client_streaming":
+        return transcodeClientStream(ctx);
+      default:
+        return transcodeUnary(ctx);
+    }
+  }
+
+  const server = createServer((req, res) => {
+    const started = performance.now();
+    res.once("finish", () => {
+      const fields = { method: req.method, path: req.url?.split("?")[0], status: res.statusCode, ms: Math.round(performance.now() - started) };
+      if (res.statusCode >= 500) logger.warn(fields, "request failed");
+      else logger.debug(fields, "request");
+    });
+    handle(req, res).catch((err: unknown) => {
+      const resolved = resolveError(err);
+      if (!resolved.expected) logger.error({ err, path: req.url?.split("?")[0] }, "unhandled gateway error");
+      const headers = { ...resolved.headers };
+      // A body we refused to read would otherwise be parsed as the next request.
+      if (!req.complete) headers.connection = "close";
+      if (res.headersSent) {
+        res.destroy();
+        return;
+      }
+      sendError(res, resolved.code, resolved.message, resolved.httpStatus, headers);
+    });
+  });
+  // Slow or hung clients must not hold handlers forever (a production lesson),
+  // but streams may legitimately run for hours: limit header time and idle
+  // keep-alive time, and no total request time.
+  server.headersTimeout = 30_000;
+  server.requestTimeout = 0;
+  server.keepAliveTimeout = 65_000;
+  server.maxHeadersCount = 200;
+
+  return {
+    server,
+    listen(port, host = "127.0.0.1") {
+      return new Promise((resolve, reject) => {
+        server.once("error", reject);
+        server.listen(port, host, () => {
+          server.off("error", reject);
+          const addr = server.address() as AddressInfo;
+          const address = `${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
+          logger.info({ listener: "http", address }, "listening");
+          resolve(address);
+        });
+      });
+    },
+    close() {
+      return new Promise((resolve) => {
+        server.close(() => {
+          backend.close();
+          resolve();
+        });
+        // Idle keep-alive sockets would hold close() open; open streams end with the process.
+        server.closeIdleConnections();
+        setTimeout(() => server.closeAllConnections(), 2_000).unref();
+      });
+    },
+  };
+}
+
+function sendRaw(res: ServerResponse, contentType: string, body: string): void {
+  res.writeHead(200, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
+  res.end(body);
+}

@@ -1,0 +1,97 @@
+import * as grpc from "@grpc/grpc-js";
+import type { IncomingHttpHeaders } from "node:http";
+
+/**
+ * Generic (descriptor-free) gRPC calls over long-lived channels. Messages
+ * cross this boundary already encoded, so grpc-js only moves bytes.
+ *
+ * Two channels, never sharing an HTTP/2 connection: one for unary control
+ * calls and one for streams, so a long file transfer or a chatty process
+ * cannot starve short calls through HTTP/2 flow control (a production lesson).
+ */
+export interface GrpcBackend {
+  control: grpc.Client;
+  streams: grpc.Client;
+  close(): void;
+}
+
+const maxMessageBytes = 16 * 1024 * 1024;
+
+export function createGrpcBackend(target: string): GrpcBackend {
+  const options: grpc.ChannelOptions = {
+    "grpc.max_receive_message_length": maxMessageBytes,
+    "grpc.max_send_message_length": maxMessageBytes,
+    // Keep the two channels' connections apart (grpc-js pools subchannels globally).
+    "grpc.use_local_subchannel_pool": 1,
+  };
+  const credentials = grpc.credentials.createInsecure();
+  const control = new grpc.Client(target, credentials, options);
+  const streams = new grpc.Client(target, credentials, options);
+  return {
+    control,
+    streams,
+    close() {
+      control.close();
+      streams.close();
+    },
+  };
+}
+
+export const serializeBytes = (bytes: Uint8Array): Buffer => Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+export const deserializeBytes = (bytes: Buffer): Uint8Array => bytes;
+
+/** Connection-scoped headers that must never travel on (RFC 9110 §7.6.1). */
+const hopByHop = new Set([
+  "connection",
+  "keep-alive",
+  "proxy-authenticate",
+  "proxy-authorization",
+  "proxy-connection",
+  "te",
+  "trailer",
+  "transfer-encoding",
+  "upgrade",
+]);
+
+/** `authorization` and `x-*` request headers become call metadata; nothing else does. */
+export function metadataFromHeaders(headers: IncomingHttpHeaders): grpc.Metadata {
+  const metadata = new grpc.Metadata();
+  const named = new Set(
+    String(headers.connection ?? "")
+      .split(",")
+      .map((s) => s.trim().toLowerCase())
+      .filter(Boolean),
+  );
+  for (const [rawName, rawValue] of Object.entries(headers)) {
+    const name = rawName.toLowerCase();
+    if (rawValue === undefined || hopByHop.has(name) || named.has(name)) continue;
+    if (name !== "authorization" && !name.startsWith("x-")) continue;
+    for (const value of Array.isArray(rawValue) ? rawValue : [rawValue]) {
+      if (name.endsWith("-bin")) metadata.add(name, Buffer.from(value, "base64"));
+      else metadata.add(name, value);
+    }
+  }
+  return metadata;
+}
+
+/** Response metadata a handler uses to pick the HTTP status of a success ("202"). */
+export function httpCodeFrom(...sources: (grpc.Metadata | undefined)[]): number | undefined {
+  for (const md of sources) {
+    const value = md?.get("x-http-code")[0];
+    if (value === undefined) continue;
+    const code = Number(String(value));
+    if (Number.isInteger(code) && code >= 200 && code <= 299) return code;
+  }
+  return undefined;
+}
+
+/** `x-*` response metadata (except x-http-code) as HTTP response headers. */
+export function headersFromMetadata(md: grpc.Metadata | undefined): Record<string, string> {
+  const out: Record<string, string> = {};
+  if (!md) return out;
+  for (const [name, value] of Object.entries(md.getMap())) {
+    if (!name.startsWith("x-") || name === "x-http-code" || name.endsWith("-bin")) continue;
+    out[name] = String(value);
+  }
+  return out;
+}

@@ -1,0 +1,2 @@
+export { createGateway, type Gateway, type GatewayOptions } from "./gateway.js";
+export type { GatewayLimits } from "./transcode-context.js";
