@@ -1,0 +1,79 @@
+/**
+ * A FIFO between the child's pipes (producer) and the gRPC stream (consumer).
+ * Memory stays bounded: past `highWaterBytes` the producer is asked to pause
+ * (the pipes stop being read, so the child blocks on write), and it is resumed
+ * once the consumer has drained below `lowWaterBytes`. Nothing is dropped.
+ */
+export interface EventQueue<T> {
+  push(item: T, bytes: number): void;
+  /** No more items will come; next() returns "closed" once the queue is empty. */
+  close(): void;
+  /** The next item, "timeout" after `idleMs` without one, or "closed". */
+  next(idleMs: number): Promise<{ item: T } | "timeout" | "closed">;
+  readonly paused: boolean;
+}
+
+export interface EventQueueOptions {
+  highWaterBytes: number;
+  lowWaterBytes: number;
+  onPause(): void;
+  onResume(): void;
+}
+
+export function createEventQueue<T>(options: EventQueueOptions): EventQueue<T> {
+  const items: { item: T; bytes: number }[] = [];
+  let bytes = 0;
+  let paused = false;
+  let closed = false;
+  let wake: (() => void) | undefined;
+
+  function notify() {
+    const w = wake;
+    wake = undefined;
+    w?.();
+  }
+
+  return {
+    get paused() {
+      return paused;
+    },
+    push(item, size) {
+      items.push({ item, bytes: size });
+      bytes += size;
+      if (!paused && bytes > options.highWaterBytes) {
+        paused = true;
+        options.onPause();
+      }
+      notify();
+    },
+    close() {
+      closed = true;
+      notify();
+    },
+    async next(idleMs) {
+      for (;;) {
+        const head = items.shift();
+        if (head) {
+          bytes -= head.bytes;
+          if (paused && bytes <= options.lowWaterBytes) {
+            paused = false;
+            options.onResume();
+          }
+          return { item: head.item };
+        }
+        if (closed) return "closed";
+        const woke = await new Promise<boolean>((resolve) => {
+          const timer = setTimeout(() => {
+            wake = undefined;
+            resolve(false);
+          }, idleMs);
+          wake = () => {
+            clearTimeout(timer);
+            resolve(true);
+          };
+        });
+        if (!woke) return "timeout";
+      }
+    },
+  };
+}

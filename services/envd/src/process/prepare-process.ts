@@ -1,0 +1,85 @@
+import { randomBytes } from "node:crypto";
+import { statSync } from "node:fs";
+import { isAbsolute, resolve } from "node:path";
+import { errors } from "@wrenn/shared";
+import type { MetadataStore } from "../metadata/store.js";
+import type { ActorResolver } from "../users/actor.js";
+import { buildEnv } from "./build-env.js";
+import type { ProcessSpec } from "./process-spec.js";
+import { resolveCommand } from "./resolve-command.js";
+
+export interface StartInput {
+  cmd: string;
+  args: string[];
+  envs: Record<string, string>;
+  cwd?: string;
+  user?: string;
+  tag?: string;
+  stdin?: Buffer;
+  timeoutMs: number;
+}
+
+const envNamePattern = /^[^=\0]+$/;
+
+/**
+ * Everything that can be wrong with a start request is found here, before a
+ * child exists: unknown user, missing cwd, missing command. Each gets its own
+ * status and a message naming the culprit.
+ */
+export function prepareProcess(input: StartInput, metadata: MetadataStore, resolveActor: ActorResolver): ProcessSpec {
+  if (!input.cmd) throw errors.invalidArgument("process.cmd is required");
+  if (input.cmd.includes("\0")) throw errors.invalidArgument("process.cmd must not contain NUL bytes");
+  if (input.args.some((a) => a.includes("\0"))) throw errors.invalidArgument("process.args must not contain NUL bytes");
+  for (const [key, value] of Object.entries(input.envs)) {
+    if (!envNamePattern.test(key)) throw errors.invalidArgument(`invalid environment variable name "${key}"`);
+    if (value.includes("\0")) throw errors.invalidArgument(`environment variable ${key} must not contain NUL bytes`);
+  }
+
+  const user = resolveActor(input.user);
+  const daemonUid = process.getuid?.() ?? 0;
+  if (daemonUid !== 0 && user.uid !== daemonUid) {
+    throw errors.permissionDenied(`envd does not run as root and cannot start processes as "${user.name}"`);
+  }
+
+  const cwd = resolveCwd(input.cwd, user.home);
+  const env = buildEnv(user, metadata.get().envs, input.envs);
+  const file = resolveCommand(input.cmd, env.PATH ?? "", cwd);
+  const tag = input.tag && input.tag.length > 0 ? input.tag : `proc-${randomBytes(4).toString("hex")}`;
+
+  return {
+    file,
+    cmd: input.cmd,
+    args: input.args,
+    env,
+    cwd,
+    user,
+    tag,
+    stdin: input.stdin && input.stdin.length > 0 ? input.stdin : undefined,
+    timeoutMs: input.timeoutMs,
+  };
+}
+
+function resolveCwd(requested: string | undefined, home: string): string {
+  if (requested === undefined || requested === "") {
+    // Accounts such as nobody have a home that does not exist; run in / then.
+    return isDirectory(home) ? home : "/";
+  }
+  const cwd = requested === "~" ? home : requested.startsWith("~/") ? resolve(home, requested.slice(2)) : requested;
+  const full = isAbsolute(cwd) ? cwd : resolve(home, cwd);
+  let isDir: boolean;
+  try {
+    isDir = statSync(full).isDirectory();
+  } catch {
+    throw errors.invalidArgument(`cwd ${full} does not exist`);
+  }
+  if (!isDir) throw errors.invalidArgument(`cwd ${full} is not a directory`);
+  return full;
+}
+
+function isDirectory(path: string): boolean {
+  try {
+    return statSync(path).isDirectory();
+  } catch {
+    return false;
+  }
+}

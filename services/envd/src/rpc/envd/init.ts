@@ -1,0 +1,34 @@
+import type { CallContext } from "nice-grpc-common";
+import { errors } from "@wrenn/shared";
+import type { InitRequest, InitResponse } from "@wrenn/gen/wrenn/envd/v1/envd.js";
+import { correctClock } from "../../metadata/clock.js";
+import type { EnvdDeps } from "../deps.js";
+
+/** Replaces the sandbox identity (first boot and after each restore) and fixes the clock. */
+export function createInitHandler(deps: EnvdDeps) {
+  return async (request: InitRequest, _context: CallContext): Promise<InitResponse> => {
+    const current = deps.metadata.get();
+    const defaultUser = request.defaultUser || current.defaultUser;
+    if (!deps.users.snapshot().byName(defaultUser)) {
+      throw errors.invalidArgument(`unknown default_user "${defaultUser}": not in /etc/passwd`);
+    }
+    for (const key of Object.keys(request.envs)) {
+      if (!key || key.includes("=") || key.includes("\0")) {
+        throw errors.invalidArgument(`invalid environment variable name "${key}"`);
+      }
+    }
+    deps.metadata.replace({
+      sandboxId: request.sandboxId,
+      templateId: request.templateId,
+      hostname: request.hostname,
+      defaultUser,
+      envs: request.envs,
+    });
+    deps.logger.info(
+      { sandboxId: request.sandboxId, templateId: request.templateId, defaultUser, envCount: Object.keys(request.envs).length },
+      "initialised",
+    );
+    if (request.nowUnixMs > 0) await correctClock(request.nowUnixMs, deps.logger);
+    return { envdVersion: deps.version };
+  };
+}

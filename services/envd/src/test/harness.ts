@@ -1,0 +1,122 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { createChannel, createClient, type Channel } from "nice-grpc";
+import { EnvdServiceDefinition, type EnvdServiceClient } from "@wrenn/gen/wrenn/envd/v1/envd.js";
+import { FilesystemServiceDefinition, type FilesystemServiceClient } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
+import { ProcessServiceDefinition, type ProcessServiceClient, type StartResponse } from "@wrenn/gen/wrenn/envd/v1/process.js";
+
+export const bundlePath = fileURLToPath(new URL("../../dist/envd.mjs", import.meta.url));
+
+export interface RunningEnvd {
+  child: ChildProcess;
+  dir: string;
+  socket: string;
+  channel: Channel;
+  process: ProcessServiceClient;
+  fs: FilesystemServiceClient;
+  envd: EnvdServiceClient;
+  /** Every stderr log line so far, parsed. */
+  logs: Record<string, unknown>[];
+  stop(): Promise<void>;
+}
+
+/** Starts the real envd bundle on a unix socket in a fresh temp dir and waits for its "listening" line. */
+export async function startEnvd(env: Record<string, string> = {}): Promise<RunningEnvd> {
+  const dir = mkdtempSync(join(tmpdir(), "envd-test-"));
+  const socket = join(dir, "envd.sock");
+  const child = spawn(process.execPath, [bundlePath], {
+    env: { PATH: process.env.PATH ?? "", WRENN_ENVD_LISTEN: `unix:${socket}`, ...env },
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  const logs: Record<string, unknown>[] = [];
+  await new Promise<void>((resolve, reject) => {
+    let buffered = "";
+    const timer = setTimeout(() => reject(new Error("envd did not log listening within 10 s")), 10_000);
+    child.once("exit", (code) => reject(new Error(`envd exited early with ${code}: ${buffered}`)));
+    child.stderr!.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        try {
+          const parsed = JSON.parse(line) as Record<string, unknown>;
+          logs.push(parsed);
+          if (parsed.msg === "listening") {
+            clearTimeout(timer);
+            resolve();
+          }
+        } catch {
+          /* not a log line */
+        }
+      }
+    });
+  });
+  // nice-grpc's createChannel would append ":80" to "unix:/path"; the
+  // three-slash form is passed to grpc-js unchanged.
+  const channel = createChannel(`unix://${socket}`);
+  return {
+    child,
+    dir,
+    socket,
+    channel,
+    logs,
+    process: createClient(ProcessServiceDefinition, channel),
+    fs: createClient(FilesystemServiceDefinition, channel),
+    envd: createClient(EnvdServiceDefinition, channel),
+    async stop() {
+      channel.close();
+      if (child.exitCode === null) {
+        const exited = new Promise((r) => child.once("exit", r));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+export interface Collected {
+  events: StartResponse["event"][];
+  stdout: Buffer;
+  stderr: Buffer;
+  pid: number;
+  end: NonNullable<NonNullable<StartResponse["event"]>["end"]>;
+}
+
+/** Drains a Start stream into its parts. */
+export async function collect(stream: AsyncIterable<StartResponse>): Promise<Collected> {
+  const events: StartResponse["event"][] = [];
+  const out: Buffer[] = [];
+  const err: Buffer[] = [];
+  for await (const { event } of stream) {
+    events.push(event);
+    if (event?.data?.stdout) out.push(event.data.stdout);
+    if (event?.data?.stderr) err.push(event.data.stderr);
+  }
+  const end = events.at(-1)?.end;
+  if (!end) throw new Error(`stream did not finish with an end event: ${JSON.stringify(events.at(-1))}`);
+  return { events, stdout: Buffer.concat(out), stderr: Buffer.concat(err), pid: events[0]?.start?.pid ?? -1, end };
+}
+
+/** True while the pid exists and is not a zombie. */
+export function isAlive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+    return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
+  } catch {
+    return false;
+  }
+}
+
+export async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
