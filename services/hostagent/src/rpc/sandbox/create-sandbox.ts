@@ -1,0 +1,20 @@
+import type { CallContext } from "nice-grpc";
+import type { CreateSandboxRequest, CreateSandboxResponse } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
+import type { SandboxManager } from "../../sandbox/sandbox-manager.js";
+import { toHostSandbox } from "./to-host-sandbox.js";
+
+/** CreateSandbox: validation happens in the manager (it owns the id and template rules). */
+export function createSandboxHandler(manager: SandboxManager) {
+  return async (request: CreateSandboxRequest, context: CallContext): Promise<CreateSandboxResponse> => {
+    const info = await manager.create(
+      {
+        sandboxId: request.sandboxId,
+        templateId: request.templateId,
+        envs: request.envs,
+        startTimeoutSeconds: request.startTimeoutSeconds,
+      },
+      context.signal,
+    );
+    return { sandbox: toHostSandbox(info) };
+  };
+}

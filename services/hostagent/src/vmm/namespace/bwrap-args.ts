@@ -1,0 +1,88 @@
+import { sandboxPaths } from "./template-root.js";
+
+/**
+ * The bubblewrap command line for one sandbox. Every namespace is unshared
+ * (pid, net with only loopback, ipc, uts, mount, cgroup); bwrap's own init is
+ * PID 1 and reaps, envd is its child. --die-with-parent ties the sandbox to
+ * the agent, --new-session stops TIOCSTI tricks on the agent's terminal.
+ */
+export interface BwrapOptions {
+  /** Host path of the merged overlay root. */
+  rootfs: string;
+  /** Host directory bind-mounted at /run/wrenn (holds envd's socket). */
+  runDir: string;
+  envdBundle: string;
+  hostname: string;
+  nodePath: string;
+}
+
+/**
+ * The sandbox's root is root inside, but without the capabilities that reach
+ * past the namespaces (sys_admin, sys_module, sys_ptrace, net_admin, …): the
+ * same default set a container engine grants.
+ */
+const keptCapabilities = [
+  "CAP_CHOWN",
+  "CAP_DAC_OVERRIDE",
+  "CAP_FOWNER",
+  "CAP_FSETID",
+  "CAP_KILL",
+  "CAP_SETGID",
+  "CAP_SETUID",
+  "CAP_SETPCAP",
+  "CAP_NET_BIND_SERVICE",
+  "CAP_NET_RAW",
+  "CAP_SYS_CHROOT",
+  "CAP_MKNOD",
+  "CAP_AUDIT_WRITE",
+  "CAP_SETFCAP",
+];
+
+export function bwrapArgs(options: BwrapOptions): string[] {
+  return [
+    "--unshare-all",
+    "--die-with-parent",
+    "--new-session",
+    "--hostname",
+    options.hostname,
+    "--bind",
+    options.rootfs,
+    "/",
+    "--ro-bind",
+    "/usr",
+    "/usr",
+    "--proc",
+    "/proc",
+    "--dev",
+    "/dev",
+    "--tmpfs",
+    "/dev/shm",
+    "--bind",
+    options.runDir,
+    sandboxPaths.runDir,
+    "--ro-bind",
+    options.envdBundle,
+    sandboxPaths.envdBundle,
+    "--chdir",
+    "/root",
+    "--clearenv",
+    "--setenv",
+    "PATH",
+    "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+    "--setenv",
+    "HOME",
+    "/root",
+    "--setenv",
+    "LANG",
+    "C.UTF-8",
+    "--setenv",
+    "WRENN_ENVD_LISTEN",
+    `unix:${sandboxPaths.envdSocket}`,
+    "--cap-drop",
+    "ALL",
+    ...keptCapabilities.flatMap((cap) => ["--cap-add", cap]),
+    "--",
+    options.nodePath,
+    sandboxPaths.envdBundle,
+  ];
+}

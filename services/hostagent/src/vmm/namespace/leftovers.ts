@@ -1,0 +1,62 @@
+import { readdir, readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "@wrenn/shared";
+import { removeSandboxDir } from "./namespace-runtime.js";
+
+/**
+ * Removes what a previous agent run left in DATA_DIR/sandboxes: processes
+ * still holding a sandbox root (normally gone through --die-with-parent, but
+ * not if bwrap was reparented), mounts, and directories. Returns the ids removed.
+ */
+export async function removeLeftoverSandboxes(sandboxesDir: string, logger: Logger): Promise<string[]> {
+  let names: string[];
+  try {
+    names = await readdir(sandboxesDir);
+  } catch {
+    return [];
+  }
+  const removed: string[] = [];
+  for (const name of names) {
+    const dir = join(sandboxesDir, name);
+    try {
+      const killed = await killProcessesMentioning(join(dir, "rootfs"));
+      await removeSandboxDir(dir);
+      removed.push(name);
+      logger.info({ sandboxId: name, killedPids: killed }, "removed leftover sandbox from a previous run");
+    } catch (err) {
+      logger.error({ err, sandboxId: name }, "could not remove leftover sandbox");
+    }
+  }
+  return removed;
+}
+
+/** SIGKILLs processes whose command line contains `needle`; waits briefly until they are gone. */
+async function killProcessesMentioning(needle: string): Promise<number[]> {
+  const pids: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.split("\0").includes(needle)) pids.push(pid);
+  }
+  for (const pid of pids) {
+    try {
+      process.kill(pid, "SIGKILL");
+    } catch {
+      // already gone
+    }
+  }
+  for (let i = 0; i < 100 && pids.some(isAlive); i++) await sleep(20);
+  return pids;
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -1,0 +1,185 @@
+import { EventEmitter } from "node:events";
+import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { errors, type Logger } from "@wrenn/shared";
+import { createCleanupStack, type CleanupStack } from "../cleanup-stack.js";
+import { SandboxStartError, type Runtime, type SandboxExit, type SandboxHandle, type SandboxSpec } from "../runtime.js";
+import { bwrapArgs } from "./bwrap-args.js";
+import { mountOverlay, unmountAllUnder } from "./mounts.js";
+import { spawnSandboxProcess, type SandboxProcess } from "./sandbox-process.js";
+import { sandboxPaths } from "./template-root.js";
+
+export interface NamespaceRuntimeOptions {
+  /** DATA_DIR/sandboxes: one directory per sandbox. */
+  sandboxesDir: string;
+  /** Template id → host path of its root (the overlay lower layer). */
+  templateRoots: Map<string, string>;
+  envdBundle: string;
+  /** Node binary inside the sandbox (it sees the host's /usr read-only). */
+  nodePath: string;
+  logger: Logger;
+}
+
+interface Running {
+  handle: SandboxHandle;
+  process: SandboxProcess;
+  stack: CleanupStack;
+  destroying: boolean;
+  teardown?: Promise<void>;
+}
+
+/** sun_path is 108 bytes including the terminating NUL. */
+const maxSocketPath = 107;
+const socketPollMs = 25;
+
+/**
+ * Linux namespace runtime: bubblewrap over a per-sandbox overlayfs root.
+ * Layout of DATA_DIR/sandboxes/<id>/: upper/ and work/ (overlay layers),
+ * rootfs/ (the merged root, mounted on the host), run/ (bind-mounted at
+ * /run/wrenn inside; envd's socket lives there).
+ */
+export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtime {
+  const { logger } = options;
+  const running = new Map<string, Running>();
+  const events = new EventEmitter();
+
+  function teardown(entry: Running): Promise<void> {
+    entry.teardown ??= entry.stack.unwind().then((failed) => {
+      running.delete(entry.handle.sandboxId);
+      if (failed.length > 0) throw new Error(`cleanup of ${entry.handle.sandboxId} failed at: ${failed.join(", ")}`);
+    });
+    return entry.teardown;
+  }
+
+  async function create(spec: SandboxSpec, signal: AbortSignal): Promise<SandboxHandle> {
+    const { sandboxId } = spec;
+    if (running.has(sandboxId)) throw errors.alreadyExists(`sandbox ${sandboxId} already exists`);
+    const lower = options.templateRoots.get(spec.templateId);
+    if (lower === undefined) throw errors.notFound(`template "${spec.templateId}" not found`);
+    const dir = join(options.sandboxesDir, sandboxId);
+    const socketPath = join(dir, "run", "envd.sock");
+    if (Buffer.byteLength(socketPath) > maxSocketPath) {
+      throw errors.failedPrecondition("the data directory path is too long for envd's unix socket");
+    }
+    const log = logger.child({ sandboxId });
+    const stack = createCleanupStack(log);
+    try {
+      await mkdir(options.sandboxesDir, { recursive: true });
+      // Not recursive: an existing directory means a sandbox we don't track
+      // owns it, and it must not be reused or removed by this create.
+      await mkdir(dir, { mode: 0o700 });
+      stack.push("remove sandbox directory", () => removeSandboxDir(dir));
+      for (const sub of ["upper", "work", "rootfs", "run", "upper/etc"]) await mkdir(join(dir, sub));
+      // Per-sandbox identity files go straight into the upper layer.
+      await writeFile(join(dir, "upper/etc/hostname"), `${spec.hostname}\n`);
+      await writeFile(
+        join(dir, "upper/etc/hosts"),
+        `127.0.0.1\tlocalhost\n127.0.1.1\t${spec.hostname}\n::1\tlocalhost ip6-localhost ip6-loopback\n`,
+      );
+      signal.throwIfAborted();
+
+      const rootfs = join(dir, "rootfs");
+      await mountOverlay({ lower, upper: join(dir, "upper"), work: join(dir, "work"), target: rootfs });
+      stack.push("unmount overlay", async () => {
+        await unmountAllUnder(dir);
+      });
+      signal.throwIfAborted();
+
+      const args = bwrapArgs({
+        rootfs,
+        runDir: join(dir, "run"),
+        envdBundle: options.envdBundle,
+        hostname: spec.hostname,
+        nodePath: options.nodePath,
+      });
+      const proc = spawnSandboxProcess(sandboxId, args, log);
+      stack.push("kill sandbox processes", async () => {
+        await proc.kill();
+      });
+
+      await waitForSocket(socketPath, proc, signal);
+      const handle: SandboxHandle = {
+        sandboxId,
+        templateId: spec.templateId,
+        startedAt: new Date(),
+        envdTarget: `unix:${socketPath}`,
+        pid: proc.pid,
+      };
+      const entry: Running = { handle, process: proc, stack, destroying: false };
+      running.set(sandboxId, entry);
+      supervise(entry);
+      log.info({ pid: proc.pid }, "sandbox process running");
+      return handle;
+    } catch (err) {
+      const failed = await stack.unwind();
+      if (failed.length > 0) log.error({ failed }, "create unwound with failed steps");
+      throw err;
+    }
+  }
+
+  /** A sandbox whose process dies on its own is cleaned up and reported. */
+  function supervise(entry: Running): void {
+    void entry.process.exited.then(async (exit) => {
+      if (entry.destroying) return;
+      logger.warn(
+        { sandboxId: exit.sandboxId, code: exit.code, signal: exit.signal, outputTail: exit.outputTail.slice(-2000) },
+        "sandbox process exited on its own; cleaning up",
+      );
+      entry.destroying = true;
+      try {
+        await teardown(entry);
+      } catch (err) {
+        logger.error({ err, sandboxId: exit.sandboxId }, "cleanup after sandbox exit failed");
+      }
+      events.emit("exit", exit);
+    });
+  }
+
+  return {
+    name: "namespace",
+    templates: () => [...options.templateRoots.keys()],
+    create,
+    async destroy(sandboxId) {
+      const entry = running.get(sandboxId);
+      if (entry === undefined) return;
+      entry.destroying = true;
+      await teardown(entry);
+    },
+    list: () => [...running.values()].filter((e) => !e.destroying).map((e) => e.handle),
+    onExit(listener: (exit: SandboxExit) => void) {
+      events.on("exit", listener);
+      return () => events.off("exit", listener);
+    },
+    async close() {
+      await Promise.allSettled([...running.values()].map((entry) => {
+        entry.destroying = true;
+        return teardown(entry);
+      }));
+    },
+  };
+}
+
+/** Resolves when envd's socket exists; rejects if the sandbox dies or the signal aborts first. */
+async function waitForSocket(socketPath: string, proc: SandboxProcess, signal: AbortSignal): Promise<void> {
+  while (true) {
+    signal.throwIfAborted();
+    if (proc.hasExited()) {
+      const exit = await proc.exited;
+      const how = exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal ?? "unknown"}`;
+      throw new SandboxStartError(`sandbox process exited during start (${how})`, exit);
+    }
+    const found = await stat(socketPath).then(
+      (s) => s.isSocket(),
+      () => false,
+    );
+    if (found) return;
+    await sleep(socketPollMs, undefined, { signal }).catch(() => {});
+  }
+}
+
+/** Unmounts anything left under the directory, then deletes it; never deletes through a mount. */
+export async function removeSandboxDir(dir: string): Promise<void> {
+  await unmountAllUnder(dir);
+  await rm(dir, { recursive: true, force: true });
+}

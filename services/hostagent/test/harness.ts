@@ -1,0 +1,155 @@
+import { spawn, type ChildProcess } from "node:child_process";
+import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
+import { randomUUID } from "node:crypto";
+import { createChannel, createClient, Metadata, type Channel } from "nice-grpc";
+import { SandboxServiceDefinition } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
+import { ProcessServiceDefinition, type StartRequest } from "@wrenn/gen/wrenn/envd/v1/process.js";
+import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
+import { toWireId } from "@wrenn/shared";
+
+/** Test harness: the real host agent as a child process, and real gRPC clients to it. */
+const serviceDir = fileURLToPath(new URL("..", import.meta.url));
+export const envdBundle = fileURLToPath(new URL("../../envd/dist/envd.mjs", import.meta.url));
+
+export interface AgentProcess {
+  address: string;
+  dataDir: string;
+  child: ChildProcess;
+  logs: string[];
+  sandboxes: ReturnType<typeof createClient<typeof SandboxServiceDefinition>>;
+  process: ReturnType<typeof createClient<typeof ProcessServiceDefinition>>;
+  files: ReturnType<typeof createClient<typeof FilesystemServiceDefinition>>;
+  channel: Channel;
+  stop(): Promise<void>;
+}
+
+export async function startAgent(env: Record<string, string> = {}): Promise<AgentProcess> {
+  const dataDir = env.WRENN_DATA_DIR ?? (await mkdtemp(join(tmpdir(), "wrenn-ha-")));
+  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+    cwd: serviceDir,
+    env: {
+      ...process.env,
+      WRENN_HOSTAGENT_LISTEN: "127.0.0.1:0",
+      WRENN_DATA_DIR: dataDir,
+      WRENN_ENVD_BUNDLE: envdBundle,
+      WRENN_LOG_LEVEL: "info",
+      ...env,
+    },
+    stdio: ["ignore", "inherit", "pipe"],
+  });
+  const logs: string[] = [];
+  const address = await new Promise<string>((resolve, reject) => {
+    let buffered = "";
+    const timer = setTimeout(() => reject(new Error(`agent did not start:\n${logs.join("\n")}`)), 20_000);
+    child.stderr!.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString("utf8");
+      let nl: number;
+      while ((nl = buffered.indexOf("\n")) >= 0) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        logs.push(line);
+        try {
+          const entry = JSON.parse(line) as { msg?: string; listener?: string; address?: string };
+          if (entry.msg === "listening" && entry.listener === "grpc" && entry.address) {
+            clearTimeout(timer);
+            resolve(entry.address);
+          }
+        } catch {
+          // not JSON
+        }
+      }
+    });
+    child.once("exit", (code) => {
+      clearTimeout(timer);
+      reject(new Error(`agent exited with ${code}:\n${logs.join("\n")}`));
+    });
+  });
+  const channel = createChannel(address);
+  return {
+    address,
+    dataDir,
+    child,
+    logs,
+    channel,
+    sandboxes: createClient(SandboxServiceDefinition, channel),
+    process: createClient(ProcessServiceDefinition, channel),
+    files: createClient(FilesystemServiceDefinition, channel),
+    async stop() {
+      channel.close();
+      if (child.exitCode === null) {
+        const exited = new Promise((resolve) => child.once("exit", resolve));
+        child.kill("SIGTERM");
+        await exited;
+      }
+      if (!env.WRENN_DATA_DIR) await rm(dataDir, { recursive: true, force: true });
+    },
+  };
+}
+
+export function newSandboxId(): string {
+  return toWireId("sb", randomUUID());
+}
+
+export function forSandbox(sandboxId: string): { metadata: Metadata } {
+  return { metadata: Metadata({ "wrenn-sandbox-id": sandboxId }) };
+}
+
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number | undefined;
+  pid: number | undefined;
+}
+
+/** Runs a command through the relay and collects its whole output. */
+export async function exec(
+  agent: AgentProcess,
+  sandboxId: string,
+  cmd: string,
+  args: string[] = [],
+  extra: Partial<StartRequest> = {},
+): Promise<ExecResult> {
+  const stdout: Buffer[] = [];
+  const stderr: Buffer[] = [];
+  let exitCode: number | undefined;
+  let pid: number | undefined;
+  for await (const response of agent.process.start(
+    { process: { cmd, args, envs: {} }, timeoutMs: 30_000, ...extra },
+    forSandbox(sandboxId),
+  )) {
+    const event = response.event;
+    if (event?.start) pid = event.start.pid;
+    if (event?.data?.stdout) stdout.push(Buffer.from(event.data.stdout));
+    if (event?.data?.stderr) stderr.push(Buffer.from(event.data.stderr));
+    if (event?.end) exitCode = event.end.exitCode;
+  }
+  return { stdout: Buffer.concat(stdout).toString("utf8"), stderr: Buffer.concat(stderr).toString("utf8"), exitCode, pid };
+}
+
+/** What a user would check after a destroy: no directory, no mount, no process. */
+export async function leftoversOf(dataDir: string, sandboxId: string) {
+  const dirs = await readdir(join(dataDir, "sandboxes")).catch(() => [] as string[]);
+  const mountinfo = await readFile("/proc/self/mountinfo", "utf8");
+  const mounts = mountinfo.split("\n").filter((line) => line.includes(sandboxId));
+  const processes: number[] = [];
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    if (cmdline.includes(sandboxId)) processes.push(Number(entry));
+  }
+  return { dir: dirs.includes(sandboxId), mounts, processes };
+}
+
+/** Host pid of the bwrap holding the sandbox (its command line names the sandbox's root). */
+export async function bwrapPidOf(sandboxId: string): Promise<number | undefined> {
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const cmdline = await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "");
+    const args = cmdline.split("\0");
+    if (args[0]?.endsWith("bwrap") && args.includes(sandboxId)) return Number(entry);
+  }
+  return undefined;
+}
