@@ -27,8 +27,8 @@ export interface TestBackend {
   writes: { sandboxId: string; path: string; bytes: number; at: number }[];
   /** Messages a "big" ReadFile stream has produced so far. */
   bigProduced: number;
-  /** Resolves when a stream the caller abandoned has seen its cancellation. */
-  cancelled: Promise<string>;
+  /** Resolves true once a call of this RPC has seen its cancellation, false after timeoutMs. */
+  waitCancelled(rpc: string, timeoutMs: number): Promise<boolean>;
   /** Lets a "gated" StartProcess send its end event. */
   openGate(): void;
   close(): Promise<void>;
@@ -37,7 +37,10 @@ export interface TestBackend {
 export async function startTestBackend(): Promise<TestBackend> {
   const logger = createLogger("gateway-test", { level: "silent" });
   const { server } = createGrpcServer({ logger, reflectedServices: [] });
-  let markCancelled!: (what: string) => void;
+  const cancelled = new Set<string>();
+  const markCancelled = (rpc: string): void => {
+    cancelled.add(rpc);
+  };
   let openGate!: () => void;
   const gate = new Promise<void>((resolve) => (openGate = resolve));
   const state: TestBackend = {
@@ -47,7 +50,13 @@ export async function startTestBackend(): Promise<TestBackend> {
     seen: new Map(),
     writes: [],
     bigProduced: 0,
-    cancelled: new Promise((resolve) => (markCancelled = resolve)),
+    async waitCancelled(rpc, timeoutMs) {
+      for (const until = Date.now() + timeoutMs; Date.now() < until; ) {
+        if (cancelled.has(rpc)) return true;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      return cancelled.has(rpc);
+    },
     openGate: () => openGate(),
     close: () => server.shutdown(),
   };
