@@ -38,13 +38,28 @@ const keptCapabilities = [
   "CAP_SETFCAP",
 ];
 
-export function bwrapArgs(options: BwrapOptions): string[] {
+/**
+ * Split in two: `visible` stays on bwrap's command line (which every process
+ * in the sandbox can read as PID 1's /proc/1/cmdline), `hidden` goes through
+ * `--args FD` so host paths (data dir, bundle location) don't leak inside.
+ * The visible part names the sandbox (its hostname), which is how leftover
+ * processes are found after a crash.
+ */
+export interface BwrapCommand {
+  visible: string[];
+  hidden: string[];
+  command: string[];
+}
+
+export function bwrapArgs(options: BwrapOptions): BwrapCommand {
+  return { visible: ["--hostname", options.hostname], hidden: hiddenArgs(options), command: [options.nodePath, sandboxPaths.envdBundle] };
+}
+
+function hiddenArgs(options: BwrapOptions): string[] {
   return [
     "--unshare-all",
     "--die-with-parent",
     "--new-session",
-    "--hostname",
-    options.hostname,
     "--bind",
     options.rootfs,
     "/",
@@ -81,8 +96,5 @@ export function bwrapArgs(options: BwrapOptions): string[] {
     "--cap-drop",
     "ALL",
     ...keptCapabilities.flatMap((cap) => ["--cap-add", cap]),
-    "--",
-    options.nodePath,
-    sandboxPaths.envdBundle,
   ];
 }

@@ -20,7 +20,7 @@ export async function removeLeftoverSandboxes(sandboxesDir: string, logger: Logg
   for (const name of names) {
     const dir = join(sandboxesDir, name);
     try {
-      const killed = await killProcessesMentioning(join(dir, "rootfs"));
+      const killed = await killSandboxProcesses(name);
       await removeSandboxDir(dir);
       removed.push(name);
       logger.info({ sandboxId: name, killedPids: killed }, "removed leftover sandbox from a previous run");
@@ -31,15 +31,19 @@ export async function removeLeftoverSandboxes(sandboxesDir: string, logger: Logg
   return removed;
 }
 
-/** SIGKILLs processes whose command line contains `needle`; waits briefly until they are gone. */
-async function killProcessesMentioning(needle: string): Promise<number[]> {
+/**
+ * SIGKILLs bwrap processes whose command line names the sandbox (its
+ * --hostname); the kernel then kills the rest of its pid namespace.
+ */
+async function killSandboxProcesses(sandboxId: string): Promise<number[]> {
   const pids: number[] = [];
   for (const entry of await readdir("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     const pid = Number(entry);
     if (pid === process.pid) continue;
     const cmdline = await readFile(`/proc/${pid}/cmdline`, "utf8").catch(() => "");
-    if (cmdline.split("\0").includes(needle)) pids.push(pid);
+    const args = cmdline.split("\0");
+    if (args[0]?.endsWith("bwrap") && args.includes(sandboxId)) pids.push(pid);
   }
   for (const pid of pids) {
     try {

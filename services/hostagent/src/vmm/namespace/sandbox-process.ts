@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import type { Logger } from "@wrenn/shared";
 import type { SandboxExit } from "../runtime.js";
+import type { BwrapCommand } from "./bwrap-args.js";
 
 /**
  * One running bwrap and what we know about it: its host pid, the host pid of
@@ -19,14 +20,19 @@ const tailBytes = 8192;
 
 export function spawnSandboxProcess(
   sandboxId: string,
-  args: string[],
+  args: BwrapCommand,
   logger: Logger,
 ): SandboxProcess {
   // fd 3 is bwrap's --info-fd: it writes {"child-pid": N} once the sandbox init runs.
-  const child: ChildProcess = spawn("bwrap", ["--info-fd", "3", ...args], {
-    stdio: ["ignore", "pipe", "pipe", "pipe"],
-    env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" },
-  });
+  // fd 4 carries the NUL-separated arguments that must not show in /proc/*/cmdline.
+  const child: ChildProcess = spawn(
+    "bwrap",
+    ["--info-fd", "3", ...args.visible, "--args", "4", "--", ...args.command],
+    { stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"], env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } },
+  );
+  const argsStream = child.stdio[4] as NodeJS.WritableStream | null;
+  argsStream?.on("error", () => {}); // bwrap gone before reading: its exit is reported below
+  argsStream?.end(args.hidden.map((arg) => `${arg}\0`).join(""));
   let tail = "";
   let innerPid: number | undefined;
   let done = false;
