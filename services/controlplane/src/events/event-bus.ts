@@ -16,6 +16,8 @@ export interface SandboxEvent {
   time: string;
   /** Why, for sandbox.error. */
   error?: string;
+  /** For sandbox.error: which operation failed (decides the status it may apply to). */
+  operation?: "create" | "destroy";
 }
 
 export interface EventMeta {
@@ -67,6 +69,7 @@ export function parseSandboxEvent(json: string): SandboxEvent | null {
       hostId: typeof value.hostId === "string" ? value.hostId : null,
       time: value.time,
       ...(typeof value.error === "string" ? { error: value.error } : {}),
+      ...(value.operation === "create" || value.operation === "destroy" ? { operation: value.operation } : {}),
     };
   } catch {
     return null;

@@ -1,0 +1,57 @@
+import { Channel, credentials, type ChannelOptions } from "@grpc/grpc-js";
+import { createChannel, createClient } from "nice-grpc";
+import {
+  SandboxServiceDefinition,
+  type SandboxServiceClient,
+} from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
+import { ProcessServiceDefinition, type ProcessServiceClient } from "@wrenn/gen/wrenn/envd/v1/process.js";
+import { FilesystemServiceDefinition, type FilesystemServiceClient } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
+
+/**
+ * The long-lived connections to one host agent. Control calls (create,
+ * destroy, list) and relayed envd streams (process output, file transfers)
+ * use two separate channels, each with its own subchannel pool, so a big file
+ * transfer or a chatty process can't hold up lifecycle calls through HTTP/2
+ * flow control on a shared connection.
+ */
+export interface HostConnection {
+  address: string;
+  sandboxes: SandboxServiceClient;
+  process: ProcessServiceClient;
+  filesystem: FilesystemServiceClient;
+  close(): void;
+}
+
+const channelOptions: ChannelOptions = {
+  // Without this grpc-js shares one subchannel between channels to the same target.
+  "grpc.use_local_subchannel_pool": 1,
+  "grpc.keepalive_time_ms": 20_000,
+  "grpc.keepalive_timeout_ms": 10_000,
+  "grpc.keepalive_permit_without_calls": 1,
+  "grpc.max_receive_message_length": 16 * 1024 * 1024,
+  "grpc.max_send_message_length": 16 * 1024 * 1024,
+};
+
+function openChannel(address: string): Channel {
+  // nice-grpc's address parser only knows host:port; grpc-js itself takes unix: targets.
+  if (address.startsWith("unix:")) return new Channel(address, credentials.createInsecure(), channelOptions);
+  return createChannel(address, credentials.createInsecure(), channelOptions);
+}
+
+export function createHostConnection(address: string): HostConnection {
+  const control = openChannel(address);
+  const streams = openChannel(address);
+  return {
+    address,
+    sandboxes: createClient(SandboxServiceDefinition, control),
+    process: createClient(ProcessServiceDefinition, streams),
+    filesystem: createClient(FilesystemServiceDefinition, streams),
+    close() {
+      control.close();
+      streams.close();
+    },
+  };
+}
+
+/** Metadata key naming the sandbox a relayed envd call is meant for. */
+export const sandboxIdMetadataKey = "wrenn-sandbox-id";

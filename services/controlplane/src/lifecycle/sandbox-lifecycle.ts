@@ -1,0 +1,194 @@
+import { errors, newUuid, type Logger } from "@wrenn/shared";
+import type { SandboxRecord, SandboxRepository } from "../db/sandbox-repository.js";
+import type { EventBus, SandboxEvent } from "../events/event-bus.js";
+import type { Scheduler } from "./ports.js";
+import { applyOutcome } from "./apply-outcome.js";
+import { allowedFrom } from "./transitions.js";
+import { createStatusWatch, type StatusWatch } from "./status-watch.js";
+import type { CreateSandboxInput } from "./validation.js";
+
+export interface LifecycleOptions {
+  sandboxes: SandboxRepository;
+  scheduler: Scheduler;
+  bus: EventBus;
+  logger: Logger;
+  watch?: StatusWatch;
+  /** How long the host agent may take to start a sandbox. */
+  startTimeoutSeconds?: number;
+  /** Upper bound for wait_ready / wait. */
+  waitTimeoutMs?: number;
+}
+
+/** An answer to a lifecycle call: `done` false means accepted, still in progress (HTTP 202). */
+export interface LifecycleResult {
+  sandbox: SandboxRecord;
+  done: boolean;
+}
+
+export interface SandboxLifecycle {
+  create(input: CreateSandboxInput, options?: { wait?: boolean; signal?: AbortSignal }): Promise<LifecycleResult>;
+  destroy(id: string, options?: { wait?: boolean; signal?: AbortSignal }): Promise<LifecycleResult>;
+  /** NOT_FOUND when unknown. */
+  get(id: string): Promise<SandboxRecord>;
+  listActive(): Promise<SandboxRecord[]>;
+  /** Applies an outcome event (from the stream) to the database; idempotent. */
+  applyEvent(event: SandboxEvent): Promise<void>;
+  /** Waits for background host calls started by this process. */
+  drain(): Promise<void>;
+}
+
+/**
+ * Asynchronous sandbox lifecycle. Each operation writes the intended status
+ * with a conditional update, answers at once, and runs the host agent call in
+ * the background. The outcome is published to the event bus and also applied
+ * directly; both writes are conditional, so whichever lands first wins and
+ * the other changes nothing.
+ */
+export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecycle {
+  const { sandboxes, scheduler, bus, logger } = options;
+  const watch = options.watch ?? createStatusWatch();
+  const startTimeoutSeconds = options.startTimeoutSeconds ?? 120;
+  const waitTimeoutMs = options.waitTimeoutMs ?? 60_000;
+  const background = new Set<Promise<void>>();
+
+  function track(task: Promise<void>): void {
+    background.add(task);
+    void task.finally(() => background.delete(task));
+  }
+
+  /** Publishes and applies an outcome; a failing publish still applies locally. */
+  async function settle(event: SandboxEvent): Promise<SandboxRecord | null> {
+    try {
+      await bus.publish(event);
+    } catch (err) {
+      logger.warn({ err: (err as Error).message, type: event.type, sandboxId: event.sandboxId }, "publishing outcome failed");
+    }
+    const updated = await applyOutcome(sandboxes, event);
+    watch.notify(event.sandboxId);
+    return updated;
+  }
+
+  async function runCreate(record: SandboxRecord, input: CreateSandboxInput, host: import("./ports.js").SandboxHost) {
+    const log = logger.child({ sandboxId: record.id, hostId: record.hostId, templateId: record.templateId });
+    const base = { sandboxId: record.id, hostId: record.hostId };
+    try {
+      // envs go to the host and nowhere else: not the database, not the logs.
+      await host.createSandbox({ sandboxId: record.id, templateId: input.templateId, envs: input.envs, startTimeoutSeconds });
+    } catch (err) {
+      const message = userMessage(err, "the host agent failed to start the sandbox");
+      log.warn({ reason: message }, "sandbox failed to start");
+      await settle({ ...base, type: "sandbox.error", operation: "create", error: message, time: now() });
+      return;
+    }
+    log.info("sandbox running");
+    const updated = await settle({ ...base, type: "sandbox.running", time: now() });
+    if (!updated) {
+      // Destroy was requested while the host was still starting it: the host's
+      // destroy may have come before the VM existed, so destroy it again.
+      const current = await sandboxes.get(record.id);
+      if (current && (current.status === "stopping" || current.status === "stopped")) {
+        log.info({ status: current.status }, "sandbox was destroyed while starting; removing it from the host");
+        await host.destroySandbox(record.id).catch((err) => log.warn({ err: (err as Error).message }, "late destroy failed"));
+      }
+    }
+  }
+
+  async function runDestroy(record: SandboxRecord) {
+    const log = logger.child({ sandboxId: record.id, hostId: record.hostId });
+    const base = { sandboxId: record.id, hostId: record.hostId };
+    try {
+      if (record.hostId) {
+        const host = await scheduler.hostFor(record.hostId);
+        const result = await host.destroySandbox(record.id);
+        if (result === "not-found") log.info("host had no such sandbox; counting it as stopped");
+      }
+    } catch (err) {
+      const message = userMessage(err, "the host agent failed to destroy the sandbox");
+      log.warn({ reason: message }, "sandbox destroy failed");
+      await settle({ ...base, type: "sandbox.error", operation: "destroy", error: message, time: now() });
+      return;
+    }
+    log.info("sandbox stopped");
+    await settle({ ...base, type: "sandbox.stopped", time: now() });
+  }
+
+  async function waitWhileIn(id: string, status: SandboxRecord["status"], signal?: AbortSignal): Promise<SandboxRecord> {
+    const last = await watch.waitUntil(
+      id,
+      () => sandboxes.get(id),
+      (row) => row === null || row.status !== status,
+      { timeoutMs: waitTimeoutMs, signal },
+    );
+    if (!last) throw errors.notFound("sandbox not found");
+    return last;
+  }
+
+  return {
+    async create(input, { wait = false, signal } = {}) {
+      const placed = await scheduler.pickHost({ templateId: input.templateId });
+      const record = await sandboxes.insertStarting({
+        id: newUuid(),
+        templateId: input.templateId,
+        hostId: placed.hostId,
+        metadata: input.metadata,
+      });
+      logger.info({ sandboxId: record.id, hostId: record.hostId, templateId: record.templateId }, "sandbox starting");
+      // The background task must outlive the request: a cancelled caller does not cancel the create.
+      track(runCreate(record, input, placed.host).catch((err) => logger.error({ err, sandboxId: record.id }, "create task failed")));
+      if (!wait) return { sandbox: record, done: false };
+      const settled = await waitWhileIn(record.id, "starting", signal);
+      return { sandbox: settled, done: settled.status !== "starting" };
+    },
+
+    async destroy(id, { wait = false, signal } = {}) {
+      // A few rounds: the status may change between the read and the conditional update.
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const current = await sandboxes.get(id);
+        if (!current) throw errors.notFound("sandbox not found");
+        if (current.status === "stopped") return { sandbox: current, done: true };
+        if (current.status === "stopping") {
+          if (!wait) return { sandbox: current, done: false };
+          const settled = await waitWhileIn(id, "stopping", signal);
+          return { sandbox: settled, done: settled.status !== "stopping" };
+        }
+        const stopping = await sandboxes.transition(id, allowedFrom.stopping, "stopping");
+        if (!stopping) continue;
+        watch.notify(id);
+        logger.info({ sandboxId: id, from: current.status }, "sandbox stopping");
+        track(runDestroy(stopping).catch((err) => logger.error({ err, sandboxId: id }, "destroy task failed")));
+        if (!wait) return { sandbox: stopping, done: false };
+        const settled = await waitWhileIn(id, "stopping", signal);
+        return { sandbox: settled, done: settled.status !== "stopping" };
+      }
+      throw errors.aborted("the sandbox's status kept changing; try again");
+    },
+
+    async get(id) {
+      const record = await sandboxes.get(id);
+      if (!record) throw errors.notFound("sandbox not found");
+      return record;
+    },
+
+    listActive: () => sandboxes.listActive(),
+
+    async applyEvent(event) {
+      const updated = await applyOutcome(sandboxes, event);
+      if (updated) watch.notify(event.sandboxId);
+    },
+
+    async drain() {
+      while (background.size > 0) await Promise.allSettled([...background]);
+    },
+  };
+}
+
+function now(): string {
+  return new Date().toISOString();
+}
+
+/** A host error's message is meant for users when it carries a status; anything else is not shown. */
+function userMessage(err: unknown, fallback: string): string {
+  const e = err as { code?: unknown; details?: unknown; message?: unknown };
+  if (typeof e?.code === "number" && typeof e.details === "string" && e.details) return e.details;
+  return fallback;
+}

@@ -1,0 +1,93 @@
+import { errors } from "@wrenn/shared";
+
+export const defaultTemplateId = "base";
+
+export const limits = {
+  templateIdLength: 64,
+  metadataEntries: 64,
+  metadataKeyLength: 64,
+  metadataValueLength: 1024,
+  envEntries: 256,
+  envKeyLength: 256,
+  envValueLength: 32 * 1024,
+  envTotalBytes: 256 * 1024,
+} as const;
+
+const templateIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const metadataKeyPattern = /^[A-Za-z0-9][A-Za-z0-9._\/-]*$/;
+const envKeyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
+
+export interface CreateSandboxInput {
+  templateId: string;
+  metadata: Record<string, string>;
+  envs: Record<string, string>;
+}
+
+/**
+ * Checks a create request and fills defaults. Messages name the field and the
+ * rule; they quote metadata keys and env names but never env values, which
+ * may be secrets.
+ */
+export function validateCreateSandbox(input: {
+  templateId?: string;
+  metadata?: Record<string, string>;
+  envs?: Record<string, string>;
+}): CreateSandboxInput {
+  const templateId = input.templateId === undefined || input.templateId === "" ? defaultTemplateId : input.templateId;
+  if (templateId.length > limits.templateIdLength) {
+    throw errors.invalidArgument(`template_id must be at most ${limits.templateIdLength} characters`);
+  }
+  if (!templateIdPattern.test(templateId)) {
+    throw errors.invalidArgument(
+      `template_id must start with a letter or digit and contain only letters, digits, ".", "_" and "-", got ${quote(templateId)}`,
+    );
+  }
+
+  const metadata = input.metadata ?? {};
+  const metadataKeys = Object.keys(metadata);
+  if (metadataKeys.length > limits.metadataEntries) {
+    throw errors.invalidArgument(`metadata may hold at most ${limits.metadataEntries} entries, got ${metadataKeys.length}`);
+  }
+  for (const key of metadataKeys) {
+    if (key.length === 0 || key.length > limits.metadataKeyLength || !metadataKeyPattern.test(key)) {
+      throw errors.invalidArgument(
+        `metadata key ${quote(key)} must be 1–${limits.metadataKeyLength} characters of letters, digits, ".", "_", "/" and "-"`,
+      );
+    }
+    const value = metadata[key];
+    if (value.length > limits.metadataValueLength) {
+      throw errors.invalidArgument(`metadata value for ${quote(key)} must be at most ${limits.metadataValueLength} characters`);
+    }
+    if (value.includes("\u0000")) throw errors.invalidArgument(`metadata value for ${quote(key)} must not contain NUL`);
+  }
+
+  const envs = input.envs ?? {};
+  const envKeys = Object.keys(envs);
+  if (envKeys.length > limits.envEntries) {
+    throw errors.invalidArgument(`envs may hold at most ${limits.envEntries} variables, got ${envKeys.length}`);
+  }
+  let total = 0;
+  for (const key of envKeys) {
+    if (key.length > limits.envKeyLength || !envKeyPattern.test(key)) {
+      throw errors.invalidArgument(
+        `envs name ${quote(key)} must be a shell variable name (letters, digits and "_", not starting with a digit), at most ${limits.envKeyLength} characters`,
+      );
+    }
+    const value = envs[key];
+    if (Buffer.byteLength(value) > limits.envValueLength) {
+      throw errors.invalidArgument(`envs value of ${key} must be at most ${limits.envValueLength} bytes`);
+    }
+    if (value.includes("\u0000")) throw errors.invalidArgument(`envs value of ${key} must not contain NUL`);
+    total += Buffer.byteLength(key) + Buffer.byteLength(value);
+  }
+  if (total > limits.envTotalBytes) {
+    throw errors.invalidArgument(`envs must total at most ${limits.envTotalBytes} bytes, got ${total}`);
+  }
+
+  return { templateId, metadata: { ...metadata }, envs: { ...envs } };
+}
+
+function quote(value: string): string {
+  const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
+  return JSON.stringify(shown);
+}

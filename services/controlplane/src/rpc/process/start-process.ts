@@ -1,0 +1,25 @@
+import type { CallContext } from "nice-grpc";
+import { errors, fromWireId } from "@wrenn/shared";
+import type { StartProcessRequest, StartProcessResponse } from "@wrenn/gen/wrenn/api/v1/process.js";
+import type { RelayResolver } from "../sandbox-relay.js";
+
+/**
+ * Relays envd's Start stream. Iterating the host's stream one event at a time
+ * and yielding it gives back-pressure end to end: we read the next event only
+ * once the caller took the last. The caller's signal cancels the host call.
+ */
+export function startProcessHandler(resolve: RelayResolver) {
+  return async function* startProcess(
+    request: StartProcessRequest,
+    context: CallContext,
+  ): AsyncGenerator<StartProcessResponse, void> {
+    fromWireId("sb", request.sandboxId, "sandbox_id");
+    if (!request.start) throw errors.invalidArgument("start is required");
+    if (!request.start.process?.cmd) throw errors.invalidArgument("start.process.cmd is required");
+    const target = await resolve(request.sandboxId);
+    const events = target.connection.process.start(request.start, { metadata: target.metadata, signal: context.signal });
+    for await (const response of events) {
+      yield { event: response.event };
+    }
+  };
+}

@@ -1,0 +1,32 @@
+import { Metadata } from "nice-grpc";
+import { errors, fromWireId, toWireId } from "@wrenn/shared";
+import type { SandboxRepository } from "../db/sandbox-repository.js";
+import type { HostConnection } from "../hostagent/host-connection.js";
+import { sandboxIdMetadataKey } from "../hostagent/host-connection.js";
+
+export interface RelayTarget {
+  connection: HostConnection;
+  /** Carries `wrenn-sandbox-id`, which the host agent routes the envd call by. */
+  metadata: Metadata;
+}
+
+/** Finds where to relay an envd call for a sandbox named on the wire. */
+export type RelayResolver = (wireSandboxId: string) => Promise<RelayTarget>;
+
+export function createRelayResolver(
+  sandboxes: SandboxRepository,
+  connectionFor: (hostId: string) => Promise<HostConnection>,
+): RelayResolver {
+  return async (wireSandboxId) => {
+    const id = fromWireId("sb", wireSandboxId, "sandbox_id");
+    const record = await sandboxes.get(id);
+    if (!record || record.status === "stopped") throw errors.notFound("sandbox not found");
+    if (record.status === "starting") {
+      throw errors.failedPrecondition("sandbox is still starting; retry once it is running (or create it with wait_ready)");
+    }
+    if (record.status !== "running") throw errors.failedPrecondition(`sandbox is ${record.status}, not running`);
+    if (!record.hostId) throw errors.failedPrecondition("sandbox has no host");
+    const connection = await connectionFor(record.hostId);
+    return { connection, metadata: Metadata({ [sandboxIdMetadataKey]: toWireId("sb", id) }) };
+  };
+}

@@ -1,0 +1,26 @@
+import { toWireId } from "@wrenn/shared";
+import { SandboxStatus, type Sandbox } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
+import type { SandboxRecord, SandboxStatus as DbStatus } from "../../db/sandbox-repository.js";
+
+const statusToApi: Record<DbStatus, SandboxStatus> = {
+  starting: SandboxStatus.SANDBOX_STATUS_STARTING,
+  running: SandboxStatus.SANDBOX_STATUS_RUNNING,
+  stopping: SandboxStatus.SANDBOX_STATUS_STOPPING,
+  stopped: SandboxStatus.SANDBOX_STATUS_STOPPED,
+  error: SandboxStatus.SANDBOX_STATUS_ERROR,
+  missing: SandboxStatus.SANDBOX_STATUS_MISSING,
+};
+
+/** Database row → public message; UUIDs become wire ids here and nowhere else. */
+export function sandboxToApi(record: SandboxRecord): Sandbox {
+  return {
+    sandboxId: toWireId("sb", record.id),
+    templateId: record.templateId,
+    status: statusToApi[record.status],
+    metadata: record.metadata,
+    createdAt: record.createdAt,
+    updatedAt: record.updatedAt,
+    error: record.error,
+    hostId: record.hostId ? toWireId("host", record.hostId) : "",
+  };
+}
