@@ -24,8 +24,8 @@ const hostRow = z
     status: z.enum(["online", "unreachable", "draining"]),
     runtime: z.string(),
     cpu_count: z.number(),
-    // bigint columns come back as numbers with slonik's default parsers.
-    memory_bytes: z.number(),
+    // int8 comes back as a BigInt; memory sizes fit a double exactly up to 8 PiB.
+    memory_bytes: z.union([z.bigint(), z.number()]).transform(Number),
     templates: z.array(z.string()),
     version: z.string(),
     last_seen_at: z.number().nullable(),

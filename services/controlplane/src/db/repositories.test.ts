@@ -1,0 +1,116 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CheckIntegrityConstraintViolationError, ForeignKeyIntegrityConstraintViolationError, sql } from "slonik";
+import type { Database } from "./database.js";
+import { runMigrations } from "./migrate.js";
+import { createHostRepository, type HostRepository } from "./host-repository.js";
+import { createSandboxRepository, type SandboxRepository } from "./sandbox-repository.js";
+import { openTestDatabase, testDatabaseUrl, warnIfNoDatabase } from "./test-database.js";
+import { createLogger } from "@wrenn/shared";
+
+warnIfNoDatabase("repository tests");
+
+describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
+  let db: Database;
+  let sandboxes: SandboxRepository;
+  let hosts: HostRepository;
+  let hostId: string;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    sandboxes = createSandboxRepository(db.pool);
+    hosts = createHostRepository(db.pool);
+    hostId = randomUUID();
+    await hosts.upsertOnline({
+      id: hostId,
+      agentHostId: "test-host",
+      address: "127.0.0.1:1",
+      runtime: "namespace",
+      cpuCount: 2,
+      memoryBytes: 8 * 1024 ** 3,
+      templates: ["base"],
+      version: "test",
+    });
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  it("migrating again is a no-op, also when several controlplanes migrate at once", async () => {
+    const logger = createLogger("test", { level: "silent" });
+    const results = await Promise.all([1, 2, 3].map(() => runMigrations(testDatabaseUrl!, logger)));
+    expect(results).toEqual([[], [], []]);
+  });
+
+  it("stores a new sandbox as starting with its metadata and returns it", async () => {
+    const id = randomUUID();
+    const created = await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: { owner: "ana", "a.b/c": "d" } });
+    expect(created).toMatchObject({ id, templateId: "base", status: "starting", hostId, metadata: { owner: "ana", "a.b/c": "d" }, error: "" });
+    expect(created.createdAt).toBeInstanceOf(Date);
+    expect(Math.abs(created.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
+    expect(await sandboxes.get(id)).toEqual(created);
+    expect(await sandboxes.get(randomUUID())).toBeNull();
+  });
+
+  it("changes status only from an expected status", async () => {
+    const id = randomUUID();
+    await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    expect(await sandboxes.transition(id, ["running"], "stopping")).toBeNull();
+    expect((await sandboxes.get(id))?.status).toBe("starting");
+    const running = await sandboxes.transition(id, ["starting"], "running");
+    expect(running?.status).toBe("running");
+    // Replaying the same outcome changes nothing.
+    expect(await sandboxes.transition(id, ["starting"], "running")).toBeNull();
+    const failed = await sandboxes.transition(id, ["running"], "error", "vm crashed");
+    expect(failed).toMatchObject({ status: "error", error: "vm crashed" });
+    expect(failed!.updatedAt.getTime()).toBeGreaterThanOrEqual(running!.updatedAt.getTime());
+  });
+
+  it("lets exactly one of many concurrent writers win a transition", async () => {
+    const id = randomUUID();
+    await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    const results = await Promise.all(
+      Array.from({ length: 8 }, (_, i) => sandboxes.transition(id, ["starting"], i % 2 ? "running" : "error", `writer ${i}`)),
+    );
+    expect(results.filter((r) => r !== null)).toHaveLength(1);
+  });
+
+  it("lists sandboxes that are not stopped", async () => {
+    const live = randomUUID();
+    const gone = randomUUID();
+    await sandboxes.insertStarting({ id: live, templateId: "base", hostId, metadata: {} });
+    await sandboxes.insertStarting({ id: gone, templateId: "base", hostId, metadata: {} });
+    await sandboxes.transition(gone, ["starting"], "stopping");
+    await sandboxes.transition(gone, ["stopping"], "stopped");
+    const ids = (await sandboxes.listActive()).map((s) => s.id);
+    expect(ids).toContain(live);
+    expect(ids).not.toContain(gone);
+  });
+
+  it("refuses statuses outside the allowed set and unknown hosts", async () => {
+    const id = randomUUID();
+    await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    await expect(db.pool.query(sql.unsafe`UPDATE sandboxes SET status = 'paused' WHERE id = ${id}`)).rejects.toBeInstanceOf(CheckIntegrityConstraintViolationError);
+    await expect(sandboxes.insertStarting({ id: randomUUID(), templateId: "base", hostId: randomUUID(), metadata: {} })).rejects.toBeInstanceOf(
+      ForeignKeyIntegrityConstraintViolationError,
+    );
+  });
+
+  it("has no column that could hold environment variables", async () => {
+    const columns = await db.pool.anyFirst(
+      sql.unsafe`SELECT column_name FROM information_schema.columns WHERE table_name = 'sandboxes' ORDER BY column_name`,
+    );
+    expect(columns).toEqual(["created_at", "error", "host_id", "id", "metadata", "status", "template_id", "updated_at"]);
+  });
+
+  it("upserts a host and marks it unreachable only while online", async () => {
+    const row = await hosts.get(hostId);
+    expect(row).toMatchObject({ agentHostId: "test-host", status: "online", runtime: "namespace", cpuCount: 2, templates: ["base"] });
+    expect(row!.memoryBytes).toBe(8 * 1024 ** 3);
+    expect((await hosts.markUnreachable(hostId))?.status).toBe("unreachable");
+    expect(await hosts.markUnreachable(hostId)).toBeNull();
+    const back = await hosts.upsertOnline({ ...row!, cpuCount: 4, templates: ["base", "python"] });
+    expect(back).toMatchObject({ status: "online", cpuCount: 4, templates: ["base", "python"] });
+    expect(back.lastSeenAt!.getTime()).toBeGreaterThanOrEqual(row!.lastSeenAt!.getTime());
+  });
+});
