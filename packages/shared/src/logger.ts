@@ -30,9 +30,10 @@ export interface LoggerOptions {
 /** Structured JSON logs to stderr (and optional extra streams), with secrets redacted. */
 export function createLogger(service: string, options: LoggerOptions = {}): Logger {
   const level = options.level ?? process.env.WRENN_LOG_LEVEL ?? "info";
-  const streams = [{ stream: pino.destination(2) }, ...(options.destinations ?? []).map((stream) => ({ stream }))];
+  // Each multistream entry filters at its own level (info by default), so pass ours.
+  const streams = [pino.destination(2), ...(options.destinations ?? [])].map((stream) => ({ level, stream }));
   return pino(
     { level, base: { service }, redact: { paths: redactPaths, censor: "[redacted]" } },
-    pino.multistream(streams),
+    pino.multistream(streams as pino.StreamEntry[]),
   );
 }
