@@ -38,9 +38,11 @@ export async function writeFileAtomic(path: string, chunks: AsyncIterable<Buffer
       if (ctx.signal?.aborted) throw errors.aborted("upload cancelled");
       if (chunk.length > 0) await handle.write(chunk);
     }
-    // The request stream also just ends when the caller cancels; let the
-    // cancellation be seen before committing.
-    await new Promise((resolve) => setImmediate(resolve));
+    // A client that cancels an upload half-closes the stream first and sends
+    // the RST_STREAM only after that write completed (Node's http2 close()),
+    // so the end of the stream alone does not prove the upload is complete.
+    // Give the cancellation a moment to arrive before committing.
+    await cancellationGrace(ctx.signal);
     if (ctx.signal?.aborted) throw errors.aborted("upload cancelled");
     await handle.close();
     handle = undefined;
@@ -55,4 +57,19 @@ export async function writeFileAtomic(path: string, chunks: AsyncIterable<Buffer
     await handle?.close().catch(() => {});
     if (temp) await unlink(temp).catch(() => {});
   }
+}
+
+const commitGraceMs = 100;
+
+function cancellationGrace(signal: AbortSignal | undefined): Promise<void> {
+  if (!signal || signal.aborted) return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      signal.removeEventListener("abort", done);
+      resolve();
+    };
+    const timer = setTimeout(done, commitGraceMs);
+    signal.addEventListener("abort", done, { once: true });
+  });
 }

@@ -24,9 +24,9 @@ export interface RunningEnvd {
 }
 
 /** Starts the real envd bundle on a unix socket in a fresh temp dir and waits for its "listening" line. */
-export async function startEnvd(env: Record<string, string> = {}): Promise<RunningEnvd> {
+export async function startEnvd(env: Record<string, string> = {}, socketPath?: string): Promise<RunningEnvd> {
   const dir = mkdtempSync(join(tmpdir(), "envd-test-"));
-  const socket = join(dir, "envd.sock");
+  const socket = socketPath ?? join(dir, "envd.sock");
   const child = spawn(process.execPath, [bundlePath], {
     env: { PATH: process.env.PATH ?? "", WRENN_ENVD_LISTEN: `unix:${socket}`, ...env },
     stdio: ["ignore", "ignore", "pipe"],
@@ -69,7 +69,7 @@ export async function startEnvd(env: Record<string, string> = {}): Promise<Runni
     envd: createClient(EnvdServiceDefinition, channel),
     async stop() {
       channel.close();
-      if (child.exitCode === null) {
+      if (child.exitCode === null && child.signalCode === null) {
         const exited = new Promise((r) => child.once("exit", r));
         child.kill("SIGTERM");
         await exited;

@@ -74,6 +74,13 @@ describe("ProcessService.Start", () => {
     expect(run.stdout.toString()).toBe("nobody\n");
   });
 
+  // Node's uid/gid spawn options drop supplementary groups; envd must keep them.
+  const member = userWithSupplementaryGroup();
+  it.skipIf(!member)("keeps the user's supplementary groups", async () => {
+    const run = await collect(envd.process.start({ process: { cmd: "id", args: ["-G"], user: member!.user } }));
+    expect(run.stdout.toString().trim().split(" ")).toContain(String(member!.gid));
+  });
+
   it("kills the whole process group on timeout, grandchildren included", async () => {
     const started = Date.now();
     const run = await collect(
@@ -157,4 +164,14 @@ function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, "utf8");
   const kb = Number(/VmHWM:\s+(\d+)/.exec(status)?.[1] ?? "0");
   return kb / 1024;
+}
+
+function userWithSupplementaryGroup(): { user: string; gid: number } | undefined {
+  const users = new Set(readFileSync("/etc/passwd", "utf8").split("\n").map((l) => l.split(":")[0]));
+  for (const line of readFileSync("/etc/group", "utf8").split("\n")) {
+    const [, , gid, members] = line.split(":");
+    const user = members?.split(",").find((m) => users.has(m));
+    if (user) return { user, gid: Number(gid) };
+  }
+  return undefined;
 }

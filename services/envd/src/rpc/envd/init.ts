@@ -1,4 +1,4 @@
-import type { CallContext } from "nice-grpc-common";
+import type { CallContext } from "nice-grpc";
 import { errors } from "@wrenn/shared";
 import type { InitRequest, InitResponse } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { correctClock } from "../../metadata/clock.js";

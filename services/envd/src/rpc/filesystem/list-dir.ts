@@ -1,4 +1,4 @@
-import type { CallContext } from "nice-grpc-common";
+import type { CallContext } from "nice-grpc";
 import type { ListDirRequest, ListDirResponse } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { listDir } from "../../filesystem/list-dir.js";
 import { resolveUserPath } from "../../filesystem/paths.js";

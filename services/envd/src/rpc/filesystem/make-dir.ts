@@ -1,4 +1,4 @@
-import type { CallContext } from "nice-grpc-common";
+import type { CallContext } from "nice-grpc";
 import type { MakeDirRequest, MakeDirResponse } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { makeDir } from "../../filesystem/make-dir.js";
 import { resolveUserPath } from "../../filesystem/paths.js";

@@ -1,4 +1,4 @@
-import type { CallContext } from "nice-grpc-common";
+import type { CallContext } from "nice-grpc";
 import type { MoveRequest, MoveResponse } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { movePath } from "../../filesystem/move.js";
 import { resolveUserPath } from "../../filesystem/paths.js";

@@ -1,4 +1,4 @@
-import type { CallContext } from "nice-grpc-common";
+import type { CallContext } from "nice-grpc";
 import type { ReadFileRequest, ReadFileResponse } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { resolveUserPath } from "../../filesystem/paths.js";
 import { readFileChunks } from "../../filesystem/read-file.js";

@@ -1,4 +1,4 @@
-import type { CallContext } from "nice-grpc-common";
+import type { CallContext } from "nice-grpc";
 import type { RemoveRequest, RemoveResponse } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { resolveUserPath } from "../../filesystem/paths.js";
 import { removePath } from "../../filesystem/remove.js";

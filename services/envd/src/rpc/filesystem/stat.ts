@@ -1,4 +1,4 @@
-import type { CallContext } from "nice-grpc-common";
+import type { CallContext } from "nice-grpc";
 import type { StatRequest, StatResponse } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { resolveUserPath } from "../../filesystem/paths.js";
 import { statPath } from "../../filesystem/stat.js";

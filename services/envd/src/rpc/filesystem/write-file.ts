@@ -1,4 +1,4 @@
-import type { CallContext } from "nice-grpc-common";
+import type { CallContext } from "nice-grpc";
 import { errors } from "@wrenn/shared";
 import type { WriteFileRequest, WriteFileResponse } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { resolveUserPath } from "../../filesystem/paths.js";

@@ -1,4 +1,4 @@
-import type { CallContext } from "nice-grpc-common";
+import type { CallContext } from "nice-grpc";
 import { errors } from "@wrenn/shared";
 import type { StartRequest, StartResponse } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import { prepareProcess } from "../../process/prepare-process.js";
