@@ -1,0 +1,166 @@
+import { createServer, ServerError, Status, type CallContext } from "nice-grpc";
+import { randomBytes } from "node:crypto";
+import {
+  SandboxServiceDefinition,
+  type SandboxServiceImplementation,
+} from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
+import { ProcessServiceDefinition, type ProcessServiceImplementation } from "@wrenn/gen/wrenn/envd/v1/process.js";
+import {
+  FileType,
+  FilesystemServiceDefinition,
+  type EntryInfo,
+  type FilesystemServiceImplementation,
+} from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
+
+/**
+ * TEST ONLY: an in-memory stand-in for the host agent, serving its real gRPC
+ * contract (SandboxService plus the envd relay keyed by `wrenn-sandbox-id`)
+ * so the controlplane can be tested before the real host agent exists. The
+ * real end-to-end path is the integration suite's job.
+ *
+ * Behaviour by template: "broken" fails with FAILED_PRECONDITION; creates take
+ * `createDelayMs`. Commands: "echo" prints its args; "denied" fails with
+ * PERMISSION_DENIED; "forever" sends keepalives until cancelled.
+ */
+export interface FakeHostAgent {
+  address: string;
+  hostId: string;
+  /** Sandboxes the fake currently runs, by wire id, with the envs they got. */
+  sandboxes: Map<string, { templateId: string; envs: Record<string, string>; files: Map<string, Buffer> }>;
+  createDelayMs: number;
+  /** When set, destroy answers NOT_FOUND even for known sandboxes (host lost it). */
+  forgetOnDestroy: boolean;
+  /** Calls that saw their caller cancel. */
+  cancelled: string[];
+  close(): Promise<void>;
+}
+
+export async function startFakeHostAgent(): Promise<FakeHostAgent> {
+  const server = createServer();
+  const fake: FakeHostAgent = {
+    address: "",
+    hostId: `host-${randomBytes(16).toString("hex")}`,
+    sandboxes: new Map(),
+    createDelayMs: 100,
+    forgetOnDestroy: false,
+    cancelled: [],
+    close: async () => server.forceShutdown(),
+  };
+
+  function sandboxOf(context: CallContext) {
+    const id = context.metadata.get("wrenn-sandbox-id");
+    const sandbox = id ? fake.sandboxes.get(id) : undefined;
+    if (!sandbox) throw new ServerError(Status.NOT_FOUND, `sandbox ${id ?? "(none)"} not found on this host`);
+    return sandbox;
+  }
+
+  const sandboxService: SandboxServiceImplementation = {
+    async createSandbox(request) {
+      await new Promise((resolve) => setTimeout(resolve, fake.createDelayMs));
+      if (request.templateId === "broken") throw new ServerError(Status.FAILED_PRECONDITION, "template broken has no root filesystem");
+      fake.sandboxes.set(request.sandboxId, { templateId: request.templateId, envs: request.envs, files: new Map() });
+      return { sandbox: { sandboxId: request.sandboxId, templateId: request.templateId, state: 1, startedAt: new Date() } };
+    },
+    async destroySandbox(request) {
+      const known = fake.sandboxes.delete(request.sandboxId);
+      if (!known || fake.forgetOnDestroy) throw new ServerError(Status.NOT_FOUND, "no such sandbox");
+      return {};
+    },
+    async listSandboxes() {
+      return { sandboxes: [...fake.sandboxes].map(([sandboxId, s]) => ({ sandboxId, templateId: s.templateId, state: 1 })) };
+    },
+    async getHostInfo() {
+      return { hostId: fake.hostId, runtime: "fake", cpuCount: 2, memoryBytes: 4 * 1024 ** 3, templates: ["base"], version: "fake" };
+    },
+  };
+
+  const processService: ProcessServiceImplementation = {
+    async *start(request, context) {
+      sandboxOf(context);
+      const cmd = request.process?.cmd ?? "";
+      if (cmd === "denied") throw new ServerError(Status.PERMISSION_DENIED, "user nobody may not run this");
+      yield { event: { start: { pid: 42, tag: request.tag ?? "proc-test" } } };
+      if (cmd === "forever") {
+        try {
+          for (;;) {
+            yield { event: { keepalive: {} } };
+            await new Promise((resolve) => setTimeout(resolve, 20));
+            if (context.signal.aborted) break;
+          }
+        } finally {
+          if (context.signal.aborted) fake.cancelled.push("start");
+        }
+        return;
+      }
+      yield { event: { data: { stdout: Buffer.from((request.process?.args ?? []).join(" ") + "\n") } } };
+      yield { event: { end: { exitCode: 0, exited: true, signal: "", error: "", timedOut: false } } };
+    },
+  };
+
+  const entry = (path: string, size: number, type = FileType.FILE_TYPE_FILE): EntryInfo => ({
+    name: path.split("/").pop() ?? "",
+    path,
+    type,
+    size,
+    mode: 0o644,
+    owner: "user",
+    group: "user",
+    modifiedAt: new Date(),
+    symlinkTarget: "",
+  });
+
+  const filesystemService: FilesystemServiceImplementation = {
+    async stat(request, context) {
+      const file = sandboxOf(context).files.get(request.path);
+      if (!file) throw new ServerError(Status.NOT_FOUND, `${request.path}: no such file`);
+      return { entry: entry(request.path, file.length) };
+    },
+    async listDir(request, context) {
+      const files = sandboxOf(context).files;
+      const prefix = request.path.endsWith("/") ? request.path : `${request.path}/`;
+      return { entries: [...files].filter(([p]) => p.startsWith(prefix)).map(([p, d]) => entry(p, d.length)) };
+    },
+    async makeDir(request, context) {
+      sandboxOf(context);
+      return { entry: entry(request.path, 0, FileType.FILE_TYPE_DIRECTORY) };
+    },
+    async move(request, context) {
+      const files = sandboxOf(context).files;
+      const data = files.get(request.source);
+      if (!data) throw new ServerError(Status.NOT_FOUND, `${request.source}: no such file`);
+      files.delete(request.source);
+      files.set(request.destination, data);
+      return { entry: entry(request.destination, data.length) };
+    },
+    async remove(request, context) {
+      sandboxOf(context).files.delete(request.path);
+      return {};
+    },
+    async *readFile(request, context) {
+      const data = sandboxOf(context).files.get(request.path);
+      if (!data) throw new ServerError(Status.NOT_FOUND, `${request.path}: no such file`);
+      for (let offset = 0; offset < data.length; offset += 64 * 1024) {
+        yield { data: data.subarray(offset, offset + 64 * 1024) };
+      }
+    },
+    async writeFile(requests, context) {
+      const sandbox = sandboxOf(context);
+      let path = "";
+      const chunks: Buffer[] = [];
+      for await (const request of requests) {
+        if (!path) path = request.path;
+        chunks.push(request.data);
+      }
+      const data = Buffer.concat(chunks);
+      sandbox.files.set(path, data);
+      return { entry: entry(path, data.length) };
+    },
+  };
+
+  server.add(SandboxServiceDefinition, sandboxService);
+  server.add(ProcessServiceDefinition, processService);
+  server.add(FilesystemServiceDefinition, filesystemService);
+  const port = await server.listen("127.0.0.1:0");
+  fake.address = `127.0.0.1:${port}`;
+  return fake;
+}
