@@ -42,6 +42,10 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
     templateRoots: new Map([[baseTemplateId, baseRoot]]),
     envdBundle,
     nodePath: config.nodePath,
+    limits:
+      config.sandboxMemoryBytes > 0 || config.sandboxPidsMax > 0
+        ? { memoryBytes: config.sandboxMemoryBytes, pidsMax: config.sandboxPidsMax }
+        : undefined,
     logger,
   });
   const manager = createSandboxManager(runtime, logger);

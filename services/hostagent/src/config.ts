@@ -12,6 +12,9 @@ export interface HostAgentConfig {
   nodePath: string;
   hostId?: string;
   logLevel: string;
+  /** Per-sandbox cgroup v1 limits; 0 turns a limit off. */
+  sandboxMemoryBytes: number;
+  sandboxPidsMax: number;
 }
 
 const isRoot = process.getuid?.() === 0;
@@ -28,6 +31,8 @@ const schema = z.object({
     .string()
     .regex(/^host-[A-Za-z0-9-]{1,60}$/, 'must look like "host-…"')
     .optional(),
+  WRENN_SANDBOX_MEMORY_MB: z.coerce.number().int().min(0).default(2048),
+  WRENN_SANDBOX_PIDS_MAX: z.coerce.number().int().min(0).default(4096),
   WRENN_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
 });
 
@@ -40,5 +45,7 @@ export function loadHostAgentConfig(env: NodeJS.ProcessEnv = process.env): HostA
     nodePath: parsed.WRENN_NODE_PATH,
     hostId: parsed.WRENN_HOST_ID,
     logLevel: parsed.WRENN_LOG_LEVEL,
+    sandboxMemoryBytes: parsed.WRENN_SANDBOX_MEMORY_MB * 1024 * 1024,
+    sandboxPidsMax: parsed.WRENN_SANDBOX_PIDS_MAX,
   };
 }

@@ -13,15 +13,15 @@ export interface KernelPackage {
   version: string;
 }
 
-/** Asks the local apt metadata which versioned kernel the cloud meta package points at. */
+/**
+ * Asks the local apt metadata which versioned kernel the cloud meta package
+ * points at (one apt-cache call: its Depends line pins the exact version).
+ */
 export async function resolveKernelPackage(signal?: AbortSignal): Promise<KernelPackage> {
-  const depends = await runCommand(["apt-cache", "depends", metaPackage], { signal });
-  const name = /Depends:\s+(linux-image-[^\s]+-cloud-amd64)/.exec(depends.stdout)?.[1];
-  if (!name) throw new Error(`apt-cache depends ${metaPackage} names no linux-image-*-cloud-amd64 package (run apt-get update?)`);
-  const show = await runCommand(["apt-cache", "show", "--no-all-versions", name], { signal });
-  const version = /^Version:\s*(\S+)/m.exec(show.stdout)?.[1];
-  if (!version) throw new Error(`apt-cache show ${name} gave no version`);
-  return { name, version };
+  const show = await runCommand(["apt-cache", "show", "--no-all-versions", metaPackage], { signal });
+  const match = /^Depends:.*?(linux-image-\S+-cloud-amd64) \(= ([^)\s]+)\)/m.exec(show.stdout);
+  if (!match) throw new Error(`apt-cache show ${metaPackage} names no pinned linux-image-*-cloud-amd64 dependency (run apt-get update?)`);
+  return { name: match[1], version: match[2] };
 }
 
 export interface ExtractedKernel {

@@ -8,6 +8,7 @@ export interface RunOptions {
   input?: Buffer | string;
   /** Called with every chunk of stderr (progress of long tools such as debootstrap). */
   onStderr?: (chunk: string) => void;
+  onStdout?: (chunk: string) => void;
 }
 
 export interface RunResult {
@@ -39,7 +40,10 @@ export function runCommand(command: string[], options: RunOptions = {}): Promise
     });
     const out: Buffer[] = [];
     const err: Buffer[] = [];
-    child.stdout!.on("data", (chunk: Buffer) => out.push(chunk));
+    child.stdout!.on("data", (chunk: Buffer) => {
+      out.push(chunk);
+      options.onStdout?.(chunk.toString());
+    });
     child.stderr!.on("data", (chunk: Buffer) => {
       err.push(chunk);
       options.onStderr?.(chunk.toString());

@@ -2,6 +2,7 @@ import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@wrenn/shared";
+import { removeLeftoverCgroups } from "./cgroups.js";
 import { removeSandboxDir } from "./namespace-runtime.js";
 
 /**
@@ -14,7 +15,7 @@ export async function removeLeftoverSandboxes(sandboxesDir: string, logger: Logg
   try {
     names = await readdir(sandboxesDir);
   } catch {
-    return [];
+    names = [];
   }
   const removed: string[] = [];
   for (const name of names) {
@@ -28,6 +29,9 @@ export async function removeLeftoverSandboxes(sandboxesDir: string, logger: Logg
       logger.error({ err, sandboxId: name }, "could not remove leftover sandbox");
     }
   }
+  // After the processes are gone, so the groups are empty. Only our own
+  // data dir's sandboxes: another agent on this machine may share the hierarchy.
+  await removeLeftoverCgroups(names, logger);
   return removed;
 }
 

@@ -6,6 +6,7 @@ import { errors, type Logger } from "@wrenn/shared";
 import { createCleanupStack, type CleanupStack } from "../cleanup-stack.js";
 import { SandboxStartError, type Runtime, type SandboxExit, type SandboxHandle, type SandboxSpec } from "../runtime.js";
 import { bwrapArgs } from "./bwrap-args.js";
+import { createSandboxCgroups, type CgroupLimits } from "./cgroups.js";
 import { mountOverlay, unmountAllUnder } from "./mounts.js";
 import { spawnSandboxProcess, type SandboxProcess } from "./sandbox-process.js";
 import { sandboxPaths } from "./template-root.js";
@@ -18,6 +19,8 @@ export interface NamespaceRuntimeOptions {
   envdBundle: string;
   /** Node binary inside the sandbox (it sees the host's /usr read-only). */
   nodePath: string;
+  /** cgroup v1 memory/pids limits per sandbox; undefined runs without. */
+  limits?: CgroupLimits;
   logger: Logger;
 }
 
@@ -93,7 +96,9 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
         hostname: spec.hostname,
         nodePath: options.nodePath,
       });
-      const proc = spawnSandboxProcess(sandboxId, args, log);
+      const cgroups = options.limits ? await createSandboxCgroups(sandboxId, options.limits, log) : undefined;
+      if (cgroups) stack.push("remove cgroups", () => cgroups.remove());
+      const proc = spawnSandboxProcess(sandboxId, args, log, cgroups?.paths);
       stack.push("kill sandbox processes", async () => {
         await proc.kill();
       });

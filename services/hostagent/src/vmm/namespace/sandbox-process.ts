@@ -18,18 +18,26 @@ export interface SandboxProcess {
 
 const tailBytes = 8192;
 
+/** Exit status 125 tells "could not join a cgroup" apart from bwrap's own failures. */
+const joinCgroupsThenExec = 'for g in $WRENN_CGROUPS; do echo $$ > "$g/cgroup.procs" || exit 125; done; exec bwrap "$@"';
+
 export function spawnSandboxProcess(
   sandboxId: string,
   args: BwrapCommand,
   logger: Logger,
+  cgroupPaths: string[] = [],
 ): SandboxProcess {
   // fd 3 is bwrap's --info-fd: it writes {"child-pid": N} once the sandbox init runs.
   // fd 4 carries the NUL-separated arguments that must not show in /proc/*/cmdline.
-  const child: ChildProcess = spawn(
-    "bwrap",
-    ["--info-fd", "3", ...args.visible, "--args", "4", "--", ...args.command],
-    { stdio: ["ignore", "pipe", "pipe", "pipe", "pipe"], env: { PATH: "/usr/sbin:/usr/bin:/sbin:/bin" } },
-  );
+  const bwrapArgv = ["--info-fd", "3", ...args.visible, "--args", "4", "--", ...args.command];
+  const stdio: Array<"ignore" | "pipe"> = ["ignore", "pipe", "pipe", "pipe", "pipe"];
+  const env = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", WRENN_CGROUPS: cgroupPaths.join(" ") };
+  // With cgroups, a shell joins them first and then execs bwrap, so every
+  // process of the sandbox is born inside its groups (no fork race).
+  const child: ChildProcess =
+    cgroupPaths.length > 0
+      ? spawn("/bin/sh", ["-c", joinCgroupsThenExec, "bwrap", ...bwrapArgv], { stdio, env })
+      : spawn("bwrap", bwrapArgv, { stdio, env });
   const argsStream = child.stdio[4] as NodeJS.WritableStream | null;
   argsStream?.on("error", () => {}); // bwrap gone before reading: its exit is reported below
   argsStream?.end(args.hidden.map((arg) => `${arg}\0`).join(""));

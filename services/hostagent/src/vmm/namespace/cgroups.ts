@@ -1,0 +1,104 @@
+import { mkdir, readdir, readFile, rmdir, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import type { Logger } from "@wrenn/shared";
+
+/**
+ * Per-sandbox cgroup v1 limits (memory, pids). These machines run hybrid
+ * cgroups: the controllers live in v1 hierarchies and v2 has none usable.
+ * Each sandbox's group is nested under the agent's own group in each
+ * hierarchy (…/<agent's cgroup>/wrenn/<sandbox id>), so sandboxes stay
+ * inside whatever limits and accounting the agent itself runs under.
+ */
+export interface CgroupLimits {
+  /** 0 means unlimited. */
+  memoryBytes: number;
+  /** 0 means unlimited. */
+  pidsMax: number;
+}
+
+export interface SandboxCgroups {
+  /** cgroup directories the sandbox's first process must join. */
+  paths: string[];
+  /** Removes the groups; call after every process in them is gone. */
+  remove(): Promise<void>;
+}
+
+const root = "/sys/fs/cgroup";
+
+async function baseDir(controller: string): Promise<string> {
+  const text = await readFile("/proc/self/cgroup", "utf8");
+  for (const line of text.split("\n")) {
+    const [, controllers, path] = line.split(":");
+    if (controllers?.split(",").includes(controller)) return join(root, controller, path ?? "/", "wrenn");
+  }
+  throw new Error(`no cgroup v1 hierarchy for ${controller}`);
+}
+
+let warned = false;
+
+/** Creates the sandbox's groups with limits, or returns undefined (logged once) where cgroup v1 is unusable. */
+export async function createSandboxCgroups(sandboxId: string, limits: CgroupLimits, logger: Logger): Promise<SandboxCgroups | undefined> {
+  const created: string[] = [];
+  const remove = async () => {
+    for (const dir of created.reverse()) await removeGroup(dir);
+  };
+  try {
+    const settings: Array<[string, string, string]> = [
+      ["memory", "memory.limit_in_bytes", limits.memoryBytes > 0 ? String(limits.memoryBytes) : "-1"],
+      ["pids", "pids.max", limits.pidsMax > 0 ? String(limits.pidsMax) : "max"],
+    ];
+    for (const [controller, file, value] of settings) {
+      const dir = join(await baseDir(controller), sandboxId);
+      await mkdir(dir, { recursive: true });
+      created.push(dir);
+      await writeFile(join(dir, file), value);
+    }
+    return { paths: [...created], remove };
+  } catch (err) {
+    await remove().catch(() => {});
+    if (!warned) {
+      warned = true;
+      logger.warn({ err }, "cgroup v1 memory/pids limits unavailable; sandboxes run without them");
+    }
+    return undefined;
+  }
+}
+
+/** rmdir fails with EBUSY until the kernel has let go of the last exiting task: retry briefly. */
+async function removeGroup(dir: string): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await rmdir(dir);
+      return;
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (code === "ENOENT") return;
+      if (code !== "EBUSY" || attempt >= 50) throw err;
+      await sleep(20);
+    }
+  }
+}
+
+/**
+ * Removes the groups of sandboxes a previous run left behind (a group only
+ * exists while its sandbox directory does); their processes are gone by now.
+ */
+export async function removeLeftoverCgroups(sandboxIds: string[], logger: Logger): Promise<void> {
+  for (const controller of ["memory", "pids"]) {
+    let base: string;
+    try {
+      base = await baseDir(controller);
+    } catch {
+      continue;
+    }
+    const present = new Set(await readdir(base).catch(() => [] as string[]));
+    for (const name of sandboxIds) {
+      if (!present.has(name)) continue;
+      await removeGroup(join(base, name)).then(
+        () => logger.info({ sandboxId: name, controller }, "removed leftover cgroup"),
+        (err: unknown) => logger.warn({ err, sandboxId: name, controller }, "could not remove leftover cgroup"),
+      );
+    }
+  }
+}
