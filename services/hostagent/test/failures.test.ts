@@ -143,14 +143,18 @@ describe("agent restart", () => {
       const hostId = (await readFile(join(dataDir, "host-id"), "utf8")).trim();
 
       const second = await startAgent({ WRENN_DATA_DIR: dataDir });
+      const survivor = newSandboxId();
       try {
         expect(await leftoversOf(dataDir, sandboxId)).toEqual(nothingLeft);
         expect(second.logs.some((line) => line.includes("removed leftover sandbox") && line.includes(sandboxId))).toBe(true);
         // The host id survives the restart.
         expect((await second.sandboxes.getHostInfo({})).hostId).toBe(hostId);
+        await second.sandboxes.createSandbox({ sandboxId: survivor, templateId: "base", envs: {} });
       } finally {
         await second.stop();
       }
+      // A graceful stop (SIGTERM) destroys its sandboxes.
+      expect(await leftoversOf(dataDir, survivor)).toEqual(nothingLeft);
     } finally {
       await rm(dataDir, { recursive: true, force: true });
     }

@@ -2,7 +2,10 @@ import { createHash } from "node:crypto";
 import { access, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { setTimeout as sleep } from "node:timers/promises";
+import { Client, credentials, Metadata as GrpcMetadata, status as grpcStatus } from "@grpc/grpc-js";
 import { Status } from "nice-grpc";
+import { StartRequest } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import { exec, forSandbox, leftoversOf, newSandboxId, startAgent, type AgentProcess } from "./harness.js";
 
 let agent: AgentProcess;
@@ -127,6 +130,49 @@ describe("a sandbox's life through the host agent", () => {
       const expected = "0123456789abcdef\n".repeat(Math.ceil(size / 17)).slice(0, size);
       const hash = (s: string) => createHash("sha256").update(s).digest("hex");
       expect(hash(result.stdout)).toBe(hash(expected));
+    } finally {
+      await agent.sandboxes.destroySandbox({ sandboxId });
+    }
+  });
+
+  it("carries cancellation and the caller's deadline through the relay to the process in the sandbox", async () => {
+    const sandboxId = await createSandbox();
+    const running = async (marker: string) => (await exec(agent, sandboxId, "ps", ["-eo", "args"])).stdout.includes(marker);
+    const waitGone = async (marker: string) => {
+      for (let i = 0; i < 50 && (await running(marker)); i++) await sleep(100);
+      return !(await running(marker));
+    };
+    try {
+      // Cancel: the caller aborts after the start event; envd kills the process.
+      const controller = new AbortController();
+      const iterator = agent.process
+        .start({ process: { cmd: "sleep", args: ["4343"], envs: {} }, timeoutMs: 0 }, { ...forSandbox(sandboxId), signal: controller.signal })
+        [Symbol.asyncIterator]();
+      expect((await iterator.next()).value?.event?.start?.pid).toBeGreaterThan(0);
+      expect(await running("sleep 4343")).toBe(true);
+      controller.abort();
+      await iterator.next().catch(() => undefined);
+      expect(await waitGone("sleep 4343")).toBe(true);
+
+      // Deadline: a raw grpc-js call with a 700 ms deadline ends DEADLINE_EXCEEDED and the process goes too.
+      const raw = new Client(agent.address, credentials.createInsecure());
+      try {
+        const metadata = new GrpcMetadata();
+        metadata.set("wrenn-sandbox-id", sandboxId);
+        const request = Buffer.from(StartRequest.encode({ process: { cmd: "sleep", args: ["4444"], envs: {} }, timeoutMs: 0 }).finish());
+        const call = raw.makeServerStreamRequest("/wrenn.envd.v1.ProcessService/Start", (b: Buffer) => b, (b: Buffer) => b, request, metadata, {
+          deadline: Date.now() + 700,
+        });
+        const code = await new Promise<number>((resolve) => {
+          call.on("data", () => {});
+          call.on("error", (err: { code: number }) => resolve(err.code));
+          call.on("end", () => resolve(grpcStatus.OK));
+        });
+        expect(code).toBe(grpcStatus.DEADLINE_EXCEEDED);
+      } finally {
+        raw.close();
+      }
+      expect(await waitGone("sleep 4444")).toBe(true);
     } finally {
       await agent.sandboxes.destroySandbox({ sandboxId });
     }
