@@ -1,0 +1,76 @@
+import { randomUUID } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Database } from "../db/database.js";
+import { createHostRepository } from "../db/host-repository.js";
+import { createSandboxRepository, type SandboxRepository, type SandboxStatus } from "../db/sandbox-repository.js";
+import { openTestDatabase, testDatabaseUrl, warnIfNoDatabase } from "../db/test-database.js";
+import type { SandboxEvent } from "../events/event-bus.js";
+import { applyOutcome } from "./apply-outcome.js";
+
+warnIfNoDatabase("lifecycle transition tests");
+
+describe.skipIf(!testDatabaseUrl)("lifecycle transitions applied from outcome events", () => {
+  let db: Database;
+  let sandboxes: SandboxRepository;
+  let hostId: string;
+
+  beforeAll(async () => {
+    db = await openTestDatabase();
+    sandboxes = createSandboxRepository(db.pool);
+    hostId = randomUUID();
+    await createHostRepository(db.pool).upsertOnline({
+      id: hostId, agentHostId: "t", address: "127.0.0.1:1", runtime: "fake", cpuCount: 1, memoryBytes: 1, templates: [], version: "t",
+    });
+  });
+  afterAll(async () => {
+    await db?.close();
+  });
+
+  async function sandboxIn(status: SandboxStatus): Promise<string> {
+    const id = randomUUID();
+    await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    const path: Record<SandboxStatus, SandboxStatus[]> = {
+      starting: [], running: ["running"], stopping: ["stopping"], stopped: ["stopping", "stopped"], error: ["error"], missing: ["missing"],
+    };
+    let from: SandboxStatus = "starting";
+    for (const next of path[status]) {
+      await sandboxes.transition(id, [from], next);
+      from = next;
+    }
+    return id;
+  }
+
+  const ev = (type: SandboxEvent["type"], sandboxId: string, extra: Partial<SandboxEvent> = {}): SandboxEvent => ({
+    type, sandboxId, hostId: null, time: new Date().toISOString(), ...extra,
+  });
+
+  it.each<[SandboxEvent["type"], Partial<SandboxEvent>, SandboxStatus, SandboxStatus | null]>([
+    ["sandbox.running", {}, "starting", "running"],
+    ["sandbox.running", {}, "stopping", null],
+    ["sandbox.running", {}, "stopped", null],
+    ["sandbox.error", { operation: "create", error: "boom" }, "starting", "error"],
+    // A late create failure must not overwrite a destroy in progress.
+    ["sandbox.error", { operation: "create", error: "boom" }, "stopping", null],
+    ["sandbox.error", { operation: "destroy", error: "boom" }, "stopping", "error"],
+    ["sandbox.error", { operation: "destroy", error: "boom" }, "running", null],
+    ["sandbox.stopped", {}, "stopping", "stopped"],
+    ["sandbox.stopped", {}, "running", null],
+  ])("%s (%o) on a %s sandbox → %s", async (type, extra, from, expected) => {
+    const id = await sandboxIn(from);
+    const result = await applyOutcome(sandboxes, ev(type, id, extra));
+    expect(result?.status ?? null).toBe(expected);
+    expect((await sandboxes.get(id))!.status).toBe(expected ?? from);
+    // Applying the same event twice changes nothing the second time.
+    expect(await applyOutcome(sandboxes, ev(type, id, extra))).toBeNull();
+  });
+
+  it("keeps the error text of a failed operation", async () => {
+    const id = await sandboxIn("starting");
+    await applyOutcome(sandboxes, ev("sandbox.error", id, { operation: "create", error: "template missing" }));
+    expect((await sandboxes.get(id))!.error).toBe("template missing");
+  });
+
+  it("ignores events that name no valid sandbox instead of failing forever", async () => {
+    expect(await applyOutcome(sandboxes, ev("sandbox.running", "not-a-uuid"))).toBeNull();
+  });
+});
