@@ -240,7 +240,7 @@ describe.skipIf(!process.env.DATABASE_URL)("controlplane over gRPC (PostgreSQL, 
     const repo = createSandboxRepository(cp.running.context.pool);
     // Pretend another instance moved it to stopping, destroyed it on the host and died before writing.
     await repo.transition(id, ["running"], "stopping");
-    await cp.running.context.bus.publish({ type: "sandbox.stopped", sandboxId: id, hostId: null, time: new Date().toISOString() });
+    await cp.running.context.bus.publish({ type: "sandbox.stopped", sandboxId: sandbox.sandboxId, hostId: null, time: new Date().toISOString() });
     expect((await waitForStatus(sandbox.sandboxId, SandboxStatus.SANDBOX_STATUS_STOPPED)).status).toBe(SandboxStatus.SANDBOX_STATUS_STOPPED);
   });
 });

@@ -8,9 +8,12 @@ export type SandboxEventType = "sandbox.running" | "sandbox.error" | "sandbox.st
 
 export interface SandboxEvent {
   type: SandboxEventType;
-  /** UUID of the sandbox. */
+  /**
+   * Wire id of the sandbox ("sb-…"): the stream is read outside the
+   * controlplane too, so it speaks the public ids, like the API.
+   */
   sandboxId: string;
-  /** UUID of the host, when known. */
+  /** Wire id of the host ("host-…"), when known. */
   hostId: string | null;
   /** ISO-8601 time the outcome happened. */
   time: string;

@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { toWireId } from "@wrenn/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../db/database.js";
 import { createHostRepository } from "../db/host-repository.js";
@@ -41,7 +42,7 @@ describe.skipIf(!testDatabaseUrl)("lifecycle transitions applied from outcome ev
   }
 
   const ev = (type: SandboxEvent["type"], sandboxId: string, extra: Partial<SandboxEvent> = {}): SandboxEvent => ({
-    type, sandboxId, hostId: null, time: new Date().toISOString(), ...extra,
+    type, sandboxId: toWireId("sb", sandboxId), hostId: null, time: new Date().toISOString(), ...extra,
   });
 
   it.each<[SandboxEvent["type"], Partial<SandboxEvent>, SandboxStatus, SandboxStatus | null]>([
@@ -71,6 +72,6 @@ describe.skipIf(!testDatabaseUrl)("lifecycle transitions applied from outcome ev
   });
 
   it("ignores events that name no valid sandbox instead of failing forever", async () => {
-    expect(await applyOutcome(sandboxes, ev("sandbox.running", "not-a-uuid"))).toBeNull();
+    expect(await applyOutcome(sandboxes, { ...ev("sandbox.running", randomUUID()), sandboxId: "sb-nope" })).toBeNull();
   });
 });

@@ -1,8 +1,7 @@
+import { fromWireId, isWireId } from "@wrenn/shared";
 import type { SandboxRecord, SandboxRepository } from "../db/sandbox-repository.js";
 import type { SandboxEvent } from "../events/event-bus.js";
 import { allowedFrom } from "./transitions.js";
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /**
  * Writes an outcome event as a conditional status change. Returns the row
@@ -11,15 +10,16 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  */
 export async function applyOutcome(sandboxes: SandboxRepository, event: SandboxEvent): Promise<SandboxRecord | null> {
   // An event naming no valid sandbox can never apply; dropping it beats redelivering it forever.
-  if (!uuidPattern.test(event.sandboxId)) return null;
+  if (!isWireId("sb", event.sandboxId)) return null;
+  const id = fromWireId("sb", event.sandboxId);
   switch (event.type) {
     case "sandbox.running":
-      return sandboxes.transition(event.sandboxId, allowedFrom.running, "running");
+      return sandboxes.transition(id, allowedFrom.running, "running");
     case "sandbox.stopped":
-      return sandboxes.transition(event.sandboxId, allowedFrom.stopped, "stopped");
+      return sandboxes.transition(id, allowedFrom.stopped, "stopped");
     case "sandbox.error": {
       const from = event.operation === "destroy" ? allowedFrom.destroyFailed : allowedFrom.createFailed;
-      return sandboxes.transition(event.sandboxId, from, "error", event.error ?? "unknown error");
+      return sandboxes.transition(id, from, "error", event.error ?? "unknown error");
     }
   }
 }

@@ -1,4 +1,4 @@
-import { errors, newUuid, type Logger } from "@wrenn/shared";
+import { errors, newUuid, toWireId, type Logger } from "@wrenn/shared";
 import type { SandboxRecord, SandboxRepository } from "../db/sandbox-repository.js";
 import type { EventBus, SandboxEvent } from "../events/event-bus.js";
 import type { Scheduler } from "./ports.js";
@@ -64,13 +64,13 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
       logger.warn({ err: (err as Error).message, type: event.type, sandboxId: event.sandboxId }, "publishing outcome failed");
     }
     const updated = await applyOutcome(sandboxes, event);
-    watch.notify(event.sandboxId);
+    if (updated) watch.notify(updated.id);
     return updated;
   }
 
   async function runCreate(record: SandboxRecord, input: CreateSandboxInput, host: import("./ports.js").SandboxHost) {
     const log = logger.child({ sandboxId: record.id, hostId: record.hostId, templateId: record.templateId });
-    const base = { sandboxId: record.id, hostId: record.hostId };
+    const base = eventIds(record);
     try {
       // envs go to the host and nowhere else: not the database, not the logs.
       await host.createSandbox({ sandboxId: record.id, templateId: input.templateId, envs: input.envs, startTimeoutSeconds });
@@ -95,7 +95,7 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
 
   async function runDestroy(record: SandboxRecord) {
     const log = logger.child({ sandboxId: record.id, hostId: record.hostId });
-    const base = { sandboxId: record.id, hostId: record.hostId };
+    const base = eventIds(record);
     try {
       if (record.hostId) {
         const host = await scheduler.hostFor(record.hostId);
@@ -173,13 +173,17 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
 
     async applyEvent(event) {
       const updated = await applyOutcome(sandboxes, event);
-      if (updated) watch.notify(event.sandboxId);
+      if (updated) watch.notify(updated.id);
     },
 
     async drain() {
       while (background.size > 0) await Promise.allSettled([...background]);
     },
   };
+}
+
+function eventIds(record: SandboxRecord): { sandboxId: string; hostId: string | null } {
+  return { sandboxId: toWireId("sb", record.id), hostId: record.hostId ? toWireId("host", record.hostId) : null };
 }
 
 function now(): string {
