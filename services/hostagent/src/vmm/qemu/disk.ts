@@ -1,0 +1,32 @@
+import { runCommand } from "../../image/run-command.js";
+
+export interface DiskInfo {
+  virtualSize: number;
+  format: string;
+  backingFile?: string;
+}
+
+export async function diskInfo(path: string, signal?: AbortSignal): Promise<DiskInfo> {
+  const { stdout } = await runCommand(["qemu-img", "info", "--output=json", "-U", path], { signal });
+  const info = JSON.parse(stdout) as { "virtual-size": number; format: string; "backing-filename"?: string };
+  return { virtualSize: info["virtual-size"], format: info.format, backingFile: info["backing-filename"] };
+}
+
+/**
+ * Creates a qcow2 copy-on-write overlay on `base` (a raw rootfs.ext4 or a
+ * template's qcow2). Its virtual size is never below the base's: an overlay
+ * smaller than its base fills up and every guest write fails.
+ */
+export async function createDiskOverlay(
+  base: string,
+  overlay: string,
+  options: { sizeBytes?: number; signal?: AbortSignal } = {},
+): Promise<DiskInfo> {
+  const baseInfo = await diskInfo(base, options.signal);
+  const size = Math.max(baseInfo.virtualSize, options.sizeBytes ?? 0);
+  await runCommand(
+    ["qemu-img", "create", "-q", "-f", "qcow2", "-F", baseInfo.format, "-b", base, overlay, String(size)],
+    { signal: options.signal },
+  );
+  return { virtualSize: size, format: "qcow2", backingFile: base };
+}

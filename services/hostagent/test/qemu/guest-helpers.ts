@@ -1,0 +1,87 @@
+import { createServer } from "node:net";
+import { mkdtemp } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
+import { createChannel, createClient, type Channel } from "nice-grpc";
+import { HealthDefinition } from "nice-grpc-server-health";
+import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/process.js";
+import { createLogger } from "@wrenn/shared";
+
+export const logger = createLogger("qemu-test", { level: process.env.WRENN_LOG_LEVEL ?? "warn" });
+
+/** A free loopback port for a hostfwd (bound then released; tests run few VMs, so races are unlikely). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+/** Short paths: the QMP unix socket lives in the VM dir and socket paths are limited to 108 bytes. */
+export function vmDir(prefix: string): Promise<string> {
+  return mkdtemp(join(tmpdir(), `wrenn-${prefix}-`));
+}
+
+export interface GuestClient {
+  channel: Channel;
+  /** Polls grpc.health.v1 until SERVING; returns ms waited. */
+  waitHealthy(timeoutMs: number): Promise<number>;
+  /** Runs a command through envd's ProcessService and collects its output. */
+  run(cmd: string, args: string[], options?: { user?: string; timeoutMs?: number }): Promise<{ stdout: string; stderr: string; exitCode: number }>;
+  close(): void;
+}
+
+export function guestClient(port: number): GuestClient {
+  const channel = createChannel(`127.0.0.1:${port}`, undefined, {
+    "grpc.initial_reconnect_backoff_ms": 50,
+    "grpc.max_reconnect_backoff_ms": 200,
+  });
+  const health = createClient(HealthDefinition, channel);
+  const processes = createClient(ProcessServiceDefinition, channel);
+  return {
+    channel,
+    async waitHealthy(timeoutMs) {
+      const started = performance.now();
+      const deadline = Date.now() + timeoutMs;
+      let lastError: unknown;
+      while (Date.now() < deadline) {
+        try {
+          const reply = await health.check({ service: "" }, { signal: AbortSignal.timeout(1000) });
+          if ((reply.status as number) === 1) return performance.now() - started;
+        } catch (err) {
+          lastError = err;
+        }
+        await sleep(25);
+      }
+      throw new Error(`envd not healthy within ${timeoutMs} ms: ${String(lastError)}`);
+    },
+    async run(cmd, args, options = {}) {
+      let stdout = "";
+      let stderr = "";
+      let exitCode = -1;
+      const stream = processes.start(
+        { process: { cmd, args, envs: {}, user: options.user ?? "root" }, timeoutMs: 0 },
+        { signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) },
+      );
+      for await (const response of stream) {
+        const event = response.event;
+        if (event?.data?.stdout) stdout += Buffer.from(event.data.stdout).toString();
+        if (event?.data?.stderr) stderr += Buffer.from(event.data.stderr).toString();
+        if (event?.end) exitCode = event.end.exitCode;
+      }
+      return { stdout, stderr, exitCode };
+    },
+    close() {
+      channel.close();
+    },
+  };
+}
+
+export function ms(value: number): string {
+  return `${Math.round(value)} ms`;
+}
