@@ -4,9 +4,15 @@ import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/filesystem
 import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import { defaultUserOf, envdConfigSchema } from "./config.js";
 import { createAccessChecker } from "./filesystem/access.js";
+import { accessTokenMiddleware, createAccessToken } from "./lifecycle/access-token.js";
+import { captureGrpcServer, createConnectionControl, type ConnectionControl } from "./lifecycle/connections.js";
+import { createLifecycle } from "./lifecycle/lifecycle.js";
 import { boundAddress, prepareListenAddress } from "./listen-address.js";
 import { createMetadataStore } from "./metadata/store.js";
+import { createPortScanner } from "./ports/port-scanner.js";
+import { findPtyHelper } from "./process/pty-helper.js";
 import { createProcessRegistry } from "./process/registry.js";
+import type { EnvdDeps } from "./rpc/deps.js";
 import { createEnvdService } from "./rpc/envd/service.js";
 import { createFilesystemService } from "./rpc/filesystem/service.js";
 import { createProcessService } from "./rpc/process/service.js";
@@ -23,13 +29,32 @@ if (!users.snapshot().byName(defaultUser)) {
   logger.fatal({ defaultUser }, "default user is not in /etc/passwd");
   process.exit(1);
 }
+const ptyHelper = findPtyHelper(config.WRENN_ENVD_PTY_HELPER);
+if (!ptyHelper) logger.warn("wrenn-pty helper not found; PTY processes will be refused");
 const metadata = createMetadataStore(defaultUser);
 const registry = createProcessRegistry();
-const deps = {
+const lifecycle = createLifecycle(logger);
+const ports = createPortScanner({
+  logger,
+  intervalMs: config.WRENN_ENVD_PORT_SCAN_MS,
+  forward: config.WRENN_ENVD_FORWARD_PORTS,
+  forwardAddresses: config.WRENN_ENVD_FORWARD_ADDRESSES?.split(",").map((a) => a.trim()).filter(Boolean),
+});
+lifecycle.addHook({ name: "ports", quiesce: () => ports.stop(), resume: () => ports.start() });
+
+// Filled in once the server listens (connections exist only then).
+let connections: ConnectionControl = { closeAll() {} };
+const deps: EnvdDeps = {
   logger,
   users,
   metadata,
   registry,
+  runtime: { registry, logger, ptyHelper, replayBytes: config.WRENN_ENVD_REPLAY_BYTES, ptyIdleMs: config.WRENN_ENVD_PTY_IDLE_MS },
+  lifecycle,
+  accessToken: createAccessToken(),
+  connections: { closeAll: (graceMs) => connections.closeAll(graceMs) },
+  ports,
+  keepaliveMs: config.WRENN_ENVD_KEEPALIVE_MS,
   resolveActor: createActorResolver(users, metadata),
   version: envdVersion,
 };
@@ -40,13 +65,18 @@ const { server } = createGrpcServer({
   // File chunks are 64 KiB; this only bounds what a client may send at once.
   maxMessageBytes: 8 * 1024 * 1024,
 });
-server.add(ProcessServiceDefinition, createProcessService(deps));
-server.add(FilesystemServiceDefinition, createFilesystemService({ ...deps, access: createAccessChecker() }));
-server.add(EnvdServiceDefinition, createEnvdService(deps));
+// Health and reflection stay open; every envd service needs the token once Init set one.
+const guard = accessTokenMiddleware(deps.accessToken);
+server.with(guard).add(ProcessServiceDefinition, createProcessService(deps));
+server.with(guard).add(FilesystemServiceDefinition, createFilesystemService({ ...deps, access: createAccessChecker() }));
+server.with(guard).add(EnvdServiceDefinition, createEnvdService(deps));
 
 prepareListenAddress(config.WRENN_ENVD_LISTEN);
-const port = await server.listen(config.WRENN_ENVD_LISTEN);
-logger.info({ listener: "grpc", address: boundAddress(config.WRENN_ENVD_LISTEN, port), version: envdVersion, defaultUser }, "listening");
+const { result: port, grpc } = await captureGrpcServer(() => server.listen(config.WRENN_ENVD_LISTEN));
+const address = boundAddress(config.WRENN_ENVD_LISTEN, port);
+connections = createConnectionControl(grpc, address);
+ports.start();
+logger.info({ listener: "grpc", address, version: envdVersion, defaultUser, pty: !!ptyHelper }, "listening");
 
 let stopping = false;
 async function shutdown(signal: string) {
@@ -54,6 +84,7 @@ async function shutdown(signal: string) {
   stopping = true;
   logger.info({ signal }, "shutting down");
   const force = setTimeout(() => server.forceShutdown(), 3_000);
+  await ports.stop();
   await registry.killAll(1_000);
   await server.shutdown();
   clearTimeout(force);

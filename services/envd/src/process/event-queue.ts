@@ -8,6 +8,8 @@ export interface EventQueue<T> {
   push(item: T, bytes: number): void;
   /** No more items will come; next() returns "closed" once the queue is empty. */
   close(): void;
+  /** The consumer left: drop what is queued, release a paused producer, end next(). */
+  discard(): void;
   /** The next item, "timeout" after `idleMs` without one, or "closed". */
   next(idleMs: number): Promise<{ item: T } | "timeout" | "closed">;
   readonly paused: boolean;
@@ -48,6 +50,16 @@ export function createEventQueue<T>(options: EventQueueOptions): EventQueue<T> {
     },
     close() {
       closed = true;
+      notify();
+    },
+    discard() {
+      items.length = 0;
+      bytes = 0;
+      closed = true;
+      if (paused) {
+        paused = false;
+        options.onResume();
+      }
       notify();
     },
     async next(idleMs) {

@@ -17,6 +17,9 @@ export interface StartInput {
   tag?: string;
   stdin?: Buffer;
   timeoutMs: number;
+  background?: boolean;
+  keepStdinOpen?: boolean;
+  pty?: { rows: number; cols: number };
 }
 
 const envNamePattern = /^[^=\0]+$/;
@@ -42,7 +45,15 @@ export function prepareProcess(input: StartInput, metadata: MetadataStore, resol
   }
 
   const cwd = resolveCwd(input.cwd, user.home);
+  if (input.tag !== undefined && input.tag.includes("\0")) throw errors.invalidArgument("tag must not contain NUL bytes");
+  if (input.tag !== undefined && /^\d+$/.test(input.tag)) {
+    throw errors.invalidArgument(`tag "${input.tag}" is a number; numbers select pids, so tags must not be numeric`);
+  }
+  if (input.pty) validatePtySize(input.pty);
+
   const env = buildEnv(user, metadata.get().envs, input.envs);
+  // Programs such as tput and bash's line editing need a terminal type.
+  if (input.pty && !env.TERM) env.TERM = "xterm-256color";
   const file = resolveCommand(input.cmd, env.PATH ?? "", cwd);
   const tag = input.tag && input.tag.length > 0 ? input.tag : `proc-${randomBytes(4).toString("hex")}`;
 
@@ -56,7 +67,22 @@ export function prepareProcess(input: StartInput, metadata: MetadataStore, resol
     tag,
     stdin: input.stdin && input.stdin.length > 0 ? input.stdin : undefined,
     timeoutMs: input.timeoutMs,
+    background: input.background ?? false,
+    keepStdinOpen: (input.keepStdinOpen ?? false) || input.pty !== undefined,
+    pty: input.pty ? { rows: input.pty.rows, cols: input.pty.cols } : undefined,
   };
+}
+
+/** Terminal sizes are 16-bit in the kernel; 0 rows or columns confuses every program. */
+export function validatePtySize(size: { rows: number; cols: number }): void {
+  for (const [name, value] of [
+    ["rows", size.rows],
+    ["cols", size.cols],
+  ] as const) {
+    if (!Number.isInteger(value) || value < 1 || value > 65535) {
+      throw errors.invalidArgument(`pty.${name} must be between 1 and 65535, got ${value}`);
+    }
+  }
 }
 
 function resolveCwd(requested: string | undefined, home: string): string {

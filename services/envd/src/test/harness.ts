@@ -28,7 +28,13 @@ export async function startEnvd(env: Record<string, string> = {}, socketPath?: s
   const dir = mkdtempSync(join(tmpdir(), "envd-test-"));
   const socket = socketPath ?? join(dir, "envd.sock");
   const child = spawn(process.execPath, [bundlePath], {
-    env: { PATH: process.env.PATH ?? "", WRENN_ENVD_LISTEN: `unix:${socket}`, ...env },
+    env: {
+      PATH: process.env.PATH ?? "",
+      WRENN_ENVD_LISTEN: `unix:${socket}`,
+      // The tests share the host network: never expose its loopback ports.
+      WRENN_ENVD_FORWARD_PORTS: "false",
+      ...env,
+    },
     stdio: ["ignore", "ignore", "pipe"],
   });
   const logs: Record<string, unknown>[] = [];

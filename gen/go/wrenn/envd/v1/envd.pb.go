@@ -31,7 +31,9 @@ type InitRequest struct {
 	// Environment added to every process.
 	Envs map[string]string `protobuf:"bytes,5,rep,name=envs,proto3" json:"envs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Host wall clock in milliseconds since the epoch, to correct the guest clock.
-	NowUnixMs     int64 `protobuf:"varint,6,opt,name=now_unix_ms,json=nowUnixMs,proto3" json:"now_unix_ms,omitempty"`
+	NowUnixMs int64 `protobuf:"varint,6,opt,name=now_unix_ms,json=nowUnixMs,proto3" json:"now_unix_ms,omitempty"`
+	// Guards every later call; empty leaves the current token unchanged.
+	AccessToken   *string `protobuf:"bytes,7,opt,name=access_token,json=accessToken,proto3,oneof" json:"access_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -108,6 +110,13 @@ func (x *InitRequest) GetNowUnixMs() int64 {
 	return 0
 }
 
+func (x *InitRequest) GetAccessToken() string {
+	if x != nil && x.AccessToken != nil {
+		return *x.AccessToken
+	}
+	return ""
+}
+
 type InitResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	EnvdVersion   string                 `protobuf:"bytes,1,opt,name=envd_version,json=envdVersion,proto3" json:"envd_version,omitempty"`
@@ -152,11 +161,476 @@ func (x *InitResponse) GetEnvdVersion() string {
 	return ""
 }
 
+type PrepareSnapshotRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PrepareSnapshotRequest) Reset() {
+	*x = PrepareSnapshotRequest{}
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PrepareSnapshotRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PrepareSnapshotRequest) ProtoMessage() {}
+
+func (x *PrepareSnapshotRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PrepareSnapshotRequest.ProtoReflect.Descriptor instead.
+func (*PrepareSnapshotRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_envd_proto_rawDescGZIP(), []int{2}
+}
+
+type PrepareSnapshotResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PrepareSnapshotResponse) Reset() {
+	*x = PrepareSnapshotResponse{}
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PrepareSnapshotResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PrepareSnapshotResponse) ProtoMessage() {}
+
+func (x *PrepareSnapshotResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PrepareSnapshotResponse.ProtoReflect.Descriptor instead.
+func (*PrepareSnapshotResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_envd_proto_rawDescGZIP(), []int{3}
+}
+
+type AfterRestoreRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Host wall clock in milliseconds since the epoch, to correct the guest clock.
+	NowUnixMs     int64 `protobuf:"varint,1,opt,name=now_unix_ms,json=nowUnixMs,proto3" json:"now_unix_ms,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AfterRestoreRequest) Reset() {
+	*x = AfterRestoreRequest{}
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AfterRestoreRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AfterRestoreRequest) ProtoMessage() {}
+
+func (x *AfterRestoreRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AfterRestoreRequest.ProtoReflect.Descriptor instead.
+func (*AfterRestoreRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_envd_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *AfterRestoreRequest) GetNowUnixMs() int64 {
+	if x != nil {
+		return x.NowUnixMs
+	}
+	return 0
+}
+
+type AfterRestoreResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *AfterRestoreResponse) Reset() {
+	*x = AfterRestoreResponse{}
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *AfterRestoreResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*AfterRestoreResponse) ProtoMessage() {}
+
+func (x *AfterRestoreResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use AfterRestoreResponse.ProtoReflect.Descriptor instead.
+func (*AfterRestoreResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_envd_proto_rawDescGZIP(), []int{5}
+}
+
+type ListPortsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPortsRequest) Reset() {
+	*x = ListPortsRequest{}
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPortsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPortsRequest) ProtoMessage() {}
+
+func (x *ListPortsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPortsRequest.ProtoReflect.Descriptor instead.
+func (*ListPortsRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_envd_proto_rawDescGZIP(), []int{6}
+}
+
+type ListPortsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Ports         []*Port                `protobuf:"bytes,1,rep,name=ports,proto3" json:"ports,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListPortsResponse) Reset() {
+	*x = ListPortsResponse{}
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListPortsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListPortsResponse) ProtoMessage() {}
+
+func (x *ListPortsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListPortsResponse.ProtoReflect.Descriptor instead.
+func (*ListPortsResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_envd_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ListPortsResponse) GetPorts() []*Port {
+	if x != nil {
+		return x.Ports
+	}
+	return nil
+}
+
+type Port struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Address the listener is bound to, e.g. "127.0.0.1", "::", "0.0.0.0".
+	Address string `protobuf:"bytes,1,opt,name=address,proto3" json:"address,omitempty"`
+	Port    uint32 `protobuf:"varint,2,opt,name=port,proto3" json:"port,omitempty"`
+	// True when envd forwards the sandbox's external address to this loopback-only listener.
+	Forwarded     bool `protobuf:"varint,3,opt,name=forwarded,proto3" json:"forwarded,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Port) Reset() {
+	*x = Port{}
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Port) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Port) ProtoMessage() {}
+
+func (x *Port) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Port.ProtoReflect.Descriptor instead.
+func (*Port) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_envd_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *Port) GetAddress() string {
+	if x != nil {
+		return x.Address
+	}
+	return ""
+}
+
+func (x *Port) GetPort() uint32 {
+	if x != nil {
+		return x.Port
+	}
+	return 0
+}
+
+func (x *Port) GetForwarded() bool {
+	if x != nil {
+		return x.Forwarded
+	}
+	return false
+}
+
+type WatchPortsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchPortsRequest) Reset() {
+	*x = WatchPortsRequest{}
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchPortsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchPortsRequest) ProtoMessage() {}
+
+func (x *WatchPortsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchPortsRequest.ProtoReflect.Descriptor instead.
+func (*WatchPortsRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_envd_proto_rawDescGZIP(), []int{9}
+}
+
+type WatchPortsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Event:
+	//
+	//	*WatchPortsResponse_Opened
+	//	*WatchPortsResponse_Closed
+	//	*WatchPortsResponse_Keepalive
+	Event         isWatchPortsResponse_Event `protobuf_oneof:"event"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchPortsResponse) Reset() {
+	*x = WatchPortsResponse{}
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchPortsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchPortsResponse) ProtoMessage() {}
+
+func (x *WatchPortsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchPortsResponse.ProtoReflect.Descriptor instead.
+func (*WatchPortsResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_envd_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *WatchPortsResponse) GetEvent() isWatchPortsResponse_Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *WatchPortsResponse) GetOpened() *Port {
+	if x != nil {
+		if x, ok := x.Event.(*WatchPortsResponse_Opened); ok {
+			return x.Opened
+		}
+	}
+	return nil
+}
+
+func (x *WatchPortsResponse) GetClosed() *Port {
+	if x != nil {
+		if x, ok := x.Event.(*WatchPortsResponse_Closed); ok {
+			return x.Closed
+		}
+	}
+	return nil
+}
+
+func (x *WatchPortsResponse) GetKeepalive() *WatchPortsResponse_KeepAlive {
+	if x != nil {
+		if x, ok := x.Event.(*WatchPortsResponse_Keepalive); ok {
+			return x.Keepalive
+		}
+	}
+	return nil
+}
+
+type isWatchPortsResponse_Event interface {
+	isWatchPortsResponse_Event()
+}
+
+type WatchPortsResponse_Opened struct {
+	Opened *Port `protobuf:"bytes,1,opt,name=opened,proto3,oneof"`
+}
+
+type WatchPortsResponse_Closed struct {
+	Closed *Port `protobuf:"bytes,2,opt,name=closed,proto3,oneof"`
+}
+
+type WatchPortsResponse_Keepalive struct {
+	Keepalive *WatchPortsResponse_KeepAlive `protobuf:"bytes,3,opt,name=keepalive,proto3,oneof"`
+}
+
+func (*WatchPortsResponse_Opened) isWatchPortsResponse_Event() {}
+
+func (*WatchPortsResponse_Closed) isWatchPortsResponse_Event() {}
+
+func (*WatchPortsResponse_Keepalive) isWatchPortsResponse_Event() {}
+
+type WatchPortsResponse_KeepAlive struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchPortsResponse_KeepAlive) Reset() {
+	*x = WatchPortsResponse_KeepAlive{}
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchPortsResponse_KeepAlive) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchPortsResponse_KeepAlive) ProtoMessage() {}
+
+func (x *WatchPortsResponse_KeepAlive) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_envd_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchPortsResponse_KeepAlive.ProtoReflect.Descriptor instead.
+func (*WatchPortsResponse_KeepAlive) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_envd_proto_rawDescGZIP(), []int{10, 0}
+}
+
 var File_wrenn_envd_v1_envd_proto protoreflect.FileDescriptor
 
 const file_wrenn_envd_v1_envd_proto_rawDesc = "" +
 	"\n" +
-	"\x18wrenn/envd/v1/envd.proto\x12\rwrenn.envd.v1\"\x9f\x02\n" +
+	"\x18wrenn/envd/v1/envd.proto\x12\rwrenn.envd.v1\"\xd8\x02\n" +
 	"\vInitRequest\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n" +
@@ -165,14 +639,40 @@ const file_wrenn_envd_v1_envd_proto_rawDesc = "" +
 	"\bhostname\x18\x03 \x01(\tR\bhostname\x12!\n" +
 	"\fdefault_user\x18\x04 \x01(\tR\vdefaultUser\x128\n" +
 	"\x04envs\x18\x05 \x03(\v2$.wrenn.envd.v1.InitRequest.EnvsEntryR\x04envs\x12\x1e\n" +
-	"\vnow_unix_ms\x18\x06 \x01(\x03R\tnowUnixMs\x1a7\n" +
+	"\vnow_unix_ms\x18\x06 \x01(\x03R\tnowUnixMs\x12&\n" +
+	"\faccess_token\x18\a \x01(\tH\x00R\vaccessToken\x88\x01\x01\x1a7\n" +
 	"\tEnvsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"1\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x0f\n" +
+	"\r_access_token\"1\n" +
 	"\fInitResponse\x12!\n" +
-	"\fenvd_version\x18\x01 \x01(\tR\venvdVersion2N\n" +
+	"\fenvd_version\x18\x01 \x01(\tR\venvdVersion\"\x18\n" +
+	"\x16PrepareSnapshotRequest\"\x19\n" +
+	"\x17PrepareSnapshotResponse\"5\n" +
+	"\x13AfterRestoreRequest\x12\x1e\n" +
+	"\vnow_unix_ms\x18\x01 \x01(\x03R\tnowUnixMs\"\x16\n" +
+	"\x14AfterRestoreResponse\"\x12\n" +
+	"\x10ListPortsRequest\">\n" +
+	"\x11ListPortsResponse\x12)\n" +
+	"\x05ports\x18\x01 \x03(\v2\x13.wrenn.envd.v1.PortR\x05ports\"R\n" +
+	"\x04Port\x12\x18\n" +
+	"\aaddress\x18\x01 \x01(\tR\aaddress\x12\x12\n" +
+	"\x04port\x18\x02 \x01(\rR\x04port\x12\x1c\n" +
+	"\tforwarded\x18\x03 \x01(\bR\tforwarded\"\x13\n" +
+	"\x11WatchPortsRequest\"\xd5\x01\n" +
+	"\x12WatchPortsResponse\x12-\n" +
+	"\x06opened\x18\x01 \x01(\v2\x13.wrenn.envd.v1.PortH\x00R\x06opened\x12-\n" +
+	"\x06closed\x18\x02 \x01(\v2\x13.wrenn.envd.v1.PortH\x00R\x06closed\x12K\n" +
+	"\tkeepalive\x18\x03 \x01(\v2+.wrenn.envd.v1.WatchPortsResponse.KeepAliveH\x00R\tkeepalive\x1a\v\n" +
+	"\tKeepAliveB\a\n" +
+	"\x05event2\xae\x03\n" +
 	"\vEnvdService\x12?\n" +
-	"\x04Init\x12\x1a.wrenn.envd.v1.InitRequest\x1a\x1b.wrenn.envd.v1.InitResponseB8Z6github.com/wrenn-dev/wrenn/gen/go/wrenn/envd/v1;envdv1b\x06proto3"
+	"\x04Init\x12\x1a.wrenn.envd.v1.InitRequest\x1a\x1b.wrenn.envd.v1.InitResponse\x12`\n" +
+	"\x0fPrepareSnapshot\x12%.wrenn.envd.v1.PrepareSnapshotRequest\x1a&.wrenn.envd.v1.PrepareSnapshotResponse\x12W\n" +
+	"\fAfterRestore\x12\".wrenn.envd.v1.AfterRestoreRequest\x1a#.wrenn.envd.v1.AfterRestoreResponse\x12N\n" +
+	"\tListPorts\x12\x1f.wrenn.envd.v1.ListPortsRequest\x1a .wrenn.envd.v1.ListPortsResponse\x12S\n" +
+	"\n" +
+	"WatchPorts\x12 .wrenn.envd.v1.WatchPortsRequest\x1a!.wrenn.envd.v1.WatchPortsResponse0\x01B8Z6github.com/wrenn-dev/wrenn/gen/go/wrenn/envd/v1;envdv1b\x06proto3"
 
 var (
 	file_wrenn_envd_v1_envd_proto_rawDescOnce sync.Once
@@ -186,21 +686,43 @@ func file_wrenn_envd_v1_envd_proto_rawDescGZIP() []byte {
 	return file_wrenn_envd_v1_envd_proto_rawDescData
 }
 
-var file_wrenn_envd_v1_envd_proto_msgTypes = make([]protoimpl.MessageInfo, 3)
+var file_wrenn_envd_v1_envd_proto_msgTypes = make([]protoimpl.MessageInfo, 13)
 var file_wrenn_envd_v1_envd_proto_goTypes = []any{
-	(*InitRequest)(nil),  // 0: wrenn.envd.v1.InitRequest
-	(*InitResponse)(nil), // 1: wrenn.envd.v1.InitResponse
-	nil,                  // 2: wrenn.envd.v1.InitRequest.EnvsEntry
+	(*InitRequest)(nil),                  // 0: wrenn.envd.v1.InitRequest
+	(*InitResponse)(nil),                 // 1: wrenn.envd.v1.InitResponse
+	(*PrepareSnapshotRequest)(nil),       // 2: wrenn.envd.v1.PrepareSnapshotRequest
+	(*PrepareSnapshotResponse)(nil),      // 3: wrenn.envd.v1.PrepareSnapshotResponse
+	(*AfterRestoreRequest)(nil),          // 4: wrenn.envd.v1.AfterRestoreRequest
+	(*AfterRestoreResponse)(nil),         // 5: wrenn.envd.v1.AfterRestoreResponse
+	(*ListPortsRequest)(nil),             // 6: wrenn.envd.v1.ListPortsRequest
+	(*ListPortsResponse)(nil),            // 7: wrenn.envd.v1.ListPortsResponse
+	(*Port)(nil),                         // 8: wrenn.envd.v1.Port
+	(*WatchPortsRequest)(nil),            // 9: wrenn.envd.v1.WatchPortsRequest
+	(*WatchPortsResponse)(nil),           // 10: wrenn.envd.v1.WatchPortsResponse
+	nil,                                  // 11: wrenn.envd.v1.InitRequest.EnvsEntry
+	(*WatchPortsResponse_KeepAlive)(nil), // 12: wrenn.envd.v1.WatchPortsResponse.KeepAlive
 }
 var file_wrenn_envd_v1_envd_proto_depIdxs = []int32{
-	2, // 0: wrenn.envd.v1.InitRequest.envs:type_name -> wrenn.envd.v1.InitRequest.EnvsEntry
-	0, // 1: wrenn.envd.v1.EnvdService.Init:input_type -> wrenn.envd.v1.InitRequest
-	1, // 2: wrenn.envd.v1.EnvdService.Init:output_type -> wrenn.envd.v1.InitResponse
-	2, // [2:3] is the sub-list for method output_type
-	1, // [1:2] is the sub-list for method input_type
-	1, // [1:1] is the sub-list for extension type_name
-	1, // [1:1] is the sub-list for extension extendee
-	0, // [0:1] is the sub-list for field type_name
+	11, // 0: wrenn.envd.v1.InitRequest.envs:type_name -> wrenn.envd.v1.InitRequest.EnvsEntry
+	8,  // 1: wrenn.envd.v1.ListPortsResponse.ports:type_name -> wrenn.envd.v1.Port
+	8,  // 2: wrenn.envd.v1.WatchPortsResponse.opened:type_name -> wrenn.envd.v1.Port
+	8,  // 3: wrenn.envd.v1.WatchPortsResponse.closed:type_name -> wrenn.envd.v1.Port
+	12, // 4: wrenn.envd.v1.WatchPortsResponse.keepalive:type_name -> wrenn.envd.v1.WatchPortsResponse.KeepAlive
+	0,  // 5: wrenn.envd.v1.EnvdService.Init:input_type -> wrenn.envd.v1.InitRequest
+	2,  // 6: wrenn.envd.v1.EnvdService.PrepareSnapshot:input_type -> wrenn.envd.v1.PrepareSnapshotRequest
+	4,  // 7: wrenn.envd.v1.EnvdService.AfterRestore:input_type -> wrenn.envd.v1.AfterRestoreRequest
+	6,  // 8: wrenn.envd.v1.EnvdService.ListPorts:input_type -> wrenn.envd.v1.ListPortsRequest
+	9,  // 9: wrenn.envd.v1.EnvdService.WatchPorts:input_type -> wrenn.envd.v1.WatchPortsRequest
+	1,  // 10: wrenn.envd.v1.EnvdService.Init:output_type -> wrenn.envd.v1.InitResponse
+	3,  // 11: wrenn.envd.v1.EnvdService.PrepareSnapshot:output_type -> wrenn.envd.v1.PrepareSnapshotResponse
+	5,  // 12: wrenn.envd.v1.EnvdService.AfterRestore:output_type -> wrenn.envd.v1.AfterRestoreResponse
+	7,  // 13: wrenn.envd.v1.EnvdService.ListPorts:output_type -> wrenn.envd.v1.ListPortsResponse
+	10, // 14: wrenn.envd.v1.EnvdService.WatchPorts:output_type -> wrenn.envd.v1.WatchPortsResponse
+	10, // [10:15] is the sub-list for method output_type
+	5,  // [5:10] is the sub-list for method input_type
+	5,  // [5:5] is the sub-list for extension type_name
+	5,  // [5:5] is the sub-list for extension extendee
+	0,  // [0:5] is the sub-list for field type_name
 }
 
 func init() { file_wrenn_envd_v1_envd_proto_init() }
@@ -208,13 +730,19 @@ func file_wrenn_envd_v1_envd_proto_init() {
 	if File_wrenn_envd_v1_envd_proto != nil {
 		return
 	}
+	file_wrenn_envd_v1_envd_proto_msgTypes[0].OneofWrappers = []any{}
+	file_wrenn_envd_v1_envd_proto_msgTypes[10].OneofWrappers = []any{
+		(*WatchPortsResponse_Opened)(nil),
+		(*WatchPortsResponse_Closed)(nil),
+		(*WatchPortsResponse_Keepalive)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_wrenn_envd_v1_envd_proto_rawDesc), len(file_wrenn_envd_v1_envd_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   3,
+			NumMessages:   13,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -19,7 +19,11 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	EnvdService_Init_FullMethodName = "/wrenn.envd.v1.EnvdService/Init"
+	EnvdService_Init_FullMethodName            = "/wrenn.envd.v1.EnvdService/Init"
+	EnvdService_PrepareSnapshot_FullMethodName = "/wrenn.envd.v1.EnvdService/PrepareSnapshot"
+	EnvdService_AfterRestore_FullMethodName    = "/wrenn.envd.v1.EnvdService/AfterRestore"
+	EnvdService_ListPorts_FullMethodName       = "/wrenn.envd.v1.EnvdService/ListPorts"
+	EnvdService_WatchPorts_FullMethodName      = "/wrenn.envd.v1.EnvdService/WatchPorts"
 )
 
 // EnvdServiceClient is the client API for EnvdService service.
@@ -29,7 +33,20 @@ const (
 // EnvdService is the host agent's control channel to the daemon.
 type EnvdServiceClient interface {
 	// Init gives the daemon its identity; called at first boot and after every restore.
+	// With access_token set, every later envd call (health excepted) must carry
+	// metadata `x-access-token`; a second Init must present the current token.
 	Init(ctx context.Context, in *InitRequest, opts ...grpc.CallOption) (*InitResponse, error)
+	// PrepareSnapshot quiesces the daemon before the VM is paused: pollers and
+	// port forwarders stop, idle connections close, new long-running calls get
+	// UNAVAILABLE until AfterRestore.
+	PrepareSnapshot(ctx context.Context, in *PrepareSnapshotRequest, opts ...grpc.CallOption) (*PrepareSnapshotResponse, error)
+	// AfterRestore drops connections and streams that predate the snapshot,
+	// corrects the clock and restarts pollers.
+	AfterRestore(ctx context.Context, in *AfterRestoreRequest, opts ...grpc.CallOption) (*AfterRestoreResponse, error)
+	// ListPorts returns the TCP ports listening inside the sandbox.
+	ListPorts(ctx context.Context, in *ListPortsRequest, opts ...grpc.CallOption) (*ListPortsResponse, error)
+	// WatchPorts streams the listening ports: every current one as opened, then changes.
+	WatchPorts(ctx context.Context, in *WatchPortsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchPortsResponse], error)
 }
 
 type envdServiceClient struct {
@@ -50,6 +67,55 @@ func (c *envdServiceClient) Init(ctx context.Context, in *InitRequest, opts ...g
 	return out, nil
 }
 
+func (c *envdServiceClient) PrepareSnapshot(ctx context.Context, in *PrepareSnapshotRequest, opts ...grpc.CallOption) (*PrepareSnapshotResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(PrepareSnapshotResponse)
+	err := c.cc.Invoke(ctx, EnvdService_PrepareSnapshot_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *envdServiceClient) AfterRestore(ctx context.Context, in *AfterRestoreRequest, opts ...grpc.CallOption) (*AfterRestoreResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(AfterRestoreResponse)
+	err := c.cc.Invoke(ctx, EnvdService_AfterRestore_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *envdServiceClient) ListPorts(ctx context.Context, in *ListPortsRequest, opts ...grpc.CallOption) (*ListPortsResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListPortsResponse)
+	err := c.cc.Invoke(ctx, EnvdService_ListPorts_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *envdServiceClient) WatchPorts(ctx context.Context, in *WatchPortsRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchPortsResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &EnvdService_ServiceDesc.Streams[0], EnvdService_WatchPorts_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchPortsRequest, WatchPortsResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type EnvdService_WatchPortsClient = grpc.ServerStreamingClient[WatchPortsResponse]
+
 // EnvdServiceServer is the server API for EnvdService service.
 // All implementations must embed UnimplementedEnvdServiceServer
 // for forward compatibility.
@@ -57,7 +123,20 @@ func (c *envdServiceClient) Init(ctx context.Context, in *InitRequest, opts ...g
 // EnvdService is the host agent's control channel to the daemon.
 type EnvdServiceServer interface {
 	// Init gives the daemon its identity; called at first boot and after every restore.
+	// With access_token set, every later envd call (health excepted) must carry
+	// metadata `x-access-token`; a second Init must present the current token.
 	Init(context.Context, *InitRequest) (*InitResponse, error)
+	// PrepareSnapshot quiesces the daemon before the VM is paused: pollers and
+	// port forwarders stop, idle connections close, new long-running calls get
+	// UNAVAILABLE until AfterRestore.
+	PrepareSnapshot(context.Context, *PrepareSnapshotRequest) (*PrepareSnapshotResponse, error)
+	// AfterRestore drops connections and streams that predate the snapshot,
+	// corrects the clock and restarts pollers.
+	AfterRestore(context.Context, *AfterRestoreRequest) (*AfterRestoreResponse, error)
+	// ListPorts returns the TCP ports listening inside the sandbox.
+	ListPorts(context.Context, *ListPortsRequest) (*ListPortsResponse, error)
+	// WatchPorts streams the listening ports: every current one as opened, then changes.
+	WatchPorts(*WatchPortsRequest, grpc.ServerStreamingServer[WatchPortsResponse]) error
 	mustEmbedUnimplementedEnvdServiceServer()
 }
 
@@ -70,6 +149,18 @@ type UnimplementedEnvdServiceServer struct{}
 
 func (UnimplementedEnvdServiceServer) Init(context.Context, *InitRequest) (*InitResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method Init not implemented")
+}
+func (UnimplementedEnvdServiceServer) PrepareSnapshot(context.Context, *PrepareSnapshotRequest) (*PrepareSnapshotResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method PrepareSnapshot not implemented")
+}
+func (UnimplementedEnvdServiceServer) AfterRestore(context.Context, *AfterRestoreRequest) (*AfterRestoreResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method AfterRestore not implemented")
+}
+func (UnimplementedEnvdServiceServer) ListPorts(context.Context, *ListPortsRequest) (*ListPortsResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListPorts not implemented")
+}
+func (UnimplementedEnvdServiceServer) WatchPorts(*WatchPortsRequest, grpc.ServerStreamingServer[WatchPortsResponse]) error {
+	return status.Errorf(codes.Unimplemented, "method WatchPorts not implemented")
 }
 func (UnimplementedEnvdServiceServer) mustEmbedUnimplementedEnvdServiceServer() {}
 func (UnimplementedEnvdServiceServer) testEmbeddedByValue()                     {}
@@ -110,6 +201,71 @@ func _EnvdService_Init_Handler(srv interface{}, ctx context.Context, dec func(in
 	return interceptor(ctx, in, info, handler)
 }
 
+func _EnvdService_PrepareSnapshot_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(PrepareSnapshotRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EnvdServiceServer).PrepareSnapshot(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EnvdService_PrepareSnapshot_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EnvdServiceServer).PrepareSnapshot(ctx, req.(*PrepareSnapshotRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EnvdService_AfterRestore_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(AfterRestoreRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EnvdServiceServer).AfterRestore(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EnvdService_AfterRestore_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EnvdServiceServer).AfterRestore(ctx, req.(*AfterRestoreRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EnvdService_ListPorts_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListPortsRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(EnvdServiceServer).ListPorts(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: EnvdService_ListPorts_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(EnvdServiceServer).ListPorts(ctx, req.(*ListPortsRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _EnvdService_WatchPorts_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchPortsRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(EnvdServiceServer).WatchPorts(m, &grpc.GenericServerStream[WatchPortsRequest, WatchPortsResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type EnvdService_WatchPortsServer = grpc.ServerStreamingServer[WatchPortsResponse]
+
 // EnvdService_ServiceDesc is the grpc.ServiceDesc for EnvdService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -121,7 +277,25 @@ var EnvdService_ServiceDesc = grpc.ServiceDesc{
 			MethodName: "Init",
 			Handler:    _EnvdService_Init_Handler,
 		},
+		{
+			MethodName: "PrepareSnapshot",
+			Handler:    _EnvdService_PrepareSnapshot_Handler,
+		},
+		{
+			MethodName: "AfterRestore",
+			Handler:    _EnvdService_AfterRestore_Handler,
+		},
+		{
+			MethodName: "ListPorts",
+			Handler:    _EnvdService_ListPorts_Handler,
+		},
 	},
-	Streams:  []grpc.StreamDesc{},
+	Streams: []grpc.StreamDesc{
+		{
+			StreamName:    "WatchPorts",
+			Handler:       _EnvdService_WatchPorts_Handler,
+			ServerStreams: true,
+		},
+	},
 	Metadata: "wrenn/envd/v1/envd.proto",
 }

@@ -77,6 +77,66 @@ func (FileType) EnumDescriptor() ([]byte, []int) {
 	return file_wrenn_envd_v1_filesystem_proto_rawDescGZIP(), []int{0}
 }
 
+type FileEventType int32
+
+const (
+	FileEventType_FILE_EVENT_TYPE_UNSPECIFIED FileEventType = 0
+	FileEventType_FILE_EVENT_TYPE_CREATE      FileEventType = 1
+	FileEventType_FILE_EVENT_TYPE_WRITE       FileEventType = 2
+	FileEventType_FILE_EVENT_TYPE_REMOVE      FileEventType = 3
+	// The entry left this path by a rename; its new name (when inside the
+	// watched tree) follows as a CREATE.
+	FileEventType_FILE_EVENT_TYPE_RENAME FileEventType = 4
+	FileEventType_FILE_EVENT_TYPE_CHMOD  FileEventType = 5
+)
+
+// Enum value maps for FileEventType.
+var (
+	FileEventType_name = map[int32]string{
+		0: "FILE_EVENT_TYPE_UNSPECIFIED",
+		1: "FILE_EVENT_TYPE_CREATE",
+		2: "FILE_EVENT_TYPE_WRITE",
+		3: "FILE_EVENT_TYPE_REMOVE",
+		4: "FILE_EVENT_TYPE_RENAME",
+		5: "FILE_EVENT_TYPE_CHMOD",
+	}
+	FileEventType_value = map[string]int32{
+		"FILE_EVENT_TYPE_UNSPECIFIED": 0,
+		"FILE_EVENT_TYPE_CREATE":      1,
+		"FILE_EVENT_TYPE_WRITE":       2,
+		"FILE_EVENT_TYPE_REMOVE":      3,
+		"FILE_EVENT_TYPE_RENAME":      4,
+		"FILE_EVENT_TYPE_CHMOD":       5,
+	}
+)
+
+func (x FileEventType) Enum() *FileEventType {
+	p := new(FileEventType)
+	*p = x
+	return p
+}
+
+func (x FileEventType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (FileEventType) Descriptor() protoreflect.EnumDescriptor {
+	return file_wrenn_envd_v1_filesystem_proto_enumTypes[1].Descriptor()
+}
+
+func (FileEventType) Type() protoreflect.EnumType {
+	return &file_wrenn_envd_v1_filesystem_proto_enumTypes[1]
+}
+
+func (x FileEventType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use FileEventType.Descriptor instead.
+func (FileEventType) EnumDescriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_filesystem_proto_rawDescGZIP(), []int{1}
+}
+
 type EntryInfo struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	Name  string                 `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
@@ -888,6 +948,300 @@ func (x *WriteFileResponse) GetEntry() *EntryInfo {
 	return nil
 }
 
+type WatchDirRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Path  string                 `protobuf:"bytes,1,opt,name=path,proto3" json:"path,omitempty"`
+	// Also watch every subdirectory, including ones created later.
+	Recursive     bool    `protobuf:"varint,2,opt,name=recursive,proto3" json:"recursive,omitempty"`
+	User          *string `protobuf:"bytes,3,opt,name=user,proto3,oneof" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchDirRequest) Reset() {
+	*x = WatchDirRequest{}
+	mi := &file_wrenn_envd_v1_filesystem_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchDirRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchDirRequest) ProtoMessage() {}
+
+func (x *WatchDirRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_filesystem_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchDirRequest.ProtoReflect.Descriptor instead.
+func (*WatchDirRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_filesystem_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *WatchDirRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *WatchDirRequest) GetRecursive() bool {
+	if x != nil {
+		return x.Recursive
+	}
+	return false
+}
+
+func (x *WatchDirRequest) GetUser() string {
+	if x != nil && x.User != nil {
+		return *x.User
+	}
+	return ""
+}
+
+type WatchDirResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Event:
+	//
+	//	*WatchDirResponse_Started
+	//	*WatchDirResponse_File
+	//	*WatchDirResponse_Keepalive
+	Event         isWatchDirResponse_Event `protobuf_oneof:"event"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchDirResponse) Reset() {
+	*x = WatchDirResponse{}
+	mi := &file_wrenn_envd_v1_filesystem_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchDirResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchDirResponse) ProtoMessage() {}
+
+func (x *WatchDirResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_filesystem_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchDirResponse.ProtoReflect.Descriptor instead.
+func (*WatchDirResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_filesystem_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *WatchDirResponse) GetEvent() isWatchDirResponse_Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *WatchDirResponse) GetStarted() *WatchDirResponse_WatchStarted {
+	if x != nil {
+		if x, ok := x.Event.(*WatchDirResponse_Started); ok {
+			return x.Started
+		}
+	}
+	return nil
+}
+
+func (x *WatchDirResponse) GetFile() *FileEvent {
+	if x != nil {
+		if x, ok := x.Event.(*WatchDirResponse_File); ok {
+			return x.File
+		}
+	}
+	return nil
+}
+
+func (x *WatchDirResponse) GetKeepalive() *WatchDirResponse_KeepAlive {
+	if x != nil {
+		if x, ok := x.Event.(*WatchDirResponse_Keepalive); ok {
+			return x.Keepalive
+		}
+	}
+	return nil
+}
+
+type isWatchDirResponse_Event interface {
+	isWatchDirResponse_Event()
+}
+
+type WatchDirResponse_Started struct {
+	// Sent once the watch is in place; changes after it are reported.
+	Started *WatchDirResponse_WatchStarted `protobuf:"bytes,1,opt,name=started,proto3,oneof"`
+}
+
+type WatchDirResponse_File struct {
+	File *FileEvent `protobuf:"bytes,2,opt,name=file,proto3,oneof"`
+}
+
+type WatchDirResponse_Keepalive struct {
+	Keepalive *WatchDirResponse_KeepAlive `protobuf:"bytes,3,opt,name=keepalive,proto3,oneof"`
+}
+
+func (*WatchDirResponse_Started) isWatchDirResponse_Event() {}
+
+func (*WatchDirResponse_File) isWatchDirResponse_Event() {}
+
+func (*WatchDirResponse_Keepalive) isWatchDirResponse_Event() {}
+
+type FileEvent struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Path relative to the watched directory.
+	Name string `protobuf:"bytes,1,opt,name=name,proto3" json:"name,omitempty"`
+	// Absolute path.
+	Path          string        `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	Type          FileEventType `protobuf:"varint,3,opt,name=type,proto3,enum=wrenn.envd.v1.FileEventType" json:"type,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *FileEvent) Reset() {
+	*x = FileEvent{}
+	mi := &file_wrenn_envd_v1_filesystem_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *FileEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*FileEvent) ProtoMessage() {}
+
+func (x *FileEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_filesystem_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use FileEvent.ProtoReflect.Descriptor instead.
+func (*FileEvent) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_filesystem_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *FileEvent) GetName() string {
+	if x != nil {
+		return x.Name
+	}
+	return ""
+}
+
+func (x *FileEvent) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *FileEvent) GetType() FileEventType {
+	if x != nil {
+		return x.Type
+	}
+	return FileEventType_FILE_EVENT_TYPE_UNSPECIFIED
+}
+
+type WatchDirResponse_WatchStarted struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchDirResponse_WatchStarted) Reset() {
+	*x = WatchDirResponse_WatchStarted{}
+	mi := &file_wrenn_envd_v1_filesystem_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchDirResponse_WatchStarted) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchDirResponse_WatchStarted) ProtoMessage() {}
+
+func (x *WatchDirResponse_WatchStarted) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_filesystem_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchDirResponse_WatchStarted.ProtoReflect.Descriptor instead.
+func (*WatchDirResponse_WatchStarted) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_filesystem_proto_rawDescGZIP(), []int{16, 0}
+}
+
+type WatchDirResponse_KeepAlive struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchDirResponse_KeepAlive) Reset() {
+	*x = WatchDirResponse_KeepAlive{}
+	mi := &file_wrenn_envd_v1_filesystem_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchDirResponse_KeepAlive) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchDirResponse_KeepAlive) ProtoMessage() {}
+
+func (x *WatchDirResponse_KeepAlive) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_filesystem_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchDirResponse_KeepAlive.ProtoReflect.Descriptor instead.
+func (*WatchDirResponse_KeepAlive) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_filesystem_proto_rawDescGZIP(), []int{16, 1}
+}
+
 var File_wrenn_envd_v1_filesystem_proto protoreflect.FileDescriptor
 
 const file_wrenn_envd_v1_filesystem_proto_rawDesc = "" +
@@ -948,13 +1302,36 @@ const file_wrenn_envd_v1_filesystem_proto_rawDesc = "" +
 	"\x04user\x18\x03 \x01(\tH\x00R\x04user\x88\x01\x01B\a\n" +
 	"\x05_user\"C\n" +
 	"\x11WriteFileResponse\x12.\n" +
-	"\x05entry\x18\x01 \x01(\v2\x18.wrenn.envd.v1.EntryInfoR\x05entry*~\n" +
+	"\x05entry\x18\x01 \x01(\v2\x18.wrenn.envd.v1.EntryInfoR\x05entry\"e\n" +
+	"\x0fWatchDirRequest\x12\x12\n" +
+	"\x04path\x18\x01 \x01(\tR\x04path\x12\x1c\n" +
+	"\trecursive\x18\x02 \x01(\bR\trecursive\x12\x17\n" +
+	"\x04user\x18\x03 \x01(\tH\x00R\x04user\x88\x01\x01B\a\n" +
+	"\x05_user\"\xfd\x01\n" +
+	"\x10WatchDirResponse\x12H\n" +
+	"\astarted\x18\x01 \x01(\v2,.wrenn.envd.v1.WatchDirResponse.WatchStartedH\x00R\astarted\x12.\n" +
+	"\x04file\x18\x02 \x01(\v2\x18.wrenn.envd.v1.FileEventH\x00R\x04file\x12I\n" +
+	"\tkeepalive\x18\x03 \x01(\v2).wrenn.envd.v1.WatchDirResponse.KeepAliveH\x00R\tkeepalive\x1a\x0e\n" +
+	"\fWatchStarted\x1a\v\n" +
+	"\tKeepAliveB\a\n" +
+	"\x05event\"e\n" +
+	"\tFileEvent\x12\x12\n" +
+	"\x04name\x18\x01 \x01(\tR\x04name\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x120\n" +
+	"\x04type\x18\x03 \x01(\x0e2\x1c.wrenn.envd.v1.FileEventTypeR\x04type*~\n" +
 	"\bFileType\x12\x19\n" +
 	"\x15FILE_TYPE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eFILE_TYPE_FILE\x10\x01\x12\x17\n" +
 	"\x13FILE_TYPE_DIRECTORY\x10\x02\x12\x15\n" +
 	"\x11FILE_TYPE_SYMLINK\x10\x03\x12\x13\n" +
-	"\x0fFILE_TYPE_OTHER\x10\x042\x91\x04\n" +
+	"\x0fFILE_TYPE_OTHER\x10\x04*\xba\x01\n" +
+	"\rFileEventType\x12\x1f\n" +
+	"\x1bFILE_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\x1a\n" +
+	"\x16FILE_EVENT_TYPE_CREATE\x10\x01\x12\x19\n" +
+	"\x15FILE_EVENT_TYPE_WRITE\x10\x02\x12\x1a\n" +
+	"\x16FILE_EVENT_TYPE_REMOVE\x10\x03\x12\x1a\n" +
+	"\x16FILE_EVENT_TYPE_RENAME\x10\x04\x12\x19\n" +
+	"\x15FILE_EVENT_TYPE_CHMOD\x10\x052\xe0\x04\n" +
 	"\x11FilesystemService\x12?\n" +
 	"\x04Stat\x12\x1a.wrenn.envd.v1.StatRequest\x1a\x1b.wrenn.envd.v1.StatResponse\x12H\n" +
 	"\aListDir\x12\x1d.wrenn.envd.v1.ListDirRequest\x1a\x1e.wrenn.envd.v1.ListDirResponse\x12H\n" +
@@ -962,7 +1339,8 @@ const file_wrenn_envd_v1_filesystem_proto_rawDesc = "" +
 	"\x04Move\x12\x1a.wrenn.envd.v1.MoveRequest\x1a\x1b.wrenn.envd.v1.MoveResponse\x12E\n" +
 	"\x06Remove\x12\x1c.wrenn.envd.v1.RemoveRequest\x1a\x1d.wrenn.envd.v1.RemoveResponse\x12M\n" +
 	"\bReadFile\x12\x1e.wrenn.envd.v1.ReadFileRequest\x1a\x1f.wrenn.envd.v1.ReadFileResponse0\x01\x12P\n" +
-	"\tWriteFile\x12\x1f.wrenn.envd.v1.WriteFileRequest\x1a .wrenn.envd.v1.WriteFileResponse(\x01B8Z6github.com/wrenn-dev/wrenn/gen/go/wrenn/envd/v1;envdv1b\x06proto3"
+	"\tWriteFile\x12\x1f.wrenn.envd.v1.WriteFileRequest\x1a .wrenn.envd.v1.WriteFileResponse(\x01\x12M\n" +
+	"\bWatchDir\x12\x1e.wrenn.envd.v1.WatchDirRequest\x1a\x1f.wrenn.envd.v1.WatchDirResponse0\x01B8Z6github.com/wrenn-dev/wrenn/gen/go/wrenn/envd/v1;envdv1b\x06proto3"
 
 var (
 	file_wrenn_envd_v1_filesystem_proto_rawDescOnce sync.Once
@@ -976,54 +1354,66 @@ func file_wrenn_envd_v1_filesystem_proto_rawDescGZIP() []byte {
 	return file_wrenn_envd_v1_filesystem_proto_rawDescData
 }
 
-var file_wrenn_envd_v1_filesystem_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_wrenn_envd_v1_filesystem_proto_msgTypes = make([]protoimpl.MessageInfo, 15)
+var file_wrenn_envd_v1_filesystem_proto_enumTypes = make([]protoimpl.EnumInfo, 2)
+var file_wrenn_envd_v1_filesystem_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
 var file_wrenn_envd_v1_filesystem_proto_goTypes = []any{
-	(FileType)(0),                 // 0: wrenn.envd.v1.FileType
-	(*EntryInfo)(nil),             // 1: wrenn.envd.v1.EntryInfo
-	(*StatRequest)(nil),           // 2: wrenn.envd.v1.StatRequest
-	(*StatResponse)(nil),          // 3: wrenn.envd.v1.StatResponse
-	(*ListDirRequest)(nil),        // 4: wrenn.envd.v1.ListDirRequest
-	(*ListDirResponse)(nil),       // 5: wrenn.envd.v1.ListDirResponse
-	(*MakeDirRequest)(nil),        // 6: wrenn.envd.v1.MakeDirRequest
-	(*MakeDirResponse)(nil),       // 7: wrenn.envd.v1.MakeDirResponse
-	(*MoveRequest)(nil),           // 8: wrenn.envd.v1.MoveRequest
-	(*MoveResponse)(nil),          // 9: wrenn.envd.v1.MoveResponse
-	(*RemoveRequest)(nil),         // 10: wrenn.envd.v1.RemoveRequest
-	(*RemoveResponse)(nil),        // 11: wrenn.envd.v1.RemoveResponse
-	(*ReadFileRequest)(nil),       // 12: wrenn.envd.v1.ReadFileRequest
-	(*ReadFileResponse)(nil),      // 13: wrenn.envd.v1.ReadFileResponse
-	(*WriteFileRequest)(nil),      // 14: wrenn.envd.v1.WriteFileRequest
-	(*WriteFileResponse)(nil),     // 15: wrenn.envd.v1.WriteFileResponse
-	(*timestamppb.Timestamp)(nil), // 16: google.protobuf.Timestamp
+	(FileType)(0),                         // 0: wrenn.envd.v1.FileType
+	(FileEventType)(0),                    // 1: wrenn.envd.v1.FileEventType
+	(*EntryInfo)(nil),                     // 2: wrenn.envd.v1.EntryInfo
+	(*StatRequest)(nil),                   // 3: wrenn.envd.v1.StatRequest
+	(*StatResponse)(nil),                  // 4: wrenn.envd.v1.StatResponse
+	(*ListDirRequest)(nil),                // 5: wrenn.envd.v1.ListDirRequest
+	(*ListDirResponse)(nil),               // 6: wrenn.envd.v1.ListDirResponse
+	(*MakeDirRequest)(nil),                // 7: wrenn.envd.v1.MakeDirRequest
+	(*MakeDirResponse)(nil),               // 8: wrenn.envd.v1.MakeDirResponse
+	(*MoveRequest)(nil),                   // 9: wrenn.envd.v1.MoveRequest
+	(*MoveResponse)(nil),                  // 10: wrenn.envd.v1.MoveResponse
+	(*RemoveRequest)(nil),                 // 11: wrenn.envd.v1.RemoveRequest
+	(*RemoveResponse)(nil),                // 12: wrenn.envd.v1.RemoveResponse
+	(*ReadFileRequest)(nil),               // 13: wrenn.envd.v1.ReadFileRequest
+	(*ReadFileResponse)(nil),              // 14: wrenn.envd.v1.ReadFileResponse
+	(*WriteFileRequest)(nil),              // 15: wrenn.envd.v1.WriteFileRequest
+	(*WriteFileResponse)(nil),             // 16: wrenn.envd.v1.WriteFileResponse
+	(*WatchDirRequest)(nil),               // 17: wrenn.envd.v1.WatchDirRequest
+	(*WatchDirResponse)(nil),              // 18: wrenn.envd.v1.WatchDirResponse
+	(*FileEvent)(nil),                     // 19: wrenn.envd.v1.FileEvent
+	(*WatchDirResponse_WatchStarted)(nil), // 20: wrenn.envd.v1.WatchDirResponse.WatchStarted
+	(*WatchDirResponse_KeepAlive)(nil),    // 21: wrenn.envd.v1.WatchDirResponse.KeepAlive
+	(*timestamppb.Timestamp)(nil),         // 22: google.protobuf.Timestamp
 }
 var file_wrenn_envd_v1_filesystem_proto_depIdxs = []int32{
 	0,  // 0: wrenn.envd.v1.EntryInfo.type:type_name -> wrenn.envd.v1.FileType
-	16, // 1: wrenn.envd.v1.EntryInfo.modified_at:type_name -> google.protobuf.Timestamp
-	1,  // 2: wrenn.envd.v1.StatResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
-	1,  // 3: wrenn.envd.v1.ListDirResponse.entries:type_name -> wrenn.envd.v1.EntryInfo
-	1,  // 4: wrenn.envd.v1.MakeDirResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
-	1,  // 5: wrenn.envd.v1.MoveResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
-	1,  // 6: wrenn.envd.v1.WriteFileResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
-	2,  // 7: wrenn.envd.v1.FilesystemService.Stat:input_type -> wrenn.envd.v1.StatRequest
-	4,  // 8: wrenn.envd.v1.FilesystemService.ListDir:input_type -> wrenn.envd.v1.ListDirRequest
-	6,  // 9: wrenn.envd.v1.FilesystemService.MakeDir:input_type -> wrenn.envd.v1.MakeDirRequest
-	8,  // 10: wrenn.envd.v1.FilesystemService.Move:input_type -> wrenn.envd.v1.MoveRequest
-	10, // 11: wrenn.envd.v1.FilesystemService.Remove:input_type -> wrenn.envd.v1.RemoveRequest
-	12, // 12: wrenn.envd.v1.FilesystemService.ReadFile:input_type -> wrenn.envd.v1.ReadFileRequest
-	14, // 13: wrenn.envd.v1.FilesystemService.WriteFile:input_type -> wrenn.envd.v1.WriteFileRequest
-	3,  // 14: wrenn.envd.v1.FilesystemService.Stat:output_type -> wrenn.envd.v1.StatResponse
-	5,  // 15: wrenn.envd.v1.FilesystemService.ListDir:output_type -> wrenn.envd.v1.ListDirResponse
-	7,  // 16: wrenn.envd.v1.FilesystemService.MakeDir:output_type -> wrenn.envd.v1.MakeDirResponse
-	9,  // 17: wrenn.envd.v1.FilesystemService.Move:output_type -> wrenn.envd.v1.MoveResponse
-	11, // 18: wrenn.envd.v1.FilesystemService.Remove:output_type -> wrenn.envd.v1.RemoveResponse
-	13, // 19: wrenn.envd.v1.FilesystemService.ReadFile:output_type -> wrenn.envd.v1.ReadFileResponse
-	15, // 20: wrenn.envd.v1.FilesystemService.WriteFile:output_type -> wrenn.envd.v1.WriteFileResponse
-	14, // [14:21] is the sub-list for method output_type
-	7,  // [7:14] is the sub-list for method input_type
-	7,  // [7:7] is the sub-list for extension type_name
-	7,  // [7:7] is the sub-list for extension extendee
-	0,  // [0:7] is the sub-list for field type_name
+	22, // 1: wrenn.envd.v1.EntryInfo.modified_at:type_name -> google.protobuf.Timestamp
+	2,  // 2: wrenn.envd.v1.StatResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
+	2,  // 3: wrenn.envd.v1.ListDirResponse.entries:type_name -> wrenn.envd.v1.EntryInfo
+	2,  // 4: wrenn.envd.v1.MakeDirResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
+	2,  // 5: wrenn.envd.v1.MoveResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
+	2,  // 6: wrenn.envd.v1.WriteFileResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
+	20, // 7: wrenn.envd.v1.WatchDirResponse.started:type_name -> wrenn.envd.v1.WatchDirResponse.WatchStarted
+	19, // 8: wrenn.envd.v1.WatchDirResponse.file:type_name -> wrenn.envd.v1.FileEvent
+	21, // 9: wrenn.envd.v1.WatchDirResponse.keepalive:type_name -> wrenn.envd.v1.WatchDirResponse.KeepAlive
+	1,  // 10: wrenn.envd.v1.FileEvent.type:type_name -> wrenn.envd.v1.FileEventType
+	3,  // 11: wrenn.envd.v1.FilesystemService.Stat:input_type -> wrenn.envd.v1.StatRequest
+	5,  // 12: wrenn.envd.v1.FilesystemService.ListDir:input_type -> wrenn.envd.v1.ListDirRequest
+	7,  // 13: wrenn.envd.v1.FilesystemService.MakeDir:input_type -> wrenn.envd.v1.MakeDirRequest
+	9,  // 14: wrenn.envd.v1.FilesystemService.Move:input_type -> wrenn.envd.v1.MoveRequest
+	11, // 15: wrenn.envd.v1.FilesystemService.Remove:input_type -> wrenn.envd.v1.RemoveRequest
+	13, // 16: wrenn.envd.v1.FilesystemService.ReadFile:input_type -> wrenn.envd.v1.ReadFileRequest
+	15, // 17: wrenn.envd.v1.FilesystemService.WriteFile:input_type -> wrenn.envd.v1.WriteFileRequest
+	17, // 18: wrenn.envd.v1.FilesystemService.WatchDir:input_type -> wrenn.envd.v1.WatchDirRequest
+	4,  // 19: wrenn.envd.v1.FilesystemService.Stat:output_type -> wrenn.envd.v1.StatResponse
+	6,  // 20: wrenn.envd.v1.FilesystemService.ListDir:output_type -> wrenn.envd.v1.ListDirResponse
+	8,  // 21: wrenn.envd.v1.FilesystemService.MakeDir:output_type -> wrenn.envd.v1.MakeDirResponse
+	10, // 22: wrenn.envd.v1.FilesystemService.Move:output_type -> wrenn.envd.v1.MoveResponse
+	12, // 23: wrenn.envd.v1.FilesystemService.Remove:output_type -> wrenn.envd.v1.RemoveResponse
+	14, // 24: wrenn.envd.v1.FilesystemService.ReadFile:output_type -> wrenn.envd.v1.ReadFileResponse
+	16, // 25: wrenn.envd.v1.FilesystemService.WriteFile:output_type -> wrenn.envd.v1.WriteFileResponse
+	18, // 26: wrenn.envd.v1.FilesystemService.WatchDir:output_type -> wrenn.envd.v1.WatchDirResponse
+	19, // [19:27] is the sub-list for method output_type
+	11, // [11:19] is the sub-list for method input_type
+	11, // [11:11] is the sub-list for extension type_name
+	11, // [11:11] is the sub-list for extension extendee
+	0,  // [0:11] is the sub-list for field type_name
 }
 
 func init() { file_wrenn_envd_v1_filesystem_proto_init() }
@@ -1038,13 +1428,19 @@ func file_wrenn_envd_v1_filesystem_proto_init() {
 	file_wrenn_envd_v1_filesystem_proto_msgTypes[9].OneofWrappers = []any{}
 	file_wrenn_envd_v1_filesystem_proto_msgTypes[11].OneofWrappers = []any{}
 	file_wrenn_envd_v1_filesystem_proto_msgTypes[13].OneofWrappers = []any{}
+	file_wrenn_envd_v1_filesystem_proto_msgTypes[15].OneofWrappers = []any{}
+	file_wrenn_envd_v1_filesystem_proto_msgTypes[16].OneofWrappers = []any{
+		(*WatchDirResponse_Started)(nil),
+		(*WatchDirResponse_File)(nil),
+		(*WatchDirResponse_Keepalive)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_wrenn_envd_v1_filesystem_proto_rawDesc), len(file_wrenn_envd_v1_filesystem_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   15,
+			NumEnums:      2,
+			NumMessages:   20,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -9,6 +9,7 @@ package envdv1
 import (
 	protoreflect "google.golang.org/protobuf/reflect/protoreflect"
 	protoimpl "google.golang.org/protobuf/runtime/protoimpl"
+	timestamppb "google.golang.org/protobuf/types/known/timestamppb"
 	reflect "reflect"
 	sync "sync"
 	unsafe "unsafe"
@@ -20,6 +21,61 @@ const (
 	// Verify that runtime/protoimpl is sufficiently up-to-date.
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
+
+type Signal int32
+
+const (
+	Signal_SIGNAL_UNSPECIFIED Signal = 0
+	Signal_SIGNAL_HUP         Signal = 1
+	Signal_SIGNAL_INT         Signal = 2
+	Signal_SIGNAL_KILL        Signal = 9
+	Signal_SIGNAL_TERM        Signal = 15
+)
+
+// Enum value maps for Signal.
+var (
+	Signal_name = map[int32]string{
+		0:  "SIGNAL_UNSPECIFIED",
+		1:  "SIGNAL_HUP",
+		2:  "SIGNAL_INT",
+		9:  "SIGNAL_KILL",
+		15: "SIGNAL_TERM",
+	}
+	Signal_value = map[string]int32{
+		"SIGNAL_UNSPECIFIED": 0,
+		"SIGNAL_HUP":         1,
+		"SIGNAL_INT":         2,
+		"SIGNAL_KILL":        9,
+		"SIGNAL_TERM":        15,
+	}
+)
+
+func (x Signal) Enum() *Signal {
+	p := new(Signal)
+	*p = x
+	return p
+}
+
+func (x Signal) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (Signal) Descriptor() protoreflect.EnumDescriptor {
+	return file_wrenn_envd_v1_process_proto_enumTypes[0].Descriptor()
+}
+
+func (Signal) Type() protoreflect.EnumType {
+	return &file_wrenn_envd_v1_process_proto_enumTypes[0]
+}
+
+func (x Signal) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use Signal.Descriptor instead.
+func (Signal) EnumDescriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{0}
+}
 
 // ProcessConfig says what to run and how.
 type ProcessConfig struct {
@@ -110,7 +166,13 @@ type StartRequest struct {
 	// Written to the process's stdin, which is then closed.
 	Stdin []byte `protobuf:"bytes,3,opt,name=stdin,proto3,oneof" json:"stdin,omitempty"`
 	// The process group is killed when it runs longer; 0 means no limit.
-	TimeoutMs     uint32 `protobuf:"varint,4,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	TimeoutMs uint32 `protobuf:"varint,4,opt,name=timeout_ms,json=timeoutMs,proto3" json:"timeout_ms,omitempty"`
+	// Keep running when the caller disconnects; re-attach with Connect.
+	Background bool `protobuf:"varint,5,opt,name=background,proto3" json:"background,omitempty"`
+	// Run in a pseudo-terminal of this size; output then arrives as DataEvent.pty.
+	Pty *PtySize `protobuf:"bytes,6,opt,name=pty,proto3,oneof" json:"pty,omitempty"`
+	// Keep stdin open after `stdin` for SendInput/StreamInput (always open for a PTY).
+	KeepStdinOpen bool `protobuf:"varint,7,opt,name=keep_stdin_open,json=keepStdinOpen,proto3" json:"keep_stdin_open,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -173,6 +235,984 @@ func (x *StartRequest) GetTimeoutMs() uint32 {
 	return 0
 }
 
+func (x *StartRequest) GetBackground() bool {
+	if x != nil {
+		return x.Background
+	}
+	return false
+}
+
+func (x *StartRequest) GetPty() *PtySize {
+	if x != nil {
+		return x.Pty
+	}
+	return nil
+}
+
+func (x *StartRequest) GetKeepStdinOpen() bool {
+	if x != nil {
+		return x.KeepStdinOpen
+	}
+	return false
+}
+
+type PtySize struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Rows          uint32                 `protobuf:"varint,1,opt,name=rows,proto3" json:"rows,omitempty"`
+	Cols          uint32                 `protobuf:"varint,2,opt,name=cols,proto3" json:"cols,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PtySize) Reset() {
+	*x = PtySize{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PtySize) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PtySize) ProtoMessage() {}
+
+func (x *PtySize) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PtySize.ProtoReflect.Descriptor instead.
+func (*PtySize) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *PtySize) GetRows() uint32 {
+	if x != nil {
+		return x.Rows
+	}
+	return 0
+}
+
+func (x *PtySize) GetCols() uint32 {
+	if x != nil {
+		return x.Cols
+	}
+	return 0
+}
+
+// ProcessSelector names one process, by pid or by tag.
+type ProcessSelector struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Selector:
+	//
+	//	*ProcessSelector_Pid
+	//	*ProcessSelector_Tag
+	Selector      isProcessSelector_Selector `protobuf_oneof:"selector"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProcessSelector) Reset() {
+	*x = ProcessSelector{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProcessSelector) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProcessSelector) ProtoMessage() {}
+
+func (x *ProcessSelector) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProcessSelector.ProtoReflect.Descriptor instead.
+func (*ProcessSelector) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ProcessSelector) GetSelector() isProcessSelector_Selector {
+	if x != nil {
+		return x.Selector
+	}
+	return nil
+}
+
+func (x *ProcessSelector) GetPid() uint32 {
+	if x != nil {
+		if x, ok := x.Selector.(*ProcessSelector_Pid); ok {
+			return x.Pid
+		}
+	}
+	return 0
+}
+
+func (x *ProcessSelector) GetTag() string {
+	if x != nil {
+		if x, ok := x.Selector.(*ProcessSelector_Tag); ok {
+			return x.Tag
+		}
+	}
+	return ""
+}
+
+type isProcessSelector_Selector interface {
+	isProcessSelector_Selector()
+}
+
+type ProcessSelector_Pid struct {
+	Pid uint32 `protobuf:"varint,1,opt,name=pid,proto3,oneof"`
+}
+
+type ProcessSelector_Tag struct {
+	Tag string `protobuf:"bytes,2,opt,name=tag,proto3,oneof"`
+}
+
+func (*ProcessSelector_Pid) isProcessSelector_Selector() {}
+
+func (*ProcessSelector_Tag) isProcessSelector_Selector() {}
+
+type ConnectRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A tag must name exactly one running process.
+	Process       *ProcessSelector `protobuf:"bytes,1,opt,name=process,proto3" json:"process,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectRequest) Reset() {
+	*x = ConnectRequest{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectRequest) ProtoMessage() {}
+
+func (x *ConnectRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectRequest.ProtoReflect.Descriptor instead.
+func (*ConnectRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ConnectRequest) GetProcess() *ProcessSelector {
+	if x != nil {
+		return x.Process
+	}
+	return nil
+}
+
+// Same layout as StartResponse.
+type ConnectResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Event         *ProcessEvent          `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectResponse) Reset() {
+	*x = ConnectResponse{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectResponse) ProtoMessage() {}
+
+func (x *ConnectResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectResponse.ProtoReflect.Descriptor instead.
+func (*ConnectResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ConnectResponse) GetEvent() *ProcessEvent {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+type ListRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListRequest) Reset() {
+	*x = ListRequest{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListRequest) ProtoMessage() {}
+
+func (x *ListRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListRequest.ProtoReflect.Descriptor instead.
+func (*ListRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{6}
+}
+
+type ListResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Processes     []*ProcessInfo         `protobuf:"bytes,1,rep,name=processes,proto3" json:"processes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListResponse) Reset() {
+	*x = ListResponse{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListResponse) ProtoMessage() {}
+
+func (x *ListResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListResponse.ProtoReflect.Descriptor instead.
+func (*ListResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ListResponse) GetProcesses() []*ProcessInfo {
+	if x != nil {
+		return x.Processes
+	}
+	return nil
+}
+
+type ProcessInfo struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	Pid        uint32                 `protobuf:"varint,1,opt,name=pid,proto3" json:"pid,omitempty"`
+	Tag        string                 `protobuf:"bytes,2,opt,name=tag,proto3" json:"tag,omitempty"`
+	Cmd        string                 `protobuf:"bytes,3,opt,name=cmd,proto3" json:"cmd,omitempty"`
+	Args       []string               `protobuf:"bytes,4,rep,name=args,proto3" json:"args,omitempty"`
+	Cwd        string                 `protobuf:"bytes,5,opt,name=cwd,proto3" json:"cwd,omitempty"`
+	User       string                 `protobuf:"bytes,6,opt,name=user,proto3" json:"user,omitempty"`
+	StartedAt  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	Background bool                   `protobuf:"varint,8,opt,name=background,proto3" json:"background,omitempty"`
+	// Set for a PTY process: its current size.
+	Pty *PtySize `protobuf:"bytes,9,opt,name=pty,proto3,oneof" json:"pty,omitempty"`
+	// Number of clients currently attached (Start or Connect streams).
+	Clients       uint32 `protobuf:"varint,10,opt,name=clients,proto3" json:"clients,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ProcessInfo) Reset() {
+	*x = ProcessInfo{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ProcessInfo) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ProcessInfo) ProtoMessage() {}
+
+func (x *ProcessInfo) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ProcessInfo.ProtoReflect.Descriptor instead.
+func (*ProcessInfo) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *ProcessInfo) GetPid() uint32 {
+	if x != nil {
+		return x.Pid
+	}
+	return 0
+}
+
+func (x *ProcessInfo) GetTag() string {
+	if x != nil {
+		return x.Tag
+	}
+	return ""
+}
+
+func (x *ProcessInfo) GetCmd() string {
+	if x != nil {
+		return x.Cmd
+	}
+	return ""
+}
+
+func (x *ProcessInfo) GetArgs() []string {
+	if x != nil {
+		return x.Args
+	}
+	return nil
+}
+
+func (x *ProcessInfo) GetCwd() string {
+	if x != nil {
+		return x.Cwd
+	}
+	return ""
+}
+
+func (x *ProcessInfo) GetUser() string {
+	if x != nil {
+		return x.User
+	}
+	return ""
+}
+
+func (x *ProcessInfo) GetStartedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.StartedAt
+	}
+	return nil
+}
+
+func (x *ProcessInfo) GetBackground() bool {
+	if x != nil {
+		return x.Background
+	}
+	return false
+}
+
+func (x *ProcessInfo) GetPty() *PtySize {
+	if x != nil {
+		return x.Pty
+	}
+	return nil
+}
+
+func (x *ProcessInfo) GetClients() uint32 {
+	if x != nil {
+		return x.Clients
+	}
+	return 0
+}
+
+type SendInputRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A tag must name exactly one running process.
+	Process       *ProcessSelector `protobuf:"bytes,1,opt,name=process,proto3" json:"process,omitempty"`
+	Data          []byte           `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendInputRequest) Reset() {
+	*x = SendInputRequest{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendInputRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendInputRequest) ProtoMessage() {}
+
+func (x *SendInputRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendInputRequest.ProtoReflect.Descriptor instead.
+func (*SendInputRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *SendInputRequest) GetProcess() *ProcessSelector {
+	if x != nil {
+		return x.Process
+	}
+	return nil
+}
+
+func (x *SendInputRequest) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+type SendInputResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendInputResponse) Reset() {
+	*x = SendInputResponse{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendInputResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendInputResponse) ProtoMessage() {}
+
+func (x *SendInputResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendInputResponse.ProtoReflect.Descriptor instead.
+func (*SendInputResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{10}
+}
+
+type StreamInputRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required in the first message; ignored after it.
+	Process       *ProcessSelector `protobuf:"bytes,1,opt,name=process,proto3" json:"process,omitempty"`
+	Data          []byte           `protobuf:"bytes,2,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamInputRequest) Reset() {
+	*x = StreamInputRequest{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamInputRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamInputRequest) ProtoMessage() {}
+
+func (x *StreamInputRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamInputRequest.ProtoReflect.Descriptor instead.
+func (*StreamInputRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *StreamInputRequest) GetProcess() *ProcessSelector {
+	if x != nil {
+		return x.Process
+	}
+	return nil
+}
+
+func (x *StreamInputRequest) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+type StreamInputResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamInputResponse) Reset() {
+	*x = StreamInputResponse{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamInputResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamInputResponse) ProtoMessage() {}
+
+func (x *StreamInputResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamInputResponse.ProtoReflect.Descriptor instead.
+func (*StreamInputResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{12}
+}
+
+type CloseStdinRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Process       *ProcessSelector       `protobuf:"bytes,1,opt,name=process,proto3" json:"process,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseStdinRequest) Reset() {
+	*x = CloseStdinRequest{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseStdinRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseStdinRequest) ProtoMessage() {}
+
+func (x *CloseStdinRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseStdinRequest.ProtoReflect.Descriptor instead.
+func (*CloseStdinRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *CloseStdinRequest) GetProcess() *ProcessSelector {
+	if x != nil {
+		return x.Process
+	}
+	return nil
+}
+
+type CloseStdinResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseStdinResponse) Reset() {
+	*x = CloseStdinResponse{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseStdinResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseStdinResponse) ProtoMessage() {}
+
+func (x *CloseStdinResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseStdinResponse.ProtoReflect.Descriptor instead.
+func (*CloseStdinResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{14}
+}
+
+type SendSignalRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A tag applies to every process with that tag.
+	Process       *ProcessSelector `protobuf:"bytes,1,opt,name=process,proto3" json:"process,omitempty"`
+	Signal        Signal           `protobuf:"varint,2,opt,name=signal,proto3,enum=wrenn.envd.v1.Signal" json:"signal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendSignalRequest) Reset() {
+	*x = SendSignalRequest{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendSignalRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendSignalRequest) ProtoMessage() {}
+
+func (x *SendSignalRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendSignalRequest.ProtoReflect.Descriptor instead.
+func (*SendSignalRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SendSignalRequest) GetProcess() *ProcessSelector {
+	if x != nil {
+		return x.Process
+	}
+	return nil
+}
+
+func (x *SendSignalRequest) GetSignal() Signal {
+	if x != nil {
+		return x.Signal
+	}
+	return Signal_SIGNAL_UNSPECIFIED
+}
+
+type SendSignalResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The processes that were signalled.
+	Pids          []uint32 `protobuf:"varint,1,rep,packed,name=pids,proto3" json:"pids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendSignalResponse) Reset() {
+	*x = SendSignalResponse{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendSignalResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendSignalResponse) ProtoMessage() {}
+
+func (x *SendSignalResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendSignalResponse.ProtoReflect.Descriptor instead.
+func (*SendSignalResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *SendSignalResponse) GetPids() []uint32 {
+	if x != nil {
+		return x.Pids
+	}
+	return nil
+}
+
+type KillRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// A decimal number is a pid; anything else is a tag (every process with it).
+	Selector      string `protobuf:"bytes,1,opt,name=selector,proto3" json:"selector,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KillRequest) Reset() {
+	*x = KillRequest{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KillRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KillRequest) ProtoMessage() {}
+
+func (x *KillRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KillRequest.ProtoReflect.Descriptor instead.
+func (*KillRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *KillRequest) GetSelector() string {
+	if x != nil {
+		return x.Selector
+	}
+	return ""
+}
+
+type KillResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Pids          []uint32               `protobuf:"varint,1,rep,packed,name=pids,proto3" json:"pids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KillResponse) Reset() {
+	*x = KillResponse{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KillResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KillResponse) ProtoMessage() {}
+
+func (x *KillResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KillResponse.ProtoReflect.Descriptor instead.
+func (*KillResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *KillResponse) GetPids() []uint32 {
+	if x != nil {
+		return x.Pids
+	}
+	return nil
+}
+
+type UpdateRequest struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Process *ProcessSelector       `protobuf:"bytes,1,opt,name=process,proto3" json:"process,omitempty"`
+	// New terminal size; only for PTY processes.
+	Pty           *PtySize `protobuf:"bytes,2,opt,name=pty,proto3,oneof" json:"pty,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateRequest) Reset() {
+	*x = UpdateRequest{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateRequest) ProtoMessage() {}
+
+func (x *UpdateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateRequest.ProtoReflect.Descriptor instead.
+func (*UpdateRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *UpdateRequest) GetProcess() *ProcessSelector {
+	if x != nil {
+		return x.Process
+	}
+	return nil
+}
+
+func (x *UpdateRequest) GetPty() *PtySize {
+	if x != nil {
+		return x.Pty
+	}
+	return nil
+}
+
+type UpdateResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateResponse) Reset() {
+	*x = UpdateResponse{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateResponse) ProtoMessage() {}
+
+func (x *UpdateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateResponse.ProtoReflect.Descriptor instead.
+func (*UpdateResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{20}
+}
+
 // StartResponse carries one event. The public API's StartProcessResponse has the
 // same field layout on purpose, so the controlplane can relay it byte for byte.
 type StartResponse struct {
@@ -184,7 +1224,7 @@ type StartResponse struct {
 
 func (x *StartResponse) Reset() {
 	*x = StartResponse{}
-	mi := &file_wrenn_envd_v1_process_proto_msgTypes[2]
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -196,7 +1236,7 @@ func (x *StartResponse) String() string {
 func (*StartResponse) ProtoMessage() {}
 
 func (x *StartResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_envd_v1_process_proto_msgTypes[2]
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -209,7 +1249,7 @@ func (x *StartResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartResponse.ProtoReflect.Descriptor instead.
 func (*StartResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{2}
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *StartResponse) GetEvent() *ProcessEvent {
@@ -227,6 +1267,7 @@ type ProcessEvent struct {
 	//	*ProcessEvent_Data
 	//	*ProcessEvent_End
 	//	*ProcessEvent_Keepalive
+	//	*ProcessEvent_Truncated
 	Event         isProcessEvent_Event `protobuf_oneof:"event"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -234,7 +1275,7 @@ type ProcessEvent struct {
 
 func (x *ProcessEvent) Reset() {
 	*x = ProcessEvent{}
-	mi := &file_wrenn_envd_v1_process_proto_msgTypes[3]
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -246,7 +1287,7 @@ func (x *ProcessEvent) String() string {
 func (*ProcessEvent) ProtoMessage() {}
 
 func (x *ProcessEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_envd_v1_process_proto_msgTypes[3]
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -259,7 +1300,7 @@ func (x *ProcessEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ProcessEvent.ProtoReflect.Descriptor instead.
 func (*ProcessEvent) Descriptor() ([]byte, []int) {
-	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{3}
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *ProcessEvent) GetEvent() isProcessEvent_Event {
@@ -305,6 +1346,15 @@ func (x *ProcessEvent) GetKeepalive() *KeepAliveEvent {
 	return nil
 }
 
+func (x *ProcessEvent) GetTruncated() *TruncatedEvent {
+	if x != nil {
+		if x, ok := x.Event.(*ProcessEvent_Truncated); ok {
+			return x.Truncated
+		}
+	}
+	return nil
+}
+
 type isProcessEvent_Event interface {
 	isProcessEvent_Event()
 }
@@ -325,6 +1375,10 @@ type ProcessEvent_Keepalive struct {
 	Keepalive *KeepAliveEvent `protobuf:"bytes,4,opt,name=keepalive,proto3,oneof"`
 }
 
+type ProcessEvent_Truncated struct {
+	Truncated *TruncatedEvent `protobuf:"bytes,5,opt,name=truncated,proto3,oneof"`
+}
+
 func (*ProcessEvent_Start) isProcessEvent_Event() {}
 
 func (*ProcessEvent_Data) isProcessEvent_Event() {}
@@ -332,6 +1386,54 @@ func (*ProcessEvent_Data) isProcessEvent_Event() {}
 func (*ProcessEvent_End) isProcessEvent_Event() {}
 
 func (*ProcessEvent_Keepalive) isProcessEvent_Event() {}
+
+func (*ProcessEvent_Truncated) isProcessEvent_Event() {}
+
+// Sent by Connect before the replayed output when the replay buffer had to
+// drop the oldest output of a process nobody was reading.
+type TruncatedEvent struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	DroppedBytes  uint64                 `protobuf:"varint,1,opt,name=dropped_bytes,json=droppedBytes,proto3" json:"dropped_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *TruncatedEvent) Reset() {
+	*x = TruncatedEvent{}
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *TruncatedEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*TruncatedEvent) ProtoMessage() {}
+
+func (x *TruncatedEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use TruncatedEvent.ProtoReflect.Descriptor instead.
+func (*TruncatedEvent) Descriptor() ([]byte, []int) {
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *TruncatedEvent) GetDroppedBytes() uint64 {
+	if x != nil {
+		return x.DroppedBytes
+	}
+	return 0
+}
 
 type StartEvent struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
@@ -343,7 +1445,7 @@ type StartEvent struct {
 
 func (x *StartEvent) Reset() {
 	*x = StartEvent{}
-	mi := &file_wrenn_envd_v1_process_proto_msgTypes[4]
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -355,7 +1457,7 @@ func (x *StartEvent) String() string {
 func (*StartEvent) ProtoMessage() {}
 
 func (x *StartEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_envd_v1_process_proto_msgTypes[4]
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -368,7 +1470,7 @@ func (x *StartEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use StartEvent.ProtoReflect.Descriptor instead.
 func (*StartEvent) Descriptor() ([]byte, []int) {
-	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{4}
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *StartEvent) GetPid() uint32 {
@@ -391,6 +1493,7 @@ type DataEvent struct {
 	//
 	//	*DataEvent_Stdout
 	//	*DataEvent_Stderr
+	//	*DataEvent_Pty
 	Output        isDataEvent_Output `protobuf_oneof:"output"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
@@ -398,7 +1501,7 @@ type DataEvent struct {
 
 func (x *DataEvent) Reset() {
 	*x = DataEvent{}
-	mi := &file_wrenn_envd_v1_process_proto_msgTypes[5]
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -410,7 +1513,7 @@ func (x *DataEvent) String() string {
 func (*DataEvent) ProtoMessage() {}
 
 func (x *DataEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_envd_v1_process_proto_msgTypes[5]
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -423,7 +1526,7 @@ func (x *DataEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DataEvent.ProtoReflect.Descriptor instead.
 func (*DataEvent) Descriptor() ([]byte, []int) {
-	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{5}
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *DataEvent) GetOutput() isDataEvent_Output {
@@ -451,6 +1554,15 @@ func (x *DataEvent) GetStderr() []byte {
 	return nil
 }
 
+func (x *DataEvent) GetPty() []byte {
+	if x != nil {
+		if x, ok := x.Output.(*DataEvent_Pty); ok {
+			return x.Pty
+		}
+	}
+	return nil
+}
+
 type isDataEvent_Output interface {
 	isDataEvent_Output()
 }
@@ -463,9 +1575,16 @@ type DataEvent_Stderr struct {
 	Stderr []byte `protobuf:"bytes,2,opt,name=stderr,proto3,oneof"`
 }
 
+type DataEvent_Pty struct {
+	// Terminal output of a PTY process (stdout and stderr together).
+	Pty []byte `protobuf:"bytes,3,opt,name=pty,proto3,oneof"`
+}
+
 func (*DataEvent_Stdout) isDataEvent_Output() {}
 
 func (*DataEvent_Stderr) isDataEvent_Output() {}
+
+func (*DataEvent_Pty) isDataEvent_Output() {}
 
 type EndEvent struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
@@ -485,7 +1604,7 @@ type EndEvent struct {
 
 func (x *EndEvent) Reset() {
 	*x = EndEvent{}
-	mi := &file_wrenn_envd_v1_process_proto_msgTypes[6]
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -497,7 +1616,7 @@ func (x *EndEvent) String() string {
 func (*EndEvent) ProtoMessage() {}
 
 func (x *EndEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_envd_v1_process_proto_msgTypes[6]
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -510,7 +1629,7 @@ func (x *EndEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EndEvent.ProtoReflect.Descriptor instead.
 func (*EndEvent) Descriptor() ([]byte, []int) {
-	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{6}
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *EndEvent) GetExitCode() int32 {
@@ -556,7 +1675,7 @@ type KeepAliveEvent struct {
 
 func (x *KeepAliveEvent) Reset() {
 	*x = KeepAliveEvent{}
-	mi := &file_wrenn_envd_v1_process_proto_msgTypes[7]
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -568,7 +1687,7 @@ func (x *KeepAliveEvent) String() string {
 func (*KeepAliveEvent) ProtoMessage() {}
 
 func (x *KeepAliveEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_envd_v1_process_proto_msgTypes[7]
+	mi := &file_wrenn_envd_v1_process_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -581,14 +1700,14 @@ func (x *KeepAliveEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use KeepAliveEvent.ProtoReflect.Descriptor instead.
 func (*KeepAliveEvent) Descriptor() ([]byte, []int) {
-	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{7}
+	return file_wrenn_envd_v1_process_proto_rawDescGZIP(), []int{27}
 }
 
 var File_wrenn_envd_v1_process_proto protoreflect.FileDescriptor
 
 const file_wrenn_envd_v1_process_proto_rawDesc = "" +
 	"\n" +
-	"\x1bwrenn/envd/v1/process.proto\x12\rwrenn.envd.v1\"\xeb\x01\n" +
+	"\x1bwrenn/envd/v1/process.proto\x12\rwrenn.envd.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xeb\x01\n" +
 	"\rProcessConfig\x12\x10\n" +
 	"\x03cmd\x18\x01 \x01(\tR\x03cmd\x12\x12\n" +
 	"\x04args\x18\x02 \x03(\tR\x04args\x12:\n" +
@@ -599,30 +1718,96 @@ const file_wrenn_envd_v1_process_proto_rawDesc = "" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x06\n" +
 	"\x04_cwdB\a\n" +
-	"\x05_user\"\xa9\x01\n" +
+	"\x05_user\"\xa8\x02\n" +
 	"\fStartRequest\x126\n" +
 	"\aprocess\x18\x01 \x01(\v2\x1c.wrenn.envd.v1.ProcessConfigR\aprocess\x12\x15\n" +
 	"\x03tag\x18\x02 \x01(\tH\x00R\x03tag\x88\x01\x01\x12\x19\n" +
 	"\x05stdin\x18\x03 \x01(\fH\x01R\x05stdin\x88\x01\x01\x12\x1d\n" +
 	"\n" +
-	"timeout_ms\x18\x04 \x01(\rR\ttimeoutMsB\x06\n" +
+	"timeout_ms\x18\x04 \x01(\rR\ttimeoutMs\x12\x1e\n" +
+	"\n" +
+	"background\x18\x05 \x01(\bR\n" +
+	"background\x12-\n" +
+	"\x03pty\x18\x06 \x01(\v2\x16.wrenn.envd.v1.PtySizeH\x02R\x03pty\x88\x01\x01\x12&\n" +
+	"\x0fkeep_stdin_open\x18\a \x01(\bR\rkeepStdinOpenB\x06\n" +
 	"\x04_tagB\b\n" +
-	"\x06_stdin\"B\n" +
+	"\x06_stdinB\x06\n" +
+	"\x04_pty\"1\n" +
+	"\aPtySize\x12\x12\n" +
+	"\x04rows\x18\x01 \x01(\rR\x04rows\x12\x12\n" +
+	"\x04cols\x18\x02 \x01(\rR\x04cols\"E\n" +
+	"\x0fProcessSelector\x12\x12\n" +
+	"\x03pid\x18\x01 \x01(\rH\x00R\x03pid\x12\x12\n" +
+	"\x03tag\x18\x02 \x01(\tH\x00R\x03tagB\n" +
+	"\n" +
+	"\bselector\"J\n" +
+	"\x0eConnectRequest\x128\n" +
+	"\aprocess\x18\x01 \x01(\v2\x1e.wrenn.envd.v1.ProcessSelectorR\aprocess\"D\n" +
+	"\x0fConnectResponse\x121\n" +
+	"\x05event\x18\x01 \x01(\v2\x1b.wrenn.envd.v1.ProcessEventR\x05event\"\r\n" +
+	"\vListRequest\"H\n" +
+	"\fListResponse\x128\n" +
+	"\tprocesses\x18\x01 \x03(\v2\x1a.wrenn.envd.v1.ProcessInfoR\tprocesses\"\xa9\x02\n" +
+	"\vProcessInfo\x12\x10\n" +
+	"\x03pid\x18\x01 \x01(\rR\x03pid\x12\x10\n" +
+	"\x03tag\x18\x02 \x01(\tR\x03tag\x12\x10\n" +
+	"\x03cmd\x18\x03 \x01(\tR\x03cmd\x12\x12\n" +
+	"\x04args\x18\x04 \x03(\tR\x04args\x12\x10\n" +
+	"\x03cwd\x18\x05 \x01(\tR\x03cwd\x12\x12\n" +
+	"\x04user\x18\x06 \x01(\tR\x04user\x129\n" +
+	"\n" +
+	"started_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x12\x1e\n" +
+	"\n" +
+	"background\x18\b \x01(\bR\n" +
+	"background\x12-\n" +
+	"\x03pty\x18\t \x01(\v2\x16.wrenn.envd.v1.PtySizeH\x00R\x03pty\x88\x01\x01\x12\x18\n" +
+	"\aclients\x18\n" +
+	" \x01(\rR\aclientsB\x06\n" +
+	"\x04_pty\"`\n" +
+	"\x10SendInputRequest\x128\n" +
+	"\aprocess\x18\x01 \x01(\v2\x1e.wrenn.envd.v1.ProcessSelectorR\aprocess\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"\x13\n" +
+	"\x11SendInputResponse\"b\n" +
+	"\x12StreamInputRequest\x128\n" +
+	"\aprocess\x18\x01 \x01(\v2\x1e.wrenn.envd.v1.ProcessSelectorR\aprocess\x12\x12\n" +
+	"\x04data\x18\x02 \x01(\fR\x04data\"\x15\n" +
+	"\x13StreamInputResponse\"M\n" +
+	"\x11CloseStdinRequest\x128\n" +
+	"\aprocess\x18\x01 \x01(\v2\x1e.wrenn.envd.v1.ProcessSelectorR\aprocess\"\x14\n" +
+	"\x12CloseStdinResponse\"|\n" +
+	"\x11SendSignalRequest\x128\n" +
+	"\aprocess\x18\x01 \x01(\v2\x1e.wrenn.envd.v1.ProcessSelectorR\aprocess\x12-\n" +
+	"\x06signal\x18\x02 \x01(\x0e2\x15.wrenn.envd.v1.SignalR\x06signal\"(\n" +
+	"\x12SendSignalResponse\x12\x12\n" +
+	"\x04pids\x18\x01 \x03(\rR\x04pids\")\n" +
+	"\vKillRequest\x12\x1a\n" +
+	"\bselector\x18\x01 \x01(\tR\bselector\"\"\n" +
+	"\fKillResponse\x12\x12\n" +
+	"\x04pids\x18\x01 \x03(\rR\x04pids\"\x80\x01\n" +
+	"\rUpdateRequest\x128\n" +
+	"\aprocess\x18\x01 \x01(\v2\x1e.wrenn.envd.v1.ProcessSelectorR\aprocess\x12-\n" +
+	"\x03pty\x18\x02 \x01(\v2\x16.wrenn.envd.v1.PtySizeH\x00R\x03pty\x88\x01\x01B\x06\n" +
+	"\x04_pty\"\x10\n" +
+	"\x0eUpdateResponse\"B\n" +
 	"\rStartResponse\x121\n" +
-	"\x05event\x18\x01 \x01(\v2\x1b.wrenn.envd.v1.ProcessEventR\x05event\"\xe6\x01\n" +
+	"\x05event\x18\x01 \x01(\v2\x1b.wrenn.envd.v1.ProcessEventR\x05event\"\xa5\x02\n" +
 	"\fProcessEvent\x121\n" +
 	"\x05start\x18\x01 \x01(\v2\x19.wrenn.envd.v1.StartEventH\x00R\x05start\x12.\n" +
 	"\x04data\x18\x02 \x01(\v2\x18.wrenn.envd.v1.DataEventH\x00R\x04data\x12+\n" +
 	"\x03end\x18\x03 \x01(\v2\x17.wrenn.envd.v1.EndEventH\x00R\x03end\x12=\n" +
-	"\tkeepalive\x18\x04 \x01(\v2\x1d.wrenn.envd.v1.KeepAliveEventH\x00R\tkeepaliveB\a\n" +
-	"\x05event\"0\n" +
+	"\tkeepalive\x18\x04 \x01(\v2\x1d.wrenn.envd.v1.KeepAliveEventH\x00R\tkeepalive\x12=\n" +
+	"\ttruncated\x18\x05 \x01(\v2\x1d.wrenn.envd.v1.TruncatedEventH\x00R\ttruncatedB\a\n" +
+	"\x05event\"5\n" +
+	"\x0eTruncatedEvent\x12#\n" +
+	"\rdropped_bytes\x18\x01 \x01(\x04R\fdroppedBytes\"0\n" +
 	"\n" +
 	"StartEvent\x12\x10\n" +
 	"\x03pid\x18\x01 \x01(\rR\x03pid\x12\x10\n" +
-	"\x03tag\x18\x02 \x01(\tR\x03tag\"I\n" +
+	"\x03tag\x18\x02 \x01(\tR\x03tag\"]\n" +
 	"\tDataEvent\x12\x18\n" +
 	"\x06stdout\x18\x01 \x01(\fH\x00R\x06stdout\x12\x18\n" +
-	"\x06stderr\x18\x02 \x01(\fH\x00R\x06stderrB\b\n" +
+	"\x06stderr\x18\x02 \x01(\fH\x00R\x06stderr\x12\x12\n" +
+	"\x03pty\x18\x03 \x01(\fH\x00R\x03ptyB\b\n" +
 	"\x06output\"\x8a\x01\n" +
 	"\bEndEvent\x12\x1b\n" +
 	"\texit_code\x18\x01 \x01(\x11R\bexitCode\x12\x16\n" +
@@ -630,9 +1815,27 @@ const file_wrenn_envd_v1_process_proto_rawDesc = "" +
 	"\x06signal\x18\x03 \x01(\tR\x06signal\x12\x14\n" +
 	"\x05error\x18\x04 \x01(\tR\x05error\x12\x1b\n" +
 	"\ttimed_out\x18\x05 \x01(\bR\btimedOut\"\x10\n" +
-	"\x0eKeepAliveEvent2V\n" +
+	"\x0eKeepAliveEvent*b\n" +
+	"\x06Signal\x12\x16\n" +
+	"\x12SIGNAL_UNSPECIFIED\x10\x00\x12\x0e\n" +
+	"\n" +
+	"SIGNAL_HUP\x10\x01\x12\x0e\n" +
+	"\n" +
+	"SIGNAL_INT\x10\x02\x12\x0f\n" +
+	"\vSIGNAL_KILL\x10\t\x12\x0f\n" +
+	"\vSIGNAL_TERM\x10\x0f2\xb9\x05\n" +
 	"\x0eProcessService\x12D\n" +
-	"\x05Start\x12\x1b.wrenn.envd.v1.StartRequest\x1a\x1c.wrenn.envd.v1.StartResponse0\x01B8Z6github.com/wrenn-dev/wrenn/gen/go/wrenn/envd/v1;envdv1b\x06proto3"
+	"\x05Start\x12\x1b.wrenn.envd.v1.StartRequest\x1a\x1c.wrenn.envd.v1.StartResponse0\x01\x12J\n" +
+	"\aConnect\x12\x1d.wrenn.envd.v1.ConnectRequest\x1a\x1e.wrenn.envd.v1.ConnectResponse0\x01\x12?\n" +
+	"\x04List\x12\x1a.wrenn.envd.v1.ListRequest\x1a\x1b.wrenn.envd.v1.ListResponse\x12N\n" +
+	"\tSendInput\x12\x1f.wrenn.envd.v1.SendInputRequest\x1a .wrenn.envd.v1.SendInputResponse\x12V\n" +
+	"\vStreamInput\x12!.wrenn.envd.v1.StreamInputRequest\x1a\".wrenn.envd.v1.StreamInputResponse(\x01\x12Q\n" +
+	"\n" +
+	"CloseStdin\x12 .wrenn.envd.v1.CloseStdinRequest\x1a!.wrenn.envd.v1.CloseStdinResponse\x12Q\n" +
+	"\n" +
+	"SendSignal\x12 .wrenn.envd.v1.SendSignalRequest\x1a!.wrenn.envd.v1.SendSignalResponse\x12?\n" +
+	"\x04Kill\x12\x1a.wrenn.envd.v1.KillRequest\x1a\x1b.wrenn.envd.v1.KillResponse\x12E\n" +
+	"\x06Update\x12\x1c.wrenn.envd.v1.UpdateRequest\x1a\x1d.wrenn.envd.v1.UpdateResponseB8Z6github.com/wrenn-dev/wrenn/gen/go/wrenn/envd/v1;envdv1b\x06proto3"
 
 var (
 	file_wrenn_envd_v1_process_proto_rawDescOnce sync.Once
@@ -646,33 +1849,86 @@ func file_wrenn_envd_v1_process_proto_rawDescGZIP() []byte {
 	return file_wrenn_envd_v1_process_proto_rawDescData
 }
 
-var file_wrenn_envd_v1_process_proto_msgTypes = make([]protoimpl.MessageInfo, 9)
+var file_wrenn_envd_v1_process_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
+var file_wrenn_envd_v1_process_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_wrenn_envd_v1_process_proto_goTypes = []any{
-	(*ProcessConfig)(nil),  // 0: wrenn.envd.v1.ProcessConfig
-	(*StartRequest)(nil),   // 1: wrenn.envd.v1.StartRequest
-	(*StartResponse)(nil),  // 2: wrenn.envd.v1.StartResponse
-	(*ProcessEvent)(nil),   // 3: wrenn.envd.v1.ProcessEvent
-	(*StartEvent)(nil),     // 4: wrenn.envd.v1.StartEvent
-	(*DataEvent)(nil),      // 5: wrenn.envd.v1.DataEvent
-	(*EndEvent)(nil),       // 6: wrenn.envd.v1.EndEvent
-	(*KeepAliveEvent)(nil), // 7: wrenn.envd.v1.KeepAliveEvent
-	nil,                    // 8: wrenn.envd.v1.ProcessConfig.EnvsEntry
+	(Signal)(0),                   // 0: wrenn.envd.v1.Signal
+	(*ProcessConfig)(nil),         // 1: wrenn.envd.v1.ProcessConfig
+	(*StartRequest)(nil),          // 2: wrenn.envd.v1.StartRequest
+	(*PtySize)(nil),               // 3: wrenn.envd.v1.PtySize
+	(*ProcessSelector)(nil),       // 4: wrenn.envd.v1.ProcessSelector
+	(*ConnectRequest)(nil),        // 5: wrenn.envd.v1.ConnectRequest
+	(*ConnectResponse)(nil),       // 6: wrenn.envd.v1.ConnectResponse
+	(*ListRequest)(nil),           // 7: wrenn.envd.v1.ListRequest
+	(*ListResponse)(nil),          // 8: wrenn.envd.v1.ListResponse
+	(*ProcessInfo)(nil),           // 9: wrenn.envd.v1.ProcessInfo
+	(*SendInputRequest)(nil),      // 10: wrenn.envd.v1.SendInputRequest
+	(*SendInputResponse)(nil),     // 11: wrenn.envd.v1.SendInputResponse
+	(*StreamInputRequest)(nil),    // 12: wrenn.envd.v1.StreamInputRequest
+	(*StreamInputResponse)(nil),   // 13: wrenn.envd.v1.StreamInputResponse
+	(*CloseStdinRequest)(nil),     // 14: wrenn.envd.v1.CloseStdinRequest
+	(*CloseStdinResponse)(nil),    // 15: wrenn.envd.v1.CloseStdinResponse
+	(*SendSignalRequest)(nil),     // 16: wrenn.envd.v1.SendSignalRequest
+	(*SendSignalResponse)(nil),    // 17: wrenn.envd.v1.SendSignalResponse
+	(*KillRequest)(nil),           // 18: wrenn.envd.v1.KillRequest
+	(*KillResponse)(nil),          // 19: wrenn.envd.v1.KillResponse
+	(*UpdateRequest)(nil),         // 20: wrenn.envd.v1.UpdateRequest
+	(*UpdateResponse)(nil),        // 21: wrenn.envd.v1.UpdateResponse
+	(*StartResponse)(nil),         // 22: wrenn.envd.v1.StartResponse
+	(*ProcessEvent)(nil),          // 23: wrenn.envd.v1.ProcessEvent
+	(*TruncatedEvent)(nil),        // 24: wrenn.envd.v1.TruncatedEvent
+	(*StartEvent)(nil),            // 25: wrenn.envd.v1.StartEvent
+	(*DataEvent)(nil),             // 26: wrenn.envd.v1.DataEvent
+	(*EndEvent)(nil),              // 27: wrenn.envd.v1.EndEvent
+	(*KeepAliveEvent)(nil),        // 28: wrenn.envd.v1.KeepAliveEvent
+	nil,                           // 29: wrenn.envd.v1.ProcessConfig.EnvsEntry
+	(*timestamppb.Timestamp)(nil), // 30: google.protobuf.Timestamp
 }
 var file_wrenn_envd_v1_process_proto_depIdxs = []int32{
-	8, // 0: wrenn.envd.v1.ProcessConfig.envs:type_name -> wrenn.envd.v1.ProcessConfig.EnvsEntry
-	0, // 1: wrenn.envd.v1.StartRequest.process:type_name -> wrenn.envd.v1.ProcessConfig
-	3, // 2: wrenn.envd.v1.StartResponse.event:type_name -> wrenn.envd.v1.ProcessEvent
-	4, // 3: wrenn.envd.v1.ProcessEvent.start:type_name -> wrenn.envd.v1.StartEvent
-	5, // 4: wrenn.envd.v1.ProcessEvent.data:type_name -> wrenn.envd.v1.DataEvent
-	6, // 5: wrenn.envd.v1.ProcessEvent.end:type_name -> wrenn.envd.v1.EndEvent
-	7, // 6: wrenn.envd.v1.ProcessEvent.keepalive:type_name -> wrenn.envd.v1.KeepAliveEvent
-	1, // 7: wrenn.envd.v1.ProcessService.Start:input_type -> wrenn.envd.v1.StartRequest
-	2, // 8: wrenn.envd.v1.ProcessService.Start:output_type -> wrenn.envd.v1.StartResponse
-	8, // [8:9] is the sub-list for method output_type
-	7, // [7:8] is the sub-list for method input_type
-	7, // [7:7] is the sub-list for extension type_name
-	7, // [7:7] is the sub-list for extension extendee
-	0, // [0:7] is the sub-list for field type_name
+	29, // 0: wrenn.envd.v1.ProcessConfig.envs:type_name -> wrenn.envd.v1.ProcessConfig.EnvsEntry
+	1,  // 1: wrenn.envd.v1.StartRequest.process:type_name -> wrenn.envd.v1.ProcessConfig
+	3,  // 2: wrenn.envd.v1.StartRequest.pty:type_name -> wrenn.envd.v1.PtySize
+	4,  // 3: wrenn.envd.v1.ConnectRequest.process:type_name -> wrenn.envd.v1.ProcessSelector
+	23, // 4: wrenn.envd.v1.ConnectResponse.event:type_name -> wrenn.envd.v1.ProcessEvent
+	9,  // 5: wrenn.envd.v1.ListResponse.processes:type_name -> wrenn.envd.v1.ProcessInfo
+	30, // 6: wrenn.envd.v1.ProcessInfo.started_at:type_name -> google.protobuf.Timestamp
+	3,  // 7: wrenn.envd.v1.ProcessInfo.pty:type_name -> wrenn.envd.v1.PtySize
+	4,  // 8: wrenn.envd.v1.SendInputRequest.process:type_name -> wrenn.envd.v1.ProcessSelector
+	4,  // 9: wrenn.envd.v1.StreamInputRequest.process:type_name -> wrenn.envd.v1.ProcessSelector
+	4,  // 10: wrenn.envd.v1.CloseStdinRequest.process:type_name -> wrenn.envd.v1.ProcessSelector
+	4,  // 11: wrenn.envd.v1.SendSignalRequest.process:type_name -> wrenn.envd.v1.ProcessSelector
+	0,  // 12: wrenn.envd.v1.SendSignalRequest.signal:type_name -> wrenn.envd.v1.Signal
+	4,  // 13: wrenn.envd.v1.UpdateRequest.process:type_name -> wrenn.envd.v1.ProcessSelector
+	3,  // 14: wrenn.envd.v1.UpdateRequest.pty:type_name -> wrenn.envd.v1.PtySize
+	23, // 15: wrenn.envd.v1.StartResponse.event:type_name -> wrenn.envd.v1.ProcessEvent
+	25, // 16: wrenn.envd.v1.ProcessEvent.start:type_name -> wrenn.envd.v1.StartEvent
+	26, // 17: wrenn.envd.v1.ProcessEvent.data:type_name -> wrenn.envd.v1.DataEvent
+	27, // 18: wrenn.envd.v1.ProcessEvent.end:type_name -> wrenn.envd.v1.EndEvent
+	28, // 19: wrenn.envd.v1.ProcessEvent.keepalive:type_name -> wrenn.envd.v1.KeepAliveEvent
+	24, // 20: wrenn.envd.v1.ProcessEvent.truncated:type_name -> wrenn.envd.v1.TruncatedEvent
+	2,  // 21: wrenn.envd.v1.ProcessService.Start:input_type -> wrenn.envd.v1.StartRequest
+	5,  // 22: wrenn.envd.v1.ProcessService.Connect:input_type -> wrenn.envd.v1.ConnectRequest
+	7,  // 23: wrenn.envd.v1.ProcessService.List:input_type -> wrenn.envd.v1.ListRequest
+	10, // 24: wrenn.envd.v1.ProcessService.SendInput:input_type -> wrenn.envd.v1.SendInputRequest
+	12, // 25: wrenn.envd.v1.ProcessService.StreamInput:input_type -> wrenn.envd.v1.StreamInputRequest
+	14, // 26: wrenn.envd.v1.ProcessService.CloseStdin:input_type -> wrenn.envd.v1.CloseStdinRequest
+	16, // 27: wrenn.envd.v1.ProcessService.SendSignal:input_type -> wrenn.envd.v1.SendSignalRequest
+	18, // 28: wrenn.envd.v1.ProcessService.Kill:input_type -> wrenn.envd.v1.KillRequest
+	20, // 29: wrenn.envd.v1.ProcessService.Update:input_type -> wrenn.envd.v1.UpdateRequest
+	22, // 30: wrenn.envd.v1.ProcessService.Start:output_type -> wrenn.envd.v1.StartResponse
+	6,  // 31: wrenn.envd.v1.ProcessService.Connect:output_type -> wrenn.envd.v1.ConnectResponse
+	8,  // 32: wrenn.envd.v1.ProcessService.List:output_type -> wrenn.envd.v1.ListResponse
+	11, // 33: wrenn.envd.v1.ProcessService.SendInput:output_type -> wrenn.envd.v1.SendInputResponse
+	13, // 34: wrenn.envd.v1.ProcessService.StreamInput:output_type -> wrenn.envd.v1.StreamInputResponse
+	15, // 35: wrenn.envd.v1.ProcessService.CloseStdin:output_type -> wrenn.envd.v1.CloseStdinResponse
+	17, // 36: wrenn.envd.v1.ProcessService.SendSignal:output_type -> wrenn.envd.v1.SendSignalResponse
+	19, // 37: wrenn.envd.v1.ProcessService.Kill:output_type -> wrenn.envd.v1.KillResponse
+	21, // 38: wrenn.envd.v1.ProcessService.Update:output_type -> wrenn.envd.v1.UpdateResponse
+	30, // [30:39] is the sub-list for method output_type
+	21, // [21:30] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_wrenn_envd_v1_process_proto_init() }
@@ -683,27 +1939,36 @@ func file_wrenn_envd_v1_process_proto_init() {
 	file_wrenn_envd_v1_process_proto_msgTypes[0].OneofWrappers = []any{}
 	file_wrenn_envd_v1_process_proto_msgTypes[1].OneofWrappers = []any{}
 	file_wrenn_envd_v1_process_proto_msgTypes[3].OneofWrappers = []any{
+		(*ProcessSelector_Pid)(nil),
+		(*ProcessSelector_Tag)(nil),
+	}
+	file_wrenn_envd_v1_process_proto_msgTypes[8].OneofWrappers = []any{}
+	file_wrenn_envd_v1_process_proto_msgTypes[19].OneofWrappers = []any{}
+	file_wrenn_envd_v1_process_proto_msgTypes[22].OneofWrappers = []any{
 		(*ProcessEvent_Start)(nil),
 		(*ProcessEvent_Data)(nil),
 		(*ProcessEvent_End)(nil),
 		(*ProcessEvent_Keepalive)(nil),
+		(*ProcessEvent_Truncated)(nil),
 	}
-	file_wrenn_envd_v1_process_proto_msgTypes[5].OneofWrappers = []any{
+	file_wrenn_envd_v1_process_proto_msgTypes[25].OneofWrappers = []any{
 		(*DataEvent_Stdout)(nil),
 		(*DataEvent_Stderr)(nil),
+		(*DataEvent_Pty)(nil),
 	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_wrenn_envd_v1_process_proto_rawDesc), len(file_wrenn_envd_v1_process_proto_rawDesc)),
-			NumEnums:      0,
-			NumMessages:   9,
+			NumEnums:      1,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_wrenn_envd_v1_process_proto_goTypes,
 		DependencyIndexes: file_wrenn_envd_v1_process_proto_depIdxs,
+		EnumInfos:         file_wrenn_envd_v1_process_proto_enumTypes,
 		MessageInfos:      file_wrenn_envd_v1_process_proto_msgTypes,
 	}.Build()
 	File_wrenn_envd_v1_process_proto = out.File

@@ -19,7 +19,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ProcessService_Start_FullMethodName = "/wrenn.envd.v1.ProcessService/Start"
+	ProcessService_Start_FullMethodName       = "/wrenn.envd.v1.ProcessService/Start"
+	ProcessService_Connect_FullMethodName     = "/wrenn.envd.v1.ProcessService/Connect"
+	ProcessService_List_FullMethodName        = "/wrenn.envd.v1.ProcessService/List"
+	ProcessService_SendInput_FullMethodName   = "/wrenn.envd.v1.ProcessService/SendInput"
+	ProcessService_StreamInput_FullMethodName = "/wrenn.envd.v1.ProcessService/StreamInput"
+	ProcessService_CloseStdin_FullMethodName  = "/wrenn.envd.v1.ProcessService/CloseStdin"
+	ProcessService_SendSignal_FullMethodName  = "/wrenn.envd.v1.ProcessService/SendSignal"
+	ProcessService_Kill_FullMethodName        = "/wrenn.envd.v1.ProcessService/Kill"
+	ProcessService_Update_FullMethodName      = "/wrenn.envd.v1.ProcessService/Update"
 )
 
 // ProcessServiceClient is the client API for ProcessService service.
@@ -30,7 +38,27 @@ const (
 // unchanged to the sandbox named in the call's `wrenn-sandbox-id` metadata.
 type ProcessServiceClient interface {
 	// Start runs a command and streams its events (start, output, end) until it exits.
+	// A foreground process is killed when the caller goes away; a background one keeps running.
 	Start(ctx context.Context, in *StartRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StartResponse], error)
+	// Connect re-attaches to a running process: start event, the output buffered
+	// since it started (oldest first, a truncated event first when the buffer
+	// dropped bytes), then live events until it ends.
+	Connect(ctx context.Context, in *ConnectRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ConnectResponse], error)
+	// List returns the processes envd started that are still running.
+	List(ctx context.Context, in *ListRequest, opts ...grpc.CallOption) (*ListResponse, error)
+	// SendInput writes to the process's stdin, or to its terminal for a PTY process.
+	SendInput(ctx context.Context, in *SendInputRequest, opts ...grpc.CallOption) (*SendInputResponse, error)
+	// StreamInput is SendInput over one stream (interactive typing): the first
+	// message names the process, every message may carry data.
+	StreamInput(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[StreamInputRequest, StreamInputResponse], error)
+	// CloseStdin closes stdin; for a PTY process it sends end-of-file (^D).
+	CloseStdin(ctx context.Context, in *CloseStdinRequest, opts ...grpc.CallOption) (*CloseStdinResponse, error)
+	// SendSignal signals the process group of every process the selector names.
+	SendSignal(ctx context.Context, in *SendSignalRequest, opts ...grpc.CallOption) (*SendSignalResponse, error)
+	// Kill sends SIGKILL to the process group of every process the selector names.
+	Kill(ctx context.Context, in *KillRequest, opts ...grpc.CallOption) (*KillResponse, error)
+	// Update changes a running process; today: the size of its terminal.
+	Update(ctx context.Context, in *UpdateRequest, opts ...grpc.CallOption) (*UpdateResponse, error)
 }
 
 type processServiceClient struct {
@@ -60,6 +88,98 @@ func (c *processServiceClient) Start(ctx context.Context, in *StartRequest, opts
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ProcessService_StartClient = grpc.ServerStreamingClient[StartResponse]
 
+func (c *processServiceClient) Connect(ctx context.Context, in *ConnectRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ConnectResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ProcessService_ServiceDesc.Streams[1], ProcessService_Connect_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ConnectRequest, ConnectResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ProcessService_ConnectClient = grpc.ServerStreamingClient[ConnectResponse]
+
+func (c *processServiceClient) List(ctx context.Context, in *ListRequest, opts ...grpc.CallOption) (*ListResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListResponse)
+	err := c.cc.Invoke(ctx, ProcessService_List_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *processServiceClient) SendInput(ctx context.Context, in *SendInputRequest, opts ...grpc.CallOption) (*SendInputResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SendInputResponse)
+	err := c.cc.Invoke(ctx, ProcessService_SendInput_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *processServiceClient) StreamInput(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[StreamInputRequest, StreamInputResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ProcessService_ServiceDesc.Streams[2], ProcessService_StreamInput_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[StreamInputRequest, StreamInputResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ProcessService_StreamInputClient = grpc.ClientStreamingClient[StreamInputRequest, StreamInputResponse]
+
+func (c *processServiceClient) CloseStdin(ctx context.Context, in *CloseStdinRequest, opts ...grpc.CallOption) (*CloseStdinResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CloseStdinResponse)
+	err := c.cc.Invoke(ctx, ProcessService_CloseStdin_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *processServiceClient) SendSignal(ctx context.Context, in *SendSignalRequest, opts ...grpc.CallOption) (*SendSignalResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SendSignalResponse)
+	err := c.cc.Invoke(ctx, ProcessService_SendSignal_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *processServiceClient) Kill(ctx context.Context, in *KillRequest, opts ...grpc.CallOption) (*KillResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(KillResponse)
+	err := c.cc.Invoke(ctx, ProcessService_Kill_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *processServiceClient) Update(ctx context.Context, in *UpdateRequest, opts ...grpc.CallOption) (*UpdateResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateResponse)
+	err := c.cc.Invoke(ctx, ProcessService_Update_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ProcessServiceServer is the server API for ProcessService service.
 // All implementations must embed UnimplementedProcessServiceServer
 // for forward compatibility.
@@ -68,7 +188,27 @@ type ProcessService_StartClient = grpc.ServerStreamingClient[StartResponse]
 // unchanged to the sandbox named in the call's `wrenn-sandbox-id` metadata.
 type ProcessServiceServer interface {
 	// Start runs a command and streams its events (start, output, end) until it exits.
+	// A foreground process is killed when the caller goes away; a background one keeps running.
 	Start(*StartRequest, grpc.ServerStreamingServer[StartResponse]) error
+	// Connect re-attaches to a running process: start event, the output buffered
+	// since it started (oldest first, a truncated event first when the buffer
+	// dropped bytes), then live events until it ends.
+	Connect(*ConnectRequest, grpc.ServerStreamingServer[ConnectResponse]) error
+	// List returns the processes envd started that are still running.
+	List(context.Context, *ListRequest) (*ListResponse, error)
+	// SendInput writes to the process's stdin, or to its terminal for a PTY process.
+	SendInput(context.Context, *SendInputRequest) (*SendInputResponse, error)
+	// StreamInput is SendInput over one stream (interactive typing): the first
+	// message names the process, every message may carry data.
+	StreamInput(grpc.ClientStreamingServer[StreamInputRequest, StreamInputResponse]) error
+	// CloseStdin closes stdin; for a PTY process it sends end-of-file (^D).
+	CloseStdin(context.Context, *CloseStdinRequest) (*CloseStdinResponse, error)
+	// SendSignal signals the process group of every process the selector names.
+	SendSignal(context.Context, *SendSignalRequest) (*SendSignalResponse, error)
+	// Kill sends SIGKILL to the process group of every process the selector names.
+	Kill(context.Context, *KillRequest) (*KillResponse, error)
+	// Update changes a running process; today: the size of its terminal.
+	Update(context.Context, *UpdateRequest) (*UpdateResponse, error)
 	mustEmbedUnimplementedProcessServiceServer()
 }
 
@@ -81,6 +221,30 @@ type UnimplementedProcessServiceServer struct{}
 
 func (UnimplementedProcessServiceServer) Start(*StartRequest, grpc.ServerStreamingServer[StartResponse]) error {
 	return status.Errorf(codes.Unimplemented, "method Start not implemented")
+}
+func (UnimplementedProcessServiceServer) Connect(*ConnectRequest, grpc.ServerStreamingServer[ConnectResponse]) error {
+	return status.Errorf(codes.Unimplemented, "method Connect not implemented")
+}
+func (UnimplementedProcessServiceServer) List(context.Context, *ListRequest) (*ListResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method List not implemented")
+}
+func (UnimplementedProcessServiceServer) SendInput(context.Context, *SendInputRequest) (*SendInputResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SendInput not implemented")
+}
+func (UnimplementedProcessServiceServer) StreamInput(grpc.ClientStreamingServer[StreamInputRequest, StreamInputResponse]) error {
+	return status.Errorf(codes.Unimplemented, "method StreamInput not implemented")
+}
+func (UnimplementedProcessServiceServer) CloseStdin(context.Context, *CloseStdinRequest) (*CloseStdinResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CloseStdin not implemented")
+}
+func (UnimplementedProcessServiceServer) SendSignal(context.Context, *SendSignalRequest) (*SendSignalResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SendSignal not implemented")
+}
+func (UnimplementedProcessServiceServer) Kill(context.Context, *KillRequest) (*KillResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Kill not implemented")
+}
+func (UnimplementedProcessServiceServer) Update(context.Context, *UpdateRequest) (*UpdateResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method Update not implemented")
 }
 func (UnimplementedProcessServiceServer) mustEmbedUnimplementedProcessServiceServer() {}
 func (UnimplementedProcessServiceServer) testEmbeddedByValue()                        {}
@@ -114,18 +278,179 @@ func _ProcessService_Start_Handler(srv interface{}, stream grpc.ServerStream) er
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ProcessService_StartServer = grpc.ServerStreamingServer[StartResponse]
 
+func _ProcessService_Connect_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ConnectRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ProcessServiceServer).Connect(m, &grpc.GenericServerStream[ConnectRequest, ConnectResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ProcessService_ConnectServer = grpc.ServerStreamingServer[ConnectResponse]
+
+func _ProcessService_List_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProcessServiceServer).List(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProcessService_List_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProcessServiceServer).List(ctx, req.(*ListRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProcessService_SendInput_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SendInputRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProcessServiceServer).SendInput(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProcessService_SendInput_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProcessServiceServer).SendInput(ctx, req.(*SendInputRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProcessService_StreamInput_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(ProcessServiceServer).StreamInput(&grpc.GenericServerStream[StreamInputRequest, StreamInputResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ProcessService_StreamInputServer = grpc.ClientStreamingServer[StreamInputRequest, StreamInputResponse]
+
+func _ProcessService_CloseStdin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CloseStdinRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProcessServiceServer).CloseStdin(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProcessService_CloseStdin_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProcessServiceServer).CloseStdin(ctx, req.(*CloseStdinRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProcessService_SendSignal_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SendSignalRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProcessServiceServer).SendSignal(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProcessService_SendSignal_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProcessServiceServer).SendSignal(ctx, req.(*SendSignalRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProcessService_Kill_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(KillRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProcessServiceServer).Kill(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProcessService_Kill_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProcessServiceServer).Kill(ctx, req.(*KillRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProcessService_Update_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProcessServiceServer).Update(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProcessService_Update_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProcessServiceServer).Update(ctx, req.(*UpdateRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ProcessService_ServiceDesc is the grpc.ServiceDesc for ProcessService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var ProcessService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "wrenn.envd.v1.ProcessService",
 	HandlerType: (*ProcessServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "List",
+			Handler:    _ProcessService_List_Handler,
+		},
+		{
+			MethodName: "SendInput",
+			Handler:    _ProcessService_SendInput_Handler,
+		},
+		{
+			MethodName: "CloseStdin",
+			Handler:    _ProcessService_CloseStdin_Handler,
+		},
+		{
+			MethodName: "SendSignal",
+			Handler:    _ProcessService_SendSignal_Handler,
+		},
+		{
+			MethodName: "Kill",
+			Handler:    _ProcessService_Kill_Handler,
+		},
+		{
+			MethodName: "Update",
+			Handler:    _ProcessService_Update_Handler,
+		},
+	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "Start",
 			Handler:       _ProcessService_Start_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "Connect",
+			Handler:       _ProcessService_Connect_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "StreamInput",
+			Handler:       _ProcessService_StreamInput_Handler,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "wrenn/envd/v1/process.proto",

@@ -22,6 +22,8 @@ export interface InitRequest {
   envs: { [key: string]: string };
   /** Host wall clock in milliseconds since the epoch, to correct the guest clock. */
   nowUnixMs: number;
+  /** Guards every later call; empty leaves the current token unchanged. */
+  accessToken?: string | undefined;
 }
 
 export interface InitRequest_EnvsEntry {
@@ -33,8 +35,57 @@ export interface InitResponse {
   envdVersion: string;
 }
 
+export interface PrepareSnapshotRequest {
+}
+
+export interface PrepareSnapshotResponse {
+}
+
+export interface AfterRestoreRequest {
+  /** Host wall clock in milliseconds since the epoch, to correct the guest clock. */
+  nowUnixMs: number;
+}
+
+export interface AfterRestoreResponse {
+}
+
+export interface ListPortsRequest {
+}
+
+export interface ListPortsResponse {
+  ports: Port[];
+}
+
+export interface Port {
+  /** Address the listener is bound to, e.g. "127.0.0.1", "::", "0.0.0.0". */
+  address: string;
+  port: number;
+  /** True when envd forwards the sandbox's external address to this loopback-only listener. */
+  forwarded: boolean;
+}
+
+export interface WatchPortsRequest {
+}
+
+export interface WatchPortsResponse {
+  opened?: Port | undefined;
+  closed?: Port | undefined;
+  keepalive?: WatchPortsResponse_KeepAlive | undefined;
+}
+
+export interface WatchPortsResponse_KeepAlive {
+}
+
 function createBaseInitRequest(): InitRequest {
-  return { sandboxId: "", templateId: "", hostname: "", defaultUser: "", envs: {}, nowUnixMs: 0 };
+  return {
+    sandboxId: "",
+    templateId: "",
+    hostname: "",
+    defaultUser: "",
+    envs: {},
+    nowUnixMs: 0,
+    accessToken: undefined,
+  };
 }
 
 export const InitRequest: MessageFns<InitRequest> = {
@@ -56,6 +107,9 @@ export const InitRequest: MessageFns<InitRequest> = {
     });
     if (message.nowUnixMs !== 0) {
       writer.uint32(48).int64(message.nowUnixMs);
+    }
+    if (message.accessToken !== undefined) {
+      writer.uint32(58).string(message.accessToken);
     }
     return writer;
   },
@@ -124,6 +178,14 @@ export const InitRequest: MessageFns<InitRequest> = {
             message.nowUnixMs = longToNumber(reader.int64());
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.accessToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -173,6 +235,11 @@ export const InitRequest: MessageFns<InitRequest> = {
         : isSet(object.now_unix_ms)
         ? globalThis.Number(object.now_unix_ms)
         : 0,
+      accessToken: isSet(object.accessToken)
+        ? globalThis.String(object.accessToken)
+        : isSet(object.access_token)
+        ? globalThis.String(object.access_token)
+        : undefined,
     };
   },
 
@@ -202,6 +269,9 @@ export const InitRequest: MessageFns<InitRequest> = {
     if (message.nowUnixMs !== 0) {
       obj.nowUnixMs = Math.round(message.nowUnixMs);
     }
+    if (message.accessToken !== undefined) {
+      obj.accessToken = message.accessToken;
+    }
     return obj;
   },
 
@@ -224,6 +294,7 @@ export const InitRequest: MessageFns<InitRequest> = {
       {},
     );
     message.nowUnixMs = object.nowUnixMs ?? 0;
+    message.accessToken = object.accessToken ?? undefined;
     return message;
   },
 };
@@ -386,13 +457,677 @@ export const InitResponse: MessageFns<InitResponse> = {
   },
 };
 
+function createBasePrepareSnapshotRequest(): PrepareSnapshotRequest {
+  return {};
+}
+
+export const PrepareSnapshotRequest: MessageFns<PrepareSnapshotRequest> = {
+  encode(_: PrepareSnapshotRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PrepareSnapshotRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePrepareSnapshotRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): PrepareSnapshotRequest {
+    return {};
+  },
+
+  toJSON(_: PrepareSnapshotRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<PrepareSnapshotRequest>): PrepareSnapshotRequest {
+    return PrepareSnapshotRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<PrepareSnapshotRequest>): PrepareSnapshotRequest {
+    const message = createBasePrepareSnapshotRequest();
+    return message;
+  },
+};
+
+function createBasePrepareSnapshotResponse(): PrepareSnapshotResponse {
+  return {};
+}
+
+export const PrepareSnapshotResponse: MessageFns<PrepareSnapshotResponse> = {
+  encode(_: PrepareSnapshotResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PrepareSnapshotResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePrepareSnapshotResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): PrepareSnapshotResponse {
+    return {};
+  },
+
+  toJSON(_: PrepareSnapshotResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<PrepareSnapshotResponse>): PrepareSnapshotResponse {
+    return PrepareSnapshotResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<PrepareSnapshotResponse>): PrepareSnapshotResponse {
+    const message = createBasePrepareSnapshotResponse();
+    return message;
+  },
+};
+
+function createBaseAfterRestoreRequest(): AfterRestoreRequest {
+  return { nowUnixMs: 0 };
+}
+
+export const AfterRestoreRequest: MessageFns<AfterRestoreRequest> = {
+  encode(message: AfterRestoreRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.nowUnixMs !== 0) {
+      writer.uint32(8).int64(message.nowUnixMs);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AfterRestoreRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAfterRestoreRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.nowUnixMs = longToNumber(reader.int64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): AfterRestoreRequest {
+    return {
+      nowUnixMs: isSet(object.nowUnixMs)
+        ? globalThis.Number(object.nowUnixMs)
+        : isSet(object.now_unix_ms)
+        ? globalThis.Number(object.now_unix_ms)
+        : 0,
+    };
+  },
+
+  toJSON(message: AfterRestoreRequest): unknown {
+    const obj: any = {};
+    if (message.nowUnixMs !== 0) {
+      obj.nowUnixMs = Math.round(message.nowUnixMs);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<AfterRestoreRequest>): AfterRestoreRequest {
+    return AfterRestoreRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<AfterRestoreRequest>): AfterRestoreRequest {
+    const message = createBaseAfterRestoreRequest();
+    message.nowUnixMs = object.nowUnixMs ?? 0;
+    return message;
+  },
+};
+
+function createBaseAfterRestoreResponse(): AfterRestoreResponse {
+  return {};
+}
+
+export const AfterRestoreResponse: MessageFns<AfterRestoreResponse> = {
+  encode(_: AfterRestoreResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): AfterRestoreResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseAfterRestoreResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): AfterRestoreResponse {
+    return {};
+  },
+
+  toJSON(_: AfterRestoreResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<AfterRestoreResponse>): AfterRestoreResponse {
+    return AfterRestoreResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<AfterRestoreResponse>): AfterRestoreResponse {
+    const message = createBaseAfterRestoreResponse();
+    return message;
+  },
+};
+
+function createBaseListPortsRequest(): ListPortsRequest {
+  return {};
+}
+
+export const ListPortsRequest: MessageFns<ListPortsRequest> = {
+  encode(_: ListPortsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPortsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPortsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListPortsRequest {
+    return {};
+  },
+
+  toJSON(_: ListPortsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPortsRequest>): ListPortsRequest {
+    return ListPortsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListPortsRequest>): ListPortsRequest {
+    const message = createBaseListPortsRequest();
+    return message;
+  },
+};
+
+function createBaseListPortsResponse(): ListPortsResponse {
+  return { ports: [] };
+}
+
+export const ListPortsResponse: MessageFns<ListPortsResponse> = {
+  encode(message: ListPortsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.ports) {
+      Port.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListPortsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListPortsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.ports.push(Port.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListPortsResponse {
+    return { ports: globalThis.Array.isArray(object?.ports) ? object.ports.map((e: any) => Port.fromJSON(e)) : [] };
+  },
+
+  toJSON(message: ListPortsResponse): unknown {
+    const obj: any = {};
+    if (message.ports?.length) {
+      obj.ports = message.ports.map((e) => Port.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListPortsResponse>): ListPortsResponse {
+    return ListPortsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListPortsResponse>): ListPortsResponse {
+    const message = createBaseListPortsResponse();
+    message.ports = object.ports?.map((e) => Port.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBasePort(): Port {
+  return { address: "", port: 0, forwarded: false };
+}
+
+export const Port: MessageFns<Port> = {
+  encode(message: Port, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.address !== "") {
+      writer.uint32(10).string(message.address);
+    }
+    if (message.port !== 0) {
+      writer.uint32(16).uint32(message.port);
+    }
+    if (message.forwarded !== false) {
+      writer.uint32(24).bool(message.forwarded);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Port {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePort();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.address = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.port = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.forwarded = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Port {
+    return {
+      address: isSet(object.address) ? globalThis.String(object.address) : "",
+      port: isSet(object.port) ? globalThis.Number(object.port) : 0,
+      forwarded: isSet(object.forwarded) ? globalThis.Boolean(object.forwarded) : false,
+    };
+  },
+
+  toJSON(message: Port): unknown {
+    const obj: any = {};
+    if (message.address !== "") {
+      obj.address = message.address;
+    }
+    if (message.port !== 0) {
+      obj.port = Math.round(message.port);
+    }
+    if (message.forwarded !== false) {
+      obj.forwarded = message.forwarded;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Port>): Port {
+    return Port.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Port>): Port {
+    const message = createBasePort();
+    message.address = object.address ?? "";
+    message.port = object.port ?? 0;
+    message.forwarded = object.forwarded ?? false;
+    return message;
+  },
+};
+
+function createBaseWatchPortsRequest(): WatchPortsRequest {
+  return {};
+}
+
+export const WatchPortsRequest: MessageFns<WatchPortsRequest> = {
+  encode(_: WatchPortsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchPortsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchPortsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): WatchPortsRequest {
+    return {};
+  },
+
+  toJSON(_: WatchPortsRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchPortsRequest>): WatchPortsRequest {
+    return WatchPortsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<WatchPortsRequest>): WatchPortsRequest {
+    const message = createBaseWatchPortsRequest();
+    return message;
+  },
+};
+
+function createBaseWatchPortsResponse(): WatchPortsResponse {
+  return { opened: undefined, closed: undefined, keepalive: undefined };
+}
+
+export const WatchPortsResponse: MessageFns<WatchPortsResponse> = {
+  encode(message: WatchPortsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.opened !== undefined) {
+      Port.encode(message.opened, writer.uint32(10).fork()).join();
+    }
+    if (message.closed !== undefined) {
+      Port.encode(message.closed, writer.uint32(18).fork()).join();
+    }
+    if (message.keepalive !== undefined) {
+      WatchPortsResponse_KeepAlive.encode(message.keepalive, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchPortsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchPortsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.opened = Port.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.closed = Port.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.keepalive = WatchPortsResponse_KeepAlive.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchPortsResponse {
+    return {
+      opened: isSet(object.opened) ? Port.fromJSON(object.opened) : undefined,
+      closed: isSet(object.closed) ? Port.fromJSON(object.closed) : undefined,
+      keepalive: isSet(object.keepalive) ? WatchPortsResponse_KeepAlive.fromJSON(object.keepalive) : undefined,
+    };
+  },
+
+  toJSON(message: WatchPortsResponse): unknown {
+    const obj: any = {};
+    if (message.opened !== undefined) {
+      obj.opened = Port.toJSON(message.opened);
+    }
+    if (message.closed !== undefined) {
+      obj.closed = Port.toJSON(message.closed);
+    }
+    if (message.keepalive !== undefined) {
+      obj.keepalive = WatchPortsResponse_KeepAlive.toJSON(message.keepalive);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchPortsResponse>): WatchPortsResponse {
+    return WatchPortsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchPortsResponse>): WatchPortsResponse {
+    const message = createBaseWatchPortsResponse();
+    message.opened = (object.opened !== undefined && object.opened !== null)
+      ? Port.fromPartial(object.opened)
+      : undefined;
+    message.closed = (object.closed !== undefined && object.closed !== null)
+      ? Port.fromPartial(object.closed)
+      : undefined;
+    message.keepalive = (object.keepalive !== undefined && object.keepalive !== null)
+      ? WatchPortsResponse_KeepAlive.fromPartial(object.keepalive)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWatchPortsResponse_KeepAlive(): WatchPortsResponse_KeepAlive {
+  return {};
+}
+
+export const WatchPortsResponse_KeepAlive: MessageFns<WatchPortsResponse_KeepAlive> = {
+  encode(_: WatchPortsResponse_KeepAlive, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchPortsResponse_KeepAlive {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchPortsResponse_KeepAlive();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): WatchPortsResponse_KeepAlive {
+    return {};
+  },
+
+  toJSON(_: WatchPortsResponse_KeepAlive): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchPortsResponse_KeepAlive>): WatchPortsResponse_KeepAlive {
+    return WatchPortsResponse_KeepAlive.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<WatchPortsResponse_KeepAlive>): WatchPortsResponse_KeepAlive {
+    const message = createBaseWatchPortsResponse_KeepAlive();
+    return message;
+  },
+};
+
 /** EnvdService is the host agent's control channel to the daemon. */
 export type EnvdServiceDefinition = typeof EnvdServiceDefinition;
 export const EnvdServiceDefinition = {
   name: "EnvdService",
   fullName: "wrenn.envd.v1.EnvdService",
   methods: {
-    /** Init gives the daemon its identity; called at first boot and after every restore. */
+    /**
+     * Init gives the daemon its identity; called at first boot and after every restore.
+     * With access_token set, every later envd call (health excepted) must carry
+     * metadata `x-access-token`; a second Init must present the current token.
+     */
     init: {
       name: "Init",
       requestType: InitRequest as typeof InitRequest,
@@ -401,17 +1136,116 @@ export const EnvdServiceDefinition = {
       responseStream: false,
       options: {},
     },
+    /**
+     * PrepareSnapshot quiesces the daemon before the VM is paused: pollers and
+     * port forwarders stop, idle connections close, new long-running calls get
+     * UNAVAILABLE until AfterRestore.
+     */
+    prepareSnapshot: {
+      name: "PrepareSnapshot",
+      requestType: PrepareSnapshotRequest as typeof PrepareSnapshotRequest,
+      requestStream: false,
+      responseType: PrepareSnapshotResponse as typeof PrepareSnapshotResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * AfterRestore drops connections and streams that predate the snapshot,
+     * corrects the clock and restarts pollers.
+     */
+    afterRestore: {
+      name: "AfterRestore",
+      requestType: AfterRestoreRequest as typeof AfterRestoreRequest,
+      requestStream: false,
+      responseType: AfterRestoreResponse as typeof AfterRestoreResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** ListPorts returns the TCP ports listening inside the sandbox. */
+    listPorts: {
+      name: "ListPorts",
+      requestType: ListPortsRequest as typeof ListPortsRequest,
+      requestStream: false,
+      responseType: ListPortsResponse as typeof ListPortsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** WatchPorts streams the listening ports: every current one as opened, then changes. */
+    watchPorts: {
+      name: "WatchPorts",
+      requestType: WatchPortsRequest as typeof WatchPortsRequest,
+      requestStream: false,
+      responseType: WatchPortsResponse as typeof WatchPortsResponse,
+      responseStream: true,
+      options: {},
+    },
   },
 } as const;
 
 export interface EnvdServiceImplementation<CallContextExt = {}> {
-  /** Init gives the daemon its identity; called at first boot and after every restore. */
+  /**
+   * Init gives the daemon its identity; called at first boot and after every restore.
+   * With access_token set, every later envd call (health excepted) must carry
+   * metadata `x-access-token`; a second Init must present the current token.
+   */
   init(request: InitRequest, context: CallContext & CallContextExt): Promise<DeepPartial<InitResponse>>;
+  /**
+   * PrepareSnapshot quiesces the daemon before the VM is paused: pollers and
+   * port forwarders stop, idle connections close, new long-running calls get
+   * UNAVAILABLE until AfterRestore.
+   */
+  prepareSnapshot(
+    request: PrepareSnapshotRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<PrepareSnapshotResponse>>;
+  /**
+   * AfterRestore drops connections and streams that predate the snapshot,
+   * corrects the clock and restarts pollers.
+   */
+  afterRestore(
+    request: AfterRestoreRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<AfterRestoreResponse>>;
+  /** ListPorts returns the TCP ports listening inside the sandbox. */
+  listPorts(request: ListPortsRequest, context: CallContext & CallContextExt): Promise<DeepPartial<ListPortsResponse>>;
+  /** WatchPorts streams the listening ports: every current one as opened, then changes. */
+  watchPorts(
+    request: WatchPortsRequest,
+    context: CallContext & CallContextExt,
+  ): ServerStreamingMethodResult<DeepPartial<WatchPortsResponse>>;
 }
 
 export interface EnvdServiceClient<CallOptionsExt = {}> {
-  /** Init gives the daemon its identity; called at first boot and after every restore. */
+  /**
+   * Init gives the daemon its identity; called at first boot and after every restore.
+   * With access_token set, every later envd call (health excepted) must carry
+   * metadata `x-access-token`; a second Init must present the current token.
+   */
   init(request: DeepPartial<InitRequest>, options?: CallOptions & CallOptionsExt): Promise<InitResponse>;
+  /**
+   * PrepareSnapshot quiesces the daemon before the VM is paused: pollers and
+   * port forwarders stop, idle connections close, new long-running calls get
+   * UNAVAILABLE until AfterRestore.
+   */
+  prepareSnapshot(
+    request: DeepPartial<PrepareSnapshotRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<PrepareSnapshotResponse>;
+  /**
+   * AfterRestore drops connections and streams that predate the snapshot,
+   * corrects the clock and restarts pollers.
+   */
+  afterRestore(
+    request: DeepPartial<AfterRestoreRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<AfterRestoreResponse>;
+  /** ListPorts returns the TCP ports listening inside the sandbox. */
+  listPorts(request: DeepPartial<ListPortsRequest>, options?: CallOptions & CallOptionsExt): Promise<ListPortsResponse>;
+  /** WatchPorts streams the listening ports: every current one as opened, then changes. */
+  watchPorts(
+    request: DeepPartial<WatchPortsRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): AsyncIterable<WatchPortsResponse>;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
@@ -440,6 +1274,8 @@ function isObject(value: any): boolean {
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
+
+export type ServerStreamingMethodResult<Response> = { [Symbol.asyncIterator](): AsyncIterator<Response, void> };
 
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;

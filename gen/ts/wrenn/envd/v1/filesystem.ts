@@ -64,6 +64,67 @@ export function fileTypeToJSON(object: FileType): string {
   }
 }
 
+export enum FileEventType {
+  FILE_EVENT_TYPE_UNSPECIFIED = 0,
+  FILE_EVENT_TYPE_CREATE = 1,
+  FILE_EVENT_TYPE_WRITE = 2,
+  FILE_EVENT_TYPE_REMOVE = 3,
+  /**
+   * FILE_EVENT_TYPE_RENAME - The entry left this path by a rename; its new name (when inside the
+   * watched tree) follows as a CREATE.
+   */
+  FILE_EVENT_TYPE_RENAME = 4,
+  FILE_EVENT_TYPE_CHMOD = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function fileEventTypeFromJSON(object: any): FileEventType {
+  switch (object) {
+    case 0:
+    case "FILE_EVENT_TYPE_UNSPECIFIED":
+      return FileEventType.FILE_EVENT_TYPE_UNSPECIFIED;
+    case 1:
+    case "FILE_EVENT_TYPE_CREATE":
+      return FileEventType.FILE_EVENT_TYPE_CREATE;
+    case 2:
+    case "FILE_EVENT_TYPE_WRITE":
+      return FileEventType.FILE_EVENT_TYPE_WRITE;
+    case 3:
+    case "FILE_EVENT_TYPE_REMOVE":
+      return FileEventType.FILE_EVENT_TYPE_REMOVE;
+    case 4:
+    case "FILE_EVENT_TYPE_RENAME":
+      return FileEventType.FILE_EVENT_TYPE_RENAME;
+    case 5:
+    case "FILE_EVENT_TYPE_CHMOD":
+      return FileEventType.FILE_EVENT_TYPE_CHMOD;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return FileEventType.UNRECOGNIZED;
+  }
+}
+
+export function fileEventTypeToJSON(object: FileEventType): string {
+  switch (object) {
+    case FileEventType.FILE_EVENT_TYPE_UNSPECIFIED:
+      return "FILE_EVENT_TYPE_UNSPECIFIED";
+    case FileEventType.FILE_EVENT_TYPE_CREATE:
+      return "FILE_EVENT_TYPE_CREATE";
+    case FileEventType.FILE_EVENT_TYPE_WRITE:
+      return "FILE_EVENT_TYPE_WRITE";
+    case FileEventType.FILE_EVENT_TYPE_REMOVE:
+      return "FILE_EVENT_TYPE_REMOVE";
+    case FileEventType.FILE_EVENT_TYPE_RENAME:
+      return "FILE_EVENT_TYPE_RENAME";
+    case FileEventType.FILE_EVENT_TYPE_CHMOD:
+      return "FILE_EVENT_TYPE_CHMOD";
+    case FileEventType.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface EntryInfo {
   name: string;
   /** Absolute path inside the sandbox. */
@@ -149,6 +210,34 @@ export interface WriteFileRequest {
 
 export interface WriteFileResponse {
   entry: EntryInfo | undefined;
+}
+
+export interface WatchDirRequest {
+  path: string;
+  /** Also watch every subdirectory, including ones created later. */
+  recursive: boolean;
+  user?: string | undefined;
+}
+
+export interface WatchDirResponse {
+  /** Sent once the watch is in place; changes after it are reported. */
+  started?: WatchDirResponse_WatchStarted | undefined;
+  file?: FileEvent | undefined;
+  keepalive?: WatchDirResponse_KeepAlive | undefined;
+}
+
+export interface WatchDirResponse_WatchStarted {
+}
+
+export interface WatchDirResponse_KeepAlive {
+}
+
+export interface FileEvent {
+  /** Path relative to the watched directory. */
+  name: string;
+  /** Absolute path. */
+  path: string;
+  type: FileEventType;
 }
 
 function createBaseEntryInfo(): EntryInfo {
@@ -1493,6 +1582,417 @@ export const WriteFileResponse: MessageFns<WriteFileResponse> = {
   },
 };
 
+function createBaseWatchDirRequest(): WatchDirRequest {
+  return { path: "", recursive: false, user: undefined };
+}
+
+export const WatchDirRequest: MessageFns<WatchDirRequest> = {
+  encode(message: WatchDirRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.path !== "") {
+      writer.uint32(10).string(message.path);
+    }
+    if (message.recursive !== false) {
+      writer.uint32(16).bool(message.recursive);
+    }
+    if (message.user !== undefined) {
+      writer.uint32(26).string(message.user);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchDirRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchDirRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.recursive = reader.bool();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchDirRequest {
+    return {
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      recursive: isSet(object.recursive) ? globalThis.Boolean(object.recursive) : false,
+      user: isSet(object.user) ? globalThis.String(object.user) : undefined,
+    };
+  },
+
+  toJSON(message: WatchDirRequest): unknown {
+    const obj: any = {};
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.recursive !== false) {
+      obj.recursive = message.recursive;
+    }
+    if (message.user !== undefined) {
+      obj.user = message.user;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchDirRequest>): WatchDirRequest {
+    return WatchDirRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchDirRequest>): WatchDirRequest {
+    const message = createBaseWatchDirRequest();
+    message.path = object.path ?? "";
+    message.recursive = object.recursive ?? false;
+    message.user = object.user ?? undefined;
+    return message;
+  },
+};
+
+function createBaseWatchDirResponse(): WatchDirResponse {
+  return { started: undefined, file: undefined, keepalive: undefined };
+}
+
+export const WatchDirResponse: MessageFns<WatchDirResponse> = {
+  encode(message: WatchDirResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.started !== undefined) {
+      WatchDirResponse_WatchStarted.encode(message.started, writer.uint32(10).fork()).join();
+    }
+    if (message.file !== undefined) {
+      FileEvent.encode(message.file, writer.uint32(18).fork()).join();
+    }
+    if (message.keepalive !== undefined) {
+      WatchDirResponse_KeepAlive.encode(message.keepalive, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchDirResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchDirResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.started = WatchDirResponse_WatchStarted.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.file = FileEvent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.keepalive = WatchDirResponse_KeepAlive.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchDirResponse {
+    return {
+      started: isSet(object.started) ? WatchDirResponse_WatchStarted.fromJSON(object.started) : undefined,
+      file: isSet(object.file) ? FileEvent.fromJSON(object.file) : undefined,
+      keepalive: isSet(object.keepalive) ? WatchDirResponse_KeepAlive.fromJSON(object.keepalive) : undefined,
+    };
+  },
+
+  toJSON(message: WatchDirResponse): unknown {
+    const obj: any = {};
+    if (message.started !== undefined) {
+      obj.started = WatchDirResponse_WatchStarted.toJSON(message.started);
+    }
+    if (message.file !== undefined) {
+      obj.file = FileEvent.toJSON(message.file);
+    }
+    if (message.keepalive !== undefined) {
+      obj.keepalive = WatchDirResponse_KeepAlive.toJSON(message.keepalive);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchDirResponse>): WatchDirResponse {
+    return WatchDirResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchDirResponse>): WatchDirResponse {
+    const message = createBaseWatchDirResponse();
+    message.started = (object.started !== undefined && object.started !== null)
+      ? WatchDirResponse_WatchStarted.fromPartial(object.started)
+      : undefined;
+    message.file = (object.file !== undefined && object.file !== null) ? FileEvent.fromPartial(object.file) : undefined;
+    message.keepalive = (object.keepalive !== undefined && object.keepalive !== null)
+      ? WatchDirResponse_KeepAlive.fromPartial(object.keepalive)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseWatchDirResponse_WatchStarted(): WatchDirResponse_WatchStarted {
+  return {};
+}
+
+export const WatchDirResponse_WatchStarted: MessageFns<WatchDirResponse_WatchStarted> = {
+  encode(_: WatchDirResponse_WatchStarted, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchDirResponse_WatchStarted {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchDirResponse_WatchStarted();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): WatchDirResponse_WatchStarted {
+    return {};
+  },
+
+  toJSON(_: WatchDirResponse_WatchStarted): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchDirResponse_WatchStarted>): WatchDirResponse_WatchStarted {
+    return WatchDirResponse_WatchStarted.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<WatchDirResponse_WatchStarted>): WatchDirResponse_WatchStarted {
+    const message = createBaseWatchDirResponse_WatchStarted();
+    return message;
+  },
+};
+
+function createBaseWatchDirResponse_KeepAlive(): WatchDirResponse_KeepAlive {
+  return {};
+}
+
+export const WatchDirResponse_KeepAlive: MessageFns<WatchDirResponse_KeepAlive> = {
+  encode(_: WatchDirResponse_KeepAlive, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchDirResponse_KeepAlive {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchDirResponse_KeepAlive();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): WatchDirResponse_KeepAlive {
+    return {};
+  },
+
+  toJSON(_: WatchDirResponse_KeepAlive): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchDirResponse_KeepAlive>): WatchDirResponse_KeepAlive {
+    return WatchDirResponse_KeepAlive.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<WatchDirResponse_KeepAlive>): WatchDirResponse_KeepAlive {
+    const message = createBaseWatchDirResponse_KeepAlive();
+    return message;
+  },
+};
+
+function createBaseFileEvent(): FileEvent {
+  return { name: "", path: "", type: 0 };
+}
+
+export const FileEvent: MessageFns<FileEvent> = {
+  encode(message: FileEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.name !== "") {
+      writer.uint32(10).string(message.name);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.type !== 0) {
+      writer.uint32(24).int32(message.type);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): FileEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseFileEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.name = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): FileEvent {
+    return {
+      name: isSet(object.name) ? globalThis.String(object.name) : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      type: isSet(object.type) ? fileEventTypeFromJSON(object.type) : 0,
+    };
+  },
+
+  toJSON(message: FileEvent): unknown {
+    const obj: any = {};
+    if (message.name !== "") {
+      obj.name = message.name;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.type !== 0) {
+      obj.type = fileEventTypeToJSON(message.type);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<FileEvent>): FileEvent {
+    return FileEvent.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<FileEvent>): FileEvent {
+    const message = createBaseFileEvent();
+    message.name = object.name ?? "";
+    message.path = object.path ?? "";
+    message.type = object.type ?? 0;
+    return message;
+  },
+};
+
 /** FilesystemService reads and writes files inside one sandbox. */
 export type FilesystemServiceDefinition = typeof FilesystemServiceDefinition;
 export const FilesystemServiceDefinition = {
@@ -1557,6 +2057,15 @@ export const FilesystemServiceDefinition = {
       responseStream: false,
       options: {},
     },
+    /** WatchDir streams changes below a directory until the caller goes away. */
+    watchDir: {
+      name: "WatchDir",
+      requestType: WatchDirRequest as typeof WatchDirRequest,
+      requestStream: false,
+      responseType: WatchDirResponse as typeof WatchDirResponse,
+      responseStream: true,
+      options: {},
+    },
   },
 } as const;
 
@@ -1576,6 +2085,11 @@ export interface FilesystemServiceImplementation<CallContextExt = {}> {
     request: AsyncIterable<WriteFileRequest>,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<WriteFileResponse>>;
+  /** WatchDir streams changes below a directory until the caller goes away. */
+  watchDir(
+    request: WatchDirRequest,
+    context: CallContext & CallContextExt,
+  ): ServerStreamingMethodResult<DeepPartial<WatchDirResponse>>;
 }
 
 export interface FilesystemServiceClient<CallOptionsExt = {}> {
@@ -1594,6 +2108,11 @@ export interface FilesystemServiceClient<CallOptionsExt = {}> {
     request: AsyncIterable<DeepPartial<WriteFileRequest>>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<WriteFileResponse>;
+  /** WatchDir streams changes below a directory until the caller goes away. */
+  watchDir(
+    request: DeepPartial<WatchDirRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): AsyncIterable<WatchDirResponse>;
 }
 
 function bytesFromBase64(b64: string): Uint8Array {

@@ -7,10 +7,62 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { CallContext, CallOptions } from "nice-grpc-common";
+import { Timestamp } from "../../../google/protobuf/timestamp.js";
 
 export const protobufPackage = "wrenn.envd.v1";
 
 export const protobufFileName = "wrenn/envd/v1/process.proto";
+
+export enum Signal {
+  SIGNAL_UNSPECIFIED = 0,
+  SIGNAL_HUP = 1,
+  SIGNAL_INT = 2,
+  SIGNAL_KILL = 9,
+  SIGNAL_TERM = 15,
+  UNRECOGNIZED = -1,
+}
+
+export function signalFromJSON(object: any): Signal {
+  switch (object) {
+    case 0:
+    case "SIGNAL_UNSPECIFIED":
+      return Signal.SIGNAL_UNSPECIFIED;
+    case 1:
+    case "SIGNAL_HUP":
+      return Signal.SIGNAL_HUP;
+    case 2:
+    case "SIGNAL_INT":
+      return Signal.SIGNAL_INT;
+    case 9:
+    case "SIGNAL_KILL":
+      return Signal.SIGNAL_KILL;
+    case 15:
+    case "SIGNAL_TERM":
+      return Signal.SIGNAL_TERM;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return Signal.UNRECOGNIZED;
+  }
+}
+
+export function signalToJSON(object: Signal): string {
+  switch (object) {
+    case Signal.SIGNAL_UNSPECIFIED:
+      return "SIGNAL_UNSPECIFIED";
+    case Signal.SIGNAL_HUP:
+      return "SIGNAL_HUP";
+    case Signal.SIGNAL_INT:
+      return "SIGNAL_INT";
+    case Signal.SIGNAL_KILL:
+      return "SIGNAL_KILL";
+    case Signal.SIGNAL_TERM:
+      return "SIGNAL_TERM";
+    case Signal.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
 
 /** ProcessConfig says what to run and how. */
 export interface ProcessConfig {
@@ -46,6 +98,115 @@ export interface StartRequest {
     | undefined;
   /** The process group is killed when it runs longer; 0 means no limit. */
   timeoutMs: number;
+  /** Keep running when the caller disconnects; re-attach with Connect. */
+  background: boolean;
+  /** Run in a pseudo-terminal of this size; output then arrives as DataEvent.pty. */
+  pty?:
+    | PtySize
+    | undefined;
+  /** Keep stdin open after `stdin` for SendInput/StreamInput (always open for a PTY). */
+  keepStdinOpen: boolean;
+}
+
+export interface PtySize {
+  rows: number;
+  cols: number;
+}
+
+/** ProcessSelector names one process, by pid or by tag. */
+export interface ProcessSelector {
+  pid?: number | undefined;
+  tag?: string | undefined;
+}
+
+export interface ConnectRequest {
+  /** A tag must name exactly one running process. */
+  process: ProcessSelector | undefined;
+}
+
+/** Same layout as StartResponse. */
+export interface ConnectResponse {
+  event: ProcessEvent | undefined;
+}
+
+export interface ListRequest {
+}
+
+export interface ListResponse {
+  processes: ProcessInfo[];
+}
+
+export interface ProcessInfo {
+  pid: number;
+  tag: string;
+  cmd: string;
+  args: string[];
+  cwd: string;
+  user: string;
+  startedAt: Date | undefined;
+  background: boolean;
+  /** Set for a PTY process: its current size. */
+  pty?:
+    | PtySize
+    | undefined;
+  /** Number of clients currently attached (Start or Connect streams). */
+  clients: number;
+}
+
+export interface SendInputRequest {
+  /** A tag must name exactly one running process. */
+  process: ProcessSelector | undefined;
+  data: Buffer;
+}
+
+export interface SendInputResponse {
+}
+
+export interface StreamInputRequest {
+  /** Required in the first message; ignored after it. */
+  process: ProcessSelector | undefined;
+  data: Buffer;
+}
+
+export interface StreamInputResponse {
+}
+
+export interface CloseStdinRequest {
+  process: ProcessSelector | undefined;
+}
+
+export interface CloseStdinResponse {
+}
+
+export interface SendSignalRequest {
+  /** A tag applies to every process with that tag. */
+  process: ProcessSelector | undefined;
+  signal: Signal;
+}
+
+export interface SendSignalResponse {
+  /** The processes that were signalled. */
+  pids: number[];
+}
+
+export interface KillRequest {
+  /** A decimal number is a pid; anything else is a tag (every process with it). */
+  selector: string;
+}
+
+export interface KillResponse {
+  pids: number[];
+}
+
+export interface UpdateRequest {
+  process:
+    | ProcessSelector
+    | undefined;
+  /** New terminal size; only for PTY processes. */
+  pty?: PtySize | undefined;
+}
+
+export interface UpdateResponse {
 }
 
 /**
@@ -61,6 +222,15 @@ export interface ProcessEvent {
   data?: DataEvent | undefined;
   end?: EndEvent | undefined;
   keepalive?: KeepAliveEvent | undefined;
+  truncated?: TruncatedEvent | undefined;
+}
+
+/**
+ * Sent by Connect before the replayed output when the replay buffer had to
+ * drop the oldest output of a process nobody was reading.
+ */
+export interface TruncatedEvent {
+  droppedBytes: number;
 }
 
 export interface StartEvent {
@@ -70,7 +240,11 @@ export interface StartEvent {
 
 export interface DataEvent {
   stdout?: Buffer | undefined;
-  stderr?: Buffer | undefined;
+  stderr?:
+    | Buffer
+    | undefined;
+  /** Terminal output of a PTY process (stdout and stderr together). */
+  pty?: Buffer | undefined;
 }
 
 export interface EndEvent {
@@ -338,7 +512,15 @@ export const ProcessConfig_EnvsEntry: MessageFns<ProcessConfig_EnvsEntry> = {
 };
 
 function createBaseStartRequest(): StartRequest {
-  return { process: undefined, tag: undefined, stdin: undefined, timeoutMs: 0 };
+  return {
+    process: undefined,
+    tag: undefined,
+    stdin: undefined,
+    timeoutMs: 0,
+    background: false,
+    pty: undefined,
+    keepStdinOpen: false,
+  };
 }
 
 export const StartRequest: MessageFns<StartRequest> = {
@@ -354,6 +536,15 @@ export const StartRequest: MessageFns<StartRequest> = {
     }
     if (message.timeoutMs !== 0) {
       writer.uint32(32).uint32(message.timeoutMs);
+    }
+    if (message.background !== false) {
+      writer.uint32(40).bool(message.background);
+    }
+    if (message.pty !== undefined) {
+      PtySize.encode(message.pty, writer.uint32(50).fork()).join();
+    }
+    if (message.keepStdinOpen !== false) {
+      writer.uint32(56).bool(message.keepStdinOpen);
     }
     return writer;
   },
@@ -403,6 +594,30 @@ export const StartRequest: MessageFns<StartRequest> = {
             message.timeoutMs = reader.uint32();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.background = reader.bool();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.pty = PtySize.decode(reader, reader.uint32());
+            continue;
+          }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.keepStdinOpen = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -425,6 +640,13 @@ export const StartRequest: MessageFns<StartRequest> = {
         : isSet(object.timeout_ms)
         ? globalThis.Number(object.timeout_ms)
         : 0,
+      background: isSet(object.background) ? globalThis.Boolean(object.background) : false,
+      pty: isSet(object.pty) ? PtySize.fromJSON(object.pty) : undefined,
+      keepStdinOpen: isSet(object.keepStdinOpen)
+        ? globalThis.Boolean(object.keepStdinOpen)
+        : isSet(object.keep_stdin_open)
+        ? globalThis.Boolean(object.keep_stdin_open)
+        : false,
     };
   },
 
@@ -442,6 +664,15 @@ export const StartRequest: MessageFns<StartRequest> = {
     if (message.timeoutMs !== 0) {
       obj.timeoutMs = Math.round(message.timeoutMs);
     }
+    if (message.background !== false) {
+      obj.background = message.background;
+    }
+    if (message.pty !== undefined) {
+      obj.pty = PtySize.toJSON(message.pty);
+    }
+    if (message.keepStdinOpen !== false) {
+      obj.keepStdinOpen = message.keepStdinOpen;
+    }
     return obj;
   },
 
@@ -456,6 +687,1522 @@ export const StartRequest: MessageFns<StartRequest> = {
     message.tag = object.tag ?? undefined;
     message.stdin = object.stdin ?? undefined;
     message.timeoutMs = object.timeoutMs ?? 0;
+    message.background = object.background ?? false;
+    message.pty = (object.pty !== undefined && object.pty !== null) ? PtySize.fromPartial(object.pty) : undefined;
+    message.keepStdinOpen = object.keepStdinOpen ?? false;
+    return message;
+  },
+};
+
+function createBasePtySize(): PtySize {
+  return { rows: 0, cols: 0 };
+}
+
+export const PtySize: MessageFns<PtySize> = {
+  encode(message: PtySize, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.rows !== 0) {
+      writer.uint32(8).uint32(message.rows);
+    }
+    if (message.cols !== 0) {
+      writer.uint32(16).uint32(message.cols);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PtySize {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePtySize();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.rows = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.cols = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PtySize {
+    return {
+      rows: isSet(object.rows) ? globalThis.Number(object.rows) : 0,
+      cols: isSet(object.cols) ? globalThis.Number(object.cols) : 0,
+    };
+  },
+
+  toJSON(message: PtySize): unknown {
+    const obj: any = {};
+    if (message.rows !== 0) {
+      obj.rows = Math.round(message.rows);
+    }
+    if (message.cols !== 0) {
+      obj.cols = Math.round(message.cols);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PtySize>): PtySize {
+    return PtySize.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PtySize>): PtySize {
+    const message = createBasePtySize();
+    message.rows = object.rows ?? 0;
+    message.cols = object.cols ?? 0;
+    return message;
+  },
+};
+
+function createBaseProcessSelector(): ProcessSelector {
+  return { pid: undefined, tag: undefined };
+}
+
+export const ProcessSelector: MessageFns<ProcessSelector> = {
+  encode(message: ProcessSelector, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pid !== undefined) {
+      writer.uint32(8).uint32(message.pid);
+    }
+    if (message.tag !== undefined) {
+      writer.uint32(18).string(message.tag);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProcessSelector {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProcessSelector();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pid = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProcessSelector {
+    return {
+      pid: isSet(object.pid) ? globalThis.Number(object.pid) : undefined,
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : undefined,
+    };
+  },
+
+  toJSON(message: ProcessSelector): unknown {
+    const obj: any = {};
+    if (message.pid !== undefined) {
+      obj.pid = Math.round(message.pid);
+    }
+    if (message.tag !== undefined) {
+      obj.tag = message.tag;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProcessSelector>): ProcessSelector {
+    return ProcessSelector.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProcessSelector>): ProcessSelector {
+    const message = createBaseProcessSelector();
+    message.pid = object.pid ?? undefined;
+    message.tag = object.tag ?? undefined;
+    return message;
+  },
+};
+
+function createBaseConnectRequest(): ConnectRequest {
+  return { process: undefined };
+}
+
+export const ConnectRequest: MessageFns<ConnectRequest> = {
+  encode(message: ConnectRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConnectRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConnectRequest {
+    return { process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined };
+  },
+
+  toJSON(message: ConnectRequest): unknown {
+    const obj: any = {};
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConnectRequest>): ConnectRequest {
+    return ConnectRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConnectRequest>): ConnectRequest {
+    const message = createBaseConnectRequest();
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseConnectResponse(): ConnectResponse {
+  return { event: undefined };
+}
+
+export const ConnectResponse: MessageFns<ConnectResponse> = {
+  encode(message: ConnectResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.event !== undefined) {
+      ProcessEvent.encode(message.event, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConnectResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.event = ProcessEvent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConnectResponse {
+    return { event: isSet(object.event) ? ProcessEvent.fromJSON(object.event) : undefined };
+  },
+
+  toJSON(message: ConnectResponse): unknown {
+    const obj: any = {};
+    if (message.event !== undefined) {
+      obj.event = ProcessEvent.toJSON(message.event);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConnectResponse>): ConnectResponse {
+    return ConnectResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConnectResponse>): ConnectResponse {
+    const message = createBaseConnectResponse();
+    message.event = (object.event !== undefined && object.event !== null)
+      ? ProcessEvent.fromPartial(object.event)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseListRequest(): ListRequest {
+  return {};
+}
+
+export const ListRequest: MessageFns<ListRequest> = {
+  encode(_: ListRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListRequest {
+    return {};
+  },
+
+  toJSON(_: ListRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListRequest>): ListRequest {
+    return ListRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListRequest>): ListRequest {
+    const message = createBaseListRequest();
+    return message;
+  },
+};
+
+function createBaseListResponse(): ListResponse {
+  return { processes: [] };
+}
+
+export const ListResponse: MessageFns<ListResponse> = {
+  encode(message: ListResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.processes) {
+      ProcessInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.processes.push(ProcessInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListResponse {
+    return {
+      processes: globalThis.Array.isArray(object?.processes)
+        ? object.processes.map((e: any) => ProcessInfo.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListResponse): unknown {
+    const obj: any = {};
+    if (message.processes?.length) {
+      obj.processes = message.processes.map((e) => ProcessInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListResponse>): ListResponse {
+    return ListResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListResponse>): ListResponse {
+    const message = createBaseListResponse();
+    message.processes = object.processes?.map((e) => ProcessInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseProcessInfo(): ProcessInfo {
+  return {
+    pid: 0,
+    tag: "",
+    cmd: "",
+    args: [],
+    cwd: "",
+    user: "",
+    startedAt: undefined,
+    background: false,
+    pty: undefined,
+    clients: 0,
+  };
+}
+
+export const ProcessInfo: MessageFns<ProcessInfo> = {
+  encode(message: ProcessInfo, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pid !== 0) {
+      writer.uint32(8).uint32(message.pid);
+    }
+    if (message.tag !== "") {
+      writer.uint32(18).string(message.tag);
+    }
+    if (message.cmd !== "") {
+      writer.uint32(26).string(message.cmd);
+    }
+    for (const v of message.args) {
+      writer.uint32(34).string(v!);
+    }
+    if (message.cwd !== "") {
+      writer.uint32(42).string(message.cwd);
+    }
+    if (message.user !== "") {
+      writer.uint32(50).string(message.user);
+    }
+    if (message.startedAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(58).fork()).join();
+    }
+    if (message.background !== false) {
+      writer.uint32(64).bool(message.background);
+    }
+    if (message.pty !== undefined) {
+      PtySize.encode(message.pty, writer.uint32(74).fork()).join();
+    }
+    if (message.clients !== 0) {
+      writer.uint32(80).uint32(message.clients);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ProcessInfo {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseProcessInfo();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.pid = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.tag = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.cmd = reader.string();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.args.push(reader.string());
+            continue;
+          }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.cwd = reader.string();
+            continue;
+          }
+          case 6: {
+            if (tag !== 50) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.background = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.pty = PtySize.decode(reader, reader.uint32());
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.clients = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ProcessInfo {
+    return {
+      pid: isSet(object.pid) ? globalThis.Number(object.pid) : 0,
+      tag: isSet(object.tag) ? globalThis.String(object.tag) : "",
+      cmd: isSet(object.cmd) ? globalThis.String(object.cmd) : "",
+      args: globalThis.Array.isArray(object?.args) ? object.args.map((e: any) => globalThis.String(e)) : [],
+      cwd: isSet(object.cwd) ? globalThis.String(object.cwd) : "",
+      user: isSet(object.user) ? globalThis.String(object.user) : "",
+      startedAt: isSet(object.startedAt)
+        ? fromJsonTimestamp(object.startedAt)
+        : isSet(object.started_at)
+        ? fromJsonTimestamp(object.started_at)
+        : undefined,
+      background: isSet(object.background) ? globalThis.Boolean(object.background) : false,
+      pty: isSet(object.pty) ? PtySize.fromJSON(object.pty) : undefined,
+      clients: isSet(object.clients) ? globalThis.Number(object.clients) : 0,
+    };
+  },
+
+  toJSON(message: ProcessInfo): unknown {
+    const obj: any = {};
+    if (message.pid !== 0) {
+      obj.pid = Math.round(message.pid);
+    }
+    if (message.tag !== "") {
+      obj.tag = message.tag;
+    }
+    if (message.cmd !== "") {
+      obj.cmd = message.cmd;
+    }
+    if (message.args?.length) {
+      obj.args = message.args;
+    }
+    if (message.cwd !== "") {
+      obj.cwd = message.cwd;
+    }
+    if (message.user !== "") {
+      obj.user = message.user;
+    }
+    if (message.startedAt !== undefined) {
+      obj.startedAt = message.startedAt.toISOString();
+    }
+    if (message.background !== false) {
+      obj.background = message.background;
+    }
+    if (message.pty !== undefined) {
+      obj.pty = PtySize.toJSON(message.pty);
+    }
+    if (message.clients !== 0) {
+      obj.clients = Math.round(message.clients);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ProcessInfo>): ProcessInfo {
+    return ProcessInfo.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ProcessInfo>): ProcessInfo {
+    const message = createBaseProcessInfo();
+    message.pid = object.pid ?? 0;
+    message.tag = object.tag ?? "";
+    message.cmd = object.cmd ?? "";
+    message.args = object.args?.map((e) => e) || [];
+    message.cwd = object.cwd ?? "";
+    message.user = object.user ?? "";
+    message.startedAt = object.startedAt ?? undefined;
+    message.background = object.background ?? false;
+    message.pty = (object.pty !== undefined && object.pty !== null) ? PtySize.fromPartial(object.pty) : undefined;
+    message.clients = object.clients ?? 0;
+    return message;
+  },
+};
+
+function createBaseSendInputRequest(): SendInputRequest {
+  return { process: undefined, data: Buffer.alloc(0) };
+}
+
+export const SendInputRequest: MessageFns<SendInputRequest> = {
+  encode(message: SendInputRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(10).fork()).join();
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendInputRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendInputRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendInputRequest {
+    return {
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: SendInputRequest): unknown {
+    const obj: any = {};
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendInputRequest>): SendInputRequest {
+    return SendInputRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SendInputRequest>): SendInputRequest {
+    const message = createBaseSendInputRequest();
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseSendInputResponse(): SendInputResponse {
+  return {};
+}
+
+export const SendInputResponse: MessageFns<SendInputResponse> = {
+  encode(_: SendInputResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendInputResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendInputResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SendInputResponse {
+    return {};
+  },
+
+  toJSON(_: SendInputResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendInputResponse>): SendInputResponse {
+    return SendInputResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<SendInputResponse>): SendInputResponse {
+    const message = createBaseSendInputResponse();
+    return message;
+  },
+};
+
+function createBaseStreamInputRequest(): StreamInputRequest {
+  return { process: undefined, data: Buffer.alloc(0) };
+}
+
+export const StreamInputRequest: MessageFns<StreamInputRequest> = {
+  encode(message: StreamInputRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(10).fork()).join();
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(18).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamInputRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamInputRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamInputRequest {
+    return {
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: StreamInputRequest): unknown {
+    const obj: any = {};
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StreamInputRequest>): StreamInputRequest {
+    return StreamInputRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StreamInputRequest>): StreamInputRequest {
+    const message = createBaseStreamInputRequest();
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseStreamInputResponse(): StreamInputResponse {
+  return {};
+}
+
+export const StreamInputResponse: MessageFns<StreamInputResponse> = {
+  encode(_: StreamInputResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamInputResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamInputResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): StreamInputResponse {
+    return {};
+  },
+
+  toJSON(_: StreamInputResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<StreamInputResponse>): StreamInputResponse {
+    return StreamInputResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<StreamInputResponse>): StreamInputResponse {
+    const message = createBaseStreamInputResponse();
+    return message;
+  },
+};
+
+function createBaseCloseStdinRequest(): CloseStdinRequest {
+  return { process: undefined };
+}
+
+export const CloseStdinRequest: MessageFns<CloseStdinRequest> = {
+  encode(message: CloseStdinRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseStdinRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseStdinRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CloseStdinRequest {
+    return { process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined };
+  },
+
+  toJSON(message: CloseStdinRequest): unknown {
+    const obj: any = {};
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CloseStdinRequest>): CloseStdinRequest {
+    return CloseStdinRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CloseStdinRequest>): CloseStdinRequest {
+    const message = createBaseCloseStdinRequest();
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCloseStdinResponse(): CloseStdinResponse {
+  return {};
+}
+
+export const CloseStdinResponse: MessageFns<CloseStdinResponse> = {
+  encode(_: CloseStdinResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseStdinResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseStdinResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): CloseStdinResponse {
+    return {};
+  },
+
+  toJSON(_: CloseStdinResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<CloseStdinResponse>): CloseStdinResponse {
+    return CloseStdinResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<CloseStdinResponse>): CloseStdinResponse {
+    const message = createBaseCloseStdinResponse();
+    return message;
+  },
+};
+
+function createBaseSendSignalRequest(): SendSignalRequest {
+  return { process: undefined, signal: 0 };
+}
+
+export const SendSignalRequest: MessageFns<SendSignalRequest> = {
+  encode(message: SendSignalRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(10).fork()).join();
+    }
+    if (message.signal !== 0) {
+      writer.uint32(16).int32(message.signal);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendSignalRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendSignalRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.signal = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendSignalRequest {
+    return {
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+      signal: isSet(object.signal) ? signalFromJSON(object.signal) : 0,
+    };
+  },
+
+  toJSON(message: SendSignalRequest): unknown {
+    const obj: any = {};
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    if (message.signal !== 0) {
+      obj.signal = signalToJSON(message.signal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendSignalRequest>): SendSignalRequest {
+    return SendSignalRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SendSignalRequest>): SendSignalRequest {
+    const message = createBaseSendSignalRequest();
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    message.signal = object.signal ?? 0;
+    return message;
+  },
+};
+
+function createBaseSendSignalResponse(): SendSignalResponse {
+  return { pids: [] };
+}
+
+export const SendSignalResponse: MessageFns<SendSignalResponse> = {
+  encode(message: SendSignalResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pids.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.pids) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendSignalResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendSignalResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.pids.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.pids.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendSignalResponse {
+    return { pids: globalThis.Array.isArray(object?.pids) ? object.pids.map((e: any) => globalThis.Number(e)) : [] };
+  },
+
+  toJSON(message: SendSignalResponse): unknown {
+    const obj: any = {};
+    if (message.pids?.length) {
+      obj.pids = message.pids.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendSignalResponse>): SendSignalResponse {
+    return SendSignalResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SendSignalResponse>): SendSignalResponse {
+    const message = createBaseSendSignalResponse();
+    message.pids = object.pids?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseKillRequest(): KillRequest {
+  return { selector: "" };
+}
+
+export const KillRequest: MessageFns<KillRequest> = {
+  encode(message: KillRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.selector !== "") {
+      writer.uint32(10).string(message.selector);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KillRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKillRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.selector = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KillRequest {
+    return { selector: isSet(object.selector) ? globalThis.String(object.selector) : "" };
+  },
+
+  toJSON(message: KillRequest): unknown {
+    const obj: any = {};
+    if (message.selector !== "") {
+      obj.selector = message.selector;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<KillRequest>): KillRequest {
+    return KillRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<KillRequest>): KillRequest {
+    const message = createBaseKillRequest();
+    message.selector = object.selector ?? "";
+    return message;
+  },
+};
+
+function createBaseKillResponse(): KillResponse {
+  return { pids: [] };
+}
+
+export const KillResponse: MessageFns<KillResponse> = {
+  encode(message: KillResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pids.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.pids) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KillResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKillResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.pids.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.pids.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KillResponse {
+    return { pids: globalThis.Array.isArray(object?.pids) ? object.pids.map((e: any) => globalThis.Number(e)) : [] };
+  },
+
+  toJSON(message: KillResponse): unknown {
+    const obj: any = {};
+    if (message.pids?.length) {
+      obj.pids = message.pids.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<KillResponse>): KillResponse {
+    return KillResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<KillResponse>): KillResponse {
+    const message = createBaseKillResponse();
+    message.pids = object.pids?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseUpdateRequest(): UpdateRequest {
+  return { process: undefined, pty: undefined };
+}
+
+export const UpdateRequest: MessageFns<UpdateRequest> = {
+  encode(message: UpdateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(10).fork()).join();
+    }
+    if (message.pty !== undefined) {
+      PtySize.encode(message.pty, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.pty = PtySize.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateRequest {
+    return {
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+      pty: isSet(object.pty) ? PtySize.fromJSON(object.pty) : undefined,
+    };
+  },
+
+  toJSON(message: UpdateRequest): unknown {
+    const obj: any = {};
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    if (message.pty !== undefined) {
+      obj.pty = PtySize.toJSON(message.pty);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateRequest>): UpdateRequest {
+    return UpdateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateRequest>): UpdateRequest {
+    const message = createBaseUpdateRequest();
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    message.pty = (object.pty !== undefined && object.pty !== null) ? PtySize.fromPartial(object.pty) : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateResponse(): UpdateResponse {
+  return {};
+}
+
+export const UpdateResponse: MessageFns<UpdateResponse> = {
+  encode(_: UpdateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): UpdateResponse {
+    return {};
+  },
+
+  toJSON(_: UpdateResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateResponse>): UpdateResponse {
+    return UpdateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<UpdateResponse>): UpdateResponse {
+    const message = createBaseUpdateResponse();
     return message;
   },
 };
@@ -530,7 +2277,7 @@ export const StartResponse: MessageFns<StartResponse> = {
 };
 
 function createBaseProcessEvent(): ProcessEvent {
-  return { start: undefined, data: undefined, end: undefined, keepalive: undefined };
+  return { start: undefined, data: undefined, end: undefined, keepalive: undefined, truncated: undefined };
 }
 
 export const ProcessEvent: MessageFns<ProcessEvent> = {
@@ -546,6 +2293,9 @@ export const ProcessEvent: MessageFns<ProcessEvent> = {
     }
     if (message.keepalive !== undefined) {
       KeepAliveEvent.encode(message.keepalive, writer.uint32(34).fork()).join();
+    }
+    if (message.truncated !== undefined) {
+      TruncatedEvent.encode(message.truncated, writer.uint32(42).fork()).join();
     }
     return writer;
   },
@@ -595,6 +2345,14 @@ export const ProcessEvent: MessageFns<ProcessEvent> = {
             message.keepalive = KeepAliveEvent.decode(reader, reader.uint32());
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.truncated = TruncatedEvent.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -613,6 +2371,7 @@ export const ProcessEvent: MessageFns<ProcessEvent> = {
       data: isSet(object.data) ? DataEvent.fromJSON(object.data) : undefined,
       end: isSet(object.end) ? EndEvent.fromJSON(object.end) : undefined,
       keepalive: isSet(object.keepalive) ? KeepAliveEvent.fromJSON(object.keepalive) : undefined,
+      truncated: isSet(object.truncated) ? TruncatedEvent.fromJSON(object.truncated) : undefined,
     };
   },
 
@@ -630,6 +2389,9 @@ export const ProcessEvent: MessageFns<ProcessEvent> = {
     if (message.keepalive !== undefined) {
       obj.keepalive = KeepAliveEvent.toJSON(message.keepalive);
     }
+    if (message.truncated !== undefined) {
+      obj.truncated = TruncatedEvent.toJSON(message.truncated);
+    }
     return obj;
   },
 
@@ -646,6 +2408,82 @@ export const ProcessEvent: MessageFns<ProcessEvent> = {
     message.keepalive = (object.keepalive !== undefined && object.keepalive !== null)
       ? KeepAliveEvent.fromPartial(object.keepalive)
       : undefined;
+    message.truncated = (object.truncated !== undefined && object.truncated !== null)
+      ? TruncatedEvent.fromPartial(object.truncated)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseTruncatedEvent(): TruncatedEvent {
+  return { droppedBytes: 0 };
+}
+
+export const TruncatedEvent: MessageFns<TruncatedEvent> = {
+  encode(message: TruncatedEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.droppedBytes !== 0) {
+      writer.uint32(8).uint64(message.droppedBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): TruncatedEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTruncatedEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.droppedBytes = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): TruncatedEvent {
+    return {
+      droppedBytes: isSet(object.droppedBytes)
+        ? globalThis.Number(object.droppedBytes)
+        : isSet(object.dropped_bytes)
+        ? globalThis.Number(object.dropped_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: TruncatedEvent): unknown {
+    const obj: any = {};
+    if (message.droppedBytes !== 0) {
+      obj.droppedBytes = Math.round(message.droppedBytes);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<TruncatedEvent>): TruncatedEvent {
+    return TruncatedEvent.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<TruncatedEvent>): TruncatedEvent {
+    const message = createBaseTruncatedEvent();
+    message.droppedBytes = object.droppedBytes ?? 0;
     return message;
   },
 };
@@ -736,7 +2574,7 @@ export const StartEvent: MessageFns<StartEvent> = {
 };
 
 function createBaseDataEvent(): DataEvent {
-  return { stdout: undefined, stderr: undefined };
+  return { stdout: undefined, stderr: undefined, pty: undefined };
 }
 
 export const DataEvent: MessageFns<DataEvent> = {
@@ -746,6 +2584,9 @@ export const DataEvent: MessageFns<DataEvent> = {
     }
     if (message.stderr !== undefined) {
       writer.uint32(18).bytes(message.stderr);
+    }
+    if (message.pty !== undefined) {
+      writer.uint32(26).bytes(message.pty);
     }
     return writer;
   },
@@ -779,6 +2620,14 @@ export const DataEvent: MessageFns<DataEvent> = {
             message.stderr = Buffer.from(reader.bytes());
             continue;
           }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pty = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -795,6 +2644,7 @@ export const DataEvent: MessageFns<DataEvent> = {
     return {
       stdout: isSet(object.stdout) ? Buffer.from(bytesFromBase64(object.stdout)) : undefined,
       stderr: isSet(object.stderr) ? Buffer.from(bytesFromBase64(object.stderr)) : undefined,
+      pty: isSet(object.pty) ? Buffer.from(bytesFromBase64(object.pty)) : undefined,
     };
   },
 
@@ -806,6 +2656,9 @@ export const DataEvent: MessageFns<DataEvent> = {
     if (message.stderr !== undefined) {
       obj.stderr = base64FromBytes(message.stderr);
     }
+    if (message.pty !== undefined) {
+      obj.pty = base64FromBytes(message.pty);
+    }
     return obj;
   },
 
@@ -816,6 +2669,7 @@ export const DataEvent: MessageFns<DataEvent> = {
     const message = createBaseDataEvent();
     message.stdout = object.stdout ?? undefined;
     message.stderr = object.stderr ?? undefined;
+    message.pty = object.pty ?? undefined;
     return message;
   },
 };
@@ -1022,7 +2876,10 @@ export const ProcessServiceDefinition = {
   name: "ProcessService",
   fullName: "wrenn.envd.v1.ProcessService",
   methods: {
-    /** Start runs a command and streams its events (start, output, end) until it exits. */
+    /**
+     * Start runs a command and streams its events (start, output, end) until it exits.
+     * A foreground process is killed when the caller goes away; a background one keeps running.
+     */
     start: {
       name: "Start",
       requestType: StartRequest as typeof StartRequest,
@@ -1031,20 +2888,172 @@ export const ProcessServiceDefinition = {
       responseStream: true,
       options: {},
     },
+    /**
+     * Connect re-attaches to a running process: start event, the output buffered
+     * since it started (oldest first, a truncated event first when the buffer
+     * dropped bytes), then live events until it ends.
+     */
+    connect: {
+      name: "Connect",
+      requestType: ConnectRequest as typeof ConnectRequest,
+      requestStream: false,
+      responseType: ConnectResponse as typeof ConnectResponse,
+      responseStream: true,
+      options: {},
+    },
+    /** List returns the processes envd started that are still running. */
+    list: {
+      name: "List",
+      requestType: ListRequest as typeof ListRequest,
+      requestStream: false,
+      responseType: ListResponse as typeof ListResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** SendInput writes to the process's stdin, or to its terminal for a PTY process. */
+    sendInput: {
+      name: "SendInput",
+      requestType: SendInputRequest as typeof SendInputRequest,
+      requestStream: false,
+      responseType: SendInputResponse as typeof SendInputResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * StreamInput is SendInput over one stream (interactive typing): the first
+     * message names the process, every message may carry data.
+     */
+    streamInput: {
+      name: "StreamInput",
+      requestType: StreamInputRequest as typeof StreamInputRequest,
+      requestStream: true,
+      responseType: StreamInputResponse as typeof StreamInputResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** CloseStdin closes stdin; for a PTY process it sends end-of-file (^D). */
+    closeStdin: {
+      name: "CloseStdin",
+      requestType: CloseStdinRequest as typeof CloseStdinRequest,
+      requestStream: false,
+      responseType: CloseStdinResponse as typeof CloseStdinResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** SendSignal signals the process group of every process the selector names. */
+    sendSignal: {
+      name: "SendSignal",
+      requestType: SendSignalRequest as typeof SendSignalRequest,
+      requestStream: false,
+      responseType: SendSignalResponse as typeof SendSignalResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Kill sends SIGKILL to the process group of every process the selector names. */
+    kill: {
+      name: "Kill",
+      requestType: KillRequest as typeof KillRequest,
+      requestStream: false,
+      responseType: KillResponse as typeof KillResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** Update changes a running process; today: the size of its terminal. */
+    update: {
+      name: "Update",
+      requestType: UpdateRequest as typeof UpdateRequest,
+      requestStream: false,
+      responseType: UpdateResponse as typeof UpdateResponse,
+      responseStream: false,
+      options: {},
+    },
   },
 } as const;
 
 export interface ProcessServiceImplementation<CallContextExt = {}> {
-  /** Start runs a command and streams its events (start, output, end) until it exits. */
+  /**
+   * Start runs a command and streams its events (start, output, end) until it exits.
+   * A foreground process is killed when the caller goes away; a background one keeps running.
+   */
   start(
     request: StartRequest,
     context: CallContext & CallContextExt,
   ): ServerStreamingMethodResult<DeepPartial<StartResponse>>;
+  /**
+   * Connect re-attaches to a running process: start event, the output buffered
+   * since it started (oldest first, a truncated event first when the buffer
+   * dropped bytes), then live events until it ends.
+   */
+  connect(
+    request: ConnectRequest,
+    context: CallContext & CallContextExt,
+  ): ServerStreamingMethodResult<DeepPartial<ConnectResponse>>;
+  /** List returns the processes envd started that are still running. */
+  list(request: ListRequest, context: CallContext & CallContextExt): Promise<DeepPartial<ListResponse>>;
+  /** SendInput writes to the process's stdin, or to its terminal for a PTY process. */
+  sendInput(request: SendInputRequest, context: CallContext & CallContextExt): Promise<DeepPartial<SendInputResponse>>;
+  /**
+   * StreamInput is SendInput over one stream (interactive typing): the first
+   * message names the process, every message may carry data.
+   */
+  streamInput(
+    request: AsyncIterable<StreamInputRequest>,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<StreamInputResponse>>;
+  /** CloseStdin closes stdin; for a PTY process it sends end-of-file (^D). */
+  closeStdin(
+    request: CloseStdinRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<CloseStdinResponse>>;
+  /** SendSignal signals the process group of every process the selector names. */
+  sendSignal(
+    request: SendSignalRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<SendSignalResponse>>;
+  /** Kill sends SIGKILL to the process group of every process the selector names. */
+  kill(request: KillRequest, context: CallContext & CallContextExt): Promise<DeepPartial<KillResponse>>;
+  /** Update changes a running process; today: the size of its terminal. */
+  update(request: UpdateRequest, context: CallContext & CallContextExt): Promise<DeepPartial<UpdateResponse>>;
 }
 
 export interface ProcessServiceClient<CallOptionsExt = {}> {
-  /** Start runs a command and streams its events (start, output, end) until it exits. */
+  /**
+   * Start runs a command and streams its events (start, output, end) until it exits.
+   * A foreground process is killed when the caller goes away; a background one keeps running.
+   */
   start(request: DeepPartial<StartRequest>, options?: CallOptions & CallOptionsExt): AsyncIterable<StartResponse>;
+  /**
+   * Connect re-attaches to a running process: start event, the output buffered
+   * since it started (oldest first, a truncated event first when the buffer
+   * dropped bytes), then live events until it ends.
+   */
+  connect(request: DeepPartial<ConnectRequest>, options?: CallOptions & CallOptionsExt): AsyncIterable<ConnectResponse>;
+  /** List returns the processes envd started that are still running. */
+  list(request: DeepPartial<ListRequest>, options?: CallOptions & CallOptionsExt): Promise<ListResponse>;
+  /** SendInput writes to the process's stdin, or to its terminal for a PTY process. */
+  sendInput(request: DeepPartial<SendInputRequest>, options?: CallOptions & CallOptionsExt): Promise<SendInputResponse>;
+  /**
+   * StreamInput is SendInput over one stream (interactive typing): the first
+   * message names the process, every message may carry data.
+   */
+  streamInput(
+    request: AsyncIterable<DeepPartial<StreamInputRequest>>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<StreamInputResponse>;
+  /** CloseStdin closes stdin; for a PTY process it sends end-of-file (^D). */
+  closeStdin(
+    request: DeepPartial<CloseStdinRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<CloseStdinResponse>;
+  /** SendSignal signals the process group of every process the selector names. */
+  sendSignal(
+    request: DeepPartial<SendSignalRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<SendSignalResponse>;
+  /** Kill sends SIGKILL to the process group of every process the selector names. */
+  kill(request: DeepPartial<KillRequest>, options?: CallOptions & CallOptionsExt): Promise<KillResponse>;
+  /** Update changes a running process; today: the size of its terminal. */
+  update(request: DeepPartial<UpdateRequest>, options?: CallOptions & CallOptionsExt): Promise<UpdateResponse>;
 }
 
 function bytesFromBase64(b64: string): Uint8Array {
@@ -1062,6 +3071,39 @@ export type DeepPartial<T> = T extends Builtin ? T
   : T extends ReadonlyArray<infer U> ? ReadonlyArray<DeepPartial<U>>
   : T extends {} ? { [K in keyof T]?: DeepPartial<T[K]> }
   : Partial<T>;
+
+function toTimestamp(date: Date): Timestamp {
+  const seconds = Math.trunc(date.getTime() / 1_000);
+  const nanos = (date.getTime() % 1_000) * 1_000_000;
+  return { seconds, nanos };
+}
+
+function fromTimestamp(t: Timestamp): Date {
+  let millis = (t.seconds || 0) * 1_000;
+  millis += (t.nanos || 0) / 1_000_000;
+  return new globalThis.Date(millis);
+}
+
+function fromJsonTimestamp(o: any): Date {
+  if (o instanceof globalThis.Date) {
+    return o;
+  } else if (typeof o === "string") {
+    return new globalThis.Date(o);
+  } else {
+    return fromTimestamp(Timestamp.fromJSON(o));
+  }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
+}
 
 function isObject(value: any): boolean {
   return typeof value === "object" && value !== null;

@@ -17,6 +17,9 @@ export function createInitHandler(deps: EnvdDeps) {
         throw errors.invalidArgument(`invalid environment variable name "${key}"`);
       }
     }
+    if (request.accessToken !== undefined && request.accessToken !== "") {
+      if (request.accessToken.length < 16) throw errors.invalidArgument("access_token must be at least 16 characters");
+    }
     deps.metadata.replace({
       sandboxId: request.sandboxId,
       templateId: request.templateId,
@@ -24,8 +27,10 @@ export function createInitHandler(deps: EnvdDeps) {
       defaultUser,
       envs: request.envs,
     });
+    // The middleware already checked that a caller replacing the token knows the current one.
+    if (request.accessToken) deps.accessToken.set(request.accessToken);
     deps.logger.info(
-      { sandboxId: request.sandboxId, templateId: request.templateId, defaultUser, envCount: Object.keys(request.envs).length },
+      { sandboxId: request.sandboxId, templateId: request.templateId, defaultUser, envCount: Object.keys(request.envs).length, tokenSet: deps.accessToken.isSet },
       "initialised",
     );
     if (request.nowUnixMs > 0) await correctClock(request.nowUnixMs, deps.logger);

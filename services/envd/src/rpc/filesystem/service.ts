@@ -6,6 +6,7 @@ import { createMoveHandler } from "./move.js";
 import { createReadFileHandler } from "./read-file.js";
 import { createRemoveHandler } from "./remove.js";
 import { createStatHandler } from "./stat.js";
+import { createWatchDirHandler } from "./watch-dir.js";
 import { createWriteFileHandler } from "./write-file.js";
 
 export function createFilesystemService(deps: FsDeps): FilesystemServiceImplementation {
@@ -17,5 +18,6 @@ export function createFilesystemService(deps: FsDeps): FilesystemServiceImplemen
     remove: createRemoveHandler(deps),
     readFile: createReadFileHandler(deps),
     writeFile: createWriteFileHandler(deps),
+    watchDir: createWatchDirHandler(deps),
   };
 }

@@ -1,15 +1,17 @@
 import type { CallContext } from "nice-grpc";
 import { errors } from "@wrenn/shared";
 import type { StartRequest, StartResponse } from "@wrenn/gen/wrenn/envd/v1/process.js";
+import { startManagedProcess } from "../../process/managed-process.js";
 import { prepareProcess } from "../../process/prepare-process.js";
-import type { ProcessOutput } from "../../process/process-spec.js";
-import { runProcess } from "../../process/run-process.js";
 import type { EnvdDeps } from "../deps.js";
+import { streamProcess } from "./stream-process.js";
 
 /**
  * Problems found before the process exists (unknown user, bad cwd, missing
- * command) end the call with a status and no events. Once `start` is sent,
- * the stream always ends with exactly one `end` event.
+ * command, bad PTY size) end the call with a status and no events. Once
+ * `start` is sent, the stream ends with exactly one `end` event, unless the
+ * caller leaves first: a foreground process is then killed, a background
+ * one keeps running for Connect.
  */
 export function createStartHandler(deps: EnvdDeps) {
   return async function* start(request: StartRequest, context: CallContext): AsyncGenerator<StartResponse> {
@@ -25,35 +27,19 @@ export function createStartHandler(deps: EnvdDeps) {
         tag: request.tag,
         stdin: request.stdin,
         timeoutMs: request.timeoutMs,
+        background: request.background,
+        keepStdinOpen: request.keepStdinOpen,
+        pty: request.pty,
       },
       deps.metadata,
       deps.resolveActor,
     );
-    for await (const output of runProcess(spec, { registry: deps.registry, logger: deps.logger, signal: context.signal })) {
-      yield { event: toEvent(output) };
+    const call = deps.lifecycle.beginLongCall(context.signal);
+    try {
+      const proc = await startManagedProcess(spec, deps.runtime);
+      yield* streamProcess(proc, call, { killOnDetach: !spec.background, keepaliveMs: deps.keepaliveMs });
+    } finally {
+      call.end();
     }
   };
-}
-
-function toEvent(output: ProcessOutput): StartResponse["event"] {
-  switch (output.type) {
-    case "start":
-      return { start: { pid: output.pid, tag: output.tag } };
-    case "stdout":
-      return { data: { stdout: output.data } };
-    case "stderr":
-      return { data: { stderr: output.data } };
-    case "keepalive":
-      return { keepalive: {} };
-    case "end":
-      return {
-        end: {
-          exitCode: output.exitCode,
-          exited: output.exited,
-          signal: output.signal,
-          error: output.error,
-          timedOut: output.timedOut,
-        },
-      };
-  }
 }

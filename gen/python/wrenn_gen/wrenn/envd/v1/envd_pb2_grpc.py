@@ -40,6 +40,26 @@ class EnvdServiceStub:
                 request_serializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.InitRequest.SerializeToString,
                 response_deserializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.InitResponse.FromString,
                 _registered_method=True)
+        self.PrepareSnapshot = channel.unary_unary(
+                '/wrenn.envd.v1.EnvdService/PrepareSnapshot',
+                request_serializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.PrepareSnapshotRequest.SerializeToString,
+                response_deserializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.PrepareSnapshotResponse.FromString,
+                _registered_method=True)
+        self.AfterRestore = channel.unary_unary(
+                '/wrenn.envd.v1.EnvdService/AfterRestore',
+                request_serializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.AfterRestoreRequest.SerializeToString,
+                response_deserializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.AfterRestoreResponse.FromString,
+                _registered_method=True)
+        self.ListPorts = channel.unary_unary(
+                '/wrenn.envd.v1.EnvdService/ListPorts',
+                request_serializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.ListPortsRequest.SerializeToString,
+                response_deserializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.ListPortsResponse.FromString,
+                _registered_method=True)
+        self.WatchPorts = channel.unary_stream(
+                '/wrenn.envd.v1.EnvdService/WatchPorts',
+                request_serializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.WatchPortsRequest.SerializeToString,
+                response_deserializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.WatchPortsResponse.FromString,
+                _registered_method=True)
 
 
 class EnvdServiceServicer:
@@ -48,6 +68,39 @@ class EnvdServiceServicer:
 
     def Init(self, request, context):
         """Init gives the daemon its identity; called at first boot and after every restore.
+        With access_token set, every later envd call (health excepted) must carry
+        metadata `x-access-token`; a second Init must present the current token.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def PrepareSnapshot(self, request, context):
+        """PrepareSnapshot quiesces the daemon before the VM is paused: pollers and
+        port forwarders stop, idle connections close, new long-running calls get
+        UNAVAILABLE until AfterRestore.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def AfterRestore(self, request, context):
+        """AfterRestore drops connections and streams that predate the snapshot,
+        corrects the clock and restarts pollers.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListPorts(self, request, context):
+        """ListPorts returns the TCP ports listening inside the sandbox.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchPorts(self, request, context):
+        """WatchPorts streams the listening ports: every current one as opened, then changes.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -60,6 +113,26 @@ def add_EnvdServiceServicer_to_server(servicer, server):
                     servicer.Init,
                     request_deserializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.InitRequest.FromString,
                     response_serializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.InitResponse.SerializeToString,
+            ),
+            'PrepareSnapshot': grpc.unary_unary_rpc_method_handler(
+                    servicer.PrepareSnapshot,
+                    request_deserializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.PrepareSnapshotRequest.FromString,
+                    response_serializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.PrepareSnapshotResponse.SerializeToString,
+            ),
+            'AfterRestore': grpc.unary_unary_rpc_method_handler(
+                    servicer.AfterRestore,
+                    request_deserializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.AfterRestoreRequest.FromString,
+                    response_serializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.AfterRestoreResponse.SerializeToString,
+            ),
+            'ListPorts': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListPorts,
+                    request_deserializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.ListPortsRequest.FromString,
+                    response_serializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.ListPortsResponse.SerializeToString,
+            ),
+            'WatchPorts': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchPorts,
+                    request_deserializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.WatchPortsRequest.FromString,
+                    response_serializer=wrenn_dot_envd_dot_v1_dot_envd__pb2.WatchPortsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -90,6 +163,114 @@ class EnvdService:
             '/wrenn.envd.v1.EnvdService/Init',
             wrenn_dot_envd_dot_v1_dot_envd__pb2.InitRequest.SerializeToString,
             wrenn_dot_envd_dot_v1_dot_envd__pb2.InitResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PrepareSnapshot(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.envd.v1.EnvdService/PrepareSnapshot',
+            wrenn_dot_envd_dot_v1_dot_envd__pb2.PrepareSnapshotRequest.SerializeToString,
+            wrenn_dot_envd_dot_v1_dot_envd__pb2.PrepareSnapshotResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def AfterRestore(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.envd.v1.EnvdService/AfterRestore',
+            wrenn_dot_envd_dot_v1_dot_envd__pb2.AfterRestoreRequest.SerializeToString,
+            wrenn_dot_envd_dot_v1_dot_envd__pb2.AfterRestoreResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListPorts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.envd.v1.EnvdService/ListPorts',
+            wrenn_dot_envd_dot_v1_dot_envd__pb2.ListPortsRequest.SerializeToString,
+            wrenn_dot_envd_dot_v1_dot_envd__pb2.ListPortsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchPorts(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/wrenn.envd.v1.EnvdService/WatchPorts',
+            wrenn_dot_envd_dot_v1_dot_envd__pb2.WatchPortsRequest.SerializeToString,
+            wrenn_dot_envd_dot_v1_dot_envd__pb2.WatchPortsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -17,11 +17,26 @@ class FileType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
     FILE_TYPE_DIRECTORY: _ClassVar[FileType]
     FILE_TYPE_SYMLINK: _ClassVar[FileType]
     FILE_TYPE_OTHER: _ClassVar[FileType]
+
+class FileEventType(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+    __slots__ = ()
+    FILE_EVENT_TYPE_UNSPECIFIED: _ClassVar[FileEventType]
+    FILE_EVENT_TYPE_CREATE: _ClassVar[FileEventType]
+    FILE_EVENT_TYPE_WRITE: _ClassVar[FileEventType]
+    FILE_EVENT_TYPE_REMOVE: _ClassVar[FileEventType]
+    FILE_EVENT_TYPE_RENAME: _ClassVar[FileEventType]
+    FILE_EVENT_TYPE_CHMOD: _ClassVar[FileEventType]
 FILE_TYPE_UNSPECIFIED: FileType
 FILE_TYPE_FILE: FileType
 FILE_TYPE_DIRECTORY: FileType
 FILE_TYPE_SYMLINK: FileType
 FILE_TYPE_OTHER: FileType
+FILE_EVENT_TYPE_UNSPECIFIED: FileEventType
+FILE_EVENT_TYPE_CREATE: FileEventType
+FILE_EVENT_TYPE_WRITE: FileEventType
+FILE_EVENT_TYPE_REMOVE: FileEventType
+FILE_EVENT_TYPE_RENAME: FileEventType
+FILE_EVENT_TYPE_CHMOD: FileEventType
 
 class EntryInfo(_message.Message):
     __slots__ = ("name", "path", "type", "size", "mode", "owner", "group", "modified_at", "symlink_target")
@@ -148,3 +163,39 @@ class WriteFileResponse(_message.Message):
     ENTRY_FIELD_NUMBER: _ClassVar[int]
     entry: EntryInfo
     def __init__(self, entry: _Optional[_Union[EntryInfo, _Mapping]] = ...) -> None: ...
+
+class WatchDirRequest(_message.Message):
+    __slots__ = ("path", "recursive", "user")
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    RECURSIVE_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    path: str
+    recursive: bool
+    user: str
+    def __init__(self, path: _Optional[str] = ..., recursive: _Optional[bool] = ..., user: _Optional[str] = ...) -> None: ...
+
+class WatchDirResponse(_message.Message):
+    __slots__ = ("started", "file", "keepalive")
+    class WatchStarted(_message.Message):
+        __slots__ = ()
+        def __init__(self) -> None: ...
+    class KeepAlive(_message.Message):
+        __slots__ = ()
+        def __init__(self) -> None: ...
+    STARTED_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    KEEPALIVE_FIELD_NUMBER: _ClassVar[int]
+    started: WatchDirResponse.WatchStarted
+    file: FileEvent
+    keepalive: WatchDirResponse.KeepAlive
+    def __init__(self, started: _Optional[_Union[WatchDirResponse.WatchStarted, _Mapping]] = ..., file: _Optional[_Union[FileEvent, _Mapping]] = ..., keepalive: _Optional[_Union[WatchDirResponse.KeepAlive, _Mapping]] = ...) -> None: ...
+
+class FileEvent(_message.Message):
+    __slots__ = ("name", "path", "type")
+    NAME_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    TYPE_FIELD_NUMBER: _ClassVar[int]
+    name: str
+    path: str
+    type: FileEventType
+    def __init__(self, name: _Optional[str] = ..., path: _Optional[str] = ..., type: _Optional[_Union[FileEventType, str]] = ...) -> None: ...

@@ -22,9 +22,10 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bwrenn/envd/v1/process.proto\x12\rwrenn.envd.v1\"\xeb\x01\n\rProcessConfig\x12\x10\n\x03\x63md\x18\x01 \x01(\tR\x03\x63md\x12\x12\n\x04\x61rgs\x18\x02 \x03(\tR\x04\x61rgs\x12:\n\x04\x65nvs\x18\x03 \x03(\x0b\x32&.wrenn.envd.v1.ProcessConfig.EnvsEntryR\x04\x65nvs\x12\x15\n\x03\x63wd\x18\x04 \x01(\tH\x00R\x03\x63wd\x88\x01\x01\x12\x17\n\x04user\x18\x05 \x01(\tH\x01R\x04user\x88\x01\x01\x1a\x37\n\tEnvsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\x42\x06\n\x04_cwdB\x07\n\x05_user\"\xa9\x01\n\x0cStartRequest\x12\x36\n\x07process\x18\x01 \x01(\x0b\x32\x1c.wrenn.envd.v1.ProcessConfigR\x07process\x12\x15\n\x03tag\x18\x02 \x01(\tH\x00R\x03tag\x88\x01\x01\x12\x19\n\x05stdin\x18\x03 \x01(\x0cH\x01R\x05stdin\x88\x01\x01\x12\x1d\n\ntimeout_ms\x18\x04 \x01(\rR\ttimeoutMsB\x06\n\x04_tagB\x08\n\x06_stdin\"B\n\rStartResponse\x12\x31\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1b.wrenn.envd.v1.ProcessEventR\x05\x65vent\"\xe6\x01\n\x0cProcessEvent\x12\x31\n\x05start\x18\x01 \x01(\x0b\x32\x19.wrenn.envd.v1.StartEventH\x00R\x05start\x12.\n\x04\x64\x61ta\x18\x02 \x01(\x0b\x32\x18.wrenn.envd.v1.DataEventH\x00R\x04\x64\x61ta\x12+\n\x03\x65nd\x18\x03 \x01(\x0b\x32\x17.wrenn.envd.v1.EndEventH\x00R\x03\x65nd\x12=\n\tkeepalive\x18\x04 \x01(\x0b\x32\x1d.wrenn.envd.v1.KeepAliveEventH\x00R\tkeepaliveB\x07\n\x05\x65vent\"0\n\nStartEvent\x12\x10\n\x03pid\x18\x01 \x01(\rR\x03pid\x12\x10\n\x03tag\x18\x02 \x01(\tR\x03tag\"I\n\tDataEvent\x12\x18\n\x06stdout\x18\x01 \x01(\x0cH\x00R\x06stdout\x12\x18\n\x06stderr\x18\x02 \x01(\x0cH\x00R\x06stderrB\x08\n\x06output\"\x8a\x01\n\x08\x45ndEvent\x12\x1b\n\texit_code\x18\x01 \x01(\x11R\x08\x65xitCode\x12\x16\n\x06\x65xited\x18\x02 \x01(\x08R\x06\x65xited\x12\x16\n\x06signal\x18\x03 \x01(\tR\x06signal\x12\x14\n\x05\x65rror\x18\x04 \x01(\tR\x05\x65rror\x12\x1b\n\ttimed_out\x18\x05 \x01(\x08R\x08timedOut\"\x10\n\x0eKeepAliveEvent2V\n\x0eProcessService\x12\x44\n\x05Start\x12\x1b.wrenn.envd.v1.StartRequest\x1a\x1c.wrenn.envd.v1.StartResponse0\x01\x42\x38Z6github.com/wrenn-dev/wrenn/gen/go/wrenn/envd/v1;envdv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1bwrenn/envd/v1/process.proto\x12\rwrenn.envd.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xeb\x01\n\rProcessConfig\x12\x10\n\x03\x63md\x18\x01 \x01(\tR\x03\x63md\x12\x12\n\x04\x61rgs\x18\x02 \x03(\tR\x04\x61rgs\x12:\n\x04\x65nvs\x18\x03 \x03(\x0b\x32&.wrenn.envd.v1.ProcessConfig.EnvsEntryR\x04\x65nvs\x12\x15\n\x03\x63wd\x18\x04 \x01(\tH\x00R\x03\x63wd\x88\x01\x01\x12\x17\n\x04user\x18\x05 \x01(\tH\x01R\x04user\x88\x01\x01\x1a\x37\n\tEnvsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\x42\x06\n\x04_cwdB\x07\n\x05_user\"\xa8\x02\n\x0cStartRequest\x12\x36\n\x07process\x18\x01 \x01(\x0b\x32\x1c.wrenn.envd.v1.ProcessConfigR\x07process\x12\x15\n\x03tag\x18\x02 \x01(\tH\x00R\x03tag\x88\x01\x01\x12\x19\n\x05stdin\x18\x03 \x01(\x0cH\x01R\x05stdin\x88\x01\x01\x12\x1d\n\ntimeout_ms\x18\x04 \x01(\rR\ttimeoutMs\x12\x1e\n\nbackground\x18\x05 \x01(\x08R\nbackground\x12-\n\x03pty\x18\x06 \x01(\x0b\x32\x16.wrenn.envd.v1.PtySizeH\x02R\x03pty\x88\x01\x01\x12&\n\x0fkeep_stdin_open\x18\x07 \x01(\x08R\rkeepStdinOpenB\x06\n\x04_tagB\x08\n\x06_stdinB\x06\n\x04_pty\"1\n\x07PtySize\x12\x12\n\x04rows\x18\x01 \x01(\rR\x04rows\x12\x12\n\x04\x63ols\x18\x02 \x01(\rR\x04\x63ols\"E\n\x0fProcessSelector\x12\x12\n\x03pid\x18\x01 \x01(\rH\x00R\x03pid\x12\x12\n\x03tag\x18\x02 \x01(\tH\x00R\x03tagB\n\n\x08selector\"J\n\x0e\x43onnectRequest\x12\x38\n\x07process\x18\x01 \x01(\x0b\x32\x1e.wrenn.envd.v1.ProcessSelectorR\x07process\"D\n\x0f\x43onnectResponse\x12\x31\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1b.wrenn.envd.v1.ProcessEventR\x05\x65vent\"\r\n\x0bListRequest\"H\n\x0cListResponse\x12\x38\n\tprocesses\x18\x01 \x03(\x0b\x32\x1a.wrenn.envd.v1.ProcessInfoR\tprocesses\"\xa9\x02\n\x0bProcessInfo\x12\x10\n\x03pid\x18\x01 \x01(\rR\x03pid\x12\x10\n\x03tag\x18\x02 \x01(\tR\x03tag\x12\x10\n\x03\x63md\x18\x03 \x01(\tR\x03\x63md\x12\x12\n\x04\x61rgs\x18\x04 \x03(\tR\x04\x61rgs\x12\x10\n\x03\x63wd\x18\x05 \x01(\tR\x03\x63wd\x12\x12\n\x04user\x18\x06 \x01(\tR\x04user\x12\x39\n\nstarted_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tstartedAt\x12\x1e\n\nbackground\x18\x08 \x01(\x08R\nbackground\x12-\n\x03pty\x18\t \x01(\x0b\x32\x16.wrenn.envd.v1.PtySizeH\x00R\x03pty\x88\x01\x01\x12\x18\n\x07\x63lients\x18\n \x01(\rR\x07\x63lientsB\x06\n\x04_pty\"`\n\x10SendInputRequest\x12\x38\n\x07process\x18\x01 \x01(\x0b\x32\x1e.wrenn.envd.v1.ProcessSelectorR\x07process\x12\x12\n\x04\x64\x61ta\x18\x02 \x01(\x0cR\x04\x64\x61ta\"\x13\n\x11SendInputResponse\"b\n\x12StreamInputRequest\x12\x38\n\x07process\x18\x01 \x01(\x0b\x32\x1e.wrenn.envd.v1.ProcessSelectorR\x07process\x12\x12\n\x04\x64\x61ta\x18\x02 \x01(\x0cR\x04\x64\x61ta\"\x15\n\x13StreamInputResponse\"M\n\x11\x43loseStdinRequest\x12\x38\n\x07process\x18\x01 \x01(\x0b\x32\x1e.wrenn.envd.v1.ProcessSelectorR\x07process\"\x14\n\x12\x43loseStdinResponse\"|\n\x11SendSignalRequest\x12\x38\n\x07process\x18\x01 \x01(\x0b\x32\x1e.wrenn.envd.v1.ProcessSelectorR\x07process\x12-\n\x06signal\x18\x02 \x01(\x0e\x32\x15.wrenn.envd.v1.SignalR\x06signal\"(\n\x12SendSignalResponse\x12\x12\n\x04pids\x18\x01 \x03(\rR\x04pids\")\n\x0bKillRequest\x12\x1a\n\x08selector\x18\x01 \x01(\tR\x08selector\"\"\n\x0cKillResponse\x12\x12\n\x04pids\x18\x01 \x03(\rR\x04pids\"\x80\x01\n\rUpdateRequest\x12\x38\n\x07process\x18\x01 \x01(\x0b\x32\x1e.wrenn.envd.v1.ProcessSelectorR\x07process\x12-\n\x03pty\x18\x02 \x01(\x0b\x32\x16.wrenn.envd.v1.PtySizeH\x00R\x03pty\x88\x01\x01\x42\x06\n\x04_pty\"\x10\n\x0eUpdateResponse\"B\n\rStartResponse\x12\x31\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1b.wrenn.envd.v1.ProcessEventR\x05\x65vent\"\xa5\x02\n\x0cProcessEvent\x12\x31\n\x05start\x18\x01 \x01(\x0b\x32\x19.wrenn.envd.v1.StartEventH\x00R\x05start\x12.\n\x04\x64\x61ta\x18\x02 \x01(\x0b\x32\x18.wrenn.envd.v1.DataEventH\x00R\x04\x64\x61ta\x12+\n\x03\x65nd\x18\x03 \x01(\x0b\x32\x17.wrenn.envd.v1.EndEventH\x00R\x03\x65nd\x12=\n\tkeepalive\x18\x04 \x01(\x0b\x32\x1d.wrenn.envd.v1.KeepAliveEventH\x00R\tkeepalive\x12=\n\ttruncated\x18\x05 \x01(\x0b\x32\x1d.wrenn.envd.v1.TruncatedEventH\x00R\ttruncatedB\x07\n\x05\x65vent\"5\n\x0eTruncatedEvent\x12#\n\rdropped_bytes\x18\x01 \x01(\x04R\x0c\x64roppedBytes\"0\n\nStartEvent\x12\x10\n\x03pid\x18\x01 \x01(\rR\x03pid\x12\x10\n\x03tag\x18\x02 \x01(\tR\x03tag\"]\n\tDataEvent\x12\x18\n\x06stdout\x18\x01 \x01(\x0cH\x00R\x06stdout\x12\x18\n\x06stderr\x18\x02 \x01(\x0cH\x00R\x06stderr\x12\x12\n\x03pty\x18\x03 \x01(\x0cH\x00R\x03ptyB\x08\n\x06output\"\x8a\x01\n\x08\x45ndEvent\x12\x1b\n\texit_code\x18\x01 \x01(\x11R\x08\x65xitCode\x12\x16\n\x06\x65xited\x18\x02 \x01(\x08R\x06\x65xited\x12\x16\n\x06signal\x18\x03 \x01(\tR\x06signal\x12\x14\n\x05\x65rror\x18\x04 \x01(\tR\x05\x65rror\x12\x1b\n\ttimed_out\x18\x05 \x01(\x08R\x08timedOut\"\x10\n\x0eKeepAliveEvent*b\n\x06Signal\x12\x16\n\x12SIGNAL_UNSPECIFIED\x10\x00\x12\x0e\n\nSIGNAL_HUP\x10\x01\x12\x0e\n\nSIGNAL_INT\x10\x02\x12\x0f\n\x0bSIGNAL_KILL\x10\t\x12\x0f\n\x0bSIGNAL_TERM\x10\x0f\x32\xb9\x05\n\x0eProcessService\x12\x44\n\x05Start\x12\x1b.wrenn.envd.v1.StartRequest\x1a\x1c.wrenn.envd.v1.StartResponse0\x01\x12J\n\x07\x43onnect\x12\x1d.wrenn.envd.v1.ConnectRequest\x1a\x1e.wrenn.envd.v1.ConnectResponse0\x01\x12?\n\x04List\x12\x1a.wrenn.envd.v1.ListRequest\x1a\x1b.wrenn.envd.v1.ListResponse\x12N\n\tSendInput\x12\x1f.wrenn.envd.v1.SendInputRequest\x1a .wrenn.envd.v1.SendInputResponse\x12V\n\x0bStreamInput\x12!.wrenn.envd.v1.StreamInputRequest\x1a\".wrenn.envd.v1.StreamInputResponse(\x01\x12Q\n\nCloseStdin\x12 .wrenn.envd.v1.CloseStdinRequest\x1a!.wrenn.envd.v1.CloseStdinResponse\x12Q\n\nSendSignal\x12 .wrenn.envd.v1.SendSignalRequest\x1a!.wrenn.envd.v1.SendSignalResponse\x12?\n\x04Kill\x12\x1a.wrenn.envd.v1.KillRequest\x1a\x1b.wrenn.envd.v1.KillResponse\x12\x45\n\x06Update\x12\x1c.wrenn.envd.v1.UpdateRequest\x1a\x1d.wrenn.envd.v1.UpdateResponseB8Z6github.com/wrenn-dev/wrenn/gen/go/wrenn/envd/v1;envdv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -34,24 +35,66 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'Z6github.com/wrenn-dev/wrenn/gen/go/wrenn/envd/v1;envdv1'
   _globals['_PROCESSCONFIG_ENVSENTRY']._loaded_options = None
   _globals['_PROCESSCONFIG_ENVSENTRY']._serialized_options = b'8\001'
-  _globals['_PROCESSCONFIG']._serialized_start=47
-  _globals['_PROCESSCONFIG']._serialized_end=282
-  _globals['_PROCESSCONFIG_ENVSENTRY']._serialized_start=210
-  _globals['_PROCESSCONFIG_ENVSENTRY']._serialized_end=265
-  _globals['_STARTREQUEST']._serialized_start=285
-  _globals['_STARTREQUEST']._serialized_end=454
-  _globals['_STARTRESPONSE']._serialized_start=456
-  _globals['_STARTRESPONSE']._serialized_end=522
-  _globals['_PROCESSEVENT']._serialized_start=525
-  _globals['_PROCESSEVENT']._serialized_end=755
-  _globals['_STARTEVENT']._serialized_start=757
-  _globals['_STARTEVENT']._serialized_end=805
-  _globals['_DATAEVENT']._serialized_start=807
-  _globals['_DATAEVENT']._serialized_end=880
-  _globals['_ENDEVENT']._serialized_start=883
-  _globals['_ENDEVENT']._serialized_end=1021
-  _globals['_KEEPALIVEEVENT']._serialized_start=1023
-  _globals['_KEEPALIVEEVENT']._serialized_end=1039
-  _globals['_PROCESSSERVICE']._serialized_start=1041
-  _globals['_PROCESSSERVICE']._serialized_end=1127
+  _globals['_SIGNAL']._serialized_start=2735
+  _globals['_SIGNAL']._serialized_end=2833
+  _globals['_PROCESSCONFIG']._serialized_start=80
+  _globals['_PROCESSCONFIG']._serialized_end=315
+  _globals['_PROCESSCONFIG_ENVSENTRY']._serialized_start=243
+  _globals['_PROCESSCONFIG_ENVSENTRY']._serialized_end=298
+  _globals['_STARTREQUEST']._serialized_start=318
+  _globals['_STARTREQUEST']._serialized_end=614
+  _globals['_PTYSIZE']._serialized_start=616
+  _globals['_PTYSIZE']._serialized_end=665
+  _globals['_PROCESSSELECTOR']._serialized_start=667
+  _globals['_PROCESSSELECTOR']._serialized_end=736
+  _globals['_CONNECTREQUEST']._serialized_start=738
+  _globals['_CONNECTREQUEST']._serialized_end=812
+  _globals['_CONNECTRESPONSE']._serialized_start=814
+  _globals['_CONNECTRESPONSE']._serialized_end=882
+  _globals['_LISTREQUEST']._serialized_start=884
+  _globals['_LISTREQUEST']._serialized_end=897
+  _globals['_LISTRESPONSE']._serialized_start=899
+  _globals['_LISTRESPONSE']._serialized_end=971
+  _globals['_PROCESSINFO']._serialized_start=974
+  _globals['_PROCESSINFO']._serialized_end=1271
+  _globals['_SENDINPUTREQUEST']._serialized_start=1273
+  _globals['_SENDINPUTREQUEST']._serialized_end=1369
+  _globals['_SENDINPUTRESPONSE']._serialized_start=1371
+  _globals['_SENDINPUTRESPONSE']._serialized_end=1390
+  _globals['_STREAMINPUTREQUEST']._serialized_start=1392
+  _globals['_STREAMINPUTREQUEST']._serialized_end=1490
+  _globals['_STREAMINPUTRESPONSE']._serialized_start=1492
+  _globals['_STREAMINPUTRESPONSE']._serialized_end=1513
+  _globals['_CLOSESTDINREQUEST']._serialized_start=1515
+  _globals['_CLOSESTDINREQUEST']._serialized_end=1592
+  _globals['_CLOSESTDINRESPONSE']._serialized_start=1594
+  _globals['_CLOSESTDINRESPONSE']._serialized_end=1614
+  _globals['_SENDSIGNALREQUEST']._serialized_start=1616
+  _globals['_SENDSIGNALREQUEST']._serialized_end=1740
+  _globals['_SENDSIGNALRESPONSE']._serialized_start=1742
+  _globals['_SENDSIGNALRESPONSE']._serialized_end=1782
+  _globals['_KILLREQUEST']._serialized_start=1784
+  _globals['_KILLREQUEST']._serialized_end=1825
+  _globals['_KILLRESPONSE']._serialized_start=1827
+  _globals['_KILLRESPONSE']._serialized_end=1861
+  _globals['_UPDATEREQUEST']._serialized_start=1864
+  _globals['_UPDATEREQUEST']._serialized_end=1992
+  _globals['_UPDATERESPONSE']._serialized_start=1994
+  _globals['_UPDATERESPONSE']._serialized_end=2010
+  _globals['_STARTRESPONSE']._serialized_start=2012
+  _globals['_STARTRESPONSE']._serialized_end=2078
+  _globals['_PROCESSEVENT']._serialized_start=2081
+  _globals['_PROCESSEVENT']._serialized_end=2374
+  _globals['_TRUNCATEDEVENT']._serialized_start=2376
+  _globals['_TRUNCATEDEVENT']._serialized_end=2429
+  _globals['_STARTEVENT']._serialized_start=2431
+  _globals['_STARTEVENT']._serialized_end=2479
+  _globals['_DATAEVENT']._serialized_start=2481
+  _globals['_DATAEVENT']._serialized_end=2574
+  _globals['_ENDEVENT']._serialized_start=2577
+  _globals['_ENDEVENT']._serialized_end=2715
+  _globals['_KEEPALIVEEVENT']._serialized_start=2717
+  _globals['_KEEPALIVEEVENT']._serialized_end=2733
+  _globals['_PROCESSSERVICE']._serialized_start=2836
+  _globals['_PROCESSSERVICE']._serialized_end=3533
 # @@protoc_insertion_point(module_scope)

@@ -41,6 +41,46 @@ class ProcessServiceStub:
                 request_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.StartRequest.SerializeToString,
                 response_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.StartResponse.FromString,
                 _registered_method=True)
+        self.Connect = channel.unary_stream(
+                '/wrenn.envd.v1.ProcessService/Connect',
+                request_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.ConnectRequest.SerializeToString,
+                response_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.ConnectResponse.FromString,
+                _registered_method=True)
+        self.List = channel.unary_unary(
+                '/wrenn.envd.v1.ProcessService/List',
+                request_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.ListRequest.SerializeToString,
+                response_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.ListResponse.FromString,
+                _registered_method=True)
+        self.SendInput = channel.unary_unary(
+                '/wrenn.envd.v1.ProcessService/SendInput',
+                request_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.SendInputRequest.SerializeToString,
+                response_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.SendInputResponse.FromString,
+                _registered_method=True)
+        self.StreamInput = channel.stream_unary(
+                '/wrenn.envd.v1.ProcessService/StreamInput',
+                request_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.StreamInputRequest.SerializeToString,
+                response_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.StreamInputResponse.FromString,
+                _registered_method=True)
+        self.CloseStdin = channel.unary_unary(
+                '/wrenn.envd.v1.ProcessService/CloseStdin',
+                request_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.CloseStdinRequest.SerializeToString,
+                response_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.CloseStdinResponse.FromString,
+                _registered_method=True)
+        self.SendSignal = channel.unary_unary(
+                '/wrenn.envd.v1.ProcessService/SendSignal',
+                request_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.SendSignalRequest.SerializeToString,
+                response_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.SendSignalResponse.FromString,
+                _registered_method=True)
+        self.Kill = channel.unary_unary(
+                '/wrenn.envd.v1.ProcessService/Kill',
+                request_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.KillRequest.SerializeToString,
+                response_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.KillResponse.FromString,
+                _registered_method=True)
+        self.Update = channel.unary_unary(
+                '/wrenn.envd.v1.ProcessService/Update',
+                request_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.UpdateRequest.SerializeToString,
+                response_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.UpdateResponse.FromString,
+                _registered_method=True)
 
 
 class ProcessServiceServicer:
@@ -50,6 +90,66 @@ class ProcessServiceServicer:
 
     def Start(self, request, context):
         """Start runs a command and streams its events (start, output, end) until it exits.
+        A foreground process is killed when the caller goes away; a background one keeps running.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Connect(self, request, context):
+        """Connect re-attaches to a running process: start event, the output buffered
+        since it started (oldest first, a truncated event first when the buffer
+        dropped bytes), then live events until it ends.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def List(self, request, context):
+        """List returns the processes envd started that are still running.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendInput(self, request, context):
+        """SendInput writes to the process's stdin, or to its terminal for a PTY process.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamInput(self, request_iterator, context):
+        """StreamInput is SendInput over one stream (interactive typing): the first
+        message names the process, every message may carry data.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseStdin(self, request, context):
+        """CloseStdin closes stdin; for a PTY process it sends end-of-file (^D).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendSignal(self, request, context):
+        """SendSignal signals the process group of every process the selector names.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Kill(self, request, context):
+        """Kill sends SIGKILL to the process group of every process the selector names.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def Update(self, request, context):
+        """Update changes a running process; today: the size of its terminal.
         """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
@@ -62,6 +162,46 @@ def add_ProcessServiceServicer_to_server(servicer, server):
                     servicer.Start,
                     request_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.StartRequest.FromString,
                     response_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.StartResponse.SerializeToString,
+            ),
+            'Connect': grpc.unary_stream_rpc_method_handler(
+                    servicer.Connect,
+                    request_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.ConnectRequest.FromString,
+                    response_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.ConnectResponse.SerializeToString,
+            ),
+            'List': grpc.unary_unary_rpc_method_handler(
+                    servicer.List,
+                    request_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.ListRequest.FromString,
+                    response_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.ListResponse.SerializeToString,
+            ),
+            'SendInput': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendInput,
+                    request_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.SendInputRequest.FromString,
+                    response_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.SendInputResponse.SerializeToString,
+            ),
+            'StreamInput': grpc.stream_unary_rpc_method_handler(
+                    servicer.StreamInput,
+                    request_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.StreamInputRequest.FromString,
+                    response_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.StreamInputResponse.SerializeToString,
+            ),
+            'CloseStdin': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseStdin,
+                    request_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.CloseStdinRequest.FromString,
+                    response_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.CloseStdinResponse.SerializeToString,
+            ),
+            'SendSignal': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendSignal,
+                    request_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.SendSignalRequest.FromString,
+                    response_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.SendSignalResponse.SerializeToString,
+            ),
+            'Kill': grpc.unary_unary_rpc_method_handler(
+                    servicer.Kill,
+                    request_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.KillRequest.FromString,
+                    response_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.KillResponse.SerializeToString,
+            ),
+            'Update': grpc.unary_unary_rpc_method_handler(
+                    servicer.Update,
+                    request_deserializer=wrenn_dot_envd_dot_v1_dot_process__pb2.UpdateRequest.FromString,
+                    response_serializer=wrenn_dot_envd_dot_v1_dot_process__pb2.UpdateResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -93,6 +233,222 @@ class ProcessService:
             '/wrenn.envd.v1.ProcessService/Start',
             wrenn_dot_envd_dot_v1_dot_process__pb2.StartRequest.SerializeToString,
             wrenn_dot_envd_dot_v1_dot_process__pb2.StartResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Connect(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/wrenn.envd.v1.ProcessService/Connect',
+            wrenn_dot_envd_dot_v1_dot_process__pb2.ConnectRequest.SerializeToString,
+            wrenn_dot_envd_dot_v1_dot_process__pb2.ConnectResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def List(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.envd.v1.ProcessService/List',
+            wrenn_dot_envd_dot_v1_dot_process__pb2.ListRequest.SerializeToString,
+            wrenn_dot_envd_dot_v1_dot_process__pb2.ListResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendInput(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.envd.v1.ProcessService/SendInput',
+            wrenn_dot_envd_dot_v1_dot_process__pb2.SendInputRequest.SerializeToString,
+            wrenn_dot_envd_dot_v1_dot_process__pb2.SendInputResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamInput(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/wrenn.envd.v1.ProcessService/StreamInput',
+            wrenn_dot_envd_dot_v1_dot_process__pb2.StreamInputRequest.SerializeToString,
+            wrenn_dot_envd_dot_v1_dot_process__pb2.StreamInputResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseStdin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.envd.v1.ProcessService/CloseStdin',
+            wrenn_dot_envd_dot_v1_dot_process__pb2.CloseStdinRequest.SerializeToString,
+            wrenn_dot_envd_dot_v1_dot_process__pb2.CloseStdinResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendSignal(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.envd.v1.ProcessService/SendSignal',
+            wrenn_dot_envd_dot_v1_dot_process__pb2.SendSignalRequest.SerializeToString,
+            wrenn_dot_envd_dot_v1_dot_process__pb2.SendSignalResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Kill(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.envd.v1.ProcessService/Kill',
+            wrenn_dot_envd_dot_v1_dot_process__pb2.KillRequest.SerializeToString,
+            wrenn_dot_envd_dot_v1_dot_process__pb2.KillResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def Update(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.envd.v1.ProcessService/Update',
+            wrenn_dot_envd_dot_v1_dot_process__pb2.UpdateRequest.SerializeToString,
+            wrenn_dot_envd_dot_v1_dot_process__pb2.UpdateResponse.FromString,
             options,
             channel_credentials,
             insecure,
