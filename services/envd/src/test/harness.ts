@@ -126,3 +126,45 @@ export async function waitUntil(check: () => boolean, timeoutMs: number): Promis
   }
   return check();
 }
+
+/** Reads a process stream until `until` says stop (or the stream ends); returns what came and the iterator to continue. */
+export async function readUntil(
+  stream: AsyncIterable<StartResponse>,
+  until: (text: string, events: StartResponse["event"][]) => boolean,
+  timeoutMs = 10_000,
+): Promise<{ text: string; events: StartResponse["event"][]; rest: AsyncIterator<StartResponse> }> {
+  const it = stream[Symbol.asyncIterator]();
+  const events: StartResponse["event"][] = [];
+  let text = "";
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const remaining = deadline - Date.now();
+    if (remaining <= 0) throw new Error(`timed out; got so far: ${JSON.stringify(text.slice(-500))}`);
+    const next = await Promise.race([
+      it.next(),
+      new Promise<"timeout">((r) => setTimeout(() => r("timeout"), remaining).unref()),
+    ]);
+    if (next === "timeout") throw new Error(`timed out; got so far: ${JSON.stringify(text.slice(-500))}`);
+    if (next.done) return { text, events, rest: it };
+    const event = next.value.event;
+    events.push(event);
+    const data = event?.data?.stdout ?? event?.data?.pty ?? event?.data?.stderr;
+    if (data) text += data.toString();
+    if (until(text, events)) return { text, events, rest: it };
+  }
+}
+
+/** The status code of a failed call (throws when the call succeeds). */
+export async function statusOf(call: Promise<unknown> | AsyncIterable<unknown>): Promise<number> {
+  try {
+    if (Symbol.asyncIterator in (call as object)) {
+      for await (const _ of call as AsyncIterable<unknown>) {
+        /* drain */
+      }
+    } else await call;
+  } catch (err) {
+    if (typeof (err as { code?: unknown }).code === "number") return (err as { code: number }).code;
+    throw err;
+  }
+  throw new Error("expected the call to fail");
+}

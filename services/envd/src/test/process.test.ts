@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
-import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeFileSync, writeSync } from "node:fs";
 import { join } from "node:path";
 import { ClientError, Status } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -115,15 +115,31 @@ describe("ProcessService.Start", () => {
     for (const pid of pids) expect(await waitUntil(() => !isAlive(pid), 3_000)).toBe(true);
   });
 
-  it("delivers 20 MB of output byte for byte", async () => {
+  it("delivers 200 MB of output byte for byte", async () => {
     const file = join(envd.dir, "big.bin");
-    const content = randomBytes(20_000_000);
-    writeFileSync(file, content);
-    const run = await collect(envd.process.start({ process: { cmd: "cat", args: [file] } }));
-    expect(run.stdout.length).toBe(content.length);
-    expect(createHash("sha256").update(run.stdout).digest("hex")).toBe(createHash("sha256").update(content).digest("hex"));
-    expect(run.end.exitCode).toBe(0);
-  });
+    const fd = openSync(file, "w");
+    const expected = createHash("sha256");
+    for (let i = 0; i < 200; i += 1) {
+      const block = randomBytes(1_000_000);
+      expected.update(block);
+      writeSync(fd, block);
+    }
+    closeSync(fd);
+    const got = createHash("sha256");
+    let bytes = 0;
+    let end: unknown;
+    for await (const { event } of envd.process.start({ process: { cmd: "cat", args: [file] } })) {
+      if (event?.data?.stdout) {
+        got.update(event.data.stdout);
+        bytes += event.data.stdout.length;
+      }
+      if (event?.end) end = event.end;
+    }
+    rmSync(file);
+    expect(bytes).toBe(200_000_000);
+    expect(got.digest("hex")).toBe(expected.digest("hex"));
+    expect(end).toMatchObject({ exitCode: 0, exited: true });
+  }, 60_000);
 
   it("holds output back for a slow consumer instead of buffering it (bounded memory)", async () => {
     const envdPid = envd.child.pid!;

@@ -170,6 +170,8 @@ type StartRequest struct {
 	// Keep running when the caller disconnects; re-attach with Connect.
 	Background bool `protobuf:"varint,5,opt,name=background,proto3" json:"background,omitempty"`
 	// Run in a pseudo-terminal of this size; output then arrives as DataEvent.pty.
+	// A PTY process outlives its client like a background one and is closed
+	// after a while (120 s by default) without any client attached.
 	Pty *PtySize `protobuf:"bytes,6,opt,name=pty,proto3,oneof" json:"pty,omitempty"`
 	// Keep stdin open after `stdin` for SendInput/StreamInput (always open for a PTY).
 	KeepStdinOpen bool `protobuf:"varint,7,opt,name=keep_stdin_open,json=keepStdinOpen,proto3" json:"keep_stdin_open,omitempty"`

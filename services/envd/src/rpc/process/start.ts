@@ -37,7 +37,8 @@ export function createStartHandler(deps: EnvdDeps) {
     const call = deps.lifecycle.beginLongCall(context.signal);
     try {
       const proc = await startManagedProcess(spec, deps.runtime);
-      yield* streamProcess(proc, call, { killOnDetach: !spec.background, keepaliveMs: deps.keepaliveMs });
+      // A PTY session outlives its client like a background process; the idle timer reaps it.
+      yield* streamProcess(proc, call, { killOnDetach: !spec.background && !spec.pty, keepaliveMs: deps.keepaliveMs });
     } finally {
       call.end();
     }

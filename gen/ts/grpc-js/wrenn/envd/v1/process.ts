@@ -115,7 +115,11 @@ export interface StartRequest {
   timeoutMs: number;
   /** Keep running when the caller disconnects; re-attach with Connect. */
   background: boolean;
-  /** Run in a pseudo-terminal of this size; output then arrives as DataEvent.pty. */
+  /**
+   * Run in a pseudo-terminal of this size; output then arrives as DataEvent.pty.
+   * A PTY process outlives its client like a background one and is closed
+   * after a while (120 s by default) without any client attached.
+   */
   pty?:
     | PtySize
     | undefined;
