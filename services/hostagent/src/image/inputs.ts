@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { createReadStream, existsSync } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import type { KernelPackage } from "./kernel.js";
 import type { BaseRootfsRecipe } from "./rootfs.js";
@@ -37,7 +37,7 @@ export async function digestInputs(inputs: ImageInputs): Promise<InputDigests> {
   const [node, busybox, envd, recipe] = await Promise.all([
     sha256File(inputs.nodeBinary),
     sha256File(inputs.busybox),
-    inputs.envdBundle && existsSync(inputs.envdBundle) ? sha256File(inputs.envdBundle) : "placeholder",
+    inputs.envdBundle && existsSync(inputs.envdBundle) ? digestEnvdFiles(inputs.envdBundle) : "placeholder",
     digestBuildCode(),
   ]);
   const parts: Record<string, string> = {
@@ -52,6 +52,20 @@ export async function digestInputs(inputs: ImageInputs): Promise<InputDigests> {
   const hash = createHash("sha256");
   for (const key of Object.keys(parts).sort()) hash.update(`${key}\0${parts[key]}\0`);
   return { hash: hash.digest("hex").slice(0, 24), parts };
+}
+
+/** The bundle and every file built beside it (native helpers) go into the guest, so all of them count. */
+async function digestEnvdFiles(bundle: string): Promise<string> {
+  const hash = createHash("sha256");
+  for (const file of await envdFiles(bundle)) hash.update(`${basename(file)}\0${await sha256File(file)}\0`);
+  return hash.digest("hex");
+}
+
+/** Regular files in the envd bundle's directory, sorted: they are copied to /opt/wrenn in the guest. */
+export async function envdFiles(bundle: string): Promise<string[]> {
+  const dir = dirname(bundle);
+  const entries = await readdir(dir, { withFileTypes: true });
+  return entries.filter((e) => e.isFile() && !e.name.endsWith(".map")).map((e) => join(dir, e.name)).sort();
 }
 
 async function digestBuildCode(): Promise<string> {

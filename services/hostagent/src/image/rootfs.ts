@@ -1,7 +1,8 @@
 import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
-import { chmod, copyFile, link, mkdir, readFile, readdir, rename, rm, writeFile } from "node:fs/promises";
-import { basename, join } from "node:path";
+import { chmod, copyFile, link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import { envdFiles } from "./inputs.js";
 import { guestPaths, guestUser, wrennInit } from "./guest-scripts.js";
 import { hostBusybox } from "./initramfs.js";
 import type { Progress } from "./progress.js";
@@ -108,8 +109,14 @@ export async function buildRootfs(inputs: RootfsInputs, staging: string, output:
     await chmod(join(staging, guestPaths.node), 0o755);
     await checkSharedLibraries(inputs.nodeBinary, staging);
     await mkdir(join(staging, "opt/wrenn"), { recursive: true });
-    if (inputs.envdBundle) await copyFile(inputs.envdBundle, join(staging, guestPaths.envd));
-    else await writeFile(join(staging, guestPaths.envd), envdPlaceholder);
+    if (inputs.envdBundle) {
+      // Everything envd's build put beside the bundle (e.g. a native PTY helper) lands beside it in the guest.
+      for (const file of await envdFiles(inputs.envdBundle)) {
+        const target = file === inputs.envdBundle ? join(staging, guestPaths.envd) : join(staging, dirname(guestPaths.envd), basename(file));
+        await copyFile(file, target);
+        await chmod(target, (await stat(file)).mode & 0o777);
+      }
+    } else await writeFile(join(staging, guestPaths.envd), envdPlaceholder);
     await copyFile(hostBusybox, join(staging, guestPaths.busybox));
     await chmod(join(staging, guestPaths.busybox), 0o755);
     await writeFile(join(staging, guestPaths.init), wrennInit(), { mode: 0o755 });

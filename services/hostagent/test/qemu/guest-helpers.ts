@@ -36,8 +36,9 @@ export interface GuestClient {
   close(): void;
 }
 
-export function guestClient(port: number): GuestClient {
-  const channel = createChannel(`127.0.0.1:${port}`, undefined, {
+export function guestClient(portOrTarget: number | string): GuestClient {
+  const target = typeof portOrTarget === "number" ? `127.0.0.1:${portOrTarget}` : portOrTarget;
+  const channel = createChannel(target, undefined, {
     "grpc.initial_reconnect_backoff_ms": 50,
     "grpc.max_reconnect_backoff_ms": 200,
   });

@@ -5,3 +5,7 @@ export { qemuArgs, guestKernelArgs, type MachineSpec, type NetSpec } from "./qem
 export { bootVm, restoreVm, readSnapshotMeta, type QemuVm, type SnapshotMeta, type VmOptions, type VmStats } from "./qemu-vm.js";
 export type { QemuExit } from "./qemu-process.js";
 export { connectQmp, QmpError, type QmpClient, type QmpEvent } from "./qmp-client.js";
+export { ensureBaseTemplate, type QemuTemplate, type BaseTemplateOptions } from "./base-template.js";
+export { waitEnvdHealthy } from "./envd-health.js";
+export { userNetworkProvider, freeLoopbackPort, type SandboxNetwork, type SandboxNetworkProvider } from "./network.js";
+export { createQemuRuntime, baseTemplateId, type QemuRuntimeOptions } from "./qemu-runtime.js";

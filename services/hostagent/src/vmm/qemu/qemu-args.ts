@@ -4,7 +4,12 @@ import { cpuModel } from "./accel.js";
 /** How the VM's single NIC reaches the world; the device side never changes, so snapshots stay compatible. */
 export type NetSpec =
   /** QEMU user networking with host→guest forwards (tests, hosts without netns). */
-  | { kind: "user"; hostForwards: Array<{ hostAddress: string; hostPort: number; guestAddress: string; guestPort: number }> }
+  | {
+      kind: "user";
+      hostForwards: Array<{ hostAddress: string; hostPort: number; guestAddress: string; guestPort: number }>;
+      /** Let the guest open connections out (through the host, including its loopback services). Default false. */
+      allowOutbound?: boolean;
+    }
   /** An existing TAP device (typically inside the sandbox's netns; run QEMU there with `wrap`). */
   | { kind: "tap"; ifname: string };
 
@@ -67,7 +72,8 @@ function netdevArg(net: NetSpec): string {
   if (net.kind === "tap") return `tap,id=net0,ifname=${net.ifname},script=no,downscript=no`;
   // The guest's /30 gateway is the slirp host address; a /24 keeps slirp's own defaults (DNS, DHCP) valid.
   const forwards = net.hostForwards.map((f) => `,hostfwd=tcp:${f.hostAddress}:${f.hostPort}-${f.guestAddress}:${f.guestPort}`).join("");
-  return `user,id=net0,net=169.254.0.0/24,host=169.254.0.22,restrict=off${forwards}`;
+  // restrict=on keeps the guest away from the host's services and the outside; hostfwd still works.
+  return `user,id=net0,net=169.254.0.0/24,host=169.254.0.22,restrict=${net.allowOutbound ? "off" : "on"}${forwards}`;
 }
 
 /** Kernel command line for a Wrenn guest. */

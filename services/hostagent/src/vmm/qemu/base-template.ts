@@ -1,0 +1,105 @@
+import { existsSync } from "node:fs";
+import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { join } from "node:path";
+import type { Logger } from "@wrenn/shared";
+import type { GuestImage } from "../../image/build-image.js";
+import { createCleanupStack } from "../cleanup-stack.js";
+import { createDiskOverlay } from "./disk.js";
+import { waitEnvdHealthy } from "./envd-health.js";
+import { machineSpecFor } from "./machine-spec.js";
+import type { SandboxNetworkProvider } from "./network.js";
+import type { MachineSpec } from "./qemu-args.js";
+import { bootVm } from "./qemu-vm.js";
+
+/**
+ * A template is a snapshot: `<dir>/{memory, disk.qcow2, state, snapshot.json,
+ * template.json}`. Sandboxes restore it with the memory file mapped
+ * copy-on-write and their own disk overlay on top of disk.qcow2, so none of
+ * these files may change while a sandbox uses them.
+ */
+export interface QemuTemplate {
+  id: string;
+  dir: string;
+  memoryPath: string;
+  diskPath: string;
+  /** The machine the snapshot was taken of (memory, vCPUs, devices). */
+  spec: MachineSpec;
+  imageHash: string;
+}
+
+interface TemplateRecord {
+  id: string;
+  imageHash: string;
+  spec: MachineSpec;
+  bootMs: number;
+  createdAt: string;
+}
+
+export interface BaseTemplateOptions {
+  id: string;
+  dir: string;
+  image: GuestImage;
+  memoryMiB: number;
+  vcpus: number;
+  network: SandboxNetworkProvider;
+  logger: Logger;
+  signal?: AbortSignal;
+}
+
+/**
+ * Returns the base template, cold-booting the image once to make it: boot,
+ * wait for envd to answer, snapshot with RAM in the template's memory file.
+ * A template made from another image (or machine size) is rebuilt.
+ */
+export async function ensureBaseTemplate(options: BaseTemplateOptions): Promise<QemuTemplate> {
+  const { dir, image, logger } = options;
+  const recordPath = join(dir, "template.json");
+  if (existsSync(recordPath)) {
+    const record = JSON.parse(await readFile(recordPath, "utf8")) as TemplateRecord;
+    if (record.imageHash === image.hash && record.spec.memoryMiB === options.memoryMiB && record.spec.vcpus === options.vcpus) {
+      return { id: record.id, dir, memoryPath: join(dir, "memory"), diskPath: join(dir, "disk.qcow2"), spec: record.spec, imageHash: record.imageHash };
+    }
+    logger.info({ template: options.id, was: record.imageHash, now: image.hash }, "template is stale; rebuilding");
+  }
+  const work = `${dir}.building`;
+  const log = logger.child({ template: options.id });
+  const stack = createCleanupStack(log);
+  await rm(work, { recursive: true, force: true });
+  await mkdir(work, { recursive: true });
+  stack.push("remove template work dir", () => rm(work, { recursive: true, force: true }));
+  try {
+    await createDiskOverlay(image.rootfs, join(work, "disk.qcow2"), { signal: options.signal });
+    const network = await options.network(`template-${options.id}`, options.signal);
+    stack.push("release template network", () => network.release());
+    const spec = machineSpecFor(image, {
+      memoryMiB: options.memoryMiB,
+      vcpus: options.vcpus,
+      memoryPath: join(work, "memory"),
+      shareMemory: true,
+      diskPath: join(work, "disk.qcow2"),
+      net: network.net,
+    });
+    const started = performance.now();
+    log.info({ accel: spec.accel, memoryMiB: spec.memoryMiB }, "cold-booting template");
+    const vm = await bootVm(spec, { dir: work, logger: log, wrap: network.wrap, name: `wrenn-template-${options.id}`, signal: options.signal });
+    stack.push("stop template VM", () => vm.stop());
+    let alive = true;
+    void vm.exited.then(() => (alive = false));
+    await waitEnvdHealthy(network.envdTarget, { timeoutMs: 180_000, signal: options.signal, alive: () => alive });
+    const bootMs = Math.round(performance.now() - started);
+    const meta = await vm.snapshot(work);
+    log.info({ bootMs, stateBytes: meta.stateBytes }, "template snapshot taken");
+    await network.release();
+    // Paths inside the spec must name the final directory, not the work one.
+    const finalSpec: MachineSpec = { ...spec, net: null, memory: { path: join(dir, "memory"), share: false }, disk: { path: join(dir, "disk.qcow2"), format: "qcow2" } };
+    const record: TemplateRecord = { id: options.id, imageHash: image.hash, spec: finalSpec, bootMs, createdAt: new Date().toISOString() };
+    await writeFile(join(work, "template.json"), JSON.stringify(record, null, 2) + "\n");
+    stack.release();
+    await rm(dir, { recursive: true, force: true });
+    await rename(work, dir);
+    return { id: options.id, dir, memoryPath: join(dir, "memory"), diskPath: join(dir, "disk.qcow2"), spec: finalSpec, imageHash: image.hash };
+  } catch (err) {
+    await stack.unwind();
+    throw err;
+  }
+}

@@ -1,0 +1,38 @@
+import { createServer } from "node:net";
+import { userNetForEnvd } from "./machine-spec.js";
+import type { NetSpec } from "./qemu-args.js";
+
+/**
+ * How a sandbox VM gets its network. The default gives each VM QEMU user
+ * networking with envd forwarded to a loopback port (no namespaces needed,
+ * guest isolated from the host by restrict=on). The host agent replaces it
+ * with a netns + TAP provider: same device in the guest, so snapshots stay
+ * compatible; QEMU then runs inside the namespace through `wrap`.
+ */
+export interface SandboxNetwork {
+  net: NetSpec;
+  /** Command prefix that runs QEMU in the right place, e.g. ["ip", "netns", "exec", "wrenn-sb-…"]. */
+  wrap?: string[];
+  /** envd's gRPC target as seen from the host. */
+  envdTarget: string;
+  /** Undoes whatever the provider set up (namespace, TAP, port). */
+  release(): Promise<void>;
+}
+
+export type SandboxNetworkProvider = (sandboxId: string, signal?: AbortSignal) => Promise<SandboxNetwork>;
+
+export function freeLoopbackPort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const port = (server.address() as { port: number }).port;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+export const userNetworkProvider: SandboxNetworkProvider = async () => {
+  const port = await freeLoopbackPort();
+  return { net: userNetForEnvd(port), envdTarget: `127.0.0.1:${port}`, release: async () => {} };
+};
