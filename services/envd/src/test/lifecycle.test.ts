@@ -1,0 +1,86 @@
+import { createChannel, createClient, Metadata, Status } from "nice-grpc";
+import { HealthDefinition } from "nice-grpc-server-health";
+import { afterEach, describe, expect, it } from "vitest";
+import { collect, readUntil, startEnvd, statusOf, waitUntil, type RunningEnvd } from "./harness.js";
+import { connectivityState as ConnectivityState } from "@grpc/grpc-js";
+
+let envd: RunningEnvd | undefined;
+afterEach(async () => {
+  await envd?.stop();
+  envd = undefined;
+});
+
+const token = "tok-0123456789abcdef";
+const withToken = (t: string) => ({ metadata: Metadata({ "x-access-token": t }) });
+
+describe("access token", () => {
+  it("guards every envd RPC after Init, keeps health open, and needs the current token to change it", async () => {
+    envd = await startEnvd();
+    await envd.envd.init({ sandboxId: "sb-1", accessToken: token });
+
+    expect(await statusOf(envd.process.list({}))).toBe(Status.UNAUTHENTICATED);
+    expect(await statusOf(envd.process.start({ process: { cmd: "true" } }))).toBe(Status.UNAUTHENTICATED);
+    expect(await statusOf(envd.fs.stat({ path: "/" }))).toBe(Status.UNAUTHENTICATED);
+    expect(await statusOf(envd.envd.listPorts({}))).toBe(Status.UNAUTHENTICATED);
+    expect(await statusOf(envd.process.list({}, withToken("tok-wrong-wrong-wrong")))).toBe(Status.UNAUTHENTICATED);
+    // A second Init without the current token cannot take over the daemon.
+    expect(await statusOf(envd.envd.init({ accessToken: "tok-attacker-attacker" }))).toBe(Status.UNAUTHENTICATED);
+
+    const health = createClient(HealthDefinition, envd.channel);
+    expect((await health.check({ service: "" })).status).toBe(1); // SERVING
+
+    expect((await envd.process.list({}, withToken(token))).processes).toEqual([]);
+    const run = await collect(envd.process.start({ process: { cmd: "echo", args: ["ok"] } }, withToken(token)));
+    expect(run.stdout.toString()).toBe("ok\n");
+
+    const next = "tok-fedcba9876543210";
+    await envd.envd.init({ accessToken: next }, withToken(token));
+    expect(await statusOf(envd.process.list({}, withToken(token)))).toBe(Status.UNAUTHENTICATED);
+    expect((await envd.process.list({}, withToken(next))).processes).toEqual([]);
+    expect(await statusOf(envd.envd.init({ accessToken: "short" }, withToken(next)))).toBe(Status.INVALID_ARGUMENT);
+  });
+});
+
+describe("snapshot hooks", () => {
+  it("refuse new long work between PrepareSnapshot and AfterRestore, then drop streams from before the snapshot", async () => {
+    envd = await startEnvd();
+    // A background process with a client attached across the "snapshot".
+    const stream = envd.process.start({ process: { cmd: "bash", args: ["-c", "echo up; sleep 30"] }, tag: "snap", background: true });
+    const got = await readUntil(stream, (t) => t.includes("up"));
+    const pid = got.events[0]!.start!.pid;
+
+    expect(envd.channel.getConnectivityState(false)).toBe(ConnectivityState.READY);
+    await envd.envd.prepareSnapshot({});
+    // Idle connections were told to go away: the client's channel is no longer READY.
+    expect(await waitUntil(() => envd!.channel.getConnectivityState(false) !== ConnectivityState.READY, 2_000)).toBe(true);
+    // The GOAWAY closed our connection; a new channel is what a client after the snapshot uses.
+    const channel = createChannel(`unix://${envd.socket}`);
+    const { ProcessServiceDefinition } = await import("@wrenn/gen/wrenn/envd/v1/process.js");
+    const { EnvdServiceDefinition } = await import("@wrenn/gen/wrenn/envd/v1/envd.js");
+    const proc = createClient(ProcessServiceDefinition, channel);
+    const control = createClient(EnvdServiceDefinition, channel);
+    expect(await statusOf(proc.start({ process: { cmd: "true" } }))).toBe(Status.UNAVAILABLE);
+    expect(await statusOf(proc.connect({ process: { pid } }))).toBe(Status.UNAVAILABLE);
+    expect(await statusOf(control.watchPorts({}))).toBe(Status.UNAVAILABLE);
+    // Short calls still work (the host agent may inspect before pausing).
+    expect((await proc.list({})).processes.map((p) => p.pid)).toContain(pid);
+
+    await control.afterRestore({ nowUnixMs: Date.now() });
+    // The stream that was open before the snapshot ends with UNAVAILABLE; the process lives on.
+    const ended = await got.rest.next().then(
+      () => "no error",
+      (err: { code?: number }) => err.code,
+    );
+    expect(ended).toBe(Status.UNAVAILABLE);
+
+    const channel2 = createChannel(`unix://${envd.socket}`);
+    const proc2 = createClient(ProcessServiceDefinition, channel2);
+    const again = await readUntil(proc2.connect({ process: { tag: "snap" } }), (t) => t.includes("up"));
+    expect(again.events[0]?.start?.pid).toBe(pid);
+    await proc2.kill({ selector: "snap" });
+    const run = await collect(proc2.start({ process: { cmd: "echo", args: ["after"] } }));
+    expect(run.stdout.toString()).toBe("after\n");
+    channel.close();
+    channel2.close();
+  });
+});

@@ -1,0 +1,121 @@
+import { chmodSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { Status } from "nice-grpc";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { FileEventType, type WatchDirResponse } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
+import { startEnvd, statusOf, waitUntil, type RunningEnvd } from "./harness.js";
+
+let envd: RunningEnvd;
+beforeAll(async () => {
+  envd = await startEnvd();
+});
+afterAll(async () => {
+  await envd?.stop();
+});
+
+type Seen = { name: string; type: FileEventType };
+
+/** Opens a watch, waits for `started`, and collects file events in the background. */
+async function openWatch(path: string, recursive: boolean) {
+  const abort = new AbortController();
+  const seen: Seen[] = [];
+  const it = envd.fs.watchDir({ path, recursive }, { signal: abort.signal })[Symbol.asyncIterator]();
+  const first = (await it.next()).value as WatchDirResponse;
+  expect(first.started).toBeDefined();
+  const done = (async () => {
+    try {
+      for (;;) {
+        const next = await it.next();
+        if (next.done) return;
+        if (next.value.file) seen.push({ name: next.value.file.name, type: next.value.file.type });
+      }
+    } catch {
+      /* cancelled */
+    }
+  })();
+  return {
+    seen,
+    async expectSeen(expected: Seen[]) {
+      const ok = await waitUntil(() => expected.every((e) => seen.some((s) => s.name === e.name && s.type === e.type)), 3_000);
+      if (!ok) throw new Error(`expected ${JSON.stringify(expected)}; saw ${JSON.stringify(seen)}`);
+    },
+    async close() {
+      abort.abort();
+      await done;
+    },
+  };
+}
+
+/** inotify watches the process holds (one "inotify wd:" line per watch in fdinfo). */
+const inotifyCount = (pid: number) =>
+  readdirSync(`/proc/${pid}/fd`)
+    .filter((fd) => {
+      try {
+        return readlinkSync(`/proc/${pid}/fd/${fd}`).includes("inotify");
+      } catch {
+        return false;
+      }
+    })
+    .reduce((n, fd) => n + readFileSync(`/proc/${pid}/fdinfo/${fd}`, "utf8").split("\n").filter((l) => l.startsWith("inotify wd:")).length, 0);
+
+describe("FilesystemService.WatchDir", () => {
+  it("reports create, write, chmod, rename and remove", async () => {
+    const dir = join(envd.dir, "w1");
+    mkdirSync(dir);
+    const w = await openWatch(dir, false);
+    writeFileSync(join(dir, "a.txt"), "1");
+    await w.expectSeen([{ name: "a.txt", type: FileEventType.FILE_EVENT_TYPE_CREATE }]);
+    writeFileSync(join(dir, "a.txt"), "22");
+    await w.expectSeen([{ name: "a.txt", type: FileEventType.FILE_EVENT_TYPE_WRITE }]);
+    chmodSync(join(dir, "a.txt"), 0o600);
+    await w.expectSeen([{ name: "a.txt", type: FileEventType.FILE_EVENT_TYPE_CHMOD }]);
+    renameSync(join(dir, "a.txt"), join(dir, "b.txt"));
+    await w.expectSeen([
+      { name: "a.txt", type: FileEventType.FILE_EVENT_TYPE_RENAME },
+      { name: "b.txt", type: FileEventType.FILE_EVENT_TYPE_CREATE },
+    ]);
+    rmSync(join(dir, "b.txt"));
+    await w.expectSeen([{ name: "b.txt", type: FileEventType.FILE_EVENT_TYPE_REMOVE }]);
+    expect(w.seen.filter((s) => s.name === "a.txt" && s.type === FileEventType.FILE_EVENT_TYPE_REMOVE)).toEqual([]);
+    await w.close();
+  });
+
+  it("watches subdirectories, including new ones, only when recursive", async () => {
+    const dir = join(envd.dir, "w2");
+    mkdirSync(join(dir, "old"), { recursive: true });
+    const flat = await openWatch(dir, false);
+    const deep = await openWatch(dir, true);
+    mkdirSync(join(dir, "new", "deeper"), { recursive: true });
+    writeFileSync(join(dir, "new", "deeper", "f"), "x");
+    writeFileSync(join(dir, "old", "g"), "x");
+    await deep.expectSeen([
+      { name: "new", type: FileEventType.FILE_EVENT_TYPE_CREATE },
+      { name: "new/deeper/f", type: FileEventType.FILE_EVENT_TYPE_CREATE },
+      { name: "old/g", type: FileEventType.FILE_EVENT_TYPE_CREATE },
+    ]);
+    await flat.expectSeen([{ name: "new", type: FileEventType.FILE_EVENT_TYPE_CREATE }]);
+    expect(flat.seen.filter((s) => s.name.includes("/"))).toEqual([]);
+    await flat.close();
+    await deep.close();
+  });
+
+  it("releases the watcher when the caller goes away", async () => {
+    const pid = envd.child.pid!;
+    // Watches of the earlier tests are gone too once their streams were cancelled.
+    expect(await waitUntil(() => inotifyCount(pid) === 0, 3_000)).toBe(true);
+    const before = 0;
+    const dir = join(envd.dir, "w3");
+    mkdirSync(join(dir, "sub", "subsub"), { recursive: true });
+    const watches = await Promise.all([openWatch(dir, true), openWatch(dir, false)]);
+    expect(inotifyCount(pid)).toBeGreaterThan(before);
+    for (const w of watches) await w.close();
+    expect(await waitUntil(() => inotifyCount(pid) === before, 3_000)).toBe(true);
+  });
+
+  it("refuses a missing path and a file precisely", async () => {
+    expect(await statusOf(envd.fs.watchDir({ path: join(envd.dir, "missing"), recursive: false }))).toBe(Status.NOT_FOUND);
+    writeFileSync(join(envd.dir, "plain"), "x");
+    expect(await statusOf(envd.fs.watchDir({ path: join(envd.dir, "plain"), recursive: false }))).toBe(Status.FAILED_PRECONDITION);
+    expect(await statusOf(envd.fs.watchDir({ path: "", recursive: false }))).toBe(Status.INVALID_ARGUMENT);
+  });
+});
