@@ -69,6 +69,42 @@ describe("QEMU runtime", () => {
     expect(runtime.list()).toEqual([]);
   }, 120_000);
 
+  test("pause then resume keeps a tmpfs file and a background process that keeps counting", async () => {
+    const sandboxId = newId();
+    const handle = await runtime.create({ sandboxId, templateId: "base", hostname: "sb" }, AbortSignal.timeout(60_000));
+    await waitEnvdHealthy(handle.envdTarget, { timeoutMs: 30_000 });
+    let client = guestClient(handle.envdTarget);
+    await client.run("sh", ["-c", "echo paused-once > /tmp/marker; (i=0; while true; do i=$((i+1)); echo $i > /tmp/c; sleep 0.1; done) >/dev/null 2>&1 &"]);
+    await new Promise((r) => setTimeout(r, 800));
+    const before = Number((await client.run("cat", ["/tmp/c"])).stdout);
+    expect(before).toBeGreaterThan(0);
+    client.close();
+
+    const paused = await runtime.pause(sandboxId);
+    console.log(`[qemu-runtime] pause of a template clone (full RAM, ${Math.round(paused.stateBytes / 2 ** 20)} MiB state): ${ms(paused.ms)}`);
+    expect(alive(handle.pid)).toBe(false);
+    expect(runtime.list()).toEqual([]);
+    expect(runtime.paused()).toEqual([sandboxId]);
+
+    const started = performance.now();
+    const resumed = await runtime.resume(sandboxId, AbortSignal.timeout(60_000));
+    await waitEnvdHealthy(resumed.envdTarget, { timeoutMs: 30_000 });
+    console.log(`[qemu-runtime] resume → envd healthy: ${ms(performance.now() - started)}`);
+    client = guestClient(resumed.envdTarget);
+    try {
+      expect((await client.run("cat", ["/tmp/marker"])).stdout.trim()).toBe("paused-once");
+      const after = Number((await client.run("cat", ["/tmp/c"])).stdout);
+      expect(after).toBeGreaterThanOrEqual(before);
+      await new Promise((r) => setTimeout(r, 700));
+      expect(Number((await client.run("cat", ["/tmp/c"])).stdout)).toBeGreaterThan(after);
+    } finally {
+      client.close();
+    }
+    await runtime.destroy(sandboxId);
+    expect(alive(resumed.pid)).toBe(false);
+    expect(existsSync(join(dataDir, "sandboxes", sandboxId))).toBe(false);
+  }, 90_000);
+
   test("a VM killed from outside is reported once and its directory removed", async () => {
     const sandboxId = newId();
     const handle = await runtime.create({ sandboxId, templateId: "base", hostname: "sb" }, AbortSignal.timeout(60_000));

@@ -8,4 +8,4 @@ export { connectQmp, QmpError, type QmpClient, type QmpEvent } from "./qmp-clien
 export { ensureBaseTemplate, type QemuTemplate, type BaseTemplateOptions } from "./base-template.js";
 export { waitEnvdHealthy } from "./envd-health.js";
 export { userNetworkProvider, freeLoopbackPort, type SandboxNetwork, type SandboxNetworkProvider } from "./network.js";
-export { createQemuRuntime, baseTemplateId, type QemuRuntimeOptions } from "./qemu-runtime.js";
+export { createQemuRuntime, baseTemplateId, type QemuRuntime, type QemuRuntimeOptions } from "./qemu-runtime.js";

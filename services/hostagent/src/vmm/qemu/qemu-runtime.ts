@@ -31,9 +31,31 @@ export const baseTemplateId = "base";
 interface Running {
   handle: SandboxHandle;
   vm: QemuVm;
+  /** The machine as restored; a resume restores exactly this again. */
+  machine: MachineSpec;
+  wrap?: string[];
   stack: CleanupStack;
   destroying: boolean;
+  /** Set while the sandbox is paused: QEMU is gone, its state sits in the sandbox directory. */
+  paused: boolean;
   teardown?: Promise<void>;
+}
+
+/** Extra operations of the QEMU runtime beyond the shared Runtime interface. */
+export interface QemuRuntime extends Runtime {
+  /** Builds (or finds) the base template ahead of the first create. */
+  prepare(signal?: AbortSignal): Promise<void>;
+  /**
+   * Snapshots the sandbox into its directory and ends its QEMU process. The
+   * sandbox keeps its id, directory, disk overlay and network; it leaves
+   * list() until resumed. envd should be told to prepare first (pollers off,
+   * idle connections closed); that is the sandbox layer's call.
+   */
+  pause(sandboxId: string): Promise<{ stateBytes: number; ms: number }>;
+  /** Restores a paused sandbox into a new QEMU; the handle's pid changes. */
+  resume(sandboxId: string, signal: AbortSignal): Promise<SandboxHandle>;
+  /** Ids of paused sandboxes. */
+  paused(): string[];
 }
 
 /**
@@ -43,7 +65,7 @@ interface Running {
  * Identity (hostname, env, token, clock) is the sandbox layer's envd Init
  * after create, as with every runtime.
  */
-export function createQemuRuntime(options: QemuRuntimeOptions): Runtime & { prepare(signal?: AbortSignal): Promise<void> } {
+export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
   const { logger } = options;
   const network = options.network ?? userNetworkProvider;
   const running = new Map<string, Running>();
@@ -102,7 +124,7 @@ export function createQemuRuntime(options: QemuRuntimeOptions): Runtime & { prep
       stack.push("stop VM", () => vm.stop());
       log.info({ pid: vm.pid, template: tpl.id, restoreMs: Math.round(performance.now() - started) }, "sandbox VM restored");
       const handle: SandboxHandle = { sandboxId, templateId: spec.templateId, startedAt: new Date(), envdTarget: net.envdTarget, pid: vm.pid };
-      const entry: Running = { handle, vm, stack, destroying: false };
+      const entry: Running = { handle, vm, machine, wrap: net.wrap, stack, destroying: false, paused: false };
       running.set(sandboxId, entry);
       supervise(entry);
       return handle;
@@ -117,8 +139,9 @@ export function createQemuRuntime(options: QemuRuntimeOptions): Runtime & { prep
   }
 
   function supervise(entry: Running): void {
-    entry.vm.onUnexpectedExit((exit) => {
-      if (entry.destroying) return;
+    const vm = entry.vm;
+    vm.onUnexpectedExit((exit) => {
+      if (entry.destroying || entry.vm !== vm) return;
       entry.destroying = true;
       void (async () => {
         const outputTail = await exitTail(entry.vm.dir, exit);
@@ -132,10 +155,55 @@ export function createQemuRuntime(options: QemuRuntimeOptions): Runtime & { prep
     });
   }
 
+  async function pause(sandboxId: string): Promise<{ stateBytes: number; ms: number }> {
+    const entry = running.get(sandboxId);
+    if (!entry || entry.destroying) throw errors.notFound(`sandbox ${sandboxId} not found`);
+    if (entry.paused) throw errors.failedPrecondition(`sandbox ${sandboxId} is already paused`);
+    const started = performance.now();
+    entry.paused = true;
+    try {
+      // A clone's RAM is a private copy-on-write map of the template file, so
+      // the snapshot carries the whole RAM (x-ignore-shared only skips shared maps).
+      const meta = await entry.vm.snapshot(entry.vm.dir);
+      return { stateBytes: meta.stateBytes, ms: Math.round(performance.now() - started) };
+    } catch (err) {
+      // Ask what really exists: a VM that survived a failed snapshot keeps running.
+      entry.paused = false;
+      if (!(await isAlive(entry.vm))) {
+        entry.destroying = true;
+        await teardown(entry).catch(() => {});
+      }
+      throw err;
+    }
+  }
+
+  async function resume(sandboxId: string, signal: AbortSignal): Promise<SandboxHandle> {
+    const entry = running.get(sandboxId);
+    if (!entry || entry.destroying) throw errors.notFound(`sandbox ${sandboxId} not found`);
+    if (!entry.paused) throw errors.failedPrecondition(`sandbox ${sandboxId} is not paused`);
+    const log = logger.child({ sandboxId });
+    try {
+      const vm = await restoreVm(entry.machine, entry.vm.dir, { dir: entry.vm.dir, logger: log, wrap: entry.wrap, name: `wrenn-${sandboxId}`, signal });
+      entry.stack.push("stop resumed VM", () => vm.stop());
+      entry.vm = vm;
+      entry.paused = false;
+      entry.handle = { ...entry.handle, pid: vm.pid };
+      supervise(entry);
+      return entry.handle;
+    } catch (err) {
+      // A resume that failed must not leave a half-restored VM that looks alive: destroy it.
+      entry.destroying = true;
+      await teardown(entry).catch(() => {});
+      throw err;
+    }
+  }
+
   return {
     name: "qemu",
+    pause,
+    resume,
+    paused: () => [...running.values()].filter((e) => e.paused && !e.destroying).map((e) => e.handle.sandboxId),
     templates: () => [baseTemplateId, ...[...templates.keys()].filter((id) => id !== baseTemplateId)],
-    /** Builds (or finds) the base template ahead of the first create. */
     async prepare(signal) {
       await template(baseTemplateId, signal);
     },
@@ -146,7 +214,7 @@ export function createQemuRuntime(options: QemuRuntimeOptions): Runtime & { prep
       entry.destroying = true;
       await teardown(entry);
     },
-    list: () => [...running.values()].filter((e) => !e.destroying).map((e) => e.handle),
+    list: () => [...running.values()].filter((e) => !e.destroying && !e.paused).map((e) => e.handle),
     onExit(listener: (exit: SandboxExit) => void) {
       events.on("exit", listener);
       return () => events.off("exit", listener);
@@ -160,6 +228,10 @@ export function createQemuRuntime(options: QemuRuntimeOptions): Runtime & { prep
       );
     },
   };
+}
+
+async function isAlive(vm: QemuVm): Promise<boolean> {
+  return Promise.race([vm.exited.then(() => false), new Promise<boolean>((r) => setTimeout(() => r(true), 50))]);
 }
 
 /** QEMU's stderr and the end of the guest's serial console, read before the directory goes. */
