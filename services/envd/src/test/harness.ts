@@ -24,10 +24,16 @@ export interface RunningEnvd {
 }
 
 /** Starts the real envd bundle on a unix socket in a fresh temp dir and waits for its "listening" line. */
-export async function startEnvd(env: Record<string, string> = {}, socketPath?: string): Promise<RunningEnvd> {
+export async function startEnvd(
+  env: Record<string, string> = {},
+  socketPath?: string,
+  /** A command that runs envd, e.g. ["ip", "netns", "exec", "ns1"] (it must exec, keeping the pid). */
+  prefix: string[] = [],
+): Promise<RunningEnvd> {
   const dir = mkdtempSync(join(tmpdir(), "envd-test-"));
   const socket = socketPath ?? join(dir, "envd.sock");
-  const child = spawn(process.execPath, [bundlePath], {
+  const [file, ...args] = [...prefix, process.execPath, bundlePath];
+  const child = spawn(file, args, {
     env: {
       PATH: process.env.PATH ?? "",
       WRENN_ENVD_LISTEN: `unix:${socket}`,
