@@ -78,6 +78,13 @@ connections = createConnectionControl(grpc, address);
 ports.start();
 logger.info({ listener: "grpc", address, version: envdVersion, defaultUser, pty: !!ptyHelper }, "listening");
 
+// SIGUSR2 logs what envd holds (tests use it to prove nothing leaks after many calls).
+process.on("SIGUSR2", () => {
+  const resources: Record<string, number> = {};
+  for (const r of process.getActiveResourcesInfo()) resources[r] = (resources[r] ?? 0) + 1;
+  logger.info({ resources, processes: registry.list().length, openCalls: lifecycle.openCalls }, "diagnostics");
+});
+
 let stopping = false;
 async function shutdown(signal: string) {
   if (stopping) return;
