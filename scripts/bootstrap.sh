@@ -10,8 +10,9 @@ sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 
 # Debian packages: runtime (bubblewrap for the namespace runtime, iproute2),
-# test servers (postgresql, redis-server), protoc for plugin builds.
-debs=(bubblewrap iproute2 postgresql redis-server protobuf-compiler ca-certificates)
+# test servers (postgresql, redis-server), protoc for plugin builds, gcc and
+# libc6-dev for envd's static wrenn-pty helper.
+debs=(bubblewrap iproute2 postgresql redis-server protobuf-compiler ca-certificates gcc libc6-dev)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
