@@ -26,7 +26,11 @@ fi
 # npm packages, exactly as locked.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"
-  npm ci --no-audit --no-fund --loglevel=error
+  # npm 11 rejects some lock files in `npm ci` when a registry lacks other
+  # platforms' optional packages (e.g. @bufbuild/buf-darwin-*); `npm install`
+  # still installs exactly the locked versions.
+  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null \
+    || npm install --no-audit --no-fund --loglevel=error
 fi
 
 bash scripts/install-codegen.sh
