@@ -32,6 +32,8 @@ export interface SnapshotMeta {
   vcpus: number;
   memoryPath: string;
   diskPath: string;
+  /** "user" (slirp state is in the snapshot), "tap" or "none": a restore must use the same kind. */
+  netKind: "user" | "tap" | "none";
   savedAt: string;
   stateBytes: number;
 }
@@ -122,6 +124,11 @@ export async function restoreVm(spec: MachineSpec, snapshotDir: string, options:
   if (meta.memoryMiB !== spec.memoryMiB || meta.vcpus !== spec.vcpus) {
     throw new Error(`snapshot has ${meta.vcpus} vCPUs and ${meta.memoryMiB} MiB; the restore asked for ${spec.vcpus} and ${spec.memoryMiB}`);
   }
+  const netKind = spec.net?.kind ?? "none";
+  // QEMU's slirp saves its own section, so user networking and TAP snapshots are not interchangeable.
+  if (meta.netKind && meta.netKind !== netKind) {
+    throw new Error(`snapshot was taken with ${meta.netKind} networking and cannot be restored with ${netKind}: boot the template with the sandboxes' network kind`);
+  }
   const vm = await start(spec, options, true);
   try {
     if (meta.ignoreShared) {
@@ -134,7 +141,9 @@ export async function restoreVm(spec: MachineSpec, snapshotDir: string, options:
     return vm;
   } catch (err) {
     await vm.stop();
-    throw err;
+    const { stderrTail } = await vm.exited;
+    if (options.signal?.aborted) throw options.signal.reason;
+    throw new Error(`restore failed: ${err instanceof Error ? err.message : String(err)}${stderrTail ? `\n${stderrTail}` : ""}`);
   }
 }
 
@@ -224,6 +233,7 @@ function createVm(spec: MachineSpec, options: VmOptions, proc: QemuProcess, qmp:
         vcpus: spec.vcpus,
         memoryPath: spec.memory.path,
         diskPath: spec.disk.path,
+        netKind: spec.net?.kind ?? "none",
         savedAt: new Date().toISOString(),
         stateBytes: (await stat(stateFile)).size,
       };
