@@ -10,7 +10,8 @@ sudo_cmd=()
 [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
 
 # Debian packages: runtime (bubblewrap for the namespace runtime, iproute2),
-# test servers (postgresql, redis-server), protoc for plugin builds, gcc and
+# test servers (postgresql, redis-server), protoc for plugin builds, and the
+# microVM runtime and its guest image build (QEMU, debootstrap, busybox). gcc and
 # libc6-dev for envd's static wrenn-pty helper.
 debs=(bubblewrap iproute2 postgresql redis-server protobuf-compiler ca-certificates gcc libc6-dev)
 missing=()
