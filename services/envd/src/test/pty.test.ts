@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Status } from "nice-grpc";
 import { collect, isAlive, readUntil, startEnvd, statusOf, waitUntil, type RunningEnvd } from "./harness.js";
@@ -97,6 +98,26 @@ describe("PTY processes", () => {
     expect(out === expected).toBe(true);
   }, 30_000);
 
+  it("slows a flooding PTY program down for a paused client instead of buffering (bounded memory)", async () => {
+    const pid = envd.child.pid!;
+    const hwm = () => Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${pid}/status`, "utf8"))?.[1] ?? "0") / 1024;
+    const before = hwm();
+    let received = 0;
+    let first = true;
+    for await (const { event } of envd.process.start({
+      process: { cmd: "bash", args: ["-c", "stty -opost; head -c 100000000 /dev/zero"] },
+      pty: { rows: 24, cols: 80 },
+    })) {
+      if (first && event?.data?.pty) {
+        first = false;
+        await new Promise((r) => setTimeout(r, 1_500)); // unbounded buffering would pull ~100 MB in now
+      }
+      received += event?.data?.pty?.length ?? 0;
+    }
+    expect(received).toBe(100_000_000);
+    expect(hwm() - before).toBeLessThan(60);
+  }, 30_000);
+
   it("coalesces a burst of streamed keystrokes and loses none", async () => {
     const abort = new AbortController();
     const stream = envd.process.start(
@@ -117,6 +138,22 @@ describe("PTY processes", () => {
     expect(Buffer.concat(run.events.map((e) => e?.data?.pty ?? Buffer.alloc(0))).toString()).toContain(
       createHash("md5").update(text).digest("hex"),
     );
+  });
+
+  it("kills a PTY process group at its timeout and says so", async () => {
+    const run = await collect(
+      envd.process.start({ process: { cmd: "bash", args: ["-c", "sleep 30 & sleep 30"] }, pty: { rows: 24, cols: 80 }, timeoutMs: 300 }),
+    );
+    expect(run.end).toMatchObject({ timedOut: true, exited: false, signal: "SIGKILL" });
+  });
+
+  it("runs as another user with that user's terminal", async () => {
+    const run = await collect(
+      envd.process.start({ process: { cmd: "bash", args: ["-c", "id -u; stat -c %U $(tty)"], user: "nobody" }, pty: { rows: 24, cols: 80 } }),
+    );
+    const text = Buffer.concat(run.events.map((e) => e?.data?.pty ?? Buffer.alloc(0))).toString();
+    expect(text.split(/\r?\n/).filter(Boolean)).toEqual(["65534", "nobody"]);
+    expect(run.end.exitCode).toBe(0);
   });
 
   it("refuses a resize of a non-PTY process and bad sizes", async () => {
