@@ -1,5 +1,6 @@
 import { createServer, ServerError, Status, type CallContext } from "nice-grpc";
 import { randomBytes } from "node:crypto";
+import { withUnimplemented } from "./with-unimplemented.js";
 import {
   SandboxServiceDefinition,
   type SandboxServiceImplementation,
@@ -74,7 +75,7 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
     },
   };
 
-  const processService: ProcessServiceImplementation = {
+  const processService = withUnimplemented<ProcessServiceImplementation>(ProcessServiceDefinition, {
     async *start(request, context) {
       sandboxOf(context);
       const cmd = request.process?.cmd ?? "";
@@ -95,7 +96,7 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
       yield { event: { data: { stdout: Buffer.from((request.process?.args ?? []).join(" ") + "\n") } } };
       yield { event: { end: { exitCode: 0, exited: true, signal: "", error: "", timedOut: false } } };
     },
-  };
+  });
 
   const entry = (path: string, size: number, type = FileType.FILE_TYPE_FILE): EntryInfo => ({
     name: path.split("/").pop() ?? "",
@@ -109,7 +110,7 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
     symlinkTarget: "",
   });
 
-  const filesystemService: FilesystemServiceImplementation = {
+  const filesystemService = withUnimplemented<FilesystemServiceImplementation>(FilesystemServiceDefinition, {
     async stat(request, context) {
       const file = sandboxOf(context).files.get(request.path);
       if (!file) throw new ServerError(Status.NOT_FOUND, `${request.path}: no such file`);
@@ -155,7 +156,7 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
       sandbox.files.set(path, data);
       return { entry: entry(path, data.length) };
     },
-  };
+  });
 
   server.add(SandboxServiceDefinition, sandboxService);
   server.add(ProcessServiceDefinition, processService);
