@@ -29,4 +29,19 @@ describe("event queue", () => {
     setTimeout(() => q.push("late", 1), 10);
     expect(await q.next(1_000)).toEqual({ item: "late" });
   });
+
+  it("takes matching items from the head within a byte budget, resuming a paused producer", () => {
+    const calls: string[] = [];
+    const q = createEventQueue<string>({
+      highWaterBytes: 10,
+      lowWaterBytes: 6,
+      onPause: () => calls.push("pause"),
+      onResume: () => calls.push("resume"),
+    });
+    for (const s of ["a1", "a2", "a3", "b1", "a4"]) q.push(s, 3);
+    expect(calls).toEqual(["pause"]);
+    expect(q.takeWhile((s) => s.startsWith("a"), 6)).toEqual(["a1", "a2"]);
+    expect(q.takeWhile((s) => s.startsWith("a"), 100)).toEqual(["a3"]);
+    expect(calls).toEqual(["pause", "resume"]);
+  });
 });

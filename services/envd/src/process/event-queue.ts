@@ -8,6 +8,12 @@ export interface EventQueue<T> {
   push(item: T, bytes: number): void;
   /** No more items will come; next() returns "closed" once the queue is empty. */
   close(): void;
+  /**
+   * Removes and returns queued items from the head while `accept` says yes and
+   * their total stays within `maxBytes` (merging small output chunks into one
+   * message when the consumer is behind).
+   */
+  takeWhile(accept: (item: T) => boolean, maxBytes: number): T[];
   /** The consumer left: drop what is queued, release a paused producer, end next(). */
   discard(): void;
   /** The next item, "timeout" after `idleMs` without one, or "closed". */
@@ -51,6 +57,21 @@ export function createEventQueue<T>(options: EventQueueOptions): EventQueue<T> {
     close() {
       closed = true;
       notify();
+    },
+    takeWhile(accept, maxBytes) {
+      const taken: T[] = [];
+      let total = 0;
+      while (items.length > 0 && accept(items[0].item) && total + items[0].bytes <= maxBytes) {
+        const head = items.shift()!;
+        total += head.bytes;
+        bytes -= head.bytes;
+        taken.push(head.item);
+      }
+      if (paused && bytes <= options.lowWaterBytes) {
+        paused = false;
+        options.onResume();
+      }
+      return taken;
     },
     discard() {
       items.length = 0;

@@ -211,7 +211,11 @@ export async function startManagedProcess(spec: ProcessSpec, runtime: ProcessRun
         const next = await queue.next(keepaliveMs);
         if (next === "closed") return;
         if (options.signal.aborted) return;
-        yield next === "timeout" ? { type: "keepalive" } : next.item;
+        if (next === "timeout") {
+          yield { type: "keepalive" };
+          continue;
+        }
+        yield mergeFollowing(next.item, queue);
       }
     } finally {
       options.signal.removeEventListener("abort", onAbort);
@@ -251,4 +255,15 @@ export async function startManagedProcess(spec: ProcessSpec, runtime: ProcessRun
   armIdleTimer();
   log.debug({ cmd: spec.cmd, user: spec.user.name, background: spec.background, pty: !!spec.pty }, "process started");
   return managed;
+}
+
+/** Fewer, larger messages when the client is behind: same-stream chunks already queued join this one. */
+const mergeBytes = 256 * 1024;
+
+function mergeFollowing(item: ProcessOutput, queue: EventQueue<ProcessOutput>): ProcessOutput {
+  if (item.type !== "stdout" && item.type !== "stderr" && item.type !== "pty") return item;
+  if (item.data.length >= mergeBytes) return item;
+  const more = queue.takeWhile((o) => o.type === item.type, mergeBytes - item.data.length) as DataOutput[];
+  if (more.length === 0) return item;
+  return { type: item.type, data: Buffer.concat([item.data, ...more.map((m) => m.data)]) };
 }

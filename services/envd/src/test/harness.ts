@@ -174,3 +174,13 @@ export async function statusOf(call: Promise<unknown> | AsyncIterable<unknown>):
   }
   throw new Error("expected the call to fail");
 }
+
+/** Polls an async check until it holds (a process leaves the registry shortly after it died). */
+export async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (await check()) return true;
+    await new Promise((r) => setTimeout(r, 50));
+  }
+  return check();
+}
