@@ -4,7 +4,8 @@ import { startEnvd, waitUntil, type RunningEnvd } from "./harness.js";
 
 let envd: RunningEnvd;
 beforeAll(async () => {
-  envd = await startEnvd({ WRENN_ENVD_KEEPALIVE_MS: "200" });
+  // A port scan in flight would show up as a file request in the diagnostics; keep the scanner idle.
+  envd = await startEnvd({ WRENN_ENVD_KEEPALIVE_MS: "200", WRENN_ENVD_PORT_SCAN_MS: "3600000" });
 });
 afterAll(async () => {
   await envd?.stop();
