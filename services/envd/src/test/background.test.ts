@@ -90,6 +90,23 @@ describe("background processes", () => {
     await envd.process.kill({ selector: String(pid) });
   });
 
+  it("bounds input a process does not read: RESOURCE_EXHAUSTED instead of unbounded memory", async () => {
+    const stream = envd.process.start({ process: { cmd: "sleep", args: ["30"] }, background: true, keepStdinOpen: true });
+    const it = stream[Symbol.asyncIterator]();
+    const pid = (await it.next()).value!.event!.start!.pid;
+    const mib = Buffer.alloc(1024 * 1024, 120);
+    let code: number | undefined;
+    for (let i = 0; i < 8 && code === undefined; i += 1) {
+      code = await envd.process.sendInput({ process: { pid }, data: mib }).then(
+        () => undefined,
+        (err: { code: number }) => err.code,
+      );
+    }
+    expect(code).toBe(Status.RESOURCE_EXHAUSTED);
+    await envd.process.kill({ selector: String(pid) });
+    await collect({ [Symbol.asyncIterator]: () => it } as AsyncIterable<never>);
+  });
+
   it("delivers TERM, INT and HUP, and refuses an invalid signal", async () => {
     for (const [signal, name] of [
       [Signal.SIGNAL_TERM, "SIGTERM"],

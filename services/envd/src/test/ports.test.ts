@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Port, WatchPortsResponse } from "@wrenn/gen/wrenn/envd/v1/envd.js";
-import { readUntil, startEnvd, waitUntil, type RunningEnvd } from "./harness.js";
+import { eventually, readUntil, startEnvd, waitUntil, type RunningEnvd } from "./harness.js";
 
 /**
  * envd runs in its own network namespace joined to the host by a veth pair,
@@ -17,6 +17,8 @@ const nsIf = `wvn${id}`;
 const octet = 1 + (parseInt(id, 16) % 250);
 const hostIp = `10.251.${octet}.1`;
 const nsIp = `10.251.${octet}.2`;
+const hostIp6 = `fd77:251:${octet.toString(16)}::1`;
+const nsIp6 = `fd77:251:${octet.toString(16)}::2`;
 const ip = (...args: string[]) => execFileSync("ip", args, { stdio: "pipe" });
 
 let envd: RunningEnvd;
@@ -29,6 +31,8 @@ beforeAll(async () => {
   ip("netns", "exec", ns, "ip", "addr", "add", `${nsIp}/30`, "dev", nsIf);
   ip("netns", "exec", ns, "ip", "link", "set", nsIf, "up");
   ip("netns", "exec", ns, "ip", "link", "set", "lo", "up");
+  ip("-6", "addr", "add", `${hostIp6}/64`, "dev", hostIf, "nodad");
+  ip("netns", "exec", ns, "ip", "-6", "addr", "add", `${nsIp6}/64`, "dev", nsIf, "nodad");
   envd = await startEnvd({ WRENN_ENVD_FORWARD_PORTS: "true", WRENN_ENVD_PORT_SCAN_MS: "100" }, undefined, ["ip", "netns", "exec", ns]);
 });
 afterAll(async () => {
@@ -101,6 +105,16 @@ describe("ports", () => {
     await envd.process.kill({ selector: "any-server" });
     expect(await waitUntil(() => has("closed", { port: 8124 }), 5_000)).toBe(true);
     abort.abort();
+  });
+
+  it("forwards an IPv6 loopback listener on the external IPv4 and IPv6 addresses", async () => {
+    await startListener("lo6-server", "::1", 8126);
+    expect(await eventually(async () => (await envd.envd.listPorts({})).ports.some((p) => p.address === "::1" && p.port === 8126 && p.forwarded))).toBe(
+      true,
+    );
+    expect(await fetchGreeting(nsIp, 8126)).toBe("hello from ::1");
+    expect(await fetchGreeting(nsIp6, 8126)).toBe("hello from ::1");
+    await envd.process.kill({ selector: "lo6-server" });
   });
 
   it("stops forwarding for a snapshot and resumes after the restore", async () => {
