@@ -14,6 +14,13 @@ export interface BwrapOptions {
   envdBundle: string;
   hostname: string;
   nodePath: string;
+  /**
+   * true when bwrap is started inside a prepared network namespace (see
+   * src/network/): the sandbox then shares it instead of unsharing a new one
+   * with only loopback. The host-side firewall and the namespace's addresses
+   * stay out of the sandbox's reach: it has no CAP_NET_ADMIN.
+   */
+  joinNetns?: boolean;
 }
 
 /**
@@ -55,9 +62,12 @@ export function bwrapArgs(options: BwrapOptions): BwrapCommand {
   return { visible: ["--hostname", options.hostname], hidden: hiddenArgs(options), command: [options.nodePath, sandboxPaths.envdBundle] };
 }
 
+/** --unshare-all without the network namespace. */
+const unshareAllButNet = ["--unshare-user-try", "--unshare-ipc", "--unshare-pid", "--unshare-uts", "--unshare-cgroup-try"];
+
 function hiddenArgs(options: BwrapOptions): string[] {
   return [
-    "--unshare-all",
+    ...(options.joinNetns ? unshareAllButNet : ["--unshare-all"]),
     "--die-with-parent",
     "--new-session",
     "--bind",

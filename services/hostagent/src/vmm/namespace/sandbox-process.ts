@@ -26,6 +26,8 @@ export function spawnSandboxProcess(
   args: BwrapCommand,
   logger: Logger,
   cgroupPaths: string[] = [],
+  /** Command prefix that places bwrap in the sandbox's network namespace, e.g. netnsWrap(path); it must exec, not fork. */
+  wrap: string[] = [],
 ): SandboxProcess {
   // fd 3 is bwrap's --info-fd: it writes {"child-pid": N} once the sandbox init runs.
   // fd 4 carries the NUL-separated arguments that must not show in /proc/*/cmdline.
@@ -34,10 +36,9 @@ export function spawnSandboxProcess(
   const env = { PATH: "/usr/sbin:/usr/bin:/sbin:/bin", WRENN_CGROUPS: cgroupPaths.join(" ") };
   // With cgroups, a shell joins them first and then execs bwrap, so every
   // process of the sandbox is born inside its groups (no fork race).
-  const child: ChildProcess =
-    cgroupPaths.length > 0
-      ? spawn("/bin/sh", ["-c", joinCgroupsThenExec, "bwrap", ...bwrapArgv], { stdio, env })
-      : spawn("bwrap", bwrapArgv, { stdio, env });
+  const argv = cgroupPaths.length > 0 ? ["/bin/sh", "-c", joinCgroupsThenExec, "bwrap", ...bwrapArgv] : ["bwrap", ...bwrapArgv];
+  const full = [...wrap, ...argv];
+  const child: ChildProcess = spawn(full[0]!, full.slice(1), { stdio, env });
   const argsStream = child.stdio[4] as NodeJS.WritableStream | null;
   argsStream?.on("error", () => {}); // bwrap gone before reading: its exit is reported below
   argsStream?.end(args.hidden.map((arg) => `${arg}\0`).join(""));
@@ -90,6 +91,11 @@ export function spawnSandboxProcess(
       return exited;
     },
   };
+}
+
+/** Runs the sandbox in a prepared network namespace; nsenter execs, so the pid stays bwrap's. */
+export function netnsWrap(netnsPath: string): string[] {
+  return ["nsenter", `--net=${netnsPath}`, "--"];
 }
 
 function signalQuietly(pid: number, signal: NodeJS.Signals): void {
