@@ -20,7 +20,7 @@ afterAll(async () => {
 function runSmoke(command: string, args: string[], cwd: string, env: Record<string, string> = {}) {
   const result = spawnSync(command, args, {
     cwd,
-    env: { ...process.env, WRENN_ADDRESS: stack.grpcAddress, ...env },
+    env: { ...process.env, WRENN_ADDRESS: stack.grpcAddress, WRENN_HOSTAGENT_ADDRESS: stack.hostagentAddress, ...env },
     encoding: "utf8",
     timeout: 300_000,
   });
@@ -43,13 +43,14 @@ describe("generated client smoke tests", () => {
     }
   });
 
-  it("the Python client runs echo hello", () => {
+  it("the Python client runs echo hello, and reflection and health answer stock tooling", () => {
     const python = join(repoRoot, ".venv", "bin", "python");
     const result = runSmoke(python, ["-m", "pytest", "-q", "clients/python/tests"], repoRoot, {
       PYTHONPATH: join(repoRoot, "gen", "python"),
     });
     expect(result.error).toBeUndefined();
-    expect(result.output).toMatch(/2 passed/);
+    expect(result.output).toMatch(/\b6 passed\b/);
+    expect(result.output).not.toMatch(/failed|error/i);
     expect(result.status, result.output).toBe(0);
   });
 

@@ -24,6 +24,13 @@ export function errorMiddleware(logger: Logger): ServerMiddleware {
   };
 }
 
+const reflectionV1alpha = {
+  serverReflectionInfo: {
+    ...ServerReflectionService.serverReflectionInfo,
+    path: "/grpc.reflection.v1alpha.ServerReflection/ServerReflectionInfo",
+  },
+} as unknown as typeof ServerReflectionService;
+
 export interface GrpcServerOptions {
   logger: Logger;
   /** Fully-qualified service names offered through server reflection. */
@@ -47,12 +54,13 @@ export function createGrpcServer(options: GrpcServerOptions): WrennGrpcServer {
   }).use(errorMiddleware(options.logger));
   const health = HealthState();
   server.add(HealthDefinition, HealthServiceImpl(health));
-  server.add(
-    ServerReflectionService,
-    ServerReflection(Buffer.from(descriptorSetBase64, "base64"), [
-      ...options.reflectedServices,
-      "grpc.health.v1.Health",
-    ]),
-  );
+  const reflection = ServerReflection(Buffer.from(descriptorSetBase64, "base64"), [
+    ...options.reflectedServices,
+    "grpc.health.v1.Health",
+  ]);
+  server.add(ServerReflectionService, reflection);
+  // Many tools (Python's grpcio-reflection, Postman, older grpcurl) still ask
+  // v1alpha; its messages are the same on the wire, so serve both paths.
+  server.add(reflectionV1alpha, reflection);
   return { server, health };
 }
