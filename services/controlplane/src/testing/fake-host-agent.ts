@@ -55,7 +55,8 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
     return sandbox;
   }
 
-  const sandboxService: SandboxServiceImplementation = {
+  // Methods it does not fake (pause, templates, events, …) answer UNIMPLEMENTED.
+  const sandboxService = withUnimplemented<SandboxServiceImplementation>(SandboxServiceDefinition, {
     async createSandbox(request) {
       await new Promise((resolve) => setTimeout(resolve, fake.createDelayMs));
       if (request.templateId === "broken") throw new ServerError(Status.FAILED_PRECONDITION, "template broken has no root filesystem");
@@ -73,7 +74,7 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
     async getHostInfo() {
       return { hostId: fake.hostId, runtime: "fake", cpuCount: 2, memoryBytes: 4 * 1024 ** 3, templates: ["base"], version: "fake" };
     },
-  };
+  });
 
   const processService = withUnimplemented<ProcessServiceImplementation>(ProcessServiceDefinition, {
     async *start(request, context) {

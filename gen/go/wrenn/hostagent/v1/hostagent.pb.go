@@ -28,6 +28,7 @@ const (
 	SandboxState_SANDBOX_STATE_UNSPECIFIED SandboxState = 0
 	SandboxState_SANDBOX_STATE_RUNNING     SandboxState = 1
 	SandboxState_SANDBOX_STATE_STOPPED     SandboxState = 2
+	SandboxState_SANDBOX_STATE_PAUSED      SandboxState = 3
 )
 
 // Enum value maps for SandboxState.
@@ -36,11 +37,13 @@ var (
 		0: "SANDBOX_STATE_UNSPECIFIED",
 		1: "SANDBOX_STATE_RUNNING",
 		2: "SANDBOX_STATE_STOPPED",
+		3: "SANDBOX_STATE_PAUSED",
 	}
 	SandboxState_value = map[string]int32{
 		"SANDBOX_STATE_UNSPECIFIED": 0,
 		"SANDBOX_STATE_RUNNING":     1,
 		"SANDBOX_STATE_STOPPED":     2,
+		"SANDBOX_STATE_PAUSED":      3,
 	}
 )
 
@@ -71,12 +74,129 @@ func (SandboxState) EnumDescriptor() ([]byte, []int) {
 	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{0}
 }
 
+// What the agent does when a sandbox's TTL runs out.
+type ExpiryAction int32
+
+const (
+	// Kill (the default).
+	ExpiryAction_EXPIRY_ACTION_UNSPECIFIED ExpiryAction = 0
+	ExpiryAction_EXPIRY_ACTION_KILL        ExpiryAction = 1
+	ExpiryAction_EXPIRY_ACTION_PAUSE       ExpiryAction = 2
+)
+
+// Enum value maps for ExpiryAction.
+var (
+	ExpiryAction_name = map[int32]string{
+		0: "EXPIRY_ACTION_UNSPECIFIED",
+		1: "EXPIRY_ACTION_KILL",
+		2: "EXPIRY_ACTION_PAUSE",
+	}
+	ExpiryAction_value = map[string]int32{
+		"EXPIRY_ACTION_UNSPECIFIED": 0,
+		"EXPIRY_ACTION_KILL":        1,
+		"EXPIRY_ACTION_PAUSE":       2,
+	}
+)
+
+func (x ExpiryAction) Enum() *ExpiryAction {
+	p := new(ExpiryAction)
+	*p = x
+	return p
+}
+
+func (x ExpiryAction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ExpiryAction) Descriptor() protoreflect.EnumDescriptor {
+	return file_wrenn_hostagent_v1_hostagent_proto_enumTypes[1].Descriptor()
+}
+
+func (ExpiryAction) Type() protoreflect.EnumType {
+	return &file_wrenn_hostagent_v1_hostagent_proto_enumTypes[1]
+}
+
+func (x ExpiryAction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ExpiryAction.Descriptor instead.
+func (ExpiryAction) EnumDescriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{1}
+}
+
+type SandboxEventType int32
+
+const (
+	SandboxEventType_SANDBOX_EVENT_TYPE_UNSPECIFIED SandboxEventType = 0
+	// The TTL ran out and the sandbox was paused.
+	SandboxEventType_SANDBOX_EVENT_TYPE_AUTO_PAUSED SandboxEventType = 1
+	// The TTL ran out and the sandbox was killed.
+	SandboxEventType_SANDBOX_EVENT_TYPE_TTL_KILLED SandboxEventType = 2
+	// Its VM or process exited without being asked to; everything of it was removed.
+	SandboxEventType_SANDBOX_EVENT_TYPE_EXITED SandboxEventType = 3
+	// It existed before the agent restarted and could not be kept; it was removed.
+	SandboxEventType_SANDBOX_EVENT_TYPE_LOST SandboxEventType = 4
+	// A resume failed; the sandbox was destroyed.
+	SandboxEventType_SANDBOX_EVENT_TYPE_RESUME_FAILED SandboxEventType = 5
+)
+
+// Enum value maps for SandboxEventType.
+var (
+	SandboxEventType_name = map[int32]string{
+		0: "SANDBOX_EVENT_TYPE_UNSPECIFIED",
+		1: "SANDBOX_EVENT_TYPE_AUTO_PAUSED",
+		2: "SANDBOX_EVENT_TYPE_TTL_KILLED",
+		3: "SANDBOX_EVENT_TYPE_EXITED",
+		4: "SANDBOX_EVENT_TYPE_LOST",
+		5: "SANDBOX_EVENT_TYPE_RESUME_FAILED",
+	}
+	SandboxEventType_value = map[string]int32{
+		"SANDBOX_EVENT_TYPE_UNSPECIFIED":   0,
+		"SANDBOX_EVENT_TYPE_AUTO_PAUSED":   1,
+		"SANDBOX_EVENT_TYPE_TTL_KILLED":    2,
+		"SANDBOX_EVENT_TYPE_EXITED":        3,
+		"SANDBOX_EVENT_TYPE_LOST":          4,
+		"SANDBOX_EVENT_TYPE_RESUME_FAILED": 5,
+	}
+)
+
+func (x SandboxEventType) Enum() *SandboxEventType {
+	p := new(SandboxEventType)
+	*p = x
+	return p
+}
+
+func (x SandboxEventType) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (SandboxEventType) Descriptor() protoreflect.EnumDescriptor {
+	return file_wrenn_hostagent_v1_hostagent_proto_enumTypes[2].Descriptor()
+}
+
+func (SandboxEventType) Type() protoreflect.EnumType {
+	return &file_wrenn_hostagent_v1_hostagent_proto_enumTypes[2]
+}
+
+func (x SandboxEventType) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use SandboxEventType.Descriptor instead.
+func (SandboxEventType) EnumDescriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{2}
+}
+
 type HostSandbox struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
-	SandboxId     string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
-	TemplateId    string                 `protobuf:"bytes,2,opt,name=template_id,json=templateId,proto3" json:"template_id,omitempty"`
-	State         SandboxState           `protobuf:"varint,3,opt,name=state,proto3,enum=wrenn.hostagent.v1.SandboxState" json:"state,omitempty"`
-	StartedAt     *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId  string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	TemplateId string                 `protobuf:"bytes,2,opt,name=template_id,json=templateId,proto3" json:"template_id,omitempty"`
+	State      SandboxState           `protobuf:"varint,3,opt,name=state,proto3,enum=wrenn.hostagent.v1.SandboxState" json:"state,omitempty"`
+	StartedAt  *timestamppb.Timestamp `protobuf:"bytes,4,opt,name=started_at,json=startedAt,proto3" json:"started_at,omitempty"`
+	// When the TTL runs out; unset when the sandbox has none (or is paused).
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	OnExpiry      ExpiryAction           `protobuf:"varint,6,opt,name=on_expiry,json=onExpiry,proto3,enum=wrenn.hostagent.v1.ExpiryAction" json:"on_expiry,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -139,6 +259,20 @@ func (x *HostSandbox) GetStartedAt() *timestamppb.Timestamp {
 	return nil
 }
 
+func (x *HostSandbox) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *HostSandbox) GetOnExpiry() ExpiryAction {
+	if x != nil {
+		return x.OnExpiry
+	}
+	return ExpiryAction_EXPIRY_ACTION_UNSPECIFIED
+}
+
 type CreateSandboxRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Wire id chosen by the controlplane, e.g. "sb-…".
@@ -147,8 +281,12 @@ type CreateSandboxRequest struct {
 	Envs       map[string]string `protobuf:"bytes,3,rep,name=envs,proto3" json:"envs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// Seconds the create may take before it is undone.
 	StartTimeoutSeconds uint32 `protobuf:"varint,4,opt,name=start_timeout_seconds,json=startTimeoutSeconds,proto3" json:"start_timeout_seconds,omitempty"`
-	unknownFields       protoimpl.UnknownFields
-	sizeCache           protoimpl.SizeCache
+	// TTL in seconds from when the sandbox is running; 0 = the agent's default
+	// (WRENN_SANDBOX_TTL_SECONDS, itself 0 = no TTL).
+	TimeoutSeconds uint32       `protobuf:"varint,5,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
+	OnExpiry       ExpiryAction `protobuf:"varint,6,opt,name=on_expiry,json=onExpiry,proto3,enum=wrenn.hostagent.v1.ExpiryAction" json:"on_expiry,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *CreateSandboxRequest) Reset() {
@@ -207,6 +345,20 @@ func (x *CreateSandboxRequest) GetStartTimeoutSeconds() uint32 {
 		return x.StartTimeoutSeconds
 	}
 	return 0
+}
+
+func (x *CreateSandboxRequest) GetTimeoutSeconds() uint32 {
+	if x != nil {
+		return x.TimeoutSeconds
+	}
+	return 0
+}
+
+func (x *CreateSandboxRequest) GetOnExpiry() ExpiryAction {
+	if x != nil {
+		return x.OnExpiry
+	}
+	return ExpiryAction_EXPIRY_ACTION_UNSPECIFIED
 }
 
 type CreateSandboxResponse struct {
@@ -534,11 +686,937 @@ func (x *GetHostInfoResponse) GetVersion() string {
 	return ""
 }
 
+type PauseSandboxRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId     string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PauseSandboxRequest) Reset() {
+	*x = PauseSandboxRequest{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PauseSandboxRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PauseSandboxRequest) ProtoMessage() {}
+
+func (x *PauseSandboxRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PauseSandboxRequest.ProtoReflect.Descriptor instead.
+func (*PauseSandboxRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{9}
+}
+
+func (x *PauseSandboxRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+type PauseSandboxResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sandbox       *HostSandbox           `protobuf:"bytes,1,opt,name=sandbox,proto3" json:"sandbox,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PauseSandboxResponse) Reset() {
+	*x = PauseSandboxResponse{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PauseSandboxResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PauseSandboxResponse) ProtoMessage() {}
+
+func (x *PauseSandboxResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PauseSandboxResponse.ProtoReflect.Descriptor instead.
+func (*PauseSandboxResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *PauseSandboxResponse) GetSandbox() *HostSandbox {
+	if x != nil {
+		return x.Sandbox
+	}
+	return nil
+}
+
+type ResumeSandboxRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	// New TTL from the resume; 0 keeps the sandbox's TTL length.
+	TimeoutSeconds uint32 `protobuf:"varint,2,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *ResumeSandboxRequest) Reset() {
+	*x = ResumeSandboxRequest{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeSandboxRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeSandboxRequest) ProtoMessage() {}
+
+func (x *ResumeSandboxRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeSandboxRequest.ProtoReflect.Descriptor instead.
+func (*ResumeSandboxRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *ResumeSandboxRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+func (x *ResumeSandboxRequest) GetTimeoutSeconds() uint32 {
+	if x != nil {
+		return x.TimeoutSeconds
+	}
+	return 0
+}
+
+type ResumeSandboxResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sandbox       *HostSandbox           `protobuf:"bytes,1,opt,name=sandbox,proto3" json:"sandbox,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeSandboxResponse) Reset() {
+	*x = ResumeSandboxResponse{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeSandboxResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeSandboxResponse) ProtoMessage() {}
+
+func (x *ResumeSandboxResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeSandboxResponse.ProtoReflect.Descriptor instead.
+func (*ResumeSandboxResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ResumeSandboxResponse) GetSandbox() *HostSandbox {
+	if x != nil {
+		return x.Sandbox
+	}
+	return nil
+}
+
+type SetSandboxTimeoutRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	// 0 removes the TTL.
+	TimeoutSeconds uint32 `protobuf:"varint,2,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *SetSandboxTimeoutRequest) Reset() {
+	*x = SetSandboxTimeoutRequest{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetSandboxTimeoutRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetSandboxTimeoutRequest) ProtoMessage() {}
+
+func (x *SetSandboxTimeoutRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetSandboxTimeoutRequest.ProtoReflect.Descriptor instead.
+func (*SetSandboxTimeoutRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SetSandboxTimeoutRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+func (x *SetSandboxTimeoutRequest) GetTimeoutSeconds() uint32 {
+	if x != nil {
+		return x.TimeoutSeconds
+	}
+	return 0
+}
+
+type SetSandboxTimeoutResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sandbox       *HostSandbox           `protobuf:"bytes,1,opt,name=sandbox,proto3" json:"sandbox,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetSandboxTimeoutResponse) Reset() {
+	*x = SetSandboxTimeoutResponse{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetSandboxTimeoutResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetSandboxTimeoutResponse) ProtoMessage() {}
+
+func (x *SetSandboxTimeoutResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetSandboxTimeoutResponse.ProtoReflect.Descriptor instead.
+func (*SetSandboxTimeoutResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *SetSandboxTimeoutResponse) GetSandbox() *HostSandbox {
+	if x != nil {
+		return x.Sandbox
+	}
+	return nil
+}
+
+type GetSandboxMetricsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId     string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSandboxMetricsRequest) Reset() {
+	*x = GetSandboxMetricsRequest{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSandboxMetricsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSandboxMetricsRequest) ProtoMessage() {}
+
+func (x *GetSandboxMetricsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSandboxMetricsRequest.ProtoReflect.Descriptor instead.
+func (*GetSandboxMetricsRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *GetSandboxMetricsRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+type GetSandboxMetricsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// CPU time used since the sandbox (or its current VM process) started.
+	CpuSeconds float64 `protobuf:"fixed64,1,opt,name=cpu_seconds,json=cpuSeconds,proto3" json:"cpu_seconds,omitempty"`
+	// Recent CPU use in cores (1.0 = one core busy), over the last sample interval.
+	CpuCores float64 `protobuf:"fixed64,2,opt,name=cpu_cores,json=cpuCores,proto3" json:"cpu_cores,omitempty"`
+	// Host memory the sandbox holds (resident set of its VM or processes).
+	MemoryBytes uint64 `protobuf:"varint,3,opt,name=memory_bytes,json=memoryBytes,proto3" json:"memory_bytes,omitempty"`
+	// Host disk the sandbox's own writes take (overlay), excluding its template.
+	DiskBytes     uint64       `protobuf:"varint,4,opt,name=disk_bytes,json=diskBytes,proto3" json:"disk_bytes,omitempty"`
+	State         SandboxState `protobuf:"varint,5,opt,name=state,proto3,enum=wrenn.hostagent.v1.SandboxState" json:"state,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSandboxMetricsResponse) Reset() {
+	*x = GetSandboxMetricsResponse{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSandboxMetricsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSandboxMetricsResponse) ProtoMessage() {}
+
+func (x *GetSandboxMetricsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSandboxMetricsResponse.ProtoReflect.Descriptor instead.
+func (*GetSandboxMetricsResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetSandboxMetricsResponse) GetCpuSeconds() float64 {
+	if x != nil {
+		return x.CpuSeconds
+	}
+	return 0
+}
+
+func (x *GetSandboxMetricsResponse) GetCpuCores() float64 {
+	if x != nil {
+		return x.CpuCores
+	}
+	return 0
+}
+
+func (x *GetSandboxMetricsResponse) GetMemoryBytes() uint64 {
+	if x != nil {
+		return x.MemoryBytes
+	}
+	return 0
+}
+
+func (x *GetSandboxMetricsResponse) GetDiskBytes() uint64 {
+	if x != nil {
+		return x.DiskBytes
+	}
+	return 0
+}
+
+func (x *GetSandboxMetricsResponse) GetState() SandboxState {
+	if x != nil {
+		return x.State
+	}
+	return SandboxState_SANDBOX_STATE_UNSPECIFIED
+}
+
+type Template struct {
+	state      protoimpl.MessageState `protogen:"open.v1"`
+	TemplateId string                 `protobuf:"bytes,1,opt,name=template_id,json=templateId,proto3" json:"template_id,omitempty"`
+	// Template it was made from; empty for the base template.
+	ParentTemplateId string                 `protobuf:"bytes,2,opt,name=parent_template_id,json=parentTemplateId,proto3" json:"parent_template_id,omitempty"`
+	CreatedAt        *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
+	Vcpus            uint32                 `protobuf:"varint,4,opt,name=vcpus,proto3" json:"vcpus,omitempty"`
+	MemoryMib        uint32                 `protobuf:"varint,5,opt,name=memory_mib,json=memoryMib,proto3" json:"memory_mib,omitempty"`
+	// Sandboxes and templates that use its files.
+	Users         uint32 `protobuf:"varint,6,opt,name=users,proto3" json:"users,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *Template) Reset() {
+	*x = Template{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *Template) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*Template) ProtoMessage() {}
+
+func (x *Template) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use Template.ProtoReflect.Descriptor instead.
+func (*Template) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *Template) GetTemplateId() string {
+	if x != nil {
+		return x.TemplateId
+	}
+	return ""
+}
+
+func (x *Template) GetParentTemplateId() string {
+	if x != nil {
+		return x.ParentTemplateId
+	}
+	return ""
+}
+
+func (x *Template) GetCreatedAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CreatedAt
+	}
+	return nil
+}
+
+func (x *Template) GetVcpus() uint32 {
+	if x != nil {
+		return x.Vcpus
+	}
+	return 0
+}
+
+func (x *Template) GetMemoryMib() uint32 {
+	if x != nil {
+		return x.MemoryMib
+	}
+	return 0
+}
+
+func (x *Template) GetUsers() uint32 {
+	if x != nil {
+		return x.Users
+	}
+	return 0
+}
+
+type CreateTemplateRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Running sandbox to snapshot.
+	SandboxId string `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	// Lowercase letters, digits and dashes, 1-63 characters.
+	TemplateId string `protobuf:"bytes,2,opt,name=template_id,json=templateId,proto3" json:"template_id,omitempty"`
+	// Leave the source sandbox paused instead of resuming it.
+	PauseSource   bool `protobuf:"varint,3,opt,name=pause_source,json=pauseSource,proto3" json:"pause_source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTemplateRequest) Reset() {
+	*x = CreateTemplateRequest{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[18]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTemplateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTemplateRequest) ProtoMessage() {}
+
+func (x *CreateTemplateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[18]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTemplateRequest.ProtoReflect.Descriptor instead.
+func (*CreateTemplateRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{18}
+}
+
+func (x *CreateTemplateRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+func (x *CreateTemplateRequest) GetTemplateId() string {
+	if x != nil {
+		return x.TemplateId
+	}
+	return ""
+}
+
+func (x *CreateTemplateRequest) GetPauseSource() bool {
+	if x != nil {
+		return x.PauseSource
+	}
+	return false
+}
+
+type CreateTemplateResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Template      *Template              `protobuf:"bytes,1,opt,name=template,proto3" json:"template,omitempty"`
+	Source        *HostSandbox           `protobuf:"bytes,2,opt,name=source,proto3" json:"source,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateTemplateResponse) Reset() {
+	*x = CreateTemplateResponse{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[19]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateTemplateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateTemplateResponse) ProtoMessage() {}
+
+func (x *CreateTemplateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[19]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateTemplateResponse.ProtoReflect.Descriptor instead.
+func (*CreateTemplateResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{19}
+}
+
+func (x *CreateTemplateResponse) GetTemplate() *Template {
+	if x != nil {
+		return x.Template
+	}
+	return nil
+}
+
+func (x *CreateTemplateResponse) GetSource() *HostSandbox {
+	if x != nil {
+		return x.Source
+	}
+	return nil
+}
+
+type DeleteTemplateRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	TemplateId    string                 `protobuf:"bytes,1,opt,name=template_id,json=templateId,proto3" json:"template_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteTemplateRequest) Reset() {
+	*x = DeleteTemplateRequest{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[20]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteTemplateRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteTemplateRequest) ProtoMessage() {}
+
+func (x *DeleteTemplateRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[20]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteTemplateRequest.ProtoReflect.Descriptor instead.
+func (*DeleteTemplateRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{20}
+}
+
+func (x *DeleteTemplateRequest) GetTemplateId() string {
+	if x != nil {
+		return x.TemplateId
+	}
+	return ""
+}
+
+type DeleteTemplateResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *DeleteTemplateResponse) Reset() {
+	*x = DeleteTemplateResponse{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[21]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *DeleteTemplateResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*DeleteTemplateResponse) ProtoMessage() {}
+
+func (x *DeleteTemplateResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[21]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use DeleteTemplateResponse.ProtoReflect.Descriptor instead.
+func (*DeleteTemplateResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{21}
+}
+
+type ListTemplatesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTemplatesRequest) Reset() {
+	*x = ListTemplatesRequest{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[22]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTemplatesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTemplatesRequest) ProtoMessage() {}
+
+func (x *ListTemplatesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[22]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTemplatesRequest.ProtoReflect.Descriptor instead.
+func (*ListTemplatesRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{22}
+}
+
+type ListTemplatesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Templates     []*Template            `protobuf:"bytes,1,rep,name=templates,proto3" json:"templates,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListTemplatesResponse) Reset() {
+	*x = ListTemplatesResponse{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[23]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListTemplatesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListTemplatesResponse) ProtoMessage() {}
+
+func (x *ListTemplatesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[23]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListTemplatesResponse.ProtoReflect.Descriptor instead.
+func (*ListTemplatesResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{23}
+}
+
+func (x *ListTemplatesResponse) GetTemplates() []*Template {
+	if x != nil {
+		return x.Templates
+	}
+	return nil
+}
+
+type SandboxEvent struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	Type      SandboxEventType       `protobuf:"varint,1,opt,name=type,proto3,enum=wrenn.hostagent.v1.SandboxEventType" json:"type,omitempty"`
+	SandboxId string                 `protobuf:"bytes,2,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	At        *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=at,proto3" json:"at,omitempty"`
+	// Human-readable detail (exit code or signal, …); never internals.
+	Detail        string `protobuf:"bytes,4,opt,name=detail,proto3" json:"detail,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SandboxEvent) Reset() {
+	*x = SandboxEvent{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[24]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SandboxEvent) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SandboxEvent) ProtoMessage() {}
+
+func (x *SandboxEvent) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[24]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SandboxEvent.ProtoReflect.Descriptor instead.
+func (*SandboxEvent) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{24}
+}
+
+func (x *SandboxEvent) GetType() SandboxEventType {
+	if x != nil {
+		return x.Type
+	}
+	return SandboxEventType_SANDBOX_EVENT_TYPE_UNSPECIFIED
+}
+
+func (x *SandboxEvent) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+func (x *SandboxEvent) GetAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.At
+	}
+	return nil
+}
+
+func (x *SandboxEvent) GetDetail() string {
+	if x != nil {
+		return x.Detail
+	}
+	return ""
+}
+
+type WatchEventsRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Also send the agent's recent events (at most the last 256, oldest first)
+	// before new ones, e.g. sandboxes found lost at start-up.
+	IncludeRecent bool `protobuf:"varint,1,opt,name=include_recent,json=includeRecent,proto3" json:"include_recent,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchEventsRequest) Reset() {
+	*x = WatchEventsRequest{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[25]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchEventsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchEventsRequest) ProtoMessage() {}
+
+func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[25]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchEventsRequest.ProtoReflect.Descriptor instead.
+func (*WatchEventsRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{25}
+}
+
+func (x *WatchEventsRequest) GetIncludeRecent() bool {
+	if x != nil {
+		return x.IncludeRecent
+	}
+	return false
+}
+
+type WatchEventsResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Event         *SandboxEvent          `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchEventsResponse) Reset() {
+	*x = WatchEventsResponse{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[26]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchEventsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchEventsResponse) ProtoMessage() {}
+
+func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[26]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchEventsResponse.ProtoReflect.Descriptor instead.
+func (*WatchEventsResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{26}
+}
+
+func (x *WatchEventsResponse) GetEvent() *SandboxEvent {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
 var File_wrenn_hostagent_v1_hostagent_proto protoreflect.FileDescriptor
 
 const file_wrenn_hostagent_v1_hostagent_proto_rawDesc = "" +
 	"\n" +
-	"\"wrenn/hostagent/v1/hostagent.proto\x12\x12wrenn.hostagent.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc0\x01\n" +
+	"\"wrenn/hostagent/v1/hostagent.proto\x12\x12wrenn.hostagent.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xba\x02\n" +
 	"\vHostSandbox\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n" +
@@ -546,14 +1624,19 @@ const file_wrenn_hostagent_v1_hostagent_proto_rawDesc = "" +
 	"templateId\x126\n" +
 	"\x05state\x18\x03 \x01(\x0e2 .wrenn.hostagent.v1.SandboxStateR\x05state\x129\n" +
 	"\n" +
-	"started_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\"\x8b\x02\n" +
+	"started_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x129\n" +
+	"\n" +
+	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12=\n" +
+	"\ton_expiry\x18\x06 \x01(\x0e2 .wrenn.hostagent.v1.ExpiryActionR\bonExpiry\"\xf3\x02\n" +
 	"\x14CreateSandboxRequest\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n" +
 	"\vtemplate_id\x18\x02 \x01(\tR\n" +
 	"templateId\x12F\n" +
 	"\x04envs\x18\x03 \x03(\v22.wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntryR\x04envs\x122\n" +
-	"\x15start_timeout_seconds\x18\x04 \x01(\rR\x13startTimeoutSeconds\x1a7\n" +
+	"\x15start_timeout_seconds\x18\x04 \x01(\rR\x13startTimeoutSeconds\x12'\n" +
+	"\x0ftimeout_seconds\x18\x05 \x01(\rR\x0etimeoutSeconds\x12=\n" +
+	"\ton_expiry\x18\x06 \x01(\x0e2 .wrenn.hostagent.v1.ExpiryActionR\bonExpiry\x1a7\n" +
 	"\tEnvsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"R\n" +
@@ -573,16 +1656,100 @@ const file_wrenn_hostagent_v1_hostagent_proto_rawDesc = "" +
 	"\tcpu_count\x18\x03 \x01(\rR\bcpuCount\x12!\n" +
 	"\fmemory_bytes\x18\x04 \x01(\x04R\vmemoryBytes\x12\x1c\n" +
 	"\ttemplates\x18\x05 \x03(\tR\ttemplates\x12\x18\n" +
-	"\aversion\x18\x06 \x01(\tR\aversion*c\n" +
+	"\aversion\x18\x06 \x01(\tR\aversion\"4\n" +
+	"\x13PauseSandboxRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\"Q\n" +
+	"\x14PauseSandboxResponse\x129\n" +
+	"\asandbox\x18\x01 \x01(\v2\x1f.wrenn.hostagent.v1.HostSandboxR\asandbox\"^\n" +
+	"\x14ResumeSandboxRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12'\n" +
+	"\x0ftimeout_seconds\x18\x02 \x01(\rR\x0etimeoutSeconds\"R\n" +
+	"\x15ResumeSandboxResponse\x129\n" +
+	"\asandbox\x18\x01 \x01(\v2\x1f.wrenn.hostagent.v1.HostSandboxR\asandbox\"b\n" +
+	"\x18SetSandboxTimeoutRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12'\n" +
+	"\x0ftimeout_seconds\x18\x02 \x01(\rR\x0etimeoutSeconds\"V\n" +
+	"\x19SetSandboxTimeoutResponse\x129\n" +
+	"\asandbox\x18\x01 \x01(\v2\x1f.wrenn.hostagent.v1.HostSandboxR\asandbox\"9\n" +
+	"\x18GetSandboxMetricsRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\"\xd3\x01\n" +
+	"\x19GetSandboxMetricsResponse\x12\x1f\n" +
+	"\vcpu_seconds\x18\x01 \x01(\x01R\n" +
+	"cpuSeconds\x12\x1b\n" +
+	"\tcpu_cores\x18\x02 \x01(\x01R\bcpuCores\x12!\n" +
+	"\fmemory_bytes\x18\x03 \x01(\x04R\vmemoryBytes\x12\x1d\n" +
+	"\n" +
+	"disk_bytes\x18\x04 \x01(\x04R\tdiskBytes\x126\n" +
+	"\x05state\x18\x05 \x01(\x0e2 .wrenn.hostagent.v1.SandboxStateR\x05state\"\xdf\x01\n" +
+	"\bTemplate\x12\x1f\n" +
+	"\vtemplate_id\x18\x01 \x01(\tR\n" +
+	"templateId\x12,\n" +
+	"\x12parent_template_id\x18\x02 \x01(\tR\x10parentTemplateId\x129\n" +
+	"\n" +
+	"created_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\tcreatedAt\x12\x14\n" +
+	"\x05vcpus\x18\x04 \x01(\rR\x05vcpus\x12\x1d\n" +
+	"\n" +
+	"memory_mib\x18\x05 \x01(\rR\tmemoryMib\x12\x14\n" +
+	"\x05users\x18\x06 \x01(\rR\x05users\"z\n" +
+	"\x15CreateTemplateRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n" +
+	"\vtemplate_id\x18\x02 \x01(\tR\n" +
+	"templateId\x12!\n" +
+	"\fpause_source\x18\x03 \x01(\bR\vpauseSource\"\x8b\x01\n" +
+	"\x16CreateTemplateResponse\x128\n" +
+	"\btemplate\x18\x01 \x01(\v2\x1c.wrenn.hostagent.v1.TemplateR\btemplate\x127\n" +
+	"\x06source\x18\x02 \x01(\v2\x1f.wrenn.hostagent.v1.HostSandboxR\x06source\"8\n" +
+	"\x15DeleteTemplateRequest\x12\x1f\n" +
+	"\vtemplate_id\x18\x01 \x01(\tR\n" +
+	"templateId\"\x18\n" +
+	"\x16DeleteTemplateResponse\"\x16\n" +
+	"\x14ListTemplatesRequest\"S\n" +
+	"\x15ListTemplatesResponse\x12:\n" +
+	"\ttemplates\x18\x01 \x03(\v2\x1c.wrenn.hostagent.v1.TemplateR\ttemplates\"\xab\x01\n" +
+	"\fSandboxEvent\x128\n" +
+	"\x04type\x18\x01 \x01(\x0e2$.wrenn.hostagent.v1.SandboxEventTypeR\x04type\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x02 \x01(\tR\tsandboxId\x12*\n" +
+	"\x02at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\x02at\x12\x16\n" +
+	"\x06detail\x18\x04 \x01(\tR\x06detail\";\n" +
+	"\x12WatchEventsRequest\x12%\n" +
+	"\x0einclude_recent\x18\x01 \x01(\bR\rincludeRecent\"M\n" +
+	"\x13WatchEventsResponse\x126\n" +
+	"\x05event\x18\x01 \x01(\v2 .wrenn.hostagent.v1.SandboxEventR\x05event*}\n" +
 	"\fSandboxState\x12\x1d\n" +
 	"\x19SANDBOX_STATE_UNSPECIFIED\x10\x00\x12\x19\n" +
 	"\x15SANDBOX_STATE_RUNNING\x10\x01\x12\x19\n" +
-	"\x15SANDBOX_STATE_STOPPED\x10\x022\xa5\x03\n" +
+	"\x15SANDBOX_STATE_STOPPED\x10\x02\x12\x18\n" +
+	"\x14SANDBOX_STATE_PAUSED\x10\x03*^\n" +
+	"\fExpiryAction\x12\x1d\n" +
+	"\x19EXPIRY_ACTION_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12EXPIRY_ACTION_KILL\x10\x01\x12\x17\n" +
+	"\x13EXPIRY_ACTION_PAUSE\x10\x02*\xdf\x01\n" +
+	"\x10SandboxEventType\x12\"\n" +
+	"\x1eSANDBOX_EVENT_TYPE_UNSPECIFIED\x10\x00\x12\"\n" +
+	"\x1eSANDBOX_EVENT_TYPE_AUTO_PAUSED\x10\x01\x12!\n" +
+	"\x1dSANDBOX_EVENT_TYPE_TTL_KILLED\x10\x02\x12\x1d\n" +
+	"\x19SANDBOX_EVENT_TYPE_EXITED\x10\x03\x12\x1b\n" +
+	"\x17SANDBOX_EVENT_TYPE_LOST\x10\x04\x12$\n" +
+	" SANDBOX_EVENT_TYPE_RESUME_FAILED\x10\x052\xec\t\n" +
 	"\x0eSandboxService\x12d\n" +
 	"\rCreateSandbox\x12(.wrenn.hostagent.v1.CreateSandboxRequest\x1a).wrenn.hostagent.v1.CreateSandboxResponse\x12g\n" +
 	"\x0eDestroySandbox\x12).wrenn.hostagent.v1.DestroySandboxRequest\x1a*.wrenn.hostagent.v1.DestroySandboxResponse\x12d\n" +
 	"\rListSandboxes\x12(.wrenn.hostagent.v1.ListSandboxesRequest\x1a).wrenn.hostagent.v1.ListSandboxesResponse\x12^\n" +
-	"\vGetHostInfo\x12&.wrenn.hostagent.v1.GetHostInfoRequest\x1a'.wrenn.hostagent.v1.GetHostInfoResponseBBZ@github.com/wrenn-dev/wrenn/gen/go/wrenn/hostagent/v1;hostagentv1b\x06proto3"
+	"\vGetHostInfo\x12&.wrenn.hostagent.v1.GetHostInfoRequest\x1a'.wrenn.hostagent.v1.GetHostInfoResponse\x12a\n" +
+	"\fPauseSandbox\x12'.wrenn.hostagent.v1.PauseSandboxRequest\x1a(.wrenn.hostagent.v1.PauseSandboxResponse\x12d\n" +
+	"\rResumeSandbox\x12(.wrenn.hostagent.v1.ResumeSandboxRequest\x1a).wrenn.hostagent.v1.ResumeSandboxResponse\x12p\n" +
+	"\x11SetSandboxTimeout\x12,.wrenn.hostagent.v1.SetSandboxTimeoutRequest\x1a-.wrenn.hostagent.v1.SetSandboxTimeoutResponse\x12p\n" +
+	"\x11GetSandboxMetrics\x12,.wrenn.hostagent.v1.GetSandboxMetricsRequest\x1a-.wrenn.hostagent.v1.GetSandboxMetricsResponse\x12g\n" +
+	"\x0eCreateTemplate\x12).wrenn.hostagent.v1.CreateTemplateRequest\x1a*.wrenn.hostagent.v1.CreateTemplateResponse\x12g\n" +
+	"\x0eDeleteTemplate\x12).wrenn.hostagent.v1.DeleteTemplateRequest\x1a*.wrenn.hostagent.v1.DeleteTemplateResponse\x12d\n" +
+	"\rListTemplates\x12(.wrenn.hostagent.v1.ListTemplatesRequest\x1a).wrenn.hostagent.v1.ListTemplatesResponse\x12`\n" +
+	"\vWatchEvents\x12&.wrenn.hostagent.v1.WatchEventsRequest\x1a'.wrenn.hostagent.v1.WatchEventsResponse0\x01BBZ@github.com/wrenn-dev/wrenn/gen/go/wrenn/hostagent/v1;hostagentv1b\x06proto3"
 
 var (
 	file_wrenn_hostagent_v1_hostagent_proto_rawDescOnce sync.Once
@@ -596,41 +1763,91 @@ func file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP() []byte {
 	return file_wrenn_hostagent_v1_hostagent_proto_rawDescData
 }
 
-var file_wrenn_hostagent_v1_hostagent_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_wrenn_hostagent_v1_hostagent_proto_msgTypes = make([]protoimpl.MessageInfo, 10)
+var file_wrenn_hostagent_v1_hostagent_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_wrenn_hostagent_v1_hostagent_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
 var file_wrenn_hostagent_v1_hostagent_proto_goTypes = []any{
-	(SandboxState)(0),              // 0: wrenn.hostagent.v1.SandboxState
-	(*HostSandbox)(nil),            // 1: wrenn.hostagent.v1.HostSandbox
-	(*CreateSandboxRequest)(nil),   // 2: wrenn.hostagent.v1.CreateSandboxRequest
-	(*CreateSandboxResponse)(nil),  // 3: wrenn.hostagent.v1.CreateSandboxResponse
-	(*DestroySandboxRequest)(nil),  // 4: wrenn.hostagent.v1.DestroySandboxRequest
-	(*DestroySandboxResponse)(nil), // 5: wrenn.hostagent.v1.DestroySandboxResponse
-	(*ListSandboxesRequest)(nil),   // 6: wrenn.hostagent.v1.ListSandboxesRequest
-	(*ListSandboxesResponse)(nil),  // 7: wrenn.hostagent.v1.ListSandboxesResponse
-	(*GetHostInfoRequest)(nil),     // 8: wrenn.hostagent.v1.GetHostInfoRequest
-	(*GetHostInfoResponse)(nil),    // 9: wrenn.hostagent.v1.GetHostInfoResponse
-	nil,                            // 10: wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntry
-	(*timestamppb.Timestamp)(nil),  // 11: google.protobuf.Timestamp
+	(SandboxState)(0),                 // 0: wrenn.hostagent.v1.SandboxState
+	(ExpiryAction)(0),                 // 1: wrenn.hostagent.v1.ExpiryAction
+	(SandboxEventType)(0),             // 2: wrenn.hostagent.v1.SandboxEventType
+	(*HostSandbox)(nil),               // 3: wrenn.hostagent.v1.HostSandbox
+	(*CreateSandboxRequest)(nil),      // 4: wrenn.hostagent.v1.CreateSandboxRequest
+	(*CreateSandboxResponse)(nil),     // 5: wrenn.hostagent.v1.CreateSandboxResponse
+	(*DestroySandboxRequest)(nil),     // 6: wrenn.hostagent.v1.DestroySandboxRequest
+	(*DestroySandboxResponse)(nil),    // 7: wrenn.hostagent.v1.DestroySandboxResponse
+	(*ListSandboxesRequest)(nil),      // 8: wrenn.hostagent.v1.ListSandboxesRequest
+	(*ListSandboxesResponse)(nil),     // 9: wrenn.hostagent.v1.ListSandboxesResponse
+	(*GetHostInfoRequest)(nil),        // 10: wrenn.hostagent.v1.GetHostInfoRequest
+	(*GetHostInfoResponse)(nil),       // 11: wrenn.hostagent.v1.GetHostInfoResponse
+	(*PauseSandboxRequest)(nil),       // 12: wrenn.hostagent.v1.PauseSandboxRequest
+	(*PauseSandboxResponse)(nil),      // 13: wrenn.hostagent.v1.PauseSandboxResponse
+	(*ResumeSandboxRequest)(nil),      // 14: wrenn.hostagent.v1.ResumeSandboxRequest
+	(*ResumeSandboxResponse)(nil),     // 15: wrenn.hostagent.v1.ResumeSandboxResponse
+	(*SetSandboxTimeoutRequest)(nil),  // 16: wrenn.hostagent.v1.SetSandboxTimeoutRequest
+	(*SetSandboxTimeoutResponse)(nil), // 17: wrenn.hostagent.v1.SetSandboxTimeoutResponse
+	(*GetSandboxMetricsRequest)(nil),  // 18: wrenn.hostagent.v1.GetSandboxMetricsRequest
+	(*GetSandboxMetricsResponse)(nil), // 19: wrenn.hostagent.v1.GetSandboxMetricsResponse
+	(*Template)(nil),                  // 20: wrenn.hostagent.v1.Template
+	(*CreateTemplateRequest)(nil),     // 21: wrenn.hostagent.v1.CreateTemplateRequest
+	(*CreateTemplateResponse)(nil),    // 22: wrenn.hostagent.v1.CreateTemplateResponse
+	(*DeleteTemplateRequest)(nil),     // 23: wrenn.hostagent.v1.DeleteTemplateRequest
+	(*DeleteTemplateResponse)(nil),    // 24: wrenn.hostagent.v1.DeleteTemplateResponse
+	(*ListTemplatesRequest)(nil),      // 25: wrenn.hostagent.v1.ListTemplatesRequest
+	(*ListTemplatesResponse)(nil),     // 26: wrenn.hostagent.v1.ListTemplatesResponse
+	(*SandboxEvent)(nil),              // 27: wrenn.hostagent.v1.SandboxEvent
+	(*WatchEventsRequest)(nil),        // 28: wrenn.hostagent.v1.WatchEventsRequest
+	(*WatchEventsResponse)(nil),       // 29: wrenn.hostagent.v1.WatchEventsResponse
+	nil,                               // 30: wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntry
+	(*timestamppb.Timestamp)(nil),     // 31: google.protobuf.Timestamp
 }
 var file_wrenn_hostagent_v1_hostagent_proto_depIdxs = []int32{
 	0,  // 0: wrenn.hostagent.v1.HostSandbox.state:type_name -> wrenn.hostagent.v1.SandboxState
-	11, // 1: wrenn.hostagent.v1.HostSandbox.started_at:type_name -> google.protobuf.Timestamp
-	10, // 2: wrenn.hostagent.v1.CreateSandboxRequest.envs:type_name -> wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntry
-	1,  // 3: wrenn.hostagent.v1.CreateSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
-	1,  // 4: wrenn.hostagent.v1.ListSandboxesResponse.sandboxes:type_name -> wrenn.hostagent.v1.HostSandbox
-	2,  // 5: wrenn.hostagent.v1.SandboxService.CreateSandbox:input_type -> wrenn.hostagent.v1.CreateSandboxRequest
-	4,  // 6: wrenn.hostagent.v1.SandboxService.DestroySandbox:input_type -> wrenn.hostagent.v1.DestroySandboxRequest
-	6,  // 7: wrenn.hostagent.v1.SandboxService.ListSandboxes:input_type -> wrenn.hostagent.v1.ListSandboxesRequest
-	8,  // 8: wrenn.hostagent.v1.SandboxService.GetHostInfo:input_type -> wrenn.hostagent.v1.GetHostInfoRequest
-	3,  // 9: wrenn.hostagent.v1.SandboxService.CreateSandbox:output_type -> wrenn.hostagent.v1.CreateSandboxResponse
-	5,  // 10: wrenn.hostagent.v1.SandboxService.DestroySandbox:output_type -> wrenn.hostagent.v1.DestroySandboxResponse
-	7,  // 11: wrenn.hostagent.v1.SandboxService.ListSandboxes:output_type -> wrenn.hostagent.v1.ListSandboxesResponse
-	9,  // 12: wrenn.hostagent.v1.SandboxService.GetHostInfo:output_type -> wrenn.hostagent.v1.GetHostInfoResponse
-	9,  // [9:13] is the sub-list for method output_type
-	5,  // [5:9] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	31, // 1: wrenn.hostagent.v1.HostSandbox.started_at:type_name -> google.protobuf.Timestamp
+	31, // 2: wrenn.hostagent.v1.HostSandbox.expires_at:type_name -> google.protobuf.Timestamp
+	1,  // 3: wrenn.hostagent.v1.HostSandbox.on_expiry:type_name -> wrenn.hostagent.v1.ExpiryAction
+	30, // 4: wrenn.hostagent.v1.CreateSandboxRequest.envs:type_name -> wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntry
+	1,  // 5: wrenn.hostagent.v1.CreateSandboxRequest.on_expiry:type_name -> wrenn.hostagent.v1.ExpiryAction
+	3,  // 6: wrenn.hostagent.v1.CreateSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
+	3,  // 7: wrenn.hostagent.v1.ListSandboxesResponse.sandboxes:type_name -> wrenn.hostagent.v1.HostSandbox
+	3,  // 8: wrenn.hostagent.v1.PauseSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
+	3,  // 9: wrenn.hostagent.v1.ResumeSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
+	3,  // 10: wrenn.hostagent.v1.SetSandboxTimeoutResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
+	0,  // 11: wrenn.hostagent.v1.GetSandboxMetricsResponse.state:type_name -> wrenn.hostagent.v1.SandboxState
+	31, // 12: wrenn.hostagent.v1.Template.created_at:type_name -> google.protobuf.Timestamp
+	20, // 13: wrenn.hostagent.v1.CreateTemplateResponse.template:type_name -> wrenn.hostagent.v1.Template
+	3,  // 14: wrenn.hostagent.v1.CreateTemplateResponse.source:type_name -> wrenn.hostagent.v1.HostSandbox
+	20, // 15: wrenn.hostagent.v1.ListTemplatesResponse.templates:type_name -> wrenn.hostagent.v1.Template
+	2,  // 16: wrenn.hostagent.v1.SandboxEvent.type:type_name -> wrenn.hostagent.v1.SandboxEventType
+	31, // 17: wrenn.hostagent.v1.SandboxEvent.at:type_name -> google.protobuf.Timestamp
+	27, // 18: wrenn.hostagent.v1.WatchEventsResponse.event:type_name -> wrenn.hostagent.v1.SandboxEvent
+	4,  // 19: wrenn.hostagent.v1.SandboxService.CreateSandbox:input_type -> wrenn.hostagent.v1.CreateSandboxRequest
+	6,  // 20: wrenn.hostagent.v1.SandboxService.DestroySandbox:input_type -> wrenn.hostagent.v1.DestroySandboxRequest
+	8,  // 21: wrenn.hostagent.v1.SandboxService.ListSandboxes:input_type -> wrenn.hostagent.v1.ListSandboxesRequest
+	10, // 22: wrenn.hostagent.v1.SandboxService.GetHostInfo:input_type -> wrenn.hostagent.v1.GetHostInfoRequest
+	12, // 23: wrenn.hostagent.v1.SandboxService.PauseSandbox:input_type -> wrenn.hostagent.v1.PauseSandboxRequest
+	14, // 24: wrenn.hostagent.v1.SandboxService.ResumeSandbox:input_type -> wrenn.hostagent.v1.ResumeSandboxRequest
+	16, // 25: wrenn.hostagent.v1.SandboxService.SetSandboxTimeout:input_type -> wrenn.hostagent.v1.SetSandboxTimeoutRequest
+	18, // 26: wrenn.hostagent.v1.SandboxService.GetSandboxMetrics:input_type -> wrenn.hostagent.v1.GetSandboxMetricsRequest
+	21, // 27: wrenn.hostagent.v1.SandboxService.CreateTemplate:input_type -> wrenn.hostagent.v1.CreateTemplateRequest
+	23, // 28: wrenn.hostagent.v1.SandboxService.DeleteTemplate:input_type -> wrenn.hostagent.v1.DeleteTemplateRequest
+	25, // 29: wrenn.hostagent.v1.SandboxService.ListTemplates:input_type -> wrenn.hostagent.v1.ListTemplatesRequest
+	28, // 30: wrenn.hostagent.v1.SandboxService.WatchEvents:input_type -> wrenn.hostagent.v1.WatchEventsRequest
+	5,  // 31: wrenn.hostagent.v1.SandboxService.CreateSandbox:output_type -> wrenn.hostagent.v1.CreateSandboxResponse
+	7,  // 32: wrenn.hostagent.v1.SandboxService.DestroySandbox:output_type -> wrenn.hostagent.v1.DestroySandboxResponse
+	9,  // 33: wrenn.hostagent.v1.SandboxService.ListSandboxes:output_type -> wrenn.hostagent.v1.ListSandboxesResponse
+	11, // 34: wrenn.hostagent.v1.SandboxService.GetHostInfo:output_type -> wrenn.hostagent.v1.GetHostInfoResponse
+	13, // 35: wrenn.hostagent.v1.SandboxService.PauseSandbox:output_type -> wrenn.hostagent.v1.PauseSandboxResponse
+	15, // 36: wrenn.hostagent.v1.SandboxService.ResumeSandbox:output_type -> wrenn.hostagent.v1.ResumeSandboxResponse
+	17, // 37: wrenn.hostagent.v1.SandboxService.SetSandboxTimeout:output_type -> wrenn.hostagent.v1.SetSandboxTimeoutResponse
+	19, // 38: wrenn.hostagent.v1.SandboxService.GetSandboxMetrics:output_type -> wrenn.hostagent.v1.GetSandboxMetricsResponse
+	22, // 39: wrenn.hostagent.v1.SandboxService.CreateTemplate:output_type -> wrenn.hostagent.v1.CreateTemplateResponse
+	24, // 40: wrenn.hostagent.v1.SandboxService.DeleteTemplate:output_type -> wrenn.hostagent.v1.DeleteTemplateResponse
+	26, // 41: wrenn.hostagent.v1.SandboxService.ListTemplates:output_type -> wrenn.hostagent.v1.ListTemplatesResponse
+	29, // 42: wrenn.hostagent.v1.SandboxService.WatchEvents:output_type -> wrenn.hostagent.v1.WatchEventsResponse
+	31, // [31:43] is the sub-list for method output_type
+	19, // [19:31] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_wrenn_hostagent_v1_hostagent_proto_init() }
@@ -643,8 +1860,8 @@ func file_wrenn_hostagent_v1_hostagent_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_wrenn_hostagent_v1_hostagent_proto_rawDesc), len(file_wrenn_hostagent_v1_hostagent_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   10,
+			NumEnums:      3,
+			NumMessages:   28,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -17,6 +17,7 @@ export enum SandboxState {
   SANDBOX_STATE_UNSPECIFIED = 0,
   SANDBOX_STATE_RUNNING = 1,
   SANDBOX_STATE_STOPPED = 2,
+  SANDBOX_STATE_PAUSED = 3,
   UNRECOGNIZED = -1,
 }
 
@@ -31,6 +32,9 @@ export function sandboxStateFromJSON(object: any): SandboxState {
     case 2:
     case "SANDBOX_STATE_STOPPED":
       return SandboxState.SANDBOX_STATE_STOPPED;
+    case 3:
+    case "SANDBOX_STATE_PAUSED":
+      return SandboxState.SANDBOX_STATE_PAUSED;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -46,7 +50,112 @@ export function sandboxStateToJSON(object: SandboxState): string {
       return "SANDBOX_STATE_RUNNING";
     case SandboxState.SANDBOX_STATE_STOPPED:
       return "SANDBOX_STATE_STOPPED";
+    case SandboxState.SANDBOX_STATE_PAUSED:
+      return "SANDBOX_STATE_PAUSED";
     case SandboxState.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What the agent does when a sandbox's TTL runs out. */
+export enum ExpiryAction {
+  /** EXPIRY_ACTION_UNSPECIFIED - Kill (the default). */
+  EXPIRY_ACTION_UNSPECIFIED = 0,
+  EXPIRY_ACTION_KILL = 1,
+  EXPIRY_ACTION_PAUSE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function expiryActionFromJSON(object: any): ExpiryAction {
+  switch (object) {
+    case 0:
+    case "EXPIRY_ACTION_UNSPECIFIED":
+      return ExpiryAction.EXPIRY_ACTION_UNSPECIFIED;
+    case 1:
+    case "EXPIRY_ACTION_KILL":
+      return ExpiryAction.EXPIRY_ACTION_KILL;
+    case 2:
+    case "EXPIRY_ACTION_PAUSE":
+      return ExpiryAction.EXPIRY_ACTION_PAUSE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ExpiryAction.UNRECOGNIZED;
+  }
+}
+
+export function expiryActionToJSON(object: ExpiryAction): string {
+  switch (object) {
+    case ExpiryAction.EXPIRY_ACTION_UNSPECIFIED:
+      return "EXPIRY_ACTION_UNSPECIFIED";
+    case ExpiryAction.EXPIRY_ACTION_KILL:
+      return "EXPIRY_ACTION_KILL";
+    case ExpiryAction.EXPIRY_ACTION_PAUSE:
+      return "EXPIRY_ACTION_PAUSE";
+    case ExpiryAction.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+export enum SandboxEventType {
+  SANDBOX_EVENT_TYPE_UNSPECIFIED = 0,
+  /** SANDBOX_EVENT_TYPE_AUTO_PAUSED - The TTL ran out and the sandbox was paused. */
+  SANDBOX_EVENT_TYPE_AUTO_PAUSED = 1,
+  /** SANDBOX_EVENT_TYPE_TTL_KILLED - The TTL ran out and the sandbox was killed. */
+  SANDBOX_EVENT_TYPE_TTL_KILLED = 2,
+  /** SANDBOX_EVENT_TYPE_EXITED - Its VM or process exited without being asked to; everything of it was removed. */
+  SANDBOX_EVENT_TYPE_EXITED = 3,
+  /** SANDBOX_EVENT_TYPE_LOST - It existed before the agent restarted and could not be kept; it was removed. */
+  SANDBOX_EVENT_TYPE_LOST = 4,
+  /** SANDBOX_EVENT_TYPE_RESUME_FAILED - A resume failed; the sandbox was destroyed. */
+  SANDBOX_EVENT_TYPE_RESUME_FAILED = 5,
+  UNRECOGNIZED = -1,
+}
+
+export function sandboxEventTypeFromJSON(object: any): SandboxEventType {
+  switch (object) {
+    case 0:
+    case "SANDBOX_EVENT_TYPE_UNSPECIFIED":
+      return SandboxEventType.SANDBOX_EVENT_TYPE_UNSPECIFIED;
+    case 1:
+    case "SANDBOX_EVENT_TYPE_AUTO_PAUSED":
+      return SandboxEventType.SANDBOX_EVENT_TYPE_AUTO_PAUSED;
+    case 2:
+    case "SANDBOX_EVENT_TYPE_TTL_KILLED":
+      return SandboxEventType.SANDBOX_EVENT_TYPE_TTL_KILLED;
+    case 3:
+    case "SANDBOX_EVENT_TYPE_EXITED":
+      return SandboxEventType.SANDBOX_EVENT_TYPE_EXITED;
+    case 4:
+    case "SANDBOX_EVENT_TYPE_LOST":
+      return SandboxEventType.SANDBOX_EVENT_TYPE_LOST;
+    case 5:
+    case "SANDBOX_EVENT_TYPE_RESUME_FAILED":
+      return SandboxEventType.SANDBOX_EVENT_TYPE_RESUME_FAILED;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return SandboxEventType.UNRECOGNIZED;
+  }
+}
+
+export function sandboxEventTypeToJSON(object: SandboxEventType): string {
+  switch (object) {
+    case SandboxEventType.SANDBOX_EVENT_TYPE_UNSPECIFIED:
+      return "SANDBOX_EVENT_TYPE_UNSPECIFIED";
+    case SandboxEventType.SANDBOX_EVENT_TYPE_AUTO_PAUSED:
+      return "SANDBOX_EVENT_TYPE_AUTO_PAUSED";
+    case SandboxEventType.SANDBOX_EVENT_TYPE_TTL_KILLED:
+      return "SANDBOX_EVENT_TYPE_TTL_KILLED";
+    case SandboxEventType.SANDBOX_EVENT_TYPE_EXITED:
+      return "SANDBOX_EVENT_TYPE_EXITED";
+    case SandboxEventType.SANDBOX_EVENT_TYPE_LOST:
+      return "SANDBOX_EVENT_TYPE_LOST";
+    case SandboxEventType.SANDBOX_EVENT_TYPE_RESUME_FAILED:
+      return "SANDBOX_EVENT_TYPE_RESUME_FAILED";
+    case SandboxEventType.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -56,7 +165,12 @@ export interface HostSandbox {
   sandboxId: string;
   templateId: string;
   state: SandboxState;
-  startedAt: Date | undefined;
+  startedAt:
+    | Date
+    | undefined;
+  /** When the TTL runs out; unset when the sandbox has none (or is paused). */
+  expiresAt: Date | undefined;
+  onExpiry: ExpiryAction;
 }
 
 export interface CreateSandboxRequest {
@@ -66,6 +180,12 @@ export interface CreateSandboxRequest {
   envs: { [key: string]: string };
   /** Seconds the create may take before it is undone. */
   startTimeoutSeconds: number;
+  /**
+   * TTL in seconds from when the sandbox is running; 0 = the agent's default
+   * (WRENN_SANDBOX_TTL_SECONDS, itself 0 = no TTL).
+   */
+  timeoutSeconds: number;
+  onExpiry: ExpiryAction;
 }
 
 export interface CreateSandboxRequest_EnvsEntry {
@@ -104,8 +224,113 @@ export interface GetHostInfoResponse {
   version: string;
 }
 
+export interface PauseSandboxRequest {
+  sandboxId: string;
+}
+
+export interface PauseSandboxResponse {
+  sandbox: HostSandbox | undefined;
+}
+
+export interface ResumeSandboxRequest {
+  sandboxId: string;
+  /** New TTL from the resume; 0 keeps the sandbox's TTL length. */
+  timeoutSeconds: number;
+}
+
+export interface ResumeSandboxResponse {
+  sandbox: HostSandbox | undefined;
+}
+
+export interface SetSandboxTimeoutRequest {
+  sandboxId: string;
+  /** 0 removes the TTL. */
+  timeoutSeconds: number;
+}
+
+export interface SetSandboxTimeoutResponse {
+  sandbox: HostSandbox | undefined;
+}
+
+export interface GetSandboxMetricsRequest {
+  sandboxId: string;
+}
+
+export interface GetSandboxMetricsResponse {
+  /** CPU time used since the sandbox (or its current VM process) started. */
+  cpuSeconds: number;
+  /** Recent CPU use in cores (1.0 = one core busy), over the last sample interval. */
+  cpuCores: number;
+  /** Host memory the sandbox holds (resident set of its VM or processes). */
+  memoryBytes: number;
+  /** Host disk the sandbox's own writes take (overlay), excluding its template. */
+  diskBytes: number;
+  state: SandboxState;
+}
+
+export interface Template {
+  templateId: string;
+  /** Template it was made from; empty for the base template. */
+  parentTemplateId: string;
+  createdAt: Date | undefined;
+  vcpus: number;
+  memoryMib: number;
+  /** Sandboxes and templates that use its files. */
+  users: number;
+}
+
+export interface CreateTemplateRequest {
+  /** Running sandbox to snapshot. */
+  sandboxId: string;
+  /** Lowercase letters, digits and dashes, 1-63 characters. */
+  templateId: string;
+  /** Leave the source sandbox paused instead of resuming it. */
+  pauseSource: boolean;
+}
+
+export interface CreateTemplateResponse {
+  template: Template | undefined;
+  source: HostSandbox | undefined;
+}
+
+export interface DeleteTemplateRequest {
+  templateId: string;
+}
+
+export interface DeleteTemplateResponse {
+}
+
+export interface ListTemplatesRequest {
+}
+
+export interface ListTemplatesResponse {
+  templates: Template[];
+}
+
+export interface SandboxEvent {
+  type: SandboxEventType;
+  sandboxId: string;
+  at:
+    | Date
+    | undefined;
+  /** Human-readable detail (exit code or signal, …); never internals. */
+  detail: string;
+}
+
+export interface WatchEventsRequest {
+  /**
+   * Also send the agent's recent events (at most the last 256, oldest first)
+   * before new ones, e.g. sandboxes found lost at start-up.
+   */
+  includeRecent: boolean;
+}
+
+export interface WatchEventsResponse {
+  event: SandboxEvent | undefined;
+}
+
 function createBaseHostSandbox(): HostSandbox {
-  return { sandboxId: "", templateId: "", state: 0, startedAt: undefined };
+  return { sandboxId: "", templateId: "", state: 0, startedAt: undefined, expiresAt: undefined, onExpiry: 0 };
 }
 
 export const HostSandbox: MessageFns<HostSandbox> = {
@@ -121,6 +346,12 @@ export const HostSandbox: MessageFns<HostSandbox> = {
     }
     if (message.startedAt !== undefined) {
       Timestamp.encode(toTimestamp(message.startedAt), writer.uint32(34).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(42).fork()).join();
+    }
+    if (message.onExpiry !== 0) {
+      writer.uint32(48).int32(message.onExpiry);
     }
     return writer;
   },
@@ -170,6 +401,22 @@ export const HostSandbox: MessageFns<HostSandbox> = {
             message.startedAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 5: {
+            if (tag !== 42) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.onExpiry = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -200,6 +447,16 @@ export const HostSandbox: MessageFns<HostSandbox> = {
         : isSet(object.started_at)
         ? fromJsonTimestamp(object.started_at)
         : undefined,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      onExpiry: isSet(object.onExpiry)
+        ? expiryActionFromJSON(object.onExpiry)
+        : isSet(object.on_expiry)
+        ? expiryActionFromJSON(object.on_expiry)
+        : 0,
     };
   },
 
@@ -217,6 +474,12 @@ export const HostSandbox: MessageFns<HostSandbox> = {
     if (message.startedAt !== undefined) {
       obj.startedAt = message.startedAt.toISOString();
     }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.onExpiry !== 0) {
+      obj.onExpiry = expiryActionToJSON(message.onExpiry);
+    }
     return obj;
   },
 
@@ -229,12 +492,14 @@ export const HostSandbox: MessageFns<HostSandbox> = {
     message.templateId = object.templateId ?? "";
     message.state = object.state ?? 0;
     message.startedAt = object.startedAt ?? undefined;
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.onExpiry = object.onExpiry ?? 0;
     return message;
   },
 };
 
 function createBaseCreateSandboxRequest(): CreateSandboxRequest {
-  return { sandboxId: "", templateId: "", envs: {}, startTimeoutSeconds: 0 };
+  return { sandboxId: "", templateId: "", envs: {}, startTimeoutSeconds: 0, timeoutSeconds: 0, onExpiry: 0 };
 }
 
 export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
@@ -250,6 +515,12 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
     });
     if (message.startTimeoutSeconds !== 0) {
       writer.uint32(32).uint32(message.startTimeoutSeconds);
+    }
+    if (message.timeoutSeconds !== 0) {
+      writer.uint32(40).uint32(message.timeoutSeconds);
+    }
+    if (message.onExpiry !== 0) {
+      writer.uint32(48).int32(message.onExpiry);
     }
     return writer;
   },
@@ -302,6 +573,22 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
             message.startTimeoutSeconds = reader.uint32();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.timeoutSeconds = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.onExpiry = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -345,6 +632,16 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
         : isSet(object.start_timeout_seconds)
         ? globalThis.Number(object.start_timeout_seconds)
         : 0,
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : 0,
+      onExpiry: isSet(object.onExpiry)
+        ? expiryActionFromJSON(object.onExpiry)
+        : isSet(object.on_expiry)
+        ? expiryActionFromJSON(object.on_expiry)
+        : 0,
     };
   },
 
@@ -368,6 +665,12 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
     if (message.startTimeoutSeconds !== 0) {
       obj.startTimeoutSeconds = Math.round(message.startTimeoutSeconds);
     }
+    if (message.timeoutSeconds !== 0) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    if (message.onExpiry !== 0) {
+      obj.onExpiry = expiryActionToJSON(message.onExpiry);
+    }
     return obj;
   },
 
@@ -388,6 +691,8 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
       {},
     );
     message.startTimeoutSeconds = object.startTimeoutSeconds ?? 0;
+    message.timeoutSeconds = object.timeoutSeconds ?? 0;
+    message.onExpiry = object.onExpiry ?? 0;
     return message;
   },
 };
@@ -1009,6 +1314,1572 @@ export const GetHostInfoResponse: MessageFns<GetHostInfoResponse> = {
   },
 };
 
+function createBasePauseSandboxRequest(): PauseSandboxRequest {
+  return { sandboxId: "" };
+}
+
+export const PauseSandboxRequest: MessageFns<PauseSandboxRequest> = {
+  encode(message: PauseSandboxRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseSandboxRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseSandboxRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PauseSandboxRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+    };
+  },
+
+  toJSON(message: PauseSandboxRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PauseSandboxRequest>): PauseSandboxRequest {
+    return PauseSandboxRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PauseSandboxRequest>): PauseSandboxRequest {
+    const message = createBasePauseSandboxRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    return message;
+  },
+};
+
+function createBasePauseSandboxResponse(): PauseSandboxResponse {
+  return { sandbox: undefined };
+}
+
+export const PauseSandboxResponse: MessageFns<PauseSandboxResponse> = {
+  encode(message: PauseSandboxResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandbox !== undefined) {
+      HostSandbox.encode(message.sandbox, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseSandboxResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseSandboxResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandbox = HostSandbox.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PauseSandboxResponse {
+    return { sandbox: isSet(object.sandbox) ? HostSandbox.fromJSON(object.sandbox) : undefined };
+  },
+
+  toJSON(message: PauseSandboxResponse): unknown {
+    const obj: any = {};
+    if (message.sandbox !== undefined) {
+      obj.sandbox = HostSandbox.toJSON(message.sandbox);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PauseSandboxResponse>): PauseSandboxResponse {
+    return PauseSandboxResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PauseSandboxResponse>): PauseSandboxResponse {
+    const message = createBasePauseSandboxResponse();
+    message.sandbox = (object.sandbox !== undefined && object.sandbox !== null)
+      ? HostSandbox.fromPartial(object.sandbox)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseResumeSandboxRequest(): ResumeSandboxRequest {
+  return { sandboxId: "", timeoutSeconds: 0 };
+}
+
+export const ResumeSandboxRequest: MessageFns<ResumeSandboxRequest> = {
+  encode(message: ResumeSandboxRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.timeoutSeconds !== 0) {
+      writer.uint32(16).uint32(message.timeoutSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeSandboxRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeSandboxRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timeoutSeconds = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeSandboxRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: ResumeSandboxRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.timeoutSeconds !== 0) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResumeSandboxRequest>): ResumeSandboxRequest {
+    return ResumeSandboxRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResumeSandboxRequest>): ResumeSandboxRequest {
+    const message = createBaseResumeSandboxRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.timeoutSeconds = object.timeoutSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseResumeSandboxResponse(): ResumeSandboxResponse {
+  return { sandbox: undefined };
+}
+
+export const ResumeSandboxResponse: MessageFns<ResumeSandboxResponse> = {
+  encode(message: ResumeSandboxResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandbox !== undefined) {
+      HostSandbox.encode(message.sandbox, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeSandboxResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeSandboxResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandbox = HostSandbox.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeSandboxResponse {
+    return { sandbox: isSet(object.sandbox) ? HostSandbox.fromJSON(object.sandbox) : undefined };
+  },
+
+  toJSON(message: ResumeSandboxResponse): unknown {
+    const obj: any = {};
+    if (message.sandbox !== undefined) {
+      obj.sandbox = HostSandbox.toJSON(message.sandbox);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResumeSandboxResponse>): ResumeSandboxResponse {
+    return ResumeSandboxResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResumeSandboxResponse>): ResumeSandboxResponse {
+    const message = createBaseResumeSandboxResponse();
+    message.sandbox = (object.sandbox !== undefined && object.sandbox !== null)
+      ? HostSandbox.fromPartial(object.sandbox)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetSandboxTimeoutRequest(): SetSandboxTimeoutRequest {
+  return { sandboxId: "", timeoutSeconds: 0 };
+}
+
+export const SetSandboxTimeoutRequest: MessageFns<SetSandboxTimeoutRequest> = {
+  encode(message: SetSandboxTimeoutRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.timeoutSeconds !== 0) {
+      writer.uint32(16).uint32(message.timeoutSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetSandboxTimeoutRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetSandboxTimeoutRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timeoutSeconds = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetSandboxTimeoutRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: SetSandboxTimeoutRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.timeoutSeconds !== 0) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetSandboxTimeoutRequest>): SetSandboxTimeoutRequest {
+    return SetSandboxTimeoutRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetSandboxTimeoutRequest>): SetSandboxTimeoutRequest {
+    const message = createBaseSetSandboxTimeoutRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.timeoutSeconds = object.timeoutSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetSandboxTimeoutResponse(): SetSandboxTimeoutResponse {
+  return { sandbox: undefined };
+}
+
+export const SetSandboxTimeoutResponse: MessageFns<SetSandboxTimeoutResponse> = {
+  encode(message: SetSandboxTimeoutResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandbox !== undefined) {
+      HostSandbox.encode(message.sandbox, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetSandboxTimeoutResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetSandboxTimeoutResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandbox = HostSandbox.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetSandboxTimeoutResponse {
+    return { sandbox: isSet(object.sandbox) ? HostSandbox.fromJSON(object.sandbox) : undefined };
+  },
+
+  toJSON(message: SetSandboxTimeoutResponse): unknown {
+    const obj: any = {};
+    if (message.sandbox !== undefined) {
+      obj.sandbox = HostSandbox.toJSON(message.sandbox);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetSandboxTimeoutResponse>): SetSandboxTimeoutResponse {
+    return SetSandboxTimeoutResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetSandboxTimeoutResponse>): SetSandboxTimeoutResponse {
+    const message = createBaseSetSandboxTimeoutResponse();
+    message.sandbox = (object.sandbox !== undefined && object.sandbox !== null)
+      ? HostSandbox.fromPartial(object.sandbox)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseGetSandboxMetricsRequest(): GetSandboxMetricsRequest {
+  return { sandboxId: "" };
+}
+
+export const GetSandboxMetricsRequest: MessageFns<GetSandboxMetricsRequest> = {
+  encode(message: GetSandboxMetricsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetSandboxMetricsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetSandboxMetricsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetSandboxMetricsRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetSandboxMetricsRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetSandboxMetricsRequest>): GetSandboxMetricsRequest {
+    return GetSandboxMetricsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetSandboxMetricsRequest>): GetSandboxMetricsRequest {
+    const message = createBaseGetSandboxMetricsRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetSandboxMetricsResponse(): GetSandboxMetricsResponse {
+  return { cpuSeconds: 0, cpuCores: 0, memoryBytes: 0, diskBytes: 0, state: 0 };
+}
+
+export const GetSandboxMetricsResponse: MessageFns<GetSandboxMetricsResponse> = {
+  encode(message: GetSandboxMetricsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cpuSeconds !== 0) {
+      writer.uint32(9).double(message.cpuSeconds);
+    }
+    if (message.cpuCores !== 0) {
+      writer.uint32(17).double(message.cpuCores);
+    }
+    if (message.memoryBytes !== 0) {
+      writer.uint32(24).uint64(message.memoryBytes);
+    }
+    if (message.diskBytes !== 0) {
+      writer.uint32(32).uint64(message.diskBytes);
+    }
+    if (message.state !== 0) {
+      writer.uint32(40).int32(message.state);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetSandboxMetricsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetSandboxMetricsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.cpuSeconds = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.cpuCores = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.memoryBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.diskBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.state = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetSandboxMetricsResponse {
+    return {
+      cpuSeconds: isSet(object.cpuSeconds)
+        ? globalThis.Number(object.cpuSeconds)
+        : isSet(object.cpu_seconds)
+        ? globalThis.Number(object.cpu_seconds)
+        : 0,
+      cpuCores: isSet(object.cpuCores)
+        ? globalThis.Number(object.cpuCores)
+        : isSet(object.cpu_cores)
+        ? globalThis.Number(object.cpu_cores)
+        : 0,
+      memoryBytes: isSet(object.memoryBytes)
+        ? globalThis.Number(object.memoryBytes)
+        : isSet(object.memory_bytes)
+        ? globalThis.Number(object.memory_bytes)
+        : 0,
+      diskBytes: isSet(object.diskBytes)
+        ? globalThis.Number(object.diskBytes)
+        : isSet(object.disk_bytes)
+        ? globalThis.Number(object.disk_bytes)
+        : 0,
+      state: isSet(object.state) ? sandboxStateFromJSON(object.state) : 0,
+    };
+  },
+
+  toJSON(message: GetSandboxMetricsResponse): unknown {
+    const obj: any = {};
+    if (message.cpuSeconds !== 0) {
+      obj.cpuSeconds = floatToJson(message.cpuSeconds);
+    }
+    if (message.cpuCores !== 0) {
+      obj.cpuCores = floatToJson(message.cpuCores);
+    }
+    if (message.memoryBytes !== 0) {
+      obj.memoryBytes = Math.round(message.memoryBytes);
+    }
+    if (message.diskBytes !== 0) {
+      obj.diskBytes = Math.round(message.diskBytes);
+    }
+    if (message.state !== 0) {
+      obj.state = sandboxStateToJSON(message.state);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetSandboxMetricsResponse>): GetSandboxMetricsResponse {
+    return GetSandboxMetricsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetSandboxMetricsResponse>): GetSandboxMetricsResponse {
+    const message = createBaseGetSandboxMetricsResponse();
+    message.cpuSeconds = object.cpuSeconds ?? 0;
+    message.cpuCores = object.cpuCores ?? 0;
+    message.memoryBytes = object.memoryBytes ?? 0;
+    message.diskBytes = object.diskBytes ?? 0;
+    message.state = object.state ?? 0;
+    return message;
+  },
+};
+
+function createBaseTemplate(): Template {
+  return { templateId: "", parentTemplateId: "", createdAt: undefined, vcpus: 0, memoryMib: 0, users: 0 };
+}
+
+export const Template: MessageFns<Template> = {
+  encode(message: Template, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.templateId !== "") {
+      writer.uint32(10).string(message.templateId);
+    }
+    if (message.parentTemplateId !== "") {
+      writer.uint32(18).string(message.parentTemplateId);
+    }
+    if (message.createdAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.createdAt), writer.uint32(26).fork()).join();
+    }
+    if (message.vcpus !== 0) {
+      writer.uint32(32).uint32(message.vcpus);
+    }
+    if (message.memoryMib !== 0) {
+      writer.uint32(40).uint32(message.memoryMib);
+    }
+    if (message.users !== 0) {
+      writer.uint32(48).uint32(message.users);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Template {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTemplate();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.templateId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.parentTemplateId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.createdAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.vcpus = reader.uint32();
+            continue;
+          }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.memoryMib = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.users = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Template {
+    return {
+      templateId: isSet(object.templateId)
+        ? globalThis.String(object.templateId)
+        : isSet(object.template_id)
+        ? globalThis.String(object.template_id)
+        : "",
+      parentTemplateId: isSet(object.parentTemplateId)
+        ? globalThis.String(object.parentTemplateId)
+        : isSet(object.parent_template_id)
+        ? globalThis.String(object.parent_template_id)
+        : "",
+      createdAt: isSet(object.createdAt)
+        ? fromJsonTimestamp(object.createdAt)
+        : isSet(object.created_at)
+        ? fromJsonTimestamp(object.created_at)
+        : undefined,
+      vcpus: isSet(object.vcpus) ? globalThis.Number(object.vcpus) : 0,
+      memoryMib: isSet(object.memoryMib)
+        ? globalThis.Number(object.memoryMib)
+        : isSet(object.memory_mib)
+        ? globalThis.Number(object.memory_mib)
+        : 0,
+      users: isSet(object.users) ? globalThis.Number(object.users) : 0,
+    };
+  },
+
+  toJSON(message: Template): unknown {
+    const obj: any = {};
+    if (message.templateId !== "") {
+      obj.templateId = message.templateId;
+    }
+    if (message.parentTemplateId !== "") {
+      obj.parentTemplateId = message.parentTemplateId;
+    }
+    if (message.createdAt !== undefined) {
+      obj.createdAt = message.createdAt.toISOString();
+    }
+    if (message.vcpus !== 0) {
+      obj.vcpus = Math.round(message.vcpus);
+    }
+    if (message.memoryMib !== 0) {
+      obj.memoryMib = Math.round(message.memoryMib);
+    }
+    if (message.users !== 0) {
+      obj.users = Math.round(message.users);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Template>): Template {
+    return Template.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Template>): Template {
+    const message = createBaseTemplate();
+    message.templateId = object.templateId ?? "";
+    message.parentTemplateId = object.parentTemplateId ?? "";
+    message.createdAt = object.createdAt ?? undefined;
+    message.vcpus = object.vcpus ?? 0;
+    message.memoryMib = object.memoryMib ?? 0;
+    message.users = object.users ?? 0;
+    return message;
+  },
+};
+
+function createBaseCreateTemplateRequest(): CreateTemplateRequest {
+  return { sandboxId: "", templateId: "", pauseSource: false };
+}
+
+export const CreateTemplateRequest: MessageFns<CreateTemplateRequest> = {
+  encode(message: CreateTemplateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.templateId !== "") {
+      writer.uint32(18).string(message.templateId);
+    }
+    if (message.pauseSource !== false) {
+      writer.uint32(24).bool(message.pauseSource);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateTemplateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateTemplateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.templateId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.pauseSource = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateTemplateRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      templateId: isSet(object.templateId)
+        ? globalThis.String(object.templateId)
+        : isSet(object.template_id)
+        ? globalThis.String(object.template_id)
+        : "",
+      pauseSource: isSet(object.pauseSource)
+        ? globalThis.Boolean(object.pauseSource)
+        : isSet(object.pause_source)
+        ? globalThis.Boolean(object.pause_source)
+        : false,
+    };
+  },
+
+  toJSON(message: CreateTemplateRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.templateId !== "") {
+      obj.templateId = message.templateId;
+    }
+    if (message.pauseSource !== false) {
+      obj.pauseSource = message.pauseSource;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateTemplateRequest>): CreateTemplateRequest {
+    return CreateTemplateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateTemplateRequest>): CreateTemplateRequest {
+    const message = createBaseCreateTemplateRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.templateId = object.templateId ?? "";
+    message.pauseSource = object.pauseSource ?? false;
+    return message;
+  },
+};
+
+function createBaseCreateTemplateResponse(): CreateTemplateResponse {
+  return { template: undefined, source: undefined };
+}
+
+export const CreateTemplateResponse: MessageFns<CreateTemplateResponse> = {
+  encode(message: CreateTemplateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.template !== undefined) {
+      Template.encode(message.template, writer.uint32(10).fork()).join();
+    }
+    if (message.source !== undefined) {
+      HostSandbox.encode(message.source, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateTemplateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateTemplateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.template = Template.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.source = HostSandbox.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateTemplateResponse {
+    return {
+      template: isSet(object.template) ? Template.fromJSON(object.template) : undefined,
+      source: isSet(object.source) ? HostSandbox.fromJSON(object.source) : undefined,
+    };
+  },
+
+  toJSON(message: CreateTemplateResponse): unknown {
+    const obj: any = {};
+    if (message.template !== undefined) {
+      obj.template = Template.toJSON(message.template);
+    }
+    if (message.source !== undefined) {
+      obj.source = HostSandbox.toJSON(message.source);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateTemplateResponse>): CreateTemplateResponse {
+    return CreateTemplateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateTemplateResponse>): CreateTemplateResponse {
+    const message = createBaseCreateTemplateResponse();
+    message.template = (object.template !== undefined && object.template !== null)
+      ? Template.fromPartial(object.template)
+      : undefined;
+    message.source = (object.source !== undefined && object.source !== null)
+      ? HostSandbox.fromPartial(object.source)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseDeleteTemplateRequest(): DeleteTemplateRequest {
+  return { templateId: "" };
+}
+
+export const DeleteTemplateRequest: MessageFns<DeleteTemplateRequest> = {
+  encode(message: DeleteTemplateRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.templateId !== "") {
+      writer.uint32(10).string(message.templateId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteTemplateRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteTemplateRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.templateId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): DeleteTemplateRequest {
+    return {
+      templateId: isSet(object.templateId)
+        ? globalThis.String(object.templateId)
+        : isSet(object.template_id)
+        ? globalThis.String(object.template_id)
+        : "",
+    };
+  },
+
+  toJSON(message: DeleteTemplateRequest): unknown {
+    const obj: any = {};
+    if (message.templateId !== "") {
+      obj.templateId = message.templateId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteTemplateRequest>): DeleteTemplateRequest {
+    return DeleteTemplateRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<DeleteTemplateRequest>): DeleteTemplateRequest {
+    const message = createBaseDeleteTemplateRequest();
+    message.templateId = object.templateId ?? "";
+    return message;
+  },
+};
+
+function createBaseDeleteTemplateResponse(): DeleteTemplateResponse {
+  return {};
+}
+
+export const DeleteTemplateResponse: MessageFns<DeleteTemplateResponse> = {
+  encode(_: DeleteTemplateResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): DeleteTemplateResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseDeleteTemplateResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): DeleteTemplateResponse {
+    return {};
+  },
+
+  toJSON(_: DeleteTemplateResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<DeleteTemplateResponse>): DeleteTemplateResponse {
+    return DeleteTemplateResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<DeleteTemplateResponse>): DeleteTemplateResponse {
+    const message = createBaseDeleteTemplateResponse();
+    return message;
+  },
+};
+
+function createBaseListTemplatesRequest(): ListTemplatesRequest {
+  return {};
+}
+
+export const ListTemplatesRequest: MessageFns<ListTemplatesRequest> = {
+  encode(_: ListTemplatesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTemplatesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTemplatesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): ListTemplatesRequest {
+    return {};
+  },
+
+  toJSON(_: ListTemplatesRequest): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTemplatesRequest>): ListTemplatesRequest {
+    return ListTemplatesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<ListTemplatesRequest>): ListTemplatesRequest {
+    const message = createBaseListTemplatesRequest();
+    return message;
+  },
+};
+
+function createBaseListTemplatesResponse(): ListTemplatesResponse {
+  return { templates: [] };
+}
+
+export const ListTemplatesResponse: MessageFns<ListTemplatesResponse> = {
+  encode(message: ListTemplatesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.templates) {
+      Template.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListTemplatesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListTemplatesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.templates.push(Template.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListTemplatesResponse {
+    return {
+      templates: globalThis.Array.isArray(object?.templates)
+        ? object.templates.map((e: any) => Template.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListTemplatesResponse): unknown {
+    const obj: any = {};
+    if (message.templates?.length) {
+      obj.templates = message.templates.map((e) => Template.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListTemplatesResponse>): ListTemplatesResponse {
+    return ListTemplatesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListTemplatesResponse>): ListTemplatesResponse {
+    const message = createBaseListTemplatesResponse();
+    message.templates = object.templates?.map((e) => Template.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseSandboxEvent(): SandboxEvent {
+  return { type: 0, sandboxId: "", at: undefined, detail: "" };
+}
+
+export const SandboxEvent: MessageFns<SandboxEvent> = {
+  encode(message: SandboxEvent, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.type !== 0) {
+      writer.uint32(8).int32(message.type);
+    }
+    if (message.sandboxId !== "") {
+      writer.uint32(18).string(message.sandboxId);
+    }
+    if (message.at !== undefined) {
+      Timestamp.encode(toTimestamp(message.at), writer.uint32(26).fork()).join();
+    }
+    if (message.detail !== "") {
+      writer.uint32(34).string(message.detail);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SandboxEvent {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSandboxEvent();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.type = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.at = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.detail = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SandboxEvent {
+    return {
+      type: isSet(object.type) ? sandboxEventTypeFromJSON(object.type) : 0,
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      at: isSet(object.at) ? fromJsonTimestamp(object.at) : undefined,
+      detail: isSet(object.detail) ? globalThis.String(object.detail) : "",
+    };
+  },
+
+  toJSON(message: SandboxEvent): unknown {
+    const obj: any = {};
+    if (message.type !== 0) {
+      obj.type = sandboxEventTypeToJSON(message.type);
+    }
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.at !== undefined) {
+      obj.at = message.at.toISOString();
+    }
+    if (message.detail !== "") {
+      obj.detail = message.detail;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SandboxEvent>): SandboxEvent {
+    return SandboxEvent.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SandboxEvent>): SandboxEvent {
+    const message = createBaseSandboxEvent();
+    message.type = object.type ?? 0;
+    message.sandboxId = object.sandboxId ?? "";
+    message.at = object.at ?? undefined;
+    message.detail = object.detail ?? "";
+    return message;
+  },
+};
+
+function createBaseWatchEventsRequest(): WatchEventsRequest {
+  return { includeRecent: false };
+}
+
+export const WatchEventsRequest: MessageFns<WatchEventsRequest> = {
+  encode(message: WatchEventsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.includeRecent !== false) {
+      writer.uint32(8).bool(message.includeRecent);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchEventsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchEventsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.includeRecent = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchEventsRequest {
+    return {
+      includeRecent: isSet(object.includeRecent)
+        ? globalThis.Boolean(object.includeRecent)
+        : isSet(object.include_recent)
+        ? globalThis.Boolean(object.include_recent)
+        : false,
+    };
+  },
+
+  toJSON(message: WatchEventsRequest): unknown {
+    const obj: any = {};
+    if (message.includeRecent !== false) {
+      obj.includeRecent = message.includeRecent;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchEventsRequest>): WatchEventsRequest {
+    return WatchEventsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchEventsRequest>): WatchEventsRequest {
+    const message = createBaseWatchEventsRequest();
+    message.includeRecent = object.includeRecent ?? false;
+    return message;
+  },
+};
+
+function createBaseWatchEventsResponse(): WatchEventsResponse {
+  return { event: undefined };
+}
+
+export const WatchEventsResponse: MessageFns<WatchEventsResponse> = {
+  encode(message: WatchEventsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.event !== undefined) {
+      SandboxEvent.encode(message.event, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchEventsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchEventsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.event = SandboxEvent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchEventsResponse {
+    return { event: isSet(object.event) ? SandboxEvent.fromJSON(object.event) : undefined };
+  },
+
+  toJSON(message: WatchEventsResponse): unknown {
+    const obj: any = {};
+    if (message.event !== undefined) {
+      obj.event = SandboxEvent.toJSON(message.event);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchEventsResponse>): WatchEventsResponse {
+    return WatchEventsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchEventsResponse>): WatchEventsResponse {
+    const message = createBaseWatchEventsResponse();
+    message.event = (object.event !== undefined && object.event !== null)
+      ? SandboxEvent.fromPartial(object.event)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * SandboxService manages the sandboxes on one machine. Calls to
  * wrenn.envd.v1 services made to the host agent with `wrenn-sandbox-id`
@@ -1054,6 +2925,92 @@ export const SandboxServiceDefinition = {
       responseStream: false,
       options: {},
     },
+    /**
+     * PauseSandbox stops the sandbox. On the QEMU runtime its memory and device
+     * state go to disk beside its disk overlay and QEMU exits; on the namespace
+     * runtime its processes are frozen in place (freezer cgroup).
+     */
+    pauseSandbox: {
+      name: "PauseSandbox",
+      requestType: PauseSandboxRequest as typeof PauseSandboxRequest,
+      requestStream: false,
+      responseType: PauseSandboxResponse as typeof PauseSandboxResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** ResumeSandbox restores a paused sandbox and re-initialises envd. */
+    resumeSandbox: {
+      name: "ResumeSandbox",
+      requestType: ResumeSandboxRequest as typeof ResumeSandboxRequest,
+      requestStream: false,
+      responseType: ResumeSandboxResponse as typeof ResumeSandboxResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** SetSandboxTimeout replaces a sandbox's TTL (counted from now). */
+    setSandboxTimeout: {
+      name: "SetSandboxTimeout",
+      requestType: SetSandboxTimeoutRequest as typeof SetSandboxTimeoutRequest,
+      requestStream: false,
+      responseType: SetSandboxTimeoutResponse as typeof SetSandboxTimeoutResponse,
+      responseStream: false,
+      options: {},
+    },
+    /** GetSandboxMetrics reports CPU, memory and disk use of one sandbox. */
+    getSandboxMetrics: {
+      name: "GetSandboxMetrics",
+      requestType: GetSandboxMetricsRequest as typeof GetSandboxMetricsRequest,
+      requestStream: false,
+      responseType: GetSandboxMetricsResponse as typeof GetSandboxMetricsResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * CreateTemplate snapshots a running sandbox as a named template that new
+     * sandboxes can start from. FAILED_PRECONDITION where the runtime cannot
+     * snapshot (namespace runtime).
+     */
+    createTemplate: {
+      name: "CreateTemplate",
+      requestType: CreateTemplateRequest as typeof CreateTemplateRequest,
+      requestStream: false,
+      responseType: CreateTemplateResponse as typeof CreateTemplateResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * DeleteTemplate removes a template; FAILED_PRECONDITION while a sandbox
+     * or another template still uses its files.
+     */
+    deleteTemplate: {
+      name: "DeleteTemplate",
+      requestType: DeleteTemplateRequest as typeof DeleteTemplateRequest,
+      requestStream: false,
+      responseType: DeleteTemplateResponse as typeof DeleteTemplateResponse,
+      responseStream: false,
+      options: {},
+    },
+    listTemplates: {
+      name: "ListTemplates",
+      requestType: ListTemplatesRequest as typeof ListTemplatesRequest,
+      requestStream: false,
+      responseType: ListTemplatesResponse as typeof ListTemplatesResponse,
+      responseStream: false,
+      options: {},
+    },
+    /**
+     * WatchEvents streams what happens to sandboxes without a caller asking
+     * (TTL expiry, crashes, sandboxes lost across an agent restart), from the
+     * moment the stream opens.
+     */
+    watchEvents: {
+      name: "WatchEvents",
+      requestType: WatchEventsRequest as typeof WatchEventsRequest,
+      requestStream: false,
+      responseType: WatchEventsResponse as typeof WatchEventsResponse,
+      responseStream: true,
+      options: {},
+    },
   },
 } as const;
 
@@ -1077,6 +3034,60 @@ export interface SandboxServiceImplementation<CallContextExt = {}> {
     request: GetHostInfoRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<GetHostInfoResponse>>;
+  /**
+   * PauseSandbox stops the sandbox. On the QEMU runtime its memory and device
+   * state go to disk beside its disk overlay and QEMU exits; on the namespace
+   * runtime its processes are frozen in place (freezer cgroup).
+   */
+  pauseSandbox(
+    request: PauseSandboxRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<PauseSandboxResponse>>;
+  /** ResumeSandbox restores a paused sandbox and re-initialises envd. */
+  resumeSandbox(
+    request: ResumeSandboxRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<ResumeSandboxResponse>>;
+  /** SetSandboxTimeout replaces a sandbox's TTL (counted from now). */
+  setSandboxTimeout(
+    request: SetSandboxTimeoutRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<SetSandboxTimeoutResponse>>;
+  /** GetSandboxMetrics reports CPU, memory and disk use of one sandbox. */
+  getSandboxMetrics(
+    request: GetSandboxMetricsRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<GetSandboxMetricsResponse>>;
+  /**
+   * CreateTemplate snapshots a running sandbox as a named template that new
+   * sandboxes can start from. FAILED_PRECONDITION where the runtime cannot
+   * snapshot (namespace runtime).
+   */
+  createTemplate(
+    request: CreateTemplateRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<CreateTemplateResponse>>;
+  /**
+   * DeleteTemplate removes a template; FAILED_PRECONDITION while a sandbox
+   * or another template still uses its files.
+   */
+  deleteTemplate(
+    request: DeleteTemplateRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<DeleteTemplateResponse>>;
+  listTemplates(
+    request: ListTemplatesRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<ListTemplatesResponse>>;
+  /**
+   * WatchEvents streams what happens to sandboxes without a caller asking
+   * (TTL expiry, crashes, sandboxes lost across an agent restart), from the
+   * moment the stream opens.
+   */
+  watchEvents(
+    request: WatchEventsRequest,
+    context: CallContext & CallContextExt,
+  ): ServerStreamingMethodResult<DeepPartial<WatchEventsResponse>>;
 }
 
 export interface SandboxServiceClient<CallOptionsExt = {}> {
@@ -1099,6 +3110,64 @@ export interface SandboxServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<GetHostInfoRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<GetHostInfoResponse>;
+  /**
+   * PauseSandbox stops the sandbox. On the QEMU runtime its memory and device
+   * state go to disk beside its disk overlay and QEMU exits; on the namespace
+   * runtime its processes are frozen in place (freezer cgroup).
+   */
+  pauseSandbox(
+    request: DeepPartial<PauseSandboxRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<PauseSandboxResponse>;
+  /** ResumeSandbox restores a paused sandbox and re-initialises envd. */
+  resumeSandbox(
+    request: DeepPartial<ResumeSandboxRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<ResumeSandboxResponse>;
+  /** SetSandboxTimeout replaces a sandbox's TTL (counted from now). */
+  setSandboxTimeout(
+    request: DeepPartial<SetSandboxTimeoutRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<SetSandboxTimeoutResponse>;
+  /** GetSandboxMetrics reports CPU, memory and disk use of one sandbox. */
+  getSandboxMetrics(
+    request: DeepPartial<GetSandboxMetricsRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<GetSandboxMetricsResponse>;
+  /**
+   * CreateTemplate snapshots a running sandbox as a named template that new
+   * sandboxes can start from. FAILED_PRECONDITION where the runtime cannot
+   * snapshot (namespace runtime).
+   */
+  createTemplate(
+    request: DeepPartial<CreateTemplateRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<CreateTemplateResponse>;
+  /**
+   * DeleteTemplate removes a template; FAILED_PRECONDITION while a sandbox
+   * or another template still uses its files.
+   */
+  deleteTemplate(
+    request: DeepPartial<DeleteTemplateRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<DeleteTemplateResponse>;
+  listTemplates(
+    request: DeepPartial<ListTemplatesRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<ListTemplatesResponse>;
+  /**
+   * WatchEvents streams what happens to sandboxes without a caller asking
+   * (TTL expiry, crashes, sandboxes lost across an agent restart), from the
+   * moment the stream opens.
+   */
+  watchEvents(
+    request: DeepPartial<WatchEventsRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): AsyncIterable<WatchEventsResponse>;
+}
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
@@ -1149,6 +3218,8 @@ function isObject(value: any): boolean {
 function isSet(value: any): boolean {
   return value !== null && value !== undefined;
 }
+
+export type ServerStreamingMethodResult<Response> = { [Symbol.asyncIterator](): AsyncIterator<Response, void> };
 
 export interface MessageFns<T> {
   encode(message: T, writer?: BinaryWriter): BinaryWriter;

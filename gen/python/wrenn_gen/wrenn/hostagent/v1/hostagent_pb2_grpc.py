@@ -57,6 +57,46 @@ class SandboxServiceStub:
                 request_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.GetHostInfoRequest.SerializeToString,
                 response_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.GetHostInfoResponse.FromString,
                 _registered_method=True)
+        self.PauseSandbox = channel.unary_unary(
+                '/wrenn.hostagent.v1.SandboxService/PauseSandbox',
+                request_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.PauseSandboxRequest.SerializeToString,
+                response_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.PauseSandboxResponse.FromString,
+                _registered_method=True)
+        self.ResumeSandbox = channel.unary_unary(
+                '/wrenn.hostagent.v1.SandboxService/ResumeSandbox',
+                request_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.ResumeSandboxRequest.SerializeToString,
+                response_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.ResumeSandboxResponse.FromString,
+                _registered_method=True)
+        self.SetSandboxTimeout = channel.unary_unary(
+                '/wrenn.hostagent.v1.SandboxService/SetSandboxTimeout',
+                request_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.SetSandboxTimeoutRequest.SerializeToString,
+                response_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.SetSandboxTimeoutResponse.FromString,
+                _registered_method=True)
+        self.GetSandboxMetrics = channel.unary_unary(
+                '/wrenn.hostagent.v1.SandboxService/GetSandboxMetrics',
+                request_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.GetSandboxMetricsRequest.SerializeToString,
+                response_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.GetSandboxMetricsResponse.FromString,
+                _registered_method=True)
+        self.CreateTemplate = channel.unary_unary(
+                '/wrenn.hostagent.v1.SandboxService/CreateTemplate',
+                request_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.CreateTemplateRequest.SerializeToString,
+                response_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.CreateTemplateResponse.FromString,
+                _registered_method=True)
+        self.DeleteTemplate = channel.unary_unary(
+                '/wrenn.hostagent.v1.SandboxService/DeleteTemplate',
+                request_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.DeleteTemplateRequest.SerializeToString,
+                response_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.DeleteTemplateResponse.FromString,
+                _registered_method=True)
+        self.ListTemplates = channel.unary_unary(
+                '/wrenn.hostagent.v1.SandboxService/ListTemplates',
+                request_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.ListTemplatesRequest.SerializeToString,
+                response_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.ListTemplatesResponse.FromString,
+                _registered_method=True)
+        self.WatchEvents = channel.unary_stream(
+                '/wrenn.hostagent.v1.SandboxService/WatchEvents',
+                request_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.WatchEventsRequest.SerializeToString,
+                response_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.WatchEventsResponse.FromString,
+                _registered_method=True)
 
 
 class SandboxServiceServicer:
@@ -92,6 +132,68 @@ class SandboxServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PauseSandbox(self, request, context):
+        """PauseSandbox stops the sandbox. On the QEMU runtime its memory and device
+        state go to disk beside its disk overlay and QEMU exits; on the namespace
+        runtime its processes are frozen in place (freezer cgroup).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeSandbox(self, request, context):
+        """ResumeSandbox restores a paused sandbox and re-initialises envd.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetSandboxTimeout(self, request, context):
+        """SetSandboxTimeout replaces a sandbox's TTL (counted from now).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSandboxMetrics(self, request, context):
+        """GetSandboxMetrics reports CPU, memory and disk use of one sandbox.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateTemplate(self, request, context):
+        """CreateTemplate snapshots a running sandbox as a named template that new
+        sandboxes can start from. FAILED_PRECONDITION where the runtime cannot
+        snapshot (namespace runtime).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def DeleteTemplate(self, request, context):
+        """DeleteTemplate removes a template; FAILED_PRECONDITION while a sandbox
+        or another template still uses its files.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ListTemplates(self, request, context):
+        """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def WatchEvents(self, request, context):
+        """WatchEvents streams what happens to sandboxes without a caller asking
+        (TTL expiry, crashes, sandboxes lost across an agent restart), from the
+        moment the stream opens.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SandboxServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -114,6 +216,46 @@ def add_SandboxServiceServicer_to_server(servicer, server):
                     servicer.GetHostInfo,
                     request_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.GetHostInfoRequest.FromString,
                     response_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.GetHostInfoResponse.SerializeToString,
+            ),
+            'PauseSandbox': grpc.unary_unary_rpc_method_handler(
+                    servicer.PauseSandbox,
+                    request_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.PauseSandboxRequest.FromString,
+                    response_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.PauseSandboxResponse.SerializeToString,
+            ),
+            'ResumeSandbox': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeSandbox,
+                    request_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.ResumeSandboxRequest.FromString,
+                    response_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.ResumeSandboxResponse.SerializeToString,
+            ),
+            'SetSandboxTimeout': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetSandboxTimeout,
+                    request_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.SetSandboxTimeoutRequest.FromString,
+                    response_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.SetSandboxTimeoutResponse.SerializeToString,
+            ),
+            'GetSandboxMetrics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSandboxMetrics,
+                    request_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.GetSandboxMetricsRequest.FromString,
+                    response_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.GetSandboxMetricsResponse.SerializeToString,
+            ),
+            'CreateTemplate': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateTemplate,
+                    request_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.CreateTemplateRequest.FromString,
+                    response_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.CreateTemplateResponse.SerializeToString,
+            ),
+            'DeleteTemplate': grpc.unary_unary_rpc_method_handler(
+                    servicer.DeleteTemplate,
+                    request_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.DeleteTemplateRequest.FromString,
+                    response_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.DeleteTemplateResponse.SerializeToString,
+            ),
+            'ListTemplates': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListTemplates,
+                    request_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.ListTemplatesRequest.FromString,
+                    response_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.ListTemplatesResponse.SerializeToString,
+            ),
+            'WatchEvents': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchEvents,
+                    request_deserializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.WatchEventsRequest.FromString,
+                    response_serializer=wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.WatchEventsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -227,6 +369,222 @@ class SandboxService:
             '/wrenn.hostagent.v1.SandboxService/GetHostInfo',
             wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.GetHostInfoRequest.SerializeToString,
             wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.GetHostInfoResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PauseSandbox(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.hostagent.v1.SandboxService/PauseSandbox',
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.PauseSandboxRequest.SerializeToString,
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.PauseSandboxResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeSandbox(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.hostagent.v1.SandboxService/ResumeSandbox',
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.ResumeSandboxRequest.SerializeToString,
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.ResumeSandboxResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetSandboxTimeout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.hostagent.v1.SandboxService/SetSandboxTimeout',
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.SetSandboxTimeoutRequest.SerializeToString,
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.SetSandboxTimeoutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSandboxMetrics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.hostagent.v1.SandboxService/GetSandboxMetrics',
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.GetSandboxMetricsRequest.SerializeToString,
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.GetSandboxMetricsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateTemplate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.hostagent.v1.SandboxService/CreateTemplate',
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.CreateTemplateRequest.SerializeToString,
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.CreateTemplateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def DeleteTemplate(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.hostagent.v1.SandboxService/DeleteTemplate',
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.DeleteTemplateRequest.SerializeToString,
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.DeleteTemplateResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListTemplates(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.hostagent.v1.SandboxService/ListTemplates',
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.ListTemplatesRequest.SerializeToString,
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.ListTemplatesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchEvents(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/wrenn.hostagent.v1.SandboxService/WatchEvents',
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.WatchEventsRequest.SerializeToString,
+            wrenn_dot_hostagent_dot_v1_dot_hostagent__pb2.WatchEventsResponse.FromString,
             options,
             channel_credentials,
             insecure,
