@@ -10,19 +10,20 @@ import { createRelayImplementation } from "./relay/envd-relay.js";
 import { rawServiceDefinition } from "./relay/relay-definition.js";
 import { createSandboxService } from "./rpc/sandbox/index.js";
 import { createSandboxManager } from "./sandbox/sandbox-manager.js";
+import { selectRuntime } from "./sandbox/select-runtime.js";
 import { removeLeftoverSandboxes } from "./vmm/namespace/leftovers.js";
-import { createNamespaceRuntime } from "./vmm/namespace/namespace-runtime.js";
-import { baseTemplateId, buildBaseTemplate } from "./vmm/namespace/template-root.js";
+import { killLeftoverVms } from "./vmm/qemu/leftover-vms.js";
 
 export interface RunningHostAgent {
   /** "host:port" actually bound, or "unix:/path". */
   address: string;
   hostId: string;
+  runtime: string;
   /** Stops accepting calls, destroys every sandbox, and returns when all is gone. */
   close(): Promise<void>;
 }
 
-/** Relayed envd services; EnvdService (Init) is deliberately not among them. */
+/** Relayed envd services; EnvdService (Init, snapshot hooks) is deliberately not among them. */
 const relayedServices = [ProcessServiceDefinition, FilesystemServiceDefinition];
 
 /** Assembles the agent (wiring only) and starts listening. */
@@ -30,25 +31,18 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
   const dataDir = resolve(config.dataDir);
   const sandboxesDir = join(dataDir, "sandboxes");
   await mkdir(sandboxesDir, { recursive: true, mode: 0o700 });
+  // Sandboxes of a previous run cannot be adopted (their envd tokens lived in
+  // that process's memory): stop them, remove them, report them lost.
+  await killLeftoverVms(sandboxesDir, logger);
   const removed = await removeLeftoverSandboxes(sandboxesDir, logger);
   if (removed.length > 0) logger.info({ removed }, "removed leftover sandboxes");
-  const baseRoot = await buildBaseTemplate(join(dataDir, "templates"), logger);
   const hostId = await loadOrCreateHostId(dataDir, config.hostId);
   const envdBundle = resolve(config.envdBundle);
   await access(envdBundle).catch(() => logger.warn({ envdBundle }, "envd bundle not found; sandboxes will fail to start"));
 
-  const runtime = createNamespaceRuntime({
-    sandboxesDir,
-    templateRoots: new Map([[baseTemplateId, baseRoot]]),
-    envdBundle,
-    nodePath: config.nodePath,
-    limits:
-      config.sandboxMemoryBytes > 0 || config.sandboxPidsMax > 0
-        ? { memoryBytes: config.sandboxMemoryBytes, pidsMax: config.sandboxPidsMax }
-        : undefined,
-    logger,
-  });
-  const manager = createSandboxManager(runtime, logger);
+  const runtime = await selectRuntime({ ...config, dataDir, envdBundle }, sandboxesDir, logger);
+  const manager = createSandboxManager(runtime, logger, { defaultTtlSeconds: config.defaultTtlSeconds, reaperIntervalMs: config.reaperIntervalMs });
+  for (const sandboxId of removed) manager.events.publish("lost", sandboxId, "the host agent restarted; the sandbox was removed");
 
   const { server } = createGrpcServer({
     logger,
@@ -68,6 +62,7 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
   return {
     address,
     hostId,
+    runtime: runtime.name,
     async close() {
       // Give calls in flight a moment, then cut them: sandboxes are destroyed anyway.
       const graceful = server.shutdown();

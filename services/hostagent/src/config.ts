@@ -1,18 +1,50 @@
+import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { loadConfig, z } from "@wrenn/shared";
+import { boolSchema, loadConfig, z } from "@wrenn/shared";
+import { parseSize } from "./image/size.js";
+
+/**
+ * Every setting of the host agent, from the environment, validated at start
+ * (loadConfig throws one error naming every bad variable).
+ *
+ * WRENN_RUNTIME=auto (the default) picks qemu when qemu-system-x86_64 is
+ * installed and a guest image was built into the images dir (`npm run image`
+ * with the same WRENN_DATA_DIR, or an earlier start with WRENN_RUNTIME=qemu),
+ * else namespace, and logs which and why. WRENN_RUNTIME=qemu builds the image
+ * on first start (minutes, progress in the log) and is an error if QEMU
+ * cannot run. auto never starts a multi-minute build by surprise.
+ */
+export type RuntimeChoice = "auto" | "qemu" | "namespace";
 
 export interface HostAgentConfig {
   /** "host:port" (port 0 picks one) or "unix:/path". */
   listen: string;
   dataDir: string;
+  /** Guest images (QEMU); default DATA_DIR/images. Images are cached by a hash of their inputs. */
+  imagesDir: string;
   envdBundle: string;
   /** Node binary inside the sandbox; must live under /usr, which sandboxes see read-only. */
   nodePath: string;
   hostId?: string;
   logLevel: string;
-  /** Per-sandbox cgroup v1 limits; 0 turns a limit off. */
+  /** Default DATA_DIR/logs/hostagent.log; "" turns the file off. */
+  logFile: string;
+  runtime: RuntimeChoice;
+  /** "auto" detects (KVM only where it really works), else forced. */
+  qemuAccel: "auto" | "kvm" | "tcg";
+  /** Guest size of the base template (QEMU); fixed by its snapshot. */
+  vcpus: number;
+  memoryMiB: number;
+  /** Root disk size of the guest image (QEMU). */
+  rootfsSizeBytes: number;
+  /** Default TTL of sandboxes that ask for none; 0 = none. */
+  defaultTtlSeconds: number;
+  reaperIntervalMs: number;
+  /** Keep QEMU running when the agent dies (for rediscovery); default false: QEMU dies with the agent. */
+  keepVmsOnExit: boolean;
+  /** Per-sandbox cgroup v1 limits (namespace runtime); 0 turns a limit off. */
   sandboxMemoryBytes: number;
   sandboxPidsMax: number;
 }
@@ -22,18 +54,40 @@ const isRoot = process.getuid?.() === 0;
 /** The envd bundle the repo builds (`npm run build -w @wrenn/envd`), found relative to this file. */
 const repoEnvdBundle = fileURLToPath(new URL("../../envd/dist/envd.mjs", import.meta.url));
 
+const size = (name: string) =>
+  z.string().transform((value, ctx) => {
+    try {
+      return parseSize(value, name);
+    } catch (err) {
+      ctx.addIssue({ code: "custom", message: (err as Error).message });
+      return z.NEVER;
+    }
+  });
+
+
+
 const schema = z.object({
   WRENN_HOSTAGENT_LISTEN: z.string().min(1).default("127.0.0.1:50052"),
   WRENN_DATA_DIR: z.string().min(1).default(isRoot ? "/var/lib/wrenn" : join(homedir(), ".wrenn")),
+  WRENN_IMAGES_DIR: z.string().min(1).optional(),
   WRENN_ENVD_BUNDLE: z.string().min(1).default(repoEnvdBundle),
   WRENN_NODE_PATH: z.string().startsWith("/usr/").default("/usr/bin/node"),
   WRENN_HOST_ID: z
     .string()
     .regex(/^host-[A-Za-z0-9-]{1,60}$/, 'must look like "host-…"')
     .optional(),
+  WRENN_RUNTIME: z.enum(["auto", "qemu", "namespace"]).default("auto"),
+  WRENN_QEMU_ACCEL: z.enum(["auto", "kvm", "tcg"]).default("auto"),
+  WRENN_DEFAULT_VCPUS: z.coerce.number().int().min(1).max(64).default(1),
+  WRENN_DEFAULT_MEMORY_MB: z.coerce.number().int().min(128).max(256 * 1024).default(256),
+  WRENN_DEFAULT_ROOTFS_SIZE: size("WRENN_DEFAULT_ROOTFS_SIZE").default(2 * 1024 ** 3),
+  WRENN_SANDBOX_TTL_SECONDS: z.coerce.number().int().min(0).max(30 * 24 * 3600).default(0),
+  WRENN_REAPER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
+  WRENN_KEEP_VMS_ON_EXIT: boolSchema.default(false),
   WRENN_SANDBOX_MEMORY_MB: z.coerce.number().int().min(0).default(2048),
   WRENN_SANDBOX_PIDS_MAX: z.coerce.number().int().min(0).default(4096),
   WRENN_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
+  WRENN_LOG_FILE: z.string().optional(),
 });
 
 export function loadHostAgentConfig(env: NodeJS.ProcessEnv = process.env): HostAgentConfig {
@@ -41,11 +95,26 @@ export function loadHostAgentConfig(env: NodeJS.ProcessEnv = process.env): HostA
   return {
     listen: parsed.WRENN_HOSTAGENT_LISTEN,
     dataDir: parsed.WRENN_DATA_DIR,
+    imagesDir: parsed.WRENN_IMAGES_DIR ?? join(parsed.WRENN_DATA_DIR, "images"),
     envdBundle: parsed.WRENN_ENVD_BUNDLE,
     nodePath: parsed.WRENN_NODE_PATH,
     hostId: parsed.WRENN_HOST_ID,
     logLevel: parsed.WRENN_LOG_LEVEL,
+    logFile: parsed.WRENN_LOG_FILE ?? join(parsed.WRENN_DATA_DIR, "logs", "hostagent.log"),
+    runtime: parsed.WRENN_RUNTIME,
+    qemuAccel: parsed.WRENN_QEMU_ACCEL,
+    vcpus: parsed.WRENN_DEFAULT_VCPUS,
+    memoryMiB: parsed.WRENN_DEFAULT_MEMORY_MB,
+    rootfsSizeBytes: parsed.WRENN_DEFAULT_ROOTFS_SIZE,
+    defaultTtlSeconds: parsed.WRENN_SANDBOX_TTL_SECONDS,
+    reaperIntervalMs: parsed.WRENN_REAPER_INTERVAL_MS,
+    keepVmsOnExit: parsed.WRENN_KEEP_VMS_ON_EXIT,
     sandboxMemoryBytes: parsed.WRENN_SANDBOX_MEMORY_MB * 1024 * 1024,
     sandboxPidsMax: parsed.WRENN_SANDBOX_PIDS_MAX,
   };
+}
+
+/** qemu-system-x86_64 on PATH (runtime "auto" needs it). */
+export function qemuInstalled(): boolean {
+  return (process.env.PATH ?? "/usr/bin").split(":").some((dir) => existsSync(join(dir, "qemu-system-x86_64")));
 }

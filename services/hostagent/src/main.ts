@@ -1,10 +1,32 @@
 import { createLogger } from "@wrenn/shared";
 import { startHostAgent } from "./agent.js";
 import { loadHostAgentConfig } from "./config.js";
+import { openLogFile, type LogFile } from "./host/log-file.js";
 
-const config = loadHostAgentConfig();
-const logger = createLogger("hostagent", { level: config.logLevel });
-const agent = await startHostAgent(config, logger);
+let config;
+try {
+  config = loadHostAgentConfig();
+} catch (err) {
+  // Before a logger exists: one clear message naming every bad variable.
+  process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
+  process.exit(2);
+}
+const logFile: LogFile | undefined = config.logFile ? openLogFile(config.logFile) : undefined;
+const logger = createLogger("hostagent", { level: config.logLevel, destinations: logFile ? [logFile.stream] : [] });
+// Log rotation: the rotated file is renamed away, SIGHUP makes us write to a fresh one.
+process.on("SIGHUP", () => {
+  logFile?.reopen();
+  logger.info({ logFile: config.logFile }, "log file reopened");
+});
+
+let agent;
+try {
+  agent = await startHostAgent(config, logger);
+} catch (err) {
+  logger.fatal({ err }, "host agent failed to start");
+  logFile?.close();
+  process.exit(1);
+}
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
@@ -13,7 +35,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
     stopping = true;
     logger.info({ signal }, "shutting down");
     agent.close().then(
-      () => process.exit(0),
+      () => {
+        logFile?.close();
+        process.exit(0);
+      },
       (err: unknown) => {
         logger.error({ err }, "shutdown failed");
         process.exit(1);

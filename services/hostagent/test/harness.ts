@@ -26,7 +26,7 @@ export interface AgentProcess {
   stop(): Promise<void>;
 }
 
-export async function startAgent(env: Record<string, string> = {}): Promise<AgentProcess> {
+export async function startAgent(env: Record<string, string> = {}, startTimeoutMs = 20_000): Promise<AgentProcess> {
   const dataDir = env.WRENN_DATA_DIR ?? (await mkdtemp(join(tmpdir(), "wrenn-ha-")));
   const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
     cwd: serviceDir,
@@ -36,6 +36,7 @@ export async function startAgent(env: Record<string, string> = {}): Promise<Agen
       WRENN_DATA_DIR: dataDir,
       WRENN_ENVD_BUNDLE: envdBundle,
       WRENN_LOG_LEVEL: "info",
+      WRENN_RUNTIME: "namespace",
       ...env,
     },
     stdio: ["ignore", "inherit", "pipe"],
@@ -43,7 +44,7 @@ export async function startAgent(env: Record<string, string> = {}): Promise<Agen
   const logs: string[] = [];
   const address = await new Promise<string>((resolve, reject) => {
     let buffered = "";
-    const timer = setTimeout(() => reject(new Error(`agent did not start:\n${logs.join("\n")}`)), 20_000);
+    const timer = setTimeout(() => reject(new Error(`agent did not start:\n${logs.join("\n")}`)), startTimeoutMs);
     child.stderr!.on("data", (chunk: Buffer) => {
       buffered += chunk.toString("utf8");
       let nl: number;

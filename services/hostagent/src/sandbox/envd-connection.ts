@@ -1,23 +1,29 @@
-import { Channel, Client, credentials } from "@grpc/grpc-js";
-import { createClient } from "nice-grpc";
+import { Channel, Client, credentials, InterceptingCall, type Interceptor } from "@grpc/grpc-js";
+import { createClient, Metadata } from "nice-grpc";
 import { HealthDefinition } from "nice-grpc-server-health";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EnvdServiceDefinition, type InitRequest, type InitResponse } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 
 /**
  * The agent's connection to one sandbox's envd: a single grpc-js channel
- * shared by the typed control client (health, Init) and the relay's generic
- * byte-level client. Closed when the sandbox goes away.
+ * shared by the typed control client (health, Init, snapshot hooks) and the
+ * relay's generic byte-level client. Every call carries the sandbox's envd
+ * access token (x-access-token), which callers of the relay never see.
+ * Closed when the sandbox goes away or its VM is paused.
  */
 export interface EnvdConnection {
   /** Generic client for the relay (identity serializers are chosen per call). */
   readonly relayClient: Client;
   /** Resolves once envd's health service answers SERVING. */
   waitUntilServing(signal: AbortSignal): Promise<void>;
+  /** Init; on success later calls present `request.accessToken` (when set). */
   init(request: InitRequest, signal: AbortSignal): Promise<InitResponse>;
+  prepareSnapshot(signal: AbortSignal): Promise<void>;
+  afterRestore(signal: AbortSignal): Promise<void>;
   close(): void;
 }
 
+export const accessTokenHeader = "x-access-token";
 const maxMessageBytes = 16 * 1024 * 1024;
 const healthAttemptMs = 1000;
 const healthRetryMs = 50;
@@ -25,7 +31,9 @@ const healthRetryMs = 50;
 /** grpc.health.v1 HealthCheckResponse.ServingStatus.SERVING */
 const serving = 1;
 
-export function createEnvdConnection(target: string): EnvdConnection {
+/** `token`: what envd requires now (undefined before the first Init set one). */
+export function createEnvdConnection(target: string, token?: string): EnvdConnection {
+  let current = token;
   const channel = new Channel(target, credentials.createInsecure(), {
     "grpc.max_receive_message_length": maxMessageBytes,
     "grpc.max_send_message_length": maxMessageBytes,
@@ -33,9 +41,19 @@ export function createEnvdConnection(target: string): EnvdConnection {
     "grpc.initial_reconnect_backoff_ms": 50,
     "grpc.max_reconnect_backoff_ms": 1000,
   });
-  const relayClient = new Client(target, credentials.createInsecure(), { channelOverride: channel });
+  // Replaces whatever token a relay caller sent: only the agent knows it.
+  const withToken: Interceptor = (options, nextCall) =>
+    new InterceptingCall(nextCall(options), {
+      start(metadata, listener, next) {
+        metadata.remove(accessTokenHeader);
+        if (current) metadata.set(accessTokenHeader, current);
+        next(metadata, listener);
+      },
+    });
+  const relayClient = new Client(target, credentials.createInsecure(), { channelOverride: channel, interceptors: [withToken] });
   const health = createClient(HealthDefinition, channel);
   const envd = createClient(EnvdServiceDefinition, channel);
+  const auth = () => Metadata(current ? { [accessTokenHeader]: current } : {});
   return {
     relayClient,
     async waitUntilServing(signal) {
@@ -51,8 +69,16 @@ export function createEnvdConnection(target: string): EnvdConnection {
         await sleep(healthRetryMs, undefined, { signal }).catch(() => {});
       }
     },
-    init(request, signal) {
-      return envd.init(request, { signal });
+    async init(request, signal) {
+      const response = await envd.init(request, { signal, metadata: auth() });
+      if (request.accessToken) current = request.accessToken;
+      return response;
+    },
+    async prepareSnapshot(signal) {
+      await envd.prepareSnapshot({}, { signal, metadata: auth() });
+    },
+    async afterRestore(signal) {
+      await envd.afterRestore({ nowUnixMs: Date.now() }, { signal, metadata: auth() });
     },
     close() {
       relayClient.close();

@@ -31,9 +31,65 @@ export interface SandboxExit {
   outputTail: string;
 }
 
+/**
+ * What a runtime can do beyond create/destroy. The sandbox layer checks these
+ * and answers FAILED_PRECONDITION with the reason instead of trying.
+ */
+export interface RuntimeCapabilities {
+  /**
+   * "snapshot": pause writes memory and device state to disk and the VM
+   * process exits; resume restores into a new process (envd must be prepared
+   * before and re-initialised after). "freeze": processes are frozen in place
+   * (freezer cgroup) and thawed on resume. "none": cannot pause.
+   */
+  pause: "snapshot" | "freeze" | "none";
+  /** Why pause is "none" (shown to callers). */
+  pauseUnavailableReason?: string;
+  /** Can snapshot a paused sandbox into a named template. */
+  templates: boolean;
+  /** Why templates are unavailable (shown to callers). */
+  templatesUnavailableReason?: string;
+}
+
+export interface SandboxStats {
+  /** CPU time used by the sandbox's current process(es), seconds. */
+  cpuSeconds: number;
+  /** Host memory held (RSS of the VM, or the memory cgroup's usage). */
+  memoryBytes: number;
+  /** Host disk used by the sandbox's own writes (overlay, saved state). */
+  diskBytes: number;
+}
+
+export interface PauseResult {
+  /** Bytes of state written to disk (0 when paused in place). */
+  stateBytes: number;
+  ms: number;
+}
+
+export interface TemplateInfo {
+  id: string;
+  parentId?: string;
+  createdAt: Date;
+  vcpus: number;
+  memoryMiB: number;
+  /** Sandboxes (running, paused or starting) and templates that use its files. */
+  users: number;
+  /** envd token of the sandbox it was snapshotted from (its envd still requires it), if any. */
+  envdToken?: string;
+  /** Its envd was quiesced (PrepareSnapshot) when snapshotted: clones must call AfterRestore. */
+  quiesced: boolean;
+}
+
+export interface CreateTemplateOptions {
+  envdToken?: string;
+  quiesced: boolean;
+  signal: AbortSignal;
+}
+
 export interface Runtime {
   /** "namespace" or "qemu". */
   readonly name: string;
+  readonly capabilities: RuntimeCapabilities;
   /** Template ids this runtime can create sandboxes from. */
   templates(): string[];
   /**
@@ -53,6 +109,21 @@ export interface Runtime {
   onExit(listener: (exit: SandboxExit) => void): () => void;
   /** Destroys every sandbox (agent shutdown). */
   close(): Promise<void>;
+  /**
+   * Pauses a running sandbox (see capabilities.pause). On failure the
+   * sandbox is either still running (list() has it) or gone (destroyed).
+   */
+  pause(sandboxId: string): Promise<PauseResult>;
+  /** Resumes a paused sandbox. On failure the sandbox is destroyed. */
+  resume(sandboxId: string, signal: AbortSignal): Promise<SandboxHandle>;
+  /** Ids of paused sandboxes. */
+  paused(): string[];
+  stats(sandboxId: string): Promise<SandboxStats>;
+  /** Snapshots a paused sandbox as template `templateId`; the sandbox stays paused. */
+  createTemplate(sandboxId: string, templateId: string, options: CreateTemplateOptions): Promise<TemplateInfo>;
+  /** FAILED_PRECONDITION while anything uses it. */
+  deleteTemplate(templateId: string): Promise<void>;
+  templateInfo(): TemplateInfo[];
 }
 
 /** Thrown by runtimes when a sandbox process exits before it became ready. */

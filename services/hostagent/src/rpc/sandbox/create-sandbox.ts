@@ -1,9 +1,9 @@
 import type { CallContext } from "nice-grpc";
 import type { CreateSandboxRequest, CreateSandboxResponse } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import type { SandboxManager } from "../../sandbox/sandbox-manager.js";
-import { toHostSandbox } from "./to-host-sandbox.js";
+import { fromExpiryAction, toHostSandbox } from "./to-host-sandbox.js";
 
-/** CreateSandbox: validation happens in the manager (it owns the id and template rules). */
+/** CreateSandbox: validation happens in the manager (it owns the id, template and TTL rules). */
 export function createSandboxHandler(manager: SandboxManager) {
   return async (request: CreateSandboxRequest, context: CallContext): Promise<CreateSandboxResponse> => {
     const info = await manager.create(
@@ -12,6 +12,8 @@ export function createSandboxHandler(manager: SandboxManager) {
         templateId: request.templateId,
         envs: request.envs,
         startTimeoutSeconds: request.startTimeoutSeconds,
+        timeoutSeconds: request.timeoutSeconds,
+        onExpiry: fromExpiryAction(request.onExpiry),
       },
       context.signal,
     );

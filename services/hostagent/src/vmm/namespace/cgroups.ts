@@ -20,6 +20,9 @@ export interface CgroupLimits {
 export interface SandboxCgroups {
   /** cgroup directories the sandbox's first process must join. */
   paths: string[];
+  /** The sandbox's freezer group (pause in place), memory group (usage). */
+  freezer?: string;
+  memory?: string;
   /** Removes the groups; call after every process in them is gone. */
   remove(): Promise<void>;
 }
@@ -47,6 +50,8 @@ export async function createSandboxCgroups(sandboxId: string, limits: CgroupLimi
     const settings: Array<[string, string, string]> = [
       ["memory", "memory.limit_in_bytes", limits.memoryBytes > 0 ? String(limits.memoryBytes) : "-1"],
       ["pids", "pids.max", limits.pidsMax > 0 ? String(limits.pidsMax) : "max"],
+      // Not a limit: pause freezes every process of the sandbox in place.
+      ["freezer", "freezer.state", "THAWED"],
     ];
     for (const [controller, file, value] of settings) {
       const dir = join(await baseDir(controller), sandboxId);
@@ -54,7 +59,7 @@ export async function createSandboxCgroups(sandboxId: string, limits: CgroupLimi
       created.push(dir);
       await writeFile(join(dir, file), value);
     }
-    return { paths: [...created], remove };
+    return { paths: [...created], freezer: created.find((d) => d.includes("/freezer/")), memory: created.find((d) => d.includes("/memory/")), remove };
   } catch (err) {
     await remove().catch(() => {});
     if (!warned) {
@@ -85,7 +90,7 @@ async function removeGroup(dir: string): Promise<void> {
  * exists while its sandbox directory does); their processes are gone by now.
  */
 export async function removeLeftoverCgroups(sandboxIds: string[], logger: Logger): Promise<void> {
-  for (const controller of ["memory", "pids"]) {
+  for (const controller of ["memory", "pids", "freezer"]) {
     let base: string;
     try {
       base = await baseDir(controller);

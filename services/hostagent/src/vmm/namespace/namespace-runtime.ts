@@ -1,12 +1,14 @@
 import { EventEmitter } from "node:events";
-import { mkdir, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errors, type Logger } from "@wrenn/shared";
+import { diskUsage } from "../../host/disk-usage.js";
 import { createCleanupStack, type CleanupStack } from "../cleanup-stack.js";
-import { SandboxStartError, type Runtime, type SandboxExit, type SandboxHandle, type SandboxSpec } from "../runtime.js";
+import { SandboxStartError, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxSpec } from "../runtime.js";
 import { bwrapArgs } from "./bwrap-args.js";
-import { createSandboxCgroups, type CgroupLimits } from "./cgroups.js";
+import { createSandboxCgroups, type CgroupLimits, type SandboxCgroups } from "./cgroups.js";
+import { groupCpuSeconds, setFrozen } from "./freezer.js";
 import { mountOverlay, unmountAllUnder } from "./mounts.js";
 import { spawnSandboxProcess, type SandboxProcess } from "./sandbox-process.js";
 import { sandboxPaths } from "./template-root.js";
@@ -30,7 +32,13 @@ interface Running {
   stack: CleanupStack;
   destroying: boolean;
   teardown?: Promise<void>;
+  cgroups?: SandboxCgroups;
+  frozen: boolean;
+  dir: string;
 }
+
+const noTemplates =
+  "the namespace runtime cannot snapshot a sandbox into a template: CRIU cannot checkpoint processes on this host; run the agent with WRENN_RUNTIME=qemu";
 
 /** sun_path is 108 bytes including the terminating NUL. */
 const maxSocketPath = 107;
@@ -100,6 +108,8 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
       if (cgroups) stack.push("remove cgroups", () => cgroups.remove());
       const proc = spawnSandboxProcess(sandboxId, args, log, cgroups?.paths);
       stack.push("kill sandbox processes", async () => {
+        // Frozen tasks do not act on SIGKILL until thawed (cgroup v1 freezer).
+        if (cgroups?.freezer) await writeFile(join(cgroups.freezer, "freezer.state"), "THAWED").catch(() => {});
         await proc.kill();
       });
 
@@ -111,7 +121,7 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
         envdTarget: `unix:${socketPath}`,
         pid: proc.pid,
       };
-      const entry: Running = { handle, process: proc, stack, destroying: false };
+      const entry: Running = { handle, process: proc, stack, destroying: false, cgroups, frozen: false, dir };
       running.set(sandboxId, entry);
       supervise(entry);
       log.info({ pid: proc.pid }, "sandbox process running");
@@ -141,8 +151,70 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
     });
   }
 
+  function get(sandboxId: string): Running {
+    const entry = running.get(sandboxId);
+    if (entry === undefined || entry.destroying) throw errors.notFound(`sandbox ${sandboxId} not found`);
+    return entry;
+  }
+
+  function freezerOf(entry: Running): string {
+    if (!entry.cgroups?.freezer) throw errors.failedPrecondition("pause needs the cgroup v1 freezer, which is unavailable on this host");
+    return entry.cgroups.freezer;
+  }
+
+  const capabilities: RuntimeCapabilities = options.limits
+    ? { pause: "freeze", templates: false, templatesUnavailableReason: noTemplates }
+    : { pause: "none", pauseUnavailableReason: "pause needs per-sandbox cgroups (WRENN_SANDBOX_MEMORY_MB or WRENN_SANDBOX_PIDS_MAX above 0)", templates: false, templatesUnavailableReason: noTemplates };
+
   return {
     name: "namespace",
+    capabilities,
+    async pause(sandboxId) {
+      const entry = get(sandboxId);
+      if (entry.frozen) throw errors.failedPrecondition(`sandbox ${sandboxId} is already paused`);
+      const started = performance.now();
+      await setFrozen(freezerOf(entry), true);
+      entry.frozen = true;
+      return { stateBytes: 0, ms: Math.round(performance.now() - started) };
+    },
+    async resume(sandboxId) {
+      const entry = get(sandboxId);
+      if (!entry.frozen) throw errors.failedPrecondition(`sandbox ${sandboxId} is not paused`);
+      try {
+        await setFrozen(freezerOf(entry), false);
+      } catch (err) {
+        // A sandbox that cannot be thawed is of no use: destroy it rather than leave it frozen.
+        entry.destroying = true;
+        await teardown(entry).catch(() => {});
+        throw err;
+      }
+      entry.frozen = false;
+      return entry.handle;
+    },
+    paused: () => [...running.values()].filter((e) => e.frozen && !e.destroying).map((e) => e.handle.sandboxId),
+    async stats(sandboxId) {
+      const entry = get(sandboxId);
+      const memory = entry.cgroups?.memory;
+      const memoryBytes = memory ? Number(await readFile(join(memory, "memory.usage_in_bytes"), "utf8").catch(() => "0")) : 0;
+      const cpuSeconds = entry.cgroups?.freezer ? await groupCpuSeconds(entry.cgroups.freezer).catch(() => 0) : 0;
+      return { cpuSeconds, memoryBytes, diskBytes: await diskUsage(join(entry.dir, "upper")) };
+    },
+    async createTemplate() {
+      throw errors.failedPrecondition(noTemplates);
+    },
+    async deleteTemplate(templateId) {
+      if (options.templateRoots.has(templateId)) throw errors.failedPrecondition(`template "${templateId}" is built in and cannot be deleted`);
+      throw errors.notFound(`template "${templateId}" not found`);
+    },
+    templateInfo: () =>
+      [...options.templateRoots.keys()].map((id) => ({
+        id,
+        createdAt: new Date(0),
+        vcpus: 0,
+        memoryMiB: 0,
+        users: [...running.values()].filter((e) => e.handle.templateId === id && !e.destroying).length,
+        quiesced: false,
+      })),
     templates: () => [...options.templateRoots.keys()],
     create,
     async destroy(sandboxId) {
@@ -151,7 +223,7 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
       entry.destroying = true;
       await teardown(entry);
     },
-    list: () => [...running.values()].filter((e) => !e.destroying).map((e) => e.handle),
+    list: () => [...running.values()].filter((e) => !e.destroying && !e.frozen).map((e) => e.handle),
     onExit(listener: (exit: SandboxExit) => void) {
       events.on("exit", listener);
       return () => events.off("exit", listener);

@@ -25,14 +25,43 @@ export interface QemuTemplate {
   /** The machine the snapshot was taken of (memory, vCPUs, devices). */
   spec: MachineSpec;
   imageHash: string;
+  parentId?: string;
+  createdAt: Date;
+  /** envd token of the sandbox it was snapshotted from; clones present it to their first Init. */
+  envdToken?: string;
+  /** envd was quiesced (PrepareSnapshot) in the snapshot: clones call AfterRestore. */
+  quiesced: boolean;
 }
 
-interface TemplateRecord {
+/** template.json: written last (by rename of the whole directory), so its presence means complete. */
+export interface TemplateRecord {
   id: string;
   imageHash: string;
   spec: MachineSpec;
   bootMs: number;
   createdAt: string;
+  parentId?: string;
+  envdToken?: string;
+  quiesced?: boolean;
+}
+
+export function templateFromRecord(dir: string, record: TemplateRecord): QemuTemplate {
+  return {
+    id: record.id,
+    dir,
+    memoryPath: join(dir, "memory"),
+    diskPath: join(dir, "disk.qcow2"),
+    spec: record.spec,
+    imageHash: record.imageHash,
+    parentId: record.parentId,
+    createdAt: new Date(record.createdAt),
+    envdToken: record.envdToken,
+    quiesced: record.quiesced ?? false,
+  };
+}
+
+export async function readTemplateRecord(dir: string): Promise<TemplateRecord> {
+  return JSON.parse(await readFile(join(dir, "template.json"), "utf8")) as TemplateRecord;
 }
 
 export interface BaseTemplateOptions {
@@ -57,7 +86,7 @@ export async function ensureBaseTemplate(options: BaseTemplateOptions): Promise<
   if (existsSync(recordPath)) {
     const record = JSON.parse(await readFile(recordPath, "utf8")) as TemplateRecord;
     if (record.imageHash === image.hash && record.spec.memoryMiB === options.memoryMiB && record.spec.vcpus === options.vcpus) {
-      return { id: record.id, dir, memoryPath: join(dir, "memory"), diskPath: join(dir, "disk.qcow2"), spec: record.spec, imageHash: record.imageHash };
+      return templateFromRecord(dir, record);
     }
     logger.info({ template: options.id, was: record.imageHash, now: image.hash }, "template is stale; rebuilding");
   }
@@ -97,7 +126,7 @@ export async function ensureBaseTemplate(options: BaseTemplateOptions): Promise<
     stack.release();
     await rm(dir, { recursive: true, force: true });
     await rename(work, dir);
-    return { id: options.id, dir, memoryPath: join(dir, "memory"), diskPath: join(dir, "disk.qcow2"), spec: finalSpec, imageHash: image.hash };
+    return templateFromRecord(dir, record);
   } catch (err) {
     await stack.unwind();
     throw err;

@@ -1,11 +1,14 @@
 import { EventEmitter } from "node:events";
-import { mkdir, readFile, rm } from "node:fs/promises";
+import { existsSync } from "node:fs";
+import { mkdir, readdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { errors, type Logger } from "@wrenn/shared";
 import type { GuestImage } from "../../image/build-image.js";
 import { createCleanupStack, type CleanupStack } from "../cleanup-stack.js";
-import { SandboxStartError, type Runtime, type SandboxExit, type SandboxHandle, type SandboxSpec } from "../runtime.js";
-import { ensureBaseTemplate, type QemuTemplate } from "./base-template.js";
+import { diskUsage } from "../../host/disk-usage.js";
+import { SandboxStartError, type CreateTemplateOptions, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxSpec, type TemplateInfo } from "../runtime.js";
+import { ensureBaseTemplate, readTemplateRecord, templateFromRecord, type QemuTemplate } from "./base-template.js";
+import { templateFromSandbox } from "./template-from-sandbox.js";
 import { createDiskOverlay } from "./disk.js";
 import { userNetworkProvider, type SandboxNetworkProvider } from "./network.js";
 import type { MachineSpec } from "./qemu-args.js";
@@ -24,7 +27,11 @@ export interface QemuRuntimeOptions {
   vcpus?: number;
   /** Default: user networking with envd on a loopback port. */
   network?: SandboxNetworkProvider;
+  /** Kill QEMU when the agent dies (default true). */
+  dieWithParent?: boolean;
 }
+
+const templateIdPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export const baseTemplateId = "base";
 
@@ -58,6 +65,8 @@ export interface QemuRuntime extends Runtime {
   paused(): string[];
 }
 
+const capabilities: RuntimeCapabilities = { pause: "snapshot", templates: true };
+
 /**
  * The QEMU microVM runtime: every sandbox is a restore of a template
  * snapshot (never a cold boot once the template exists), with the template's
@@ -71,12 +80,56 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
   const running = new Map<string, Running>();
   const events = new EventEmitter();
   const templates = new Map<string, Promise<QemuTemplate>>();
+  /** Templates whose files exist (base once built; snapshots of sandboxes). */
+  const ready = new Map<string, QemuTemplate>();
+  /** Creates in progress per template: they hold its files like a running sandbox. */
+  const pending = new Map<string, number>();
+  const dieWithParent = options.dieWithParent ?? true;
+  let imageHash = options.image.hash;
+
+  function usersOf(id: string): number {
+    let n = pending.get(id) ?? 0;
+    for (const entry of running.values()) if (entry.handle.templateId === id && !entry.destroying) n += 1;
+    for (const t of ready.values()) if (t.parentId === id) n += 1;
+    return n;
+  }
+
+  function hold(id: string): () => void {
+    pending.set(id, (pending.get(id) ?? 0) + 1);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const n = (pending.get(id) ?? 1) - 1;
+      if (n <= 0) pending.delete(id);
+      else pending.set(id, n);
+    };
+  }
+
+  /** Loads templates made from sandboxes by an earlier run; ones made from another image are removed. */
+  async function loadSnapshotTemplates(): Promise<void> {
+    const names = await readdir(options.templatesDir).catch(() => [] as string[]);
+    for (const name of names) {
+      if (name === baseTemplateId || name.endsWith(".building") || ready.has(name) || !templateIdPattern.test(name)) continue;
+      const dir = join(options.templatesDir, name);
+      if (!existsSync(join(dir, "template.json"))) continue;
+      const record = await readTemplateRecord(dir).catch(() => undefined);
+      if (!record || record.imageHash !== imageHash) {
+        logger.warn({ template: name }, "template made from another guest image; removing it");
+        await rm(dir, { recursive: true, force: true });
+        continue;
+      }
+      const tpl = templateFromRecord(dir, record);
+      ready.set(name, tpl);
+      templates.set(name, Promise.resolve(tpl));
+    }
+  }
 
   function template(id: string, signal?: AbortSignal): Promise<QemuTemplate> {
     if (id !== baseTemplateId && !templates.has(id)) throw errors.notFound(`template "${id}" not found`);
-    let pending = templates.get(id);
-    if (!pending) {
-      pending = ensureBaseTemplate({
+    let building = templates.get(id);
+    if (!building) {
+      building = ensureBaseTemplate({
         id,
         dir: join(options.templatesDir, id),
         image: options.image,
@@ -86,11 +139,17 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
         logger,
         signal,
       });
-      templates.set(id, pending);
+      templates.set(id, building);
       // A failed build is retried by the next create instead of being cached.
-      pending.catch(() => templates.delete(id));
+      building.then(
+        (tpl) => {
+          imageHash = tpl.imageHash;
+          ready.set(id, tpl);
+        },
+        () => templates.delete(id),
+      );
     }
-    return pending;
+    return building;
   }
 
   function teardown(entry: Running): Promise<void> {
@@ -104,6 +163,16 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
   async function create(spec: SandboxSpec, signal: AbortSignal): Promise<SandboxHandle> {
     const { sandboxId } = spec;
     if (running.has(sandboxId)) throw errors.alreadyExists(`sandbox ${sandboxId} already exists`);
+    const release = hold(spec.templateId);
+    try {
+      return await createFrom(spec, signal);
+    } finally {
+      release();
+    }
+  }
+
+  async function createFrom(spec: SandboxSpec, signal: AbortSignal): Promise<SandboxHandle> {
+    const { sandboxId } = spec;
     // The shared template build is not tied to this caller: a cancelled create must not fail the others waiting on it.
     const tpl = await template(spec.templateId);
     signal.throwIfAborted();
@@ -120,7 +189,7 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
       stack.push("release network", () => net.release());
       const machine: MachineSpec = { ...tpl.spec, disk: { path: join(dir, "disk.qcow2"), format: "qcow2" }, net: net.net };
       const started = performance.now();
-      const vm = await restoreVm(machine, tpl.dir, { dir, logger: log, wrap: net.wrap, name: `wrenn-${sandboxId}`, signal });
+      const vm = await restoreVm(machine, tpl.dir, { dir, logger: log, wrap: net.wrap, name: `wrenn-${sandboxId}`, signal, dieWithParent });
       stack.push("stop VM", () => vm.stop());
       log.info({ pid: vm.pid, template: tpl.id, restoreMs: Math.round(performance.now() - started) }, "sandbox VM restored");
       const handle: SandboxHandle = { sandboxId, templateId: spec.templateId, startedAt: new Date(), envdTarget: net.envdTarget, pid: vm.pid };
@@ -183,7 +252,7 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
     if (!entry.paused) throw errors.failedPrecondition(`sandbox ${sandboxId} is not paused`);
     const log = logger.child({ sandboxId });
     try {
-      const vm = await restoreVm(entry.machine, entry.vm.dir, { dir: entry.vm.dir, logger: log, wrap: entry.wrap, name: `wrenn-${sandboxId}`, signal });
+      const vm = await restoreVm(entry.machine, entry.vm.dir, { dir: entry.vm.dir, logger: log, wrap: entry.wrap, name: `wrenn-${sandboxId}`, signal, dieWithParent });
       entry.stack.push("stop resumed VM", () => vm.stop());
       entry.vm = vm;
       entry.paused = false;
@@ -198,14 +267,93 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
     }
   }
 
+  async function createTemplate(sandboxId: string, templateId: string, opts: CreateTemplateOptions): Promise<TemplateInfo> {
+    if (!templateIdPattern.test(templateId)) {
+      throw errors.invalidArgument("template_id must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit");
+    }
+    if (templates.has(templateId) || templateId === baseTemplateId) throw errors.alreadyExists(`template "${templateId}" already exists`);
+    const entry = running.get(sandboxId);
+    if (!entry || entry.destroying) throw errors.notFound(`sandbox ${sandboxId} not found`);
+    if (!entry.paused) throw errors.failedPrecondition(`sandbox ${sandboxId} must be paused to be snapshotted`);
+    // Reserve the id at once so a concurrent create of the same template is refused.
+    const making = templateFromSandbox({
+      id: templateId,
+      dir: join(options.templatesDir, templateId),
+      sourceDir: entry.vm.dir,
+      sourceMachine: entry.machine,
+      parentId: entry.handle.templateId,
+      imageHash,
+      envdToken: opts.envdToken,
+      quiesced: opts.quiesced,
+      network,
+      logger,
+      signal: opts.signal,
+    });
+    templates.set(templateId, making);
+    // The parent must not go while we copy from it.
+    const release = hold(entry.handle.templateId);
+    try {
+      const tpl = await making;
+      ready.set(templateId, tpl);
+      return info(tpl);
+    } catch (err) {
+      templates.delete(templateId);
+      throw err;
+    } finally {
+      release();
+    }
+  }
+
+  function info(tpl: QemuTemplate): TemplateInfo {
+    return {
+      id: tpl.id,
+      parentId: tpl.parentId,
+      createdAt: tpl.createdAt,
+      vcpus: tpl.spec.vcpus,
+      memoryMiB: tpl.spec.memoryMiB,
+      users: usersOf(tpl.id),
+      envdToken: tpl.envdToken,
+      quiesced: tpl.quiesced,
+    };
+  }
+
+  async function deleteTemplate(templateId: string): Promise<void> {
+    if (templateId === baseTemplateId) throw errors.failedPrecondition("the base template cannot be deleted");
+    const tpl = ready.get(templateId);
+    if (!tpl) {
+      if (templates.has(templateId)) throw errors.failedPrecondition(`template "${templateId}" is still being created`);
+      throw errors.notFound(`template "${templateId}" not found`);
+    }
+    const users = usersOf(templateId);
+    if (users > 0) throw errors.failedPrecondition(`template "${templateId}" is used by ${users} sandbox(es) or template(s)`);
+    // Synchronously out of the maps: a create arriving now gets NOT_FOUND.
+    ready.delete(templateId);
+    templates.delete(templateId);
+    await rm(tpl.dir, { recursive: true, force: true });
+    logger.info({ template: templateId }, "template deleted");
+  }
+
   return {
     name: "qemu",
+    capabilities,
+    createTemplate,
+    deleteTemplate,
+    templateInfo: () => [...ready.values()].map(info),
+    async stats(sandboxId) {
+      const entry = running.get(sandboxId);
+      if (!entry || entry.destroying) throw errors.notFound(`sandbox ${sandboxId} not found`);
+      const diskBytes = await diskUsage(entry.vm.dir);
+      if (entry.paused) return { cpuSeconds: 0, memoryBytes: 0, diskBytes };
+      const stats = await entry.vm.stats().catch(() => ({ cpuSeconds: 0, rssBytes: 0 }));
+      return { cpuSeconds: stats.cpuSeconds, memoryBytes: stats.rssBytes, diskBytes };
+    },
     pause,
     resume,
     paused: () => [...running.values()].filter((e) => e.paused && !e.destroying).map((e) => e.handle.sandboxId),
     templates: () => [baseTemplateId, ...[...templates.keys()].filter((id) => id !== baseTemplateId)],
     async prepare(signal) {
       await template(baseTemplateId, signal);
+      await loadSnapshotTemplates();
     },
     create,
     async destroy(sandboxId) {

@@ -1,0 +1,14 @@
+import type { Template } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
+import type { TemplateInfo } from "../../vmm/runtime.js";
+
+/** Domain template → wire message (the envd token never leaves the agent). */
+export function toTemplate(info: TemplateInfo): Template {
+  return {
+    templateId: info.id,
+    parentTemplateId: info.parentId ?? "",
+    createdAt: info.createdAt,
+    vcpus: info.vcpus,
+    memoryMib: info.memoryMiB,
+    users: info.users,
+  };
+}
