@@ -6,8 +6,11 @@ import type { NetSpec } from "./qemu-args.js";
  * How a sandbox VM gets its network. The default gives each VM QEMU user
  * networking with envd forwarded to a loopback port (no namespaces needed,
  * guest isolated from the host by restrict=on). The host agent replaces it
- * with a netns + TAP provider: same device in the guest, so snapshots stay
- * compatible; QEMU then runs inside the namespace through `wrap`.
+ * with createNetnsNetworkProvider (src/network/): a namespace per sandbox with
+ * a TAP, envd at `<namespace address>:49983`, egress policy on the host; QEMU
+ * then runs inside the namespace through `wrap`. A template must be booted
+ * through the same kind of provider as its sandboxes (slirp state is in the
+ * snapshot; restore refuses a mismatch).
  */
 export interface SandboxNetwork {
   net: NetSpec;
