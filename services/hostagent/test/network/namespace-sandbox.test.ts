@@ -42,6 +42,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await Promise.allSettled(sandboxes.map((s) => s.stop()));
   await internet?.stop();
+  // The host table outlives sandboxes while an agent runs; a test leaves the host as it found it.
+  await cleanupStaleNetworks({ logger });
   if (workDir) {
     await unmountAllUnder(workDir);
     await rm(workDir, { recursive: true, force: true });

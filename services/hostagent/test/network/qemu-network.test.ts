@@ -53,6 +53,8 @@ beforeAll(async () => {
 afterAll(async () => {
   await runtime?.close();
   await internet?.stop();
+  // The host table outlives sandboxes while an agent runs; a test leaves the host as it found it.
+  await cleanupStaleNetworks({ logger });
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -24,6 +24,8 @@ afterEach(async () => {
 
 afterAll(async () => {
   await internet?.stop();
+  // The host table outlives sandboxes while an agent runs; a test leaves the host as it found it.
+  await cleanupStaleNetworks({ logger });
 });
 
 const networks = createSandboxNetworks({ logger });
