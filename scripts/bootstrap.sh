@@ -14,7 +14,7 @@ sudo_cmd=()
 # microVM runtime and its guest image build (QEMU, debootstrap, busybox). gcc and
 # libc6-dev for envd's static wrenn-pty helper.
 debs=(bubblewrap iproute2 postgresql redis-server protobuf-compiler ca-certificates gcc libc6-dev
-  qemu-system-x86 qemu-utils debootstrap busybox-static e2fsprogs cpio util-linux)
+  qemu-system-x86 qemu-utils debootstrap busybox-static e2fsprogs cpio util-linux nftables)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
