@@ -361,10 +361,9 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
         throw errors.invalidArgument(`metadata wrenn-sandbox-id must be "sb-" followed by 32 lowercase hex digits`);
       }
       const entry = entries.get(sandboxId);
-      if (entry === undefined || entry.creating || entry.connection === undefined) {
-        throw errors.notFound(`sandbox ${sandboxId} not found`);
-      }
+      if (entry === undefined || entry.creating) throw errors.notFound(`sandbox ${sandboxId} not found`);
       if (entry.info.state === "paused") throw errors.failedPrecondition(`sandbox ${sandboxId} is paused; resume it first`);
+      if (entry.connection === undefined) throw errors.unavailable(`sandbox ${sandboxId} is between states; retry`);
       return entry.connection.relayClient;
     },
     async close() {
