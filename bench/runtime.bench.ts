@@ -27,7 +27,7 @@ interface Row {
 }
 
 function agentEnv(runtime: string, memoryMb: number): Record<string, string> {
-  const common = { WRENN_LOG_LEVEL: "warn", WRENN_DEFAULT_MEMORY_MB: String(memoryMb) };
+  const common = { WRENN_LOG_LEVEL: "info", WRENN_DEFAULT_MEMORY_MB: String(memoryMb) };
   return runtime === "qemu" ? { ...common, WRENN_RUNTIME: "qemu", WRENN_IMAGES_DIR: imagesDir } : { ...common, WRENN_RUNTIME: "namespace" };
 }
 

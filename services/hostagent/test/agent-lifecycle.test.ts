@@ -12,7 +12,8 @@ import { exec, forSandbox, leftoversOf, newSandboxId, startAgent, type AgentProc
  * QEMU leg runs real microVMs under TCG; it needs the guest image (built
  * into WRENN_TEST_IMAGES_DIR, default /var/lib/wrenn/images, on first run).
  */
-const runtimes = (process.env.WRENN_TEST_RUNTIMES ?? "namespace,qemu").split(",");
+const qemuInstalled = (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(dir, "qemu-system-x86_64")));
+const runtimes = (process.env.WRENN_TEST_RUNTIMES ?? (qemuInstalled ? "namespace,qemu" : "namespace")).split(",");
 const imagesDir = process.env.WRENN_TEST_IMAGES_DIR ?? "/var/lib/wrenn/images";
 
 async function collectEvents(agent: AgentProcess, signal: AbortSignal, includeRecent = false): Promise<SandboxEvent[]> {
