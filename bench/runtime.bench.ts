@@ -7,8 +7,9 @@
  *   npm run bench runtime              full run
  *   npm run bench runtime -- --quick   CI: fewer samples, 1 and 5 alive, 256 MiB only
  *   WRENN_BENCH_RUNTIMES=namespace     one runtime only
- *   WRENN_BENCH_QEMU_MAX=20            most VMs alive at once (default 20 here: 50 TCG VMs
- *                                      would need ~3.5 cores of idle CPU on a 2-core host)
+ *   WRENN_BENCH_QEMU_MAX=20            most VMs alive at once for qemu (default 20: 50 idle TCG
+ *                                      VMs need ~3.5 cores on a 2-core host; see the report)
+ *   WRENN_BENCH_LEVELS=1,10,50         sandboxes alive at each scale step (overrides the above)
  */
 import { exec, newSandboxId, startAgent, type AgentProcess } from "../services/hostagent/test/harness.js";
 import { percentile, type BenchSuite, type Report } from "./suite.js";
@@ -60,7 +61,9 @@ async function pauseResume(agent: AgentProcess, samples: number): Promise<{ paus
 
 async function benchRuntime(runtime: string, report: (metric: string, value: number, unit: string) => void): Promise<void> {
   const samples = quick ? 5 : 20;
-  const levels = quick ? [1, 5] : runtime === "qemu" ? [1, 10, qemuMax] : [1, 10, 50];
+  const levels = process.env.WRENN_BENCH_LEVELS
+    ? process.env.WRENN_BENCH_LEVELS.split(",").map(Number)
+    : quick ? [1, 5] : runtime === "qemu" ? [1, 10, qemuMax] : [1, 10, 50];
   const agent = await startAgent(agentEnv(runtime, 256), 900_000);
   try {
     // Create → first exec output, nothing else alive.

@@ -148,13 +148,18 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
     const connection = createEnvdConnection(target, presentToken);
     entry.connection = connection;
     entry.envdTarget = target;
+    const t0 = performance.now();
     await connection.waitUntilServing(AbortSignal.any([healthSignal, AbortSignal.timeout(stepTimeoutMs.health)]));
+    const t1 = performance.now();
     if (afterRestore) await connection.afterRestore(AbortSignal.any([signal, AbortSignal.timeout(stepTimeoutMs.afterRestore)]));
+    const t2 = performance.now();
     const { sandboxId, templateId } = entry.info;
     await connection.init(
       { sandboxId, templateId, hostname: sandboxId, defaultUser: "root", envs: entry.envs, nowUnixMs: Date.now(), accessToken: entry.token },
       AbortSignal.any([signal, AbortSignal.timeout(stepTimeoutMs.init)]),
     );
+    const ms = (a: number, b: number) => Math.round(b - a);
+    logger.debug({ sandboxId, healthMs: ms(t0, t1), afterRestoreMs: ms(t1, t2), initMs: ms(t2, performance.now()) }, "envd handshake");
   }
 
   async function create(input: CreateSandboxInput, signal: AbortSignal): Promise<SandboxInfo> {
