@@ -221,7 +221,14 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
     if (caps.pause === "none") throw errors.failedPrecondition(caps.pauseUnavailableReason ?? "this runtime cannot pause sandboxes");
     if (caps.pause === "snapshot") {
       // envd stops its pollers and closes idle connections, so the snapshot catches it quiet.
-      await entry.connection?.prepareSnapshot(AbortSignal.timeout(stepTimeoutMs.prepare));
+      try {
+        await entry.connection?.prepareSnapshot(AbortSignal.timeout(stepTimeoutMs.prepare));
+      } catch (err) {
+        // Nothing was paused: undo a partial quiesce so the sandbox keeps working.
+        await entry.connection?.afterRestore(AbortSignal.timeout(stepTimeoutMs.afterRestore)).catch(() => {});
+        logger.error({ err, sandboxId }, "envd did not prepare for the snapshot; pause refused");
+        throw errors.unavailable(`sandbox ${sandboxId} could not be prepared for a pause; it keeps running, retry later`);
+      }
       // Our side closes too, so the FIN reaches the guest before it stops.
       entry.connection?.close();
       entry.connection = undefined;
