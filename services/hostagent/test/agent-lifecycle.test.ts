@@ -120,6 +120,20 @@ describe.each(runtimes)("host agent on the %s runtime", (runtime) => {
     for (const id of ids) expect((await leftoversOf(agent.dataDir, id)).dir).toBe(false);
   }, 600_000);
 
+  test("a cancelled or unknown-template create leaves no directory, mount or process", async () => {
+    await expect(agent.sandboxes.createSandbox({ sandboxId: newSandboxId(), templateId: "no-such-template" })).rejects.toMatchObject({ code: Status.NOT_FOUND });
+    const sandboxId = newSandboxId();
+    const controller = new AbortController();
+    setTimeout(() => controller.abort(), 150);
+    await expect(agent.sandboxes.createSandbox({ sandboxId, templateId: "base", startTimeoutSeconds: 120 }, { signal: controller.signal })).rejects.toThrow();
+    // The agent unwinds after the caller has gone: give it a moment.
+    await waitFor("cleanup", async () => {
+      const left = await leftoversOf(agent.dataDir, sandboxId);
+      return (!left.dir && left.mounts.length === 0 && left.processes.length === 0) || undefined;
+    });
+    expect((await agent.sandboxes.listSandboxes({})).sandboxes.find((s) => s.sandboxId === sandboxId)).toBeUndefined();
+  }, 120_000);
+
   test("TTL expiry pauses or kills as asked, and says so on WatchEvents", async () => {
     const controller = new AbortController();
     const events = await collectEvents(agent, controller.signal);
