@@ -1,8 +1,9 @@
 import { existsSync } from "node:fs";
-import { readFile, rename, rm } from "node:fs/promises";
+import { mkdtemp, readFile, rename, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { ExpiryAction, SandboxEventType, SandboxState, type SandboxEvent } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import { Status } from "@wrenn/shared";
 import { exec, forSandbox, leftoversOf, newSandboxId, startAgent, type AgentProcess } from "./harness.js";
@@ -212,7 +213,9 @@ describe.each(runtimes)("host agent on the %s runtime", (runtime) => {
 
 describe("host agent process", () => {
   test("bad configuration stops the start with a message naming the variable", async () => {
-    await expect(startAgent({ WRENN_RUNTIME: "firecracker", WRENN_DEFAULT_ROOTFS_SIZE: "lots" })).rejects.toThrow(/WRENN_RUNTIME[\s\S]*WRENN_DEFAULT_ROOTFS_SIZE|WRENN_DEFAULT_ROOTFS_SIZE[\s\S]*WRENN_RUNTIME/);
+    const dataDir = await mkdtemp(join(tmpdir(), "wrenn-ha-config-"));
+    onTestFinished(() => rm(dataDir, { recursive: true, force: true }));
+    await expect(startAgent({ WRENN_DATA_DIR: dataDir, WRENN_RUNTIME: "firecracker", WRENN_DEFAULT_ROOTFS_SIZE: "lots" })).rejects.toThrow(/WRENN_RUNTIME[\s\S]*WRENN_DEFAULT_ROOTFS_SIZE|WRENN_DEFAULT_ROOTFS_SIZE[\s\S]*WRENN_RUNTIME/);
   });
 
   test("logs go to DATA_DIR/logs/hostagent.log and SIGHUP reopens it after rotation", async () => {
