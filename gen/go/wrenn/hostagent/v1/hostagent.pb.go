@@ -188,6 +188,61 @@ func (SandboxEventType) EnumDescriptor() ([]byte, []int) {
 	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{2}
 }
 
+type EgressPolicy_Mode int32
+
+const (
+	EgressPolicy_MODE_UNSPECIFIED EgressPolicy_Mode = 0
+	// Any public address.
+	EgressPolicy_MODE_ALLOW_ALL EgressPolicy_Mode = 1
+	// Nothing leaves the sandbox.
+	EgressPolicy_MODE_DENY_ALL EgressPolicy_Mode = 2
+	// Only the listed IPv4 CIDRs, e.g. "198.51.100.0/24".
+	EgressPolicy_MODE_ALLOW_LIST EgressPolicy_Mode = 3
+)
+
+// Enum value maps for EgressPolicy_Mode.
+var (
+	EgressPolicy_Mode_name = map[int32]string{
+		0: "MODE_UNSPECIFIED",
+		1: "MODE_ALLOW_ALL",
+		2: "MODE_DENY_ALL",
+		3: "MODE_ALLOW_LIST",
+	}
+	EgressPolicy_Mode_value = map[string]int32{
+		"MODE_UNSPECIFIED": 0,
+		"MODE_ALLOW_ALL":   1,
+		"MODE_DENY_ALL":    2,
+		"MODE_ALLOW_LIST":  3,
+	}
+)
+
+func (x EgressPolicy_Mode) Enum() *EgressPolicy_Mode {
+	p := new(EgressPolicy_Mode)
+	*p = x
+	return p
+}
+
+func (x EgressPolicy_Mode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (EgressPolicy_Mode) Descriptor() protoreflect.EnumDescriptor {
+	return file_wrenn_hostagent_v1_hostagent_proto_enumTypes[3].Descriptor()
+}
+
+func (EgressPolicy_Mode) Type() protoreflect.EnumType {
+	return &file_wrenn_hostagent_v1_hostagent_proto_enumTypes[3]
+}
+
+func (x EgressPolicy_Mode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use EgressPolicy_Mode.Descriptor instead.
+func (EgressPolicy_Mode) EnumDescriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{2, 0}
+}
+
 type HostSandbox struct {
 	state      protoimpl.MessageState `protogen:"open.v1"`
 	SandboxId  string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
@@ -285,8 +340,10 @@ type CreateSandboxRequest struct {
 	// (WRENN_SANDBOX_TTL_SECONDS, itself 0 = no TTL).
 	TimeoutSeconds uint32       `protobuf:"varint,5,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
 	OnExpiry       ExpiryAction `protobuf:"varint,6,opt,name=on_expiry,json=onExpiry,proto3,enum=wrenn.hostagent.v1.ExpiryAction" json:"on_expiry,omitempty"`
-	unknownFields  protoimpl.UnknownFields
-	sizeCache      protoimpl.SizeCache
+	// Outbound traffic allowed from the sandbox; unset means allow all.
+	Egress        *EgressPolicy `protobuf:"bytes,7,opt,name=egress,proto3" json:"egress,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateSandboxRequest) Reset() {
@@ -361,6 +418,68 @@ func (x *CreateSandboxRequest) GetOnExpiry() ExpiryAction {
 	return ExpiryAction_EXPIRY_ACTION_UNSPECIFIED
 }
 
+func (x *CreateSandboxRequest) GetEgress() *EgressPolicy {
+	if x != nil {
+		return x.Egress
+	}
+	return nil
+}
+
+// EgressPolicy is enforced on the host, out of the sandbox's reach. The
+// host's own services, other sandboxes and private ranges stay unreachable
+// whatever the policy says.
+type EgressPolicy struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Mode          EgressPolicy_Mode      `protobuf:"varint,1,opt,name=mode,proto3,enum=wrenn.hostagent.v1.EgressPolicy_Mode" json:"mode,omitempty"`
+	AllowedCidrs  []string               `protobuf:"bytes,2,rep,name=allowed_cidrs,json=allowedCidrs,proto3" json:"allowed_cidrs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EgressPolicy) Reset() {
+	*x = EgressPolicy{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EgressPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EgressPolicy) ProtoMessage() {}
+
+func (x *EgressPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EgressPolicy.ProtoReflect.Descriptor instead.
+func (*EgressPolicy) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *EgressPolicy) GetMode() EgressPolicy_Mode {
+	if x != nil {
+		return x.Mode
+	}
+	return EgressPolicy_MODE_UNSPECIFIED
+}
+
+func (x *EgressPolicy) GetAllowedCidrs() []string {
+	if x != nil {
+		return x.AllowedCidrs
+	}
+	return nil
+}
+
 type CreateSandboxResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Sandbox       *HostSandbox           `protobuf:"bytes,1,opt,name=sandbox,proto3" json:"sandbox,omitempty"`
@@ -370,7 +489,7 @@ type CreateSandboxResponse struct {
 
 func (x *CreateSandboxResponse) Reset() {
 	*x = CreateSandboxResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[2]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -382,7 +501,7 @@ func (x *CreateSandboxResponse) String() string {
 func (*CreateSandboxResponse) ProtoMessage() {}
 
 func (x *CreateSandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[2]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -395,7 +514,7 @@ func (x *CreateSandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSandboxResponse.ProtoReflect.Descriptor instead.
 func (*CreateSandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{2}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateSandboxResponse) GetSandbox() *HostSandbox {
@@ -414,7 +533,7 @@ type DestroySandboxRequest struct {
 
 func (x *DestroySandboxRequest) Reset() {
 	*x = DestroySandboxRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[3]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -426,7 +545,7 @@ func (x *DestroySandboxRequest) String() string {
 func (*DestroySandboxRequest) ProtoMessage() {}
 
 func (x *DestroySandboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[3]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -439,7 +558,7 @@ func (x *DestroySandboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestroySandboxRequest.ProtoReflect.Descriptor instead.
 func (*DestroySandboxRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{3}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *DestroySandboxRequest) GetSandboxId() string {
@@ -457,7 +576,7 @@ type DestroySandboxResponse struct {
 
 func (x *DestroySandboxResponse) Reset() {
 	*x = DestroySandboxResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[4]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -469,7 +588,7 @@ func (x *DestroySandboxResponse) String() string {
 func (*DestroySandboxResponse) ProtoMessage() {}
 
 func (x *DestroySandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[4]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -482,7 +601,7 @@ func (x *DestroySandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestroySandboxResponse.ProtoReflect.Descriptor instead.
 func (*DestroySandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{4}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{5}
 }
 
 type ListSandboxesRequest struct {
@@ -493,7 +612,7 @@ type ListSandboxesRequest struct {
 
 func (x *ListSandboxesRequest) Reset() {
 	*x = ListSandboxesRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[5]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -505,7 +624,7 @@ func (x *ListSandboxesRequest) String() string {
 func (*ListSandboxesRequest) ProtoMessage() {}
 
 func (x *ListSandboxesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[5]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -518,7 +637,7 @@ func (x *ListSandboxesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSandboxesRequest.ProtoReflect.Descriptor instead.
 func (*ListSandboxesRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{5}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{6}
 }
 
 type ListSandboxesResponse struct {
@@ -530,7 +649,7 @@ type ListSandboxesResponse struct {
 
 func (x *ListSandboxesResponse) Reset() {
 	*x = ListSandboxesResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[6]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -542,7 +661,7 @@ func (x *ListSandboxesResponse) String() string {
 func (*ListSandboxesResponse) ProtoMessage() {}
 
 func (x *ListSandboxesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[6]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -555,7 +674,7 @@ func (x *ListSandboxesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSandboxesResponse.ProtoReflect.Descriptor instead.
 func (*ListSandboxesResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{6}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListSandboxesResponse) GetSandboxes() []*HostSandbox {
@@ -573,7 +692,7 @@ type GetHostInfoRequest struct {
 
 func (x *GetHostInfoRequest) Reset() {
 	*x = GetHostInfoRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[7]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -585,7 +704,7 @@ func (x *GetHostInfoRequest) String() string {
 func (*GetHostInfoRequest) ProtoMessage() {}
 
 func (x *GetHostInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[7]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -598,7 +717,7 @@ func (x *GetHostInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHostInfoRequest.ProtoReflect.Descriptor instead.
 func (*GetHostInfoRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{7}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{8}
 }
 
 type GetHostInfoResponse struct {
@@ -616,7 +735,7 @@ type GetHostInfoResponse struct {
 
 func (x *GetHostInfoResponse) Reset() {
 	*x = GetHostInfoResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[8]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -628,7 +747,7 @@ func (x *GetHostInfoResponse) String() string {
 func (*GetHostInfoResponse) ProtoMessage() {}
 
 func (x *GetHostInfoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[8]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -641,7 +760,7 @@ func (x *GetHostInfoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHostInfoResponse.ProtoReflect.Descriptor instead.
 func (*GetHostInfoResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{8}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *GetHostInfoResponse) GetHostId() string {
@@ -695,7 +814,7 @@ type PauseSandboxRequest struct {
 
 func (x *PauseSandboxRequest) Reset() {
 	*x = PauseSandboxRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[9]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -707,7 +826,7 @@ func (x *PauseSandboxRequest) String() string {
 func (*PauseSandboxRequest) ProtoMessage() {}
 
 func (x *PauseSandboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[9]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -720,7 +839,7 @@ func (x *PauseSandboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseSandboxRequest.ProtoReflect.Descriptor instead.
 func (*PauseSandboxRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{9}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *PauseSandboxRequest) GetSandboxId() string {
@@ -739,7 +858,7 @@ type PauseSandboxResponse struct {
 
 func (x *PauseSandboxResponse) Reset() {
 	*x = PauseSandboxResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[10]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -751,7 +870,7 @@ func (x *PauseSandboxResponse) String() string {
 func (*PauseSandboxResponse) ProtoMessage() {}
 
 func (x *PauseSandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[10]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -764,7 +883,7 @@ func (x *PauseSandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseSandboxResponse.ProtoReflect.Descriptor instead.
 func (*PauseSandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{10}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PauseSandboxResponse) GetSandbox() *HostSandbox {
@@ -785,7 +904,7 @@ type ResumeSandboxRequest struct {
 
 func (x *ResumeSandboxRequest) Reset() {
 	*x = ResumeSandboxRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[11]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -797,7 +916,7 @@ func (x *ResumeSandboxRequest) String() string {
 func (*ResumeSandboxRequest) ProtoMessage() {}
 
 func (x *ResumeSandboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[11]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -810,7 +929,7 @@ func (x *ResumeSandboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeSandboxRequest.ProtoReflect.Descriptor instead.
 func (*ResumeSandboxRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{11}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *ResumeSandboxRequest) GetSandboxId() string {
@@ -836,7 +955,7 @@ type ResumeSandboxResponse struct {
 
 func (x *ResumeSandboxResponse) Reset() {
 	*x = ResumeSandboxResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[12]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -848,7 +967,7 @@ func (x *ResumeSandboxResponse) String() string {
 func (*ResumeSandboxResponse) ProtoMessage() {}
 
 func (x *ResumeSandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[12]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -861,7 +980,7 @@ func (x *ResumeSandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeSandboxResponse.ProtoReflect.Descriptor instead.
 func (*ResumeSandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{12}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ResumeSandboxResponse) GetSandbox() *HostSandbox {
@@ -882,7 +1001,7 @@ type SetSandboxTimeoutRequest struct {
 
 func (x *SetSandboxTimeoutRequest) Reset() {
 	*x = SetSandboxTimeoutRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[13]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -894,7 +1013,7 @@ func (x *SetSandboxTimeoutRequest) String() string {
 func (*SetSandboxTimeoutRequest) ProtoMessage() {}
 
 func (x *SetSandboxTimeoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[13]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -907,7 +1026,7 @@ func (x *SetSandboxTimeoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetSandboxTimeoutRequest.ProtoReflect.Descriptor instead.
 func (*SetSandboxTimeoutRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{13}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *SetSandboxTimeoutRequest) GetSandboxId() string {
@@ -933,7 +1052,7 @@ type SetSandboxTimeoutResponse struct {
 
 func (x *SetSandboxTimeoutResponse) Reset() {
 	*x = SetSandboxTimeoutResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[14]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -945,7 +1064,7 @@ func (x *SetSandboxTimeoutResponse) String() string {
 func (*SetSandboxTimeoutResponse) ProtoMessage() {}
 
 func (x *SetSandboxTimeoutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[14]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -958,7 +1077,7 @@ func (x *SetSandboxTimeoutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetSandboxTimeoutResponse.ProtoReflect.Descriptor instead.
 func (*SetSandboxTimeoutResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{14}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SetSandboxTimeoutResponse) GetSandbox() *HostSandbox {
@@ -977,7 +1096,7 @@ type GetSandboxMetricsRequest struct {
 
 func (x *GetSandboxMetricsRequest) Reset() {
 	*x = GetSandboxMetricsRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[15]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -989,7 +1108,7 @@ func (x *GetSandboxMetricsRequest) String() string {
 func (*GetSandboxMetricsRequest) ProtoMessage() {}
 
 func (x *GetSandboxMetricsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[15]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1002,7 +1121,7 @@ func (x *GetSandboxMetricsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSandboxMetricsRequest.ProtoReflect.Descriptor instead.
 func (*GetSandboxMetricsRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{15}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *GetSandboxMetricsRequest) GetSandboxId() string {
@@ -1029,7 +1148,7 @@ type GetSandboxMetricsResponse struct {
 
 func (x *GetSandboxMetricsResponse) Reset() {
 	*x = GetSandboxMetricsResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[16]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1041,7 +1160,7 @@ func (x *GetSandboxMetricsResponse) String() string {
 func (*GetSandboxMetricsResponse) ProtoMessage() {}
 
 func (x *GetSandboxMetricsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[16]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1054,7 +1173,7 @@ func (x *GetSandboxMetricsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSandboxMetricsResponse.ProtoReflect.Descriptor instead.
 func (*GetSandboxMetricsResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{16}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetSandboxMetricsResponse) GetCpuSeconds() float64 {
@@ -1108,7 +1227,7 @@ type Template struct {
 
 func (x *Template) Reset() {
 	*x = Template{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[17]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1120,7 +1239,7 @@ func (x *Template) String() string {
 func (*Template) ProtoMessage() {}
 
 func (x *Template) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[17]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1133,7 +1252,7 @@ func (x *Template) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Template.ProtoReflect.Descriptor instead.
 func (*Template) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{17}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *Template) GetTemplateId() string {
@@ -1192,7 +1311,7 @@ type CreateTemplateRequest struct {
 
 func (x *CreateTemplateRequest) Reset() {
 	*x = CreateTemplateRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[18]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1204,7 +1323,7 @@ func (x *CreateTemplateRequest) String() string {
 func (*CreateTemplateRequest) ProtoMessage() {}
 
 func (x *CreateTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[18]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1217,7 +1336,7 @@ func (x *CreateTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTemplateRequest.ProtoReflect.Descriptor instead.
 func (*CreateTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{18}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *CreateTemplateRequest) GetSandboxId() string {
@@ -1251,7 +1370,7 @@ type CreateTemplateResponse struct {
 
 func (x *CreateTemplateResponse) Reset() {
 	*x = CreateTemplateResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[19]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1263,7 +1382,7 @@ func (x *CreateTemplateResponse) String() string {
 func (*CreateTemplateResponse) ProtoMessage() {}
 
 func (x *CreateTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[19]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1276,7 +1395,7 @@ func (x *CreateTemplateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTemplateResponse.ProtoReflect.Descriptor instead.
 func (*CreateTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{19}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CreateTemplateResponse) GetTemplate() *Template {
@@ -1302,7 +1421,7 @@ type DeleteTemplateRequest struct {
 
 func (x *DeleteTemplateRequest) Reset() {
 	*x = DeleteTemplateRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[20]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1314,7 +1433,7 @@ func (x *DeleteTemplateRequest) String() string {
 func (*DeleteTemplateRequest) ProtoMessage() {}
 
 func (x *DeleteTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[20]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1327,7 +1446,7 @@ func (x *DeleteTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTemplateRequest.ProtoReflect.Descriptor instead.
 func (*DeleteTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{20}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *DeleteTemplateRequest) GetTemplateId() string {
@@ -1345,7 +1464,7 @@ type DeleteTemplateResponse struct {
 
 func (x *DeleteTemplateResponse) Reset() {
 	*x = DeleteTemplateResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[21]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1357,7 +1476,7 @@ func (x *DeleteTemplateResponse) String() string {
 func (*DeleteTemplateResponse) ProtoMessage() {}
 
 func (x *DeleteTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[21]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1370,7 +1489,7 @@ func (x *DeleteTemplateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTemplateResponse.ProtoReflect.Descriptor instead.
 func (*DeleteTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{21}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{22}
 }
 
 type ListTemplatesRequest struct {
@@ -1381,7 +1500,7 @@ type ListTemplatesRequest struct {
 
 func (x *ListTemplatesRequest) Reset() {
 	*x = ListTemplatesRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[22]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1393,7 +1512,7 @@ func (x *ListTemplatesRequest) String() string {
 func (*ListTemplatesRequest) ProtoMessage() {}
 
 func (x *ListTemplatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[22]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1406,7 +1525,7 @@ func (x *ListTemplatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTemplatesRequest.ProtoReflect.Descriptor instead.
 func (*ListTemplatesRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{22}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{23}
 }
 
 type ListTemplatesResponse struct {
@@ -1418,7 +1537,7 @@ type ListTemplatesResponse struct {
 
 func (x *ListTemplatesResponse) Reset() {
 	*x = ListTemplatesResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[23]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1430,7 +1549,7 @@ func (x *ListTemplatesResponse) String() string {
 func (*ListTemplatesResponse) ProtoMessage() {}
 
 func (x *ListTemplatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[23]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1443,7 +1562,7 @@ func (x *ListTemplatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTemplatesResponse.ProtoReflect.Descriptor instead.
 func (*ListTemplatesResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{23}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{24}
 }
 
 func (x *ListTemplatesResponse) GetTemplates() []*Template {
@@ -1466,7 +1585,7 @@ type SandboxEvent struct {
 
 func (x *SandboxEvent) Reset() {
 	*x = SandboxEvent{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[24]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1478,7 +1597,7 @@ func (x *SandboxEvent) String() string {
 func (*SandboxEvent) ProtoMessage() {}
 
 func (x *SandboxEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[24]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1491,7 +1610,7 @@ func (x *SandboxEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SandboxEvent.ProtoReflect.Descriptor instead.
 func (*SandboxEvent) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{24}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *SandboxEvent) GetType() SandboxEventType {
@@ -1533,7 +1652,7 @@ type WatchEventsRequest struct {
 
 func (x *WatchEventsRequest) Reset() {
 	*x = WatchEventsRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[25]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1545,7 +1664,7 @@ func (x *WatchEventsRequest) String() string {
 func (*WatchEventsRequest) ProtoMessage() {}
 
 func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[25]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1558,7 +1677,7 @@ func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchEventsRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{25}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *WatchEventsRequest) GetIncludeRecent() bool {
@@ -1577,7 +1696,7 @@ type WatchEventsResponse struct {
 
 func (x *WatchEventsResponse) Reset() {
 	*x = WatchEventsResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[26]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1589,7 +1708,7 @@ func (x *WatchEventsResponse) String() string {
 func (*WatchEventsResponse) ProtoMessage() {}
 
 func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[26]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1602,7 +1721,7 @@ func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchEventsResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{26}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *WatchEventsResponse) GetEvent() *SandboxEvent {
@@ -1627,7 +1746,7 @@ const file_wrenn_hostagent_v1_hostagent_proto_rawDesc = "" +
 	"started_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x129\n" +
 	"\n" +
 	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12=\n" +
-	"\ton_expiry\x18\x06 \x01(\x0e2 .wrenn.hostagent.v1.ExpiryActionR\bonExpiry\"\xf3\x02\n" +
+	"\ton_expiry\x18\x06 \x01(\x0e2 .wrenn.hostagent.v1.ExpiryActionR\bonExpiry\"\xad\x03\n" +
 	"\x14CreateSandboxRequest\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n" +
@@ -1636,10 +1755,19 @@ const file_wrenn_hostagent_v1_hostagent_proto_rawDesc = "" +
 	"\x04envs\x18\x03 \x03(\v22.wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntryR\x04envs\x122\n" +
 	"\x15start_timeout_seconds\x18\x04 \x01(\rR\x13startTimeoutSeconds\x12'\n" +
 	"\x0ftimeout_seconds\x18\x05 \x01(\rR\x0etimeoutSeconds\x12=\n" +
-	"\ton_expiry\x18\x06 \x01(\x0e2 .wrenn.hostagent.v1.ExpiryActionR\bonExpiry\x1a7\n" +
+	"\ton_expiry\x18\x06 \x01(\x0e2 .wrenn.hostagent.v1.ExpiryActionR\bonExpiry\x128\n" +
+	"\x06egress\x18\a \x01(\v2 .wrenn.hostagent.v1.EgressPolicyR\x06egress\x1a7\n" +
 	"\tEnvsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"R\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xc8\x01\n" +
+	"\fEgressPolicy\x129\n" +
+	"\x04mode\x18\x01 \x01(\x0e2%.wrenn.hostagent.v1.EgressPolicy.ModeR\x04mode\x12#\n" +
+	"\rallowed_cidrs\x18\x02 \x03(\tR\fallowedCidrs\"X\n" +
+	"\x04Mode\x12\x14\n" +
+	"\x10MODE_UNSPECIFIED\x10\x00\x12\x12\n" +
+	"\x0eMODE_ALLOW_ALL\x10\x01\x12\x11\n" +
+	"\rMODE_DENY_ALL\x10\x02\x12\x13\n" +
+	"\x0fMODE_ALLOW_LIST\x10\x03\"R\n" +
 	"\x15CreateSandboxResponse\x129\n" +
 	"\asandbox\x18\x01 \x01(\v2\x1f.wrenn.hostagent.v1.HostSandboxR\asandbox\"6\n" +
 	"\x15DestroySandboxRequest\x12\x1d\n" +
@@ -1763,91 +1891,95 @@ func file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP() []byte {
 	return file_wrenn_hostagent_v1_hostagent_proto_rawDescData
 }
 
-var file_wrenn_hostagent_v1_hostagent_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_wrenn_hostagent_v1_hostagent_proto_msgTypes = make([]protoimpl.MessageInfo, 28)
+var file_wrenn_hostagent_v1_hostagent_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
+var file_wrenn_hostagent_v1_hostagent_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
 var file_wrenn_hostagent_v1_hostagent_proto_goTypes = []any{
 	(SandboxState)(0),                 // 0: wrenn.hostagent.v1.SandboxState
 	(ExpiryAction)(0),                 // 1: wrenn.hostagent.v1.ExpiryAction
 	(SandboxEventType)(0),             // 2: wrenn.hostagent.v1.SandboxEventType
-	(*HostSandbox)(nil),               // 3: wrenn.hostagent.v1.HostSandbox
-	(*CreateSandboxRequest)(nil),      // 4: wrenn.hostagent.v1.CreateSandboxRequest
-	(*CreateSandboxResponse)(nil),     // 5: wrenn.hostagent.v1.CreateSandboxResponse
-	(*DestroySandboxRequest)(nil),     // 6: wrenn.hostagent.v1.DestroySandboxRequest
-	(*DestroySandboxResponse)(nil),    // 7: wrenn.hostagent.v1.DestroySandboxResponse
-	(*ListSandboxesRequest)(nil),      // 8: wrenn.hostagent.v1.ListSandboxesRequest
-	(*ListSandboxesResponse)(nil),     // 9: wrenn.hostagent.v1.ListSandboxesResponse
-	(*GetHostInfoRequest)(nil),        // 10: wrenn.hostagent.v1.GetHostInfoRequest
-	(*GetHostInfoResponse)(nil),       // 11: wrenn.hostagent.v1.GetHostInfoResponse
-	(*PauseSandboxRequest)(nil),       // 12: wrenn.hostagent.v1.PauseSandboxRequest
-	(*PauseSandboxResponse)(nil),      // 13: wrenn.hostagent.v1.PauseSandboxResponse
-	(*ResumeSandboxRequest)(nil),      // 14: wrenn.hostagent.v1.ResumeSandboxRequest
-	(*ResumeSandboxResponse)(nil),     // 15: wrenn.hostagent.v1.ResumeSandboxResponse
-	(*SetSandboxTimeoutRequest)(nil),  // 16: wrenn.hostagent.v1.SetSandboxTimeoutRequest
-	(*SetSandboxTimeoutResponse)(nil), // 17: wrenn.hostagent.v1.SetSandboxTimeoutResponse
-	(*GetSandboxMetricsRequest)(nil),  // 18: wrenn.hostagent.v1.GetSandboxMetricsRequest
-	(*GetSandboxMetricsResponse)(nil), // 19: wrenn.hostagent.v1.GetSandboxMetricsResponse
-	(*Template)(nil),                  // 20: wrenn.hostagent.v1.Template
-	(*CreateTemplateRequest)(nil),     // 21: wrenn.hostagent.v1.CreateTemplateRequest
-	(*CreateTemplateResponse)(nil),    // 22: wrenn.hostagent.v1.CreateTemplateResponse
-	(*DeleteTemplateRequest)(nil),     // 23: wrenn.hostagent.v1.DeleteTemplateRequest
-	(*DeleteTemplateResponse)(nil),    // 24: wrenn.hostagent.v1.DeleteTemplateResponse
-	(*ListTemplatesRequest)(nil),      // 25: wrenn.hostagent.v1.ListTemplatesRequest
-	(*ListTemplatesResponse)(nil),     // 26: wrenn.hostagent.v1.ListTemplatesResponse
-	(*SandboxEvent)(nil),              // 27: wrenn.hostagent.v1.SandboxEvent
-	(*WatchEventsRequest)(nil),        // 28: wrenn.hostagent.v1.WatchEventsRequest
-	(*WatchEventsResponse)(nil),       // 29: wrenn.hostagent.v1.WatchEventsResponse
-	nil,                               // 30: wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntry
-	(*timestamppb.Timestamp)(nil),     // 31: google.protobuf.Timestamp
+	(EgressPolicy_Mode)(0),            // 3: wrenn.hostagent.v1.EgressPolicy.Mode
+	(*HostSandbox)(nil),               // 4: wrenn.hostagent.v1.HostSandbox
+	(*CreateSandboxRequest)(nil),      // 5: wrenn.hostagent.v1.CreateSandboxRequest
+	(*EgressPolicy)(nil),              // 6: wrenn.hostagent.v1.EgressPolicy
+	(*CreateSandboxResponse)(nil),     // 7: wrenn.hostagent.v1.CreateSandboxResponse
+	(*DestroySandboxRequest)(nil),     // 8: wrenn.hostagent.v1.DestroySandboxRequest
+	(*DestroySandboxResponse)(nil),    // 9: wrenn.hostagent.v1.DestroySandboxResponse
+	(*ListSandboxesRequest)(nil),      // 10: wrenn.hostagent.v1.ListSandboxesRequest
+	(*ListSandboxesResponse)(nil),     // 11: wrenn.hostagent.v1.ListSandboxesResponse
+	(*GetHostInfoRequest)(nil),        // 12: wrenn.hostagent.v1.GetHostInfoRequest
+	(*GetHostInfoResponse)(nil),       // 13: wrenn.hostagent.v1.GetHostInfoResponse
+	(*PauseSandboxRequest)(nil),       // 14: wrenn.hostagent.v1.PauseSandboxRequest
+	(*PauseSandboxResponse)(nil),      // 15: wrenn.hostagent.v1.PauseSandboxResponse
+	(*ResumeSandboxRequest)(nil),      // 16: wrenn.hostagent.v1.ResumeSandboxRequest
+	(*ResumeSandboxResponse)(nil),     // 17: wrenn.hostagent.v1.ResumeSandboxResponse
+	(*SetSandboxTimeoutRequest)(nil),  // 18: wrenn.hostagent.v1.SetSandboxTimeoutRequest
+	(*SetSandboxTimeoutResponse)(nil), // 19: wrenn.hostagent.v1.SetSandboxTimeoutResponse
+	(*GetSandboxMetricsRequest)(nil),  // 20: wrenn.hostagent.v1.GetSandboxMetricsRequest
+	(*GetSandboxMetricsResponse)(nil), // 21: wrenn.hostagent.v1.GetSandboxMetricsResponse
+	(*Template)(nil),                  // 22: wrenn.hostagent.v1.Template
+	(*CreateTemplateRequest)(nil),     // 23: wrenn.hostagent.v1.CreateTemplateRequest
+	(*CreateTemplateResponse)(nil),    // 24: wrenn.hostagent.v1.CreateTemplateResponse
+	(*DeleteTemplateRequest)(nil),     // 25: wrenn.hostagent.v1.DeleteTemplateRequest
+	(*DeleteTemplateResponse)(nil),    // 26: wrenn.hostagent.v1.DeleteTemplateResponse
+	(*ListTemplatesRequest)(nil),      // 27: wrenn.hostagent.v1.ListTemplatesRequest
+	(*ListTemplatesResponse)(nil),     // 28: wrenn.hostagent.v1.ListTemplatesResponse
+	(*SandboxEvent)(nil),              // 29: wrenn.hostagent.v1.SandboxEvent
+	(*WatchEventsRequest)(nil),        // 30: wrenn.hostagent.v1.WatchEventsRequest
+	(*WatchEventsResponse)(nil),       // 31: wrenn.hostagent.v1.WatchEventsResponse
+	nil,                               // 32: wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntry
+	(*timestamppb.Timestamp)(nil),     // 33: google.protobuf.Timestamp
 }
 var file_wrenn_hostagent_v1_hostagent_proto_depIdxs = []int32{
 	0,  // 0: wrenn.hostagent.v1.HostSandbox.state:type_name -> wrenn.hostagent.v1.SandboxState
-	31, // 1: wrenn.hostagent.v1.HostSandbox.started_at:type_name -> google.protobuf.Timestamp
-	31, // 2: wrenn.hostagent.v1.HostSandbox.expires_at:type_name -> google.protobuf.Timestamp
+	33, // 1: wrenn.hostagent.v1.HostSandbox.started_at:type_name -> google.protobuf.Timestamp
+	33, // 2: wrenn.hostagent.v1.HostSandbox.expires_at:type_name -> google.protobuf.Timestamp
 	1,  // 3: wrenn.hostagent.v1.HostSandbox.on_expiry:type_name -> wrenn.hostagent.v1.ExpiryAction
-	30, // 4: wrenn.hostagent.v1.CreateSandboxRequest.envs:type_name -> wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntry
+	32, // 4: wrenn.hostagent.v1.CreateSandboxRequest.envs:type_name -> wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntry
 	1,  // 5: wrenn.hostagent.v1.CreateSandboxRequest.on_expiry:type_name -> wrenn.hostagent.v1.ExpiryAction
-	3,  // 6: wrenn.hostagent.v1.CreateSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
-	3,  // 7: wrenn.hostagent.v1.ListSandboxesResponse.sandboxes:type_name -> wrenn.hostagent.v1.HostSandbox
-	3,  // 8: wrenn.hostagent.v1.PauseSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
-	3,  // 9: wrenn.hostagent.v1.ResumeSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
-	3,  // 10: wrenn.hostagent.v1.SetSandboxTimeoutResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
-	0,  // 11: wrenn.hostagent.v1.GetSandboxMetricsResponse.state:type_name -> wrenn.hostagent.v1.SandboxState
-	31, // 12: wrenn.hostagent.v1.Template.created_at:type_name -> google.protobuf.Timestamp
-	20, // 13: wrenn.hostagent.v1.CreateTemplateResponse.template:type_name -> wrenn.hostagent.v1.Template
-	3,  // 14: wrenn.hostagent.v1.CreateTemplateResponse.source:type_name -> wrenn.hostagent.v1.HostSandbox
-	20, // 15: wrenn.hostagent.v1.ListTemplatesResponse.templates:type_name -> wrenn.hostagent.v1.Template
-	2,  // 16: wrenn.hostagent.v1.SandboxEvent.type:type_name -> wrenn.hostagent.v1.SandboxEventType
-	31, // 17: wrenn.hostagent.v1.SandboxEvent.at:type_name -> google.protobuf.Timestamp
-	27, // 18: wrenn.hostagent.v1.WatchEventsResponse.event:type_name -> wrenn.hostagent.v1.SandboxEvent
-	4,  // 19: wrenn.hostagent.v1.SandboxService.CreateSandbox:input_type -> wrenn.hostagent.v1.CreateSandboxRequest
-	6,  // 20: wrenn.hostagent.v1.SandboxService.DestroySandbox:input_type -> wrenn.hostagent.v1.DestroySandboxRequest
-	8,  // 21: wrenn.hostagent.v1.SandboxService.ListSandboxes:input_type -> wrenn.hostagent.v1.ListSandboxesRequest
-	10, // 22: wrenn.hostagent.v1.SandboxService.GetHostInfo:input_type -> wrenn.hostagent.v1.GetHostInfoRequest
-	12, // 23: wrenn.hostagent.v1.SandboxService.PauseSandbox:input_type -> wrenn.hostagent.v1.PauseSandboxRequest
-	14, // 24: wrenn.hostagent.v1.SandboxService.ResumeSandbox:input_type -> wrenn.hostagent.v1.ResumeSandboxRequest
-	16, // 25: wrenn.hostagent.v1.SandboxService.SetSandboxTimeout:input_type -> wrenn.hostagent.v1.SetSandboxTimeoutRequest
-	18, // 26: wrenn.hostagent.v1.SandboxService.GetSandboxMetrics:input_type -> wrenn.hostagent.v1.GetSandboxMetricsRequest
-	21, // 27: wrenn.hostagent.v1.SandboxService.CreateTemplate:input_type -> wrenn.hostagent.v1.CreateTemplateRequest
-	23, // 28: wrenn.hostagent.v1.SandboxService.DeleteTemplate:input_type -> wrenn.hostagent.v1.DeleteTemplateRequest
-	25, // 29: wrenn.hostagent.v1.SandboxService.ListTemplates:input_type -> wrenn.hostagent.v1.ListTemplatesRequest
-	28, // 30: wrenn.hostagent.v1.SandboxService.WatchEvents:input_type -> wrenn.hostagent.v1.WatchEventsRequest
-	5,  // 31: wrenn.hostagent.v1.SandboxService.CreateSandbox:output_type -> wrenn.hostagent.v1.CreateSandboxResponse
-	7,  // 32: wrenn.hostagent.v1.SandboxService.DestroySandbox:output_type -> wrenn.hostagent.v1.DestroySandboxResponse
-	9,  // 33: wrenn.hostagent.v1.SandboxService.ListSandboxes:output_type -> wrenn.hostagent.v1.ListSandboxesResponse
-	11, // 34: wrenn.hostagent.v1.SandboxService.GetHostInfo:output_type -> wrenn.hostagent.v1.GetHostInfoResponse
-	13, // 35: wrenn.hostagent.v1.SandboxService.PauseSandbox:output_type -> wrenn.hostagent.v1.PauseSandboxResponse
-	15, // 36: wrenn.hostagent.v1.SandboxService.ResumeSandbox:output_type -> wrenn.hostagent.v1.ResumeSandboxResponse
-	17, // 37: wrenn.hostagent.v1.SandboxService.SetSandboxTimeout:output_type -> wrenn.hostagent.v1.SetSandboxTimeoutResponse
-	19, // 38: wrenn.hostagent.v1.SandboxService.GetSandboxMetrics:output_type -> wrenn.hostagent.v1.GetSandboxMetricsResponse
-	22, // 39: wrenn.hostagent.v1.SandboxService.CreateTemplate:output_type -> wrenn.hostagent.v1.CreateTemplateResponse
-	24, // 40: wrenn.hostagent.v1.SandboxService.DeleteTemplate:output_type -> wrenn.hostagent.v1.DeleteTemplateResponse
-	26, // 41: wrenn.hostagent.v1.SandboxService.ListTemplates:output_type -> wrenn.hostagent.v1.ListTemplatesResponse
-	29, // 42: wrenn.hostagent.v1.SandboxService.WatchEvents:output_type -> wrenn.hostagent.v1.WatchEventsResponse
-	31, // [31:43] is the sub-list for method output_type
-	19, // [19:31] is the sub-list for method input_type
-	19, // [19:19] is the sub-list for extension type_name
-	19, // [19:19] is the sub-list for extension extendee
-	0,  // [0:19] is the sub-list for field type_name
+	6,  // 6: wrenn.hostagent.v1.CreateSandboxRequest.egress:type_name -> wrenn.hostagent.v1.EgressPolicy
+	3,  // 7: wrenn.hostagent.v1.EgressPolicy.mode:type_name -> wrenn.hostagent.v1.EgressPolicy.Mode
+	4,  // 8: wrenn.hostagent.v1.CreateSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
+	4,  // 9: wrenn.hostagent.v1.ListSandboxesResponse.sandboxes:type_name -> wrenn.hostagent.v1.HostSandbox
+	4,  // 10: wrenn.hostagent.v1.PauseSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
+	4,  // 11: wrenn.hostagent.v1.ResumeSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
+	4,  // 12: wrenn.hostagent.v1.SetSandboxTimeoutResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
+	0,  // 13: wrenn.hostagent.v1.GetSandboxMetricsResponse.state:type_name -> wrenn.hostagent.v1.SandboxState
+	33, // 14: wrenn.hostagent.v1.Template.created_at:type_name -> google.protobuf.Timestamp
+	22, // 15: wrenn.hostagent.v1.CreateTemplateResponse.template:type_name -> wrenn.hostagent.v1.Template
+	4,  // 16: wrenn.hostagent.v1.CreateTemplateResponse.source:type_name -> wrenn.hostagent.v1.HostSandbox
+	22, // 17: wrenn.hostagent.v1.ListTemplatesResponse.templates:type_name -> wrenn.hostagent.v1.Template
+	2,  // 18: wrenn.hostagent.v1.SandboxEvent.type:type_name -> wrenn.hostagent.v1.SandboxEventType
+	33, // 19: wrenn.hostagent.v1.SandboxEvent.at:type_name -> google.protobuf.Timestamp
+	29, // 20: wrenn.hostagent.v1.WatchEventsResponse.event:type_name -> wrenn.hostagent.v1.SandboxEvent
+	5,  // 21: wrenn.hostagent.v1.SandboxService.CreateSandbox:input_type -> wrenn.hostagent.v1.CreateSandboxRequest
+	8,  // 22: wrenn.hostagent.v1.SandboxService.DestroySandbox:input_type -> wrenn.hostagent.v1.DestroySandboxRequest
+	10, // 23: wrenn.hostagent.v1.SandboxService.ListSandboxes:input_type -> wrenn.hostagent.v1.ListSandboxesRequest
+	12, // 24: wrenn.hostagent.v1.SandboxService.GetHostInfo:input_type -> wrenn.hostagent.v1.GetHostInfoRequest
+	14, // 25: wrenn.hostagent.v1.SandboxService.PauseSandbox:input_type -> wrenn.hostagent.v1.PauseSandboxRequest
+	16, // 26: wrenn.hostagent.v1.SandboxService.ResumeSandbox:input_type -> wrenn.hostagent.v1.ResumeSandboxRequest
+	18, // 27: wrenn.hostagent.v1.SandboxService.SetSandboxTimeout:input_type -> wrenn.hostagent.v1.SetSandboxTimeoutRequest
+	20, // 28: wrenn.hostagent.v1.SandboxService.GetSandboxMetrics:input_type -> wrenn.hostagent.v1.GetSandboxMetricsRequest
+	23, // 29: wrenn.hostagent.v1.SandboxService.CreateTemplate:input_type -> wrenn.hostagent.v1.CreateTemplateRequest
+	25, // 30: wrenn.hostagent.v1.SandboxService.DeleteTemplate:input_type -> wrenn.hostagent.v1.DeleteTemplateRequest
+	27, // 31: wrenn.hostagent.v1.SandboxService.ListTemplates:input_type -> wrenn.hostagent.v1.ListTemplatesRequest
+	30, // 32: wrenn.hostagent.v1.SandboxService.WatchEvents:input_type -> wrenn.hostagent.v1.WatchEventsRequest
+	7,  // 33: wrenn.hostagent.v1.SandboxService.CreateSandbox:output_type -> wrenn.hostagent.v1.CreateSandboxResponse
+	9,  // 34: wrenn.hostagent.v1.SandboxService.DestroySandbox:output_type -> wrenn.hostagent.v1.DestroySandboxResponse
+	11, // 35: wrenn.hostagent.v1.SandboxService.ListSandboxes:output_type -> wrenn.hostagent.v1.ListSandboxesResponse
+	13, // 36: wrenn.hostagent.v1.SandboxService.GetHostInfo:output_type -> wrenn.hostagent.v1.GetHostInfoResponse
+	15, // 37: wrenn.hostagent.v1.SandboxService.PauseSandbox:output_type -> wrenn.hostagent.v1.PauseSandboxResponse
+	17, // 38: wrenn.hostagent.v1.SandboxService.ResumeSandbox:output_type -> wrenn.hostagent.v1.ResumeSandboxResponse
+	19, // 39: wrenn.hostagent.v1.SandboxService.SetSandboxTimeout:output_type -> wrenn.hostagent.v1.SetSandboxTimeoutResponse
+	21, // 40: wrenn.hostagent.v1.SandboxService.GetSandboxMetrics:output_type -> wrenn.hostagent.v1.GetSandboxMetricsResponse
+	24, // 41: wrenn.hostagent.v1.SandboxService.CreateTemplate:output_type -> wrenn.hostagent.v1.CreateTemplateResponse
+	26, // 42: wrenn.hostagent.v1.SandboxService.DeleteTemplate:output_type -> wrenn.hostagent.v1.DeleteTemplateResponse
+	28, // 43: wrenn.hostagent.v1.SandboxService.ListTemplates:output_type -> wrenn.hostagent.v1.ListTemplatesResponse
+	31, // 44: wrenn.hostagent.v1.SandboxService.WatchEvents:output_type -> wrenn.hostagent.v1.WatchEventsResponse
+	33, // [33:45] is the sub-list for method output_type
+	21, // [21:33] is the sub-list for method input_type
+	21, // [21:21] is the sub-list for extension type_name
+	21, // [21:21] is the sub-list for extension extendee
+	0,  // [0:21] is the sub-list for field type_name
 }
 
 func init() { file_wrenn_hostagent_v1_hostagent_proto_init() }
@@ -1860,8 +1992,8 @@ func file_wrenn_hostagent_v1_hostagent_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_wrenn_hostagent_v1_hostagent_proto_rawDesc), len(file_wrenn_hostagent_v1_hostagent_proto_rawDesc)),
-			NumEnums:      3,
-			NumMessages:   28,
+			NumEnums:      4,
+			NumMessages:   29,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

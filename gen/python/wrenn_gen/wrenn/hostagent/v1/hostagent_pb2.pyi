@@ -62,7 +62,7 @@ class HostSandbox(_message.Message):
     def __init__(self, sandbox_id: _Optional[str] = ..., template_id: _Optional[str] = ..., state: _Optional[_Union[SandboxState, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., on_expiry: _Optional[_Union[ExpiryAction, str]] = ...) -> None: ...
 
 class CreateSandboxRequest(_message.Message):
-    __slots__ = ("sandbox_id", "template_id", "envs", "start_timeout_seconds", "timeout_seconds", "on_expiry")
+    __slots__ = ("sandbox_id", "template_id", "envs", "start_timeout_seconds", "timeout_seconds", "on_expiry", "egress")
     class EnvsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -76,13 +76,33 @@ class CreateSandboxRequest(_message.Message):
     START_TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
     TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
     ON_EXPIRY_FIELD_NUMBER: _ClassVar[int]
+    EGRESS_FIELD_NUMBER: _ClassVar[int]
     sandbox_id: str
     template_id: str
     envs: _containers.ScalarMap[str, str]
     start_timeout_seconds: int
     timeout_seconds: int
     on_expiry: ExpiryAction
-    def __init__(self, sandbox_id: _Optional[str] = ..., template_id: _Optional[str] = ..., envs: _Optional[_Mapping[str, str]] = ..., start_timeout_seconds: _Optional[int] = ..., timeout_seconds: _Optional[int] = ..., on_expiry: _Optional[_Union[ExpiryAction, str]] = ...) -> None: ...
+    egress: EgressPolicy
+    def __init__(self, sandbox_id: _Optional[str] = ..., template_id: _Optional[str] = ..., envs: _Optional[_Mapping[str, str]] = ..., start_timeout_seconds: _Optional[int] = ..., timeout_seconds: _Optional[int] = ..., on_expiry: _Optional[_Union[ExpiryAction, str]] = ..., egress: _Optional[_Union[EgressPolicy, _Mapping]] = ...) -> None: ...
+
+class EgressPolicy(_message.Message):
+    __slots__ = ("mode", "allowed_cidrs")
+    class Mode(int, metaclass=_enum_type_wrapper.EnumTypeWrapper):
+        __slots__ = ()
+        MODE_UNSPECIFIED: _ClassVar[EgressPolicy.Mode]
+        MODE_ALLOW_ALL: _ClassVar[EgressPolicy.Mode]
+        MODE_DENY_ALL: _ClassVar[EgressPolicy.Mode]
+        MODE_ALLOW_LIST: _ClassVar[EgressPolicy.Mode]
+    MODE_UNSPECIFIED: EgressPolicy.Mode
+    MODE_ALLOW_ALL: EgressPolicy.Mode
+    MODE_DENY_ALL: EgressPolicy.Mode
+    MODE_ALLOW_LIST: EgressPolicy.Mode
+    MODE_FIELD_NUMBER: _ClassVar[int]
+    ALLOWED_CIDRS_FIELD_NUMBER: _ClassVar[int]
+    mode: EgressPolicy.Mode
+    allowed_cidrs: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, mode: _Optional[_Union[EgressPolicy.Mode, str]] = ..., allowed_cidrs: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class CreateSandboxResponse(_message.Message):
     __slots__ = ("sandbox",)

@@ -199,11 +199,71 @@ export interface CreateSandboxRequest {
    */
   timeoutSeconds: number;
   onExpiry: ExpiryAction;
+  /** Outbound traffic allowed from the sandbox; unset means allow all. */
+  egress: EgressPolicy | undefined;
 }
 
 export interface CreateSandboxRequest_EnvsEntry {
   key: string;
   value: string;
+}
+
+/**
+ * EgressPolicy is enforced on the host, out of the sandbox's reach. The
+ * host's own services, other sandboxes and private ranges stay unreachable
+ * whatever the policy says.
+ */
+export interface EgressPolicy {
+  mode: EgressPolicy_Mode;
+  allowedCidrs: string[];
+}
+
+export enum EgressPolicy_Mode {
+  MODE_UNSPECIFIED = 0,
+  /** MODE_ALLOW_ALL - Any public address. */
+  MODE_ALLOW_ALL = 1,
+  /** MODE_DENY_ALL - Nothing leaves the sandbox. */
+  MODE_DENY_ALL = 2,
+  /** MODE_ALLOW_LIST - Only the listed IPv4 CIDRs, e.g. "198.51.100.0/24". */
+  MODE_ALLOW_LIST = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function egressPolicy_ModeFromJSON(object: any): EgressPolicy_Mode {
+  switch (object) {
+    case 0:
+    case "MODE_UNSPECIFIED":
+      return EgressPolicy_Mode.MODE_UNSPECIFIED;
+    case 1:
+    case "MODE_ALLOW_ALL":
+      return EgressPolicy_Mode.MODE_ALLOW_ALL;
+    case 2:
+    case "MODE_DENY_ALL":
+      return EgressPolicy_Mode.MODE_DENY_ALL;
+    case 3:
+    case "MODE_ALLOW_LIST":
+      return EgressPolicy_Mode.MODE_ALLOW_LIST;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return EgressPolicy_Mode.UNRECOGNIZED;
+  }
+}
+
+export function egressPolicy_ModeToJSON(object: EgressPolicy_Mode): string {
+  switch (object) {
+    case EgressPolicy_Mode.MODE_UNSPECIFIED:
+      return "MODE_UNSPECIFIED";
+    case EgressPolicy_Mode.MODE_ALLOW_ALL:
+      return "MODE_ALLOW_ALL";
+    case EgressPolicy_Mode.MODE_DENY_ALL:
+      return "MODE_DENY_ALL";
+    case EgressPolicy_Mode.MODE_ALLOW_LIST:
+      return "MODE_ALLOW_LIST";
+    case EgressPolicy_Mode.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
 }
 
 export interface CreateSandboxResponse {
@@ -512,7 +572,15 @@ export const HostSandbox: MessageFns<HostSandbox> = {
 };
 
 function createBaseCreateSandboxRequest(): CreateSandboxRequest {
-  return { sandboxId: "", templateId: "", envs: {}, startTimeoutSeconds: 0, timeoutSeconds: 0, onExpiry: 0 };
+  return {
+    sandboxId: "",
+    templateId: "",
+    envs: {},
+    startTimeoutSeconds: 0,
+    timeoutSeconds: 0,
+    onExpiry: 0,
+    egress: undefined,
+  };
 }
 
 export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
@@ -534,6 +602,9 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
     }
     if (message.onExpiry !== 0) {
       writer.uint32(48).int32(message.onExpiry);
+    }
+    if (message.egress !== undefined) {
+      EgressPolicy.encode(message.egress, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -602,6 +673,14 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
             message.onExpiry = reader.int32() as any;
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.egress = EgressPolicy.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -655,6 +734,7 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
         : isSet(object.on_expiry)
         ? expiryActionFromJSON(object.on_expiry)
         : 0,
+      egress: isSet(object.egress) ? EgressPolicy.fromJSON(object.egress) : undefined,
     };
   },
 
@@ -684,6 +764,9 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
     if (message.onExpiry !== 0) {
       obj.onExpiry = expiryActionToJSON(message.onExpiry);
     }
+    if (message.egress !== undefined) {
+      obj.egress = EgressPolicy.toJSON(message.egress);
+    }
     return obj;
   },
 
@@ -706,6 +789,9 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
     message.startTimeoutSeconds = object.startTimeoutSeconds ?? 0;
     message.timeoutSeconds = object.timeoutSeconds ?? 0;
     message.onExpiry = object.onExpiry ?? 0;
+    message.egress = (object.egress !== undefined && object.egress !== null)
+      ? EgressPolicy.fromPartial(object.egress)
+      : undefined;
     return message;
   },
 };
@@ -793,6 +879,95 @@ export const CreateSandboxRequest_EnvsEntry: MessageFns<CreateSandboxRequest_Env
     const message = createBaseCreateSandboxRequest_EnvsEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseEgressPolicy(): EgressPolicy {
+  return { mode: 0, allowedCidrs: [] };
+}
+
+export const EgressPolicy: MessageFns<EgressPolicy> = {
+  encode(message: EgressPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mode !== 0) {
+      writer.uint32(8).int32(message.mode);
+    }
+    for (const v of message.allowedCidrs) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EgressPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEgressPolicy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.allowedCidrs.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EgressPolicy {
+    return {
+      mode: isSet(object.mode) ? egressPolicy_ModeFromJSON(object.mode) : 0,
+      allowedCidrs: globalThis.Array.isArray(object?.allowedCidrs)
+        ? object.allowedCidrs.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.allowed_cidrs)
+        ? object.allowed_cidrs.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: EgressPolicy): unknown {
+    const obj: any = {};
+    if (message.mode !== 0) {
+      obj.mode = egressPolicy_ModeToJSON(message.mode);
+    }
+    if (message.allowedCidrs?.length) {
+      obj.allowedCidrs = message.allowedCidrs;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EgressPolicy>, I>>(base?: I): EgressPolicy {
+    return EgressPolicy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EgressPolicy>, I>>(object: I): EgressPolicy {
+    const message = createBaseEgressPolicy();
+    message.mode = object.mode ?? 0;
+    message.allowedCidrs = object.allowedCidrs?.map((e) => e) || [];
     return message;
   },
 };
