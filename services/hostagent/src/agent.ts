@@ -11,6 +11,7 @@ import { rawServiceDefinition } from "./relay/relay-definition.js";
 import { createSandboxService } from "./rpc/sandbox/index.js";
 import { createSandboxManager } from "./sandbox/sandbox-manager.js";
 import { selectRuntime } from "./sandbox/select-runtime.js";
+import { prepareSandboxNetworks } from "./sandbox/select-network.js";
 import { removeLeftoverSandboxes } from "./vmm/namespace/leftovers.js";
 import { killLeftoverVms } from "./vmm/qemu/leftover-vms.js";
 
@@ -40,7 +41,8 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
   const envdBundle = resolve(config.envdBundle);
   await access(envdBundle).catch(() => logger.warn({ envdBundle }, "envd bundle not found; sandboxes will fail to start"));
 
-  const runtime = await selectRuntime({ ...config, dataDir, envdBundle }, sandboxesDir, logger);
+  const networks = await prepareSandboxNetworks(config, logger);
+  const runtime = await selectRuntime({ ...config, dataDir, envdBundle }, sandboxesDir, logger, networks);
   const manager = createSandboxManager(runtime, logger, { defaultTtlSeconds: config.defaultTtlSeconds, reaperIntervalMs: config.reaperIntervalMs });
   for (const sandboxId of removed) manager.events.publish("lost", sandboxId, "the host agent restarted; the sandbox was removed");
 

@@ -32,6 +32,20 @@ export interface HostAgentConfig {
   /** Default DATA_DIR/logs/hostagent.log; "" turns the file off. */
   logFile: string;
   runtime: RuntimeChoice;
+  /**
+   * "netns": each sandbox in its own network namespace with a veth to the
+   * host, NAT and per-sandbox egress rules (nftables; needs root).
+   * "isolated": no outside network at all (namespace runtime: loopback only;
+   * QEMU: user networking that reaches only envd). "auto": netns when root
+   * and `nft` are there.
+   */
+  sandboxNetwork: "auto" | "netns" | "isolated";
+  /** Addresses for sandbox veths, one /30 each. Agents sharing a machine need pools of their own. */
+  networkPool: string;
+  /** Names of namespaces, veths and the nftables table; agents sharing a machine need prefixes of their own. */
+  networkPrefix: string;
+  /** Per-sandbox bandwidth cap in Mbit/s each way; 0 = none. */
+  sandboxRateMbit: number;
   /** "auto" detects (KVM only where it really works), else forced. */
   qemuAccel: "auto" | "kvm" | "tcg";
   /** Guest size of the base template (QEMU); fixed by its snapshot. */
@@ -77,6 +91,10 @@ const schema = z.object({
     .regex(/^host-[A-Za-z0-9-]{1,60}$/, 'must look like "host-…"')
     .optional(),
   WRENN_RUNTIME: z.enum(["auto", "qemu", "namespace"]).default("auto"),
+  WRENN_SANDBOX_NETWORK: z.enum(["auto", "netns", "isolated"]).default("auto"),
+  WRENN_NETWORK_POOL: z.string().regex(/^\d+\.\d+\.\d+\.\d+\/\d+$/, "must be an IPv4 CIDR like 10.240.0.0/16").default("10.240.0.0/16"),
+  WRENN_NETWORK_PREFIX: z.string().regex(/^[a-z][a-z0-9]{0,5}$/, "must be 1–6 lowercase letters or digits").default("wrenn"),
+  WRENN_SANDBOX_RATE_MBIT: z.coerce.number().int().min(0).max(100_000).default(200),
   WRENN_QEMU_ACCEL: z.enum(["auto", "kvm", "tcg"]).default("auto"),
   WRENN_DEFAULT_VCPUS: z.coerce.number().int().min(1).max(64).default(1),
   WRENN_DEFAULT_MEMORY_MB: z.coerce.number().int().min(128).max(256 * 1024).default(256),
@@ -102,6 +120,10 @@ export function loadHostAgentConfig(env: NodeJS.ProcessEnv = process.env): HostA
     logLevel: parsed.WRENN_LOG_LEVEL,
     logFile: parsed.WRENN_LOG_FILE ?? join(parsed.WRENN_DATA_DIR, "logs", "hostagent.log"),
     runtime: parsed.WRENN_RUNTIME,
+    sandboxNetwork: parsed.WRENN_SANDBOX_NETWORK,
+    networkPool: parsed.WRENN_NETWORK_POOL,
+    networkPrefix: parsed.WRENN_NETWORK_PREFIX,
+    sandboxRateMbit: parsed.WRENN_SANDBOX_RATE_MBIT,
     qemuAccel: parsed.WRENN_QEMU_ACCEL,
     vcpus: parsed.WRENN_DEFAULT_VCPUS,
     memoryMiB: parsed.WRENN_DEFAULT_MEMORY_MB,

@@ -37,6 +37,8 @@ export async function startAgent(env: Record<string, string> = {}, startTimeoutM
       WRENN_ENVD_BUNDLE: envdBundle,
       WRENN_LOG_LEVEL: "info",
       WRENN_RUNTIME: "namespace",
+      // Networking has its own tests (test/network); these stay off the host firewall.
+      WRENN_SANDBOX_NETWORK: "isolated",
       ...env,
     },
     stdio: ["ignore", "inherit", "pipe"],

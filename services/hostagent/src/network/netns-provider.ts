@@ -42,13 +42,17 @@ export interface NamespaceSandboxNetwork {
   release(): Promise<void>;
 }
 
-export type NamespaceNetworkProvider = (sandboxId: string, signal?: AbortSignal) => Promise<NamespaceSandboxNetwork>;
+export type NamespaceNetworkProvider = (
+  sandboxId: string,
+  signal?: AbortSignal,
+  request?: { egress?: EgressPolicy },
+) => Promise<NamespaceSandboxNetwork>;
 
 /** The namespace runtime's provider: the same namespaces and policy, no TAP (the sandbox's processes use the veth directly). */
 export function createNamespaceNetworkProvider(options: SandboxNetworksOptions | { networks: SandboxNetworks }): NamespaceNetworkProvider & { networks: SandboxNetworks } {
   const networks = "networks" in options ? options.networks : createSandboxNetworks(options);
-  const provider = async (sandboxId: string, signal?: AbortSignal): Promise<NamespaceSandboxNetwork> => {
-    const net = await networks.acquire(sandboxId, { signal });
+  const provider = async (sandboxId: string, signal?: AbortSignal, request?: { egress?: EgressPolicy }): Promise<NamespaceSandboxNetwork> => {
+    const net = await networks.acquire(sandboxId, { signal, egress: request?.egress });
     return { netnsPath: net.netnsPath, address: net.address, release: net.release };
   };
   return Object.assign(provider, { networks });

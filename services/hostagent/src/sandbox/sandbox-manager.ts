@@ -1,3 +1,4 @@
+import type { EgressPolicy } from "../network/egress-policy.js";
 import { randomBytes } from "node:crypto";
 import { errors, isWireId, ServerError, type Logger } from "@wrenn/shared";
 import type { Client } from "@grpc/grpc-js";
@@ -34,6 +35,7 @@ export interface CreateSandboxInput {
   /** 0 means the agent's default TTL. */
   timeoutSeconds?: number;
   onExpiry?: ExpiryAction;
+  egress?: EgressPolicy;
 }
 
 export interface SandboxMetrics extends SandboxStats {
@@ -190,7 +192,7 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
       let booted = false;
       try {
         const template = runtime.templateInfo().find((t) => t.id === templateId);
-        const handle = await runtime.create({ sandboxId, templateId, hostname: sandboxId }, bootSignal);
+        const handle = await runtime.create({ sandboxId, templateId, hostname: sandboxId, egress: input.egress }, bootSignal);
         booted = true;
         await handshake(entry, handle.envdTarget, template?.envdToken, template?.quiesced ?? false, AbortSignal.any([signal, starting.signal]), bootSignal);
         entry.info.startedAt = handle.startedAt;

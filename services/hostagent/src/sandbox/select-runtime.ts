@@ -8,6 +8,7 @@ import type { Runtime } from "../vmm/runtime.js";
 import { createNamespaceRuntime } from "../vmm/namespace/namespace-runtime.js";
 import { baseTemplateId, buildBaseTemplate } from "../vmm/namespace/template-root.js";
 import { createQemuRuntime } from "../vmm/qemu/qemu-runtime.js";
+import { createNamespaceNetworkProvider, createNetnsNetworkProvider, type SandboxNetworks } from "../network/index.js";
 
 /**
  * WRENN_RUNTIME: "qemu" and "namespace" are taken as asked (qemu failing to
@@ -17,13 +18,18 @@ import { createQemuRuntime } from "../vmm/qemu/qemu-runtime.js";
  * and the base template made. If any of that fails it falls back to the
  * namespace runtime and says why.
  */
-export async function selectRuntime(config: HostAgentConfig, sandboxesDir: string, logger: Logger): Promise<Runtime> {
+export async function selectRuntime(
+  config: HostAgentConfig,
+  sandboxesDir: string,
+  logger: Logger,
+  networks?: SandboxNetworks,
+): Promise<Runtime> {
   const imageBuilt = existsSync(join(config.imagesDir, "current"));
   if (config.runtime === "auto" && qemuInstalled() && !imageBuilt) {
     logger.info({ imagesDir: config.imagesDir }, "no guest image built yet; using the namespace runtime (run `npm run image` or start with WRENN_RUNTIME=qemu to use QEMU microVMs)");
   } else if (config.runtime === "qemu" || (config.runtime === "auto" && qemuInstalled())) {
     try {
-      return await startQemu(config, sandboxesDir, logger);
+      return await startQemu(config, sandboxesDir, logger, networks);
     } catch (err) {
       if (config.runtime === "qemu") throw err;
       logger.warn({ err }, "QEMU runtime unavailable; falling back to the namespace runtime");
@@ -31,10 +37,10 @@ export async function selectRuntime(config: HostAgentConfig, sandboxesDir: strin
   } else if (config.runtime === "auto") {
     logger.info("qemu-system-x86_64 not found; using the namespace runtime");
   }
-  return startNamespace(config, sandboxesDir, logger);
+  return startNamespace(config, sandboxesDir, logger, networks);
 }
 
-async function startQemu(config: HostAgentConfig, sandboxesDir: string, logger: Logger): Promise<Runtime> {
+async function startQemu(config: HostAgentConfig, sandboxesDir: string, logger: Logger, networks?: SandboxNetworks): Promise<Runtime> {
   // accel.ts reads WRENN_QEMU_ACCEL itself and only knows kvm|tcg.
   if (config.qemuAccel === "auto") delete process.env.WRENN_QEMU_ACCEL;
   else process.env.WRENN_QEMU_ACCEL = config.qemuAccel;
@@ -47,7 +53,9 @@ async function startQemu(config: HostAgentConfig, sandboxesDir: string, logger: 
   });
   const runtime = createQemuRuntime({
     sandboxesDir,
-    templatesDir: join(config.dataDir, "templates", "qemu"),
+    // A snapshot keeps its network device's state: TAP and user-net templates are not interchangeable.
+    templatesDir: join(config.dataDir, "templates", networks ? "qemu-tap" : "qemu"),
+    network: networks ? createNetnsNetworkProvider({ networks }) : undefined,
     image,
     logger,
     memoryMiB: config.memoryMiB,
@@ -60,7 +68,7 @@ async function startQemu(config: HostAgentConfig, sandboxesDir: string, logger: 
   return runtime;
 }
 
-async function startNamespace(config: HostAgentConfig, sandboxesDir: string, logger: Logger): Promise<Runtime> {
+async function startNamespace(config: HostAgentConfig, sandboxesDir: string, logger: Logger, networks?: SandboxNetworks): Promise<Runtime> {
   const baseRoot = await buildBaseTemplate(join(config.dataDir, "templates"), logger);
   return createNamespaceRuntime({
     sandboxesDir,
@@ -71,6 +79,7 @@ async function startNamespace(config: HostAgentConfig, sandboxesDir: string, log
       config.sandboxMemoryBytes > 0 || config.sandboxPidsMax > 0
         ? { memoryBytes: config.sandboxMemoryBytes, pidsMax: config.sandboxPidsMax }
         : undefined,
+    network: networks ? createNamespaceNetworkProvider({ networks }) : undefined,
     logger,
   });
 }

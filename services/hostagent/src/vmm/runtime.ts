@@ -1,3 +1,5 @@
+import type { EgressPolicy } from "../network/egress-policy.js";
+
 /**
  * The one interface the sandbox layer sees. A runtime boots an isolated
  * environment running envd and tells the caller where envd listens; envd
@@ -10,6 +12,8 @@ export interface SandboxSpec {
   templateId: string;
   /** Hostname inside the sandbox. */
   hostname: string;
+  /** Outbound traffic policy, enforced on the host by the network provider; undefined = allow all. */
+  egress?: EgressPolicy;
 }
 
 export interface SandboxHandle {

@@ -1,6 +1,7 @@
 import type { CallContext } from "nice-grpc";
 import type { CreateSandboxRequest, CreateSandboxResponse } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import type { SandboxManager } from "../../sandbox/sandbox-manager.js";
+import { fromEgressPolicy } from "./egress.js";
 import { fromExpiryAction, toHostSandbox } from "./to-host-sandbox.js";
 
 /** CreateSandbox: validation happens in the manager (it owns the id, template and TTL rules). */
@@ -14,6 +15,7 @@ export function createSandboxHandler(manager: SandboxManager) {
         startTimeoutSeconds: request.startTimeoutSeconds,
         timeoutSeconds: request.timeoutSeconds,
         onExpiry: fromExpiryAction(request.onExpiry),
+        egress: fromEgressPolicy(request.egress),
       },
       context.signal,
     );

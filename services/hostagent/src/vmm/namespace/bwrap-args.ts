@@ -1,3 +1,4 @@
+import { dirname, join } from "node:path";
 import { sandboxPaths } from "./template-root.js";
 
 /**
@@ -88,6 +89,10 @@ function hiddenArgs(options: BwrapOptions): string[] {
     "--ro-bind",
     options.envdBundle,
     sandboxPaths.envdBundle,
+    // envd's PTY helper ships beside its bundle; without it PTYs are refused, the rest works.
+    "--ro-bind-try",
+    join(dirname(options.envdBundle), "wrenn-pty"),
+    join(dirname(sandboxPaths.envdBundle), "wrenn-pty"),
     "--chdir",
     "/root",
     "--clearenv",

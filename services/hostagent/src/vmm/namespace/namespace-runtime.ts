@@ -10,7 +10,8 @@ import { bwrapArgs } from "./bwrap-args.js";
 import { createSandboxCgroups, type CgroupLimits, type SandboxCgroups } from "./cgroups.js";
 import { groupCpuSeconds, setFrozen } from "./freezer.js";
 import { mountOverlay, unmountAllUnder } from "./mounts.js";
-import { spawnSandboxProcess, type SandboxProcess } from "./sandbox-process.js";
+import { netnsWrap, spawnSandboxProcess, type SandboxProcess } from "./sandbox-process.js";
+import type { NamespaceNetworkProvider } from "../../network/netns-provider.js";
 import { sandboxPaths } from "./template-root.js";
 
 export interface NamespaceRuntimeOptions {
@@ -23,6 +24,11 @@ export interface NamespaceRuntimeOptions {
   nodePath: string;
   /** cgroup v1 memory/pids limits per sandbox; undefined runs without. */
   limits?: CgroupLimits;
+  /**
+   * Puts each sandbox in a prepared network namespace (veth to the host,
+   * egress rules on the host side); undefined keeps a private loopback-only one.
+   */
+  network?: NamespaceNetworkProvider;
   logger: Logger;
 }
 
@@ -97,16 +103,20 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
       });
       signal.throwIfAborted();
 
+      const net = options.network ? await options.network(sandboxId, signal, { egress: spec.egress }) : undefined;
+      if (net) stack.push("release network", () => net.release());
+      signal.throwIfAborted();
       const args = bwrapArgs({
         rootfs,
         runDir: join(dir, "run"),
         envdBundle: options.envdBundle,
         hostname: spec.hostname,
         nodePath: options.nodePath,
+        joinNetns: net !== undefined,
       });
       const cgroups = options.limits ? await createSandboxCgroups(sandboxId, options.limits, log) : undefined;
       if (cgroups) stack.push("remove cgroups", () => cgroups.remove());
-      const proc = spawnSandboxProcess(sandboxId, args, log, cgroups?.paths);
+      const proc = spawnSandboxProcess(sandboxId, args, log, cgroups?.paths, net ? netnsWrap(net.netnsPath) : []);
       stack.push("kill sandbox processes", async () => {
         // Frozen tasks do not act on SIGKILL until thawed (cgroup v1 freezer).
         if (cgroups?.freezer) await writeFile(join(cgroups.freezer, "freezer.state"), "THAWED").catch(() => {});

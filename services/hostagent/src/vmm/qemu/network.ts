@@ -1,6 +1,7 @@
 import { createServer } from "node:net";
 import { userNetForEnvd } from "./machine-spec.js";
 import type { NetSpec } from "./qemu-args.js";
+import type { EgressPolicy } from "../../network/egress-policy.js";
 
 /**
  * How a sandbox VM gets its network. The default gives each VM QEMU user
@@ -22,7 +23,11 @@ export interface SandboxNetwork {
   release(): Promise<void>;
 }
 
-export type SandboxNetworkProvider = (sandboxId: string, signal?: AbortSignal) => Promise<SandboxNetwork>;
+export type SandboxNetworkProvider = (
+  sandboxId: string,
+  signal?: AbortSignal,
+  request?: { egress?: EgressPolicy },
+) => Promise<SandboxNetwork>;
 
 export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {

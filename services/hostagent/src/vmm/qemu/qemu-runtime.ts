@@ -185,7 +185,7 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
       await mkdir(dir, { mode: 0o700 });
       stack.push("remove sandbox directory", () => rm(dir, { recursive: true, force: true }));
       await createDiskOverlay(tpl.diskPath, join(dir, "disk.qcow2"), { signal });
-      const net = await network(sandboxId, signal);
+      const net = await network(sandboxId, signal, { egress: spec.egress });
       stack.push("release network", () => net.release());
       const machine: MachineSpec = { ...tpl.spec, disk: { path: join(dir, "disk.qcow2"), format: "qcow2" }, net: net.net };
       const started = performance.now();
