@@ -60,8 +60,8 @@ describe.each(runtimes)("host agent on the %s runtime", (runtime) => {
     const hello = await exec(agent, sandboxId, "sh", ["-c", "echo $GREETING"]);
     console.log(`[${runtime}] create → first exec output: ${Math.round(performance.now() - t0)} ms`);
     expect(hello.stdout.trim()).toBe("hello");
-    // The namespace runtime sets the hostname itself; in a VM it is envd's job on Init (not done by envd yet).
-    if (runtime === "namespace") expect((await exec(agent, sandboxId, "hostname")).stdout.trim()).toBe(sandboxId);
+    // The namespace runtime sets the hostname itself; in a VM envd sets it on Init (a clone starts with the template's).
+    expect((await exec(agent, sandboxId, "hostname")).stdout.trim()).toBe(sandboxId);
     await agent.files.writeFile((async function* () {
       yield { path: "/tmp/note.txt", data: Buffer.from("written through the agent") };
     })(), forSandbox(sandboxId));

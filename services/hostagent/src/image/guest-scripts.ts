@@ -101,7 +101,7 @@ ${bb} ip addr add "$ip" dev eth0 && ${bb} ip link set eth0 up && ${bb} ip route 
 say "network up ($ip via $gw), starting envd"
 # envd is supervised: if it dies it is restarted, so the sandbox stays reachable.
 while true; do
-  HOME=/root WRENN_ENVD_LISTEN=0.0.0.0:${guestNetwork.envdPort} WRENN_ENVD_DEFAULT_USER=${guestUser.name} \\
+  HOME=/root WRENN_ENVD_LISTEN=0.0.0.0:${guestNetwork.envdPort} WRENN_ENVD_DEFAULT_USER=${guestUser.name} WRENN_ENVD_SET_HOSTNAME=1 \\
     ${guestPaths.node} ${guestPaths.envd} </dev/null >/dev/console 2>&1
   say "envd exited with $?, restarting"
   sleep 1

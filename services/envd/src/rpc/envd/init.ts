@@ -2,6 +2,7 @@ import type { CallContext } from "nice-grpc";
 import { errors } from "@wrenn/shared";
 import type { InitRequest, InitResponse } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { correctClock } from "../../metadata/clock.js";
+import { applyHostname } from "../../metadata/hostname.js";
 import type { EnvdDeps } from "../deps.js";
 
 /** Replaces the sandbox identity (first boot and after each restore) and fixes the clock. */
@@ -33,6 +34,7 @@ export function createInitHandler(deps: EnvdDeps) {
       { sandboxId: request.sandboxId, templateId: request.templateId, defaultUser, envCount: Object.keys(request.envs).length, tokenSet: deps.accessToken.isSet },
       "initialised",
     );
+    await applyHostname(request.hostname, deps.logger);
     if (request.nowUnixMs > 0) await correctClock(request.nowUnixMs, deps.logger);
     return { envdVersion: deps.version };
   };
