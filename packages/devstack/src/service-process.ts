@@ -23,6 +23,8 @@ export interface SpawnServiceOptions {
   /** Listener names to wait for before the service counts as started. */
   listeners: string[];
   startTimeoutMs?: number;
+  /** Sees every structured log line (e.g. to show image build progress). */
+  onLog?: (entry: Record<string, unknown>) => void;
 }
 
 /**
@@ -50,6 +52,7 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     lines.on("line", (line) => {
       log.write(`${line}\n`);
       const entry = parseJson(line);
+      if (entry) options.onLog?.(entry);
       if (entry?.msg === "listening" && typeof entry.listener === "string" && typeof entry.address === "string") {
         addresses.set(entry.listener, entry.address);
         if (options.listeners.every((name) => addresses.has(name))) resolve();

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { mkdir, mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
+import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
 import { spawnService, type ServiceProcess } from "./service-process.js";
@@ -29,6 +29,15 @@ export interface StackOptions {
   databaseUrl?: string;
   /** Where service logs go; by default files in the data directory. */
   logDir?: string;
+  /** Sandbox runtime; by default WRENN_RUNTIME from the environment, else "namespace" (fast, no image needed). */
+  runtime?: "namespace" | "qemu" | "auto";
+  /** Sandbox networking; by default "isolated" (no outside network, no host firewall changes). */
+  sandboxNetwork?: "isolated" | "netns" | "auto";
+  /** How long the host agent may take to start (a first QEMU start builds the guest image). */
+  hostagentStartTimeoutMs?: number;
+  onHostagentLog?: (entry: Record<string, unknown>) => void;
+  /** Extra host agent settings (e.g. a network prefix and pool of its own). */
+  hostagentEnv?: Record<string, string>;
 }
 
 /**
@@ -53,7 +62,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const hostagent = await spawnService({
       name: "hostagent",
       entry: "services/hostagent/src/main.ts",
-      env: { WRENN_HOSTAGENT_LISTEN: options.listen?.hostagent ?? "127.0.0.1:0", WRENN_DATA_DIR: join(dataDir, "host") },
+      env: {
+        WRENN_HOSTAGENT_LISTEN: options.listen?.hostagent ?? "127.0.0.1:0",
+        WRENN_DATA_DIR: join(dataDir, "host"),
+        WRENN_RUNTIME: options.runtime ?? process.env.WRENN_RUNTIME ?? "namespace",
+        WRENN_SANDBOX_NETWORK: options.sandboxNetwork ?? process.env.WRENN_SANDBOX_NETWORK ?? "isolated",
+        // One guest image cache per machine: building it takes minutes.
+        WRENN_IMAGES_DIR: process.env.WRENN_IMAGES_DIR ?? sharedImagesDir(),
+        ...options.hostagentEnv,
+      },
+      startTimeoutMs: options.hostagentStartTimeoutMs,
+      onLog: options.onHostagentLog,
       logFile: join(logDir, "hostagent.log"),
       listeners: ["grpc"],
     });
@@ -94,6 +113,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await database?.drop().catch(() => {});
     throw err;
   }
+}
+
+/** Where guest images are cached across stacks: the host agent's own default as root, else per user. */
+export function sharedImagesDir(): string {
+  return process.getuid?.() === 0 ? "/var/lib/wrenn/images" : join(homedir(), ".wrenn", "images");
 }
 
 export function requireEnv(name: string): string {
