@@ -90,7 +90,7 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
   it("refuses statuses outside the allowed set and unknown hosts", async () => {
     const id = randomUUID();
     await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
-    await expect(db.pool.query(sql.unsafe`UPDATE sandboxes SET status = 'paused' WHERE id = ${id}`)).rejects.toBeInstanceOf(CheckIntegrityConstraintViolationError);
+    await expect(db.pool.query(sql.unsafe`UPDATE sandboxes SET status = 'hibernating' WHERE id = ${id}`)).rejects.toBeInstanceOf(CheckIntegrityConstraintViolationError);
     await expect(sandboxes.insertStarting({ id: randomUUID(), templateId: "base", hostId: randomUUID(), metadata: {} })).rejects.toBeInstanceOf(
       ForeignKeyIntegrityConstraintViolationError,
     );
@@ -100,7 +100,9 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
     const columns = await db.pool.anyFirst(
       sql.unsafe`SELECT column_name FROM information_schema.columns WHERE table_name = 'sandboxes' ORDER BY column_name`,
     );
-    expect(columns).toEqual(["created_at", "error", "host_id", "id", "metadata", "status", "template_id", "updated_at"]);
+    expect(columns).toEqual([
+      "created_at", "error", "expires_at", "host_id", "id", "metadata", "on_expiry", "status", "template_id", "updated_at",
+    ]);
   });
 
   it("upserts a host and marks it unreachable only while online", async () => {

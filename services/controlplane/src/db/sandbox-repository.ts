@@ -1,7 +1,8 @@
 import { sql, type DatabasePool } from "slonik";
 import { z } from "zod";
 
-export const sandboxStatuses = ["starting", "running", "stopping", "stopped", "error", "missing"] as const;
+export const sandboxStatuses = ["starting", "running", "pausing", "paused", "resuming", "stopping", "stopped", "error", "missing"] as const;
+export type ExpiryAction = "kill" | "pause";
 export type SandboxStatus = (typeof sandboxStatuses)[number];
 
 export interface SandboxRecord {
@@ -14,6 +15,10 @@ export interface SandboxRecord {
   metadata: Record<string, string>;
   /** Why the sandbox is in `error`; empty otherwise. */
   error: string;
+  /** What the host does when the sandbox's timeout runs out. */
+  onExpiry: ExpiryAction;
+  /** When the timeout runs out, as the host agent last said; null = none known. */
+  expiresAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -26,6 +31,8 @@ const sandboxRow = z
     host_id: z.string().uuid().nullable(),
     metadata: z.record(z.string()),
     error: z.string(),
+    on_expiry: z.enum(["kill", "pause"]),
+    expires_at: z.number().nullable(),
     created_at: z.number(),
     updated_at: z.number(),
   })
@@ -37,18 +44,34 @@ const sandboxRow = z
       hostId: row.host_id,
       metadata: row.metadata,
       error: row.error,
+      onExpiry: row.on_expiry,
+      expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
     }),
   );
 
-const columns = sql.fragment`id, template_id, status, host_id, metadata, error, created_at, updated_at`;
+const columns = sql.fragment`id, template_id, status, host_id, metadata, error, on_expiry, expires_at, created_at, updated_at`;
 
 export interface NewSandbox {
   id: string;
   templateId: string;
   hostId: string;
   metadata: Record<string, string>;
+  onExpiry?: ExpiryAction;
+}
+
+export interface TransitionOptions {
+  /** Why, for `error` (and kept as a note otherwise); empty when unset. */
+  error?: string;
+  /**
+   * Apply only if the row has not changed since this time. Guards writes
+   * based on an observation made at that time (a host event, a host's list)
+   * against a newer change, e.g. a replayed AUTO_PAUSED after a resume.
+   */
+  unchangedSince?: Date;
+  /** Also record the host's expiry time (null clears it); unset leaves it. */
+  expiresAt?: Date | null;
 }
 
 export interface SandboxRepository {
@@ -62,15 +85,25 @@ export interface SandboxRepository {
    * statement. Returns the updated row, or null when the sandbox is unknown or
    * was in another status (someone else got there first).
    */
-  transition(id: string, expected: readonly SandboxStatus[], next: SandboxStatus, error?: string): Promise<SandboxRecord | null>;
+  transition(
+    id: string,
+    expected: readonly SandboxStatus[],
+    next: SandboxStatus,
+    errorOrOptions?: string | TransitionOptions,
+  ): Promise<SandboxRecord | null>;
+  /** Every sandbox on the host that is not `stopped`. */
+  listActiveOnHost(hostId: string): Promise<SandboxRecord[]>;
+  /** Records the host's expiry time, whatever the status. */
+  setExpiresAt(id: string, expiresAt: Date | null): Promise<SandboxRecord | null>;
 }
 
 export function createSandboxRepository(pool: DatabasePool): SandboxRepository {
   return {
     async insertStarting(sandbox) {
       return pool.one(sql.type(sandboxRow)`
-        INSERT INTO sandboxes (id, template_id, status, host_id, metadata)
-        VALUES (${sandbox.id}::uuid, ${sandbox.templateId}, 'starting', ${sandbox.hostId}::uuid, ${sql.jsonb(sandbox.metadata)})
+        INSERT INTO sandboxes (id, template_id, status, host_id, metadata, on_expiry)
+        VALUES (${sandbox.id}::uuid, ${sandbox.templateId}, 'starting', ${sandbox.hostId}::uuid, ${sql.jsonb(sandbox.metadata)},
+                ${sandbox.onExpiry ?? "kill"})
         RETURNING ${columns}`);
     },
 
@@ -84,13 +117,34 @@ export function createSandboxRepository(pool: DatabasePool): SandboxRepository {
       return [...rows];
     },
 
-    async transition(id, expected, next, error) {
+    async transition(id, expected, next, errorOrOptions) {
+      const options: TransitionOptions = typeof errorOrOptions === "string" ? { error: errorOrOptions } : (errorOrOptions ?? {});
+      const expires =
+        options.expiresAt === undefined
+          ? sql.fragment``
+          : sql.fragment`, expires_at = ${options.expiresAt === null ? null : sql.timestamp(options.expiresAt)}`;
+      const unchanged = options.unchangedSince
+        ? sql.fragment`AND updated_at <= ${sql.timestamp(options.unchangedSince)}`
+        : sql.fragment``;
       return pool.maybeOne(sql.type(sandboxRow)`
         UPDATE sandboxes
         SET status = ${next},
-            error = ${error ?? ""},
-            updated_at = now()
-        WHERE id = ${id}::uuid AND status = ANY(${sql.array([...expected], "text")})
+            error = ${options.error ?? ""},
+            updated_at = clock_timestamp()${expires}
+        WHERE id = ${id}::uuid AND status = ANY(${sql.array([...expected], "text")}) ${unchanged}
+        RETURNING ${columns}`);
+    },
+
+    async listActiveOnHost(hostId) {
+      const rows = await pool.any(sql.type(sandboxRow)`
+        SELECT ${columns} FROM sandboxes WHERE host_id = ${hostId}::uuid AND status <> 'stopped' ORDER BY created_at, id`);
+      return [...rows];
+    },
+
+    async setExpiresAt(id, expiresAt) {
+      return pool.maybeOne(sql.type(sandboxRow)`
+        UPDATE sandboxes SET expires_at = ${expiresAt === null ? null : sql.timestamp(expiresAt)}
+        WHERE id = ${id}::uuid
         RETURNING ${columns}`);
     },
   };

@@ -4,7 +4,19 @@
  * outcome directly, and the consumer group is the fallback writer when that
  * instance died in between.
  */
-export type SandboxEventType = "sandbox.running" | "sandbox.error" | "sandbox.stopped";
+export type SandboxEventType =
+  | "sandbox.running"
+  | "sandbox.error"
+  | "sandbox.stopped"
+  | "sandbox.paused"
+  /** A pause or resume failed; `status` is what the host said exists. */
+  | "sandbox.settled"
+  /** Something the host agent reported on its own (`hostEvent`). */
+  | "sandbox.host-event";
+
+export const hostEventKinds = ["auto-paused", "ttl-killed", "exited", "lost", "resume-failed"] as const;
+export type HostEventKind = (typeof hostEventKinds)[number];
+const settledStatuses = ["running", "paused", "error"] as const;
 
 export interface SandboxEvent {
   type: SandboxEventType;
@@ -19,8 +31,20 @@ export interface SandboxEvent {
   time: string;
   /** Why, for sandbox.error. */
   error?: string;
-  /** For sandbox.error: which operation failed (decides the status it may apply to). */
-  operation?: "create" | "destroy";
+  /**
+   * Which operation the outcome belongs to (decides the status it may apply
+   * to): create/destroy for sandbox.error, resume for sandbox.running after a
+   * resume, pause/resume for sandbox.settled.
+   */
+  operation?: "create" | "destroy" | "pause" | "resume";
+  /** For sandbox.settled. */
+  status?: (typeof settledStatuses)[number];
+  /** For sandbox.host-event. */
+  hostEvent?: HostEventKind;
+  /** For sandbox.host-event: the host's detail (exit code, …). */
+  detail?: string;
+  /** When the host said the sandbox's timeout runs out (ISO-8601). */
+  expiresAt?: string;
 }
 
 export interface EventMeta {
@@ -57,7 +81,10 @@ export interface EventBusOptions {
 
 export const defaultRedeliverAfterMs = 30_000;
 
-const eventTypes = new Set<string>(["sandbox.running", "sandbox.error", "sandbox.stopped"]);
+const eventTypes = new Set<string>([
+  "sandbox.running", "sandbox.error", "sandbox.stopped", "sandbox.paused", "sandbox.settled", "sandbox.host-event",
+]);
+const operations = new Set<string>(["create", "destroy", "pause", "resume"]);
 
 /** Parses an event from the wire; returns null for anything malformed. */
 export function parseSandboxEvent(json: string): SandboxEvent | null {
@@ -72,7 +99,11 @@ export function parseSandboxEvent(json: string): SandboxEvent | null {
       hostId: typeof value.hostId === "string" ? value.hostId : null,
       time: value.time,
       ...(typeof value.error === "string" ? { error: value.error } : {}),
-      ...(value.operation === "create" || value.operation === "destroy" ? { operation: value.operation } : {}),
+      ...(typeof value.operation === "string" && operations.has(value.operation) ? { operation: value.operation } : {}),
+      ...(settledStatuses.includes(value.status as never) ? { status: value.status } : {}),
+      ...(hostEventKinds.includes(value.hostEvent as never) ? { hostEvent: value.hostEvent } : {}),
+      ...(typeof value.detail === "string" ? { detail: value.detail } : {}),
+      ...(typeof value.expiresAt === "string" ? { expiresAt: value.expiresAt } : {}),
     };
   } catch {
     return null;

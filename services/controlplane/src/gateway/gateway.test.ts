@@ -285,6 +285,10 @@ describe("service routes", () => {
         "DELETE /v1/sandboxes/{sandbox_id}/files RemoveFile",
         "GET /v1/sandboxes/{sandbox_id}/files/read ReadFile",
         "POST /v1/sandboxes/{sandbox_id}/files/write WriteFile",
+        "POST /v1/sandboxes/{sandbox_id}/pause PauseSandbox",
+        "POST /v1/sandboxes/{sandbox_id}/resume ResumeSandbox",
+        "POST /v1/sandboxes/{sandbox_id}/timeout SetSandboxTimeout",
+        "GET /v1/sandboxes/{sandbox_id}/metrics GetSandboxMetrics",
       ].sort(),
     );
     const list = doc.paths["/v1/sandboxes/{sandbox_id}/files/list"].get;

@@ -6,6 +6,7 @@
 import { randomUUID } from "node:crypto";
 import { createLogger, errors, toWireId } from "@wrenn/shared";
 import { createGrpcServer } from "@wrenn/shared";
+import { withUnimplemented } from "../testing/with-unimplemented.js";
 import type { Metadata } from "nice-grpc-common";
 import {
   SandboxServiceDefinition,
@@ -61,7 +62,8 @@ export async function startTestBackend(): Promise<TestBackend> {
     close: () => server.shutdown(),
   };
 
-  const sandboxes: SandboxServiceImplementation = {
+  // RPCs it does not fake answer UNIMPLEMENTED, so the double keeps compiling as the API grows.
+  const sandboxes = withUnimplemented<SandboxServiceImplementation>(SandboxServiceDefinition, {
     async createSandbox(request, context) {
       state.seen.set("CreateSandbox", context.metadata);
       if (request.templateId === "no-such-template") throw errors.invalidArgument(`unknown template "${request.templateId}"`);
@@ -94,7 +96,7 @@ export async function startTestBackend(): Promise<TestBackend> {
       state.sandboxes.delete(request.sandboxId);
       return { sandbox: { ...sandbox, status: SandboxStatus.SANDBOX_STATUS_STOPPED } };
     },
-  };
+  });
 
   const processes: ProcessServiceImplementation = {
     async *startProcess(request, context) {

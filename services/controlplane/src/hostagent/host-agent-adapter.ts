@@ -1,11 +1,20 @@
 import { ClientError, Status } from "nice-grpc";
-import { errors, toWireId } from "@wrenn/shared";
-import type { SandboxHost } from "../lifecycle/ports.js";
+import { errors, fromWireId, isWireId, toWireId } from "@wrenn/shared";
+import {
+  EgressPolicy_Mode,
+  ExpiryAction,
+  SandboxState,
+  type EgressPolicy,
+} from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
+import type { EgressRule, HostSandboxState, SandboxHost } from "../lifecycle/ports.js";
 import type { HostConnection } from "./host-connection.js";
 
 /** Deadline for a host agent's create: its own start timeout plus slack for the answer. */
 const createSlackMs = 15_000;
 const destroyTimeoutMs = 60_000;
+/** Pause and resume write or read memory images on the QEMU runtime: minutes, not seconds. */
+const pauseResumeTimeoutMs = 5 * 60_000;
+const controlTimeoutMs = 15_000;
 
 /**
  * The lifecycle's view of a host agent, over its generated gRPC client.
@@ -13,30 +22,97 @@ const destroyTimeoutMs = 60_000;
  * message that says which host call failed.
  */
 export function createSandboxHost(connection: HostConnection): SandboxHost {
+  const client = connection.sandboxes;
+
+  async function call<T>(what: string, timeoutMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      return await run(signal);
+    } catch (err) {
+      throw describe(err, what, connection.address, signal);
+    }
+  }
+
   return {
-    async createSandbox({ sandboxId, templateId, envs, startTimeoutSeconds }) {
-      const signal = AbortSignal.timeout(startTimeoutSeconds * 1000 + createSlackMs);
-      try {
-        await connection.sandboxes.createSandbox(
-          { sandboxId: toWireId("sb", sandboxId), templateId, envs, startTimeoutSeconds },
+    async createSandbox({ sandboxId, templateId, envs, startTimeoutSeconds, timeoutSeconds, onExpiry, egress }) {
+      const response = await call("create", startTimeoutSeconds * 1000 + createSlackMs, (signal) =>
+        client.createSandbox(
+          {
+            sandboxId: toWireId("sb", sandboxId),
+            templateId,
+            envs,
+            startTimeoutSeconds,
+            timeoutSeconds: timeoutSeconds ?? 0,
+            onExpiry: onExpiry === "pause" ? ExpiryAction.EXPIRY_ACTION_PAUSE : ExpiryAction.EXPIRY_ACTION_KILL,
+            egress: egress ? egressToHost(egress) : undefined,
+          },
           { signal },
-        );
-      } catch (err) {
-        throw describe(err, "create", connection.address, signal);
-      }
+        ),
+      );
+      return { expiresAt: response.sandbox?.expiresAt ?? null };
     },
 
     async destroySandbox(sandboxId) {
       const signal = AbortSignal.timeout(destroyTimeoutMs);
       try {
-        await connection.sandboxes.destroySandbox({ sandboxId: toWireId("sb", sandboxId) }, { signal });
+        await client.destroySandbox({ sandboxId: toWireId("sb", sandboxId) }, { signal });
         return "destroyed";
       } catch (err) {
         if (err instanceof ClientError && err.code === Status.NOT_FOUND) return "not-found";
         throw describe(err, "destroy", connection.address, signal);
       }
     },
+
+    async pauseSandbox(sandboxId) {
+      await call("pause", pauseResumeTimeoutMs, (signal) => client.pauseSandbox({ sandboxId: toWireId("sb", sandboxId) }, { signal }));
+    },
+
+    async resumeSandbox(sandboxId, timeoutSeconds) {
+      const response = await call("resume", pauseResumeTimeoutMs, (signal) =>
+        client.resumeSandbox({ sandboxId: toWireId("sb", sandboxId), timeoutSeconds }, { signal }),
+      );
+      return { expiresAt: response.sandbox?.expiresAt ?? null };
+    },
+
+    async setSandboxTimeout(sandboxId, timeoutSeconds) {
+      const response = await call("timeout change", controlTimeoutMs, (signal) =>
+        client.setSandboxTimeout({ sandboxId: toWireId("sb", sandboxId), timeoutSeconds }, { signal }),
+      );
+      return { expiresAt: response.sandbox?.expiresAt ?? null };
+    },
+
+    async getSandboxMetrics(sandboxId) {
+      const m = await call("metrics", controlTimeoutMs, (signal) =>
+        client.getSandboxMetrics({ sandboxId: toWireId("sb", sandboxId) }, { signal }),
+      );
+      return { cpuSeconds: m.cpuSeconds, cpuCores: m.cpuCores, memoryBytes: m.memoryBytes, diskBytes: m.diskBytes };
+    },
+
+    async listSandboxes() {
+      const response = await call("list", controlTimeoutMs, (signal) => client.listSandboxes({}, { signal }));
+      const states: HostSandboxState[] = [];
+      for (const s of response.sandboxes) {
+        // A stopped entry is on its way out; it no longer counts as existing.
+        if (!isWireId("sb", s.sandboxId) || s.state === SandboxState.SANDBOX_STATE_STOPPED) continue;
+        states.push({
+          sandboxId: fromWireId("sb", s.sandboxId),
+          state: s.state === SandboxState.SANDBOX_STATE_PAUSED ? "paused" : "running",
+          expiresAt: s.expiresAt ?? null,
+        });
+      }
+      return states;
+    },
   };
+}
+
+function egressToHost(rule: EgressRule): EgressPolicy {
+  const mode =
+    rule.mode === "deny-all"
+      ? EgressPolicy_Mode.MODE_DENY_ALL
+      : rule.mode === "allow-list"
+        ? EgressPolicy_Mode.MODE_ALLOW_LIST
+        : EgressPolicy_Mode.MODE_ALLOW_ALL;
+  return { mode, allowedCidrs: rule.allowedCidrs };
 }
 
 function describe(err: unknown, what: string, address: string, signal: AbortSignal): Error {

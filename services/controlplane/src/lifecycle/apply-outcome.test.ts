@@ -32,6 +32,7 @@ describe.skipIf(!testDatabaseUrl)("lifecycle transitions applied from outcome ev
     await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
     const path: Record<SandboxStatus, SandboxStatus[]> = {
       starting: [], running: ["running"], stopping: ["stopping"], stopped: ["stopping", "stopped"], error: ["error"], missing: ["missing"],
+      pausing: ["running", "pausing"], paused: ["running", "pausing", "paused"], resuming: ["running", "pausing", "paused", "resuming"],
     };
     let from: SandboxStatus = "starting";
     for (const next of path[status]) {
@@ -73,5 +74,36 @@ describe.skipIf(!testDatabaseUrl)("lifecycle transitions applied from outcome ev
 
   it("ignores events that name no valid sandbox instead of failing forever", async () => {
     expect(await applyOutcome(sandboxes, { ...ev("sandbox.running", randomUUID()), sandboxId: "sb-nope" })).toBeNull();
+  });
+
+  it("applies a host's AUTO_PAUSED to a running sandbox once, and ignores it when replayed after a resume", async () => {
+    const id = await sandboxIn("running");
+    const at = new Date(Date.now() + 5).toISOString();
+    await new Promise((r) => setTimeout(r, 10));
+    const event = ev("sandbox.host-event", id, { hostEvent: "auto-paused", time: at });
+    expect((await applyOutcome(sandboxes, event))?.status).toBe("paused");
+    expect(await applyOutcome(sandboxes, event)).toBeNull();
+    await sandboxes.transition(id, ["paused"], "resuming");
+    await sandboxes.transition(id, ["resuming"], "running");
+    // Replayed (include_recent on reconnect): older than the resume, so it changes nothing.
+    expect(await applyOutcome(sandboxes, event)).toBeNull();
+    expect((await sandboxes.get(id))!.status).toBe("running");
+  });
+
+  it("turns an unexpected exit into error with the host's detail, and a TTL kill into stopped", async () => {
+    const crashed = await sandboxIn("running");
+    await new Promise((r) => setTimeout(r, 5));
+    const updated = await applyOutcome(sandboxes, ev("sandbox.host-event", crashed, { hostEvent: "exited", detail: "killed by SIGKILL" }));
+    expect(updated).toMatchObject({ status: "error", error: "the sandbox exited unexpectedly (killed by SIGKILL)" });
+    const expired = await sandboxIn("paused");
+    await new Promise((r) => setTimeout(r, 5));
+    expect((await applyOutcome(sandboxes, ev("sandbox.host-event", expired, { hostEvent: "ttl-killed" })))?.status).toBe("stopped");
+  });
+
+  it("settles a failed pause to what the host reported, only from pausing", async () => {
+    const id = await sandboxIn("pausing");
+    const event = ev("sandbox.settled", id, { operation: "pause", status: "running", error: "pause failed: no" });
+    expect(await applyOutcome(sandboxes, event)).toMatchObject({ status: "running", error: "pause failed: no" });
+    expect(await applyOutcome(sandboxes, event)).toBeNull();
   });
 });

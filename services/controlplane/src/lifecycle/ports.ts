@@ -1,7 +1,29 @@
+import type { ExpiryAction } from "../db/sandbox-repository.js";
+
 /**
  * What the lifecycle needs from the outside world, as plain interfaces: the
  * domain never sees gRPC clients. Ids here are UUIDs.
  */
+export interface EgressRule {
+  mode: "allow-all" | "deny-all" | "allow-list";
+  allowedCidrs: string[];
+}
+
+/** A sandbox as its host sees it. */
+export interface HostSandboxState {
+  /** UUID. */
+  sandboxId: string;
+  state: "running" | "paused";
+  expiresAt: Date | null;
+}
+
+export interface SandboxMetrics {
+  cpuSeconds: number;
+  cpuCores: number;
+  memoryBytes: number;
+  diskBytes: number;
+}
+
 export interface SandboxHost {
   /** Resolves once the sandbox runs on the host; rejects with a status-carrying error otherwise. */
   createSandbox(request: {
@@ -9,9 +31,19 @@ export interface SandboxHost {
     templateId: string;
     envs: Record<string, string>;
     startTimeoutSeconds: number;
-  }): Promise<void>;
+    timeoutSeconds?: number;
+    onExpiry?: ExpiryAction;
+    egress?: EgressRule;
+  }): Promise<{ expiresAt: Date | null }>;
   /** "not-found" when the host holds no such sandbox (which counts as destroyed). */
   destroySandbox(sandboxId: string): Promise<"destroyed" | "not-found">;
+  pauseSandbox(sandboxId: string): Promise<void>;
+  /** timeoutSeconds 0 keeps the sandbox's TTL length. */
+  resumeSandbox(sandboxId: string, timeoutSeconds: number): Promise<{ expiresAt: Date | null }>;
+  setSandboxTimeout(sandboxId: string, timeoutSeconds: number): Promise<{ expiresAt: Date | null }>;
+  getSandboxMetrics(sandboxId: string): Promise<SandboxMetrics>;
+  /** Every sandbox the host holds (UUIDs; ids the host knows that are not ours are skipped). */
+  listSandboxes(): Promise<HostSandboxState[]>;
 }
 
 export interface PlacedHost {

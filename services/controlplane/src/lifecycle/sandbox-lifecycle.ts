@@ -5,6 +5,7 @@ import type { Scheduler } from "./ports.js";
 import { applyOutcome } from "./apply-outcome.js";
 import { allowedFrom } from "./transitions.js";
 import { createStatusWatch, type StatusWatch } from "./status-watch.js";
+import { createPauseResume, type PauseResume } from "./pause-resume.js";
 import type { CreateSandboxInput } from "./validation.js";
 
 export interface LifecycleOptions {
@@ -25,7 +26,7 @@ export interface LifecycleResult {
   done: boolean;
 }
 
-export interface SandboxLifecycle {
+export interface SandboxLifecycle extends PauseResume {
   create(input: CreateSandboxInput, options?: { wait?: boolean; signal?: AbortSignal }): Promise<LifecycleResult>;
   destroy(id: string, options?: { wait?: boolean; signal?: AbortSignal }): Promise<LifecycleResult>;
   /** NOT_FOUND when unknown. */
@@ -71,9 +72,19 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
   async function runCreate(record: SandboxRecord, input: CreateSandboxInput, host: import("./ports.js").SandboxHost) {
     const log = logger.child({ sandboxId: record.id, hostId: record.hostId, templateId: record.templateId });
     const base = eventIds(record);
+    let expiresAt: Date | null = null;
     try {
       // envs go to the host and nowhere else: not the database, not the logs.
-      await host.createSandbox({ sandboxId: record.id, templateId: input.templateId, envs: input.envs, startTimeoutSeconds });
+      const created = await host.createSandbox({
+        sandboxId: record.id,
+        templateId: input.templateId,
+        envs: input.envs,
+        startTimeoutSeconds,
+        timeoutSeconds: input.timeoutSeconds,
+        onExpiry: input.onExpiry,
+        egress: input.egress,
+      });
+      expiresAt = created.expiresAt;
     } catch (err) {
       const message = userMessage(err, "the host agent failed to start the sandbox");
       log.warn({ reason: message }, "sandbox failed to start");
@@ -81,7 +92,9 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
       return;
     }
     log.info("sandbox running");
-    const updated = await settle({ ...base, type: "sandbox.running", time: now() });
+    const updated = await settle({
+      ...base, type: "sandbox.running", time: now(), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
+    });
     if (!updated) {
       // Destroy was requested while the host was still starting it: the host's
       // destroy may have come before the VM existed, so destroy it again.
@@ -123,7 +136,12 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
     return last;
   }
 
+  const pauseResume = createPauseResume({
+    sandboxes, scheduler, logger, settle, track, notify: (id) => watch.notify(id), waitWhileIn,
+  });
+
   return {
+    ...pauseResume,
     async create(input, { wait = false, signal } = {}) {
       const placed = await scheduler.pickHost({ templateId: input.templateId });
       const record = await sandboxes.insertStarting({
@@ -131,6 +149,7 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
         templateId: input.templateId,
         hostId: placed.hostId,
         metadata: input.metadata,
+        onExpiry: input.onExpiry,
       });
       logger.info({ sandboxId: record.id, hostId: record.hostId, templateId: record.templateId }, "sandbox starting");
       // The background task must outlive the request: a cancelled caller does not cancel the create.

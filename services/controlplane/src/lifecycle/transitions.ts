@@ -1,4 +1,5 @@
 import type { SandboxStatus } from "../db/sandbox-repository.js";
+import type { HostEventKind } from "../events/event-bus.js";
 
 /**
  * For each target status, the statuses a sandbox may be in for the change to
@@ -12,16 +13,82 @@ export const allowedFrom = {
   /** Create failed on the host. */
   createFailed: ["starting"],
   /** Destroy requested; a failed or lost sandbox may be destroyed too. */
-  stopping: ["starting", "running", "error", "missing"],
+  stopping: ["starting", "running", "pausing", "paused", "resuming", "error", "missing"],
   /** The host confirmed the sandbox is gone. */
   stopped: ["stopping"],
   /** Destroy failed on the host: the sandbox stays destroyable. */
   destroyFailed: ["stopping"],
+  /** Pause requested. */
+  pausing: ["running"],
+  /** The host paused it (asked to, or on TTL expiry). */
+  paused: ["pausing"],
+  /** Resume requested. */
+  resuming: ["paused"],
+  /** The host resumed it. */
+  resumed: ["resuming"],
+  /**
+   * A pause or resume failed: the status is then chosen from what the host
+   * says exists (running, paused or gone), from the transient state only.
+   */
+  pauseFailed: ["pausing"],
+  resumeFailed: ["resuming"],
 } as const satisfies Record<string, readonly SandboxStatus[]>;
 
 /** Statuses that a caller waiting on an operation waits to leave. */
-export const transientStatuses: readonly SandboxStatus[] = ["starting", "stopping"];
+export const transientStatuses: readonly SandboxStatus[] = ["starting", "pausing", "resuming", "stopping"];
 
 export function isTransient(status: SandboxStatus): boolean {
   return transientStatuses.includes(status);
+}
+
+/** Every status in which the sandbox may still exist on its host. */
+export const liveStatuses: readonly SandboxStatus[] = ["starting", "running", "pausing", "paused", "resuming", "stopping", "error", "missing"];
+
+export interface HostEventRule {
+  /** Statuses the event applies to. */
+  from: readonly SandboxStatus[];
+  next: SandboxStatus;
+  error?: string;
+}
+
+/**
+ * How a host event changes a sandbox, given its current status. Returns null
+ * when it changes nothing (already applied, or overtaken by something the
+ * user asked for). Pure, so the rules are unit-tested on their own.
+ */
+export function hostEventRule(kind: HostEventKind, current: SandboxStatus, detail: string): HostEventRule | null {
+  const from = [current];
+  switch (kind) {
+    case "auto-paused":
+      // A user's pause in flight ends in the same place.
+      return current === "running" || current === "pausing" ? { from, next: "paused" } : null;
+    case "ttl-killed":
+      if (current === "stopped") return null;
+      return { from, next: "stopped", error: current === "stopping" ? "" : "the sandbox's timeout ran out" };
+    case "exited":
+      if (current === "stopped") return null;
+      // Expected while we are destroying it; otherwise it died on its own.
+      if (current === "stopping") return { from, next: "stopped" };
+      return detail
+        ? { from, next: "error", error: `the sandbox exited unexpectedly (${detail})` }
+        : { from, next: "stopped", error: "the sandbox exited" };
+    case "lost":
+      if (current === "stopped") return null;
+      if (current === "stopping") return { from, next: "stopped" };
+      if (current === "missing") return null;
+      return { from, next: "missing", error: detail ? `the host lost the sandbox (${detail})` : "the host lost the sandbox" };
+    case "resume-failed":
+      if (current !== "resuming" && current !== "paused" && current !== "running") return null;
+      return { from, next: "error", error: detail ? `resume failed: ${detail}` : "resume failed" };
+  }
+}
+
+/** Where a sandbox should be after a failed pause/resume, from what its host says exists. */
+export function settleFromHost(hostState: "running" | "paused" | "absent", operation: "pause" | "resume", reason: string): {
+  next: "running" | "paused" | "error";
+  error: string;
+} {
+  if (hostState === "running") return { next: "running", error: operation === "pause" ? `pause failed: ${reason}` : "" };
+  if (hostState === "paused") return { next: "paused", error: operation === "resume" ? `resume failed: ${reason}` : "" };
+  return { next: "error", error: `${operation} failed and the host no longer has the sandbox: ${reason}` };
 }

@@ -17,6 +17,8 @@ describe("create sandbox validation", () => {
       templateId: "base",
       metadata: { team: "a" },
       envs: { FOO: "bar" },
+      timeoutSeconds: 0,
+      onExpiry: "kill",
     });
     expect(validateCreateSandbox({}).templateId).toBe("base");
   });
@@ -60,5 +62,32 @@ describe("create sandbox validation", () => {
   it("rejects envs whose total size is too big", () => {
     const envs = Object.fromEntries(Array.from({ length: 10 }, (_, i) => [`V${i}`, "x".repeat(30 * 1024)]));
     expect(rejection({ envs }).details).toMatch(/^envs must total at most 262144 bytes, got \d+$/);
+  });
+
+  it("takes a timeout and what to do when it runs out", () => {
+    expect(validateCreateSandbox({ timeoutSeconds: 30, onExpiry: "pause" })).toMatchObject({ timeoutSeconds: 30, onExpiry: "pause" });
+    expect(rejection({ onExpiry: "invalid" }).details).toBe("on_expiry must be EXPIRY_ACTION_KILL or EXPIRY_ACTION_PAUSE");
+    expect(rejection({ timeoutSeconds: limits.timeoutSeconds + 1 }).code).toBe(Status.INVALID_ARGUMENT);
+  });
+
+  it("accepts egress policies and refuses bad ones, naming the entry", () => {
+    expect(validateCreateSandbox({ egress: { mode: "allow-list", allowedCidrs: ["198.51.100.0/24", "0.0.0.0/0", "8.8.8.8/32"] } }).egress).toEqual({
+      mode: "allow-list",
+      allowedCidrs: ["198.51.100.0/24", "0.0.0.0/0", "8.8.8.8/32"],
+    });
+    expect(validateCreateSandbox({ egress: { mode: "deny-all", allowedCidrs: [] } }).egress).toEqual({ mode: "deny-all", allowedCidrs: [] });
+    expect(rejection({ egress: { mode: "invalid", allowedCidrs: [] } }).details).toMatch(/^egress.mode must be one of/);
+    expect(rejection({ egress: { mode: "allow-list", allowedCidrs: ["10.0.0.0/8", "10.0.0.1/8"] } }).details).toBe(
+      'egress.allowed_cidrs[1] "10.0.0.1/8" has host bits set (did you mean 10.0.0.0/8?)',
+    );
+    expect(rejection({ egress: { mode: "allow-list", allowedCidrs: ["example.com"] } }).details).toBe(
+      'egress.allowed_cidrs[0] "example.com" is not an IPv4 CIDR like 198.51.100.0/24',
+    );
+    expect(rejection({ egress: { mode: "allow-list", allowedCidrs: ["300.1.1.0/24"] } }).details).toMatch(/invalid address/);
+    expect(rejection({ egress: { mode: "allow-list", allowedCidrs: ["1.2.3.0/33"] } }).details).toMatch(/prefix length above 32/);
+    expect(rejection({ egress: { mode: "allow-list", allowedCidrs: ["::1/128"] } }).code).toBe(Status.INVALID_ARGUMENT);
+    const many = Array.from({ length: 257 }, (_, i) => `10.${i >> 8}.${i & 255}.0/24`);
+    expect(rejection({ egress: { mode: "allow-list", allowedCidrs: many } }).details).toBe("egress.allowed_cidrs may hold at most 256 entries, got 257");
+    expect(rejection({ egress: { mode: "deny-all", allowedCidrs: ["10.0.0.0/8"] } }).details).toMatch(/only allowed with MODE_ALLOW_LIST/);
   });
 });

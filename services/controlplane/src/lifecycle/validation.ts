@@ -1,4 +1,7 @@
 import { errors } from "@wrenn/shared";
+import type { ExpiryAction } from "../db/sandbox-repository.js";
+import { validateEgress } from "./egress-validation.js";
+import type { EgressRule } from "./ports.js";
 
 export const defaultTemplateId = "base";
 
@@ -11,6 +14,8 @@ export const limits = {
   envKeyLength: 256,
   envValueLength: 32 * 1024,
   envTotalBytes: 256 * 1024,
+  /** 30 days. */
+  timeoutSeconds: 30 * 24 * 3600,
 } as const;
 
 const templateIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
@@ -21,6 +26,11 @@ export interface CreateSandboxInput {
   templateId: string;
   metadata: Record<string, string>;
   envs: Record<string, string>;
+  /** 0 = no timeout. */
+  timeoutSeconds: number;
+  onExpiry: ExpiryAction;
+  /** Unset: allow all. */
+  egress?: EgressRule;
 }
 
 /**
@@ -32,6 +42,9 @@ export function validateCreateSandbox(input: {
   templateId?: string;
   metadata?: Record<string, string>;
   envs?: Record<string, string>;
+  timeoutSeconds?: number;
+  onExpiry?: ExpiryAction | "invalid";
+  egress?: { mode: EgressRule["mode"] | "invalid"; allowedCidrs: readonly string[] };
 }): CreateSandboxInput {
   const templateId = input.templateId === undefined || input.templateId === "" ? defaultTemplateId : input.templateId;
   if (templateId.length > limits.templateIdLength) {
@@ -84,7 +97,21 @@ export function validateCreateSandbox(input: {
     throw errors.invalidArgument(`envs must total at most ${limits.envTotalBytes} bytes, got ${total}`);
   }
 
-  return { templateId, metadata: { ...metadata }, envs: { ...envs } };
+  const timeoutSeconds = input.timeoutSeconds ?? 0;
+  if (!Number.isInteger(timeoutSeconds) || timeoutSeconds < 0 || timeoutSeconds > limits.timeoutSeconds) {
+    throw errors.invalidArgument(`timeout_seconds must be between 0 and ${limits.timeoutSeconds}, got ${timeoutSeconds}`);
+  }
+  if (input.onExpiry === "invalid") throw errors.invalidArgument("on_expiry must be EXPIRY_ACTION_KILL or EXPIRY_ACTION_PAUSE");
+  const egress = input.egress ? validateEgress(input.egress.mode, input.egress.allowedCidrs) : undefined;
+
+  return {
+    templateId,
+    metadata: { ...metadata },
+    envs: { ...envs },
+    timeoutSeconds,
+    onExpiry: input.onExpiry ?? "kill",
+    ...(egress ? { egress } : {}),
+  };
 }
 
 function quote(value: string): string {

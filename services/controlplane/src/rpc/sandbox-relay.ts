@@ -24,6 +24,10 @@ export function createRelayResolver(
     if (record.status === "starting") {
       throw errors.failedPrecondition("sandbox is still starting; retry once it is running (or create it with wait_ready)");
     }
+    if (record.status === "paused" || record.status === "pausing") {
+      throw errors.failedPrecondition("sandbox is paused; resume it first");
+    }
+    if (record.status === "resuming") throw errors.failedPrecondition("sandbox is resuming; retry once it is running (or resume it with wait)");
     if (record.status !== "running") throw errors.failedPrecondition(`sandbox is ${record.status}, not running`);
     if (!record.hostId) throw errors.failedPrecondition("sandbox has no host");
     const connection = await connectionFor(record.hostId);

@@ -33,6 +33,9 @@ const (
 	SandboxStatus_SANDBOX_STATUS_STOPPED     SandboxStatus = 4
 	SandboxStatus_SANDBOX_STATUS_ERROR       SandboxStatus = 5
 	SandboxStatus_SANDBOX_STATUS_MISSING     SandboxStatus = 6
+	SandboxStatus_SANDBOX_STATUS_PAUSING     SandboxStatus = 7
+	SandboxStatus_SANDBOX_STATUS_PAUSED      SandboxStatus = 8
+	SandboxStatus_SANDBOX_STATUS_RESUMING    SandboxStatus = 9
 )
 
 // Enum value maps for SandboxStatus.
@@ -45,6 +48,9 @@ var (
 		4: "SANDBOX_STATUS_STOPPED",
 		5: "SANDBOX_STATUS_ERROR",
 		6: "SANDBOX_STATUS_MISSING",
+		7: "SANDBOX_STATUS_PAUSING",
+		8: "SANDBOX_STATUS_PAUSED",
+		9: "SANDBOX_STATUS_RESUMING",
 	}
 	SandboxStatus_value = map[string]int32{
 		"SANDBOX_STATUS_UNSPECIFIED": 0,
@@ -54,6 +60,9 @@ var (
 		"SANDBOX_STATUS_STOPPED":     4,
 		"SANDBOX_STATUS_ERROR":       5,
 		"SANDBOX_STATUS_MISSING":     6,
+		"SANDBOX_STATUS_PAUSING":     7,
+		"SANDBOX_STATUS_PAUSED":      8,
+		"SANDBOX_STATUS_RESUMING":    9,
 	}
 )
 
@@ -84,6 +93,167 @@ func (SandboxStatus) EnumDescriptor() ([]byte, []int) {
 	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{0}
 }
 
+// What happens when a sandbox's timeout runs out.
+type ExpiryAction int32
+
+const (
+	// Kill (the default).
+	ExpiryAction_EXPIRY_ACTION_UNSPECIFIED ExpiryAction = 0
+	ExpiryAction_EXPIRY_ACTION_KILL        ExpiryAction = 1
+	// Pause; resume it later with ResumeSandbox.
+	ExpiryAction_EXPIRY_ACTION_PAUSE ExpiryAction = 2
+)
+
+// Enum value maps for ExpiryAction.
+var (
+	ExpiryAction_name = map[int32]string{
+		0: "EXPIRY_ACTION_UNSPECIFIED",
+		1: "EXPIRY_ACTION_KILL",
+		2: "EXPIRY_ACTION_PAUSE",
+	}
+	ExpiryAction_value = map[string]int32{
+		"EXPIRY_ACTION_UNSPECIFIED": 0,
+		"EXPIRY_ACTION_KILL":        1,
+		"EXPIRY_ACTION_PAUSE":       2,
+	}
+)
+
+func (x ExpiryAction) Enum() *ExpiryAction {
+	p := new(ExpiryAction)
+	*p = x
+	return p
+}
+
+func (x ExpiryAction) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ExpiryAction) Descriptor() protoreflect.EnumDescriptor {
+	return file_wrenn_api_v1_sandbox_proto_enumTypes[1].Descriptor()
+}
+
+func (ExpiryAction) Type() protoreflect.EnumType {
+	return &file_wrenn_api_v1_sandbox_proto_enumTypes[1]
+}
+
+func (x ExpiryAction) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ExpiryAction.Descriptor instead.
+func (ExpiryAction) EnumDescriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{1}
+}
+
+type EgressPolicy_Mode int32
+
+const (
+	// Same as MODE_ALLOW_ALL.
+	EgressPolicy_MODE_UNSPECIFIED EgressPolicy_Mode = 0
+	EgressPolicy_MODE_ALLOW_ALL   EgressPolicy_Mode = 1
+	EgressPolicy_MODE_DENY_ALL    EgressPolicy_Mode = 2
+	// Only allowed_cidrs (IPv4, at most 256, e.g. "198.51.100.0/24").
+	EgressPolicy_MODE_ALLOW_LIST EgressPolicy_Mode = 3
+)
+
+// Enum value maps for EgressPolicy_Mode.
+var (
+	EgressPolicy_Mode_name = map[int32]string{
+		0: "MODE_UNSPECIFIED",
+		1: "MODE_ALLOW_ALL",
+		2: "MODE_DENY_ALL",
+		3: "MODE_ALLOW_LIST",
+	}
+	EgressPolicy_Mode_value = map[string]int32{
+		"MODE_UNSPECIFIED": 0,
+		"MODE_ALLOW_ALL":   1,
+		"MODE_DENY_ALL":    2,
+		"MODE_ALLOW_LIST":  3,
+	}
+)
+
+func (x EgressPolicy_Mode) Enum() *EgressPolicy_Mode {
+	p := new(EgressPolicy_Mode)
+	*p = x
+	return p
+}
+
+func (x EgressPolicy_Mode) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (EgressPolicy_Mode) Descriptor() protoreflect.EnumDescriptor {
+	return file_wrenn_api_v1_sandbox_proto_enumTypes[2].Descriptor()
+}
+
+func (EgressPolicy_Mode) Type() protoreflect.EnumType {
+	return &file_wrenn_api_v1_sandbox_proto_enumTypes[2]
+}
+
+func (x EgressPolicy_Mode) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use EgressPolicy_Mode.Descriptor instead.
+func (EgressPolicy_Mode) EnumDescriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{0, 0}
+}
+
+// EgressPolicy says where a sandbox may connect to. It is enforced on the
+// host; the host's own services, other sandboxes and private ranges stay
+// unreachable whatever it says.
+type EgressPolicy struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Mode          EgressPolicy_Mode      `protobuf:"varint,1,opt,name=mode,proto3,enum=wrenn.api.v1.EgressPolicy_Mode" json:"mode,omitempty"`
+	AllowedCidrs  []string               `protobuf:"bytes,2,rep,name=allowed_cidrs,json=allowedCidrs,proto3" json:"allowed_cidrs,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *EgressPolicy) Reset() {
+	*x = EgressPolicy{}
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[0]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *EgressPolicy) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*EgressPolicy) ProtoMessage() {}
+
+func (x *EgressPolicy) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[0]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use EgressPolicy.ProtoReflect.Descriptor instead.
+func (*EgressPolicy) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{0}
+}
+
+func (x *EgressPolicy) GetMode() EgressPolicy_Mode {
+	if x != nil {
+		return x.Mode
+	}
+	return EgressPolicy_MODE_UNSPECIFIED
+}
+
+func (x *EgressPolicy) GetAllowedCidrs() []string {
+	if x != nil {
+		return x.AllowedCidrs
+	}
+	return nil
+}
+
 type Sandbox struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "sb-" followed by 32 hex characters.
@@ -102,7 +272,7 @@ type Sandbox struct {
 
 func (x *Sandbox) Reset() {
 	*x = Sandbox{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[0]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[1]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -114,7 +284,7 @@ func (x *Sandbox) String() string {
 func (*Sandbox) ProtoMessage() {}
 
 func (x *Sandbox) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[0]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[1]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -127,7 +297,7 @@ func (x *Sandbox) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Sandbox.ProtoReflect.Descriptor instead.
 func (*Sandbox) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{0}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{1}
 }
 
 func (x *Sandbox) GetSandboxId() string {
@@ -195,14 +365,19 @@ type CreateSandboxRequest struct {
 	// Environment for every process in the sandbox.
 	Envs map[string]string `protobuf:"bytes,3,rep,name=envs,proto3" json:"envs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
 	// When true the call returns once the sandbox is running (or failed).
-	WaitReady     bool `protobuf:"varint,4,opt,name=wait_ready,json=waitReady,proto3" json:"wait_ready,omitempty"`
+	WaitReady bool `protobuf:"varint,4,opt,name=wait_ready,json=waitReady,proto3" json:"wait_ready,omitempty"`
+	// Seconds the sandbox may run before on_expiry applies; 0 = no timeout.
+	TimeoutSeconds uint32       `protobuf:"varint,5,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
+	OnExpiry       ExpiryAction `protobuf:"varint,6,opt,name=on_expiry,json=onExpiry,proto3,enum=wrenn.api.v1.ExpiryAction" json:"on_expiry,omitempty"`
+	// Outbound traffic; unset allows all.
+	Egress        *EgressPolicy `protobuf:"bytes,7,opt,name=egress,proto3" json:"egress,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
 
 func (x *CreateSandboxRequest) Reset() {
 	*x = CreateSandboxRequest{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[1]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -214,7 +389,7 @@ func (x *CreateSandboxRequest) String() string {
 func (*CreateSandboxRequest) ProtoMessage() {}
 
 func (x *CreateSandboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[1]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -227,7 +402,7 @@ func (x *CreateSandboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSandboxRequest.ProtoReflect.Descriptor instead.
 func (*CreateSandboxRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{1}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CreateSandboxRequest) GetTemplateId() string {
@@ -258,6 +433,27 @@ func (x *CreateSandboxRequest) GetWaitReady() bool {
 	return false
 }
 
+func (x *CreateSandboxRequest) GetTimeoutSeconds() uint32 {
+	if x != nil {
+		return x.TimeoutSeconds
+	}
+	return 0
+}
+
+func (x *CreateSandboxRequest) GetOnExpiry() ExpiryAction {
+	if x != nil {
+		return x.OnExpiry
+	}
+	return ExpiryAction_EXPIRY_ACTION_UNSPECIFIED
+}
+
+func (x *CreateSandboxRequest) GetEgress() *EgressPolicy {
+	if x != nil {
+		return x.Egress
+	}
+	return nil
+}
+
 type CreateSandboxResponse struct {
 	state         protoimpl.MessageState `protogen:"open.v1"`
 	Sandbox       *Sandbox               `protobuf:"bytes,1,opt,name=sandbox,proto3" json:"sandbox,omitempty"`
@@ -267,7 +463,7 @@ type CreateSandboxResponse struct {
 
 func (x *CreateSandboxResponse) Reset() {
 	*x = CreateSandboxResponse{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[2]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -279,7 +475,7 @@ func (x *CreateSandboxResponse) String() string {
 func (*CreateSandboxResponse) ProtoMessage() {}
 
 func (x *CreateSandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[2]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -292,7 +488,7 @@ func (x *CreateSandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSandboxResponse.ProtoReflect.Descriptor instead.
 func (*CreateSandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{2}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateSandboxResponse) GetSandbox() *Sandbox {
@@ -311,7 +507,7 @@ type GetSandboxRequest struct {
 
 func (x *GetSandboxRequest) Reset() {
 	*x = GetSandboxRequest{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[3]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -323,7 +519,7 @@ func (x *GetSandboxRequest) String() string {
 func (*GetSandboxRequest) ProtoMessage() {}
 
 func (x *GetSandboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[3]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -336,7 +532,7 @@ func (x *GetSandboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSandboxRequest.ProtoReflect.Descriptor instead.
 func (*GetSandboxRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{3}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *GetSandboxRequest) GetSandboxId() string {
@@ -355,7 +551,7 @@ type GetSandboxResponse struct {
 
 func (x *GetSandboxResponse) Reset() {
 	*x = GetSandboxResponse{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[4]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -367,7 +563,7 @@ func (x *GetSandboxResponse) String() string {
 func (*GetSandboxResponse) ProtoMessage() {}
 
 func (x *GetSandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[4]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -380,7 +576,7 @@ func (x *GetSandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSandboxResponse.ProtoReflect.Descriptor instead.
 func (*GetSandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{4}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetSandboxResponse) GetSandbox() *Sandbox {
@@ -398,7 +594,7 @@ type ListSandboxesRequest struct {
 
 func (x *ListSandboxesRequest) Reset() {
 	*x = ListSandboxesRequest{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[5]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -410,7 +606,7 @@ func (x *ListSandboxesRequest) String() string {
 func (*ListSandboxesRequest) ProtoMessage() {}
 
 func (x *ListSandboxesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[5]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -423,7 +619,7 @@ func (x *ListSandboxesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSandboxesRequest.ProtoReflect.Descriptor instead.
 func (*ListSandboxesRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{5}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{6}
 }
 
 type ListSandboxesResponse struct {
@@ -435,7 +631,7 @@ type ListSandboxesResponse struct {
 
 func (x *ListSandboxesResponse) Reset() {
 	*x = ListSandboxesResponse{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[6]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -447,7 +643,7 @@ func (x *ListSandboxesResponse) String() string {
 func (*ListSandboxesResponse) ProtoMessage() {}
 
 func (x *ListSandboxesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[6]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -460,7 +656,7 @@ func (x *ListSandboxesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSandboxesResponse.ProtoReflect.Descriptor instead.
 func (*ListSandboxesResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{6}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{7}
 }
 
 func (x *ListSandboxesResponse) GetSandboxes() []*Sandbox {
@@ -481,7 +677,7 @@ type DestroySandboxRequest struct {
 
 func (x *DestroySandboxRequest) Reset() {
 	*x = DestroySandboxRequest{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[7]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -493,7 +689,7 @@ func (x *DestroySandboxRequest) String() string {
 func (*DestroySandboxRequest) ProtoMessage() {}
 
 func (x *DestroySandboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[7]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -506,7 +702,7 @@ func (x *DestroySandboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestroySandboxRequest.ProtoReflect.Descriptor instead.
 func (*DestroySandboxRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{7}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *DestroySandboxRequest) GetSandboxId() string {
@@ -532,7 +728,7 @@ type DestroySandboxResponse struct {
 
 func (x *DestroySandboxResponse) Reset() {
 	*x = DestroySandboxResponse{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[8]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -544,7 +740,7 @@ func (x *DestroySandboxResponse) String() string {
 func (*DestroySandboxResponse) ProtoMessage() {}
 
 func (x *DestroySandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[8]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -557,7 +753,7 @@ func (x *DestroySandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestroySandboxResponse.ProtoReflect.Descriptor instead.
 func (*DestroySandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{8}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *DestroySandboxResponse) GetSandbox() *Sandbox {
@@ -567,11 +763,444 @@ func (x *DestroySandboxResponse) GetSandbox() *Sandbox {
 	return nil
 }
 
+type PauseSandboxRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	// When true the call returns once the sandbox is paused (or failed).
+	Wait          bool `protobuf:"varint,2,opt,name=wait,proto3" json:"wait,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PauseSandboxRequest) Reset() {
+	*x = PauseSandboxRequest{}
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PauseSandboxRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PauseSandboxRequest) ProtoMessage() {}
+
+func (x *PauseSandboxRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PauseSandboxRequest.ProtoReflect.Descriptor instead.
+func (*PauseSandboxRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *PauseSandboxRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+func (x *PauseSandboxRequest) GetWait() bool {
+	if x != nil {
+		return x.Wait
+	}
+	return false
+}
+
+type PauseSandboxResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sandbox       *Sandbox               `protobuf:"bytes,1,opt,name=sandbox,proto3" json:"sandbox,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *PauseSandboxResponse) Reset() {
+	*x = PauseSandboxResponse{}
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *PauseSandboxResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*PauseSandboxResponse) ProtoMessage() {}
+
+func (x *PauseSandboxResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use PauseSandboxResponse.ProtoReflect.Descriptor instead.
+func (*PauseSandboxResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{11}
+}
+
+func (x *PauseSandboxResponse) GetSandbox() *Sandbox {
+	if x != nil {
+		return x.Sandbox
+	}
+	return nil
+}
+
+type ResumeSandboxRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	// New timeout counted from the resume; 0 keeps the sandbox's timeout length.
+	TimeoutSeconds uint32 `protobuf:"varint,2,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
+	// When true the call returns once the sandbox is running (or failed).
+	Wait          bool `protobuf:"varint,3,opt,name=wait,proto3" json:"wait,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeSandboxRequest) Reset() {
+	*x = ResumeSandboxRequest{}
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeSandboxRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeSandboxRequest) ProtoMessage() {}
+
+func (x *ResumeSandboxRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeSandboxRequest.ProtoReflect.Descriptor instead.
+func (*ResumeSandboxRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *ResumeSandboxRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+func (x *ResumeSandboxRequest) GetTimeoutSeconds() uint32 {
+	if x != nil {
+		return x.TimeoutSeconds
+	}
+	return 0
+}
+
+func (x *ResumeSandboxRequest) GetWait() bool {
+	if x != nil {
+		return x.Wait
+	}
+	return false
+}
+
+type ResumeSandboxResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Sandbox       *Sandbox               `protobuf:"bytes,1,opt,name=sandbox,proto3" json:"sandbox,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ResumeSandboxResponse) Reset() {
+	*x = ResumeSandboxResponse{}
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ResumeSandboxResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ResumeSandboxResponse) ProtoMessage() {}
+
+func (x *ResumeSandboxResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ResumeSandboxResponse.ProtoReflect.Descriptor instead.
+func (*ResumeSandboxResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *ResumeSandboxResponse) GetSandbox() *Sandbox {
+	if x != nil {
+		return x.Sandbox
+	}
+	return nil
+}
+
+type SetSandboxTimeoutRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	// Seconds from now; 0 removes the timeout.
+	TimeoutSeconds uint32 `protobuf:"varint,2,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
+}
+
+func (x *SetSandboxTimeoutRequest) Reset() {
+	*x = SetSandboxTimeoutRequest{}
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetSandboxTimeoutRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetSandboxTimeoutRequest) ProtoMessage() {}
+
+func (x *SetSandboxTimeoutRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetSandboxTimeoutRequest.ProtoReflect.Descriptor instead.
+func (*SetSandboxTimeoutRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *SetSandboxTimeoutRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+func (x *SetSandboxTimeoutRequest) GetTimeoutSeconds() uint32 {
+	if x != nil {
+		return x.TimeoutSeconds
+	}
+	return 0
+}
+
+type SetSandboxTimeoutResponse struct {
+	state   protoimpl.MessageState `protogen:"open.v1"`
+	Sandbox *Sandbox               `protobuf:"bytes,1,opt,name=sandbox,proto3" json:"sandbox,omitempty"`
+	// When the timeout runs out; unset when there is none.
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SetSandboxTimeoutResponse) Reset() {
+	*x = SetSandboxTimeoutResponse{}
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SetSandboxTimeoutResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SetSandboxTimeoutResponse) ProtoMessage() {}
+
+func (x *SetSandboxTimeoutResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SetSandboxTimeoutResponse.ProtoReflect.Descriptor instead.
+func (*SetSandboxTimeoutResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *SetSandboxTimeoutResponse) GetSandbox() *Sandbox {
+	if x != nil {
+		return x.Sandbox
+	}
+	return nil
+}
+
+func (x *SetSandboxTimeoutResponse) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+type GetSandboxMetricsRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId     string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSandboxMetricsRequest) Reset() {
+	*x = GetSandboxMetricsRequest{}
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSandboxMetricsRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSandboxMetricsRequest) ProtoMessage() {}
+
+func (x *GetSandboxMetricsRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSandboxMetricsRequest.ProtoReflect.Descriptor instead.
+func (*GetSandboxMetricsRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *GetSandboxMetricsRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+type GetSandboxMetricsResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// CPU time used since the sandbox (or its current VM process) started.
+	CpuSeconds float64 `protobuf:"fixed64,1,opt,name=cpu_seconds,json=cpuSeconds,proto3" json:"cpu_seconds,omitempty"`
+	// Recent CPU use in cores (1.0 = one core busy).
+	CpuCores float64 `protobuf:"fixed64,2,opt,name=cpu_cores,json=cpuCores,proto3" json:"cpu_cores,omitempty"`
+	// Host memory the sandbox holds.
+	MemoryBytes uint64 `protobuf:"varint,3,opt,name=memory_bytes,json=memoryBytes,proto3" json:"memory_bytes,omitempty"`
+	// Host disk the sandbox's own writes take, excluding its template.
+	DiskBytes     uint64 `protobuf:"varint,4,opt,name=disk_bytes,json=diskBytes,proto3" json:"disk_bytes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *GetSandboxMetricsResponse) Reset() {
+	*x = GetSandboxMetricsResponse{}
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *GetSandboxMetricsResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*GetSandboxMetricsResponse) ProtoMessage() {}
+
+func (x *GetSandboxMetricsResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use GetSandboxMetricsResponse.ProtoReflect.Descriptor instead.
+func (*GetSandboxMetricsResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{17}
+}
+
+func (x *GetSandboxMetricsResponse) GetCpuSeconds() float64 {
+	if x != nil {
+		return x.CpuSeconds
+	}
+	return 0
+}
+
+func (x *GetSandboxMetricsResponse) GetCpuCores() float64 {
+	if x != nil {
+		return x.CpuCores
+	}
+	return 0
+}
+
+func (x *GetSandboxMetricsResponse) GetMemoryBytes() uint64 {
+	if x != nil {
+		return x.MemoryBytes
+	}
+	return 0
+}
+
+func (x *GetSandboxMetricsResponse) GetDiskBytes() uint64 {
+	if x != nil {
+		return x.DiskBytes
+	}
+	return 0
+}
+
 var File_wrenn_api_v1_sandbox_proto protoreflect.FileDescriptor
 
 const file_wrenn_api_v1_sandbox_proto_rawDesc = "" +
 	"\n" +
-	"\x1awrenn/api/v1/sandbox.proto\x12\fwrenn.api.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xa1\x03\n" +
+	"\x1awrenn/api/v1/sandbox.proto\x12\fwrenn.api.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xc2\x01\n" +
+	"\fEgressPolicy\x123\n" +
+	"\x04mode\x18\x01 \x01(\x0e2\x1f.wrenn.api.v1.EgressPolicy.ModeR\x04mode\x12#\n" +
+	"\rallowed_cidrs\x18\x02 \x03(\tR\fallowedCidrs\"X\n" +
+	"\x04Mode\x12\x14\n" +
+	"\x10MODE_UNSPECIFIED\x10\x00\x12\x12\n" +
+	"\x0eMODE_ALLOW_ALL\x10\x01\x12\x11\n" +
+	"\rMODE_DENY_ALL\x10\x02\x12\x13\n" +
+	"\x0fMODE_ALLOW_LIST\x10\x03\"\xa1\x03\n" +
 	"\aSandbox\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n" +
@@ -587,14 +1216,17 @@ const file_wrenn_api_v1_sandbox_proto_rawDesc = "" +
 	"\ahost_id\x18\b \x01(\tR\x06hostId\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xdc\x02\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xf2\x03\n" +
 	"\x14CreateSandboxRequest\x12\x1f\n" +
 	"\vtemplate_id\x18\x01 \x01(\tR\n" +
 	"templateId\x12L\n" +
 	"\bmetadata\x18\x02 \x03(\v20.wrenn.api.v1.CreateSandboxRequest.MetadataEntryR\bmetadata\x12@\n" +
 	"\x04envs\x18\x03 \x03(\v2,.wrenn.api.v1.CreateSandboxRequest.EnvsEntryR\x04envs\x12\x1d\n" +
 	"\n" +
-	"wait_ready\x18\x04 \x01(\bR\twaitReady\x1a;\n" +
+	"wait_ready\x18\x04 \x01(\bR\twaitReady\x12'\n" +
+	"\x0ftimeout_seconds\x18\x05 \x01(\rR\x0etimeoutSeconds\x127\n" +
+	"\ton_expiry\x18\x06 \x01(\x0e2\x1a.wrenn.api.v1.ExpiryActionR\bonExpiry\x122\n" +
+	"\x06egress\x18\a \x01(\v2\x1a.wrenn.api.v1.EgressPolicyR\x06egress\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a7\n" +
@@ -616,7 +1248,38 @@ const file_wrenn_api_v1_sandbox_proto_rawDesc = "" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x12\n" +
 	"\x04wait\x18\x02 \x01(\bR\x04wait\"I\n" +
 	"\x16DestroySandboxResponse\x12/\n" +
-	"\asandbox\x18\x01 \x01(\v2\x15.wrenn.api.v1.SandboxR\asandbox*\xd7\x01\n" +
+	"\asandbox\x18\x01 \x01(\v2\x15.wrenn.api.v1.SandboxR\asandbox\"H\n" +
+	"\x13PauseSandboxRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x12\n" +
+	"\x04wait\x18\x02 \x01(\bR\x04wait\"G\n" +
+	"\x14PauseSandboxResponse\x12/\n" +
+	"\asandbox\x18\x01 \x01(\v2\x15.wrenn.api.v1.SandboxR\asandbox\"r\n" +
+	"\x14ResumeSandboxRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12'\n" +
+	"\x0ftimeout_seconds\x18\x02 \x01(\rR\x0etimeoutSeconds\x12\x12\n" +
+	"\x04wait\x18\x03 \x01(\bR\x04wait\"H\n" +
+	"\x15ResumeSandboxResponse\x12/\n" +
+	"\asandbox\x18\x01 \x01(\v2\x15.wrenn.api.v1.SandboxR\asandbox\"b\n" +
+	"\x18SetSandboxTimeoutRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12'\n" +
+	"\x0ftimeout_seconds\x18\x02 \x01(\rR\x0etimeoutSeconds\"\x87\x01\n" +
+	"\x19SetSandboxTimeoutResponse\x12/\n" +
+	"\asandbox\x18\x01 \x01(\v2\x15.wrenn.api.v1.SandboxR\asandbox\x129\n" +
+	"\n" +
+	"expires_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"9\n" +
+	"\x18GetSandboxMetricsRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\"\x9b\x01\n" +
+	"\x19GetSandboxMetricsResponse\x12\x1f\n" +
+	"\vcpu_seconds\x18\x01 \x01(\x01R\n" +
+	"cpuSeconds\x12\x1b\n" +
+	"\tcpu_cores\x18\x02 \x01(\x01R\bcpuCores\x12!\n" +
+	"\fmemory_bytes\x18\x03 \x01(\x04R\vmemoryBytes\x12\x1d\n" +
+	"\n" +
+	"disk_bytes\x18\x04 \x01(\x04R\tdiskBytes*\xab\x02\n" +
 	"\rSandboxStatus\x12\x1e\n" +
 	"\x1aSANDBOX_STATUS_UNSPECIFIED\x10\x00\x12\x1b\n" +
 	"\x17SANDBOX_STATUS_STARTING\x10\x01\x12\x1a\n" +
@@ -624,13 +1287,24 @@ const file_wrenn_api_v1_sandbox_proto_rawDesc = "" +
 	"\x17SANDBOX_STATUS_STOPPING\x10\x03\x12\x1a\n" +
 	"\x16SANDBOX_STATUS_STOPPED\x10\x04\x12\x18\n" +
 	"\x14SANDBOX_STATUS_ERROR\x10\x05\x12\x1a\n" +
-	"\x16SANDBOX_STATUS_MISSING\x10\x062\xeb\x03\n" +
+	"\x16SANDBOX_STATUS_MISSING\x10\x06\x12\x1a\n" +
+	"\x16SANDBOX_STATUS_PAUSING\x10\a\x12\x19\n" +
+	"\x15SANDBOX_STATUS_PAUSED\x10\b\x12\x1b\n" +
+	"\x17SANDBOX_STATUS_RESUMING\x10\t*^\n" +
+	"\fExpiryAction\x12\x1d\n" +
+	"\x19EXPIRY_ACTION_UNSPECIFIED\x10\x00\x12\x16\n" +
+	"\x12EXPIRY_ACTION_KILL\x10\x01\x12\x17\n" +
+	"\x13EXPIRY_ACTION_PAUSE\x10\x022\xa2\b\n" +
 	"\x0eSandboxService\x12r\n" +
 	"\rCreateSandbox\x12\".wrenn.api.v1.CreateSandboxRequest\x1a#.wrenn.api.v1.CreateSandboxResponse\"\x18\x82\xd3\xe4\x93\x02\x12:\x01*\"\r/v1/sandboxes\x12s\n" +
 	"\n" +
 	"GetSandbox\x12\x1f.wrenn.api.v1.GetSandboxRequest\x1a .wrenn.api.v1.GetSandboxResponse\"\"\x82\xd3\xe4\x93\x02\x1c\x12\x1a/v1/sandboxes/{sandbox_id}\x12o\n" +
 	"\rListSandboxes\x12\".wrenn.api.v1.ListSandboxesRequest\x1a#.wrenn.api.v1.ListSandboxesResponse\"\x15\x82\xd3\xe4\x93\x02\x0f\x12\r/v1/sandboxes\x12\x7f\n" +
-	"\x0eDestroySandbox\x12#.wrenn.api.v1.DestroySandboxRequest\x1a$.wrenn.api.v1.DestroySandboxResponse\"\"\x82\xd3\xe4\x93\x02\x1c*\x1a/v1/sandboxes/{sandbox_id}B6Z4github.com/wrenn-dev/wrenn/gen/go/wrenn/api/v1;apiv1b\x06proto3"
+	"\x0eDestroySandbox\x12#.wrenn.api.v1.DestroySandboxRequest\x1a$.wrenn.api.v1.DestroySandboxResponse\"\"\x82\xd3\xe4\x93\x02\x1c*\x1a/v1/sandboxes/{sandbox_id}\x12\x82\x01\n" +
+	"\fPauseSandbox\x12!.wrenn.api.v1.PauseSandboxRequest\x1a\".wrenn.api.v1.PauseSandboxResponse\"+\x82\xd3\xe4\x93\x02%:\x01*\" /v1/sandboxes/{sandbox_id}/pause\x12\x86\x01\n" +
+	"\rResumeSandbox\x12\".wrenn.api.v1.ResumeSandboxRequest\x1a#.wrenn.api.v1.ResumeSandboxResponse\",\x82\xd3\xe4\x93\x02&:\x01*\"!/v1/sandboxes/{sandbox_id}/resume\x12\x93\x01\n" +
+	"\x11SetSandboxTimeout\x12&.wrenn.api.v1.SetSandboxTimeoutRequest\x1a'.wrenn.api.v1.SetSandboxTimeoutResponse\"-\x82\xd3\xe4\x93\x02':\x01*\"\"/v1/sandboxes/{sandbox_id}/timeout\x12\x90\x01\n" +
+	"\x11GetSandboxMetrics\x12&.wrenn.api.v1.GetSandboxMetricsRequest\x1a'.wrenn.api.v1.GetSandboxMetricsResponse\"*\x82\xd3\xe4\x93\x02$\x12\"/v1/sandboxes/{sandbox_id}/metricsB6Z4github.com/wrenn-dev/wrenn/gen/go/wrenn/api/v1;apiv1b\x06proto3"
 
 var (
 	file_wrenn_api_v1_sandbox_proto_rawDescOnce sync.Once
@@ -644,48 +1318,74 @@ func file_wrenn_api_v1_sandbox_proto_rawDescGZIP() []byte {
 	return file_wrenn_api_v1_sandbox_proto_rawDescData
 }
 
-var file_wrenn_api_v1_sandbox_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
-var file_wrenn_api_v1_sandbox_proto_msgTypes = make([]protoimpl.MessageInfo, 12)
+var file_wrenn_api_v1_sandbox_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
+var file_wrenn_api_v1_sandbox_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
 var file_wrenn_api_v1_sandbox_proto_goTypes = []any{
-	(SandboxStatus)(0),             // 0: wrenn.api.v1.SandboxStatus
-	(*Sandbox)(nil),                // 1: wrenn.api.v1.Sandbox
-	(*CreateSandboxRequest)(nil),   // 2: wrenn.api.v1.CreateSandboxRequest
-	(*CreateSandboxResponse)(nil),  // 3: wrenn.api.v1.CreateSandboxResponse
-	(*GetSandboxRequest)(nil),      // 4: wrenn.api.v1.GetSandboxRequest
-	(*GetSandboxResponse)(nil),     // 5: wrenn.api.v1.GetSandboxResponse
-	(*ListSandboxesRequest)(nil),   // 6: wrenn.api.v1.ListSandboxesRequest
-	(*ListSandboxesResponse)(nil),  // 7: wrenn.api.v1.ListSandboxesResponse
-	(*DestroySandboxRequest)(nil),  // 8: wrenn.api.v1.DestroySandboxRequest
-	(*DestroySandboxResponse)(nil), // 9: wrenn.api.v1.DestroySandboxResponse
-	nil,                            // 10: wrenn.api.v1.Sandbox.MetadataEntry
-	nil,                            // 11: wrenn.api.v1.CreateSandboxRequest.MetadataEntry
-	nil,                            // 12: wrenn.api.v1.CreateSandboxRequest.EnvsEntry
-	(*timestamppb.Timestamp)(nil),  // 13: google.protobuf.Timestamp
+	(SandboxStatus)(0),                // 0: wrenn.api.v1.SandboxStatus
+	(ExpiryAction)(0),                 // 1: wrenn.api.v1.ExpiryAction
+	(EgressPolicy_Mode)(0),            // 2: wrenn.api.v1.EgressPolicy.Mode
+	(*EgressPolicy)(nil),              // 3: wrenn.api.v1.EgressPolicy
+	(*Sandbox)(nil),                   // 4: wrenn.api.v1.Sandbox
+	(*CreateSandboxRequest)(nil),      // 5: wrenn.api.v1.CreateSandboxRequest
+	(*CreateSandboxResponse)(nil),     // 6: wrenn.api.v1.CreateSandboxResponse
+	(*GetSandboxRequest)(nil),         // 7: wrenn.api.v1.GetSandboxRequest
+	(*GetSandboxResponse)(nil),        // 8: wrenn.api.v1.GetSandboxResponse
+	(*ListSandboxesRequest)(nil),      // 9: wrenn.api.v1.ListSandboxesRequest
+	(*ListSandboxesResponse)(nil),     // 10: wrenn.api.v1.ListSandboxesResponse
+	(*DestroySandboxRequest)(nil),     // 11: wrenn.api.v1.DestroySandboxRequest
+	(*DestroySandboxResponse)(nil),    // 12: wrenn.api.v1.DestroySandboxResponse
+	(*PauseSandboxRequest)(nil),       // 13: wrenn.api.v1.PauseSandboxRequest
+	(*PauseSandboxResponse)(nil),      // 14: wrenn.api.v1.PauseSandboxResponse
+	(*ResumeSandboxRequest)(nil),      // 15: wrenn.api.v1.ResumeSandboxRequest
+	(*ResumeSandboxResponse)(nil),     // 16: wrenn.api.v1.ResumeSandboxResponse
+	(*SetSandboxTimeoutRequest)(nil),  // 17: wrenn.api.v1.SetSandboxTimeoutRequest
+	(*SetSandboxTimeoutResponse)(nil), // 18: wrenn.api.v1.SetSandboxTimeoutResponse
+	(*GetSandboxMetricsRequest)(nil),  // 19: wrenn.api.v1.GetSandboxMetricsRequest
+	(*GetSandboxMetricsResponse)(nil), // 20: wrenn.api.v1.GetSandboxMetricsResponse
+	nil,                               // 21: wrenn.api.v1.Sandbox.MetadataEntry
+	nil,                               // 22: wrenn.api.v1.CreateSandboxRequest.MetadataEntry
+	nil,                               // 23: wrenn.api.v1.CreateSandboxRequest.EnvsEntry
+	(*timestamppb.Timestamp)(nil),     // 24: google.protobuf.Timestamp
 }
 var file_wrenn_api_v1_sandbox_proto_depIdxs = []int32{
-	0,  // 0: wrenn.api.v1.Sandbox.status:type_name -> wrenn.api.v1.SandboxStatus
-	10, // 1: wrenn.api.v1.Sandbox.metadata:type_name -> wrenn.api.v1.Sandbox.MetadataEntry
-	13, // 2: wrenn.api.v1.Sandbox.created_at:type_name -> google.protobuf.Timestamp
-	13, // 3: wrenn.api.v1.Sandbox.updated_at:type_name -> google.protobuf.Timestamp
-	11, // 4: wrenn.api.v1.CreateSandboxRequest.metadata:type_name -> wrenn.api.v1.CreateSandboxRequest.MetadataEntry
-	12, // 5: wrenn.api.v1.CreateSandboxRequest.envs:type_name -> wrenn.api.v1.CreateSandboxRequest.EnvsEntry
-	1,  // 6: wrenn.api.v1.CreateSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
-	1,  // 7: wrenn.api.v1.GetSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
-	1,  // 8: wrenn.api.v1.ListSandboxesResponse.sandboxes:type_name -> wrenn.api.v1.Sandbox
-	1,  // 9: wrenn.api.v1.DestroySandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
-	2,  // 10: wrenn.api.v1.SandboxService.CreateSandbox:input_type -> wrenn.api.v1.CreateSandboxRequest
-	4,  // 11: wrenn.api.v1.SandboxService.GetSandbox:input_type -> wrenn.api.v1.GetSandboxRequest
-	6,  // 12: wrenn.api.v1.SandboxService.ListSandboxes:input_type -> wrenn.api.v1.ListSandboxesRequest
-	8,  // 13: wrenn.api.v1.SandboxService.DestroySandbox:input_type -> wrenn.api.v1.DestroySandboxRequest
-	3,  // 14: wrenn.api.v1.SandboxService.CreateSandbox:output_type -> wrenn.api.v1.CreateSandboxResponse
-	5,  // 15: wrenn.api.v1.SandboxService.GetSandbox:output_type -> wrenn.api.v1.GetSandboxResponse
-	7,  // 16: wrenn.api.v1.SandboxService.ListSandboxes:output_type -> wrenn.api.v1.ListSandboxesResponse
-	9,  // 17: wrenn.api.v1.SandboxService.DestroySandbox:output_type -> wrenn.api.v1.DestroySandboxResponse
-	14, // [14:18] is the sub-list for method output_type
-	10, // [10:14] is the sub-list for method input_type
-	10, // [10:10] is the sub-list for extension type_name
-	10, // [10:10] is the sub-list for extension extendee
-	0,  // [0:10] is the sub-list for field type_name
+	2,  // 0: wrenn.api.v1.EgressPolicy.mode:type_name -> wrenn.api.v1.EgressPolicy.Mode
+	0,  // 1: wrenn.api.v1.Sandbox.status:type_name -> wrenn.api.v1.SandboxStatus
+	21, // 2: wrenn.api.v1.Sandbox.metadata:type_name -> wrenn.api.v1.Sandbox.MetadataEntry
+	24, // 3: wrenn.api.v1.Sandbox.created_at:type_name -> google.protobuf.Timestamp
+	24, // 4: wrenn.api.v1.Sandbox.updated_at:type_name -> google.protobuf.Timestamp
+	22, // 5: wrenn.api.v1.CreateSandboxRequest.metadata:type_name -> wrenn.api.v1.CreateSandboxRequest.MetadataEntry
+	23, // 6: wrenn.api.v1.CreateSandboxRequest.envs:type_name -> wrenn.api.v1.CreateSandboxRequest.EnvsEntry
+	1,  // 7: wrenn.api.v1.CreateSandboxRequest.on_expiry:type_name -> wrenn.api.v1.ExpiryAction
+	3,  // 8: wrenn.api.v1.CreateSandboxRequest.egress:type_name -> wrenn.api.v1.EgressPolicy
+	4,  // 9: wrenn.api.v1.CreateSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	4,  // 10: wrenn.api.v1.GetSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	4,  // 11: wrenn.api.v1.ListSandboxesResponse.sandboxes:type_name -> wrenn.api.v1.Sandbox
+	4,  // 12: wrenn.api.v1.DestroySandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	4,  // 13: wrenn.api.v1.PauseSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	4,  // 14: wrenn.api.v1.ResumeSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	4,  // 15: wrenn.api.v1.SetSandboxTimeoutResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	24, // 16: wrenn.api.v1.SetSandboxTimeoutResponse.expires_at:type_name -> google.protobuf.Timestamp
+	5,  // 17: wrenn.api.v1.SandboxService.CreateSandbox:input_type -> wrenn.api.v1.CreateSandboxRequest
+	7,  // 18: wrenn.api.v1.SandboxService.GetSandbox:input_type -> wrenn.api.v1.GetSandboxRequest
+	9,  // 19: wrenn.api.v1.SandboxService.ListSandboxes:input_type -> wrenn.api.v1.ListSandboxesRequest
+	11, // 20: wrenn.api.v1.SandboxService.DestroySandbox:input_type -> wrenn.api.v1.DestroySandboxRequest
+	13, // 21: wrenn.api.v1.SandboxService.PauseSandbox:input_type -> wrenn.api.v1.PauseSandboxRequest
+	15, // 22: wrenn.api.v1.SandboxService.ResumeSandbox:input_type -> wrenn.api.v1.ResumeSandboxRequest
+	17, // 23: wrenn.api.v1.SandboxService.SetSandboxTimeout:input_type -> wrenn.api.v1.SetSandboxTimeoutRequest
+	19, // 24: wrenn.api.v1.SandboxService.GetSandboxMetrics:input_type -> wrenn.api.v1.GetSandboxMetricsRequest
+	6,  // 25: wrenn.api.v1.SandboxService.CreateSandbox:output_type -> wrenn.api.v1.CreateSandboxResponse
+	8,  // 26: wrenn.api.v1.SandboxService.GetSandbox:output_type -> wrenn.api.v1.GetSandboxResponse
+	10, // 27: wrenn.api.v1.SandboxService.ListSandboxes:output_type -> wrenn.api.v1.ListSandboxesResponse
+	12, // 28: wrenn.api.v1.SandboxService.DestroySandbox:output_type -> wrenn.api.v1.DestroySandboxResponse
+	14, // 29: wrenn.api.v1.SandboxService.PauseSandbox:output_type -> wrenn.api.v1.PauseSandboxResponse
+	16, // 30: wrenn.api.v1.SandboxService.ResumeSandbox:output_type -> wrenn.api.v1.ResumeSandboxResponse
+	18, // 31: wrenn.api.v1.SandboxService.SetSandboxTimeout:output_type -> wrenn.api.v1.SetSandboxTimeoutResponse
+	20, // 32: wrenn.api.v1.SandboxService.GetSandboxMetrics:output_type -> wrenn.api.v1.GetSandboxMetricsResponse
+	25, // [25:33] is the sub-list for method output_type
+	17, // [17:25] is the sub-list for method input_type
+	17, // [17:17] is the sub-list for extension type_name
+	17, // [17:17] is the sub-list for extension extendee
+	0,  // [0:17] is the sub-list for field type_name
 }
 
 func init() { file_wrenn_api_v1_sandbox_proto_init() }
@@ -698,8 +1398,8 @@ func file_wrenn_api_v1_sandbox_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_wrenn_api_v1_sandbox_proto_rawDesc), len(file_wrenn_api_v1_sandbox_proto_rawDesc)),
-			NumEnums:      1,
-			NumMessages:   12,
+			NumEnums:      3,
+			NumMessages:   21,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -21,6 +21,9 @@ export enum SandboxStatus {
   SANDBOX_STATUS_STOPPED = 4,
   SANDBOX_STATUS_ERROR = 5,
   SANDBOX_STATUS_MISSING = 6,
+  SANDBOX_STATUS_PAUSING = 7,
+  SANDBOX_STATUS_PAUSED = 8,
+  SANDBOX_STATUS_RESUMING = 9,
   UNRECOGNIZED = -1,
 }
 
@@ -47,6 +50,15 @@ export function sandboxStatusFromJSON(object: any): SandboxStatus {
     case 6:
     case "SANDBOX_STATUS_MISSING":
       return SandboxStatus.SANDBOX_STATUS_MISSING;
+    case 7:
+    case "SANDBOX_STATUS_PAUSING":
+      return SandboxStatus.SANDBOX_STATUS_PAUSING;
+    case 8:
+    case "SANDBOX_STATUS_PAUSED":
+      return SandboxStatus.SANDBOX_STATUS_PAUSED;
+    case 9:
+    case "SANDBOX_STATUS_RESUMING":
+      return SandboxStatus.SANDBOX_STATUS_RESUMING;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -70,7 +82,112 @@ export function sandboxStatusToJSON(object: SandboxStatus): string {
       return "SANDBOX_STATUS_ERROR";
     case SandboxStatus.SANDBOX_STATUS_MISSING:
       return "SANDBOX_STATUS_MISSING";
+    case SandboxStatus.SANDBOX_STATUS_PAUSING:
+      return "SANDBOX_STATUS_PAUSING";
+    case SandboxStatus.SANDBOX_STATUS_PAUSED:
+      return "SANDBOX_STATUS_PAUSED";
+    case SandboxStatus.SANDBOX_STATUS_RESUMING:
+      return "SANDBOX_STATUS_RESUMING";
     case SandboxStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What happens when a sandbox's timeout runs out. */
+export enum ExpiryAction {
+  /** EXPIRY_ACTION_UNSPECIFIED - Kill (the default). */
+  EXPIRY_ACTION_UNSPECIFIED = 0,
+  EXPIRY_ACTION_KILL = 1,
+  /** EXPIRY_ACTION_PAUSE - Pause; resume it later with ResumeSandbox. */
+  EXPIRY_ACTION_PAUSE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function expiryActionFromJSON(object: any): ExpiryAction {
+  switch (object) {
+    case 0:
+    case "EXPIRY_ACTION_UNSPECIFIED":
+      return ExpiryAction.EXPIRY_ACTION_UNSPECIFIED;
+    case 1:
+    case "EXPIRY_ACTION_KILL":
+      return ExpiryAction.EXPIRY_ACTION_KILL;
+    case 2:
+    case "EXPIRY_ACTION_PAUSE":
+      return ExpiryAction.EXPIRY_ACTION_PAUSE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ExpiryAction.UNRECOGNIZED;
+  }
+}
+
+export function expiryActionToJSON(object: ExpiryAction): string {
+  switch (object) {
+    case ExpiryAction.EXPIRY_ACTION_UNSPECIFIED:
+      return "EXPIRY_ACTION_UNSPECIFIED";
+    case ExpiryAction.EXPIRY_ACTION_KILL:
+      return "EXPIRY_ACTION_KILL";
+    case ExpiryAction.EXPIRY_ACTION_PAUSE:
+      return "EXPIRY_ACTION_PAUSE";
+    case ExpiryAction.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
+ * EgressPolicy says where a sandbox may connect to. It is enforced on the
+ * host; the host's own services, other sandboxes and private ranges stay
+ * unreachable whatever it says.
+ */
+export interface EgressPolicy {
+  mode: EgressPolicy_Mode;
+  allowedCidrs: string[];
+}
+
+export enum EgressPolicy_Mode {
+  /** MODE_UNSPECIFIED - Same as MODE_ALLOW_ALL. */
+  MODE_UNSPECIFIED = 0,
+  MODE_ALLOW_ALL = 1,
+  MODE_DENY_ALL = 2,
+  /** MODE_ALLOW_LIST - Only allowed_cidrs (IPv4, at most 256, e.g. "198.51.100.0/24"). */
+  MODE_ALLOW_LIST = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function egressPolicy_ModeFromJSON(object: any): EgressPolicy_Mode {
+  switch (object) {
+    case 0:
+    case "MODE_UNSPECIFIED":
+      return EgressPolicy_Mode.MODE_UNSPECIFIED;
+    case 1:
+    case "MODE_ALLOW_ALL":
+      return EgressPolicy_Mode.MODE_ALLOW_ALL;
+    case 2:
+    case "MODE_DENY_ALL":
+      return EgressPolicy_Mode.MODE_DENY_ALL;
+    case 3:
+    case "MODE_ALLOW_LIST":
+      return EgressPolicy_Mode.MODE_ALLOW_LIST;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return EgressPolicy_Mode.UNRECOGNIZED;
+  }
+}
+
+export function egressPolicy_ModeToJSON(object: EgressPolicy_Mode): string {
+  switch (object) {
+    case EgressPolicy_Mode.MODE_UNSPECIFIED:
+      return "MODE_UNSPECIFIED";
+    case EgressPolicy_Mode.MODE_ALLOW_ALL:
+      return "MODE_ALLOW_ALL";
+    case EgressPolicy_Mode.MODE_DENY_ALL:
+      return "MODE_DENY_ALL";
+    case EgressPolicy_Mode.MODE_ALLOW_LIST:
+      return "MODE_ALLOW_LIST";
+    case EgressPolicy_Mode.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -105,6 +222,11 @@ export interface CreateSandboxRequest {
   envs: { [key: string]: string };
   /** When true the call returns once the sandbox is running (or failed). */
   waitReady: boolean;
+  /** Seconds the sandbox may run before on_expiry applies; 0 = no timeout. */
+  timeoutSeconds: number;
+  onExpiry: ExpiryAction;
+  /** Outbound traffic; unset allows all. */
+  egress: EgressPolicy | undefined;
 }
 
 export interface CreateSandboxRequest_MetadataEntry {
@@ -145,6 +267,146 @@ export interface DestroySandboxRequest {
 export interface DestroySandboxResponse {
   sandbox: Sandbox | undefined;
 }
+
+export interface PauseSandboxRequest {
+  sandboxId: string;
+  /** When true the call returns once the sandbox is paused (or failed). */
+  wait: boolean;
+}
+
+export interface PauseSandboxResponse {
+  sandbox: Sandbox | undefined;
+}
+
+export interface ResumeSandboxRequest {
+  sandboxId: string;
+  /** New timeout counted from the resume; 0 keeps the sandbox's timeout length. */
+  timeoutSeconds: number;
+  /** When true the call returns once the sandbox is running (or failed). */
+  wait: boolean;
+}
+
+export interface ResumeSandboxResponse {
+  sandbox: Sandbox | undefined;
+}
+
+export interface SetSandboxTimeoutRequest {
+  sandboxId: string;
+  /** Seconds from now; 0 removes the timeout. */
+  timeoutSeconds: number;
+}
+
+export interface SetSandboxTimeoutResponse {
+  sandbox:
+    | Sandbox
+    | undefined;
+  /** When the timeout runs out; unset when there is none. */
+  expiresAt: Date | undefined;
+}
+
+export interface GetSandboxMetricsRequest {
+  sandboxId: string;
+}
+
+export interface GetSandboxMetricsResponse {
+  /** CPU time used since the sandbox (or its current VM process) started. */
+  cpuSeconds: number;
+  /** Recent CPU use in cores (1.0 = one core busy). */
+  cpuCores: number;
+  /** Host memory the sandbox holds. */
+  memoryBytes: number;
+  /** Host disk the sandbox's own writes take, excluding its template. */
+  diskBytes: number;
+}
+
+function createBaseEgressPolicy(): EgressPolicy {
+  return { mode: 0, allowedCidrs: [] };
+}
+
+export const EgressPolicy: MessageFns<EgressPolicy> = {
+  encode(message: EgressPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mode !== 0) {
+      writer.uint32(8).int32(message.mode);
+    }
+    for (const v of message.allowedCidrs) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EgressPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEgressPolicy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.allowedCidrs.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EgressPolicy {
+    return {
+      mode: isSet(object.mode) ? egressPolicy_ModeFromJSON(object.mode) : 0,
+      allowedCidrs: globalThis.Array.isArray(object?.allowedCidrs)
+        ? object.allowedCidrs.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.allowed_cidrs)
+        ? object.allowed_cidrs.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: EgressPolicy): unknown {
+    const obj: any = {};
+    if (message.mode !== 0) {
+      obj.mode = egressPolicy_ModeToJSON(message.mode);
+    }
+    if (message.allowedCidrs?.length) {
+      obj.allowedCidrs = message.allowedCidrs;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<EgressPolicy>): EgressPolicy {
+    return EgressPolicy.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<EgressPolicy>): EgressPolicy {
+    const message = createBaseEgressPolicy();
+    message.mode = object.mode ?? 0;
+    message.allowedCidrs = object.allowedCidrs?.map((e) => e) || [];
+    return message;
+  },
+};
 
 function createBaseSandbox(): Sandbox {
   return {
@@ -472,7 +734,15 @@ export const Sandbox_MetadataEntry: MessageFns<Sandbox_MetadataEntry> = {
 };
 
 function createBaseCreateSandboxRequest(): CreateSandboxRequest {
-  return { templateId: "", metadata: {}, envs: {}, waitReady: false };
+  return {
+    templateId: "",
+    metadata: {},
+    envs: {},
+    waitReady: false,
+    timeoutSeconds: 0,
+    onExpiry: 0,
+    egress: undefined,
+  };
 }
 
 export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
@@ -488,6 +758,15 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
     });
     if (message.waitReady !== false) {
       writer.uint32(32).bool(message.waitReady);
+    }
+    if (message.timeoutSeconds !== 0) {
+      writer.uint32(40).uint32(message.timeoutSeconds);
+    }
+    if (message.onExpiry !== 0) {
+      writer.uint32(48).int32(message.onExpiry);
+    }
+    if (message.egress !== undefined) {
+      EgressPolicy.encode(message.egress, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -543,6 +822,30 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
             message.waitReady = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.timeoutSeconds = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.onExpiry = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.egress = EgressPolicy.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -595,6 +898,17 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
         : isSet(object.wait_ready)
         ? globalThis.Boolean(object.wait_ready)
         : false,
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : 0,
+      onExpiry: isSet(object.onExpiry)
+        ? expiryActionFromJSON(object.onExpiry)
+        : isSet(object.on_expiry)
+        ? expiryActionFromJSON(object.on_expiry)
+        : 0,
+      egress: isSet(object.egress) ? EgressPolicy.fromJSON(object.egress) : undefined,
     };
   },
 
@@ -624,6 +938,15 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
     if (message.waitReady !== false) {
       obj.waitReady = message.waitReady;
     }
+    if (message.timeoutSeconds !== 0) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    if (message.onExpiry !== 0) {
+      obj.onExpiry = expiryActionToJSON(message.onExpiry);
+    }
+    if (message.egress !== undefined) {
+      obj.egress = EgressPolicy.toJSON(message.egress);
+    }
     return obj;
   },
 
@@ -652,6 +975,11 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
       {},
     );
     message.waitReady = object.waitReady ?? false;
+    message.timeoutSeconds = object.timeoutSeconds ?? 0;
+    message.onExpiry = object.onExpiry ?? 0;
+    message.egress = (object.egress !== undefined && object.egress !== null)
+      ? EgressPolicy.fromPartial(object.egress)
+      : undefined;
     return message;
   },
 };
@@ -1318,6 +1646,732 @@ export const DestroySandboxResponse: MessageFns<DestroySandboxResponse> = {
   },
 };
 
+function createBasePauseSandboxRequest(): PauseSandboxRequest {
+  return { sandboxId: "", wait: false };
+}
+
+export const PauseSandboxRequest: MessageFns<PauseSandboxRequest> = {
+  encode(message: PauseSandboxRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.wait !== false) {
+      writer.uint32(16).bool(message.wait);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseSandboxRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseSandboxRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.wait = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PauseSandboxRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      wait: isSet(object.wait) ? globalThis.Boolean(object.wait) : false,
+    };
+  },
+
+  toJSON(message: PauseSandboxRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.wait !== false) {
+      obj.wait = message.wait;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PauseSandboxRequest>): PauseSandboxRequest {
+    return PauseSandboxRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PauseSandboxRequest>): PauseSandboxRequest {
+    const message = createBasePauseSandboxRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.wait = object.wait ?? false;
+    return message;
+  },
+};
+
+function createBasePauseSandboxResponse(): PauseSandboxResponse {
+  return { sandbox: undefined };
+}
+
+export const PauseSandboxResponse: MessageFns<PauseSandboxResponse> = {
+  encode(message: PauseSandboxResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandbox !== undefined) {
+      Sandbox.encode(message.sandbox, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseSandboxResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseSandboxResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandbox = Sandbox.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PauseSandboxResponse {
+    return { sandbox: isSet(object.sandbox) ? Sandbox.fromJSON(object.sandbox) : undefined };
+  },
+
+  toJSON(message: PauseSandboxResponse): unknown {
+    const obj: any = {};
+    if (message.sandbox !== undefined) {
+      obj.sandbox = Sandbox.toJSON(message.sandbox);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<PauseSandboxResponse>): PauseSandboxResponse {
+    return PauseSandboxResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<PauseSandboxResponse>): PauseSandboxResponse {
+    const message = createBasePauseSandboxResponse();
+    message.sandbox = (object.sandbox !== undefined && object.sandbox !== null)
+      ? Sandbox.fromPartial(object.sandbox)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseResumeSandboxRequest(): ResumeSandboxRequest {
+  return { sandboxId: "", timeoutSeconds: 0, wait: false };
+}
+
+export const ResumeSandboxRequest: MessageFns<ResumeSandboxRequest> = {
+  encode(message: ResumeSandboxRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.timeoutSeconds !== 0) {
+      writer.uint32(16).uint32(message.timeoutSeconds);
+    }
+    if (message.wait !== false) {
+      writer.uint32(24).bool(message.wait);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeSandboxRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeSandboxRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timeoutSeconds = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.wait = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeSandboxRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : 0,
+      wait: isSet(object.wait) ? globalThis.Boolean(object.wait) : false,
+    };
+  },
+
+  toJSON(message: ResumeSandboxRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.timeoutSeconds !== 0) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    if (message.wait !== false) {
+      obj.wait = message.wait;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResumeSandboxRequest>): ResumeSandboxRequest {
+    return ResumeSandboxRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResumeSandboxRequest>): ResumeSandboxRequest {
+    const message = createBaseResumeSandboxRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.timeoutSeconds = object.timeoutSeconds ?? 0;
+    message.wait = object.wait ?? false;
+    return message;
+  },
+};
+
+function createBaseResumeSandboxResponse(): ResumeSandboxResponse {
+  return { sandbox: undefined };
+}
+
+export const ResumeSandboxResponse: MessageFns<ResumeSandboxResponse> = {
+  encode(message: ResumeSandboxResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandbox !== undefined) {
+      Sandbox.encode(message.sandbox, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeSandboxResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeSandboxResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandbox = Sandbox.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeSandboxResponse {
+    return { sandbox: isSet(object.sandbox) ? Sandbox.fromJSON(object.sandbox) : undefined };
+  },
+
+  toJSON(message: ResumeSandboxResponse): unknown {
+    const obj: any = {};
+    if (message.sandbox !== undefined) {
+      obj.sandbox = Sandbox.toJSON(message.sandbox);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ResumeSandboxResponse>): ResumeSandboxResponse {
+    return ResumeSandboxResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ResumeSandboxResponse>): ResumeSandboxResponse {
+    const message = createBaseResumeSandboxResponse();
+    message.sandbox = (object.sandbox !== undefined && object.sandbox !== null)
+      ? Sandbox.fromPartial(object.sandbox)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetSandboxTimeoutRequest(): SetSandboxTimeoutRequest {
+  return { sandboxId: "", timeoutSeconds: 0 };
+}
+
+export const SetSandboxTimeoutRequest: MessageFns<SetSandboxTimeoutRequest> = {
+  encode(message: SetSandboxTimeoutRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.timeoutSeconds !== 0) {
+      writer.uint32(16).uint32(message.timeoutSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetSandboxTimeoutRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetSandboxTimeoutRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timeoutSeconds = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetSandboxTimeoutRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: SetSandboxTimeoutRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.timeoutSeconds !== 0) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetSandboxTimeoutRequest>): SetSandboxTimeoutRequest {
+    return SetSandboxTimeoutRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetSandboxTimeoutRequest>): SetSandboxTimeoutRequest {
+    const message = createBaseSetSandboxTimeoutRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.timeoutSeconds = object.timeoutSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetSandboxTimeoutResponse(): SetSandboxTimeoutResponse {
+  return { sandbox: undefined, expiresAt: undefined };
+}
+
+export const SetSandboxTimeoutResponse: MessageFns<SetSandboxTimeoutResponse> = {
+  encode(message: SetSandboxTimeoutResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandbox !== undefined) {
+      Sandbox.encode(message.sandbox, writer.uint32(10).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetSandboxTimeoutResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetSandboxTimeoutResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandbox = Sandbox.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetSandboxTimeoutResponse {
+    return {
+      sandbox: isSet(object.sandbox) ? Sandbox.fromJSON(object.sandbox) : undefined,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SetSandboxTimeoutResponse): unknown {
+    const obj: any = {};
+    if (message.sandbox !== undefined) {
+      obj.sandbox = Sandbox.toJSON(message.sandbox);
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SetSandboxTimeoutResponse>): SetSandboxTimeoutResponse {
+    return SetSandboxTimeoutResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SetSandboxTimeoutResponse>): SetSandboxTimeoutResponse {
+    const message = createBaseSetSandboxTimeoutResponse();
+    message.sandbox = (object.sandbox !== undefined && object.sandbox !== null)
+      ? Sandbox.fromPartial(object.sandbox)
+      : undefined;
+    message.expiresAt = object.expiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetSandboxMetricsRequest(): GetSandboxMetricsRequest {
+  return { sandboxId: "" };
+}
+
+export const GetSandboxMetricsRequest: MessageFns<GetSandboxMetricsRequest> = {
+  encode(message: GetSandboxMetricsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetSandboxMetricsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetSandboxMetricsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetSandboxMetricsRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetSandboxMetricsRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetSandboxMetricsRequest>): GetSandboxMetricsRequest {
+    return GetSandboxMetricsRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetSandboxMetricsRequest>): GetSandboxMetricsRequest {
+    const message = createBaseGetSandboxMetricsRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetSandboxMetricsResponse(): GetSandboxMetricsResponse {
+  return { cpuSeconds: 0, cpuCores: 0, memoryBytes: 0, diskBytes: 0 };
+}
+
+export const GetSandboxMetricsResponse: MessageFns<GetSandboxMetricsResponse> = {
+  encode(message: GetSandboxMetricsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cpuSeconds !== 0) {
+      writer.uint32(9).double(message.cpuSeconds);
+    }
+    if (message.cpuCores !== 0) {
+      writer.uint32(17).double(message.cpuCores);
+    }
+    if (message.memoryBytes !== 0) {
+      writer.uint32(24).uint64(message.memoryBytes);
+    }
+    if (message.diskBytes !== 0) {
+      writer.uint32(32).uint64(message.diskBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetSandboxMetricsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetSandboxMetricsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.cpuSeconds = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.cpuCores = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.memoryBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.diskBytes = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetSandboxMetricsResponse {
+    return {
+      cpuSeconds: isSet(object.cpuSeconds)
+        ? globalThis.Number(object.cpuSeconds)
+        : isSet(object.cpu_seconds)
+        ? globalThis.Number(object.cpu_seconds)
+        : 0,
+      cpuCores: isSet(object.cpuCores)
+        ? globalThis.Number(object.cpuCores)
+        : isSet(object.cpu_cores)
+        ? globalThis.Number(object.cpu_cores)
+        : 0,
+      memoryBytes: isSet(object.memoryBytes)
+        ? globalThis.Number(object.memoryBytes)
+        : isSet(object.memory_bytes)
+        ? globalThis.Number(object.memory_bytes)
+        : 0,
+      diskBytes: isSet(object.diskBytes)
+        ? globalThis.Number(object.diskBytes)
+        : isSet(object.disk_bytes)
+        ? globalThis.Number(object.disk_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetSandboxMetricsResponse): unknown {
+    const obj: any = {};
+    if (message.cpuSeconds !== 0) {
+      obj.cpuSeconds = floatToJson(message.cpuSeconds);
+    }
+    if (message.cpuCores !== 0) {
+      obj.cpuCores = floatToJson(message.cpuCores);
+    }
+    if (message.memoryBytes !== 0) {
+      obj.memoryBytes = Math.round(message.memoryBytes);
+    }
+    if (message.diskBytes !== 0) {
+      obj.diskBytes = Math.round(message.diskBytes);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<GetSandboxMetricsResponse>): GetSandboxMetricsResponse {
+    return GetSandboxMetricsResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<GetSandboxMetricsResponse>): GetSandboxMetricsResponse {
+    const message = createBaseGetSandboxMetricsResponse();
+    message.cpuSeconds = object.cpuSeconds ?? 0;
+    message.cpuCores = object.cpuCores ?? 0;
+    message.memoryBytes = object.memoryBytes ?? 0;
+    message.diskBytes = object.diskBytes ?? 0;
+    return message;
+  },
+};
+
 /**
  * SandboxService is the public lifecycle API. Lifecycle calls answer at once
  * with the sandbox in a transient state (HTTP 202) unless wait_ready is set.
@@ -1441,6 +2495,227 @@ export const SandboxServiceDefinition = {
         },
       },
     },
+    /**
+     * PauseSandbox freezes a running sandbox (processes, files and memory are
+     * kept). Asynchronous like create: PAUSING, then PAUSED.
+     */
+    pauseSandbox: {
+      name: "PauseSandbox",
+      requestType: PauseSandboxRequest as typeof PauseSandboxRequest,
+      requestStream: false,
+      responseType: PauseSandboxResponse as typeof PauseSandboxResponse,
+      responseStream: false,
+      options: {
+        _unknownFields: {
+          578365826: [
+            Buffer.from([
+              37,
+              58,
+              1,
+              42,
+              34,
+              32,
+              47,
+              118,
+              49,
+              47,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              101,
+              115,
+              47,
+              123,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              95,
+              105,
+              100,
+              125,
+              47,
+              112,
+              97,
+              117,
+              115,
+              101,
+            ]) as Buffer,
+          ],
+        },
+      },
+    },
+    /** ResumeSandbox brings a paused sandbox back: RESUMING, then RUNNING. */
+    resumeSandbox: {
+      name: "ResumeSandbox",
+      requestType: ResumeSandboxRequest as typeof ResumeSandboxRequest,
+      requestStream: false,
+      responseType: ResumeSandboxResponse as typeof ResumeSandboxResponse,
+      responseStream: false,
+      options: {
+        _unknownFields: {
+          578365826: [
+            Buffer.from([
+              38,
+              58,
+              1,
+              42,
+              34,
+              33,
+              47,
+              118,
+              49,
+              47,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              101,
+              115,
+              47,
+              123,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              95,
+              105,
+              100,
+              125,
+              47,
+              114,
+              101,
+              115,
+              117,
+              109,
+              101,
+            ]) as Buffer,
+          ],
+        },
+      },
+    },
+    /** SetSandboxTimeout replaces a running sandbox's TTL, counted from now. */
+    setSandboxTimeout: {
+      name: "SetSandboxTimeout",
+      requestType: SetSandboxTimeoutRequest as typeof SetSandboxTimeoutRequest,
+      requestStream: false,
+      responseType: SetSandboxTimeoutResponse as typeof SetSandboxTimeoutResponse,
+      responseStream: false,
+      options: {
+        _unknownFields: {
+          578365826: [
+            Buffer.from([
+              39,
+              58,
+              1,
+              42,
+              34,
+              34,
+              47,
+              118,
+              49,
+              47,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              101,
+              115,
+              47,
+              123,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              95,
+              105,
+              100,
+              125,
+              47,
+              116,
+              105,
+              109,
+              101,
+              111,
+              117,
+              116,
+            ]) as Buffer,
+          ],
+        },
+      },
+    },
+    /** GetSandboxMetrics reports the CPU, memory and disk a sandbox uses on its host. */
+    getSandboxMetrics: {
+      name: "GetSandboxMetrics",
+      requestType: GetSandboxMetricsRequest as typeof GetSandboxMetricsRequest,
+      requestStream: false,
+      responseType: GetSandboxMetricsResponse as typeof GetSandboxMetricsResponse,
+      responseStream: false,
+      options: {
+        _unknownFields: {
+          578365826: [
+            Buffer.from([
+              36,
+              18,
+              34,
+              47,
+              118,
+              49,
+              47,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              101,
+              115,
+              47,
+              123,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              95,
+              105,
+              100,
+              125,
+              47,
+              109,
+              101,
+              116,
+              114,
+              105,
+              99,
+              115,
+            ]) as Buffer,
+          ],
+        },
+      },
+    },
   },
 } as const;
 
@@ -1461,6 +2736,29 @@ export interface SandboxServiceImplementation<CallContextExt = {}> {
     request: DestroySandboxRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<DestroySandboxResponse>>;
+  /**
+   * PauseSandbox freezes a running sandbox (processes, files and memory are
+   * kept). Asynchronous like create: PAUSING, then PAUSED.
+   */
+  pauseSandbox(
+    request: PauseSandboxRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<PauseSandboxResponse>>;
+  /** ResumeSandbox brings a paused sandbox back: RESUMING, then RUNNING. */
+  resumeSandbox(
+    request: ResumeSandboxRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<ResumeSandboxResponse>>;
+  /** SetSandboxTimeout replaces a running sandbox's TTL, counted from now. */
+  setSandboxTimeout(
+    request: SetSandboxTimeoutRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<SetSandboxTimeoutResponse>>;
+  /** GetSandboxMetrics reports the CPU, memory and disk a sandbox uses on its host. */
+  getSandboxMetrics(
+    request: GetSandboxMetricsRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<GetSandboxMetricsResponse>>;
 }
 
 export interface SandboxServiceClient<CallOptionsExt = {}> {
@@ -1480,6 +2778,33 @@ export interface SandboxServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<DestroySandboxRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<DestroySandboxResponse>;
+  /**
+   * PauseSandbox freezes a running sandbox (processes, files and memory are
+   * kept). Asynchronous like create: PAUSING, then PAUSED.
+   */
+  pauseSandbox(
+    request: DeepPartial<PauseSandboxRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<PauseSandboxResponse>;
+  /** ResumeSandbox brings a paused sandbox back: RESUMING, then RUNNING. */
+  resumeSandbox(
+    request: DeepPartial<ResumeSandboxRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<ResumeSandboxResponse>;
+  /** SetSandboxTimeout replaces a running sandbox's TTL, counted from now. */
+  setSandboxTimeout(
+    request: DeepPartial<SetSandboxTimeoutRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<SetSandboxTimeoutResponse>;
+  /** GetSandboxMetrics reports the CPU, memory and disk a sandbox uses on its host. */
+  getSandboxMetrics(
+    request: DeepPartial<GetSandboxMetricsRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<GetSandboxMetricsResponse>;
+}
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
@@ -1510,6 +2835,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isObject(value: any): boolean {

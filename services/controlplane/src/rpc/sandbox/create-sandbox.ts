@@ -1,5 +1,10 @@
 import type { CallContext } from "nice-grpc";
-import type { CreateSandboxRequest, CreateSandboxResponse } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
+import {
+  EgressPolicy_Mode,
+  ExpiryAction,
+  type CreateSandboxRequest,
+  type CreateSandboxResponse,
+} from "@wrenn/gen/wrenn/api/v1/sandbox.js";
 import type { SandboxLifecycle } from "../../lifecycle/sandbox-lifecycle.js";
 import { validateCreateSandbox } from "../../lifecycle/validation.js";
 import { markAccepted } from "../http-code.js";
@@ -7,9 +12,36 @@ import { sandboxToApi } from "./to-api.js";
 
 export function createSandboxHandler(lifecycle: SandboxLifecycle) {
   return async function createSandbox(request: CreateSandboxRequest, context: CallContext): Promise<CreateSandboxResponse> {
-    const input = validateCreateSandbox(request);
+    const input = validateCreateSandbox({
+      templateId: request.templateId,
+      metadata: request.metadata,
+      envs: request.envs,
+      timeoutSeconds: request.timeoutSeconds,
+      onExpiry: expiryFromApi(request.onExpiry),
+      egress: request.egress ? { mode: egressModeFromApi(request.egress.mode), allowedCidrs: request.egress.allowedCidrs } : undefined,
+    });
     const result = await lifecycle.create(input, { wait: request.waitReady, signal: context.signal });
     if (!result.done) markAccepted(context);
     return { sandbox: sandboxToApi(result.sandbox) };
   };
+}
+
+function expiryFromApi(value: ExpiryAction) {
+  if (value === ExpiryAction.EXPIRY_ACTION_UNSPECIFIED || value === ExpiryAction.EXPIRY_ACTION_KILL) return "kill" as const;
+  if (value === ExpiryAction.EXPIRY_ACTION_PAUSE) return "pause" as const;
+  return "invalid" as const;
+}
+
+function egressModeFromApi(value: EgressPolicy_Mode) {
+  switch (value) {
+    case EgressPolicy_Mode.MODE_UNSPECIFIED:
+    case EgressPolicy_Mode.MODE_ALLOW_ALL:
+      return "allow-all" as const;
+    case EgressPolicy_Mode.MODE_DENY_ALL:
+      return "deny-all" as const;
+    case EgressPolicy_Mode.MODE_ALLOW_LIST:
+      return "allow-list" as const;
+    default:
+      return "invalid" as const;
+  }
 }

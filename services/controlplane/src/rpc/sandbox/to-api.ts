@@ -5,6 +5,9 @@ import type { SandboxRecord, SandboxStatus as DbStatus } from "../../db/sandbox-
 const statusToApi: Record<DbStatus, SandboxStatus> = {
   starting: SandboxStatus.SANDBOX_STATUS_STARTING,
   running: SandboxStatus.SANDBOX_STATUS_RUNNING,
+  pausing: SandboxStatus.SANDBOX_STATUS_PAUSING,
+  paused: SandboxStatus.SANDBOX_STATUS_PAUSED,
+  resuming: SandboxStatus.SANDBOX_STATUS_RESUMING,
   stopping: SandboxStatus.SANDBOX_STATUS_STOPPING,
   stopped: SandboxStatus.SANDBOX_STATUS_STOPPED,
   error: SandboxStatus.SANDBOX_STATUS_ERROR,

@@ -56,6 +56,26 @@ class SandboxServiceStub:
                 request_serializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.DestroySandboxRequest.SerializeToString,
                 response_deserializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.DestroySandboxResponse.FromString,
                 _registered_method=True)
+        self.PauseSandbox = channel.unary_unary(
+                '/wrenn.api.v1.SandboxService/PauseSandbox',
+                request_serializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.PauseSandboxRequest.SerializeToString,
+                response_deserializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.PauseSandboxResponse.FromString,
+                _registered_method=True)
+        self.ResumeSandbox = channel.unary_unary(
+                '/wrenn.api.v1.SandboxService/ResumeSandbox',
+                request_serializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.ResumeSandboxRequest.SerializeToString,
+                response_deserializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.ResumeSandboxResponse.FromString,
+                _registered_method=True)
+        self.SetSandboxTimeout = channel.unary_unary(
+                '/wrenn.api.v1.SandboxService/SetSandboxTimeout',
+                request_serializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.SetSandboxTimeoutRequest.SerializeToString,
+                response_deserializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.SetSandboxTimeoutResponse.FromString,
+                _registered_method=True)
+        self.GetSandboxMetrics = channel.unary_unary(
+                '/wrenn.api.v1.SandboxService/GetSandboxMetrics',
+                request_serializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.GetSandboxMetricsRequest.SerializeToString,
+                response_deserializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.GetSandboxMetricsResponse.FromString,
+                _registered_method=True)
 
 
 class SandboxServiceServicer:
@@ -87,6 +107,35 @@ class SandboxServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def PauseSandbox(self, request, context):
+        """PauseSandbox freezes a running sandbox (processes, files and memory are
+        kept). Asynchronous like create: PAUSING, then PAUSED.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ResumeSandbox(self, request, context):
+        """ResumeSandbox brings a paused sandbox back: RESUMING, then RUNNING.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SetSandboxTimeout(self, request, context):
+        """SetSandboxTimeout replaces a running sandbox's TTL, counted from now.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def GetSandboxMetrics(self, request, context):
+        """GetSandboxMetrics reports the CPU, memory and disk a sandbox uses on its host.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_SandboxServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -109,6 +158,26 @@ def add_SandboxServiceServicer_to_server(servicer, server):
                     servicer.DestroySandbox,
                     request_deserializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.DestroySandboxRequest.FromString,
                     response_serializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.DestroySandboxResponse.SerializeToString,
+            ),
+            'PauseSandbox': grpc.unary_unary_rpc_method_handler(
+                    servicer.PauseSandbox,
+                    request_deserializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.PauseSandboxRequest.FromString,
+                    response_serializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.PauseSandboxResponse.SerializeToString,
+            ),
+            'ResumeSandbox': grpc.unary_unary_rpc_method_handler(
+                    servicer.ResumeSandbox,
+                    request_deserializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.ResumeSandboxRequest.FromString,
+                    response_serializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.ResumeSandboxResponse.SerializeToString,
+            ),
+            'SetSandboxTimeout': grpc.unary_unary_rpc_method_handler(
+                    servicer.SetSandboxTimeout,
+                    request_deserializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.SetSandboxTimeoutRequest.FromString,
+                    response_serializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.SetSandboxTimeoutResponse.SerializeToString,
+            ),
+            'GetSandboxMetrics': grpc.unary_unary_rpc_method_handler(
+                    servicer.GetSandboxMetrics,
+                    request_deserializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.GetSandboxMetricsRequest.FromString,
+                    response_serializer=wrenn_dot_api_dot_v1_dot_sandbox__pb2.GetSandboxMetricsResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -221,6 +290,114 @@ class SandboxService:
             '/wrenn.api.v1.SandboxService/DestroySandbox',
             wrenn_dot_api_dot_v1_dot_sandbox__pb2.DestroySandboxRequest.SerializeToString,
             wrenn_dot_api_dot_v1_dot_sandbox__pb2.DestroySandboxResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def PauseSandbox(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.api.v1.SandboxService/PauseSandbox',
+            wrenn_dot_api_dot_v1_dot_sandbox__pb2.PauseSandboxRequest.SerializeToString,
+            wrenn_dot_api_dot_v1_dot_sandbox__pb2.PauseSandboxResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ResumeSandbox(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.api.v1.SandboxService/ResumeSandbox',
+            wrenn_dot_api_dot_v1_dot_sandbox__pb2.ResumeSandboxRequest.SerializeToString,
+            wrenn_dot_api_dot_v1_dot_sandbox__pb2.ResumeSandboxResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SetSandboxTimeout(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.api.v1.SandboxService/SetSandboxTimeout',
+            wrenn_dot_api_dot_v1_dot_sandbox__pb2.SetSandboxTimeoutRequest.SerializeToString,
+            wrenn_dot_api_dot_v1_dot_sandbox__pb2.SetSandboxTimeoutResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def GetSandboxMetrics(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.api.v1.SandboxService/GetSandboxMetrics',
+            wrenn_dot_api_dot_v1_dot_sandbox__pb2.GetSandboxMetricsRequest.SerializeToString,
+            wrenn_dot_api_dot_v1_dot_sandbox__pb2.GetSandboxMetricsResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -32,6 +32,9 @@ export enum SandboxStatus {
   SANDBOX_STATUS_STOPPED = 4,
   SANDBOX_STATUS_ERROR = 5,
   SANDBOX_STATUS_MISSING = 6,
+  SANDBOX_STATUS_PAUSING = 7,
+  SANDBOX_STATUS_PAUSED = 8,
+  SANDBOX_STATUS_RESUMING = 9,
   UNRECOGNIZED = -1,
 }
 
@@ -58,6 +61,15 @@ export function sandboxStatusFromJSON(object: any): SandboxStatus {
     case 6:
     case "SANDBOX_STATUS_MISSING":
       return SandboxStatus.SANDBOX_STATUS_MISSING;
+    case 7:
+    case "SANDBOX_STATUS_PAUSING":
+      return SandboxStatus.SANDBOX_STATUS_PAUSING;
+    case 8:
+    case "SANDBOX_STATUS_PAUSED":
+      return SandboxStatus.SANDBOX_STATUS_PAUSED;
+    case 9:
+    case "SANDBOX_STATUS_RESUMING":
+      return SandboxStatus.SANDBOX_STATUS_RESUMING;
     case -1:
     case "UNRECOGNIZED":
     default:
@@ -81,7 +93,112 @@ export function sandboxStatusToJSON(object: SandboxStatus): string {
       return "SANDBOX_STATUS_ERROR";
     case SandboxStatus.SANDBOX_STATUS_MISSING:
       return "SANDBOX_STATUS_MISSING";
+    case SandboxStatus.SANDBOX_STATUS_PAUSING:
+      return "SANDBOX_STATUS_PAUSING";
+    case SandboxStatus.SANDBOX_STATUS_PAUSED:
+      return "SANDBOX_STATUS_PAUSED";
+    case SandboxStatus.SANDBOX_STATUS_RESUMING:
+      return "SANDBOX_STATUS_RESUMING";
     case SandboxStatus.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/** What happens when a sandbox's timeout runs out. */
+export enum ExpiryAction {
+  /** EXPIRY_ACTION_UNSPECIFIED - Kill (the default). */
+  EXPIRY_ACTION_UNSPECIFIED = 0,
+  EXPIRY_ACTION_KILL = 1,
+  /** EXPIRY_ACTION_PAUSE - Pause; resume it later with ResumeSandbox. */
+  EXPIRY_ACTION_PAUSE = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function expiryActionFromJSON(object: any): ExpiryAction {
+  switch (object) {
+    case 0:
+    case "EXPIRY_ACTION_UNSPECIFIED":
+      return ExpiryAction.EXPIRY_ACTION_UNSPECIFIED;
+    case 1:
+    case "EXPIRY_ACTION_KILL":
+      return ExpiryAction.EXPIRY_ACTION_KILL;
+    case 2:
+    case "EXPIRY_ACTION_PAUSE":
+      return ExpiryAction.EXPIRY_ACTION_PAUSE;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ExpiryAction.UNRECOGNIZED;
+  }
+}
+
+export function expiryActionToJSON(object: ExpiryAction): string {
+  switch (object) {
+    case ExpiryAction.EXPIRY_ACTION_UNSPECIFIED:
+      return "EXPIRY_ACTION_UNSPECIFIED";
+    case ExpiryAction.EXPIRY_ACTION_KILL:
+      return "EXPIRY_ACTION_KILL";
+    case ExpiryAction.EXPIRY_ACTION_PAUSE:
+      return "EXPIRY_ACTION_PAUSE";
+    case ExpiryAction.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
+/**
+ * EgressPolicy says where a sandbox may connect to. It is enforced on the
+ * host; the host's own services, other sandboxes and private ranges stay
+ * unreachable whatever it says.
+ */
+export interface EgressPolicy {
+  mode: EgressPolicy_Mode;
+  allowedCidrs: string[];
+}
+
+export enum EgressPolicy_Mode {
+  /** MODE_UNSPECIFIED - Same as MODE_ALLOW_ALL. */
+  MODE_UNSPECIFIED = 0,
+  MODE_ALLOW_ALL = 1,
+  MODE_DENY_ALL = 2,
+  /** MODE_ALLOW_LIST - Only allowed_cidrs (IPv4, at most 256, e.g. "198.51.100.0/24"). */
+  MODE_ALLOW_LIST = 3,
+  UNRECOGNIZED = -1,
+}
+
+export function egressPolicy_ModeFromJSON(object: any): EgressPolicy_Mode {
+  switch (object) {
+    case 0:
+    case "MODE_UNSPECIFIED":
+      return EgressPolicy_Mode.MODE_UNSPECIFIED;
+    case 1:
+    case "MODE_ALLOW_ALL":
+      return EgressPolicy_Mode.MODE_ALLOW_ALL;
+    case 2:
+    case "MODE_DENY_ALL":
+      return EgressPolicy_Mode.MODE_DENY_ALL;
+    case 3:
+    case "MODE_ALLOW_LIST":
+      return EgressPolicy_Mode.MODE_ALLOW_LIST;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return EgressPolicy_Mode.UNRECOGNIZED;
+  }
+}
+
+export function egressPolicy_ModeToJSON(object: EgressPolicy_Mode): string {
+  switch (object) {
+    case EgressPolicy_Mode.MODE_UNSPECIFIED:
+      return "MODE_UNSPECIFIED";
+    case EgressPolicy_Mode.MODE_ALLOW_ALL:
+      return "MODE_ALLOW_ALL";
+    case EgressPolicy_Mode.MODE_DENY_ALL:
+      return "MODE_DENY_ALL";
+    case EgressPolicy_Mode.MODE_ALLOW_LIST:
+      return "MODE_ALLOW_LIST";
+    case EgressPolicy_Mode.UNRECOGNIZED:
     default:
       return "UNRECOGNIZED";
   }
@@ -116,6 +233,11 @@ export interface CreateSandboxRequest {
   envs: { [key: string]: string };
   /** When true the call returns once the sandbox is running (or failed). */
   waitReady: boolean;
+  /** Seconds the sandbox may run before on_expiry applies; 0 = no timeout. */
+  timeoutSeconds: number;
+  onExpiry: ExpiryAction;
+  /** Outbound traffic; unset allows all. */
+  egress: EgressPolicy | undefined;
 }
 
 export interface CreateSandboxRequest_MetadataEntry {
@@ -156,6 +278,146 @@ export interface DestroySandboxRequest {
 export interface DestroySandboxResponse {
   sandbox: Sandbox | undefined;
 }
+
+export interface PauseSandboxRequest {
+  sandboxId: string;
+  /** When true the call returns once the sandbox is paused (or failed). */
+  wait: boolean;
+}
+
+export interface PauseSandboxResponse {
+  sandbox: Sandbox | undefined;
+}
+
+export interface ResumeSandboxRequest {
+  sandboxId: string;
+  /** New timeout counted from the resume; 0 keeps the sandbox's timeout length. */
+  timeoutSeconds: number;
+  /** When true the call returns once the sandbox is running (or failed). */
+  wait: boolean;
+}
+
+export interface ResumeSandboxResponse {
+  sandbox: Sandbox | undefined;
+}
+
+export interface SetSandboxTimeoutRequest {
+  sandboxId: string;
+  /** Seconds from now; 0 removes the timeout. */
+  timeoutSeconds: number;
+}
+
+export interface SetSandboxTimeoutResponse {
+  sandbox:
+    | Sandbox
+    | undefined;
+  /** When the timeout runs out; unset when there is none. */
+  expiresAt: Date | undefined;
+}
+
+export interface GetSandboxMetricsRequest {
+  sandboxId: string;
+}
+
+export interface GetSandboxMetricsResponse {
+  /** CPU time used since the sandbox (or its current VM process) started. */
+  cpuSeconds: number;
+  /** Recent CPU use in cores (1.0 = one core busy). */
+  cpuCores: number;
+  /** Host memory the sandbox holds. */
+  memoryBytes: number;
+  /** Host disk the sandbox's own writes take, excluding its template. */
+  diskBytes: number;
+}
+
+function createBaseEgressPolicy(): EgressPolicy {
+  return { mode: 0, allowedCidrs: [] };
+}
+
+export const EgressPolicy: MessageFns<EgressPolicy> = {
+  encode(message: EgressPolicy, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.mode !== 0) {
+      writer.uint32(8).int32(message.mode);
+    }
+    for (const v of message.allowedCidrs) {
+      writer.uint32(18).string(v!);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): EgressPolicy {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseEgressPolicy();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.mode = reader.int32() as any;
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.allowedCidrs.push(reader.string());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): EgressPolicy {
+    return {
+      mode: isSet(object.mode) ? egressPolicy_ModeFromJSON(object.mode) : 0,
+      allowedCidrs: globalThis.Array.isArray(object?.allowedCidrs)
+        ? object.allowedCidrs.map((e: any) => globalThis.String(e))
+        : globalThis.Array.isArray(object?.allowed_cidrs)
+        ? object.allowed_cidrs.map((e: any) => globalThis.String(e))
+        : [],
+    };
+  },
+
+  toJSON(message: EgressPolicy): unknown {
+    const obj: any = {};
+    if (message.mode !== 0) {
+      obj.mode = egressPolicy_ModeToJSON(message.mode);
+    }
+    if (message.allowedCidrs?.length) {
+      obj.allowedCidrs = message.allowedCidrs;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<EgressPolicy>, I>>(base?: I): EgressPolicy {
+    return EgressPolicy.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<EgressPolicy>, I>>(object: I): EgressPolicy {
+    const message = createBaseEgressPolicy();
+    message.mode = object.mode ?? 0;
+    message.allowedCidrs = object.allowedCidrs?.map((e) => e) || [];
+    return message;
+  },
+};
 
 function createBaseSandbox(): Sandbox {
   return {
@@ -483,7 +745,15 @@ export const Sandbox_MetadataEntry: MessageFns<Sandbox_MetadataEntry> = {
 };
 
 function createBaseCreateSandboxRequest(): CreateSandboxRequest {
-  return { templateId: "", metadata: {}, envs: {}, waitReady: false };
+  return {
+    templateId: "",
+    metadata: {},
+    envs: {},
+    waitReady: false,
+    timeoutSeconds: 0,
+    onExpiry: 0,
+    egress: undefined,
+  };
 }
 
 export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
@@ -499,6 +769,15 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
     });
     if (message.waitReady !== false) {
       writer.uint32(32).bool(message.waitReady);
+    }
+    if (message.timeoutSeconds !== 0) {
+      writer.uint32(40).uint32(message.timeoutSeconds);
+    }
+    if (message.onExpiry !== 0) {
+      writer.uint32(48).int32(message.onExpiry);
+    }
+    if (message.egress !== undefined) {
+      EgressPolicy.encode(message.egress, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -554,6 +833,30 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
             message.waitReady = reader.bool();
             continue;
           }
+          case 5: {
+            if (tag !== 40) {
+              break;
+            }
+
+            message.timeoutSeconds = reader.uint32();
+            continue;
+          }
+          case 6: {
+            if (tag !== 48) {
+              break;
+            }
+
+            message.onExpiry = reader.int32() as any;
+            continue;
+          }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.egress = EgressPolicy.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -606,6 +909,17 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
         : isSet(object.wait_ready)
         ? globalThis.Boolean(object.wait_ready)
         : false,
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : 0,
+      onExpiry: isSet(object.onExpiry)
+        ? expiryActionFromJSON(object.onExpiry)
+        : isSet(object.on_expiry)
+        ? expiryActionFromJSON(object.on_expiry)
+        : 0,
+      egress: isSet(object.egress) ? EgressPolicy.fromJSON(object.egress) : undefined,
     };
   },
 
@@ -635,6 +949,15 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
     if (message.waitReady !== false) {
       obj.waitReady = message.waitReady;
     }
+    if (message.timeoutSeconds !== 0) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    if (message.onExpiry !== 0) {
+      obj.onExpiry = expiryActionToJSON(message.onExpiry);
+    }
+    if (message.egress !== undefined) {
+      obj.egress = EgressPolicy.toJSON(message.egress);
+    }
     return obj;
   },
 
@@ -663,6 +986,11 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
       {},
     );
     message.waitReady = object.waitReady ?? false;
+    message.timeoutSeconds = object.timeoutSeconds ?? 0;
+    message.onExpiry = object.onExpiry ?? 0;
+    message.egress = (object.egress !== undefined && object.egress !== null)
+      ? EgressPolicy.fromPartial(object.egress)
+      : undefined;
     return message;
   },
 };
@@ -1335,6 +1663,732 @@ export const DestroySandboxResponse: MessageFns<DestroySandboxResponse> = {
   },
 };
 
+function createBasePauseSandboxRequest(): PauseSandboxRequest {
+  return { sandboxId: "", wait: false };
+}
+
+export const PauseSandboxRequest: MessageFns<PauseSandboxRequest> = {
+  encode(message: PauseSandboxRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.wait !== false) {
+      writer.uint32(16).bool(message.wait);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseSandboxRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseSandboxRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.wait = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PauseSandboxRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      wait: isSet(object.wait) ? globalThis.Boolean(object.wait) : false,
+    };
+  },
+
+  toJSON(message: PauseSandboxRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.wait !== false) {
+      obj.wait = message.wait;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PauseSandboxRequest>, I>>(base?: I): PauseSandboxRequest {
+    return PauseSandboxRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PauseSandboxRequest>, I>>(object: I): PauseSandboxRequest {
+    const message = createBasePauseSandboxRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.wait = object.wait ?? false;
+    return message;
+  },
+};
+
+function createBasePauseSandboxResponse(): PauseSandboxResponse {
+  return { sandbox: undefined };
+}
+
+export const PauseSandboxResponse: MessageFns<PauseSandboxResponse> = {
+  encode(message: PauseSandboxResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandbox !== undefined) {
+      Sandbox.encode(message.sandbox, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): PauseSandboxResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBasePauseSandboxResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandbox = Sandbox.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): PauseSandboxResponse {
+    return { sandbox: isSet(object.sandbox) ? Sandbox.fromJSON(object.sandbox) : undefined };
+  },
+
+  toJSON(message: PauseSandboxResponse): unknown {
+    const obj: any = {};
+    if (message.sandbox !== undefined) {
+      obj.sandbox = Sandbox.toJSON(message.sandbox);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<PauseSandboxResponse>, I>>(base?: I): PauseSandboxResponse {
+    return PauseSandboxResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<PauseSandboxResponse>, I>>(object: I): PauseSandboxResponse {
+    const message = createBasePauseSandboxResponse();
+    message.sandbox = (object.sandbox !== undefined && object.sandbox !== null)
+      ? Sandbox.fromPartial(object.sandbox)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseResumeSandboxRequest(): ResumeSandboxRequest {
+  return { sandboxId: "", timeoutSeconds: 0, wait: false };
+}
+
+export const ResumeSandboxRequest: MessageFns<ResumeSandboxRequest> = {
+  encode(message: ResumeSandboxRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.timeoutSeconds !== 0) {
+      writer.uint32(16).uint32(message.timeoutSeconds);
+    }
+    if (message.wait !== false) {
+      writer.uint32(24).bool(message.wait);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeSandboxRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeSandboxRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timeoutSeconds = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.wait = reader.bool();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeSandboxRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : 0,
+      wait: isSet(object.wait) ? globalThis.Boolean(object.wait) : false,
+    };
+  },
+
+  toJSON(message: ResumeSandboxRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.timeoutSeconds !== 0) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    if (message.wait !== false) {
+      obj.wait = message.wait;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResumeSandboxRequest>, I>>(base?: I): ResumeSandboxRequest {
+    return ResumeSandboxRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResumeSandboxRequest>, I>>(object: I): ResumeSandboxRequest {
+    const message = createBaseResumeSandboxRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.timeoutSeconds = object.timeoutSeconds ?? 0;
+    message.wait = object.wait ?? false;
+    return message;
+  },
+};
+
+function createBaseResumeSandboxResponse(): ResumeSandboxResponse {
+  return { sandbox: undefined };
+}
+
+export const ResumeSandboxResponse: MessageFns<ResumeSandboxResponse> = {
+  encode(message: ResumeSandboxResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandbox !== undefined) {
+      Sandbox.encode(message.sandbox, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ResumeSandboxResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseResumeSandboxResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandbox = Sandbox.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ResumeSandboxResponse {
+    return { sandbox: isSet(object.sandbox) ? Sandbox.fromJSON(object.sandbox) : undefined };
+  },
+
+  toJSON(message: ResumeSandboxResponse): unknown {
+    const obj: any = {};
+    if (message.sandbox !== undefined) {
+      obj.sandbox = Sandbox.toJSON(message.sandbox);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ResumeSandboxResponse>, I>>(base?: I): ResumeSandboxResponse {
+    return ResumeSandboxResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ResumeSandboxResponse>, I>>(object: I): ResumeSandboxResponse {
+    const message = createBaseResumeSandboxResponse();
+    message.sandbox = (object.sandbox !== undefined && object.sandbox !== null)
+      ? Sandbox.fromPartial(object.sandbox)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSetSandboxTimeoutRequest(): SetSandboxTimeoutRequest {
+  return { sandboxId: "", timeoutSeconds: 0 };
+}
+
+export const SetSandboxTimeoutRequest: MessageFns<SetSandboxTimeoutRequest> = {
+  encode(message: SetSandboxTimeoutRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.timeoutSeconds !== 0) {
+      writer.uint32(16).uint32(message.timeoutSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetSandboxTimeoutRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetSandboxTimeoutRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.timeoutSeconds = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetSandboxTimeoutRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      timeoutSeconds: isSet(object.timeoutSeconds)
+        ? globalThis.Number(object.timeoutSeconds)
+        : isSet(object.timeout_seconds)
+        ? globalThis.Number(object.timeout_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: SetSandboxTimeoutRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.timeoutSeconds !== 0) {
+      obj.timeoutSeconds = Math.round(message.timeoutSeconds);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetSandboxTimeoutRequest>, I>>(base?: I): SetSandboxTimeoutRequest {
+    return SetSandboxTimeoutRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetSandboxTimeoutRequest>, I>>(object: I): SetSandboxTimeoutRequest {
+    const message = createBaseSetSandboxTimeoutRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.timeoutSeconds = object.timeoutSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseSetSandboxTimeoutResponse(): SetSandboxTimeoutResponse {
+  return { sandbox: undefined, expiresAt: undefined };
+}
+
+export const SetSandboxTimeoutResponse: MessageFns<SetSandboxTimeoutResponse> = {
+  encode(message: SetSandboxTimeoutResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandbox !== undefined) {
+      Sandbox.encode(message.sandbox, writer.uint32(10).fork()).join();
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SetSandboxTimeoutResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSetSandboxTimeoutResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandbox = Sandbox.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SetSandboxTimeoutResponse {
+    return {
+      sandbox: isSet(object.sandbox) ? Sandbox.fromJSON(object.sandbox) : undefined,
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+    };
+  },
+
+  toJSON(message: SetSandboxTimeoutResponse): unknown {
+    const obj: any = {};
+    if (message.sandbox !== undefined) {
+      obj.sandbox = Sandbox.toJSON(message.sandbox);
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SetSandboxTimeoutResponse>, I>>(base?: I): SetSandboxTimeoutResponse {
+    return SetSandboxTimeoutResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SetSandboxTimeoutResponse>, I>>(object: I): SetSandboxTimeoutResponse {
+    const message = createBaseSetSandboxTimeoutResponse();
+    message.sandbox = (object.sandbox !== undefined && object.sandbox !== null)
+      ? Sandbox.fromPartial(object.sandbox)
+      : undefined;
+    message.expiresAt = object.expiresAt ?? undefined;
+    return message;
+  },
+};
+
+function createBaseGetSandboxMetricsRequest(): GetSandboxMetricsRequest {
+  return { sandboxId: "" };
+}
+
+export const GetSandboxMetricsRequest: MessageFns<GetSandboxMetricsRequest> = {
+  encode(message: GetSandboxMetricsRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetSandboxMetricsRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetSandboxMetricsRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetSandboxMetricsRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+    };
+  },
+
+  toJSON(message: GetSandboxMetricsRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetSandboxMetricsRequest>, I>>(base?: I): GetSandboxMetricsRequest {
+    return GetSandboxMetricsRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetSandboxMetricsRequest>, I>>(object: I): GetSandboxMetricsRequest {
+    const message = createBaseGetSandboxMetricsRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    return message;
+  },
+};
+
+function createBaseGetSandboxMetricsResponse(): GetSandboxMetricsResponse {
+  return { cpuSeconds: 0, cpuCores: 0, memoryBytes: 0, diskBytes: 0 };
+}
+
+export const GetSandboxMetricsResponse: MessageFns<GetSandboxMetricsResponse> = {
+  encode(message: GetSandboxMetricsResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.cpuSeconds !== 0) {
+      writer.uint32(9).double(message.cpuSeconds);
+    }
+    if (message.cpuCores !== 0) {
+      writer.uint32(17).double(message.cpuCores);
+    }
+    if (message.memoryBytes !== 0) {
+      writer.uint32(24).uint64(message.memoryBytes);
+    }
+    if (message.diskBytes !== 0) {
+      writer.uint32(32).uint64(message.diskBytes);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): GetSandboxMetricsResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseGetSandboxMetricsResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 9) {
+              break;
+            }
+
+            message.cpuSeconds = reader.double();
+            continue;
+          }
+          case 2: {
+            if (tag !== 17) {
+              break;
+            }
+
+            message.cpuCores = reader.double();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.memoryBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.diskBytes = longToNumber(reader.uint64());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): GetSandboxMetricsResponse {
+    return {
+      cpuSeconds: isSet(object.cpuSeconds)
+        ? globalThis.Number(object.cpuSeconds)
+        : isSet(object.cpu_seconds)
+        ? globalThis.Number(object.cpu_seconds)
+        : 0,
+      cpuCores: isSet(object.cpuCores)
+        ? globalThis.Number(object.cpuCores)
+        : isSet(object.cpu_cores)
+        ? globalThis.Number(object.cpu_cores)
+        : 0,
+      memoryBytes: isSet(object.memoryBytes)
+        ? globalThis.Number(object.memoryBytes)
+        : isSet(object.memory_bytes)
+        ? globalThis.Number(object.memory_bytes)
+        : 0,
+      diskBytes: isSet(object.diskBytes)
+        ? globalThis.Number(object.diskBytes)
+        : isSet(object.disk_bytes)
+        ? globalThis.Number(object.disk_bytes)
+        : 0,
+    };
+  },
+
+  toJSON(message: GetSandboxMetricsResponse): unknown {
+    const obj: any = {};
+    if (message.cpuSeconds !== 0) {
+      obj.cpuSeconds = floatToJson(message.cpuSeconds);
+    }
+    if (message.cpuCores !== 0) {
+      obj.cpuCores = floatToJson(message.cpuCores);
+    }
+    if (message.memoryBytes !== 0) {
+      obj.memoryBytes = Math.round(message.memoryBytes);
+    }
+    if (message.diskBytes !== 0) {
+      obj.diskBytes = Math.round(message.diskBytes);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<GetSandboxMetricsResponse>, I>>(base?: I): GetSandboxMetricsResponse {
+    return GetSandboxMetricsResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<GetSandboxMetricsResponse>, I>>(object: I): GetSandboxMetricsResponse {
+    const message = createBaseGetSandboxMetricsResponse();
+    message.cpuSeconds = object.cpuSeconds ?? 0;
+    message.cpuCores = object.cpuCores ?? 0;
+    message.memoryBytes = object.memoryBytes ?? 0;
+    message.diskBytes = object.diskBytes ?? 0;
+    return message;
+  },
+};
+
 /**
  * SandboxService is the public lifecycle API. Lifecycle calls answer at once
  * with the sandbox in a transient state (HTTP 202) unless wait_ready is set.
@@ -1381,6 +2435,55 @@ export const SandboxServiceService = {
       Buffer.from(DestroySandboxResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): DestroySandboxResponse => DestroySandboxResponse.decode(value),
   },
+  /**
+   * PauseSandbox freezes a running sandbox (processes, files and memory are
+   * kept). Asynchronous like create: PAUSING, then PAUSED.
+   */
+  pauseSandbox: {
+    path: "/wrenn.api.v1.SandboxService/PauseSandbox" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: PauseSandboxRequest): Buffer => Buffer.from(PauseSandboxRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): PauseSandboxRequest => PauseSandboxRequest.decode(value),
+    responseSerialize: (value: PauseSandboxResponse): Buffer =>
+      Buffer.from(PauseSandboxResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): PauseSandboxResponse => PauseSandboxResponse.decode(value),
+  },
+  /** ResumeSandbox brings a paused sandbox back: RESUMING, then RUNNING. */
+  resumeSandbox: {
+    path: "/wrenn.api.v1.SandboxService/ResumeSandbox" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ResumeSandboxRequest): Buffer => Buffer.from(ResumeSandboxRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ResumeSandboxRequest => ResumeSandboxRequest.decode(value),
+    responseSerialize: (value: ResumeSandboxResponse): Buffer =>
+      Buffer.from(ResumeSandboxResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ResumeSandboxResponse => ResumeSandboxResponse.decode(value),
+  },
+  /** SetSandboxTimeout replaces a running sandbox's TTL, counted from now. */
+  setSandboxTimeout: {
+    path: "/wrenn.api.v1.SandboxService/SetSandboxTimeout" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SetSandboxTimeoutRequest): Buffer =>
+      Buffer.from(SetSandboxTimeoutRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SetSandboxTimeoutRequest => SetSandboxTimeoutRequest.decode(value),
+    responseSerialize: (value: SetSandboxTimeoutResponse): Buffer =>
+      Buffer.from(SetSandboxTimeoutResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SetSandboxTimeoutResponse => SetSandboxTimeoutResponse.decode(value),
+  },
+  /** GetSandboxMetrics reports the CPU, memory and disk a sandbox uses on its host. */
+  getSandboxMetrics: {
+    path: "/wrenn.api.v1.SandboxService/GetSandboxMetrics" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: GetSandboxMetricsRequest): Buffer =>
+      Buffer.from(GetSandboxMetricsRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): GetSandboxMetricsRequest => GetSandboxMetricsRequest.decode(value),
+    responseSerialize: (value: GetSandboxMetricsResponse): Buffer =>
+      Buffer.from(GetSandboxMetricsResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): GetSandboxMetricsResponse => GetSandboxMetricsResponse.decode(value),
+  },
 } as const;
 
 export interface SandboxServiceServer extends UntypedServiceImplementation {
@@ -1388,6 +2491,17 @@ export interface SandboxServiceServer extends UntypedServiceImplementation {
   getSandbox: handleUnaryCall<GetSandboxRequest, GetSandboxResponse>;
   listSandboxes: handleUnaryCall<ListSandboxesRequest, ListSandboxesResponse>;
   destroySandbox: handleUnaryCall<DestroySandboxRequest, DestroySandboxResponse>;
+  /**
+   * PauseSandbox freezes a running sandbox (processes, files and memory are
+   * kept). Asynchronous like create: PAUSING, then PAUSED.
+   */
+  pauseSandbox: handleUnaryCall<PauseSandboxRequest, PauseSandboxResponse>;
+  /** ResumeSandbox brings a paused sandbox back: RESUMING, then RUNNING. */
+  resumeSandbox: handleUnaryCall<ResumeSandboxRequest, ResumeSandboxResponse>;
+  /** SetSandboxTimeout replaces a running sandbox's TTL, counted from now. */
+  setSandboxTimeout: handleUnaryCall<SetSandboxTimeoutRequest, SetSandboxTimeoutResponse>;
+  /** GetSandboxMetrics reports the CPU, memory and disk a sandbox uses on its host. */
+  getSandboxMetrics: handleUnaryCall<GetSandboxMetricsRequest, GetSandboxMetricsResponse>;
 }
 
 export interface SandboxServiceClient extends Client {
@@ -1451,6 +2565,73 @@ export interface SandboxServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: DestroySandboxResponse) => void,
   ): ClientUnaryCall;
+  /**
+   * PauseSandbox freezes a running sandbox (processes, files and memory are
+   * kept). Asynchronous like create: PAUSING, then PAUSED.
+   */
+  pauseSandbox(
+    request: PauseSandboxRequest,
+    callback: (error: ServiceError | null, response: PauseSandboxResponse) => void,
+  ): ClientUnaryCall;
+  pauseSandbox(
+    request: PauseSandboxRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: PauseSandboxResponse) => void,
+  ): ClientUnaryCall;
+  pauseSandbox(
+    request: PauseSandboxRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: PauseSandboxResponse) => void,
+  ): ClientUnaryCall;
+  /** ResumeSandbox brings a paused sandbox back: RESUMING, then RUNNING. */
+  resumeSandbox(
+    request: ResumeSandboxRequest,
+    callback: (error: ServiceError | null, response: ResumeSandboxResponse) => void,
+  ): ClientUnaryCall;
+  resumeSandbox(
+    request: ResumeSandboxRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ResumeSandboxResponse) => void,
+  ): ClientUnaryCall;
+  resumeSandbox(
+    request: ResumeSandboxRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ResumeSandboxResponse) => void,
+  ): ClientUnaryCall;
+  /** SetSandboxTimeout replaces a running sandbox's TTL, counted from now. */
+  setSandboxTimeout(
+    request: SetSandboxTimeoutRequest,
+    callback: (error: ServiceError | null, response: SetSandboxTimeoutResponse) => void,
+  ): ClientUnaryCall;
+  setSandboxTimeout(
+    request: SetSandboxTimeoutRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SetSandboxTimeoutResponse) => void,
+  ): ClientUnaryCall;
+  setSandboxTimeout(
+    request: SetSandboxTimeoutRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SetSandboxTimeoutResponse) => void,
+  ): ClientUnaryCall;
+  /** GetSandboxMetrics reports the CPU, memory and disk a sandbox uses on its host. */
+  getSandboxMetrics(
+    request: GetSandboxMetricsRequest,
+    callback: (error: ServiceError | null, response: GetSandboxMetricsResponse) => void,
+  ): ClientUnaryCall;
+  getSandboxMetrics(
+    request: GetSandboxMetricsRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: GetSandboxMetricsResponse) => void,
+  ): ClientUnaryCall;
+  getSandboxMetrics(
+    request: GetSandboxMetricsRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: GetSandboxMetricsResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const SandboxServiceClient = makeGenericClientConstructor(
@@ -1461,6 +2642,10 @@ export const SandboxServiceClient = makeGenericClientConstructor(
   service: typeof SandboxServiceService;
   serviceName: string;
 };
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
@@ -1494,6 +2679,17 @@ function fromJsonTimestamp(o: any): Date {
   } else {
     return fromTimestamp(Timestamp.fromJSON(o));
   }
+}
+
+function longToNumber(int64: { toString(): string }): number {
+  const num = globalThis.Number(int64.toString());
+  if (num > globalThis.Number.MAX_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is larger than Number.MAX_SAFE_INTEGER");
+  }
+  if (num < globalThis.Number.MIN_SAFE_INTEGER) {
+    throw new globalThis.Error("Value is smaller than Number.MIN_SAFE_INTEGER");
+  }
+  return num;
 }
 
 function isObject(value: any): boolean {
