@@ -42,6 +42,10 @@ export const controlPlaneEnvSchema = z.object({
   WRENN_LOG_LEVEL: z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info"),
   /** Redis stream for lifecycle outcomes; tests give each run its own. */
   WRENN_EVENTS_STREAM: z.string().min(1).default("wrenn:sandbox-events"),
+  /** How often every host's sandboxes are compared with the database. */
+  WRENN_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** A sandbox stuck in starting/pausing/resuming/stopping this long is settled from what its host has. */
+  WRENN_RECONCILE_STUCK_AFTER_MS: z.coerce.number().int().min(1_000).default(10 * 60_000),
 });
 
 export interface ControlPlaneConfig {
@@ -56,6 +60,10 @@ export interface ControlPlaneConfig {
   dataDir: string;
   logLevel: string;
   eventsStream: string;
+  /** Unset: 30 s. */
+  reconcileIntervalMs?: number;
+  /** Unset: 10 min. */
+  reconcileStuckAfterMs?: number;
 }
 
 export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
@@ -69,5 +77,7 @@ export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): Co
     dataDir: parsed.WRENN_DATA_DIR,
     logLevel: parsed.WRENN_LOG_LEVEL,
     eventsStream: parsed.WRENN_EVENTS_STREAM,
+    reconcileIntervalMs: parsed.WRENN_RECONCILE_INTERVAL_MS,
+    reconcileStuckAfterMs: parsed.WRENN_RECONCILE_STUCK_AFTER_MS,
   };
 }

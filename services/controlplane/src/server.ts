@@ -19,6 +19,8 @@ import { createProcessService } from "./rpc/process/process-service.js";
 import { createRelayResolver } from "./rpc/sandbox-relay.js";
 import { createSandboxService } from "./rpc/sandbox/sandbox-service.js";
 import { createHostRegistry, type HostRegistry } from "./scheduler/host-registry.js";
+import { startHostEventWatcher, type HostEventWatcher } from "./hostagent/host-event-watcher.js";
+import { createReconciler, type Reconciler } from "./reconciler/reconciler.js";
 
 /** What an extension (e.g. a private edition's routes or workers) gets to build on. */
 export interface ControlPlaneContext {
@@ -30,6 +32,7 @@ export interface ControlPlaneContext {
   bus: EventBus;
   lifecycle: SandboxLifecycle;
   hosts: HostRegistry;
+  reconciler: Reconciler;
 }
 
 export interface ControlPlaneExtension {
@@ -92,13 +95,54 @@ export async function runControlPlane(options: RunControlPlaneOptions): Promise<
 
     const hosts = createHostRegistry({ hostAgentUrl: config.hostAgentUrl, hosts: hostRepository, logger });
     cleanups.push(() => hosts.close());
-    await hosts.start();
 
     const lifecycle = createSandboxLifecycle({ sandboxes, scheduler: hosts, bus, logger, ...options.lifecycle });
     // Background host calls get a bounded grace period at shutdown.
     cleanups.push(() => Promise.race([lifecycle.drain(), new Promise((r) => setTimeout(r, 10_000).unref())]).then(() => {}));
+    // The consumer group exists before any host event is published (a group starts at the stream's end).
     const consumer = await startOutcomeConsumer(bus, lifecycle, logger);
     cleanups.push(() => consumer.close());
+    const reconciler = createReconciler({
+      sandboxes,
+      scheduler: hosts,
+      hostIds: () => hosts.onlineHostIds(),
+      logger,
+      notify: (id) => lifecycle.notify(id),
+      intervalMs: config.reconcileIntervalMs ?? 30_000,
+      stuckAfterMs: config.reconcileStuckAfterMs ?? 10 * 60_000,
+    });
+    cleanups.push(() => reconciler.close());
+    const reconcileNow = (hostId: string) =>
+      void reconciler.reconcileHost(hostId).catch((err) => logger.warn({ hostId, err: (err as Error).message }, "reconcile failed"));
+
+    // One event stream per host, opened when the host first answers; a host
+    // that comes back after being unreachable is reconciled at once.
+    const watchers = new Map<string, HostEventWatcher>();
+    cleanups.push(() => Promise.all([...watchers.values()].map((w) => w.close())).then(() => {}));
+    hosts.onOnline((hostId, connection) => {
+      reconcileNow(hostId);
+      if (watchers.has(hostId)) return;
+      watchers.set(
+        hostId,
+        startHostEventWatcher({
+          hostId,
+          connection,
+          logger,
+          onReconnect: () => reconcileNow(hostId),
+          async publish(event) {
+            try {
+              await bus.publish(event);
+            } catch (err) {
+              // The bus is the normal path; without it, apply here rather than lose the event.
+              logger.warn({ err: (err as Error).message }, "publishing a host event failed; applying it directly");
+              await lifecycle.applyEvent(event);
+            }
+          },
+        }),
+      );
+    });
+    await hosts.start();
+    reconciler.start();
 
     const { server } = createGrpcServer({ logger, reflectedServices: publicServices });
     const resolve = createRelayResolver(sandboxes, (hostId) => hosts.connectionFor(hostId));
@@ -106,7 +150,7 @@ export async function runControlPlane(options: RunControlPlaneOptions): Promise<
     server.add(ProcessServiceDefinition, createProcessService(resolve));
     server.add(FilesystemServiceDefinition, createFilesystemService(resolve));
 
-    const context: ControlPlaneContext = { config, logger, grpcServer: server, pool: db.pool, bus, lifecycle, hosts };
+    const context: ControlPlaneContext = { config, logger, grpcServer: server, pool: db.pool, bus, lifecycle, hosts, reconciler };
     for (const extension of options.extensions ?? []) {
       const cleanup = await extension.setup(context);
       if (cleanup) cleanups.push(cleanup);

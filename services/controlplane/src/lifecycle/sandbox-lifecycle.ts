@@ -34,6 +34,8 @@ export interface SandboxLifecycle extends PauseResume {
   listActive(): Promise<SandboxRecord[]>;
   /** Applies an outcome event (from the stream) to the database; idempotent. */
   applyEvent(event: SandboxEvent): Promise<void>;
+  /** Wakes callers waiting on the sandbox after another component changed its row. */
+  notify(id: string): void;
   /** Waits for background host calls started by this process. */
   drain(): Promise<void>;
 }
@@ -193,6 +195,10 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
     async applyEvent(event) {
       const updated = await applyOutcome(sandboxes, event);
       if (updated) watch.notify(updated.id);
+    },
+
+    notify(id) {
+      watch.notify(id);
     },
 
     async drain() {

@@ -19,6 +19,13 @@ export interface HostRegistry extends Scheduler {
   start(): Promise<void>;
   /** The long-lived connection to a host, for relaying envd calls. */
   connectionFor(hostId: string): Promise<HostConnection>;
+  /** Hosts that answered their last heartbeat (UUIDs). */
+  onlineHostIds(): string[];
+  /**
+   * Called each time a host becomes reachable: at its first registration and
+   * whenever it answers again after having been unreachable.
+   */
+  onOnline(listener: (hostId: string, connection: HostConnection) => void): void;
   close(): void;
 }
 
@@ -40,6 +47,7 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
   let online = false;
   let timer: NodeJS.Timeout | undefined;
   let registering: Promise<string> | null = null;
+  const onlineListeners: ((hostId: string, connection: HostConnection) => void)[] = [];
 
   async function register(): Promise<string> {
     const info = await configured.sandboxes.getHostInfo({}, { signal: AbortSignal.timeout(hostInfoTimeoutMs) });
@@ -57,7 +65,17 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
     if (!online) logger.info({ hostId: id, address: options.hostAgentUrl, runtime: info.runtime }, "host registered");
     configuredHostId = id;
     connections.set(id, configured);
+    const cameBack = !online;
     online = true;
+    if (cameBack) {
+      for (const listener of onlineListeners) {
+        try {
+          listener(id, configured);
+        } catch (err) {
+          logger.warn({ err }, "host online listener failed");
+        }
+      }
+    }
     return id;
   }
 
@@ -121,6 +139,14 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
       const opened = connections.get(hostId) ?? createHostConnection(row.address);
       connections.set(hostId, opened);
       return opened;
+    },
+
+    onlineHostIds() {
+      return online && configuredHostId ? [configuredHostId] : [];
+    },
+
+    onOnline(listener) {
+      onlineListeners.push(listener);
     },
 
     close() {
