@@ -62,6 +62,9 @@ describe.each(runtimes)("host agent on the %s runtime", (runtime) => {
     expect(hello.stdout.trim()).toBe("hello");
     // The namespace runtime sets the hostname itself; in a VM envd sets it on Init (a clone starts with the template's).
     expect((await exec(agent, sandboxId, "hostname")).stdout.trim()).toBe(sandboxId);
+    // A clone starts with the clock of the moment its template was snapshotted; Init corrects it.
+    const guestNow = Number((await exec(agent, sandboxId, "date", ["+%s%3N"])).stdout);
+    expect(Math.abs(guestNow - Date.now()), "guest clock is corrected at create").toBeLessThan(2000);
     await agent.files.writeFile((async function* () {
       yield { path: "/tmp/note.txt", data: Buffer.from("written through the agent") };
     })(), forSandbox(sandboxId));
@@ -75,7 +78,7 @@ describe.each(runtimes)("host agent on the %s runtime", (runtime) => {
     await expect(exec(agent, sandboxId, "true")).rejects.toMatchObject({ code: Status.NOT_FOUND });
   }, 180_000);
 
-  test("pause → resume keeps a tmpfs file and a background counter that keeps counting", async () => {
+  test("pause → resume keeps a tmpfs file and a background counter that keeps counting, and fixes the clock", async () => {
     const sandboxId = newSandboxId();
     await agent.sandboxes.createSandbox({ sandboxId, templateId: "base", startTimeoutSeconds: 120 });
     await exec(agent, sandboxId, "sh", ["-c", "mkdir -p /dev/shm && echo kept > /dev/shm/marker; (i=0; while true; do i=$((i+1)); echo $i > /tmp/c; sleep 0.1; done) >/dev/null 2>&1 &"]);
@@ -89,9 +92,12 @@ describe.each(runtimes)("host agent on the %s runtime", (runtime) => {
     await expect(exec(agent, sandboxId, "true")).rejects.toMatchObject({ code: Status.FAILED_PRECONDITION });
     const listed = (await agent.sandboxes.listSandboxes({})).sandboxes.find((s) => s.sandboxId === sandboxId);
     expect(listed?.state).toBe(SandboxState.SANDBOX_STATE_PAUSED);
-    await sleep(500);
+    // Long enough that a guest clock frozen with the VM would visibly lag.
+    await sleep(3000);
     const t1 = performance.now();
     await agent.sandboxes.resumeSandbox({ sandboxId });
+    const guestNow = Number((await exec(agent, sandboxId, "date", ["+%s%3N"])).stdout);
+    expect(Math.abs(guestNow - Date.now()), "guest clock is corrected after resume").toBeLessThan(2000);
     const afterResume = Number((await exec(agent, sandboxId, "cat", ["/tmp/c"])).stdout);
     console.log(`[${runtime}] resume → first exec: ${Math.round(performance.now() - t1)} ms`);
     expect(afterResume).toBeGreaterThanOrEqual(before);
