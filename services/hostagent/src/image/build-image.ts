@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { withBuildLock } from "./build-lock.js";
 import { copyFile, mkdir, readFile, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { execFileSync } from "node:child_process";
@@ -47,7 +48,6 @@ export interface GuestImage {
 
 export async function buildImage(options: BuildImageOptions): Promise<GuestImage> {
   const { imagesDir, progress, signal } = options;
-  const cacheDir = join(imagesDir, "cache");
   const started = performance.now();
   const envdBundle = existsSync(options.envdBundle) ? options.envdBundle : null;
   if (!envdBundle) progress.info({ envdBundle: options.envdBundle }, "envd bundle not found: building with a placeholder (npm run build -w @wrenn/envd, then rebuild)");
@@ -62,12 +62,30 @@ export async function buildImage(options: BuildImageOptions): Promise<GuestImage
   }));
   const digests = await digestInputs(inputs);
   const dir = join(imagesDir, digests.hash);
-  if (existsSync(join(dir, "manifest.json"))) {
-    const image = await loadImage(dir, true);
-    await pointCurrentAt(imagesDir, digests.hash);
-    progress.info({ hash: digests.hash, dir }, "image is up to date");
-    return image;
-  }
+  const ready = await loadIfBuilt(imagesDir, digests.hash, dir, progress);
+  if (ready) return ready;
+  // Another process may be building the same image: wait for it, then look again.
+  return withBuildLock(imagesDir, signal, async () => (await loadIfBuilt(imagesDir, digests.hash, dir, progress)) ?? build(options, inputs, digests, dir, started));
+}
+
+async function loadIfBuilt(imagesDir: string, hash: string, dir: string, progress: Progress): Promise<GuestImage | undefined> {
+  if (!existsSync(join(dir, "manifest.json"))) return undefined;
+  const image = await loadImage(dir, true);
+  await pointCurrentAt(imagesDir, hash);
+  progress.info({ hash, dir }, "image is up to date");
+  return image;
+}
+
+async function build(
+  options: BuildImageOptions,
+  inputs: ImageInputs,
+  digests: Awaited<ReturnType<typeof digestInputs>>,
+  dir: string,
+  started: number,
+): Promise<GuestImage> {
+  const { imagesDir, progress, signal } = options;
+  const cacheDir = join(imagesDir, "cache");
+  const envdBundle = inputs.envdBundle;
   progress.info({ hash: digests.hash, kernel: inputs.kernel, parts: digests.parts }, "building image");
 
   await mkdir(cacheDir, { recursive: true });
