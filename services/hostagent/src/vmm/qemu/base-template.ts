@@ -5,6 +5,7 @@ import type { Logger } from "@wrenn/shared";
 import type { GuestImage } from "../../image/build-image.js";
 import { createCleanupStack } from "../cleanup-stack.js";
 import { createDiskOverlay } from "./disk.js";
+import { warmUpEnvd } from "./envd-warmup.js";
 import { waitEnvdHealthy } from "./envd-health.js";
 import { machineSpecFor } from "./machine-spec.js";
 import type { SandboxNetworkProvider } from "./network.js";
@@ -43,7 +44,12 @@ export interface TemplateRecord {
   parentId?: string;
   envdToken?: string;
   quiesced?: boolean;
+  /** How the base template was made; an older recipe is rebuilt (see baseTemplateRecipe). */
+  recipe?: number;
 }
+
+/** 2: envd is warmed up before the snapshot (see envd-warmup.ts). */
+const baseTemplateRecipe = 2;
 
 export function templateFromRecord(dir: string, record: TemplateRecord): QemuTemplate {
   return {
@@ -85,7 +91,12 @@ export async function ensureBaseTemplate(options: BaseTemplateOptions): Promise<
   const recordPath = join(dir, "template.json");
   if (existsSync(recordPath)) {
     const record = JSON.parse(await readFile(recordPath, "utf8")) as TemplateRecord;
-    if (record.imageHash === image.hash && record.spec.memoryMiB === options.memoryMiB && record.spec.vcpus === options.vcpus) {
+    if (
+      record.imageHash === image.hash &&
+      record.spec.memoryMiB === options.memoryMiB &&
+      record.spec.vcpus === options.vcpus &&
+      record.recipe === baseTemplateRecipe
+    ) {
       return templateFromRecord(dir, record);
     }
     logger.info({ template: options.id, was: record.imageHash, now: image.hash }, "template is stale; rebuilding");
@@ -116,12 +127,20 @@ export async function ensureBaseTemplate(options: BaseTemplateOptions): Promise<
     void vm.exited.then(() => (alive = false));
     await waitEnvdHealthy(network.envdTarget, { timeoutMs: 180_000, signal: options.signal, alive: () => alive });
     const bootMs = Math.round(performance.now() - started);
+    await warmUpEnvd(network.envdTarget, log, options.signal);
     const meta = await vm.snapshot(work);
     log.info({ bootMs, stateBytes: meta.stateBytes }, "template snapshot taken");
     await network.release();
     // Paths inside the spec must name the final directory, not the work one.
     const finalSpec: MachineSpec = { ...spec, net: null, memory: { path: join(dir, "memory"), share: false }, disk: { path: join(dir, "disk.qcow2"), format: "qcow2" } };
-    const record: TemplateRecord = { id: options.id, imageHash: image.hash, spec: finalSpec, bootMs, createdAt: new Date().toISOString() };
+    const record: TemplateRecord = {
+      id: options.id,
+      imageHash: image.hash,
+      spec: finalSpec,
+      bootMs,
+      createdAt: new Date().toISOString(),
+      recipe: baseTemplateRecipe,
+    };
     await writeFile(join(work, "template.json"), JSON.stringify(record, null, 2) + "\n");
     stack.release();
     await rm(dir, { recursive: true, force: true });

@@ -1,0 +1,50 @@
+import { setTimeout as sleep } from "node:timers/promises";
+import { createChannel, createClient } from "nice-grpc";
+import type { Logger } from "@wrenn/shared";
+import { EnvdServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/envd.js";
+import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
+import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/process.js";
+
+const rounds = 3;
+
+/**
+ * Runs the calls every sandbox's first seconds make (Init, a command, file
+ * calls) against a template's envd before it is snapshotted. Every clone
+ * starts from that memory, so the code paths are already compiled by V8 there
+ * instead of being interpreted for the first time under (slow, emulated) CPU.
+ * The channel is closed and the guest given a moment to see the FIN before
+ * the snapshot, so no connection from before it survives into clones.
+ * Best effort: a failure is logged and the template is still taken.
+ */
+export async function warmUpEnvd(target: string, logger: Logger, signal?: AbortSignal): Promise<void> {
+  const started = performance.now();
+  const channel = createChannel(target);
+  try {
+    const envd = createClient(EnvdServiceDefinition, channel);
+    const processes = createClient(ProcessServiceDefinition, channel);
+    const files = createClient(FilesystemServiceDefinition, channel);
+    const options = { signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(60_000)]) : AbortSignal.timeout(60_000) };
+    for (let round = 0; round < rounds; round++) {
+      await envd.init({ sandboxId: "template", templateId: "template", hostname: "wrenn", defaultUser: "", envs: {}, nowUnixMs: Date.now() }, options);
+      for await (const _ of processes.start({ process: { cmd: "true", args: [], envs: {} }, timeoutMs: 0 }, options)) {
+        // Drain: the stream's end is the point.
+      }
+      const path = `/tmp/.wrenn-warmup-${round}`;
+      await files.writeFile((async function* () {
+        yield { path, data: Buffer.from("warm") };
+      })(), options);
+      for await (const _ of files.readFile({ path }, options)) {
+        // Drain.
+      }
+      await files.stat({ path }, options);
+      await files.listDir({ path: "/tmp", depth: 1 }, options);
+      await files.remove({ path }, options);
+    }
+    logger.info({ ms: Math.round(performance.now() - started) }, "template envd warmed up");
+  } catch (err) {
+    logger.warn({ err }, "template envd warm-up failed; snapshotting anyway");
+  } finally {
+    channel.close();
+  }
+  await sleep(300, undefined, { signal });
+}
