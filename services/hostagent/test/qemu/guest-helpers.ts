@@ -1,4 +1,3 @@
-import { createServer } from "node:net";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,17 +9,8 @@ import { createLogger } from "@wrenn/shared";
 
 export const logger = createLogger("qemu-test", { level: process.env.WRENN_LOG_LEVEL ?? "warn" });
 
-/** A free loopback port for a hostfwd (bound then released; tests run few VMs, so races are unlikely). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const port = (server.address() as { port: number }).port;
-      server.close(() => resolve(port));
-    });
-  });
-}
+/** A free loopback port for a hostfwd (tests run few VMs, so the bind-then-release race is unlikely). */
+export { freeLoopbackPort as freePort } from "../../src/vmm/qemu/network.js";
 
 /** Short paths: the QMP unix socket lives in the VM dir and socket paths are limited to 108 bytes. */
 export function vmDir(prefix: string): Promise<string> {
