@@ -3,9 +3,11 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     include: ["src/**/*.test.ts"],
+    // A database of its own for this run (see the file).
+    globalSetup: ["src/testing/global-setup.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    // Database tests share one PostgreSQL database; run files one at a time.
+    // The files share this run's database; run them one at a time.
     fileParallelism: false,
   },
 });

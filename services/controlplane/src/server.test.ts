@@ -1,3 +1,4 @@
+import { testDatabaseUrl } from "./db/test-database.js";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClientError, Metadata, Status } from "nice-grpc";
 import { randomBytes } from "node:crypto";
@@ -26,7 +27,7 @@ async function collect<T>(stream: AsyncIterable<T>): Promise<T[]> {
   return items;
 }
 
-describe.skipIf(!process.env.DATABASE_URL)("controlplane over gRPC (PostgreSQL, fake host agent)", () => {
+describe.skipIf(!testDatabaseUrl)("controlplane over gRPC (PostgreSQL, fake host agent)", () => {
   let host: FakeHostAgent;
   let cp: TestControlPlane;
 
@@ -245,7 +246,7 @@ describe.skipIf(!process.env.DATABASE_URL)("controlplane over gRPC (PostgreSQL, 
   });
 });
 
-describe.skipIf(!process.env.DATABASE_URL)("controlplane without a reachable host agent", () => {
+describe.skipIf(!testDatabaseUrl)("controlplane without a reachable host agent", () => {
   it("starts anyway and answers creates with UNAVAILABLE and a clear message", async () => {
     const cp = await startTestControlPlane({ hostAgentUrl: "127.0.0.1:1" });
     try {

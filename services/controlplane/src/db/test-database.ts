@@ -1,8 +1,13 @@
+import { inject } from "vitest";
 import { createLogger } from "@wrenn/shared";
 import { openDatabase, type Database } from "./database.js";
 
-/** Real PostgreSQL for tests; unset means the database tests are skipped (and say so). */
-export const testDatabaseUrl = process.env.DATABASE_URL;
+/**
+ * Real PostgreSQL for tests: this run's own database, made by
+ * src/testing/global-setup.ts from DATABASE_URL; unset means the database
+ * tests are skipped (and say so).
+ */
+export const testDatabaseUrl = inject("controlplaneDatabaseUrl");
 
 export function warnIfNoDatabase(what: string): void {
   if (!testDatabaseUrl) console.warn(`DATABASE_URL is unset: ${what} are skipped (they need a real PostgreSQL)`);

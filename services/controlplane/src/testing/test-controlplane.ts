@@ -1,3 +1,4 @@
+import { testDatabaseUrl } from "../db/test-database.js";
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -33,7 +34,7 @@ export async function startTestControlPlane(overrides: Partial<ControlPlaneConfi
   const logger = createLogger("controlplane-test", { level: "info", destinations: [sink] });
   const config: ControlPlaneConfig = {
     grpcListen: { host: "127.0.0.1", port: 0 },
-    databaseUrl: process.env.DATABASE_URL,
+    databaseUrl: testDatabaseUrl,
     redisUrl: process.env.REDIS_URL,
     dataDir: await mkdtemp(join(tmpdir(), "wrenn-cp-test-")),
     logLevel: "info",
