@@ -16,7 +16,7 @@ beforeAll(async () => {
     runtime: "qemu",
     sandboxNetwork: "netns",
     // A prefix and pool of its own, apart from any other agent on this machine.
-    hostagentEnv: { WRENN_NETWORK_PREFIX: "wit", WRENN_NETWORK_POOL: "10.242.0.0/16" },
+    hostagentEnv: { WRENN_NETWORK_PREFIX: "wit", WRENN_NETWORK_POOL: "10.253.0.0/16" },
     hostagentStartTimeoutMs: 15 * 60_000,
   });
   client = createWrennClient(stack.grpcAddress);

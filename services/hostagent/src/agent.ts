@@ -72,6 +72,7 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
       await graceful.catch(() => {});
       clearTimeout(timer);
       await manager.close();
+      await networks?.close();
       logger.info("host agent stopped");
     },
   };

@@ -63,6 +63,8 @@ export interface SandboxNetworks {
   setEgressPolicy(sandboxId: string, policy: EgressPolicy): Promise<void>;
   get(sandboxId: string): SandboxNetworkInfo | undefined;
   list(): SandboxNetworkInfo[];
+  /** At agent shutdown, once every sandbox is gone: removes the host table so nothing of Wrenn stays in the host's firewall. */
+  close(): Promise<void>;
   readonly prefix: string;
 }
 
@@ -172,5 +174,9 @@ export function createSandboxNetworks(options: SandboxNetworksOptions): SandboxN
     },
     get: (sandboxId) => entries.get(sandboxId)?.info,
     list: () => [...entries.values()].map((e) => e.info),
+    async close() {
+      // Sandboxes still holding networks keep the table (and their rules).
+      if (entries.size === 0) await firewall.destroy();
+    },
   };
 }

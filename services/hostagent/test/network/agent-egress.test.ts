@@ -4,7 +4,7 @@ import { EgressPolicy_Mode } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import { createLogger } from "@wrenn/shared";
 import { cleanupStaleNetworks } from "../../src/network/index.js";
 import { exec, newSandboxId, startAgent, type AgentProcess } from "../harness.js";
-import { inet, networkLeftovers, noLeftovers, startFakeInternet, tcpReadCommand, type FakeInternet } from "./net-helpers.js";
+import { inet, networkLeftovers, noLeftovers, sh, startFakeInternet, tcpReadCommand, type FakeInternet } from "./net-helpers.js";
 
 /**
  * The wiring end to end: the agent's own config puts sandboxes in network
@@ -12,24 +12,24 @@ import { inet, networkLeftovers, noLeftovers, startFakeInternet, tcpReadCommand,
  * Its own prefix and pool keep it apart from any other agent on the machine.
  */
 const prefix = "wtegr";
-let agent: AgentProcess;
+let agent: AgentProcess | undefined;
 let internet: FakeInternet;
 
 beforeAll(async () => {
   internet = await startFakeInternet();
-  agent = await startAgent({ WRENN_SANDBOX_NETWORK: "netns", WRENN_NETWORK_PREFIX: prefix, WRENN_NETWORK_POOL: "10.241.0.0/16" });
+  agent = await startAgent({ WRENN_SANDBOX_NETWORK: "netns", WRENN_NETWORK_PREFIX: prefix, WRENN_NETWORK_POOL: "10.252.0.0/16" });
 }, 90_000);
 
 afterAll(async () => {
   await agent?.stop();
   await internet?.stop();
-  // The agent's host table outlives it until the next start; a test leaves the host as it found it.
+  // Only if a test failed before the agent's own shutdown removed its table.
   await cleanupStaleNetworks({ logger: createLogger("test", { level: "warn" }), prefix });
 });
 
 async function reach(sandboxId: string, address: string): Promise<string> {
   const [cmd, ...args] = tcpReadCommand(address, inet.port);
-  return (await exec(agent, sandboxId, cmd, args)).stdout.trim();
+  return (await exec(agent!, sandboxId, cmd, args)).stdout.trim();
 }
 
 describe("egress policy through the host agent API", () => {
@@ -37,9 +37,9 @@ describe("egress policy through the host agent API", () => {
     const open = newSandboxId();
     const closed = newSandboxId();
     const listed = newSandboxId();
-    await agent.sandboxes.createSandbox({ sandboxId: open, templateId: "base" });
-    await agent.sandboxes.createSandbox({ sandboxId: closed, templateId: "base", egress: { mode: EgressPolicy_Mode.MODE_DENY_ALL, allowedCidrs: [] } });
-    await agent.sandboxes.createSandbox({
+    await agent!.sandboxes.createSandbox({ sandboxId: open, templateId: "base" });
+    await agent!.sandboxes.createSandbox({ sandboxId: closed, templateId: "base", egress: { mode: EgressPolicy_Mode.MODE_DENY_ALL, allowedCidrs: [] } });
+    await agent!.sandboxes.createSandbox({
       sandboxId: listed,
       templateId: "base",
       egress: { mode: EgressPolicy_Mode.MODE_ALLOW_LIST, allowedCidrs: [`${inet.primary}/32`] },
@@ -51,7 +51,7 @@ describe("egress policy through the host agent API", () => {
     expect(await reach(listed, inet.primary)).toContain("inet 198.18.0.1");
     expect(await reach(listed, inet.secondary)).toBe("");
 
-    for (const id of [open, closed, listed]) await agent.sandboxes.destroySandbox({ sandboxId: id });
+    for (const id of [open, closed, listed]) await agent!.sandboxes.destroySandbox({ sandboxId: id });
     // The agent keeps its (empty) host table while it runs; sandbox chains, links and namespaces are gone.
     const left = await networkLeftovers(prefix);
     expect({ namespaces: left.namespaces, links: left.links, chains: left.chains }).toEqual({
@@ -63,12 +63,18 @@ describe("egress policy through the host agent API", () => {
 
   test("a malformed allow-list is INVALID_ARGUMENT naming the entry, and leaves nothing behind", async () => {
     const id = newSandboxId();
-    const err = await agent.sandboxes
+    const err = await agent!.sandboxes
       .createSandbox({ sandboxId: id, templateId: "base", egress: { mode: EgressPolicy_Mode.MODE_ALLOW_LIST, allowedCidrs: ["198.18.0.1/24"] } })
       .catch((e: unknown) => e);
     expect(err).toBeInstanceOf(ClientError);
     expect((err as ClientError).code).toBe(Status.INVALID_ARGUMENT);
     expect((err as ClientError).details).toContain("198.18.0.1/24");
     expect((await networkLeftovers(prefix)).namespaces).toEqual([]);
+  });
+
+  test("a stopped agent leaves no table in the host firewall", async () => {
+    await agent!.stop();
+    agent = undefined;
+    expect(await sh("nft list tables")).not.toContain(`inet ${prefix}\n`);
   });
 });

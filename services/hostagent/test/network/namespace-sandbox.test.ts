@@ -12,14 +12,14 @@ import { netnsWrap, spawnSandboxProcess, type SandboxProcess } from "../../src/v
 import { buildBaseTemplate } from "../../src/vmm/namespace/template-root.js";
 import { envdBundle } from "../harness.js";
 import { guestClient, type GuestClient } from "../qemu/guest-helpers.js";
-import { inet, networkLeftovers, noLeftovers, startFakeInternet, startHostServer, tcpReadCommand, type FakeInternet } from "./net-helpers.js";
+import { inet, networkLeftovers, testNet, noLeftovers, startFakeInternet, startHostServer, tcpReadCommand, type FakeInternet } from "./net-helpers.js";
 
 /**
  * Namespace-runtime sandboxes (bwrap + envd over its unix socket, exactly as
  * the runtime starts them) inside a prepared network namespace.
  */
 const logger = createLogger("network-test", { level: process.env.WRENN_LOG_LEVEL ?? "warn" });
-const provider = createNamespaceNetworkProvider({ logger });
+const provider = createNamespaceNetworkProvider({ logger, ...testNet });
 let internet: FakeInternet;
 let workDir: string;
 let templateRoot: string;
@@ -33,7 +33,7 @@ interface TestSandbox {
 const sandboxes: TestSandbox[] = [];
 
 beforeAll(async () => {
-  await cleanupStaleNetworks({ logger });
+  await cleanupStaleNetworks({ logger, prefix: testNet.prefix });
   internet = await startFakeInternet();
   workDir = await mkdtemp(join(tmpdir(), "wrenn-nsnet-"));
   templateRoot = await buildBaseTemplate(join(workDir, "templates"), logger);
@@ -43,7 +43,7 @@ afterAll(async () => {
   await Promise.allSettled(sandboxes.map((s) => s.stop()));
   await internet?.stop();
   // The host table outlives sandboxes while an agent runs; a test leaves the host as it found it.
-  await cleanupStaleNetworks({ logger });
+  await cleanupStaleNetworks({ logger, prefix: testNet.prefix });
   if (workDir) {
     await unmountAllUnder(workDir);
     await rm(workDir, { recursive: true, force: true });

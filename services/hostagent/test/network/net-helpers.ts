@@ -12,6 +12,12 @@ const exec = promisify(execFile);
  * (Its names do not match the agent's `wrenn-<8 hex>` pattern, so the
  * provider never treats it as a sandbox.)
  */
+/**
+ * Names and addresses of these tests' own, apart from a platform running on
+ * the same machine (`wrenn`, 10.240.0.0/16) and from other test files' agents.
+ */
+export const testNet = { prefix: "wtnet", pool: "10.250.0.0/16" };
+
 export const inet = { netns: "wrenn-test-inet", hostIf: "wtinet0", primary: "198.18.0.1", secondary: "198.19.0.1", port: 7000 };
 
 export interface FakeInternet {
@@ -101,7 +107,7 @@ export async function readFromNetns(netns: string, address: string, port: number
 }
 
 /** Everything of ours a sandbox network can leave behind, by name. */
-export async function networkLeftovers(prefix = "wrenn"): Promise<{ namespaces: string[]; links: string[]; chains: string[]; elements: string }> {
+export async function networkLeftovers(prefix = testNet.prefix): Promise<{ namespaces: string[]; links: string[]; chains: string[]; elements: string }> {
   const ours = new RegExp(`^${prefix}-[0-9a-f]{8}$`);
   const namespaces = (await sh("ip netns list")).split("\n").map((l) => l.split(" ")[0] ?? "").filter((n) => ours.test(n));
   const links = (JSON.parse(await sh("ip -j link show")) as Array<{ ifname: string }>).map((l) => l.ifname).filter((n) => ours.test(n));

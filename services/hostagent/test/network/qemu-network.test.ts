@@ -11,7 +11,7 @@ import { createProgress } from "../../src/image/progress.js";
 import { cleanupStaleNetworks, createNetnsNetworkProvider, type EgressPolicy } from "../../src/network/index.js";
 import { createQemuRuntime, waitEnvdHealthy, type QemuRuntime, type SandboxNetworkProvider } from "../../src/vmm/qemu/index.js";
 import { guestClient, logger, ms, type GuestClient } from "../qemu/guest-helpers.js";
-import { inet, networkLeftovers, noLeftovers, startFakeInternet, startHostServer, tcpReadCommand, type FakeInternet } from "./net-helpers.js";
+import { inet, networkLeftovers, testNet, noLeftovers, startFakeInternet, startHostServer, tcpReadCommand, type FakeInternet } from "./net-helpers.js";
 
 /**
  * QEMU sandboxes on the netns + TAP provider. Templates are kept between runs
@@ -20,7 +20,7 @@ import { inet, networkLeftovers, noLeftovers, startFakeInternet, startHostServer
  */
 const templateCache = "/var/tmp/wrenn-network-test";
 const policies = new Map<string, EgressPolicy>();
-const provider = createNetnsNetworkProvider({ logger, egressPolicyFor: (id) => policies.get(id) });
+const provider = createNetnsNetworkProvider({ logger, ...testNet, egressPolicyFor: (id) => policies.get(id) });
 let image: GuestImage;
 let internet: FakeInternet;
 let dataDir: string;
@@ -39,7 +39,7 @@ function makeRuntime(kind: "tap" | "user", network?: SandboxNetworkProvider): Qe
 }
 
 beforeAll(async () => {
-  await cleanupStaleNetworks({ logger });
+  await cleanupStaleNetworks({ logger, prefix: testNet.prefix });
   internet = await startFakeInternet();
   image = await buildImage({ ...loadImageConfig(), progress: createProgress(logger) });
   dataDir = await mkdtemp(join(tmpdir(), "wrenn-qnet-"));
@@ -54,7 +54,7 @@ afterAll(async () => {
   await runtime?.close();
   await internet?.stop();
   // The host table outlives sandboxes while an agent runs; a test leaves the host as it found it.
-  await cleanupStaleNetworks({ logger });
+  await cleanupStaleNetworks({ logger, prefix: testNet.prefix });
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { afterAll, afterEach, beforeAll, describe, expect, test } from "vitest";
 import { createLogger } from "@wrenn/shared";
 import { cleanupStaleNetworks, createSandboxNetworks, type AcquiredNetwork, type EgressPolicy } from "../../src/network/index.js";
-import { inet, networkLeftovers, nodeInNetns, noLeftovers, readFromNetns, sh, startFakeInternet, startHostServer, type FakeInternet } from "./net-helpers.js";
+import { inet, networkLeftovers, testNet, nodeInNetns, noLeftovers, readFromNetns, sh, startFakeInternet, startHostServer, type FakeInternet } from "./net-helpers.js";
 
 /**
  * The namespaces themselves, driven with `ip netns exec` (what a namespace
@@ -14,7 +14,7 @@ let internet: FakeInternet;
 const held: AcquiredNetwork[] = [];
 
 beforeAll(async () => {
-  await cleanupStaleNetworks({ logger });
+  await cleanupStaleNetworks({ logger, prefix: testNet.prefix });
   internet = await startFakeInternet();
 });
 
@@ -25,10 +25,10 @@ afterEach(async () => {
 afterAll(async () => {
   await internet?.stop();
   // The host table outlives sandboxes while an agent runs; a test leaves the host as it found it.
-  await cleanupStaleNetworks({ logger });
+  await cleanupStaleNetworks({ logger, prefix: testNet.prefix });
 });
 
-const networks = createSandboxNetworks({ logger });
+const networks = createSandboxNetworks({ logger, ...testNet });
 async function acquire(id: string, egress?: EgressPolicy) {
   const net = await networks.acquire(id, { egress });
   held.push(net);
@@ -139,7 +139,7 @@ describe("rate limit and queue length", () => {
   }
 
   test("tbf shapes both directions and the links use the configured txqueuelen", async () => {
-    const slow = createSandboxNetworks({ logger, rateMbit: 8, txQueueLen: 123, pool: "10.241.0.0/24" });
+    const slow = createSandboxNetworks({ logger, prefix: testNet.prefix, rateMbit: 8, txQueueLen: 123, pool: "10.251.0.0/24" });
     const net = await slow.acquire("sb-slow");
     held.push(net);
     expect(await sh(`ip -j link show ${net.hostIf}`)).toContain('"txqlen":123');
@@ -170,14 +170,14 @@ describe("cleanup", () => {
   });
 
   test("a create that fails halfway leaves nothing behind and frees its addresses", async () => {
-    const small = createSandboxNetworks({ logger, pool: "10.242.0.0/30" });
+    const small = createSandboxNetworks({ logger, prefix: testNet.prefix, pool: "10.251.1.0/30" });
     // An impossible TAP prefix makes the namespace-side step fail after the namespace and veth exist.
     await expect(small.acquire("sb-fail", { tap: { address: "169.254.0.21", gateway: "169.254.0.22", prefix: 33 } })).rejects.toThrow();
     expect(await networkLeftovers()).toEqual(noLeftovers);
     // The pool holds a single /30: it was freed, so the next create gets it.
     const ok = await small.acquire("sb-fail");
     held.push(ok);
-    expect(ok.address).toBe("10.242.0.2");
+    expect(ok.address).toBe("10.251.1.2");
   });
 
   test("an aborted create leaves nothing behind", async () => {
@@ -189,15 +189,15 @@ describe("cleanup", () => {
   });
 
   test("cleanupStaleNetworks removes what a previous agent left", async () => {
-    const previous = createSandboxNetworks({ logger });
+    const previous = createSandboxNetworks({ logger, ...testNet });
     const stale = await previous.acquire("sb-stale", { tap: { address: "169.254.0.21", gateway: "169.254.0.22", prefix: 30 } });
     const sleeper = spawn("ip", ["netns", "exec", stale.netns, "sleep", "600"], { stdio: "ignore" });
     await new Promise((r) => setTimeout(r, 100));
-    const result = await cleanupStaleNetworks({ logger });
+    const result = await cleanupStaleNetworks({ logger, prefix: testNet.prefix });
     expect(result.namespaces).toEqual([stale.netns]);
     expect(result.killedPids).toContain(sleeper.pid);
     expect(await networkLeftovers()).toEqual(noLeftovers);
-    expect(await sh("nft list tables")).not.toContain("inet wrenn");
+    expect(await sh("nft list tables")).not.toContain(`inet ${testNet.prefix}\n`);
     // The fake internet is not ours by name and survives.
     expect(await sh("ip netns list")).toContain(inet.netns);
   });
