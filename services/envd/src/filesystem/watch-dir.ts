@@ -5,6 +5,7 @@ import { errors } from "@wrenn/shared";
 import { R, X } from "./access.js";
 import type { FsContext } from "./fs-context.js";
 import { fsError } from "./fs-errors.js";
+import { createWakeSignal } from "../util/wake-signal.js";
 
 export type FileEventKind = "create" | "write" | "remove" | "rename" | "chmod";
 
@@ -62,14 +63,10 @@ export async function watchDir(path: string, recursive: boolean, ctx: FsContext)
   let readyCount = 0;
   let failure: Error | undefined;
   let closed = false;
-  let wake: (() => void) | undefined;
+  const wakeSignal = createWakeSignal();
   let batchTimer: NodeJS.Timeout | undefined;
 
-  const notify = () => {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  };
+  const notify = wakeSignal.notify;
 
   let watcher: FSWatcher;
   try {
@@ -153,16 +150,7 @@ export async function watchDir(path: string, recursive: boolean, ctx: FsContext)
         }
         if (failure) throw fsError(failure, "watch", path);
         if (closed) return undefined;
-        const woke = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => {
-            wake = undefined;
-            resolve(false);
-          }, idleMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve(true);
-          };
-        });
+        const woke = await wakeSignal.wait(idleMs);
         if (!woke) return "timeout";
       }
     },

@@ -1,3 +1,5 @@
+import { createWakeSignal } from "../util/wake-signal.js";
+
 /**
  * A FIFO between the child's pipes (producer) and the gRPC stream (consumer).
  * Memory stays bounded: past `highWaterBytes` the producer is asked to pause
@@ -33,13 +35,8 @@ export function createEventQueue<T>(options: EventQueueOptions): EventQueue<T> {
   let bytes = 0;
   let paused = false;
   let closed = false;
-  let wake: (() => void) | undefined;
-
-  function notify() {
-    const w = wake;
-    wake = undefined;
-    w?.();
-  }
+  const wakeSignal = createWakeSignal();
+  const notify = wakeSignal.notify;
 
   return {
     get paused() {
@@ -95,16 +92,7 @@ export function createEventQueue<T>(options: EventQueueOptions): EventQueue<T> {
           return { item: head.item };
         }
         if (closed) return "closed";
-        const woke = await new Promise<boolean>((resolve) => {
-          const timer = setTimeout(() => {
-            wake = undefined;
-            resolve(false);
-          }, idleMs);
-          wake = () => {
-            clearTimeout(timer);
-            resolve(true);
-          };
-        });
+        const woke = await wakeSignal.wait(idleMs);
         if (!woke) return "timeout";
       }
     },
