@@ -4,6 +4,10 @@
 # for the caller to eval.
 set -euo pipefail
 log() { printf '\033[1m[services]\033[0m %s\n' "$*" >&2; }
+# Only the export lines go to the caller's stdout (fd 3); anything the tools
+# print (pg_ctlcluster says "Removed stale pid file" on a cloned machine) goes
+# to stderr so the caller's eval never runs it.
+exec 3>&1 1>&2
 
 if [ -z "${DATABASE_URL:-}" ]; then
   read -r pg_version pg_cluster < <(pg_lsclusters -h | awk 'NR==1 {print $1, $2}')
@@ -20,7 +24,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
   su postgres -c "psql -q -p $port -c \"ALTER ROLE postgres PASSWORD 'wrenn-test'\"" >/dev/null
   su postgres -c "psql -p $port -tAc \"SELECT 1 FROM pg_database WHERE datname='wrenn_test'\"" | grep -q 1 \
     || su postgres -c "createdb -p $port wrenn_test"
-  echo "export DATABASE_URL=postgres://postgres:wrenn-test@127.0.0.1:$port/wrenn_test"
+  echo >&3 "export DATABASE_URL=postgres://postgres:wrenn-test@127.0.0.1:$port/wrenn_test"
 fi
 
 if [ -z "${REDIS_URL:-}" ]; then
@@ -29,5 +33,5 @@ if [ -z "${REDIS_URL:-}" ]; then
     redis-server --port 6379 --bind 127.0.0.1 --daemonize yes --save "" --appendonly no >/dev/null
     for _ in $(seq 50); do redis-cli -p 6379 ping >/dev/null 2>&1 && break; sleep 0.1; done
   fi
-  echo "export REDIS_URL=redis://127.0.0.1:6379/0"
+  echo >&3 "export REDIS_URL=redis://127.0.0.1:6379/0"
 fi
