@@ -8,6 +8,8 @@ log() { printf '\033[1m[services]\033[0m %s\n' "$*" >&2; }
 # print (pg_ctlcluster says "Removed stale pid file" on a cloned machine) goes
 # to stderr so the caller's eval never runs it.
 exec 3>&1 1>&2
+# Daemons started below get "3>&-": one that kept fd 3 would hold the
+# caller's $(...) open forever.
 
 if [ -z "${DATABASE_URL:-}" ]; then
   read -r pg_version pg_cluster < <(pg_lsclusters -h | awk 'NR==1 {print $1, $2}')
@@ -17,7 +19,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
   fi
   if ! pg_lsclusters -h | awk -v v="$pg_version" -v c="$pg_cluster" '$1==v && $2==c {print $4}' | grep -q online; then
     log "starting PostgreSQL $pg_version/$pg_cluster"
-    pg_ctlcluster "$pg_version" "$pg_cluster" start
+    pg_ctlcluster "$pg_version" "$pg_cluster" start 3>&-
   fi
   port=$(pg_lsclusters -h | awk -v v="$pg_version" -v c="$pg_cluster" '$1==v && $2==c {print $3}')
   # A local test password for the postgres role; the server listens on loopback only.
@@ -30,7 +32,7 @@ fi
 if [ -z "${REDIS_URL:-}" ]; then
   if ! redis-cli -p 6379 ping >/dev/null 2>&1; then
     log "starting Redis on 127.0.0.1:6379"
-    redis-server --port 6379 --bind 127.0.0.1 --daemonize yes --save "" --appendonly no >/dev/null
+    redis-server --port 6379 --bind 127.0.0.1 --daemonize yes --save "" --appendonly no >/dev/null 3>&-
     for _ in $(seq 50); do redis-cli -p 6379 ping >/dev/null 2>&1 && break; sleep 0.1; done
   fi
   echo >&3 "export REDIS_URL=redis://127.0.0.1:6379/0"
