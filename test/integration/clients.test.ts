@@ -60,4 +60,17 @@ describe("generated client smoke tests", () => {
     expect(result.output).toContain("--- PASS: TestCreateRunEchoAndDestroy");
     expect(result.status, result.output).toBe(0);
   });
+
+  // The README points new users at these two programs; they must run as written there.
+  it("the README's Python and Go examples print hello and exit code 0", () => {
+    const expected = /^hello\nexit code 0 in sb-[0-9a-f]{32}\n$/;
+    const python = runSmoke(join(repoRoot, ".venv", "bin", "python"), ["clients/python/examples/hello.py"], repoRoot, {
+      PYTHONPATH: join(repoRoot, "gen", "python"),
+    });
+    expect(python.output).toMatch(expected);
+    expect(python.status).toBe(0);
+    const go = runSmoke("go", ["run", "./examples/hello"], join(repoRoot, "clients", "go"));
+    expect(go.output).toMatch(expected);
+    expect(go.status).toBe(0);
+  });
 });

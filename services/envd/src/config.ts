@@ -21,6 +21,12 @@ export const envdConfigSchema = z.object({
   WRENN_ENVD_KEEPALIVE_MS: z.coerce.number().int().positive().default(15_000),
   /** Path of the wrenn-pty helper; default: beside the bundle. */
   WRENN_ENVD_PTY_HELPER: z.string().min(1).optional(),
+  /**
+   * Path of the wrenn-clock helper, started at boot and used to correct the
+   * clock after a restore. Only the guest image sets it; without it the clock
+   * is set with `date`.
+   */
+  WRENN_ENVD_CLOCK_HELPER: z.string().min(1).optional(),
   /** How often /proc/net/tcp{,6} are read. */
   WRENN_ENVD_PORT_SCAN_MS: z.coerce.number().int().positive().default(1_000),
   /** Forward loopback-only ports to the external addresses. */

@@ -8,6 +8,7 @@ import { accessTokenMiddleware, createAccessToken } from "./lifecycle/access-tok
 import { captureGrpcServer, createConnectionControl, type ConnectionControl } from "./lifecycle/connections.js";
 import { createLifecycle } from "./lifecycle/lifecycle.js";
 import { boundAddress, prepareListenAddress } from "./listen-address.js";
+import { createClock } from "./metadata/clock.js";
 import { createMetadataStore } from "./metadata/store.js";
 import { createPortScanner } from "./ports/port-scanner.js";
 import { findPtyHelper } from "./process/pty-helper.js";
@@ -54,6 +55,7 @@ const deps: EnvdDeps = {
   accessToken: createAccessToken(),
   connections: { closeAll: (graceMs) => connections.closeAll(graceMs) },
   ports,
+  clock: createClock(logger, config.WRENN_ENVD_CLOCK_HELPER),
   keepaliveMs: config.WRENN_ENVD_KEEPALIVE_MS,
   resolveActor: createActorResolver(users, metadata),
   version: envdVersion,
@@ -93,6 +95,7 @@ async function shutdown(signal: string) {
   const force = setTimeout(() => server.forceShutdown(), 3_000);
   await ports.stop();
   await registry.killAll(1_000);
+  deps.clock.close();
   await server.shutdown();
   clearTimeout(force);
   process.exit(0);

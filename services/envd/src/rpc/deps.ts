@@ -2,6 +2,7 @@ import type { Logger } from "@wrenn/shared";
 import type { AccessToken } from "../lifecycle/access-token.js";
 import type { ConnectionControl } from "../lifecycle/connections.js";
 import type { Lifecycle } from "../lifecycle/lifecycle.js";
+import type { Clock } from "../metadata/clock.js";
 import type { MetadataStore } from "../metadata/store.js";
 import type { PortScanner } from "../ports/port-scanner.js";
 import type { ProcessRuntime } from "../process/managed-process.js";
@@ -21,6 +22,7 @@ export interface EnvdDeps {
   accessToken: AccessToken;
   connections: ConnectionControl;
   ports: PortScanner;
+  clock: Clock;
   /** Keepalive interval on every stream. */
   keepaliveMs: number;
   version: string;

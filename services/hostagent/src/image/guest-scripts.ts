@@ -37,6 +37,8 @@ export const guestUser = { name: "wrenn-user", uid: 1000 };
 export const guestPaths = {
   init: "/sbin/wrenn-init",
   envd: "/opt/wrenn/envd.mjs",
+  /** Built beside envd's bundle (services/envd/native/wrenn-clock.c); copied with it. */
+  clockHelper: "/opt/wrenn/wrenn-clock",
   node: "/usr/bin/node",
   busybox: "/opt/wrenn/busybox",
 };
@@ -101,7 +103,7 @@ ${bb} ip addr add "$ip" dev eth0 && ${bb} ip link set eth0 up && ${bb} ip route 
 say "network up ($ip via $gw), starting envd"
 # envd is supervised: if it dies it is restarted, so the sandbox stays reachable.
 while true; do
-  HOME=/root WRENN_ENVD_LISTEN=0.0.0.0:${guestNetwork.envdPort} WRENN_ENVD_DEFAULT_USER=${guestUser.name} WRENN_ENVD_SET_HOSTNAME=1 \\
+  HOME=/root WRENN_ENVD_LISTEN=0.0.0.0:${guestNetwork.envdPort} WRENN_ENVD_DEFAULT_USER=${guestUser.name} WRENN_ENVD_SET_HOSTNAME=1 WRENN_ENVD_CLOCK_HELPER=${guestPaths.clockHelper} \\
     ${guestPaths.node} ${guestPaths.envd} </dev/null >/dev/console 2>&1
   say "envd exited with $?, restarting"
   sleep 1

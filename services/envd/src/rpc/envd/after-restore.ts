@@ -1,5 +1,4 @@
 import type { AfterRestoreRequest, AfterRestoreResponse } from "@wrenn/gen/wrenn/envd/v1/envd.js";
-import { correctClock } from "../../metadata/clock.js";
 import type { EnvdDeps } from "../deps.js";
 
 /** Grace for the AfterRestore call itself to be answered before old connections are cut. */
@@ -12,7 +11,7 @@ const cutGraceMs = 1_000;
  */
 export function createAfterRestoreHandler(deps: EnvdDeps) {
   return async (request: AfterRestoreRequest): Promise<AfterRestoreResponse> => {
-    if (request.nowUnixMs > 0) await correctClock(request.nowUnixMs, deps.logger);
+    if (request.nowUnixMs > 0) await deps.clock.correct(request.nowUnixMs);
     await deps.lifecycle.afterRestore();
     deps.connections.closeAll(cutGraceMs);
     return {};

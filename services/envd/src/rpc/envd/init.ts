@@ -1,7 +1,6 @@
 import type { CallContext } from "nice-grpc";
 import { errors } from "@wrenn/shared";
 import type { InitRequest, InitResponse } from "@wrenn/gen/wrenn/envd/v1/envd.js";
-import { correctClock } from "../../metadata/clock.js";
 import { applyHostname } from "../../metadata/hostname.js";
 import type { EnvdDeps } from "../deps.js";
 
@@ -35,7 +34,7 @@ export function createInitHandler(deps: EnvdDeps) {
       "initialised",
     );
     await applyHostname(request.hostname, deps.logger);
-    if (request.nowUnixMs > 0) await correctClock(request.nowUnixMs, deps.logger);
+    if (request.nowUnixMs > 0) await deps.clock.correct(request.nowUnixMs);
     return { envdVersion: deps.version };
   };
 }
