@@ -98,7 +98,7 @@ export async function startTestBackend(): Promise<TestBackend> {
     },
   });
 
-  const processes: ProcessServiceImplementation = {
+  const processes = withUnimplemented<ProcessServiceImplementation>(ProcessServiceDefinition, {
     async *startProcess(request, context) {
       state.seen.set("StartProcess", context.metadata);
       const cmd = request.start?.process?.cmd ?? "";
@@ -122,7 +122,7 @@ export async function startTestBackend(): Promise<TestBackend> {
       yield { event: { data: { stderr: Buffer.from("warn\n") } } };
       yield { event: { end: { exitCode: 0, exited: true, signal: "", error: "", timedOut: false } } };
     },
-  };
+  });
 
   const entry = (path: string, size: number) => ({
     name: path.split("/").pop() ?? "",

@@ -120,6 +120,775 @@ func (x *StartProcessResponse) GetEvent() *v1.ProcessEvent {
 	return nil
 }
 
+type ListProcessesRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId     string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProcessesRequest) Reset() {
+	*x = ListProcessesRequest{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProcessesRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProcessesRequest) ProtoMessage() {}
+
+func (x *ListProcessesRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProcessesRequest.ProtoReflect.Descriptor instead.
+func (*ListProcessesRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *ListProcessesRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+type ListProcessesResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Processes     []*v1.ProcessInfo      `protobuf:"bytes,1,rep,name=processes,proto3" json:"processes,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ListProcessesResponse) Reset() {
+	*x = ListProcessesResponse{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[3]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ListProcessesResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ListProcessesResponse) ProtoMessage() {}
+
+func (x *ListProcessesResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[3]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ListProcessesResponse.ProtoReflect.Descriptor instead.
+func (*ListProcessesResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{3}
+}
+
+func (x *ListProcessesResponse) GetProcesses() []*v1.ProcessInfo {
+	if x != nil {
+		return x.Processes
+	}
+	return nil
+}
+
+type ConnectProcessRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	// A tag must name exactly one running process.
+	Process       *v1.ProcessSelector `protobuf:"bytes,2,opt,name=process,proto3" json:"process,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectProcessRequest) Reset() {
+	*x = ConnectProcessRequest{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[4]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectProcessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectProcessRequest) ProtoMessage() {}
+
+func (x *ConnectProcessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[4]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectProcessRequest.ProtoReflect.Descriptor instead.
+func (*ConnectProcessRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{4}
+}
+
+func (x *ConnectProcessRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+func (x *ConnectProcessRequest) GetProcess() *v1.ProcessSelector {
+	if x != nil {
+		return x.Process
+	}
+	return nil
+}
+
+// Same field layout as wrenn.envd.v1.ConnectResponse.
+type ConnectProcessResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Event         *v1.ProcessEvent       `protobuf:"bytes,1,opt,name=event,proto3" json:"event,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *ConnectProcessResponse) Reset() {
+	*x = ConnectProcessResponse{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[5]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *ConnectProcessResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*ConnectProcessResponse) ProtoMessage() {}
+
+func (x *ConnectProcessResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[5]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use ConnectProcessResponse.ProtoReflect.Descriptor instead.
+func (*ConnectProcessResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{5}
+}
+
+func (x *ConnectProcessResponse) GetEvent() *v1.ProcessEvent {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+type SendProcessInputRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId     string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	Process       *v1.ProcessSelector    `protobuf:"bytes,2,opt,name=process,proto3" json:"process,omitempty"`
+	Data          []byte                 `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendProcessInputRequest) Reset() {
+	*x = SendProcessInputRequest{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[6]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendProcessInputRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendProcessInputRequest) ProtoMessage() {}
+
+func (x *SendProcessInputRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[6]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendProcessInputRequest.ProtoReflect.Descriptor instead.
+func (*SendProcessInputRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{6}
+}
+
+func (x *SendProcessInputRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+func (x *SendProcessInputRequest) GetProcess() *v1.ProcessSelector {
+	if x != nil {
+		return x.Process
+	}
+	return nil
+}
+
+func (x *SendProcessInputRequest) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+type SendProcessInputResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SendProcessInputResponse) Reset() {
+	*x = SendProcessInputResponse{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[7]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SendProcessInputResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SendProcessInputResponse) ProtoMessage() {}
+
+func (x *SendProcessInputResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[7]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SendProcessInputResponse.ProtoReflect.Descriptor instead.
+func (*SendProcessInputResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{7}
+}
+
+type StreamProcessInputRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Required in the first message; when set later it must be the same.
+	SandboxId string `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	// Required in the first message; ignored after it.
+	Process       *v1.ProcessSelector `protobuf:"bytes,2,opt,name=process,proto3" json:"process,omitempty"`
+	Data          []byte              `protobuf:"bytes,3,opt,name=data,proto3" json:"data,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamProcessInputRequest) Reset() {
+	*x = StreamProcessInputRequest{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[8]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamProcessInputRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamProcessInputRequest) ProtoMessage() {}
+
+func (x *StreamProcessInputRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[8]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamProcessInputRequest.ProtoReflect.Descriptor instead.
+func (*StreamProcessInputRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{8}
+}
+
+func (x *StreamProcessInputRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+func (x *StreamProcessInputRequest) GetProcess() *v1.ProcessSelector {
+	if x != nil {
+		return x.Process
+	}
+	return nil
+}
+
+func (x *StreamProcessInputRequest) GetData() []byte {
+	if x != nil {
+		return x.Data
+	}
+	return nil
+}
+
+type StreamProcessInputResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *StreamProcessInputResponse) Reset() {
+	*x = StreamProcessInputResponse{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[9]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *StreamProcessInputResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*StreamProcessInputResponse) ProtoMessage() {}
+
+func (x *StreamProcessInputResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[9]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use StreamProcessInputResponse.ProtoReflect.Descriptor instead.
+func (*StreamProcessInputResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{9}
+}
+
+type CloseProcessStdinRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId     string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	Process       *v1.ProcessSelector    `protobuf:"bytes,2,opt,name=process,proto3" json:"process,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseProcessStdinRequest) Reset() {
+	*x = CloseProcessStdinRequest{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[10]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseProcessStdinRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseProcessStdinRequest) ProtoMessage() {}
+
+func (x *CloseProcessStdinRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[10]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseProcessStdinRequest.ProtoReflect.Descriptor instead.
+func (*CloseProcessStdinRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{10}
+}
+
+func (x *CloseProcessStdinRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+func (x *CloseProcessStdinRequest) GetProcess() *v1.ProcessSelector {
+	if x != nil {
+		return x.Process
+	}
+	return nil
+}
+
+type CloseProcessStdinResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CloseProcessStdinResponse) Reset() {
+	*x = CloseProcessStdinResponse{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[11]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CloseProcessStdinResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CloseProcessStdinResponse) ProtoMessage() {}
+
+func (x *CloseProcessStdinResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[11]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CloseProcessStdinResponse.ProtoReflect.Descriptor instead.
+func (*CloseProcessStdinResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{11}
+}
+
+type SignalProcessRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	// A tag applies to every process with that tag.
+	Process       *v1.ProcessSelector `protobuf:"bytes,2,opt,name=process,proto3" json:"process,omitempty"`
+	Signal        v1.Signal           `protobuf:"varint,3,opt,name=signal,proto3,enum=wrenn.envd.v1.Signal" json:"signal,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignalProcessRequest) Reset() {
+	*x = SignalProcessRequest{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignalProcessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignalProcessRequest) ProtoMessage() {}
+
+func (x *SignalProcessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignalProcessRequest.ProtoReflect.Descriptor instead.
+func (*SignalProcessRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *SignalProcessRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+func (x *SignalProcessRequest) GetProcess() *v1.ProcessSelector {
+	if x != nil {
+		return x.Process
+	}
+	return nil
+}
+
+func (x *SignalProcessRequest) GetSignal() v1.Signal {
+	if x != nil {
+		return x.Signal
+	}
+	return v1.Signal(0)
+}
+
+type SignalProcessResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The processes that were signalled.
+	Pids          []uint32 `protobuf:"varint,1,rep,packed,name=pids,proto3" json:"pids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SignalProcessResponse) Reset() {
+	*x = SignalProcessResponse{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SignalProcessResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SignalProcessResponse) ProtoMessage() {}
+
+func (x *SignalProcessResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SignalProcessResponse.ProtoReflect.Descriptor instead.
+func (*SignalProcessResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *SignalProcessResponse) GetPids() []uint32 {
+	if x != nil {
+		return x.Pids
+	}
+	return nil
+}
+
+type KillProcessRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	// A decimal number is a pid; anything else is a tag.
+	Selector      string `protobuf:"bytes,2,opt,name=selector,proto3" json:"selector,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KillProcessRequest) Reset() {
+	*x = KillProcessRequest{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KillProcessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KillProcessRequest) ProtoMessage() {}
+
+func (x *KillProcessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KillProcessRequest.ProtoReflect.Descriptor instead.
+func (*KillProcessRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *KillProcessRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+func (x *KillProcessRequest) GetSelector() string {
+	if x != nil {
+		return x.Selector
+	}
+	return ""
+}
+
+type KillProcessResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// The processes that were killed.
+	Pids          []uint32 `protobuf:"varint,1,rep,packed,name=pids,proto3" json:"pids,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *KillProcessResponse) Reset() {
+	*x = KillProcessResponse{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *KillProcessResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*KillProcessResponse) ProtoMessage() {}
+
+func (x *KillProcessResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use KillProcessResponse.ProtoReflect.Descriptor instead.
+func (*KillProcessResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *KillProcessResponse) GetPids() []uint32 {
+	if x != nil {
+		return x.Pids
+	}
+	return nil
+}
+
+type UpdateProcessRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	Process   *v1.ProcessSelector    `protobuf:"bytes,2,opt,name=process,proto3" json:"process,omitempty"`
+	// New terminal size; only for PTY processes.
+	Pty           *v1.PtySize `protobuf:"bytes,3,opt,name=pty,proto3" json:"pty,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProcessRequest) Reset() {
+	*x = UpdateProcessRequest{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[16]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProcessRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProcessRequest) ProtoMessage() {}
+
+func (x *UpdateProcessRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[16]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProcessRequest.ProtoReflect.Descriptor instead.
+func (*UpdateProcessRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{16}
+}
+
+func (x *UpdateProcessRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+func (x *UpdateProcessRequest) GetProcess() *v1.ProcessSelector {
+	if x != nil {
+		return x.Process
+	}
+	return nil
+}
+
+func (x *UpdateProcessRequest) GetPty() *v1.PtySize {
+	if x != nil {
+		return x.Pty
+	}
+	return nil
+}
+
+type UpdateProcessResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *UpdateProcessResponse) Reset() {
+	*x = UpdateProcessResponse{}
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[17]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *UpdateProcessResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*UpdateProcessResponse) ProtoMessage() {}
+
+func (x *UpdateProcessResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_process_proto_msgTypes[17]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use UpdateProcessResponse.ProtoReflect.Descriptor instead.
+func (*UpdateProcessResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_process_proto_rawDescGZIP(), []int{17}
+}
+
 var File_wrenn_api_v1_process_proto protoreflect.FileDescriptor
 
 const file_wrenn_api_v1_process_proto_rawDesc = "" +
@@ -130,9 +899,65 @@ const file_wrenn_api_v1_process_proto_rawDesc = "" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x121\n" +
 	"\x05start\x18\x02 \x01(\v2\x1b.wrenn.envd.v1.StartRequestR\x05start\"I\n" +
 	"\x14StartProcessResponse\x121\n" +
-	"\x05event\x18\x01 \x01(\v2\x1b.wrenn.envd.v1.ProcessEventR\x05event2\x9f\x01\n" +
+	"\x05event\x18\x01 \x01(\v2\x1b.wrenn.envd.v1.ProcessEventR\x05event\"5\n" +
+	"\x14ListProcessesRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\"Q\n" +
+	"\x15ListProcessesResponse\x128\n" +
+	"\tprocesses\x18\x01 \x03(\v2\x1a.wrenn.envd.v1.ProcessInfoR\tprocesses\"p\n" +
+	"\x15ConnectProcessRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x128\n" +
+	"\aprocess\x18\x02 \x01(\v2\x1e.wrenn.envd.v1.ProcessSelectorR\aprocess\"K\n" +
+	"\x16ConnectProcessResponse\x121\n" +
+	"\x05event\x18\x01 \x01(\v2\x1b.wrenn.envd.v1.ProcessEventR\x05event\"\x86\x01\n" +
+	"\x17SendProcessInputRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x128\n" +
+	"\aprocess\x18\x02 \x01(\v2\x1e.wrenn.envd.v1.ProcessSelectorR\aprocess\x12\x12\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data\"\x1a\n" +
+	"\x18SendProcessInputResponse\"\x88\x01\n" +
+	"\x19StreamProcessInputRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x128\n" +
+	"\aprocess\x18\x02 \x01(\v2\x1e.wrenn.envd.v1.ProcessSelectorR\aprocess\x12\x12\n" +
+	"\x04data\x18\x03 \x01(\fR\x04data\"\x1c\n" +
+	"\x1aStreamProcessInputResponse\"s\n" +
+	"\x18CloseProcessStdinRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x128\n" +
+	"\aprocess\x18\x02 \x01(\v2\x1e.wrenn.envd.v1.ProcessSelectorR\aprocess\"\x1b\n" +
+	"\x19CloseProcessStdinResponse\"\x9e\x01\n" +
+	"\x14SignalProcessRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x128\n" +
+	"\aprocess\x18\x02 \x01(\v2\x1e.wrenn.envd.v1.ProcessSelectorR\aprocess\x12-\n" +
+	"\x06signal\x18\x03 \x01(\x0e2\x15.wrenn.envd.v1.SignalR\x06signal\"+\n" +
+	"\x15SignalProcessResponse\x12\x12\n" +
+	"\x04pids\x18\x01 \x03(\rR\x04pids\"O\n" +
+	"\x12KillProcessRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1a\n" +
+	"\bselector\x18\x02 \x01(\tR\bselector\")\n" +
+	"\x13KillProcessResponse\x12\x12\n" +
+	"\x04pids\x18\x01 \x03(\rR\x04pids\"\x99\x01\n" +
+	"\x14UpdateProcessRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x128\n" +
+	"\aprocess\x18\x02 \x01(\v2\x1e.wrenn.envd.v1.ProcessSelectorR\aprocess\x12(\n" +
+	"\x03pty\x18\x03 \x01(\v2\x16.wrenn.envd.v1.PtySizeR\x03pty\"\x17\n" +
+	"\x15UpdateProcessResponse2\xde\n" +
+	"\n" +
 	"\x0eProcessService\x12\x8c\x01\n" +
-	"\fStartProcess\x12!.wrenn.api.v1.StartProcessRequest\x1a\".wrenn.api.v1.StartProcessResponse\"3\x82\xd3\xe4\x93\x02-:\x05start\"$/v1/sandboxes/{sandbox_id}/processes0\x01B6Z4github.com/wrenn-dev/wrenn/gen/go/wrenn/api/v1;apiv1b\x06proto3"
+	"\fStartProcess\x12!.wrenn.api.v1.StartProcessRequest\x1a\".wrenn.api.v1.StartProcessResponse\"3\x82\xd3\xe4\x93\x02-:\x05start\"$/v1/sandboxes/{sandbox_id}/processes0\x01\x12\x86\x01\n" +
+	"\rListProcesses\x12\".wrenn.api.v1.ListProcessesRequest\x1a#.wrenn.api.v1.ListProcessesResponse\",\x82\xd3\xe4\x93\x02&\x12$/v1/sandboxes/{sandbox_id}/processes\x12\x96\x01\n" +
+	"\x0eConnectProcess\x12#.wrenn.api.v1.ConnectProcessRequest\x1a$.wrenn.api.v1.ConnectProcessResponse\"7\x82\xd3\xe4\x93\x021:\x01*\",/v1/sandboxes/{sandbox_id}/processes/connect0\x01\x12\x98\x01\n" +
+	"\x10SendProcessInput\x12%.wrenn.api.v1.SendProcessInputRequest\x1a&.wrenn.api.v1.SendProcessInputResponse\"5\x82\xd3\xe4\x93\x02/:\x01*\"*/v1/sandboxes/{sandbox_id}/processes/input\x12\xa7\x01\n" +
+	"\x12StreamProcessInput\x12'.wrenn.api.v1.StreamProcessInputRequest\x1a(.wrenn.api.v1.StreamProcessInputResponse\"<\x82\xd3\xe4\x93\x026:\x01*\"1/v1/sandboxes/{sandbox_id}/processes/input/stream(\x01\x12\xa1\x01\n" +
+	"\x11CloseProcessStdin\x12&.wrenn.api.v1.CloseProcessStdinRequest\x1a'.wrenn.api.v1.CloseProcessStdinResponse\";\x82\xd3\xe4\x93\x025:\x01*\"0/v1/sandboxes/{sandbox_id}/processes/close-stdin\x12\x90\x01\n" +
+	"\rSignalProcess\x12\".wrenn.api.v1.SignalProcessRequest\x1a#.wrenn.api.v1.SignalProcessResponse\"6\x82\xd3\xe4\x93\x020:\x01*\"+/v1/sandboxes/{sandbox_id}/processes/signal\x12\x8b\x01\n" +
+	"\vKillProcess\x12 .wrenn.api.v1.KillProcessRequest\x1a!.wrenn.api.v1.KillProcessResponse\"7\x82\xd3\xe4\x93\x021*//v1/sandboxes/{sandbox_id}/processes/{selector}\x12\x90\x01\n" +
+	"\rUpdateProcess\x12\".wrenn.api.v1.UpdateProcessRequest\x1a#.wrenn.api.v1.UpdateProcessResponse\"6\x82\xd3\xe4\x93\x020:\x01*\"+/v1/sandboxes/{sandbox_id}/processes/updateB6Z4github.com/wrenn-dev/wrenn/gen/go/wrenn/api/v1;apiv1b\x06proto3"
 
 var (
 	file_wrenn_api_v1_process_proto_rawDescOnce sync.Once
@@ -146,23 +971,69 @@ func file_wrenn_api_v1_process_proto_rawDescGZIP() []byte {
 	return file_wrenn_api_v1_process_proto_rawDescData
 }
 
-var file_wrenn_api_v1_process_proto_msgTypes = make([]protoimpl.MessageInfo, 2)
+var file_wrenn_api_v1_process_proto_msgTypes = make([]protoimpl.MessageInfo, 18)
 var file_wrenn_api_v1_process_proto_goTypes = []any{
-	(*StartProcessRequest)(nil),  // 0: wrenn.api.v1.StartProcessRequest
-	(*StartProcessResponse)(nil), // 1: wrenn.api.v1.StartProcessResponse
-	(*v1.StartRequest)(nil),      // 2: wrenn.envd.v1.StartRequest
-	(*v1.ProcessEvent)(nil),      // 3: wrenn.envd.v1.ProcessEvent
+	(*StartProcessRequest)(nil),        // 0: wrenn.api.v1.StartProcessRequest
+	(*StartProcessResponse)(nil),       // 1: wrenn.api.v1.StartProcessResponse
+	(*ListProcessesRequest)(nil),       // 2: wrenn.api.v1.ListProcessesRequest
+	(*ListProcessesResponse)(nil),      // 3: wrenn.api.v1.ListProcessesResponse
+	(*ConnectProcessRequest)(nil),      // 4: wrenn.api.v1.ConnectProcessRequest
+	(*ConnectProcessResponse)(nil),     // 5: wrenn.api.v1.ConnectProcessResponse
+	(*SendProcessInputRequest)(nil),    // 6: wrenn.api.v1.SendProcessInputRequest
+	(*SendProcessInputResponse)(nil),   // 7: wrenn.api.v1.SendProcessInputResponse
+	(*StreamProcessInputRequest)(nil),  // 8: wrenn.api.v1.StreamProcessInputRequest
+	(*StreamProcessInputResponse)(nil), // 9: wrenn.api.v1.StreamProcessInputResponse
+	(*CloseProcessStdinRequest)(nil),   // 10: wrenn.api.v1.CloseProcessStdinRequest
+	(*CloseProcessStdinResponse)(nil),  // 11: wrenn.api.v1.CloseProcessStdinResponse
+	(*SignalProcessRequest)(nil),       // 12: wrenn.api.v1.SignalProcessRequest
+	(*SignalProcessResponse)(nil),      // 13: wrenn.api.v1.SignalProcessResponse
+	(*KillProcessRequest)(nil),         // 14: wrenn.api.v1.KillProcessRequest
+	(*KillProcessResponse)(nil),        // 15: wrenn.api.v1.KillProcessResponse
+	(*UpdateProcessRequest)(nil),       // 16: wrenn.api.v1.UpdateProcessRequest
+	(*UpdateProcessResponse)(nil),      // 17: wrenn.api.v1.UpdateProcessResponse
+	(*v1.StartRequest)(nil),            // 18: wrenn.envd.v1.StartRequest
+	(*v1.ProcessEvent)(nil),            // 19: wrenn.envd.v1.ProcessEvent
+	(*v1.ProcessInfo)(nil),             // 20: wrenn.envd.v1.ProcessInfo
+	(*v1.ProcessSelector)(nil),         // 21: wrenn.envd.v1.ProcessSelector
+	(v1.Signal)(0),                     // 22: wrenn.envd.v1.Signal
+	(*v1.PtySize)(nil),                 // 23: wrenn.envd.v1.PtySize
 }
 var file_wrenn_api_v1_process_proto_depIdxs = []int32{
-	2, // 0: wrenn.api.v1.StartProcessRequest.start:type_name -> wrenn.envd.v1.StartRequest
-	3, // 1: wrenn.api.v1.StartProcessResponse.event:type_name -> wrenn.envd.v1.ProcessEvent
-	0, // 2: wrenn.api.v1.ProcessService.StartProcess:input_type -> wrenn.api.v1.StartProcessRequest
-	1, // 3: wrenn.api.v1.ProcessService.StartProcess:output_type -> wrenn.api.v1.StartProcessResponse
-	3, // [3:4] is the sub-list for method output_type
-	2, // [2:3] is the sub-list for method input_type
-	2, // [2:2] is the sub-list for extension type_name
-	2, // [2:2] is the sub-list for extension extendee
-	0, // [0:2] is the sub-list for field type_name
+	18, // 0: wrenn.api.v1.StartProcessRequest.start:type_name -> wrenn.envd.v1.StartRequest
+	19, // 1: wrenn.api.v1.StartProcessResponse.event:type_name -> wrenn.envd.v1.ProcessEvent
+	20, // 2: wrenn.api.v1.ListProcessesResponse.processes:type_name -> wrenn.envd.v1.ProcessInfo
+	21, // 3: wrenn.api.v1.ConnectProcessRequest.process:type_name -> wrenn.envd.v1.ProcessSelector
+	19, // 4: wrenn.api.v1.ConnectProcessResponse.event:type_name -> wrenn.envd.v1.ProcessEvent
+	21, // 5: wrenn.api.v1.SendProcessInputRequest.process:type_name -> wrenn.envd.v1.ProcessSelector
+	21, // 6: wrenn.api.v1.StreamProcessInputRequest.process:type_name -> wrenn.envd.v1.ProcessSelector
+	21, // 7: wrenn.api.v1.CloseProcessStdinRequest.process:type_name -> wrenn.envd.v1.ProcessSelector
+	21, // 8: wrenn.api.v1.SignalProcessRequest.process:type_name -> wrenn.envd.v1.ProcessSelector
+	22, // 9: wrenn.api.v1.SignalProcessRequest.signal:type_name -> wrenn.envd.v1.Signal
+	21, // 10: wrenn.api.v1.UpdateProcessRequest.process:type_name -> wrenn.envd.v1.ProcessSelector
+	23, // 11: wrenn.api.v1.UpdateProcessRequest.pty:type_name -> wrenn.envd.v1.PtySize
+	0,  // 12: wrenn.api.v1.ProcessService.StartProcess:input_type -> wrenn.api.v1.StartProcessRequest
+	2,  // 13: wrenn.api.v1.ProcessService.ListProcesses:input_type -> wrenn.api.v1.ListProcessesRequest
+	4,  // 14: wrenn.api.v1.ProcessService.ConnectProcess:input_type -> wrenn.api.v1.ConnectProcessRequest
+	6,  // 15: wrenn.api.v1.ProcessService.SendProcessInput:input_type -> wrenn.api.v1.SendProcessInputRequest
+	8,  // 16: wrenn.api.v1.ProcessService.StreamProcessInput:input_type -> wrenn.api.v1.StreamProcessInputRequest
+	10, // 17: wrenn.api.v1.ProcessService.CloseProcessStdin:input_type -> wrenn.api.v1.CloseProcessStdinRequest
+	12, // 18: wrenn.api.v1.ProcessService.SignalProcess:input_type -> wrenn.api.v1.SignalProcessRequest
+	14, // 19: wrenn.api.v1.ProcessService.KillProcess:input_type -> wrenn.api.v1.KillProcessRequest
+	16, // 20: wrenn.api.v1.ProcessService.UpdateProcess:input_type -> wrenn.api.v1.UpdateProcessRequest
+	1,  // 21: wrenn.api.v1.ProcessService.StartProcess:output_type -> wrenn.api.v1.StartProcessResponse
+	3,  // 22: wrenn.api.v1.ProcessService.ListProcesses:output_type -> wrenn.api.v1.ListProcessesResponse
+	5,  // 23: wrenn.api.v1.ProcessService.ConnectProcess:output_type -> wrenn.api.v1.ConnectProcessResponse
+	7,  // 24: wrenn.api.v1.ProcessService.SendProcessInput:output_type -> wrenn.api.v1.SendProcessInputResponse
+	9,  // 25: wrenn.api.v1.ProcessService.StreamProcessInput:output_type -> wrenn.api.v1.StreamProcessInputResponse
+	11, // 26: wrenn.api.v1.ProcessService.CloseProcessStdin:output_type -> wrenn.api.v1.CloseProcessStdinResponse
+	13, // 27: wrenn.api.v1.ProcessService.SignalProcess:output_type -> wrenn.api.v1.SignalProcessResponse
+	15, // 28: wrenn.api.v1.ProcessService.KillProcess:output_type -> wrenn.api.v1.KillProcessResponse
+	17, // 29: wrenn.api.v1.ProcessService.UpdateProcess:output_type -> wrenn.api.v1.UpdateProcessResponse
+	21, // [21:30] is the sub-list for method output_type
+	12, // [12:21] is the sub-list for method input_type
+	12, // [12:12] is the sub-list for extension type_name
+	12, // [12:12] is the sub-list for extension extendee
+	0,  // [0:12] is the sub-list for field type_name
 }
 
 func init() { file_wrenn_api_v1_process_proto_init() }
@@ -176,7 +1047,7 @@ func file_wrenn_api_v1_process_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_wrenn_api_v1_process_proto_rawDesc), len(file_wrenn_api_v1_process_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   2,
+			NumMessages:   18,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

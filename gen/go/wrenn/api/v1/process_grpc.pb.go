@@ -19,7 +19,15 @@ import (
 const _ = grpc.SupportPackageIsVersion9
 
 const (
-	ProcessService_StartProcess_FullMethodName = "/wrenn.api.v1.ProcessService/StartProcess"
+	ProcessService_StartProcess_FullMethodName       = "/wrenn.api.v1.ProcessService/StartProcess"
+	ProcessService_ListProcesses_FullMethodName      = "/wrenn.api.v1.ProcessService/ListProcesses"
+	ProcessService_ConnectProcess_FullMethodName     = "/wrenn.api.v1.ProcessService/ConnectProcess"
+	ProcessService_SendProcessInput_FullMethodName   = "/wrenn.api.v1.ProcessService/SendProcessInput"
+	ProcessService_StreamProcessInput_FullMethodName = "/wrenn.api.v1.ProcessService/StreamProcessInput"
+	ProcessService_CloseProcessStdin_FullMethodName  = "/wrenn.api.v1.ProcessService/CloseProcessStdin"
+	ProcessService_SignalProcess_FullMethodName      = "/wrenn.api.v1.ProcessService/SignalProcess"
+	ProcessService_KillProcess_FullMethodName        = "/wrenn.api.v1.ProcessService/KillProcess"
+	ProcessService_UpdateProcess_FullMethodName      = "/wrenn.api.v1.ProcessService/UpdateProcess"
 )
 
 // ProcessServiceClient is the client API for ProcessService service.
@@ -31,6 +39,27 @@ const (
 type ProcessServiceClient interface {
 	// StartProcess runs a command and streams its events; over HTTP as NDJSON.
 	StartProcess(ctx context.Context, in *StartProcessRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[StartProcessResponse], error)
+	// ListProcesses lists the processes envd runs: background ones, PTYs and
+	// commands still streaming to a caller.
+	ListProcesses(ctx context.Context, in *ListProcessesRequest, opts ...grpc.CallOption) (*ListProcessesResponse, error)
+	// ConnectProcess re-attaches to a running process by pid or tag: the output
+	// buffered since it started (bounded, oldest first) then live events.
+	ConnectProcess(ctx context.Context, in *ConnectProcessRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ConnectProcessResponse], error)
+	// SendProcessInput writes bytes to a process's stdin (or its terminal).
+	SendProcessInput(ctx context.Context, in *SendProcessInputRequest, opts ...grpc.CallOption) (*SendProcessInputResponse, error)
+	// StreamProcessInput writes a stream of input; the first message names the
+	// process. Over HTTP, an NDJSON body, one message a line.
+	StreamProcessInput(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[StreamProcessInputRequest, StreamProcessInputResponse], error)
+	// CloseProcessStdin closes a process's stdin (the program sees EOF).
+	CloseProcessStdin(ctx context.Context, in *CloseProcessStdinRequest, opts ...grpc.CallOption) (*CloseProcessStdinResponse, error)
+	// SignalProcess sends HUP, INT, TERM or KILL to a process, or to every
+	// process with a tag.
+	SignalProcess(ctx context.Context, in *SignalProcessRequest, opts ...grpc.CallOption) (*SignalProcessResponse, error)
+	// KillProcess kills by selector: a decimal number is a pid, anything else a
+	// tag (every process with it).
+	KillProcess(ctx context.Context, in *KillProcessRequest, opts ...grpc.CallOption) (*KillProcessResponse, error)
+	// UpdateProcess resizes a PTY process's terminal.
+	UpdateProcess(ctx context.Context, in *UpdateProcessRequest, opts ...grpc.CallOption) (*UpdateProcessResponse, error)
 }
 
 type processServiceClient struct {
@@ -60,6 +89,98 @@ func (c *processServiceClient) StartProcess(ctx context.Context, in *StartProces
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ProcessService_StartProcessClient = grpc.ServerStreamingClient[StartProcessResponse]
 
+func (c *processServiceClient) ListProcesses(ctx context.Context, in *ListProcessesRequest, opts ...grpc.CallOption) (*ListProcessesResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(ListProcessesResponse)
+	err := c.cc.Invoke(ctx, ProcessService_ListProcesses_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *processServiceClient) ConnectProcess(ctx context.Context, in *ConnectProcessRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ConnectProcessResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ProcessService_ServiceDesc.Streams[1], ProcessService_ConnectProcess_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[ConnectProcessRequest, ConnectProcessResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ProcessService_ConnectProcessClient = grpc.ServerStreamingClient[ConnectProcessResponse]
+
+func (c *processServiceClient) SendProcessInput(ctx context.Context, in *SendProcessInputRequest, opts ...grpc.CallOption) (*SendProcessInputResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SendProcessInputResponse)
+	err := c.cc.Invoke(ctx, ProcessService_SendProcessInput_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *processServiceClient) StreamProcessInput(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[StreamProcessInputRequest, StreamProcessInputResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &ProcessService_ServiceDesc.Streams[2], ProcessService_StreamProcessInput_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[StreamProcessInputRequest, StreamProcessInputResponse]{ClientStream: stream}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ProcessService_StreamProcessInputClient = grpc.ClientStreamingClient[StreamProcessInputRequest, StreamProcessInputResponse]
+
+func (c *processServiceClient) CloseProcessStdin(ctx context.Context, in *CloseProcessStdinRequest, opts ...grpc.CallOption) (*CloseProcessStdinResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CloseProcessStdinResponse)
+	err := c.cc.Invoke(ctx, ProcessService_CloseProcessStdin_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *processServiceClient) SignalProcess(ctx context.Context, in *SignalProcessRequest, opts ...grpc.CallOption) (*SignalProcessResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(SignalProcessResponse)
+	err := c.cc.Invoke(ctx, ProcessService_SignalProcess_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *processServiceClient) KillProcess(ctx context.Context, in *KillProcessRequest, opts ...grpc.CallOption) (*KillProcessResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(KillProcessResponse)
+	err := c.cc.Invoke(ctx, ProcessService_KillProcess_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *processServiceClient) UpdateProcess(ctx context.Context, in *UpdateProcessRequest, opts ...grpc.CallOption) (*UpdateProcessResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(UpdateProcessResponse)
+	err := c.cc.Invoke(ctx, ProcessService_UpdateProcess_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 // ProcessServiceServer is the server API for ProcessService service.
 // All implementations must embed UnimplementedProcessServiceServer
 // for forward compatibility.
@@ -69,6 +190,27 @@ type ProcessService_StartProcessClient = grpc.ServerStreamingClient[StartProcess
 type ProcessServiceServer interface {
 	// StartProcess runs a command and streams its events; over HTTP as NDJSON.
 	StartProcess(*StartProcessRequest, grpc.ServerStreamingServer[StartProcessResponse]) error
+	// ListProcesses lists the processes envd runs: background ones, PTYs and
+	// commands still streaming to a caller.
+	ListProcesses(context.Context, *ListProcessesRequest) (*ListProcessesResponse, error)
+	// ConnectProcess re-attaches to a running process by pid or tag: the output
+	// buffered since it started (bounded, oldest first) then live events.
+	ConnectProcess(*ConnectProcessRequest, grpc.ServerStreamingServer[ConnectProcessResponse]) error
+	// SendProcessInput writes bytes to a process's stdin (or its terminal).
+	SendProcessInput(context.Context, *SendProcessInputRequest) (*SendProcessInputResponse, error)
+	// StreamProcessInput writes a stream of input; the first message names the
+	// process. Over HTTP, an NDJSON body, one message a line.
+	StreamProcessInput(grpc.ClientStreamingServer[StreamProcessInputRequest, StreamProcessInputResponse]) error
+	// CloseProcessStdin closes a process's stdin (the program sees EOF).
+	CloseProcessStdin(context.Context, *CloseProcessStdinRequest) (*CloseProcessStdinResponse, error)
+	// SignalProcess sends HUP, INT, TERM or KILL to a process, or to every
+	// process with a tag.
+	SignalProcess(context.Context, *SignalProcessRequest) (*SignalProcessResponse, error)
+	// KillProcess kills by selector: a decimal number is a pid, anything else a
+	// tag (every process with it).
+	KillProcess(context.Context, *KillProcessRequest) (*KillProcessResponse, error)
+	// UpdateProcess resizes a PTY process's terminal.
+	UpdateProcess(context.Context, *UpdateProcessRequest) (*UpdateProcessResponse, error)
 	mustEmbedUnimplementedProcessServiceServer()
 }
 
@@ -81,6 +223,30 @@ type UnimplementedProcessServiceServer struct{}
 
 func (UnimplementedProcessServiceServer) StartProcess(*StartProcessRequest, grpc.ServerStreamingServer[StartProcessResponse]) error {
 	return status.Errorf(codes.Unimplemented, "method StartProcess not implemented")
+}
+func (UnimplementedProcessServiceServer) ListProcesses(context.Context, *ListProcessesRequest) (*ListProcessesResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method ListProcesses not implemented")
+}
+func (UnimplementedProcessServiceServer) ConnectProcess(*ConnectProcessRequest, grpc.ServerStreamingServer[ConnectProcessResponse]) error {
+	return status.Errorf(codes.Unimplemented, "method ConnectProcess not implemented")
+}
+func (UnimplementedProcessServiceServer) SendProcessInput(context.Context, *SendProcessInputRequest) (*SendProcessInputResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SendProcessInput not implemented")
+}
+func (UnimplementedProcessServiceServer) StreamProcessInput(grpc.ClientStreamingServer[StreamProcessInputRequest, StreamProcessInputResponse]) error {
+	return status.Errorf(codes.Unimplemented, "method StreamProcessInput not implemented")
+}
+func (UnimplementedProcessServiceServer) CloseProcessStdin(context.Context, *CloseProcessStdinRequest) (*CloseProcessStdinResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CloseProcessStdin not implemented")
+}
+func (UnimplementedProcessServiceServer) SignalProcess(context.Context, *SignalProcessRequest) (*SignalProcessResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method SignalProcess not implemented")
+}
+func (UnimplementedProcessServiceServer) KillProcess(context.Context, *KillProcessRequest) (*KillProcessResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method KillProcess not implemented")
+}
+func (UnimplementedProcessServiceServer) UpdateProcess(context.Context, *UpdateProcessRequest) (*UpdateProcessResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method UpdateProcess not implemented")
 }
 func (UnimplementedProcessServiceServer) mustEmbedUnimplementedProcessServiceServer() {}
 func (UnimplementedProcessServiceServer) testEmbeddedByValue()                        {}
@@ -114,18 +280,179 @@ func _ProcessService_StartProcess_Handler(srv interface{}, stream grpc.ServerStr
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type ProcessService_StartProcessServer = grpc.ServerStreamingServer[StartProcessResponse]
 
+func _ProcessService_ListProcesses_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(ListProcessesRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProcessServiceServer).ListProcesses(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProcessService_ListProcesses_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProcessServiceServer).ListProcesses(ctx, req.(*ListProcessesRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProcessService_ConnectProcess_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(ConnectProcessRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(ProcessServiceServer).ConnectProcess(m, &grpc.GenericServerStream[ConnectProcessRequest, ConnectProcessResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ProcessService_ConnectProcessServer = grpc.ServerStreamingServer[ConnectProcessResponse]
+
+func _ProcessService_SendProcessInput_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SendProcessInputRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProcessServiceServer).SendProcessInput(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProcessService_SendProcessInput_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProcessServiceServer).SendProcessInput(ctx, req.(*SendProcessInputRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProcessService_StreamProcessInput_Handler(srv interface{}, stream grpc.ServerStream) error {
+	return srv.(ProcessServiceServer).StreamProcessInput(&grpc.GenericServerStream[StreamProcessInputRequest, StreamProcessInputResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type ProcessService_StreamProcessInputServer = grpc.ClientStreamingServer[StreamProcessInputRequest, StreamProcessInputResponse]
+
+func _ProcessService_CloseProcessStdin_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CloseProcessStdinRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProcessServiceServer).CloseProcessStdin(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProcessService_CloseProcessStdin_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProcessServiceServer).CloseProcessStdin(ctx, req.(*CloseProcessStdinRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProcessService_SignalProcess_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(SignalProcessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProcessServiceServer).SignalProcess(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProcessService_SignalProcess_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProcessServiceServer).SignalProcess(ctx, req.(*SignalProcessRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProcessService_KillProcess_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(KillProcessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProcessServiceServer).KillProcess(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProcessService_KillProcess_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProcessServiceServer).KillProcess(ctx, req.(*KillProcessRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _ProcessService_UpdateProcess_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(UpdateProcessRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(ProcessServiceServer).UpdateProcess(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: ProcessService_UpdateProcess_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(ProcessServiceServer).UpdateProcess(ctx, req.(*UpdateProcessRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 // ProcessService_ServiceDesc is the grpc.ServiceDesc for ProcessService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
 var ProcessService_ServiceDesc = grpc.ServiceDesc{
 	ServiceName: "wrenn.api.v1.ProcessService",
 	HandlerType: (*ProcessServiceServer)(nil),
-	Methods:     []grpc.MethodDesc{},
+	Methods: []grpc.MethodDesc{
+		{
+			MethodName: "ListProcesses",
+			Handler:    _ProcessService_ListProcesses_Handler,
+		},
+		{
+			MethodName: "SendProcessInput",
+			Handler:    _ProcessService_SendProcessInput_Handler,
+		},
+		{
+			MethodName: "CloseProcessStdin",
+			Handler:    _ProcessService_CloseProcessStdin_Handler,
+		},
+		{
+			MethodName: "SignalProcess",
+			Handler:    _ProcessService_SignalProcess_Handler,
+		},
+		{
+			MethodName: "KillProcess",
+			Handler:    _ProcessService_KillProcess_Handler,
+		},
+		{
+			MethodName: "UpdateProcess",
+			Handler:    _ProcessService_UpdateProcess_Handler,
+		},
+	},
 	Streams: []grpc.StreamDesc{
 		{
 			StreamName:    "StartProcess",
 			Handler:       _ProcessService_StartProcess_Handler,
 			ServerStreams: true,
+		},
+		{
+			StreamName:    "ConnectProcess",
+			Handler:       _ProcessService_ConnectProcess_Handler,
+			ServerStreams: true,
+		},
+		{
+			StreamName:    "StreamProcessInput",
+			Handler:       _ProcessService_StreamProcessInput_Handler,
+			ClientStreams: true,
 		},
 	},
 	Metadata: "wrenn/api/v1/process.proto",

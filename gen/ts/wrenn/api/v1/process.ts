@@ -7,7 +7,16 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { CallContext, CallOptions } from "nice-grpc-common";
-import { ProcessEvent, StartRequest } from "../../envd/v1/process.js";
+import {
+  ProcessEvent,
+  ProcessInfo,
+  ProcessSelector,
+  PtySize,
+  Signal,
+  signalFromJSON,
+  signalToJSON,
+  StartRequest,
+} from "../../envd/v1/process.js";
 
 export const protobufPackage = "wrenn.api.v1";
 
@@ -21,6 +30,88 @@ export interface StartProcessRequest {
 /** Same field layout as wrenn.envd.v1.StartResponse. */
 export interface StartProcessResponse {
   event: ProcessEvent | undefined;
+}
+
+export interface ListProcessesRequest {
+  sandboxId: string;
+}
+
+export interface ListProcessesResponse {
+  processes: ProcessInfo[];
+}
+
+export interface ConnectProcessRequest {
+  sandboxId: string;
+  /** A tag must name exactly one running process. */
+  process: ProcessSelector | undefined;
+}
+
+/** Same field layout as wrenn.envd.v1.ConnectResponse. */
+export interface ConnectProcessResponse {
+  event: ProcessEvent | undefined;
+}
+
+export interface SendProcessInputRequest {
+  sandboxId: string;
+  process: ProcessSelector | undefined;
+  data: Buffer;
+}
+
+export interface SendProcessInputResponse {
+}
+
+export interface StreamProcessInputRequest {
+  /** Required in the first message; when set later it must be the same. */
+  sandboxId: string;
+  /** Required in the first message; ignored after it. */
+  process: ProcessSelector | undefined;
+  data: Buffer;
+}
+
+export interface StreamProcessInputResponse {
+}
+
+export interface CloseProcessStdinRequest {
+  sandboxId: string;
+  process: ProcessSelector | undefined;
+}
+
+export interface CloseProcessStdinResponse {
+}
+
+export interface SignalProcessRequest {
+  sandboxId: string;
+  /** A tag applies to every process with that tag. */
+  process: ProcessSelector | undefined;
+  signal: Signal;
+}
+
+export interface SignalProcessResponse {
+  /** The processes that were signalled. */
+  pids: number[];
+}
+
+export interface KillProcessRequest {
+  sandboxId: string;
+  /** A decimal number is a pid; anything else is a tag. */
+  selector: string;
+}
+
+export interface KillProcessResponse {
+  /** The processes that were killed. */
+  pids: number[];
+}
+
+export interface UpdateProcessRequest {
+  sandboxId: string;
+  process:
+    | ProcessSelector
+    | undefined;
+  /** New terminal size; only for PTY processes. */
+  pty: PtySize | undefined;
+}
+
+export interface UpdateProcessResponse {
 }
 
 function createBaseStartProcessRequest(): StartProcessRequest {
@@ -183,6 +274,1288 @@ export const StartProcessResponse: MessageFns<StartProcessResponse> = {
   },
 };
 
+function createBaseListProcessesRequest(): ListProcessesRequest {
+  return { sandboxId: "" };
+}
+
+export const ListProcessesRequest: MessageFns<ListProcessesRequest> = {
+  encode(message: ListProcessesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListProcessesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListProcessesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListProcessesRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListProcessesRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListProcessesRequest>): ListProcessesRequest {
+    return ListProcessesRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListProcessesRequest>): ListProcessesRequest {
+    const message = createBaseListProcessesRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    return message;
+  },
+};
+
+function createBaseListProcessesResponse(): ListProcessesResponse {
+  return { processes: [] };
+}
+
+export const ListProcessesResponse: MessageFns<ListProcessesResponse> = {
+  encode(message: ListProcessesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.processes) {
+      ProcessInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListProcessesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListProcessesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.processes.push(ProcessInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListProcessesResponse {
+    return {
+      processes: globalThis.Array.isArray(object?.processes)
+        ? object.processes.map((e: any) => ProcessInfo.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListProcessesResponse): unknown {
+    const obj: any = {};
+    if (message.processes?.length) {
+      obj.processes = message.processes.map((e) => ProcessInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ListProcessesResponse>): ListProcessesResponse {
+    return ListProcessesResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ListProcessesResponse>): ListProcessesResponse {
+    const message = createBaseListProcessesResponse();
+    message.processes = object.processes?.map((e) => ProcessInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseConnectProcessRequest(): ConnectProcessRequest {
+  return { sandboxId: "", process: undefined };
+}
+
+export const ConnectProcessRequest: MessageFns<ConnectProcessRequest> = {
+  encode(message: ConnectProcessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectProcessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConnectProcessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConnectProcessRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+    };
+  },
+
+  toJSON(message: ConnectProcessRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConnectProcessRequest>): ConnectProcessRequest {
+    return ConnectProcessRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConnectProcessRequest>): ConnectProcessRequest {
+    const message = createBaseConnectProcessRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseConnectProcessResponse(): ConnectProcessResponse {
+  return { event: undefined };
+}
+
+export const ConnectProcessResponse: MessageFns<ConnectProcessResponse> = {
+  encode(message: ConnectProcessResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.event !== undefined) {
+      ProcessEvent.encode(message.event, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectProcessResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConnectProcessResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.event = ProcessEvent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConnectProcessResponse {
+    return { event: isSet(object.event) ? ProcessEvent.fromJSON(object.event) : undefined };
+  },
+
+  toJSON(message: ConnectProcessResponse): unknown {
+    const obj: any = {};
+    if (message.event !== undefined) {
+      obj.event = ProcessEvent.toJSON(message.event);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<ConnectProcessResponse>): ConnectProcessResponse {
+    return ConnectProcessResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<ConnectProcessResponse>): ConnectProcessResponse {
+    const message = createBaseConnectProcessResponse();
+    message.event = (object.event !== undefined && object.event !== null)
+      ? ProcessEvent.fromPartial(object.event)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSendProcessInputRequest(): SendProcessInputRequest {
+  return { sandboxId: "", process: undefined, data: Buffer.alloc(0) };
+}
+
+export const SendProcessInputRequest: MessageFns<SendProcessInputRequest> = {
+  encode(message: SendProcessInputRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(18).fork()).join();
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(26).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendProcessInputRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendProcessInputRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendProcessInputRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: SendProcessInputRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendProcessInputRequest>): SendProcessInputRequest {
+    return SendProcessInputRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SendProcessInputRequest>): SendProcessInputRequest {
+    const message = createBaseSendProcessInputRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseSendProcessInputResponse(): SendProcessInputResponse {
+  return {};
+}
+
+export const SendProcessInputResponse: MessageFns<SendProcessInputResponse> = {
+  encode(_: SendProcessInputResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendProcessInputResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendProcessInputResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SendProcessInputResponse {
+    return {};
+  },
+
+  toJSON(_: SendProcessInputResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<SendProcessInputResponse>): SendProcessInputResponse {
+    return SendProcessInputResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<SendProcessInputResponse>): SendProcessInputResponse {
+    const message = createBaseSendProcessInputResponse();
+    return message;
+  },
+};
+
+function createBaseStreamProcessInputRequest(): StreamProcessInputRequest {
+  return { sandboxId: "", process: undefined, data: Buffer.alloc(0) };
+}
+
+export const StreamProcessInputRequest: MessageFns<StreamProcessInputRequest> = {
+  encode(message: StreamProcessInputRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(18).fork()).join();
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(26).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamProcessInputRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamProcessInputRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamProcessInputRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: StreamProcessInputRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<StreamProcessInputRequest>): StreamProcessInputRequest {
+    return StreamProcessInputRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<StreamProcessInputRequest>): StreamProcessInputRequest {
+    const message = createBaseStreamProcessInputRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseStreamProcessInputResponse(): StreamProcessInputResponse {
+  return {};
+}
+
+export const StreamProcessInputResponse: MessageFns<StreamProcessInputResponse> = {
+  encode(_: StreamProcessInputResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamProcessInputResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamProcessInputResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): StreamProcessInputResponse {
+    return {};
+  },
+
+  toJSON(_: StreamProcessInputResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<StreamProcessInputResponse>): StreamProcessInputResponse {
+    return StreamProcessInputResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<StreamProcessInputResponse>): StreamProcessInputResponse {
+    const message = createBaseStreamProcessInputResponse();
+    return message;
+  },
+};
+
+function createBaseCloseProcessStdinRequest(): CloseProcessStdinRequest {
+  return { sandboxId: "", process: undefined };
+}
+
+export const CloseProcessStdinRequest: MessageFns<CloseProcessStdinRequest> = {
+  encode(message: CloseProcessStdinRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseProcessStdinRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseProcessStdinRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CloseProcessStdinRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+    };
+  },
+
+  toJSON(message: CloseProcessStdinRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CloseProcessStdinRequest>): CloseProcessStdinRequest {
+    return CloseProcessStdinRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CloseProcessStdinRequest>): CloseProcessStdinRequest {
+    const message = createBaseCloseProcessStdinRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCloseProcessStdinResponse(): CloseProcessStdinResponse {
+  return {};
+}
+
+export const CloseProcessStdinResponse: MessageFns<CloseProcessStdinResponse> = {
+  encode(_: CloseProcessStdinResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseProcessStdinResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseProcessStdinResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): CloseProcessStdinResponse {
+    return {};
+  },
+
+  toJSON(_: CloseProcessStdinResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<CloseProcessStdinResponse>): CloseProcessStdinResponse {
+    return CloseProcessStdinResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<CloseProcessStdinResponse>): CloseProcessStdinResponse {
+    const message = createBaseCloseProcessStdinResponse();
+    return message;
+  },
+};
+
+function createBaseSignalProcessRequest(): SignalProcessRequest {
+  return { sandboxId: "", process: undefined, signal: 0 };
+}
+
+export const SignalProcessRequest: MessageFns<SignalProcessRequest> = {
+  encode(message: SignalProcessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(18).fork()).join();
+    }
+    if (message.signal !== 0) {
+      writer.uint32(24).int32(message.signal);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignalProcessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignalProcessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.signal = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignalProcessRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+      signal: isSet(object.signal) ? signalFromJSON(object.signal) : 0,
+    };
+  },
+
+  toJSON(message: SignalProcessRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    if (message.signal !== 0) {
+      obj.signal = signalToJSON(message.signal);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SignalProcessRequest>): SignalProcessRequest {
+    return SignalProcessRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SignalProcessRequest>): SignalProcessRequest {
+    const message = createBaseSignalProcessRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    message.signal = object.signal ?? 0;
+    return message;
+  },
+};
+
+function createBaseSignalProcessResponse(): SignalProcessResponse {
+  return { pids: [] };
+}
+
+export const SignalProcessResponse: MessageFns<SignalProcessResponse> = {
+  encode(message: SignalProcessResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pids.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.pids) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignalProcessResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignalProcessResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.pids.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.pids.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignalProcessResponse {
+    return { pids: globalThis.Array.isArray(object?.pids) ? object.pids.map((e: any) => globalThis.Number(e)) : [] };
+  },
+
+  toJSON(message: SignalProcessResponse): unknown {
+    const obj: any = {};
+    if (message.pids?.length) {
+      obj.pids = message.pids.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SignalProcessResponse>): SignalProcessResponse {
+    return SignalProcessResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SignalProcessResponse>): SignalProcessResponse {
+    const message = createBaseSignalProcessResponse();
+    message.pids = object.pids?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseKillProcessRequest(): KillProcessRequest {
+  return { sandboxId: "", selector: "" };
+}
+
+export const KillProcessRequest: MessageFns<KillProcessRequest> = {
+  encode(message: KillProcessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.selector !== "") {
+      writer.uint32(18).string(message.selector);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KillProcessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKillProcessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.selector = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KillProcessRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      selector: isSet(object.selector) ? globalThis.String(object.selector) : "",
+    };
+  },
+
+  toJSON(message: KillProcessRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.selector !== "") {
+      obj.selector = message.selector;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<KillProcessRequest>): KillProcessRequest {
+    return KillProcessRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<KillProcessRequest>): KillProcessRequest {
+    const message = createBaseKillProcessRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.selector = object.selector ?? "";
+    return message;
+  },
+};
+
+function createBaseKillProcessResponse(): KillProcessResponse {
+  return { pids: [] };
+}
+
+export const KillProcessResponse: MessageFns<KillProcessResponse> = {
+  encode(message: KillProcessResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pids.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.pids) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KillProcessResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKillProcessResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.pids.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.pids.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KillProcessResponse {
+    return { pids: globalThis.Array.isArray(object?.pids) ? object.pids.map((e: any) => globalThis.Number(e)) : [] };
+  },
+
+  toJSON(message: KillProcessResponse): unknown {
+    const obj: any = {};
+    if (message.pids?.length) {
+      obj.pids = message.pids.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<KillProcessResponse>): KillProcessResponse {
+    return KillProcessResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<KillProcessResponse>): KillProcessResponse {
+    const message = createBaseKillProcessResponse();
+    message.pids = object.pids?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseUpdateProcessRequest(): UpdateProcessRequest {
+  return { sandboxId: "", process: undefined, pty: undefined };
+}
+
+export const UpdateProcessRequest: MessageFns<UpdateProcessRequest> = {
+  encode(message: UpdateProcessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(18).fork()).join();
+    }
+    if (message.pty !== undefined) {
+      PtySize.encode(message.pty, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateProcessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateProcessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pty = PtySize.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateProcessRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+      pty: isSet(object.pty) ? PtySize.fromJSON(object.pty) : undefined,
+    };
+  },
+
+  toJSON(message: UpdateProcessRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    if (message.pty !== undefined) {
+      obj.pty = PtySize.toJSON(message.pty);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateProcessRequest>): UpdateProcessRequest {
+    return UpdateProcessRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<UpdateProcessRequest>): UpdateProcessRequest {
+    const message = createBaseUpdateProcessRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    message.pty = (object.pty !== undefined && object.pty !== null) ? PtySize.fromPartial(object.pty) : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateProcessResponse(): UpdateProcessResponse {
+  return {};
+}
+
+export const UpdateProcessResponse: MessageFns<UpdateProcessResponse> = {
+  encode(_: UpdateProcessResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateProcessResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateProcessResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): UpdateProcessResponse {
+    return {};
+  },
+
+  toJSON(_: UpdateProcessResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create(base?: DeepPartial<UpdateProcessResponse>): UpdateProcessResponse {
+    return UpdateProcessResponse.fromPartial(base ?? {});
+  },
+  fromPartial(_: DeepPartial<UpdateProcessResponse>): UpdateProcessResponse {
+    const message = createBaseUpdateProcessResponse();
+    return message;
+  },
+};
+
 /**
  * ProcessService runs commands in a sandbox. Messages are envd's own, so every
  * layer speaks one shape.
@@ -254,6 +1627,543 @@ export const ProcessServiceDefinition = {
         },
       },
     },
+    /**
+     * ListProcesses lists the processes envd runs: background ones, PTYs and
+     * commands still streaming to a caller.
+     */
+    listProcesses: {
+      name: "ListProcesses",
+      requestType: ListProcessesRequest as typeof ListProcessesRequest,
+      requestStream: false,
+      responseType: ListProcessesResponse as typeof ListProcessesResponse,
+      responseStream: false,
+      options: {
+        _unknownFields: {
+          578365826: [
+            Buffer.from([
+              38,
+              18,
+              36,
+              47,
+              118,
+              49,
+              47,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              101,
+              115,
+              47,
+              123,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              95,
+              105,
+              100,
+              125,
+              47,
+              112,
+              114,
+              111,
+              99,
+              101,
+              115,
+              115,
+              101,
+              115,
+            ]) as Buffer,
+          ],
+        },
+      },
+    },
+    /**
+     * ConnectProcess re-attaches to a running process by pid or tag: the output
+     * buffered since it started (bounded, oldest first) then live events.
+     */
+    connectProcess: {
+      name: "ConnectProcess",
+      requestType: ConnectProcessRequest as typeof ConnectProcessRequest,
+      requestStream: false,
+      responseType: ConnectProcessResponse as typeof ConnectProcessResponse,
+      responseStream: true,
+      options: {
+        _unknownFields: {
+          578365826: [
+            Buffer.from([
+              49,
+              58,
+              1,
+              42,
+              34,
+              44,
+              47,
+              118,
+              49,
+              47,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              101,
+              115,
+              47,
+              123,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              95,
+              105,
+              100,
+              125,
+              47,
+              112,
+              114,
+              111,
+              99,
+              101,
+              115,
+              115,
+              101,
+              115,
+              47,
+              99,
+              111,
+              110,
+              110,
+              101,
+              99,
+              116,
+            ]) as Buffer,
+          ],
+        },
+      },
+    },
+    /** SendProcessInput writes bytes to a process's stdin (or its terminal). */
+    sendProcessInput: {
+      name: "SendProcessInput",
+      requestType: SendProcessInputRequest as typeof SendProcessInputRequest,
+      requestStream: false,
+      responseType: SendProcessInputResponse as typeof SendProcessInputResponse,
+      responseStream: false,
+      options: {
+        _unknownFields: {
+          578365826: [
+            Buffer.from([
+              47,
+              58,
+              1,
+              42,
+              34,
+              42,
+              47,
+              118,
+              49,
+              47,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              101,
+              115,
+              47,
+              123,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              95,
+              105,
+              100,
+              125,
+              47,
+              112,
+              114,
+              111,
+              99,
+              101,
+              115,
+              115,
+              101,
+              115,
+              47,
+              105,
+              110,
+              112,
+              117,
+              116,
+            ]) as Buffer,
+          ],
+        },
+      },
+    },
+    /**
+     * StreamProcessInput writes a stream of input; the first message names the
+     * process. Over HTTP, an NDJSON body, one message a line.
+     */
+    streamProcessInput: {
+      name: "StreamProcessInput",
+      requestType: StreamProcessInputRequest as typeof StreamProcessInputRequest,
+      requestStream: true,
+      responseType: StreamProcessInputResponse as typeof StreamProcessInputResponse,
+      responseStream: false,
+      options: {
+        _unknownFields: {
+          578365826: [
+            Buffer.from([
+              54,
+              58,
+              1,
+              42,
+              34,
+              49,
+              47,
+              118,
+              49,
+              47,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              101,
+              115,
+              47,
+              123,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              95,
+              105,
+              100,
+              125,
+              47,
+              112,
+              114,
+              111,
+              99,
+              101,
+              115,
+              115,
+              101,
+              115,
+              47,
+              105,
+              110,
+              112,
+              117,
+              116,
+              47,
+              115,
+              116,
+              114,
+              101,
+              97,
+              109,
+            ]) as Buffer,
+          ],
+        },
+      },
+    },
+    /** CloseProcessStdin closes a process's stdin (the program sees EOF). */
+    closeProcessStdin: {
+      name: "CloseProcessStdin",
+      requestType: CloseProcessStdinRequest as typeof CloseProcessStdinRequest,
+      requestStream: false,
+      responseType: CloseProcessStdinResponse as typeof CloseProcessStdinResponse,
+      responseStream: false,
+      options: {
+        _unknownFields: {
+          578365826: [
+            Buffer.from([
+              53,
+              58,
+              1,
+              42,
+              34,
+              48,
+              47,
+              118,
+              49,
+              47,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              101,
+              115,
+              47,
+              123,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              95,
+              105,
+              100,
+              125,
+              47,
+              112,
+              114,
+              111,
+              99,
+              101,
+              115,
+              115,
+              101,
+              115,
+              47,
+              99,
+              108,
+              111,
+              115,
+              101,
+              45,
+              115,
+              116,
+              100,
+              105,
+              110,
+            ]) as Buffer,
+          ],
+        },
+      },
+    },
+    /**
+     * SignalProcess sends HUP, INT, TERM or KILL to a process, or to every
+     * process with a tag.
+     */
+    signalProcess: {
+      name: "SignalProcess",
+      requestType: SignalProcessRequest as typeof SignalProcessRequest,
+      requestStream: false,
+      responseType: SignalProcessResponse as typeof SignalProcessResponse,
+      responseStream: false,
+      options: {
+        _unknownFields: {
+          578365826: [
+            Buffer.from([
+              48,
+              58,
+              1,
+              42,
+              34,
+              43,
+              47,
+              118,
+              49,
+              47,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              101,
+              115,
+              47,
+              123,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              95,
+              105,
+              100,
+              125,
+              47,
+              112,
+              114,
+              111,
+              99,
+              101,
+              115,
+              115,
+              101,
+              115,
+              47,
+              115,
+              105,
+              103,
+              110,
+              97,
+              108,
+            ]) as Buffer,
+          ],
+        },
+      },
+    },
+    /**
+     * KillProcess kills by selector: a decimal number is a pid, anything else a
+     * tag (every process with it).
+     */
+    killProcess: {
+      name: "KillProcess",
+      requestType: KillProcessRequest as typeof KillProcessRequest,
+      requestStream: false,
+      responseType: KillProcessResponse as typeof KillProcessResponse,
+      responseStream: false,
+      options: {
+        _unknownFields: {
+          578365826: [
+            Buffer.from([
+              49,
+              42,
+              47,
+              47,
+              118,
+              49,
+              47,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              101,
+              115,
+              47,
+              123,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              95,
+              105,
+              100,
+              125,
+              47,
+              112,
+              114,
+              111,
+              99,
+              101,
+              115,
+              115,
+              101,
+              115,
+              47,
+              123,
+              115,
+              101,
+              108,
+              101,
+              99,
+              116,
+              111,
+              114,
+              125,
+            ]) as Buffer,
+          ],
+        },
+      },
+    },
+    /** UpdateProcess resizes a PTY process's terminal. */
+    updateProcess: {
+      name: "UpdateProcess",
+      requestType: UpdateProcessRequest as typeof UpdateProcessRequest,
+      requestStream: false,
+      responseType: UpdateProcessResponse as typeof UpdateProcessResponse,
+      responseStream: false,
+      options: {
+        _unknownFields: {
+          578365826: [
+            Buffer.from([
+              48,
+              58,
+              1,
+              42,
+              34,
+              43,
+              47,
+              118,
+              49,
+              47,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              101,
+              115,
+              47,
+              123,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              95,
+              105,
+              100,
+              125,
+              47,
+              112,
+              114,
+              111,
+              99,
+              101,
+              115,
+              115,
+              101,
+              115,
+              47,
+              117,
+              112,
+              100,
+              97,
+              116,
+              101,
+            ]) as Buffer,
+          ],
+        },
+      },
+    },
   },
 } as const;
 
@@ -263,6 +2173,61 @@ export interface ProcessServiceImplementation<CallContextExt = {}> {
     request: StartProcessRequest,
     context: CallContext & CallContextExt,
   ): ServerStreamingMethodResult<DeepPartial<StartProcessResponse>>;
+  /**
+   * ListProcesses lists the processes envd runs: background ones, PTYs and
+   * commands still streaming to a caller.
+   */
+  listProcesses(
+    request: ListProcessesRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<ListProcessesResponse>>;
+  /**
+   * ConnectProcess re-attaches to a running process by pid or tag: the output
+   * buffered since it started (bounded, oldest first) then live events.
+   */
+  connectProcess(
+    request: ConnectProcessRequest,
+    context: CallContext & CallContextExt,
+  ): ServerStreamingMethodResult<DeepPartial<ConnectProcessResponse>>;
+  /** SendProcessInput writes bytes to a process's stdin (or its terminal). */
+  sendProcessInput(
+    request: SendProcessInputRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<SendProcessInputResponse>>;
+  /**
+   * StreamProcessInput writes a stream of input; the first message names the
+   * process. Over HTTP, an NDJSON body, one message a line.
+   */
+  streamProcessInput(
+    request: AsyncIterable<StreamProcessInputRequest>,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<StreamProcessInputResponse>>;
+  /** CloseProcessStdin closes a process's stdin (the program sees EOF). */
+  closeProcessStdin(
+    request: CloseProcessStdinRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<CloseProcessStdinResponse>>;
+  /**
+   * SignalProcess sends HUP, INT, TERM or KILL to a process, or to every
+   * process with a tag.
+   */
+  signalProcess(
+    request: SignalProcessRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<SignalProcessResponse>>;
+  /**
+   * KillProcess kills by selector: a decimal number is a pid, anything else a
+   * tag (every process with it).
+   */
+  killProcess(
+    request: KillProcessRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<KillProcessResponse>>;
+  /** UpdateProcess resizes a PTY process's terminal. */
+  updateProcess(
+    request: UpdateProcessRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<UpdateProcessResponse>>;
 }
 
 export interface ProcessServiceClient<CallOptionsExt = {}> {
@@ -271,6 +2236,69 @@ export interface ProcessServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<StartProcessRequest>,
     options?: CallOptions & CallOptionsExt,
   ): AsyncIterable<StartProcessResponse>;
+  /**
+   * ListProcesses lists the processes envd runs: background ones, PTYs and
+   * commands still streaming to a caller.
+   */
+  listProcesses(
+    request: DeepPartial<ListProcessesRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<ListProcessesResponse>;
+  /**
+   * ConnectProcess re-attaches to a running process by pid or tag: the output
+   * buffered since it started (bounded, oldest first) then live events.
+   */
+  connectProcess(
+    request: DeepPartial<ConnectProcessRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): AsyncIterable<ConnectProcessResponse>;
+  /** SendProcessInput writes bytes to a process's stdin (or its terminal). */
+  sendProcessInput(
+    request: DeepPartial<SendProcessInputRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<SendProcessInputResponse>;
+  /**
+   * StreamProcessInput writes a stream of input; the first message names the
+   * process. Over HTTP, an NDJSON body, one message a line.
+   */
+  streamProcessInput(
+    request: AsyncIterable<DeepPartial<StreamProcessInputRequest>>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<StreamProcessInputResponse>;
+  /** CloseProcessStdin closes a process's stdin (the program sees EOF). */
+  closeProcessStdin(
+    request: DeepPartial<CloseProcessStdinRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<CloseProcessStdinResponse>;
+  /**
+   * SignalProcess sends HUP, INT, TERM or KILL to a process, or to every
+   * process with a tag.
+   */
+  signalProcess(
+    request: DeepPartial<SignalProcessRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<SignalProcessResponse>;
+  /**
+   * KillProcess kills by selector: a decimal number is a pid, anything else a
+   * tag (every process with it).
+   */
+  killProcess(
+    request: DeepPartial<KillProcessRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<KillProcessResponse>;
+  /** UpdateProcess resizes a PTY process's terminal. */
+  updateProcess(
+    request: DeepPartial<UpdateProcessRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<UpdateProcessResponse>;
+}
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;

@@ -26,7 +26,7 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from wrenn_gen.wrenn.envd.v1 import process_pb2 as wrenn_dot_envd_dot_v1_dot_process__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1awrenn/api/v1/process.proto\x12\x0cwrenn.api.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bwrenn/envd/v1/process.proto\"g\n\x13StartProcessRequest\x12\x1d\n\nsandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x31\n\x05start\x18\x02 \x01(\x0b\x32\x1b.wrenn.envd.v1.StartRequestR\x05start\"I\n\x14StartProcessResponse\x12\x31\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1b.wrenn.envd.v1.ProcessEventR\x05\x65vent2\x9f\x01\n\x0eProcessService\x12\x8c\x01\n\x0cStartProcess\x12!.wrenn.api.v1.StartProcessRequest\x1a\".wrenn.api.v1.StartProcessResponse\"3\x82\xd3\xe4\x93\x02-\"$/v1/sandboxes/{sandbox_id}/processes:\x05start0\x01\x42\x36Z4github.com/wrenn-dev/wrenn/gen/go/wrenn/api/v1;apiv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1awrenn/api/v1/process.proto\x12\x0cwrenn.api.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1bwrenn/envd/v1/process.proto\"g\n\x13StartProcessRequest\x12\x1d\n\nsandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x31\n\x05start\x18\x02 \x01(\x0b\x32\x1b.wrenn.envd.v1.StartRequestR\x05start\"I\n\x14StartProcessResponse\x12\x31\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1b.wrenn.envd.v1.ProcessEventR\x05\x65vent\"5\n\x14ListProcessesRequest\x12\x1d\n\nsandbox_id\x18\x01 \x01(\tR\tsandboxId\"Q\n\x15ListProcessesResponse\x12\x38\n\tprocesses\x18\x01 \x03(\x0b\x32\x1a.wrenn.envd.v1.ProcessInfoR\tprocesses\"p\n\x15\x43onnectProcessRequest\x12\x1d\n\nsandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x38\n\x07process\x18\x02 \x01(\x0b\x32\x1e.wrenn.envd.v1.ProcessSelectorR\x07process\"K\n\x16\x43onnectProcessResponse\x12\x31\n\x05\x65vent\x18\x01 \x01(\x0b\x32\x1b.wrenn.envd.v1.ProcessEventR\x05\x65vent\"\x86\x01\n\x17SendProcessInputRequest\x12\x1d\n\nsandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x38\n\x07process\x18\x02 \x01(\x0b\x32\x1e.wrenn.envd.v1.ProcessSelectorR\x07process\x12\x12\n\x04\x64\x61ta\x18\x03 \x01(\x0cR\x04\x64\x61ta\"\x1a\n\x18SendProcessInputResponse\"\x88\x01\n\x19StreamProcessInputRequest\x12\x1d\n\nsandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x38\n\x07process\x18\x02 \x01(\x0b\x32\x1e.wrenn.envd.v1.ProcessSelectorR\x07process\x12\x12\n\x04\x64\x61ta\x18\x03 \x01(\x0cR\x04\x64\x61ta\"\x1c\n\x1aStreamProcessInputResponse\"s\n\x18\x43loseProcessStdinRequest\x12\x1d\n\nsandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x38\n\x07process\x18\x02 \x01(\x0b\x32\x1e.wrenn.envd.v1.ProcessSelectorR\x07process\"\x1b\n\x19\x43loseProcessStdinResponse\"\x9e\x01\n\x14SignalProcessRequest\x12\x1d\n\nsandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x38\n\x07process\x18\x02 \x01(\x0b\x32\x1e.wrenn.envd.v1.ProcessSelectorR\x07process\x12-\n\x06signal\x18\x03 \x01(\x0e\x32\x15.wrenn.envd.v1.SignalR\x06signal\"+\n\x15SignalProcessResponse\x12\x12\n\x04pids\x18\x01 \x03(\rR\x04pids\"O\n\x12KillProcessRequest\x12\x1d\n\nsandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1a\n\x08selector\x18\x02 \x01(\tR\x08selector\")\n\x13KillProcessResponse\x12\x12\n\x04pids\x18\x01 \x03(\rR\x04pids\"\x99\x01\n\x14UpdateProcessRequest\x12\x1d\n\nsandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x38\n\x07process\x18\x02 \x01(\x0b\x32\x1e.wrenn.envd.v1.ProcessSelectorR\x07process\x12(\n\x03pty\x18\x03 \x01(\x0b\x32\x16.wrenn.envd.v1.PtySizeR\x03pty\"\x17\n\x15UpdateProcessResponse2\xde\n\n\x0eProcessService\x12\x8c\x01\n\x0cStartProcess\x12!.wrenn.api.v1.StartProcessRequest\x1a\".wrenn.api.v1.StartProcessResponse\"3\x82\xd3\xe4\x93\x02-\"$/v1/sandboxes/{sandbox_id}/processes:\x05start0\x01\x12\x86\x01\n\rListProcesses\x12\".wrenn.api.v1.ListProcessesRequest\x1a#.wrenn.api.v1.ListProcessesResponse\",\x82\xd3\xe4\x93\x02&\x12$/v1/sandboxes/{sandbox_id}/processes\x12\x96\x01\n\x0e\x43onnectProcess\x12#.wrenn.api.v1.ConnectProcessRequest\x1a$.wrenn.api.v1.ConnectProcessResponse\"7\x82\xd3\xe4\x93\x02\x31\",/v1/sandboxes/{sandbox_id}/processes/connect:\x01*0\x01\x12\x98\x01\n\x10SendProcessInput\x12%.wrenn.api.v1.SendProcessInputRequest\x1a&.wrenn.api.v1.SendProcessInputResponse\"5\x82\xd3\xe4\x93\x02/\"*/v1/sandboxes/{sandbox_id}/processes/input:\x01*\x12\xa7\x01\n\x12StreamProcessInput\x12\'.wrenn.api.v1.StreamProcessInputRequest\x1a(.wrenn.api.v1.StreamProcessInputResponse\"<\x82\xd3\xe4\x93\x02\x36\"1/v1/sandboxes/{sandbox_id}/processes/input/stream:\x01*(\x01\x12\xa1\x01\n\x11\x43loseProcessStdin\x12&.wrenn.api.v1.CloseProcessStdinRequest\x1a\'.wrenn.api.v1.CloseProcessStdinResponse\";\x82\xd3\xe4\x93\x02\x35\"0/v1/sandboxes/{sandbox_id}/processes/close-stdin:\x01*\x12\x90\x01\n\rSignalProcess\x12\".wrenn.api.v1.SignalProcessRequest\x1a#.wrenn.api.v1.SignalProcessResponse\"6\x82\xd3\xe4\x93\x02\x30\"+/v1/sandboxes/{sandbox_id}/processes/signal:\x01*\x12\x8b\x01\n\x0bKillProcess\x12 .wrenn.api.v1.KillProcessRequest\x1a!.wrenn.api.v1.KillProcessResponse\"7\x82\xd3\xe4\x93\x02\x31*//v1/sandboxes/{sandbox_id}/processes/{selector}\x12\x90\x01\n\rUpdateProcess\x12\".wrenn.api.v1.UpdateProcessRequest\x1a#.wrenn.api.v1.UpdateProcessResponse\"6\x82\xd3\xe4\x93\x02\x30\"+/v1/sandboxes/{sandbox_id}/processes/update:\x01*B6Z4github.com/wrenn-dev/wrenn/gen/go/wrenn/api/v1;apiv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -36,10 +36,58 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['DESCRIPTOR']._serialized_options = b'Z4github.com/wrenn-dev/wrenn/gen/go/wrenn/api/v1;apiv1'
   _globals['_PROCESSSERVICE'].methods_by_name['StartProcess']._loaded_options = None
   _globals['_PROCESSSERVICE'].methods_by_name['StartProcess']._serialized_options = b'\202\323\344\223\002-\"$/v1/sandboxes/{sandbox_id}/processes:\005start'
+  _globals['_PROCESSSERVICE'].methods_by_name['ListProcesses']._loaded_options = None
+  _globals['_PROCESSSERVICE'].methods_by_name['ListProcesses']._serialized_options = b'\202\323\344\223\002&\022$/v1/sandboxes/{sandbox_id}/processes'
+  _globals['_PROCESSSERVICE'].methods_by_name['ConnectProcess']._loaded_options = None
+  _globals['_PROCESSSERVICE'].methods_by_name['ConnectProcess']._serialized_options = b'\202\323\344\223\0021\",/v1/sandboxes/{sandbox_id}/processes/connect:\001*'
+  _globals['_PROCESSSERVICE'].methods_by_name['SendProcessInput']._loaded_options = None
+  _globals['_PROCESSSERVICE'].methods_by_name['SendProcessInput']._serialized_options = b'\202\323\344\223\002/\"*/v1/sandboxes/{sandbox_id}/processes/input:\001*'
+  _globals['_PROCESSSERVICE'].methods_by_name['StreamProcessInput']._loaded_options = None
+  _globals['_PROCESSSERVICE'].methods_by_name['StreamProcessInput']._serialized_options = b'\202\323\344\223\0026\"1/v1/sandboxes/{sandbox_id}/processes/input/stream:\001*'
+  _globals['_PROCESSSERVICE'].methods_by_name['CloseProcessStdin']._loaded_options = None
+  _globals['_PROCESSSERVICE'].methods_by_name['CloseProcessStdin']._serialized_options = b'\202\323\344\223\0025\"0/v1/sandboxes/{sandbox_id}/processes/close-stdin:\001*'
+  _globals['_PROCESSSERVICE'].methods_by_name['SignalProcess']._loaded_options = None
+  _globals['_PROCESSSERVICE'].methods_by_name['SignalProcess']._serialized_options = b'\202\323\344\223\0020\"+/v1/sandboxes/{sandbox_id}/processes/signal:\001*'
+  _globals['_PROCESSSERVICE'].methods_by_name['KillProcess']._loaded_options = None
+  _globals['_PROCESSSERVICE'].methods_by_name['KillProcess']._serialized_options = b'\202\323\344\223\0021*//v1/sandboxes/{sandbox_id}/processes/{selector}'
+  _globals['_PROCESSSERVICE'].methods_by_name['UpdateProcess']._loaded_options = None
+  _globals['_PROCESSSERVICE'].methods_by_name['UpdateProcess']._serialized_options = b'\202\323\344\223\0020\"+/v1/sandboxes/{sandbox_id}/processes/update:\001*'
   _globals['_STARTPROCESSREQUEST']._serialized_start=103
   _globals['_STARTPROCESSREQUEST']._serialized_end=206
   _globals['_STARTPROCESSRESPONSE']._serialized_start=208
   _globals['_STARTPROCESSRESPONSE']._serialized_end=281
-  _globals['_PROCESSSERVICE']._serialized_start=284
-  _globals['_PROCESSSERVICE']._serialized_end=443
+  _globals['_LISTPROCESSESREQUEST']._serialized_start=283
+  _globals['_LISTPROCESSESREQUEST']._serialized_end=336
+  _globals['_LISTPROCESSESRESPONSE']._serialized_start=338
+  _globals['_LISTPROCESSESRESPONSE']._serialized_end=419
+  _globals['_CONNECTPROCESSREQUEST']._serialized_start=421
+  _globals['_CONNECTPROCESSREQUEST']._serialized_end=533
+  _globals['_CONNECTPROCESSRESPONSE']._serialized_start=535
+  _globals['_CONNECTPROCESSRESPONSE']._serialized_end=610
+  _globals['_SENDPROCESSINPUTREQUEST']._serialized_start=613
+  _globals['_SENDPROCESSINPUTREQUEST']._serialized_end=747
+  _globals['_SENDPROCESSINPUTRESPONSE']._serialized_start=749
+  _globals['_SENDPROCESSINPUTRESPONSE']._serialized_end=775
+  _globals['_STREAMPROCESSINPUTREQUEST']._serialized_start=778
+  _globals['_STREAMPROCESSINPUTREQUEST']._serialized_end=914
+  _globals['_STREAMPROCESSINPUTRESPONSE']._serialized_start=916
+  _globals['_STREAMPROCESSINPUTRESPONSE']._serialized_end=944
+  _globals['_CLOSEPROCESSSTDINREQUEST']._serialized_start=946
+  _globals['_CLOSEPROCESSSTDINREQUEST']._serialized_end=1061
+  _globals['_CLOSEPROCESSSTDINRESPONSE']._serialized_start=1063
+  _globals['_CLOSEPROCESSSTDINRESPONSE']._serialized_end=1090
+  _globals['_SIGNALPROCESSREQUEST']._serialized_start=1093
+  _globals['_SIGNALPROCESSREQUEST']._serialized_end=1251
+  _globals['_SIGNALPROCESSRESPONSE']._serialized_start=1253
+  _globals['_SIGNALPROCESSRESPONSE']._serialized_end=1296
+  _globals['_KILLPROCESSREQUEST']._serialized_start=1298
+  _globals['_KILLPROCESSREQUEST']._serialized_end=1377
+  _globals['_KILLPROCESSRESPONSE']._serialized_start=1379
+  _globals['_KILLPROCESSRESPONSE']._serialized_end=1420
+  _globals['_UPDATEPROCESSREQUEST']._serialized_start=1423
+  _globals['_UPDATEPROCESSREQUEST']._serialized_end=1576
+  _globals['_UPDATEPROCESSRESPONSE']._serialized_start=1578
+  _globals['_UPDATEPROCESSRESPONSE']._serialized_end=1601
+  _globals['_PROCESSSERVICE']._serialized_start=1604
+  _globals['_PROCESSSERVICE']._serialized_end=2978
 # @@protoc_insertion_point(module_scope)

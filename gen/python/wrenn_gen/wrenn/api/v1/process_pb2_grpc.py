@@ -41,6 +41,46 @@ class ProcessServiceStub:
                 request_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.StartProcessRequest.SerializeToString,
                 response_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.StartProcessResponse.FromString,
                 _registered_method=True)
+        self.ListProcesses = channel.unary_unary(
+                '/wrenn.api.v1.ProcessService/ListProcesses',
+                request_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.ListProcessesRequest.SerializeToString,
+                response_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.ListProcessesResponse.FromString,
+                _registered_method=True)
+        self.ConnectProcess = channel.unary_stream(
+                '/wrenn.api.v1.ProcessService/ConnectProcess',
+                request_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.ConnectProcessRequest.SerializeToString,
+                response_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.ConnectProcessResponse.FromString,
+                _registered_method=True)
+        self.SendProcessInput = channel.unary_unary(
+                '/wrenn.api.v1.ProcessService/SendProcessInput',
+                request_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.SendProcessInputRequest.SerializeToString,
+                response_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.SendProcessInputResponse.FromString,
+                _registered_method=True)
+        self.StreamProcessInput = channel.stream_unary(
+                '/wrenn.api.v1.ProcessService/StreamProcessInput',
+                request_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.StreamProcessInputRequest.SerializeToString,
+                response_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.StreamProcessInputResponse.FromString,
+                _registered_method=True)
+        self.CloseProcessStdin = channel.unary_unary(
+                '/wrenn.api.v1.ProcessService/CloseProcessStdin',
+                request_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.CloseProcessStdinRequest.SerializeToString,
+                response_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.CloseProcessStdinResponse.FromString,
+                _registered_method=True)
+        self.SignalProcess = channel.unary_unary(
+                '/wrenn.api.v1.ProcessService/SignalProcess',
+                request_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.SignalProcessRequest.SerializeToString,
+                response_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.SignalProcessResponse.FromString,
+                _registered_method=True)
+        self.KillProcess = channel.unary_unary(
+                '/wrenn.api.v1.ProcessService/KillProcess',
+                request_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.KillProcessRequest.SerializeToString,
+                response_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.KillProcessResponse.FromString,
+                _registered_method=True)
+        self.UpdateProcess = channel.unary_unary(
+                '/wrenn.api.v1.ProcessService/UpdateProcess',
+                request_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.UpdateProcessRequest.SerializeToString,
+                response_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.UpdateProcessResponse.FromString,
+                _registered_method=True)
 
 
 class ProcessServiceServicer:
@@ -55,6 +95,67 @@ class ProcessServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def ListProcesses(self, request, context):
+        """ListProcesses lists the processes envd runs: background ones, PTYs and
+        commands still streaming to a caller.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def ConnectProcess(self, request, context):
+        """ConnectProcess re-attaches to a running process by pid or tag: the output
+        buffered since it started (bounded, oldest first) then live events.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SendProcessInput(self, request, context):
+        """SendProcessInput writes bytes to a process's stdin (or its terminal).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def StreamProcessInput(self, request_iterator, context):
+        """StreamProcessInput writes a stream of input; the first message names the
+        process. Over HTTP, an NDJSON body, one message a line.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CloseProcessStdin(self, request, context):
+        """CloseProcessStdin closes a process's stdin (the program sees EOF).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def SignalProcess(self, request, context):
+        """SignalProcess sends HUP, INT, TERM or KILL to a process, or to every
+        process with a tag.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def KillProcess(self, request, context):
+        """KillProcess kills by selector: a decimal number is a pid, anything else a
+        tag (every process with it).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def UpdateProcess(self, request, context):
+        """UpdateProcess resizes a PTY process's terminal.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_ProcessServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -62,6 +163,46 @@ def add_ProcessServiceServicer_to_server(servicer, server):
                     servicer.StartProcess,
                     request_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.StartProcessRequest.FromString,
                     response_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.StartProcessResponse.SerializeToString,
+            ),
+            'ListProcesses': grpc.unary_unary_rpc_method_handler(
+                    servicer.ListProcesses,
+                    request_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.ListProcessesRequest.FromString,
+                    response_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.ListProcessesResponse.SerializeToString,
+            ),
+            'ConnectProcess': grpc.unary_stream_rpc_method_handler(
+                    servicer.ConnectProcess,
+                    request_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.ConnectProcessRequest.FromString,
+                    response_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.ConnectProcessResponse.SerializeToString,
+            ),
+            'SendProcessInput': grpc.unary_unary_rpc_method_handler(
+                    servicer.SendProcessInput,
+                    request_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.SendProcessInputRequest.FromString,
+                    response_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.SendProcessInputResponse.SerializeToString,
+            ),
+            'StreamProcessInput': grpc.stream_unary_rpc_method_handler(
+                    servicer.StreamProcessInput,
+                    request_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.StreamProcessInputRequest.FromString,
+                    response_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.StreamProcessInputResponse.SerializeToString,
+            ),
+            'CloseProcessStdin': grpc.unary_unary_rpc_method_handler(
+                    servicer.CloseProcessStdin,
+                    request_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.CloseProcessStdinRequest.FromString,
+                    response_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.CloseProcessStdinResponse.SerializeToString,
+            ),
+            'SignalProcess': grpc.unary_unary_rpc_method_handler(
+                    servicer.SignalProcess,
+                    request_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.SignalProcessRequest.FromString,
+                    response_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.SignalProcessResponse.SerializeToString,
+            ),
+            'KillProcess': grpc.unary_unary_rpc_method_handler(
+                    servicer.KillProcess,
+                    request_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.KillProcessRequest.FromString,
+                    response_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.KillProcessResponse.SerializeToString,
+            ),
+            'UpdateProcess': grpc.unary_unary_rpc_method_handler(
+                    servicer.UpdateProcess,
+                    request_deserializer=wrenn_dot_api_dot_v1_dot_process__pb2.UpdateProcessRequest.FromString,
+                    response_serializer=wrenn_dot_api_dot_v1_dot_process__pb2.UpdateProcessResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -93,6 +234,222 @@ class ProcessService:
             '/wrenn.api.v1.ProcessService/StartProcess',
             wrenn_dot_api_dot_v1_dot_process__pb2.StartProcessRequest.SerializeToString,
             wrenn_dot_api_dot_v1_dot_process__pb2.StartProcessResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ListProcesses(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.api.v1.ProcessService/ListProcesses',
+            wrenn_dot_api_dot_v1_dot_process__pb2.ListProcessesRequest.SerializeToString,
+            wrenn_dot_api_dot_v1_dot_process__pb2.ListProcessesResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def ConnectProcess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/wrenn.api.v1.ProcessService/ConnectProcess',
+            wrenn_dot_api_dot_v1_dot_process__pb2.ConnectProcessRequest.SerializeToString,
+            wrenn_dot_api_dot_v1_dot_process__pb2.ConnectProcessResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SendProcessInput(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.api.v1.ProcessService/SendProcessInput',
+            wrenn_dot_api_dot_v1_dot_process__pb2.SendProcessInputRequest.SerializeToString,
+            wrenn_dot_api_dot_v1_dot_process__pb2.SendProcessInputResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def StreamProcessInput(request_iterator,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.stream_unary(
+            request_iterator,
+            target,
+            '/wrenn.api.v1.ProcessService/StreamProcessInput',
+            wrenn_dot_api_dot_v1_dot_process__pb2.StreamProcessInputRequest.SerializeToString,
+            wrenn_dot_api_dot_v1_dot_process__pb2.StreamProcessInputResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CloseProcessStdin(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.api.v1.ProcessService/CloseProcessStdin',
+            wrenn_dot_api_dot_v1_dot_process__pb2.CloseProcessStdinRequest.SerializeToString,
+            wrenn_dot_api_dot_v1_dot_process__pb2.CloseProcessStdinResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def SignalProcess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.api.v1.ProcessService/SignalProcess',
+            wrenn_dot_api_dot_v1_dot_process__pb2.SignalProcessRequest.SerializeToString,
+            wrenn_dot_api_dot_v1_dot_process__pb2.SignalProcessResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def KillProcess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.api.v1.ProcessService/KillProcess',
+            wrenn_dot_api_dot_v1_dot_process__pb2.KillProcessRequest.SerializeToString,
+            wrenn_dot_api_dot_v1_dot_process__pb2.KillProcessResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def UpdateProcess(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.api.v1.ProcessService/UpdateProcess',
+            wrenn_dot_api_dot_v1_dot_process__pb2.UpdateProcessRequest.SerializeToString,
+            wrenn_dot_api_dot_v1_dot_process__pb2.UpdateProcessResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -12,12 +12,26 @@ import {
   Client,
   type ClientOptions,
   type ClientReadableStream,
+  type ClientUnaryCall,
+  type ClientWritableStream,
+  type handleClientStreamingCall,
   type handleServerStreamingCall,
+  type handleUnaryCall,
   makeGenericClientConstructor,
   type Metadata,
+  type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { ProcessEvent, StartRequest } from "../../envd/v1/process.js";
+import {
+  ProcessEvent,
+  ProcessInfo,
+  ProcessSelector,
+  PtySize,
+  Signal,
+  signalFromJSON,
+  signalToJSON,
+  StartRequest,
+} from "../../envd/v1/process.js";
 
 export const protobufPackage = "wrenn.api.v1";
 
@@ -31,6 +45,88 @@ export interface StartProcessRequest {
 /** Same field layout as wrenn.envd.v1.StartResponse. */
 export interface StartProcessResponse {
   event: ProcessEvent | undefined;
+}
+
+export interface ListProcessesRequest {
+  sandboxId: string;
+}
+
+export interface ListProcessesResponse {
+  processes: ProcessInfo[];
+}
+
+export interface ConnectProcessRequest {
+  sandboxId: string;
+  /** A tag must name exactly one running process. */
+  process: ProcessSelector | undefined;
+}
+
+/** Same field layout as wrenn.envd.v1.ConnectResponse. */
+export interface ConnectProcessResponse {
+  event: ProcessEvent | undefined;
+}
+
+export interface SendProcessInputRequest {
+  sandboxId: string;
+  process: ProcessSelector | undefined;
+  data: Buffer;
+}
+
+export interface SendProcessInputResponse {
+}
+
+export interface StreamProcessInputRequest {
+  /** Required in the first message; when set later it must be the same. */
+  sandboxId: string;
+  /** Required in the first message; ignored after it. */
+  process: ProcessSelector | undefined;
+  data: Buffer;
+}
+
+export interface StreamProcessInputResponse {
+}
+
+export interface CloseProcessStdinRequest {
+  sandboxId: string;
+  process: ProcessSelector | undefined;
+}
+
+export interface CloseProcessStdinResponse {
+}
+
+export interface SignalProcessRequest {
+  sandboxId: string;
+  /** A tag applies to every process with that tag. */
+  process: ProcessSelector | undefined;
+  signal: Signal;
+}
+
+export interface SignalProcessResponse {
+  /** The processes that were signalled. */
+  pids: number[];
+}
+
+export interface KillProcessRequest {
+  sandboxId: string;
+  /** A decimal number is a pid; anything else is a tag. */
+  selector: string;
+}
+
+export interface KillProcessResponse {
+  /** The processes that were killed. */
+  pids: number[];
+}
+
+export interface UpdateProcessRequest {
+  sandboxId: string;
+  process:
+    | ProcessSelector
+    | undefined;
+  /** New terminal size; only for PTY processes. */
+  pty: PtySize | undefined;
+}
+
+export interface UpdateProcessResponse {
 }
 
 function createBaseStartProcessRequest(): StartProcessRequest {
@@ -193,6 +289,1288 @@ export const StartProcessResponse: MessageFns<StartProcessResponse> = {
   },
 };
 
+function createBaseListProcessesRequest(): ListProcessesRequest {
+  return { sandboxId: "" };
+}
+
+export const ListProcessesRequest: MessageFns<ListProcessesRequest> = {
+  encode(message: ListProcessesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListProcessesRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListProcessesRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListProcessesRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+    };
+  },
+
+  toJSON(message: ListProcessesRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListProcessesRequest>, I>>(base?: I): ListProcessesRequest {
+    return ListProcessesRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListProcessesRequest>, I>>(object: I): ListProcessesRequest {
+    const message = createBaseListProcessesRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    return message;
+  },
+};
+
+function createBaseListProcessesResponse(): ListProcessesResponse {
+  return { processes: [] };
+}
+
+export const ListProcessesResponse: MessageFns<ListProcessesResponse> = {
+  encode(message: ListProcessesResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.processes) {
+      ProcessInfo.encode(v!, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ListProcessesResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseListProcessesResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.processes.push(ProcessInfo.decode(reader, reader.uint32()));
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ListProcessesResponse {
+    return {
+      processes: globalThis.Array.isArray(object?.processes)
+        ? object.processes.map((e: any) => ProcessInfo.fromJSON(e))
+        : [],
+    };
+  },
+
+  toJSON(message: ListProcessesResponse): unknown {
+    const obj: any = {};
+    if (message.processes?.length) {
+      obj.processes = message.processes.map((e) => ProcessInfo.toJSON(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ListProcessesResponse>, I>>(base?: I): ListProcessesResponse {
+    return ListProcessesResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ListProcessesResponse>, I>>(object: I): ListProcessesResponse {
+    const message = createBaseListProcessesResponse();
+    message.processes = object.processes?.map((e) => ProcessInfo.fromPartial(e)) || [];
+    return message;
+  },
+};
+
+function createBaseConnectProcessRequest(): ConnectProcessRequest {
+  return { sandboxId: "", process: undefined };
+}
+
+export const ConnectProcessRequest: MessageFns<ConnectProcessRequest> = {
+  encode(message: ConnectProcessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectProcessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConnectProcessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConnectProcessRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+    };
+  },
+
+  toJSON(message: ConnectProcessRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConnectProcessRequest>, I>>(base?: I): ConnectProcessRequest {
+    return ConnectProcessRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConnectProcessRequest>, I>>(object: I): ConnectProcessRequest {
+    const message = createBaseConnectProcessRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseConnectProcessResponse(): ConnectProcessResponse {
+  return { event: undefined };
+}
+
+export const ConnectProcessResponse: MessageFns<ConnectProcessResponse> = {
+  encode(message: ConnectProcessResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.event !== undefined) {
+      ProcessEvent.encode(message.event, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): ConnectProcessResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseConnectProcessResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.event = ProcessEvent.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): ConnectProcessResponse {
+    return { event: isSet(object.event) ? ProcessEvent.fromJSON(object.event) : undefined };
+  },
+
+  toJSON(message: ConnectProcessResponse): unknown {
+    const obj: any = {};
+    if (message.event !== undefined) {
+      obj.event = ProcessEvent.toJSON(message.event);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<ConnectProcessResponse>, I>>(base?: I): ConnectProcessResponse {
+    return ConnectProcessResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<ConnectProcessResponse>, I>>(object: I): ConnectProcessResponse {
+    const message = createBaseConnectProcessResponse();
+    message.event = (object.event !== undefined && object.event !== null)
+      ? ProcessEvent.fromPartial(object.event)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSendProcessInputRequest(): SendProcessInputRequest {
+  return { sandboxId: "", process: undefined, data: Buffer.alloc(0) };
+}
+
+export const SendProcessInputRequest: MessageFns<SendProcessInputRequest> = {
+  encode(message: SendProcessInputRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(18).fork()).join();
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(26).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendProcessInputRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendProcessInputRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SendProcessInputRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: SendProcessInputRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SendProcessInputRequest>, I>>(base?: I): SendProcessInputRequest {
+    return SendProcessInputRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SendProcessInputRequest>, I>>(object: I): SendProcessInputRequest {
+    const message = createBaseSendProcessInputRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseSendProcessInputResponse(): SendProcessInputResponse {
+  return {};
+}
+
+export const SendProcessInputResponse: MessageFns<SendProcessInputResponse> = {
+  encode(_: SendProcessInputResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SendProcessInputResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSendProcessInputResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): SendProcessInputResponse {
+    return {};
+  },
+
+  toJSON(_: SendProcessInputResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SendProcessInputResponse>, I>>(base?: I): SendProcessInputResponse {
+    return SendProcessInputResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SendProcessInputResponse>, I>>(_: I): SendProcessInputResponse {
+    const message = createBaseSendProcessInputResponse();
+    return message;
+  },
+};
+
+function createBaseStreamProcessInputRequest(): StreamProcessInputRequest {
+  return { sandboxId: "", process: undefined, data: Buffer.alloc(0) };
+}
+
+export const StreamProcessInputRequest: MessageFns<StreamProcessInputRequest> = {
+  encode(message: StreamProcessInputRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(18).fork()).join();
+    }
+    if (message.data.length !== 0) {
+      writer.uint32(26).bytes(message.data);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamProcessInputRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamProcessInputRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.data = Buffer.from(reader.bytes());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): StreamProcessInputRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+      data: isSet(object.data) ? Buffer.from(bytesFromBase64(object.data)) : Buffer.alloc(0),
+    };
+  },
+
+  toJSON(message: StreamProcessInputRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    if (message.data.length !== 0) {
+      obj.data = base64FromBytes(message.data);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StreamProcessInputRequest>, I>>(base?: I): StreamProcessInputRequest {
+    return StreamProcessInputRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StreamProcessInputRequest>, I>>(object: I): StreamProcessInputRequest {
+    const message = createBaseStreamProcessInputRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    message.data = object.data ?? Buffer.alloc(0);
+    return message;
+  },
+};
+
+function createBaseStreamProcessInputResponse(): StreamProcessInputResponse {
+  return {};
+}
+
+export const StreamProcessInputResponse: MessageFns<StreamProcessInputResponse> = {
+  encode(_: StreamProcessInputResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): StreamProcessInputResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseStreamProcessInputResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): StreamProcessInputResponse {
+    return {};
+  },
+
+  toJSON(_: StreamProcessInputResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<StreamProcessInputResponse>, I>>(base?: I): StreamProcessInputResponse {
+    return StreamProcessInputResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<StreamProcessInputResponse>, I>>(_: I): StreamProcessInputResponse {
+    const message = createBaseStreamProcessInputResponse();
+    return message;
+  },
+};
+
+function createBaseCloseProcessStdinRequest(): CloseProcessStdinRequest {
+  return { sandboxId: "", process: undefined };
+}
+
+export const CloseProcessStdinRequest: MessageFns<CloseProcessStdinRequest> = {
+  encode(message: CloseProcessStdinRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(18).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseProcessStdinRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseProcessStdinRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CloseProcessStdinRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+    };
+  },
+
+  toJSON(message: CloseProcessStdinRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CloseProcessStdinRequest>, I>>(base?: I): CloseProcessStdinRequest {
+    return CloseProcessStdinRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CloseProcessStdinRequest>, I>>(object: I): CloseProcessStdinRequest {
+    const message = createBaseCloseProcessStdinRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseCloseProcessStdinResponse(): CloseProcessStdinResponse {
+  return {};
+}
+
+export const CloseProcessStdinResponse: MessageFns<CloseProcessStdinResponse> = {
+  encode(_: CloseProcessStdinResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CloseProcessStdinResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCloseProcessStdinResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): CloseProcessStdinResponse {
+    return {};
+  },
+
+  toJSON(_: CloseProcessStdinResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<CloseProcessStdinResponse>, I>>(base?: I): CloseProcessStdinResponse {
+    return CloseProcessStdinResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<CloseProcessStdinResponse>, I>>(_: I): CloseProcessStdinResponse {
+    const message = createBaseCloseProcessStdinResponse();
+    return message;
+  },
+};
+
+function createBaseSignalProcessRequest(): SignalProcessRequest {
+  return { sandboxId: "", process: undefined, signal: 0 };
+}
+
+export const SignalProcessRequest: MessageFns<SignalProcessRequest> = {
+  encode(message: SignalProcessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(18).fork()).join();
+    }
+    if (message.signal !== 0) {
+      writer.uint32(24).int32(message.signal);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignalProcessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignalProcessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.signal = reader.int32() as any;
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignalProcessRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+      signal: isSet(object.signal) ? signalFromJSON(object.signal) : 0,
+    };
+  },
+
+  toJSON(message: SignalProcessRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    if (message.signal !== 0) {
+      obj.signal = signalToJSON(message.signal);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SignalProcessRequest>, I>>(base?: I): SignalProcessRequest {
+    return SignalProcessRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SignalProcessRequest>, I>>(object: I): SignalProcessRequest {
+    const message = createBaseSignalProcessRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    message.signal = object.signal ?? 0;
+    return message;
+  },
+};
+
+function createBaseSignalProcessResponse(): SignalProcessResponse {
+  return { pids: [] };
+}
+
+export const SignalProcessResponse: MessageFns<SignalProcessResponse> = {
+  encode(message: SignalProcessResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pids.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.pids) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SignalProcessResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSignalProcessResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.pids.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.pids.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SignalProcessResponse {
+    return { pids: globalThis.Array.isArray(object?.pids) ? object.pids.map((e: any) => globalThis.Number(e)) : [] };
+  },
+
+  toJSON(message: SignalProcessResponse): unknown {
+    const obj: any = {};
+    if (message.pids?.length) {
+      obj.pids = message.pids.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<SignalProcessResponse>, I>>(base?: I): SignalProcessResponse {
+    return SignalProcessResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<SignalProcessResponse>, I>>(object: I): SignalProcessResponse {
+    const message = createBaseSignalProcessResponse();
+    message.pids = object.pids?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseKillProcessRequest(): KillProcessRequest {
+  return { sandboxId: "", selector: "" };
+}
+
+export const KillProcessRequest: MessageFns<KillProcessRequest> = {
+  encode(message: KillProcessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.selector !== "") {
+      writer.uint32(18).string(message.selector);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KillProcessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKillProcessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.selector = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KillProcessRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      selector: isSet(object.selector) ? globalThis.String(object.selector) : "",
+    };
+  },
+
+  toJSON(message: KillProcessRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.selector !== "") {
+      obj.selector = message.selector;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<KillProcessRequest>, I>>(base?: I): KillProcessRequest {
+    return KillProcessRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<KillProcessRequest>, I>>(object: I): KillProcessRequest {
+    const message = createBaseKillProcessRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.selector = object.selector ?? "";
+    return message;
+  },
+};
+
+function createBaseKillProcessResponse(): KillProcessResponse {
+  return { pids: [] };
+}
+
+export const KillProcessResponse: MessageFns<KillProcessResponse> = {
+  encode(message: KillProcessResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.pids.length !== 0) {
+      writer.uint32(10).fork();
+      for (const v of message.pids) {
+        writer.uint32(v);
+      }
+      writer.join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): KillProcessResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseKillProcessResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag === 8) {
+              message.pids.push(reader.uint32());
+
+              continue;
+            }
+
+            if (tag === 10) {
+              const end2 = reader.uint32() + reader.pos;
+              while (reader.pos < end2) {
+                message.pids.push(reader.uint32());
+              }
+
+              continue;
+            }
+
+            break;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): KillProcessResponse {
+    return { pids: globalThis.Array.isArray(object?.pids) ? object.pids.map((e: any) => globalThis.Number(e)) : [] };
+  },
+
+  toJSON(message: KillProcessResponse): unknown {
+    const obj: any = {};
+    if (message.pids?.length) {
+      obj.pids = message.pids.map((e) => Math.round(e));
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<KillProcessResponse>, I>>(base?: I): KillProcessResponse {
+    return KillProcessResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<KillProcessResponse>, I>>(object: I): KillProcessResponse {
+    const message = createBaseKillProcessResponse();
+    message.pids = object.pids?.map((e) => e) || [];
+    return message;
+  },
+};
+
+function createBaseUpdateProcessRequest(): UpdateProcessRequest {
+  return { sandboxId: "", process: undefined, pty: undefined };
+}
+
+export const UpdateProcessRequest: MessageFns<UpdateProcessRequest> = {
+  encode(message: UpdateProcessRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.process !== undefined) {
+      ProcessSelector.encode(message.process, writer.uint32(18).fork()).join();
+    }
+    if (message.pty !== undefined) {
+      PtySize.encode(message.pty, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateProcessRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateProcessRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.process = ProcessSelector.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.pty = PtySize.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): UpdateProcessRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      process: isSet(object.process) ? ProcessSelector.fromJSON(object.process) : undefined,
+      pty: isSet(object.pty) ? PtySize.fromJSON(object.pty) : undefined,
+    };
+  },
+
+  toJSON(message: UpdateProcessRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.process !== undefined) {
+      obj.process = ProcessSelector.toJSON(message.process);
+    }
+    if (message.pty !== undefined) {
+      obj.pty = PtySize.toJSON(message.pty);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateProcessRequest>, I>>(base?: I): UpdateProcessRequest {
+    return UpdateProcessRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateProcessRequest>, I>>(object: I): UpdateProcessRequest {
+    const message = createBaseUpdateProcessRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.process = (object.process !== undefined && object.process !== null)
+      ? ProcessSelector.fromPartial(object.process)
+      : undefined;
+    message.pty = (object.pty !== undefined && object.pty !== null) ? PtySize.fromPartial(object.pty) : undefined;
+    return message;
+  },
+};
+
+function createBaseUpdateProcessResponse(): UpdateProcessResponse {
+  return {};
+}
+
+export const UpdateProcessResponse: MessageFns<UpdateProcessResponse> = {
+  encode(_: UpdateProcessResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): UpdateProcessResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseUpdateProcessResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(_: any): UpdateProcessResponse {
+    return {};
+  },
+
+  toJSON(_: UpdateProcessResponse): unknown {
+    const obj: any = {};
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<UpdateProcessResponse>, I>>(base?: I): UpdateProcessResponse {
+    return UpdateProcessResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<UpdateProcessResponse>, I>>(_: I): UpdateProcessResponse {
+    const message = createBaseUpdateProcessResponse();
+    return message;
+  },
+};
+
 /**
  * ProcessService runs commands in a sandbox. Messages are envd's own, so every
  * layer speaks one shape.
@@ -210,11 +1588,148 @@ export const ProcessServiceService = {
       Buffer.from(StartProcessResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): StartProcessResponse => StartProcessResponse.decode(value),
   },
+  /**
+   * ListProcesses lists the processes envd runs: background ones, PTYs and
+   * commands still streaming to a caller.
+   */
+  listProcesses: {
+    path: "/wrenn.api.v1.ProcessService/ListProcesses" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: ListProcessesRequest): Buffer => Buffer.from(ListProcessesRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ListProcessesRequest => ListProcessesRequest.decode(value),
+    responseSerialize: (value: ListProcessesResponse): Buffer =>
+      Buffer.from(ListProcessesResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ListProcessesResponse => ListProcessesResponse.decode(value),
+  },
+  /**
+   * ConnectProcess re-attaches to a running process by pid or tag: the output
+   * buffered since it started (bounded, oldest first) then live events.
+   */
+  connectProcess: {
+    path: "/wrenn.api.v1.ProcessService/ConnectProcess" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: ConnectProcessRequest): Buffer =>
+      Buffer.from(ConnectProcessRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): ConnectProcessRequest => ConnectProcessRequest.decode(value),
+    responseSerialize: (value: ConnectProcessResponse): Buffer =>
+      Buffer.from(ConnectProcessResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): ConnectProcessResponse => ConnectProcessResponse.decode(value),
+  },
+  /** SendProcessInput writes bytes to a process's stdin (or its terminal). */
+  sendProcessInput: {
+    path: "/wrenn.api.v1.ProcessService/SendProcessInput" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SendProcessInputRequest): Buffer =>
+      Buffer.from(SendProcessInputRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SendProcessInputRequest => SendProcessInputRequest.decode(value),
+    responseSerialize: (value: SendProcessInputResponse): Buffer =>
+      Buffer.from(SendProcessInputResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SendProcessInputResponse => SendProcessInputResponse.decode(value),
+  },
+  /**
+   * StreamProcessInput writes a stream of input; the first message names the
+   * process. Over HTTP, an NDJSON body, one message a line.
+   */
+  streamProcessInput: {
+    path: "/wrenn.api.v1.ProcessService/StreamProcessInput" as const,
+    requestStream: true as const,
+    responseStream: false as const,
+    requestSerialize: (value: StreamProcessInputRequest): Buffer =>
+      Buffer.from(StreamProcessInputRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): StreamProcessInputRequest => StreamProcessInputRequest.decode(value),
+    responseSerialize: (value: StreamProcessInputResponse): Buffer =>
+      Buffer.from(StreamProcessInputResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): StreamProcessInputResponse => StreamProcessInputResponse.decode(value),
+  },
+  /** CloseProcessStdin closes a process's stdin (the program sees EOF). */
+  closeProcessStdin: {
+    path: "/wrenn.api.v1.ProcessService/CloseProcessStdin" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: CloseProcessStdinRequest): Buffer =>
+      Buffer.from(CloseProcessStdinRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): CloseProcessStdinRequest => CloseProcessStdinRequest.decode(value),
+    responseSerialize: (value: CloseProcessStdinResponse): Buffer =>
+      Buffer.from(CloseProcessStdinResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): CloseProcessStdinResponse => CloseProcessStdinResponse.decode(value),
+  },
+  /**
+   * SignalProcess sends HUP, INT, TERM or KILL to a process, or to every
+   * process with a tag.
+   */
+  signalProcess: {
+    path: "/wrenn.api.v1.ProcessService/SignalProcess" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: SignalProcessRequest): Buffer => Buffer.from(SignalProcessRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): SignalProcessRequest => SignalProcessRequest.decode(value),
+    responseSerialize: (value: SignalProcessResponse): Buffer =>
+      Buffer.from(SignalProcessResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): SignalProcessResponse => SignalProcessResponse.decode(value),
+  },
+  /**
+   * KillProcess kills by selector: a decimal number is a pid, anything else a
+   * tag (every process with it).
+   */
+  killProcess: {
+    path: "/wrenn.api.v1.ProcessService/KillProcess" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: KillProcessRequest): Buffer => Buffer.from(KillProcessRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): KillProcessRequest => KillProcessRequest.decode(value),
+    responseSerialize: (value: KillProcessResponse): Buffer => Buffer.from(KillProcessResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): KillProcessResponse => KillProcessResponse.decode(value),
+  },
+  /** UpdateProcess resizes a PTY process's terminal. */
+  updateProcess: {
+    path: "/wrenn.api.v1.ProcessService/UpdateProcess" as const,
+    requestStream: false as const,
+    responseStream: false as const,
+    requestSerialize: (value: UpdateProcessRequest): Buffer => Buffer.from(UpdateProcessRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): UpdateProcessRequest => UpdateProcessRequest.decode(value),
+    responseSerialize: (value: UpdateProcessResponse): Buffer =>
+      Buffer.from(UpdateProcessResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): UpdateProcessResponse => UpdateProcessResponse.decode(value),
+  },
 } as const;
 
 export interface ProcessServiceServer extends UntypedServiceImplementation {
   /** StartProcess runs a command and streams its events; over HTTP as NDJSON. */
   startProcess: handleServerStreamingCall<StartProcessRequest, StartProcessResponse>;
+  /**
+   * ListProcesses lists the processes envd runs: background ones, PTYs and
+   * commands still streaming to a caller.
+   */
+  listProcesses: handleUnaryCall<ListProcessesRequest, ListProcessesResponse>;
+  /**
+   * ConnectProcess re-attaches to a running process by pid or tag: the output
+   * buffered since it started (bounded, oldest first) then live events.
+   */
+  connectProcess: handleServerStreamingCall<ConnectProcessRequest, ConnectProcessResponse>;
+  /** SendProcessInput writes bytes to a process's stdin (or its terminal). */
+  sendProcessInput: handleUnaryCall<SendProcessInputRequest, SendProcessInputResponse>;
+  /**
+   * StreamProcessInput writes a stream of input; the first message names the
+   * process. Over HTTP, an NDJSON body, one message a line.
+   */
+  streamProcessInput: handleClientStreamingCall<StreamProcessInputRequest, StreamProcessInputResponse>;
+  /** CloseProcessStdin closes a process's stdin (the program sees EOF). */
+  closeProcessStdin: handleUnaryCall<CloseProcessStdinRequest, CloseProcessStdinResponse>;
+  /**
+   * SignalProcess sends HUP, INT, TERM or KILL to a process, or to every
+   * process with a tag.
+   */
+  signalProcess: handleUnaryCall<SignalProcessRequest, SignalProcessResponse>;
+  /**
+   * KillProcess kills by selector: a decimal number is a pid, anything else a
+   * tag (every process with it).
+   */
+  killProcess: handleUnaryCall<KillProcessRequest, KillProcessResponse>;
+  /** UpdateProcess resizes a PTY process's terminal. */
+  updateProcess: handleUnaryCall<UpdateProcessRequest, UpdateProcessResponse>;
 }
 
 export interface ProcessServiceClient extends Client {
@@ -228,6 +1743,144 @@ export interface ProcessServiceClient extends Client {
     metadata?: Metadata,
     options?: Partial<CallOptions>,
   ): ClientReadableStream<StartProcessResponse>;
+  /**
+   * ListProcesses lists the processes envd runs: background ones, PTYs and
+   * commands still streaming to a caller.
+   */
+  listProcesses(
+    request: ListProcessesRequest,
+    callback: (error: ServiceError | null, response: ListProcessesResponse) => void,
+  ): ClientUnaryCall;
+  listProcesses(
+    request: ListProcessesRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: ListProcessesResponse) => void,
+  ): ClientUnaryCall;
+  listProcesses(
+    request: ListProcessesRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: ListProcessesResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * ConnectProcess re-attaches to a running process by pid or tag: the output
+   * buffered since it started (bounded, oldest first) then live events.
+   */
+  connectProcess(
+    request: ConnectProcessRequest,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ConnectProcessResponse>;
+  connectProcess(
+    request: ConnectProcessRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<ConnectProcessResponse>;
+  /** SendProcessInput writes bytes to a process's stdin (or its terminal). */
+  sendProcessInput(
+    request: SendProcessInputRequest,
+    callback: (error: ServiceError | null, response: SendProcessInputResponse) => void,
+  ): ClientUnaryCall;
+  sendProcessInput(
+    request: SendProcessInputRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SendProcessInputResponse) => void,
+  ): ClientUnaryCall;
+  sendProcessInput(
+    request: SendProcessInputRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SendProcessInputResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * StreamProcessInput writes a stream of input; the first message names the
+   * process. Over HTTP, an NDJSON body, one message a line.
+   */
+  streamProcessInput(
+    callback: (error: ServiceError | null, response: StreamProcessInputResponse) => void,
+  ): ClientWritableStream<StreamProcessInputRequest>;
+  streamProcessInput(
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: StreamProcessInputResponse) => void,
+  ): ClientWritableStream<StreamProcessInputRequest>;
+  streamProcessInput(
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StreamProcessInputResponse) => void,
+  ): ClientWritableStream<StreamProcessInputRequest>;
+  streamProcessInput(
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: StreamProcessInputResponse) => void,
+  ): ClientWritableStream<StreamProcessInputRequest>;
+  /** CloseProcessStdin closes a process's stdin (the program sees EOF). */
+  closeProcessStdin(
+    request: CloseProcessStdinRequest,
+    callback: (error: ServiceError | null, response: CloseProcessStdinResponse) => void,
+  ): ClientUnaryCall;
+  closeProcessStdin(
+    request: CloseProcessStdinRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: CloseProcessStdinResponse) => void,
+  ): ClientUnaryCall;
+  closeProcessStdin(
+    request: CloseProcessStdinRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: CloseProcessStdinResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * SignalProcess sends HUP, INT, TERM or KILL to a process, or to every
+   * process with a tag.
+   */
+  signalProcess(
+    request: SignalProcessRequest,
+    callback: (error: ServiceError | null, response: SignalProcessResponse) => void,
+  ): ClientUnaryCall;
+  signalProcess(
+    request: SignalProcessRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: SignalProcessResponse) => void,
+  ): ClientUnaryCall;
+  signalProcess(
+    request: SignalProcessRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: SignalProcessResponse) => void,
+  ): ClientUnaryCall;
+  /**
+   * KillProcess kills by selector: a decimal number is a pid, anything else a
+   * tag (every process with it).
+   */
+  killProcess(
+    request: KillProcessRequest,
+    callback: (error: ServiceError | null, response: KillProcessResponse) => void,
+  ): ClientUnaryCall;
+  killProcess(
+    request: KillProcessRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: KillProcessResponse) => void,
+  ): ClientUnaryCall;
+  killProcess(
+    request: KillProcessRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: KillProcessResponse) => void,
+  ): ClientUnaryCall;
+  /** UpdateProcess resizes a PTY process's terminal. */
+  updateProcess(
+    request: UpdateProcessRequest,
+    callback: (error: ServiceError | null, response: UpdateProcessResponse) => void,
+  ): ClientUnaryCall;
+  updateProcess(
+    request: UpdateProcessRequest,
+    metadata: Metadata,
+    callback: (error: ServiceError | null, response: UpdateProcessResponse) => void,
+  ): ClientUnaryCall;
+  updateProcess(
+    request: UpdateProcessRequest,
+    metadata: Metadata,
+    options: Partial<CallOptions>,
+    callback: (error: ServiceError | null, response: UpdateProcessResponse) => void,
+  ): ClientUnaryCall;
 }
 
 export const ProcessServiceClient = makeGenericClientConstructor(
@@ -238,6 +1891,14 @@ export const ProcessServiceClient = makeGenericClientConstructor(
   service: typeof ProcessServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
