@@ -293,6 +293,7 @@ describe("service routes", () => {
         "DELETE /v1/sandboxes/{sandbox_id}/files RemoveFile",
         "GET /v1/sandboxes/{sandbox_id}/files/read ReadFile",
         "POST /v1/sandboxes/{sandbox_id}/files/write WriteFile",
+        "GET /v1/sandboxes/{sandbox_id}/files/watch WatchDir",
         "POST /v1/sandboxes/{sandbox_id}/pause PauseSandbox",
         "POST /v1/sandboxes/{sandbox_id}/resume ResumeSandbox",
         "POST /v1/sandboxes/{sandbox_id}/timeout SetSandboxTimeout",

@@ -136,7 +136,7 @@ export async function startTestBackend(): Promise<TestBackend> {
     symlinkTarget: "",
   });
 
-  const filesystem: FilesystemServiceImplementation = {
+  const filesystem = withUnimplemented<FilesystemServiceImplementation>(FilesystemServiceDefinition, {
     async statFile(request) {
       const data = state.files.get(request.path);
       if (!data) throw errors.notFound(`${request.path}: no such file`);
@@ -185,7 +185,7 @@ export async function startTestBackend(): Promise<TestBackend> {
       state.files.set(path, data);
       return { entry: entry(path, data.length) };
     },
-  };
+  });
 
   server.add(SandboxServiceDefinition, sandboxes);
   server.add(ProcessServiceDefinition, processes);

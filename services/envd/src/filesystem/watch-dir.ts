@@ -1,13 +1,14 @@
-import { watch, type BigIntStats, type FSWatcher } from "node:fs";
-import { lstat, readdir } from "node:fs/promises";
-import { join, relative } from "node:path";
+import { lstatSync, readdirSync, watch, type BigIntStats, type FSWatcher } from "node:fs";
+import { lstat } from "node:fs/promises";
+import { basename, join, relative } from "node:path";
 import { errors } from "@wrenn/shared";
 import { R, X } from "./access.js";
 import type { FsContext } from "./fs-context.js";
 import { fsError } from "./fs-errors.js";
 import { createWakeSignal } from "../util/wake-signal.js";
+import { interpretBatch, type FileEventKind, type Known, type RawEvent } from "./watch-events.js";
 
-export type FileEventKind = "create" | "write" | "remove" | "rename" | "chmod";
+export type { FileEventKind } from "./watch-events.js";
 
 export interface FileChange {
   /** Relative to the watched directory. */
@@ -16,14 +17,7 @@ export interface FileChange {
   kind: FileEventKind;
 }
 
-interface Known {
-  ino: bigint;
-  mode: bigint;
-  mtimeNs: bigint;
-  size: bigint;
-}
-
-/** Changes within this window are judged together, so a rename's two halves meet. */
+/** Events within this window are judged together, so a rename's two halves meet. */
 const batchMs = 20;
 /** A consumer this far behind ends the watch with RESOURCE_EXHAUSTED instead of losing events. */
 const maxPending = 100_000;
@@ -35,15 +29,18 @@ export interface DirWatch {
 }
 
 /**
- * Watches a directory (and, when recursive, every directory below it,
- * including ones created later) with Node's fs.watch (inotify). inotify's
- * "rename" and "change" are refined with lstat against what was last seen:
- * a path that appears is a create, one that disappears a remove, and when a
- * disappearing and an appearing path share an inode in one batch the old
- * path gets a rename followed by a create of the new one. A "change" that
- * alters the mode is a chmod; one that alters size or mtime a write; one that
- * alters only ctime (link count, a rename) is not reported. A move out of
- * the watched tree is reported as a remove.
+ * Watches a directory with inotify through Node's fs.watch, one
+ * non-recursive watcher per directory: Node 20's own recursive mode on Linux
+ * polls files and misses changes faster than its interval. When recursive,
+ * every directory below is watched, and a directory that appears gets a
+ * watcher at once and is scanned, so what was created in it before the
+ * watcher existed is reported too.
+ *
+ * Raw events are collected for a short batch, in order, and interpreted
+ * together (watch-events.ts): every create, write, chmod, rename and remove
+ * is reported, including those of a file that came and went within the
+ * batch; a rename is the old path's rename followed by the new path's
+ * create. A move out of the watched tree is reported as a remove.
  */
 export async function watchDir(path: string, recursive: boolean, ctx: FsContext): Promise<DirWatch> {
   let st: BigIntStats;
@@ -56,74 +53,134 @@ export async function watchDir(path: string, recursive: boolean, ctx: FsContext)
   if (!st.isDirectory()) throw errors.failedPrecondition(`watch ${path}: not a directory`);
 
   const known = new Map<string, Known>();
-  await snapshotTree(path, recursive, known);
-
-  let pendingPaths = new Map<string, "rename" | "change">();
+  let pending: RawEvent[] = [];
+  /** The last raw event type per path in `pending`, so runs of "change" are kept as one. */
+  let lastType = new Map<string, RawEvent["type"]>();
   const ready: FileChange[][] = [];
   let readyCount = 0;
   let failure: Error | undefined;
   let closed = false;
   const wakeSignal = createWakeSignal();
   let batchTimer: NodeJS.Timeout | undefined;
-
   const notify = wakeSignal.notify;
+  /** Directory → its watcher and the inode it had when the watcher was made. */
+  const watchers = new Map<string, { watcher: FSWatcher; ino: bigint }>();
 
-  let watcher: FSWatcher;
-  try {
-    watcher = watch(path, { recursive, persistent: false }, (type, filename) => {
-      if (closed || !filename) return;
-      const full = join(path, filename.toString());
-      if (pendingPaths.get(full) !== "rename") pendingPaths.set(full, type === "rename" ? "rename" : "change");
-      batchTimer ??= setTimeout(() => void flush(), batchMs);
-    });
-  } catch (err) {
-    throw fsError(err, "watch", path);
-  }
-  watcher.on("error", (err) => {
-    failure = err;
+  function fail(err: Error) {
+    failure ??= err;
     close();
-  });
+  }
 
-  async function flush() {
-    const batch = pendingPaths;
-    pendingPaths = new Map();
-    const changes: FileChange[] = [];
-    const gone: { path: string; ino: bigint }[] = [];
-    const appeared: { path: string; stat: Known }[] = [];
-    for (const [p, type] of batch) {
-      const now = await statOrUndefined(p);
-      const before = known.get(p);
-      if (type === "rename" || !before || !now) {
-        if (before && !now) {
-          known.delete(p);
-          gone.push({ path: p, ino: before.ino });
-        } else if (now && (!before || before.ino !== now.ino)) {
-          known.set(p, now);
-          appeared.push({ path: p, stat: now });
-        } else if (before && now) {
-          known.set(p, now);
-          if (before.mode !== now.mode) changes.push(change(p, "chmod"));
-          else if (before.mtimeNs !== now.mtimeNs || before.size !== now.size) changes.push(change(p, "write"));
-        }
-        continue;
+  function onRaw(dir: string, dirIno: bigint, type: string, filename: string | Buffer | null) {
+    if (closed || !filename) return;
+    const name = filename.toString();
+    // inotify tells a watcher when its own directory is deleted or moved, naming the directory itself.
+    if (name === basename(dir) && statNowOrUndefined(dir)?.ino !== dirIno) {
+      if (dir === path) fail(errors.notFound(`watch ${path}: the directory was removed or moved away`));
+      else unwatchBelow(dir);
+      return;
+    }
+    const full = join(dir, name);
+    const kind = type === "rename" ? "rename" : "change";
+    if (kind === "change" && lastType.get(full) === "change") return;
+    lastType.set(full, kind);
+    pending.push({ path: full, type: kind });
+    if (pending.length + readyCount > maxPending) {
+      fail(errors.resourceExhausted(`watch ${path}: the client fell more than ${maxPending} events behind`));
+      return;
+    }
+    batchTimer ??= setTimeout(flush, batchMs);
+  }
+
+  /** Watches `dir`; false when it is already gone. The root's failure is the caller's error. */
+  function watchOne(dir: string): boolean {
+    if (closed || watchers.has(dir)) return true;
+    const now = statNowOrUndefined(dir);
+    if (!now) return false;
+    let watcher: FSWatcher;
+    try {
+      watcher = watch(dir, { persistent: false }, (type, filename) => onRaw(dir, now.ino, type, filename));
+    } catch (err) {
+      const code = (err as NodeJS.ErrnoException).code;
+      if (dir === path) throw fsError(err, "watch", path);
+      if (code === "ENOSPC") fail(errors.resourceExhausted(`watch ${path}: more directories below it than inotify may watch (fs.inotify.max_user_watches)`));
+      return false;
+    }
+    watcher.on("error", (err) => (dir === path ? fail(err) : unwatchBelow(dir)));
+    watchers.set(dir, { watcher, ino: now.ino });
+    return true;
+  }
+
+  function unwatchBelow(dir: string) {
+    for (const [d, w] of watchers) {
+      if (d === dir || d.startsWith(`${dir}/`)) {
+        w.watcher.close();
+        watchers.delete(d);
       }
-      known.set(p, now);
-      if (before.mode !== now.mode) changes.push(change(p, "chmod"));
-      else if (before.mtimeNs !== now.mtimeNs || before.size !== now.size) changes.push(change(p, "write"));
     }
-    for (const g of gone) {
-      const moved = appeared.some((a) => a.stat.ino === g.ino);
-      changes.push(change(g.path, moved ? "rename" : "remove"));
+  }
+
+  /**
+   * Watches a directory that appeared and everything below it; what is
+   * already inside and not yet known is returned as creates.
+   */
+  function adopt(dir: string): string[] {
+    if (!watchOne(dir)) return [];
+    const created: string[] = [];
+    let names: string[];
+    try {
+      names = readdirSync(dir);
+    } catch {
+      return created;
     }
-    for (const a of appeared) changes.push(change(a.path, "create"));
+    for (const name of names) {
+      const p = join(dir, name);
+      const s = statNowOrUndefined(p);
+      if (!s) continue;
+      if (!known.has(p)) created.push(p);
+      known.set(p, s);
+      if (isDirectory(s)) created.push(...adopt(p));
+    }
+    return created;
+  }
+
+  function flush() {
+    const batch = pending;
+    pending = [];
+    lastType = new Map();
+    // Synchronous on purpose: no new event may land between the batch and the
+    // state it is judged against (each lstat is microseconds).
+    const after = new Map<string, Known | undefined>();
+    for (const { path: p } of batch) if (!after.has(p)) after.set(p, statNowOrUndefined(p));
+    const before = new Map<string, Known>();
+    for (const p of after.keys()) {
+      const k = known.get(p);
+      if (k) before.set(p, k);
+      const now = after.get(p);
+      if (now) known.set(p, now);
+      else known.delete(p);
+    }
+    const changes: FileChange[] = [];
+    for (const c of interpretBatch(batch, before, after)) {
+      changes.push(change(c.path, c.kind));
+      const now = after.get(c.path);
+      if (!recursive) continue;
+      if (c.kind === "create" && now && isDirectory(now)) {
+        for (const inner of adopt(c.path)) changes.push(change(inner, "create"));
+      }
+      if ((c.kind === "remove" || c.kind === "rename") && !now) {
+        unwatchBelow(c.path);
+        for (const k of known.keys()) if (k.startsWith(`${c.path}/`)) known.delete(k);
+      }
+    }
     batchTimer = undefined;
-    if (pendingPaths.size > 0) batchTimer = setTimeout(() => void flush(), batchMs);
+    if (pending.length > 0) batchTimer = setTimeout(flush, batchMs);
     if (changes.length === 0 || closed) return;
     ready.push(changes);
     readyCount += changes.length;
     if (readyCount > maxPending) {
-      failure = errors.resourceExhausted(`watch ${path}: the client fell more than ${maxPending} events behind`);
-      close();
+      fail(errors.resourceExhausted(`watch ${path}: the client fell more than ${maxPending} events behind`));
+      return;
     }
     notify();
   }
@@ -136,8 +193,18 @@ export async function watchDir(path: string, recursive: boolean, ctx: FsContext)
     if (closed) return;
     closed = true;
     clearTimeout(batchTimer);
-    watcher.close();
+    unwatchBelow(path);
     notify();
+  }
+
+  watchOne(path);
+  if (recursive) {
+    adopt(path);
+  } else {
+    for (const name of readdirSync(path)) {
+      const s = statNowOrUndefined(join(path, name));
+      if (s) known.set(join(path, name), s);
+    }
   }
 
   return {
@@ -158,27 +225,15 @@ export async function watchDir(path: string, recursive: boolean, ctx: FsContext)
   };
 }
 
-async function statOrUndefined(p: string): Promise<Known | undefined> {
+function isDirectory(s: Known): boolean {
+  return (s.mode & 0o170000n) === 0o040000n;
+}
+
+function statNowOrUndefined(p: string): Known | undefined {
   try {
-    const s = await lstat(p, { bigint: true });
+    const s = lstatSync(p, { bigint: true });
     return { ino: s.ino, mode: s.mode, mtimeNs: s.mtimeNs, size: s.size };
   } catch {
     return undefined;
-  }
-}
-
-async function snapshotTree(dir: string, recursive: boolean, known: Map<string, Known>): Promise<void> {
-  let names: string[];
-  try {
-    names = await readdir(dir);
-  } catch {
-    return;
-  }
-  for (const name of names) {
-    const p = join(dir, name);
-    const s = await statOrUndefined(p);
-    if (!s) continue;
-    known.set(p, s);
-    if (recursive && (s.mode & 0o170000n) === 0o040000n) await snapshotTree(p, recursive, known);
   }
 }

@@ -80,6 +80,25 @@ describe("FilesystemService.WatchDir", () => {
     await w.close();
   });
 
+  it("reports every step of changes made faster than a batch: create, write, move, remove", async () => {
+    const dir = join(envd.dir, "w-fast");
+    mkdirSync(join(dir, "sub"), { recursive: true });
+    const w = await openWatch(dir, true);
+    writeFileSync(join(dir, "sub", "a.txt"), "a");
+    renameSync(join(dir, "sub", "a.txt"), join(dir, "b.txt"));
+    rmSync(join(dir, "b.txt"));
+    const steps = [
+      { name: "sub/a.txt", type: FileEventType.FILE_EVENT_TYPE_CREATE },
+      { name: "sub/a.txt", type: FileEventType.FILE_EVENT_TYPE_WRITE },
+      { name: "sub/a.txt", type: FileEventType.FILE_EVENT_TYPE_RENAME },
+      { name: "b.txt", type: FileEventType.FILE_EVENT_TYPE_CREATE },
+      { name: "b.txt", type: FileEventType.FILE_EVENT_TYPE_REMOVE },
+    ];
+    await w.expectSeen(steps);
+    expect(w.seen).toEqual(steps);
+    await w.close();
+  });
+
   it("watches subdirectories, including new ones, only when recursive", async () => {
     const dir = join(envd.dir, "w2");
     mkdirSync(join(dir, "old"), { recursive: true });
@@ -97,6 +116,29 @@ describe("FilesystemService.WatchDir", () => {
     expect(flat.seen.filter((s) => s.name.includes("/"))).toEqual([]);
     await flat.close();
     await deep.close();
+  });
+
+  it("keeps watching a subdirectory that was removed and made again; ends NOT_FOUND when the watched directory goes", async () => {
+    const dir = join(envd.dir, "w-again");
+    mkdirSync(join(dir, "sub"), { recursive: true });
+    const w = await openWatch(dir, true);
+    rmSync(join(dir, "sub"), { recursive: true });
+    await w.expectSeen([{ name: "sub", type: FileEventType.FILE_EVENT_TYPE_REMOVE }]);
+    mkdirSync(join(dir, "sub"));
+    await w.expectSeen([{ name: "sub", type: FileEventType.FILE_EVENT_TYPE_CREATE }]);
+    writeFileSync(join(dir, "sub", "late.txt"), "x");
+    await w.expectSeen([{ name: "sub/late.txt", type: FileEventType.FILE_EVENT_TYPE_CREATE }]);
+    expect(w.seen.filter((s) => s.name === "sub/late.txt" && s.type === FileEventType.FILE_EVENT_TYPE_CREATE)).toHaveLength(1);
+    await w.close();
+
+    const abort = new AbortController();
+    const stream = envd.fs.watchDir({ path: dir, recursive: false }, { signal: abort.signal })[Symbol.asyncIterator]();
+    expect((await stream.next()).value?.started).toBeDefined();
+    rmSync(dir, { recursive: true });
+    const ending = (async () => {
+      for (;;) if ((await stream.next()).done) return;
+    })();
+    await expect(ending).rejects.toMatchObject({ code: Status.NOT_FOUND, details: expect.stringContaining("removed or moved away") });
   });
 
   it("releases the watcher when the caller goes away", async () => {

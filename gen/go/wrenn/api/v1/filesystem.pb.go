@@ -778,6 +778,174 @@ func (x *WriteFileResponse) GetEntry() *v1.EntryInfo {
 	return nil
 }
 
+type WatchDirRequest struct {
+	state     protoimpl.MessageState `protogen:"open.v1"`
+	SandboxId string                 `protobuf:"bytes,1,opt,name=sandbox_id,json=sandboxId,proto3" json:"sandbox_id,omitempty"`
+	Path      string                 `protobuf:"bytes,2,opt,name=path,proto3" json:"path,omitempty"`
+	// Also watch every subdirectory, including ones created later.
+	Recursive     bool    `protobuf:"varint,3,opt,name=recursive,proto3" json:"recursive,omitempty"`
+	User          *string `protobuf:"bytes,4,opt,name=user,proto3,oneof" json:"user,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchDirRequest) Reset() {
+	*x = WatchDirRequest{}
+	mi := &file_wrenn_api_v1_filesystem_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchDirRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchDirRequest) ProtoMessage() {}
+
+func (x *WatchDirRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_filesystem_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchDirRequest.ProtoReflect.Descriptor instead.
+func (*WatchDirRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_filesystem_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *WatchDirRequest) GetSandboxId() string {
+	if x != nil {
+		return x.SandboxId
+	}
+	return ""
+}
+
+func (x *WatchDirRequest) GetPath() string {
+	if x != nil {
+		return x.Path
+	}
+	return ""
+}
+
+func (x *WatchDirRequest) GetRecursive() bool {
+	if x != nil {
+		return x.Recursive
+	}
+	return false
+}
+
+func (x *WatchDirRequest) GetUser() string {
+	if x != nil && x.User != nil {
+		return *x.User
+	}
+	return ""
+}
+
+// Same field layout as wrenn.envd.v1.WatchDirResponse.
+type WatchDirResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Types that are valid to be assigned to Event:
+	//
+	//	*WatchDirResponse_Started
+	//	*WatchDirResponse_File
+	//	*WatchDirResponse_Keepalive
+	Event         isWatchDirResponse_Event `protobuf_oneof:"event"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *WatchDirResponse) Reset() {
+	*x = WatchDirResponse{}
+	mi := &file_wrenn_api_v1_filesystem_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *WatchDirResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*WatchDirResponse) ProtoMessage() {}
+
+func (x *WatchDirResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_filesystem_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use WatchDirResponse.ProtoReflect.Descriptor instead.
+func (*WatchDirResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_filesystem_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *WatchDirResponse) GetEvent() isWatchDirResponse_Event {
+	if x != nil {
+		return x.Event
+	}
+	return nil
+}
+
+func (x *WatchDirResponse) GetStarted() *v1.WatchDirResponse_WatchStarted {
+	if x != nil {
+		if x, ok := x.Event.(*WatchDirResponse_Started); ok {
+			return x.Started
+		}
+	}
+	return nil
+}
+
+func (x *WatchDirResponse) GetFile() *v1.FileEvent {
+	if x != nil {
+		if x, ok := x.Event.(*WatchDirResponse_File); ok {
+			return x.File
+		}
+	}
+	return nil
+}
+
+func (x *WatchDirResponse) GetKeepalive() *v1.WatchDirResponse_KeepAlive {
+	if x != nil {
+		if x, ok := x.Event.(*WatchDirResponse_Keepalive); ok {
+			return x.Keepalive
+		}
+	}
+	return nil
+}
+
+type isWatchDirResponse_Event interface {
+	isWatchDirResponse_Event()
+}
+
+type WatchDirResponse_Started struct {
+	Started *v1.WatchDirResponse_WatchStarted `protobuf:"bytes,1,opt,name=started,proto3,oneof"`
+}
+
+type WatchDirResponse_File struct {
+	File *v1.FileEvent `protobuf:"bytes,2,opt,name=file,proto3,oneof"`
+}
+
+type WatchDirResponse_Keepalive struct {
+	Keepalive *v1.WatchDirResponse_KeepAlive `protobuf:"bytes,3,opt,name=keepalive,proto3,oneof"`
+}
+
+func (*WatchDirResponse_Started) isWatchDirResponse_Event() {}
+
+func (*WatchDirResponse_File) isWatchDirResponse_Event() {}
+
+func (*WatchDirResponse_Keepalive) isWatchDirResponse_Event() {}
+
 var File_wrenn_api_v1_filesystem_proto protoreflect.FileDescriptor
 
 const file_wrenn_api_v1_filesystem_proto_rawDesc = "" +
@@ -841,7 +1009,19 @@ const file_wrenn_api_v1_filesystem_proto_rawDesc = "" +
 	"\x04user\x18\x04 \x01(\tH\x00R\x04user\x88\x01\x01B\a\n" +
 	"\x05_user\"C\n" +
 	"\x11WriteFileResponse\x12.\n" +
-	"\x05entry\x18\x01 \x01(\v2\x18.wrenn.envd.v1.EntryInfoR\x05entry2\xf7\x06\n" +
+	"\x05entry\x18\x01 \x01(\v2\x18.wrenn.envd.v1.EntryInfoR\x05entry\"\x84\x01\n" +
+	"\x0fWatchDirRequest\x12\x1d\n" +
+	"\n" +
+	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x12\n" +
+	"\x04path\x18\x02 \x01(\tR\x04path\x12\x1c\n" +
+	"\trecursive\x18\x03 \x01(\bR\trecursive\x12\x17\n" +
+	"\x04user\x18\x04 \x01(\tH\x00R\x04user\x88\x01\x01B\a\n" +
+	"\x05_user\"\xe0\x01\n" +
+	"\x10WatchDirResponse\x12H\n" +
+	"\astarted\x18\x01 \x01(\v2,.wrenn.envd.v1.WatchDirResponse.WatchStartedH\x00R\astarted\x12.\n" +
+	"\x04file\x18\x02 \x01(\v2\x18.wrenn.envd.v1.FileEventH\x00R\x04file\x12I\n" +
+	"\tkeepalive\x18\x03 \x01(\v2).wrenn.envd.v1.WatchDirResponse.KeepAliveH\x00R\tkeepaliveB\a\n" +
+	"\x05event2\xf4\a\n" +
 	"\x11FilesystemService\x12x\n" +
 	"\bStatFile\x12\x1d.wrenn.api.v1.StatFileRequest\x1a\x1e.wrenn.api.v1.StatFileResponse\"-\x82\xd3\xe4\x93\x02'\x12%/v1/sandboxes/{sandbox_id}/files/stat\x12u\n" +
 	"\aListDir\x12\x1c.wrenn.api.v1.ListDirRequest\x1a\x1d.wrenn.api.v1.ListDirResponse\"-\x82\xd3\xe4\x93\x02'\x12%/v1/sandboxes/{sandbox_id}/files/list\x12y\n" +
@@ -850,7 +1030,8 @@ const file_wrenn_api_v1_filesystem_proto_rawDesc = "" +
 	"\n" +
 	"RemoveFile\x12\x1f.wrenn.api.v1.RemoveFileRequest\x1a .wrenn.api.v1.RemoveFileResponse\"(\x82\xd3\xe4\x93\x02\"* /v1/sandboxes/{sandbox_id}/files\x12z\n" +
 	"\bReadFile\x12\x1d.wrenn.api.v1.ReadFileRequest\x1a\x1e.wrenn.api.v1.ReadFileResponse\"-\x82\xd3\xe4\x93\x02'\x12%/v1/sandboxes/{sandbox_id}/files/read0\x01\x12\x81\x01\n" +
-	"\tWriteFile\x12\x1e.wrenn.api.v1.WriteFileRequest\x1a\x1f.wrenn.api.v1.WriteFileResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/sandboxes/{sandbox_id}/files/write(\x01B6Z4github.com/wrenn-dev/wrenn/gen/go/wrenn/api/v1;apiv1b\x06proto3"
+	"\tWriteFile\x12\x1e.wrenn.api.v1.WriteFileRequest\x1a\x1f.wrenn.api.v1.WriteFileResponse\"1\x82\xd3\xe4\x93\x02+:\x01*\"&/v1/sandboxes/{sandbox_id}/files/write(\x01\x12{\n" +
+	"\bWatchDir\x12\x1d.wrenn.api.v1.WatchDirRequest\x1a\x1e.wrenn.api.v1.WatchDirResponse\".\x82\xd3\xe4\x93\x02(\x12&/v1/sandboxes/{sandbox_id}/files/watch0\x01B6Z4github.com/wrenn-dev/wrenn/gen/go/wrenn/api/v1;apiv1b\x06proto3"
 
 var (
 	file_wrenn_api_v1_filesystem_proto_rawDescOnce sync.Once
@@ -864,49 +1045,59 @@ func file_wrenn_api_v1_filesystem_proto_rawDescGZIP() []byte {
 	return file_wrenn_api_v1_filesystem_proto_rawDescData
 }
 
-var file_wrenn_api_v1_filesystem_proto_msgTypes = make([]protoimpl.MessageInfo, 14)
+var file_wrenn_api_v1_filesystem_proto_msgTypes = make([]protoimpl.MessageInfo, 16)
 var file_wrenn_api_v1_filesystem_proto_goTypes = []any{
-	(*StatFileRequest)(nil),    // 0: wrenn.api.v1.StatFileRequest
-	(*StatFileResponse)(nil),   // 1: wrenn.api.v1.StatFileResponse
-	(*ListDirRequest)(nil),     // 2: wrenn.api.v1.ListDirRequest
-	(*ListDirResponse)(nil),    // 3: wrenn.api.v1.ListDirResponse
-	(*MakeDirRequest)(nil),     // 4: wrenn.api.v1.MakeDirRequest
-	(*MakeDirResponse)(nil),    // 5: wrenn.api.v1.MakeDirResponse
-	(*MoveFileRequest)(nil),    // 6: wrenn.api.v1.MoveFileRequest
-	(*MoveFileResponse)(nil),   // 7: wrenn.api.v1.MoveFileResponse
-	(*RemoveFileRequest)(nil),  // 8: wrenn.api.v1.RemoveFileRequest
-	(*RemoveFileResponse)(nil), // 9: wrenn.api.v1.RemoveFileResponse
-	(*ReadFileRequest)(nil),    // 10: wrenn.api.v1.ReadFileRequest
-	(*ReadFileResponse)(nil),   // 11: wrenn.api.v1.ReadFileResponse
-	(*WriteFileRequest)(nil),   // 12: wrenn.api.v1.WriteFileRequest
-	(*WriteFileResponse)(nil),  // 13: wrenn.api.v1.WriteFileResponse
-	(*v1.EntryInfo)(nil),       // 14: wrenn.envd.v1.EntryInfo
+	(*StatFileRequest)(nil),                  // 0: wrenn.api.v1.StatFileRequest
+	(*StatFileResponse)(nil),                 // 1: wrenn.api.v1.StatFileResponse
+	(*ListDirRequest)(nil),                   // 2: wrenn.api.v1.ListDirRequest
+	(*ListDirResponse)(nil),                  // 3: wrenn.api.v1.ListDirResponse
+	(*MakeDirRequest)(nil),                   // 4: wrenn.api.v1.MakeDirRequest
+	(*MakeDirResponse)(nil),                  // 5: wrenn.api.v1.MakeDirResponse
+	(*MoveFileRequest)(nil),                  // 6: wrenn.api.v1.MoveFileRequest
+	(*MoveFileResponse)(nil),                 // 7: wrenn.api.v1.MoveFileResponse
+	(*RemoveFileRequest)(nil),                // 8: wrenn.api.v1.RemoveFileRequest
+	(*RemoveFileResponse)(nil),               // 9: wrenn.api.v1.RemoveFileResponse
+	(*ReadFileRequest)(nil),                  // 10: wrenn.api.v1.ReadFileRequest
+	(*ReadFileResponse)(nil),                 // 11: wrenn.api.v1.ReadFileResponse
+	(*WriteFileRequest)(nil),                 // 12: wrenn.api.v1.WriteFileRequest
+	(*WriteFileResponse)(nil),                // 13: wrenn.api.v1.WriteFileResponse
+	(*WatchDirRequest)(nil),                  // 14: wrenn.api.v1.WatchDirRequest
+	(*WatchDirResponse)(nil),                 // 15: wrenn.api.v1.WatchDirResponse
+	(*v1.EntryInfo)(nil),                     // 16: wrenn.envd.v1.EntryInfo
+	(*v1.WatchDirResponse_WatchStarted)(nil), // 17: wrenn.envd.v1.WatchDirResponse.WatchStarted
+	(*v1.FileEvent)(nil),                     // 18: wrenn.envd.v1.FileEvent
+	(*v1.WatchDirResponse_KeepAlive)(nil),    // 19: wrenn.envd.v1.WatchDirResponse.KeepAlive
 }
 var file_wrenn_api_v1_filesystem_proto_depIdxs = []int32{
-	14, // 0: wrenn.api.v1.StatFileResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
-	14, // 1: wrenn.api.v1.ListDirResponse.entries:type_name -> wrenn.envd.v1.EntryInfo
-	14, // 2: wrenn.api.v1.MakeDirResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
-	14, // 3: wrenn.api.v1.MoveFileResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
-	14, // 4: wrenn.api.v1.WriteFileResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
-	0,  // 5: wrenn.api.v1.FilesystemService.StatFile:input_type -> wrenn.api.v1.StatFileRequest
-	2,  // 6: wrenn.api.v1.FilesystemService.ListDir:input_type -> wrenn.api.v1.ListDirRequest
-	4,  // 7: wrenn.api.v1.FilesystemService.MakeDir:input_type -> wrenn.api.v1.MakeDirRequest
-	6,  // 8: wrenn.api.v1.FilesystemService.MoveFile:input_type -> wrenn.api.v1.MoveFileRequest
-	8,  // 9: wrenn.api.v1.FilesystemService.RemoveFile:input_type -> wrenn.api.v1.RemoveFileRequest
-	10, // 10: wrenn.api.v1.FilesystemService.ReadFile:input_type -> wrenn.api.v1.ReadFileRequest
-	12, // 11: wrenn.api.v1.FilesystemService.WriteFile:input_type -> wrenn.api.v1.WriteFileRequest
-	1,  // 12: wrenn.api.v1.FilesystemService.StatFile:output_type -> wrenn.api.v1.StatFileResponse
-	3,  // 13: wrenn.api.v1.FilesystemService.ListDir:output_type -> wrenn.api.v1.ListDirResponse
-	5,  // 14: wrenn.api.v1.FilesystemService.MakeDir:output_type -> wrenn.api.v1.MakeDirResponse
-	7,  // 15: wrenn.api.v1.FilesystemService.MoveFile:output_type -> wrenn.api.v1.MoveFileResponse
-	9,  // 16: wrenn.api.v1.FilesystemService.RemoveFile:output_type -> wrenn.api.v1.RemoveFileResponse
-	11, // 17: wrenn.api.v1.FilesystemService.ReadFile:output_type -> wrenn.api.v1.ReadFileResponse
-	13, // 18: wrenn.api.v1.FilesystemService.WriteFile:output_type -> wrenn.api.v1.WriteFileResponse
-	12, // [12:19] is the sub-list for method output_type
-	5,  // [5:12] is the sub-list for method input_type
-	5,  // [5:5] is the sub-list for extension type_name
-	5,  // [5:5] is the sub-list for extension extendee
-	0,  // [0:5] is the sub-list for field type_name
+	16, // 0: wrenn.api.v1.StatFileResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
+	16, // 1: wrenn.api.v1.ListDirResponse.entries:type_name -> wrenn.envd.v1.EntryInfo
+	16, // 2: wrenn.api.v1.MakeDirResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
+	16, // 3: wrenn.api.v1.MoveFileResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
+	16, // 4: wrenn.api.v1.WriteFileResponse.entry:type_name -> wrenn.envd.v1.EntryInfo
+	17, // 5: wrenn.api.v1.WatchDirResponse.started:type_name -> wrenn.envd.v1.WatchDirResponse.WatchStarted
+	18, // 6: wrenn.api.v1.WatchDirResponse.file:type_name -> wrenn.envd.v1.FileEvent
+	19, // 7: wrenn.api.v1.WatchDirResponse.keepalive:type_name -> wrenn.envd.v1.WatchDirResponse.KeepAlive
+	0,  // 8: wrenn.api.v1.FilesystemService.StatFile:input_type -> wrenn.api.v1.StatFileRequest
+	2,  // 9: wrenn.api.v1.FilesystemService.ListDir:input_type -> wrenn.api.v1.ListDirRequest
+	4,  // 10: wrenn.api.v1.FilesystemService.MakeDir:input_type -> wrenn.api.v1.MakeDirRequest
+	6,  // 11: wrenn.api.v1.FilesystemService.MoveFile:input_type -> wrenn.api.v1.MoveFileRequest
+	8,  // 12: wrenn.api.v1.FilesystemService.RemoveFile:input_type -> wrenn.api.v1.RemoveFileRequest
+	10, // 13: wrenn.api.v1.FilesystemService.ReadFile:input_type -> wrenn.api.v1.ReadFileRequest
+	12, // 14: wrenn.api.v1.FilesystemService.WriteFile:input_type -> wrenn.api.v1.WriteFileRequest
+	14, // 15: wrenn.api.v1.FilesystemService.WatchDir:input_type -> wrenn.api.v1.WatchDirRequest
+	1,  // 16: wrenn.api.v1.FilesystemService.StatFile:output_type -> wrenn.api.v1.StatFileResponse
+	3,  // 17: wrenn.api.v1.FilesystemService.ListDir:output_type -> wrenn.api.v1.ListDirResponse
+	5,  // 18: wrenn.api.v1.FilesystemService.MakeDir:output_type -> wrenn.api.v1.MakeDirResponse
+	7,  // 19: wrenn.api.v1.FilesystemService.MoveFile:output_type -> wrenn.api.v1.MoveFileResponse
+	9,  // 20: wrenn.api.v1.FilesystemService.RemoveFile:output_type -> wrenn.api.v1.RemoveFileResponse
+	11, // 21: wrenn.api.v1.FilesystemService.ReadFile:output_type -> wrenn.api.v1.ReadFileResponse
+	13, // 22: wrenn.api.v1.FilesystemService.WriteFile:output_type -> wrenn.api.v1.WriteFileResponse
+	15, // 23: wrenn.api.v1.FilesystemService.WatchDir:output_type -> wrenn.api.v1.WatchDirResponse
+	16, // [16:24] is the sub-list for method output_type
+	8,  // [8:16] is the sub-list for method input_type
+	8,  // [8:8] is the sub-list for extension type_name
+	8,  // [8:8] is the sub-list for extension extendee
+	0,  // [0:8] is the sub-list for field type_name
 }
 
 func init() { file_wrenn_api_v1_filesystem_proto_init() }
@@ -921,13 +1112,19 @@ func file_wrenn_api_v1_filesystem_proto_init() {
 	file_wrenn_api_v1_filesystem_proto_msgTypes[8].OneofWrappers = []any{}
 	file_wrenn_api_v1_filesystem_proto_msgTypes[10].OneofWrappers = []any{}
 	file_wrenn_api_v1_filesystem_proto_msgTypes[12].OneofWrappers = []any{}
+	file_wrenn_api_v1_filesystem_proto_msgTypes[14].OneofWrappers = []any{}
+	file_wrenn_api_v1_filesystem_proto_msgTypes[15].OneofWrappers = []any{
+		(*WatchDirResponse_Started)(nil),
+		(*WatchDirResponse_File)(nil),
+		(*WatchDirResponse_Keepalive)(nil),
+	}
 	type x struct{}
 	out := protoimpl.TypeBuilder{
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_wrenn_api_v1_filesystem_proto_rawDesc), len(file_wrenn_api_v1_filesystem_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   14,
+			NumMessages:   16,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

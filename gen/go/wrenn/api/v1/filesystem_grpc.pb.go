@@ -26,6 +26,7 @@ const (
 	FilesystemService_RemoveFile_FullMethodName = "/wrenn.api.v1.FilesystemService/RemoveFile"
 	FilesystemService_ReadFile_FullMethodName   = "/wrenn.api.v1.FilesystemService/ReadFile"
 	FilesystemService_WriteFile_FullMethodName  = "/wrenn.api.v1.FilesystemService/WriteFile"
+	FilesystemService_WatchDir_FullMethodName   = "/wrenn.api.v1.FilesystemService/WatchDir"
 )
 
 // FilesystemServiceClient is the client API for FilesystemService service.
@@ -44,6 +45,10 @@ type FilesystemServiceClient interface {
 	ReadFile(ctx context.Context, in *ReadFileRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[ReadFileResponse], error)
 	// WriteFile takes a stream of chunks; over HTTP an NDJSON body, one message a line.
 	WriteFile(ctx context.Context, opts ...grpc.CallOption) (grpc.ClientStreamingClient[WriteFileRequest, WriteFileResponse], error)
+	// WatchDir streams changes under a directory (create, write, remove,
+	// rename, chmod), recursively on request; over HTTP as NDJSON. The first
+	// event says the watch is in place.
+	WatchDir(ctx context.Context, in *WatchDirRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchDirResponse], error)
 }
 
 type filesystemServiceClient struct {
@@ -136,6 +141,25 @@ func (c *filesystemServiceClient) WriteFile(ctx context.Context, opts ...grpc.Ca
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type FilesystemService_WriteFileClient = grpc.ClientStreamingClient[WriteFileRequest, WriteFileResponse]
 
+func (c *filesystemServiceClient) WatchDir(ctx context.Context, in *WatchDirRequest, opts ...grpc.CallOption) (grpc.ServerStreamingClient[WatchDirResponse], error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	stream, err := c.cc.NewStream(ctx, &FilesystemService_ServiceDesc.Streams[2], FilesystemService_WatchDir_FullMethodName, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	x := &grpc.GenericClientStream[WatchDirRequest, WatchDirResponse]{ClientStream: stream}
+	if err := x.ClientStream.SendMsg(in); err != nil {
+		return nil, err
+	}
+	if err := x.ClientStream.CloseSend(); err != nil {
+		return nil, err
+	}
+	return x, nil
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type FilesystemService_WatchDirClient = grpc.ServerStreamingClient[WatchDirResponse]
+
 // FilesystemServiceServer is the server API for FilesystemService service.
 // All implementations must embed UnimplementedFilesystemServiceServer
 // for forward compatibility.
@@ -152,6 +176,10 @@ type FilesystemServiceServer interface {
 	ReadFile(*ReadFileRequest, grpc.ServerStreamingServer[ReadFileResponse]) error
 	// WriteFile takes a stream of chunks; over HTTP an NDJSON body, one message a line.
 	WriteFile(grpc.ClientStreamingServer[WriteFileRequest, WriteFileResponse]) error
+	// WatchDir streams changes under a directory (create, write, remove,
+	// rename, chmod), recursively on request; over HTTP as NDJSON. The first
+	// event says the watch is in place.
+	WatchDir(*WatchDirRequest, grpc.ServerStreamingServer[WatchDirResponse]) error
 	mustEmbedUnimplementedFilesystemServiceServer()
 }
 
@@ -182,6 +210,9 @@ func (UnimplementedFilesystemServiceServer) ReadFile(*ReadFileRequest, grpc.Serv
 }
 func (UnimplementedFilesystemServiceServer) WriteFile(grpc.ClientStreamingServer[WriteFileRequest, WriteFileResponse]) error {
 	return status.Errorf(codes.Unimplemented, "method WriteFile not implemented")
+}
+func (UnimplementedFilesystemServiceServer) WatchDir(*WatchDirRequest, grpc.ServerStreamingServer[WatchDirResponse]) error {
+	return status.Errorf(codes.Unimplemented, "method WatchDir not implemented")
 }
 func (UnimplementedFilesystemServiceServer) mustEmbedUnimplementedFilesystemServiceServer() {}
 func (UnimplementedFilesystemServiceServer) testEmbeddedByValue()                           {}
@@ -312,6 +343,17 @@ func _FilesystemService_WriteFile_Handler(srv interface{}, stream grpc.ServerStr
 // This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
 type FilesystemService_WriteFileServer = grpc.ClientStreamingServer[WriteFileRequest, WriteFileResponse]
 
+func _FilesystemService_WatchDir_Handler(srv interface{}, stream grpc.ServerStream) error {
+	m := new(WatchDirRequest)
+	if err := stream.RecvMsg(m); err != nil {
+		return err
+	}
+	return srv.(FilesystemServiceServer).WatchDir(m, &grpc.GenericServerStream[WatchDirRequest, WatchDirResponse]{ServerStream: stream})
+}
+
+// This type alias is provided for backwards compatibility with existing code that references the prior non-generic stream type by name.
+type FilesystemService_WatchDirServer = grpc.ServerStreamingServer[WatchDirResponse]
+
 // FilesystemService_ServiceDesc is the grpc.ServiceDesc for FilesystemService service.
 // It's only intended for direct use with grpc.RegisterService,
 // and not to be introspected or modified (even as a copy)
@@ -350,6 +392,11 @@ var FilesystemService_ServiceDesc = grpc.ServiceDesc{
 			StreamName:    "WriteFile",
 			Handler:       _FilesystemService_WriteFile_Handler,
 			ClientStreams: true,
+		},
+		{
+			StreamName:    "WatchDir",
+			Handler:       _FilesystemService_WatchDir_Handler,
+			ServerStreams: true,
 		},
 	},
 	Metadata: "wrenn/api/v1/filesystem.proto",

@@ -7,7 +7,12 @@
 /* eslint-disable */
 import { BinaryReader, BinaryWriter } from "@bufbuild/protobuf/wire";
 import type { CallContext, CallOptions } from "nice-grpc-common";
-import { EntryInfo } from "../../envd/v1/filesystem.js";
+import {
+  EntryInfo,
+  FileEvent,
+  WatchDirResponse_KeepAlive,
+  WatchDirResponse_WatchStarted,
+} from "../../envd/v1/filesystem.js";
 
 export const protobufPackage = "wrenn.api.v1";
 
@@ -87,6 +92,21 @@ export interface WriteFileRequest {
 
 export interface WriteFileResponse {
   entry: EntryInfo | undefined;
+}
+
+export interface WatchDirRequest {
+  sandboxId: string;
+  path: string;
+  /** Also watch every subdirectory, including ones created later. */
+  recursive: boolean;
+  user?: string | undefined;
+}
+
+/** Same field layout as wrenn.envd.v1.WatchDirResponse. */
+export interface WatchDirResponse {
+  started?: WatchDirResponse_WatchStarted | undefined;
+  file?: FileEvent | undefined;
+  keepalive?: WatchDirResponse_KeepAlive | undefined;
 }
 
 function createBaseStatFileRequest(): StatFileRequest {
@@ -1356,6 +1376,232 @@ export const WriteFileResponse: MessageFns<WriteFileResponse> = {
   },
 };
 
+function createBaseWatchDirRequest(): WatchDirRequest {
+  return { sandboxId: "", path: "", recursive: false, user: undefined };
+}
+
+export const WatchDirRequest: MessageFns<WatchDirRequest> = {
+  encode(message: WatchDirRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.recursive !== false) {
+      writer.uint32(24).bool(message.recursive);
+    }
+    if (message.user !== undefined) {
+      writer.uint32(34).string(message.user);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchDirRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchDirRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.recursive = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchDirRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      recursive: isSet(object.recursive) ? globalThis.Boolean(object.recursive) : false,
+      user: isSet(object.user) ? globalThis.String(object.user) : undefined,
+    };
+  },
+
+  toJSON(message: WatchDirRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.recursive !== false) {
+      obj.recursive = message.recursive;
+    }
+    if (message.user !== undefined) {
+      obj.user = message.user;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchDirRequest>): WatchDirRequest {
+    return WatchDirRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchDirRequest>): WatchDirRequest {
+    const message = createBaseWatchDirRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.path = object.path ?? "";
+    message.recursive = object.recursive ?? false;
+    message.user = object.user ?? undefined;
+    return message;
+  },
+};
+
+function createBaseWatchDirResponse(): WatchDirResponse {
+  return { started: undefined, file: undefined, keepalive: undefined };
+}
+
+export const WatchDirResponse: MessageFns<WatchDirResponse> = {
+  encode(message: WatchDirResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.started !== undefined) {
+      WatchDirResponse_WatchStarted.encode(message.started, writer.uint32(10).fork()).join();
+    }
+    if (message.file !== undefined) {
+      FileEvent.encode(message.file, writer.uint32(18).fork()).join();
+    }
+    if (message.keepalive !== undefined) {
+      WatchDirResponse_KeepAlive.encode(message.keepalive, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchDirResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchDirResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.started = WatchDirResponse_WatchStarted.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.file = FileEvent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.keepalive = WatchDirResponse_KeepAlive.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchDirResponse {
+    return {
+      started: isSet(object.started) ? WatchDirResponse_WatchStarted.fromJSON(object.started) : undefined,
+      file: isSet(object.file) ? FileEvent.fromJSON(object.file) : undefined,
+      keepalive: isSet(object.keepalive) ? WatchDirResponse_KeepAlive.fromJSON(object.keepalive) : undefined,
+    };
+  },
+
+  toJSON(message: WatchDirResponse): unknown {
+    const obj: any = {};
+    if (message.started !== undefined) {
+      obj.started = WatchDirResponse_WatchStarted.toJSON(message.started);
+    }
+    if (message.file !== undefined) {
+      obj.file = FileEvent.toJSON(message.file);
+    }
+    if (message.keepalive !== undefined) {
+      obj.keepalive = WatchDirResponse_KeepAlive.toJSON(message.keepalive);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<WatchDirResponse>): WatchDirResponse {
+    return WatchDirResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<WatchDirResponse>): WatchDirResponse {
+    const message = createBaseWatchDirResponse();
+    message.started = (object.started !== undefined && object.started !== null)
+      ? WatchDirResponse_WatchStarted.fromPartial(object.started)
+      : undefined;
+    message.file = (object.file !== undefined && object.file !== null) ? FileEvent.fromPartial(object.file) : undefined;
+    message.keepalive = (object.keepalive !== undefined && object.keepalive !== null)
+      ? WatchDirResponse_KeepAlive.fromPartial(object.keepalive)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * FilesystemService reads and writes files in a sandbox. Each request wraps
  * envd's own request beside the sandbox id; responses are envd's own shapes.
@@ -1758,6 +2004,67 @@ export const FilesystemServiceDefinition = {
         },
       },
     },
+    /**
+     * WatchDir streams changes under a directory (create, write, remove,
+     * rename, chmod), recursively on request; over HTTP as NDJSON. The first
+     * event says the watch is in place.
+     */
+    watchDir: {
+      name: "WatchDir",
+      requestType: WatchDirRequest as typeof WatchDirRequest,
+      requestStream: false,
+      responseType: WatchDirResponse as typeof WatchDirResponse,
+      responseStream: true,
+      options: {
+        _unknownFields: {
+          578365826: [
+            Buffer.from([
+              40,
+              18,
+              38,
+              47,
+              118,
+              49,
+              47,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              101,
+              115,
+              47,
+              123,
+              115,
+              97,
+              110,
+              100,
+              98,
+              111,
+              120,
+              95,
+              105,
+              100,
+              125,
+              47,
+              102,
+              105,
+              108,
+              101,
+              115,
+              47,
+              119,
+              97,
+              116,
+              99,
+              104,
+            ]) as Buffer,
+          ],
+        },
+      },
+    },
   },
 } as const;
 
@@ -1780,6 +2087,15 @@ export interface FilesystemServiceImplementation<CallContextExt = {}> {
     request: AsyncIterable<WriteFileRequest>,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<WriteFileResponse>>;
+  /**
+   * WatchDir streams changes under a directory (create, write, remove,
+   * rename, chmod), recursively on request; over HTTP as NDJSON. The first
+   * event says the watch is in place.
+   */
+  watchDir(
+    request: WatchDirRequest,
+    context: CallContext & CallContextExt,
+  ): ServerStreamingMethodResult<DeepPartial<WatchDirResponse>>;
 }
 
 export interface FilesystemServiceClient<CallOptionsExt = {}> {
@@ -1801,6 +2117,15 @@ export interface FilesystemServiceClient<CallOptionsExt = {}> {
     request: AsyncIterable<DeepPartial<WriteFileRequest>>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<WriteFileResponse>;
+  /**
+   * WatchDir streams changes under a directory (create, write, remove,
+   * rename, chmod), recursively on request; over HTTP as NDJSON. The first
+   * event says the watch is in place.
+   */
+  watchDir(
+    request: DeepPartial<WatchDirRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): AsyncIterable<WatchDirResponse>;
 }
 
 function bytesFromBase64(b64: string): Uint8Array {

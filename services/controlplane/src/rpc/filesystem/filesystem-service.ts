@@ -6,6 +6,7 @@ import { moveFileHandler } from "./move-file.js";
 import { readFileHandler } from "./read-file.js";
 import { removeFileHandler } from "./remove-file.js";
 import { statFileHandler } from "./stat-file.js";
+import { watchDirHandler } from "./watch-dir.js";
 import { writeFileHandler } from "./write-file.js";
 
 export function createFilesystemService(resolve: RelayResolver): FilesystemServiceImplementation {
@@ -17,5 +18,6 @@ export function createFilesystemService(resolve: RelayResolver): FilesystemServi
     removeFile: removeFileHandler(resolve),
     readFile: readFileHandler(resolve),
     writeFile: writeFileHandler(resolve),
+    watchDir: watchDirHandler(resolve),
   };
 }

@@ -125,3 +125,25 @@ class WriteFileResponse(_message.Message):
     ENTRY_FIELD_NUMBER: _ClassVar[int]
     entry: _filesystem_pb2.EntryInfo
     def __init__(self, entry: _Optional[_Union[_filesystem_pb2.EntryInfo, _Mapping]] = ...) -> None: ...
+
+class WatchDirRequest(_message.Message):
+    __slots__ = ("sandbox_id", "path", "recursive", "user")
+    SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
+    PATH_FIELD_NUMBER: _ClassVar[int]
+    RECURSIVE_FIELD_NUMBER: _ClassVar[int]
+    USER_FIELD_NUMBER: _ClassVar[int]
+    sandbox_id: str
+    path: str
+    recursive: bool
+    user: str
+    def __init__(self, sandbox_id: _Optional[str] = ..., path: _Optional[str] = ..., recursive: _Optional[bool] = ..., user: _Optional[str] = ...) -> None: ...
+
+class WatchDirResponse(_message.Message):
+    __slots__ = ("started", "file", "keepalive")
+    STARTED_FIELD_NUMBER: _ClassVar[int]
+    FILE_FIELD_NUMBER: _ClassVar[int]
+    KEEPALIVE_FIELD_NUMBER: _ClassVar[int]
+    started: _filesystem_pb2.WatchDirResponse.WatchStarted
+    file: _filesystem_pb2.FileEvent
+    keepalive: _filesystem_pb2.WatchDirResponse.KeepAlive
+    def __init__(self, started: _Optional[_Union[_filesystem_pb2.WatchDirResponse.WatchStarted, _Mapping]] = ..., file: _Optional[_Union[_filesystem_pb2.FileEvent, _Mapping]] = ..., keepalive: _Optional[_Union[_filesystem_pb2.WatchDirResponse.KeepAlive, _Mapping]] = ...) -> None: ...

@@ -71,6 +71,11 @@ class FilesystemServiceStub:
                 request_serializer=wrenn_dot_api_dot_v1_dot_filesystem__pb2.WriteFileRequest.SerializeToString,
                 response_deserializer=wrenn_dot_api_dot_v1_dot_filesystem__pb2.WriteFileResponse.FromString,
                 _registered_method=True)
+        self.WatchDir = channel.unary_stream(
+                '/wrenn.api.v1.FilesystemService/WatchDir',
+                request_serializer=wrenn_dot_api_dot_v1_dot_filesystem__pb2.WatchDirRequest.SerializeToString,
+                response_deserializer=wrenn_dot_api_dot_v1_dot_filesystem__pb2.WatchDirResponse.FromString,
+                _registered_method=True)
 
 
 class FilesystemServiceServicer:
@@ -122,6 +127,15 @@ class FilesystemServiceServicer:
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
 
+    def WatchDir(self, request, context):
+        """WatchDir streams changes under a directory (create, write, remove,
+        rename, chmod), recursively on request; over HTTP as NDJSON. The first
+        event says the watch is in place.
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
 
 def add_FilesystemServiceServicer_to_server(servicer, server):
     rpc_method_handlers = {
@@ -159,6 +173,11 @@ def add_FilesystemServiceServicer_to_server(servicer, server):
                     servicer.WriteFile,
                     request_deserializer=wrenn_dot_api_dot_v1_dot_filesystem__pb2.WriteFileRequest.FromString,
                     response_serializer=wrenn_dot_api_dot_v1_dot_filesystem__pb2.WriteFileResponse.SerializeToString,
+            ),
+            'WatchDir': grpc.unary_stream_rpc_method_handler(
+                    servicer.WatchDir,
+                    request_deserializer=wrenn_dot_api_dot_v1_dot_filesystem__pb2.WatchDirRequest.FromString,
+                    response_serializer=wrenn_dot_api_dot_v1_dot_filesystem__pb2.WatchDirResponse.SerializeToString,
             ),
     }
     generic_handler = grpc.method_handlers_generic_handler(
@@ -352,6 +371,33 @@ class FilesystemService:
             '/wrenn.api.v1.FilesystemService/WriteFile',
             wrenn_dot_api_dot_v1_dot_filesystem__pb2.WriteFileRequest.SerializeToString,
             wrenn_dot_api_dot_v1_dot_filesystem__pb2.WriteFileResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def WatchDir(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_stream(
+            request,
+            target,
+            '/wrenn.api.v1.FilesystemService/WatchDir',
+            wrenn_dot_api_dot_v1_dot_filesystem__pb2.WatchDirRequest.SerializeToString,
+            wrenn_dot_api_dot_v1_dot_filesystem__pb2.WatchDirResponse.FromString,
             options,
             channel_credentials,
             insecure,

@@ -22,7 +22,12 @@ import {
   type ServiceError,
   type UntypedServiceImplementation,
 } from "@grpc/grpc-js";
-import { EntryInfo } from "../../envd/v1/filesystem.js";
+import {
+  EntryInfo,
+  FileEvent,
+  WatchDirResponse_KeepAlive,
+  WatchDirResponse_WatchStarted,
+} from "../../envd/v1/filesystem.js";
 
 export const protobufPackage = "wrenn.api.v1";
 
@@ -102,6 +107,21 @@ export interface WriteFileRequest {
 
 export interface WriteFileResponse {
   entry: EntryInfo | undefined;
+}
+
+export interface WatchDirRequest {
+  sandboxId: string;
+  path: string;
+  /** Also watch every subdirectory, including ones created later. */
+  recursive: boolean;
+  user?: string | undefined;
+}
+
+/** Same field layout as wrenn.envd.v1.WatchDirResponse. */
+export interface WatchDirResponse {
+  started?: WatchDirResponse_WatchStarted | undefined;
+  file?: FileEvent | undefined;
+  keepalive?: WatchDirResponse_KeepAlive | undefined;
 }
 
 function createBaseStatFileRequest(): StatFileRequest {
@@ -1371,6 +1391,232 @@ export const WriteFileResponse: MessageFns<WriteFileResponse> = {
   },
 };
 
+function createBaseWatchDirRequest(): WatchDirRequest {
+  return { sandboxId: "", path: "", recursive: false, user: undefined };
+}
+
+export const WatchDirRequest: MessageFns<WatchDirRequest> = {
+  encode(message: WatchDirRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.sandboxId !== "") {
+      writer.uint32(10).string(message.sandboxId);
+    }
+    if (message.path !== "") {
+      writer.uint32(18).string(message.path);
+    }
+    if (message.recursive !== false) {
+      writer.uint32(24).bool(message.recursive);
+    }
+    if (message.user !== undefined) {
+      writer.uint32(34).string(message.user);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchDirRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchDirRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.sandboxId = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.path = reader.string();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.recursive = reader.bool();
+            continue;
+          }
+          case 4: {
+            if (tag !== 34) {
+              break;
+            }
+
+            message.user = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchDirRequest {
+    return {
+      sandboxId: isSet(object.sandboxId)
+        ? globalThis.String(object.sandboxId)
+        : isSet(object.sandbox_id)
+        ? globalThis.String(object.sandbox_id)
+        : "",
+      path: isSet(object.path) ? globalThis.String(object.path) : "",
+      recursive: isSet(object.recursive) ? globalThis.Boolean(object.recursive) : false,
+      user: isSet(object.user) ? globalThis.String(object.user) : undefined,
+    };
+  },
+
+  toJSON(message: WatchDirRequest): unknown {
+    const obj: any = {};
+    if (message.sandboxId !== "") {
+      obj.sandboxId = message.sandboxId;
+    }
+    if (message.path !== "") {
+      obj.path = message.path;
+    }
+    if (message.recursive !== false) {
+      obj.recursive = message.recursive;
+    }
+    if (message.user !== undefined) {
+      obj.user = message.user;
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchDirRequest>, I>>(base?: I): WatchDirRequest {
+    return WatchDirRequest.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchDirRequest>, I>>(object: I): WatchDirRequest {
+    const message = createBaseWatchDirRequest();
+    message.sandboxId = object.sandboxId ?? "";
+    message.path = object.path ?? "";
+    message.recursive = object.recursive ?? false;
+    message.user = object.user ?? undefined;
+    return message;
+  },
+};
+
+function createBaseWatchDirResponse(): WatchDirResponse {
+  return { started: undefined, file: undefined, keepalive: undefined };
+}
+
+export const WatchDirResponse: MessageFns<WatchDirResponse> = {
+  encode(message: WatchDirResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.started !== undefined) {
+      WatchDirResponse_WatchStarted.encode(message.started, writer.uint32(10).fork()).join();
+    }
+    if (message.file !== undefined) {
+      FileEvent.encode(message.file, writer.uint32(18).fork()).join();
+    }
+    if (message.keepalive !== undefined) {
+      WatchDirResponse_KeepAlive.encode(message.keepalive, writer.uint32(26).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): WatchDirResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseWatchDirResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.started = WatchDirResponse_WatchStarted.decode(reader, reader.uint32());
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.file = FileEvent.decode(reader, reader.uint32());
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.keepalive = WatchDirResponse_KeepAlive.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): WatchDirResponse {
+    return {
+      started: isSet(object.started) ? WatchDirResponse_WatchStarted.fromJSON(object.started) : undefined,
+      file: isSet(object.file) ? FileEvent.fromJSON(object.file) : undefined,
+      keepalive: isSet(object.keepalive) ? WatchDirResponse_KeepAlive.fromJSON(object.keepalive) : undefined,
+    };
+  },
+
+  toJSON(message: WatchDirResponse): unknown {
+    const obj: any = {};
+    if (message.started !== undefined) {
+      obj.started = WatchDirResponse_WatchStarted.toJSON(message.started);
+    }
+    if (message.file !== undefined) {
+      obj.file = FileEvent.toJSON(message.file);
+    }
+    if (message.keepalive !== undefined) {
+      obj.keepalive = WatchDirResponse_KeepAlive.toJSON(message.keepalive);
+    }
+    return obj;
+  },
+
+  create<I extends Exact<DeepPartial<WatchDirResponse>, I>>(base?: I): WatchDirResponse {
+    return WatchDirResponse.fromPartial(base ?? ({} as any));
+  },
+  fromPartial<I extends Exact<DeepPartial<WatchDirResponse>, I>>(object: I): WatchDirResponse {
+    const message = createBaseWatchDirResponse();
+    message.started = (object.started !== undefined && object.started !== null)
+      ? WatchDirResponse_WatchStarted.fromPartial(object.started)
+      : undefined;
+    message.file = (object.file !== undefined && object.file !== null) ? FileEvent.fromPartial(object.file) : undefined;
+    message.keepalive = (object.keepalive !== undefined && object.keepalive !== null)
+      ? WatchDirResponse_KeepAlive.fromPartial(object.keepalive)
+      : undefined;
+    return message;
+  },
+};
+
 /**
  * FilesystemService reads and writes files in a sandbox. Each request wraps
  * envd's own request beside the sandbox id; responses are envd's own shapes.
@@ -1442,6 +1688,20 @@ export const FilesystemServiceService = {
     responseSerialize: (value: WriteFileResponse): Buffer => Buffer.from(WriteFileResponse.encode(value).finish()),
     responseDeserialize: (value: Buffer): WriteFileResponse => WriteFileResponse.decode(value),
   },
+  /**
+   * WatchDir streams changes under a directory (create, write, remove,
+   * rename, chmod), recursively on request; over HTTP as NDJSON. The first
+   * event says the watch is in place.
+   */
+  watchDir: {
+    path: "/wrenn.api.v1.FilesystemService/WatchDir" as const,
+    requestStream: false as const,
+    responseStream: true as const,
+    requestSerialize: (value: WatchDirRequest): Buffer => Buffer.from(WatchDirRequest.encode(value).finish()),
+    requestDeserialize: (value: Buffer): WatchDirRequest => WatchDirRequest.decode(value),
+    responseSerialize: (value: WatchDirResponse): Buffer => Buffer.from(WatchDirResponse.encode(value).finish()),
+    responseDeserialize: (value: Buffer): WatchDirResponse => WatchDirResponse.decode(value),
+  },
 } as const;
 
 export interface FilesystemServiceServer extends UntypedServiceImplementation {
@@ -1454,6 +1714,12 @@ export interface FilesystemServiceServer extends UntypedServiceImplementation {
   readFile: handleServerStreamingCall<ReadFileRequest, ReadFileResponse>;
   /** WriteFile takes a stream of chunks; over HTTP an NDJSON body, one message a line. */
   writeFile: handleClientStreamingCall<WriteFileRequest, WriteFileResponse>;
+  /**
+   * WatchDir streams changes under a directory (create, write, remove,
+   * rename, chmod), recursively on request; over HTTP as NDJSON. The first
+   * event says the watch is in place.
+   */
+  watchDir: handleServerStreamingCall<WatchDirRequest, WatchDirResponse>;
 }
 
 export interface FilesystemServiceClient extends Client {
@@ -1556,6 +1822,17 @@ export interface FilesystemServiceClient extends Client {
     options: Partial<CallOptions>,
     callback: (error: ServiceError | null, response: WriteFileResponse) => void,
   ): ClientWritableStream<WriteFileRequest>;
+  /**
+   * WatchDir streams changes under a directory (create, write, remove,
+   * rename, chmod), recursively on request; over HTTP as NDJSON. The first
+   * event says the watch is in place.
+   */
+  watchDir(request: WatchDirRequest, options?: Partial<CallOptions>): ClientReadableStream<WatchDirResponse>;
+  watchDir(
+    request: WatchDirRequest,
+    metadata?: Metadata,
+    options?: Partial<CallOptions>,
+  ): ClientReadableStream<WatchDirResponse>;
 }
 
 export const FilesystemServiceClient = makeGenericClientConstructor(
