@@ -2,6 +2,7 @@ import { createChannel, createClient, type Channel } from "nice-grpc";
 import { SandboxServiceDefinition, type SandboxServiceClient } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
 import { ProcessServiceDefinition, type ProcessServiceClient } from "@wrenn/gen/wrenn/api/v1/process.js";
 import { FilesystemServiceDefinition, type FilesystemServiceClient } from "@wrenn/gen/wrenn/api/v1/filesystem.js";
+import { PortServiceDefinition, type PortServiceClient } from "@wrenn/gen/wrenn/api/v1/port.js";
 
 export * from "@wrenn/gen/wrenn/api/v1/sandbox.js";
 
@@ -9,6 +10,7 @@ export interface WrennClient {
   sandboxes: SandboxServiceClient;
   processes: ProcessServiceClient;
   filesystem: FilesystemServiceClient;
+  ports: PortServiceClient;
   /** Runs a command to completion and collects its output. */
   run(sandboxId: string, cmd: string, args?: string[], options?: RunOptions): Promise<RunResult>;
   close(): void;
@@ -40,6 +42,7 @@ export function createWrennClient(address: string): WrennClient {
     sandboxes: createClient(SandboxServiceDefinition, channel),
     processes,
     filesystem: createClient(FilesystemServiceDefinition, channel),
+    ports: createClient(PortServiceDefinition, channel),
     async run(sandboxId, cmd, args = [], options = {}) {
       const stdout: Buffer[] = [];
       const stderr: Buffer[] = [];

@@ -4,6 +4,7 @@ import { createGrpcServer, type Logger } from "@wrenn/shared";
 import { SandboxServiceDefinition } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
 import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/api/v1/process.js";
 import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/api/v1/filesystem.js";
+import { PortServiceDefinition } from "@wrenn/gen/wrenn/api/v1/port.js";
 import type { ControlPlaneConfig, ListenAddress } from "./config.js";
 import { openDatabase } from "./db/database.js";
 import { createHostRepository } from "./db/host-repository.js";
@@ -15,6 +16,7 @@ import { createGateway, type Gateway } from "./gateway/index.js";
 import { startOutcomeConsumer } from "./lifecycle/outcome-consumer.js";
 import { createSandboxLifecycle, type SandboxLifecycle } from "./lifecycle/sandbox-lifecycle.js";
 import { createFilesystemService } from "./rpc/filesystem/filesystem-service.js";
+import { createPortService } from "./rpc/ports/port-service.js";
 import { createProcessService } from "./rpc/process/process-service.js";
 import { createRelayResolver } from "./rpc/sandbox-relay.js";
 import { createSandboxService } from "./rpc/sandbox/sandbox-service.js";
@@ -61,7 +63,7 @@ export interface RunningControlPlane {
   close(): Promise<void>;
 }
 
-export const publicServices = ["wrenn.api.v1.SandboxService", "wrenn.api.v1.ProcessService", "wrenn.api.v1.FilesystemService"];
+export const publicServices = ["wrenn.api.v1.SandboxService", "wrenn.api.v1.ProcessService", "wrenn.api.v1.FilesystemService", "wrenn.api.v1.PortService"];
 
 /**
  * Starts the controlplane: database (migrated), event bus, host registry,
@@ -149,6 +151,7 @@ export async function runControlPlane(options: RunControlPlaneOptions): Promise<
     server.add(SandboxServiceDefinition, createSandboxService(lifecycle));
     server.add(ProcessServiceDefinition, createProcessService(resolve));
     server.add(FilesystemServiceDefinition, createFilesystemService(resolve));
+    server.add(PortServiceDefinition, createPortService(resolve));
 
     const context: ControlPlaneContext = { config, logger, grpcServer: server, pool: db.pool, bus, lifecycle, hosts, reconciler };
     for (const extension of options.extensions ?? []) {

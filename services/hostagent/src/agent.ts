@@ -2,12 +2,13 @@ import { access, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createGrpcServer, type Logger } from "@wrenn/shared";
 import { SandboxServiceDefinition } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
+import { EnvdServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import type { HostAgentConfig } from "./config.js";
 import { describeHost, loadOrCreateHostId } from "./host/host-info.js";
 import { createRelayImplementation } from "./relay/envd-relay.js";
-import { rawServiceDefinition } from "./relay/relay-definition.js";
+import { pickMethods, rawServiceDefinition } from "./relay/relay-definition.js";
 import { createSandboxService } from "./rpc/sandbox/index.js";
 import { createSandboxManager } from "./sandbox/sandbox-manager.js";
 import { selectRuntime } from "./sandbox/select-runtime.js";
@@ -24,8 +25,12 @@ export interface RunningHostAgent {
   close(): Promise<void>;
 }
 
-/** Relayed envd services; EnvdService (Init, snapshot hooks) is deliberately not among them. */
-const relayedServices = [ProcessServiceDefinition, FilesystemServiceDefinition];
+/**
+ * Relayed envd services. Of EnvdService only the read-only port calls are
+ * relayed: Init and the snapshot hooks are the agent's alone (Init replaces
+ * the access token the relay adds to every call).
+ */
+const relayedServices = [ProcessServiceDefinition, FilesystemServiceDefinition, pickMethods(EnvdServiceDefinition, ["listPorts", "watchPorts"])];
 
 /** Assembles the agent (wiring only) and starts listening. */
 export async function startHostAgent(config: HostAgentConfig, logger: Logger): Promise<RunningHostAgent> {

@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { Metadata, Status } from "nice-grpc";
+import { createClient, Metadata, Status } from "nice-grpc";
+import { EnvdServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { bwrapPidOf, exec, forSandbox, leftoversOf, newSandboxId, startAgent, type AgentProcess } from "./harness.js";
 
 const nothingLeft = { dir: false, mounts: [], processes: [] };
@@ -47,6 +48,14 @@ describe("requests the agent must refuse", () => {
       await expect(agent.files.stat({ path: "/no/such/file" }, forSandbox(sandboxId))).rejects.toMatchObject({
         code: Status.NOT_FOUND,
       });
+      // Of envd's own service only the port calls are relayed; Init (which would replace the access token) is not.
+      const envd = createClient(EnvdServiceDefinition, agent.channel);
+      expect(Array.isArray((await envd.listPorts({}, forSandbox(sandboxId))).ports)).toBe(true);
+      await expect(
+        envd.init({ sandboxId, templateId: "base", hostname: "x", defaultUser: "", envs: {}, nowUnixMs: 0, accessToken: "a".repeat(32) }, forSandbox(sandboxId)),
+      ).rejects.toMatchObject({ code: Status.UNIMPLEMENTED });
+      await expect(envd.prepareSnapshot({}, forSandbox(sandboxId))).rejects.toMatchObject({ code: Status.UNIMPLEMENTED });
+      expect((await exec(agent, sandboxId, "echo", ["still mine"])).stdout).toBe("still mine\n");
     } finally {
       await agent.sandboxes.destroySandbox({ sandboxId });
     }

@@ -294,6 +294,8 @@ describe("service routes", () => {
         "GET /v1/sandboxes/{sandbox_id}/files/read ReadFile",
         "POST /v1/sandboxes/{sandbox_id}/files/write WriteFile",
         "GET /v1/sandboxes/{sandbox_id}/files/watch WatchDir",
+        "GET /v1/sandboxes/{sandbox_id}/ports ListPorts",
+        "GET /v1/sandboxes/{sandbox_id}/ports/watch WatchPorts",
         "POST /v1/sandboxes/{sandbox_id}/pause PauseSandbox",
         "POST /v1/sandboxes/{sandbox_id}/resume ResumeSandbox",
         "POST /v1/sandboxes/{sandbox_id}/timeout SetSandboxTimeout",

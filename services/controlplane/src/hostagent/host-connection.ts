@@ -6,6 +6,7 @@ import {
 } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import { ProcessServiceDefinition, type ProcessServiceClient } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import { FilesystemServiceDefinition, type FilesystemServiceClient } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
+import { EnvdServiceDefinition, type EnvdServiceClient } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 
 /**
  * The long-lived connections to one host agent. Control calls (create,
@@ -19,6 +20,8 @@ export interface HostConnection {
   sandboxes: SandboxServiceClient;
   process: ProcessServiceClient;
   filesystem: FilesystemServiceClient;
+  /** Only ListPorts and WatchPorts: the agent relays no other EnvdService call. */
+  ports: Pick<EnvdServiceClient, "listPorts" | "watchPorts">;
   close(): void;
 }
 
@@ -46,6 +49,7 @@ export function createHostConnection(address: string): HostConnection {
     sandboxes: createClient(SandboxServiceDefinition, control),
     process: createClient(ProcessServiceDefinition, streams),
     filesystem: createClient(FilesystemServiceDefinition, streams),
+    ports: createClient(EnvdServiceDefinition, streams),
     close() {
       control.close();
       streams.close();

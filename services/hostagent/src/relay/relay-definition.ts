@@ -41,3 +41,10 @@ export function rawServiceDefinition(definition: GeneratedServiceDefinition): Ra
   }
   return raw;
 }
+
+/** The same service with only the named methods: what is not picked is not served (UNIMPLEMENTED). */
+export function pickMethods<D extends GeneratedServiceDefinition>(definition: D, keys: (keyof D["methods"] & string)[]): GeneratedServiceDefinition {
+  const methods: GeneratedServiceDefinition["methods"] = {};
+  for (const key of keys) methods[key] = definition.methods[key]!;
+  return { fullName: definition.fullName, methods };
+}
