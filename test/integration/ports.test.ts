@@ -1,30 +1,13 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { Status } from "nice-grpc";
-import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
-import { startStack, type Stack } from "@wrenn/devstack";
 import type { WatchPortsResponse } from "@wrenn/gen/wrenn/api/v1/port.js";
 import { waitFor } from "../harness/wait.js";
+import { useStackWithSandbox } from "../harness/stack-with-sandbox.js";
 
 // Which ports a sandbox listens on, through the public API on a real stack:
 // a server started in the sandbox shows up in the list and on the watch
 // stream, and goes away from both when it stops.
-let stack: Stack;
-let client: WrennClient;
-let sandboxId: string;
-
-beforeAll(async () => {
-  stack = await startStack();
-  client = createWrennClient(stack.grpcAddress);
-  const { sandbox } = await client.sandboxes.createSandbox({ templateId: "base", waitReady: true });
-  expect(sandbox?.status).toBe(SandboxStatus.SANDBOX_STATUS_RUNNING);
-  sandboxId = sandbox!.sandboxId;
-});
-
-afterAll(async () => {
-  if (sandboxId) await client.sandboxes.destroySandbox({ sandboxId, wait: true }).catch(() => undefined);
-  client?.close();
-  await stack?.close();
-});
+const ctx = useStackWithSandbox();
 
 const server = `require("net").createServer().listen(8123, "127.0.0.1")`;
 
@@ -34,33 +17,33 @@ describe("listening ports through the public API", () => {
     const events: WatchPortsResponse[] = [];
     const watching = (async () => {
       try {
-        for await (const event of client.ports.watchPorts({ sandboxId }, { signal: leave.signal })) events.push(event);
+        for await (const event of ctx.client.ports.watchPorts({ sandboxId: ctx.sandboxId }, { signal: leave.signal })) events.push(event);
       } catch (err) {
         if (!leave.signal.aborted) throw err;
       }
     })();
 
-    const start = client.processes.startProcess({ sandboxId, start: { process: { cmd: "node", args: ["-e", server], envs: {} }, tag: "server", timeoutMs: 0, background: true } });
+    const start = ctx.client.processes.startProcess({ sandboxId: ctx.sandboxId, start: { process: { cmd: "node", args: ["-e", server], envs: {} }, tag: "server", timeoutMs: 0, background: true } });
     for await (const { event } of start) if (event?.start) break;
 
     const listed = await waitFor("port 8123 in the list", async () => {
-      const { ports } = await client.ports.listPorts({ sandboxId });
+      const { ports } = await ctx.client.ports.listPorts({ sandboxId: ctx.sandboxId });
       return ports.find((p) => p.port === 8123);
     });
     expect(listed).toMatchObject({ address: "127.0.0.1", port: 8123 });
     await waitFor("an opened event for 8123", async () => (events.some((e) => e.opened?.port === 8123) ? true : undefined));
 
-    await client.processes.killProcess({ sandboxId, selector: "server" });
+    await ctx.client.processes.killProcess({ sandboxId: ctx.sandboxId, selector: "server" });
     await waitFor("a closed event for 8123", async () => (events.some((e) => e.closed?.port === 8123) ? true : undefined));
-    expect((await client.ports.listPorts({ sandboxId })).ports.some((p) => p.port === 8123)).toBe(false);
+    expect((await ctx.client.ports.listPorts({ sandboxId: ctx.sandboxId })).ports.some((p) => p.port === 8123)).toBe(false);
     leave.abort();
     await watching;
   });
 
   it("answers over HTTP, and NOT_FOUND for an unknown sandbox", async () => {
-    const res = await fetch(`${stack.httpUrl}/v1/sandboxes/${sandboxId}/ports`);
+    const res = await fetch(`${ctx.stack.httpUrl}/v1/sandboxes/${ctx.sandboxId}/ports`);
     expect(res.status).toBe(200);
     expect(Array.isArray(((await res.json()) as { ports: unknown }).ports)).toBe(true);
-    await expect(client.ports.listPorts({ sandboxId: `sb-${"0".repeat(32)}` })).rejects.toMatchObject({ code: Status.NOT_FOUND });
+    await expect(ctx.client.ports.listPorts({ sandboxId: `sb-${"0".repeat(32)}` })).rejects.toMatchObject({ code: Status.NOT_FOUND });
   });
 });
