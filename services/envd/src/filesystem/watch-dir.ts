@@ -113,7 +113,7 @@ export async function watchDir(path: string, recursive: boolean, ctx: FsContext)
 
   function unwatchBelow(dir: string) {
     for (const [d, w] of watchers) {
-      if (d === dir || d.startsWith(`${dir}/`)) {
+      if (d === dir || isBelow(d, dir)) {
         w.watcher.close();
         watchers.delete(d);
       }
@@ -170,7 +170,7 @@ export async function watchDir(path: string, recursive: boolean, ctx: FsContext)
       }
       if ((c.kind === "remove" || c.kind === "rename") && !now) {
         unwatchBelow(c.path);
-        for (const k of known.keys()) if (k.startsWith(`${c.path}/`)) known.delete(k);
+        for (const k of known.keys()) if (isBelow(k, c.path)) known.delete(k);
       }
     }
     batchTimer = undefined;
@@ -223,6 +223,10 @@ export async function watchDir(path: string, recursive: boolean, ctx: FsContext)
     },
     close,
   };
+}
+
+function isBelow(p: string, dir: string): boolean {
+  return p.startsWith(dir.endsWith("/") ? dir : `${dir}/`);
 }
 
 function isDirectory(s: Known): boolean {
