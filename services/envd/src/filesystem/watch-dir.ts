@@ -21,6 +21,13 @@ export interface FileChange {
 const batchMs = 20;
 /** A consumer this far behind ends the watch with RESOURCE_EXHAUSTED instead of losing events. */
 const maxPending = 100_000;
+/**
+ * A recursive watch of a tree bigger than this ends with RESOURCE_EXHAUSTED
+ * (directories are scanned synchronously as they appear; watching "/" would
+ * otherwise stall envd and exhaust the guest's inotify watches).
+ */
+const maxWatchedDirs = 10_000;
+const maxKnownEntries = 500_000;
 
 export interface DirWatch {
   /** The next batch of changes, "timeout" after `idleMs` without any, or undefined once the watch ended. */
@@ -95,6 +102,10 @@ export async function watchDir(path: string, recursive: boolean, ctx: FsContext)
   /** Watches `dir`; false when it is already gone. The root's failure is the caller's error. */
   function watchOne(dir: string): boolean {
     if (closed || watchers.has(dir)) return true;
+    if (watchers.size >= maxWatchedDirs || known.size >= maxKnownEntries) {
+      tooBig();
+      return false;
+    }
     const now = statNowOrUndefined(dir);
     if (!now) return false;
     let watcher: FSWatcher;
@@ -109,6 +120,10 @@ export async function watchDir(path: string, recursive: boolean, ctx: FsContext)
     watcher.on("error", (err) => (dir === path ? fail(err) : unwatchBelow(dir)));
     watchers.set(dir, { watcher, ino: now.ino });
     return true;
+  }
+
+  function tooBig() {
+    fail(errors.resourceExhausted(`watch ${path}: more than ${maxWatchedDirs} directories or ${maxKnownEntries} entries below it; watch a smaller tree`));
   }
 
   function unwatchBelow(dir: string) {
@@ -134,6 +149,11 @@ export async function watchDir(path: string, recursive: boolean, ctx: FsContext)
       return created;
     }
     for (const name of names) {
+      if (closed) break;
+      if (known.size >= maxKnownEntries) {
+        tooBig();
+        break;
+      }
       const p = join(dir, name);
       const s = statNowOrUndefined(p);
       if (!s) continue;
@@ -202,10 +222,16 @@ export async function watchDir(path: string, recursive: boolean, ctx: FsContext)
     adopt(path);
   } else {
     for (const name of readdirSync(path)) {
+      if (known.size >= maxKnownEntries) {
+        tooBig();
+        break;
+      }
       const s = statNowOrUndefined(join(path, name));
       if (s) known.set(join(path, name), s);
     }
   }
+  // A tree too big to watch is refused now rather than after `started`.
+  if (failure) throw fsError(failure, "watch", path);
 
   return {
     async next(idleMs) {

@@ -141,6 +141,13 @@ describe("FilesystemService.WatchDir", () => {
     await expect(ending).rejects.toMatchObject({ code: Status.NOT_FOUND, details: expect.stringContaining("removed or moved away") });
   });
 
+  it("refuses a recursive watch of a tree too big to watch, and stays responsive", async () => {
+    const t0 = performance.now();
+    expect(await statusOf(envd.fs.watchDir({ path: "/", recursive: true }))).toBe(Status.RESOURCE_EXHAUSTED);
+    console.log(`recursive watch of / refused after ${Math.round(performance.now() - t0)} ms`);
+    expect((await envd.fs.stat({ path: "/" })).entry?.path).toBe("/");
+  });
+
   it("releases the watcher when the caller goes away", async () => {
     const pid = envd.child.pid!;
     // Watches of the earlier tests are gone too once their streams were cancelled.
