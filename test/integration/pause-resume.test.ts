@@ -53,7 +53,7 @@ describe("pause and resume through the public gRPC API", () => {
         yield { sandboxId: id, path: "/tmp/before-pause.txt", data: Buffer.from("still here\n") };
       })(),
     );
-    await client.run(id, "sh", ["-c", "nohup setsid sh -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/counter; sleep 0.2; done' >/dev/null 2>&1 &"]);
+    await client.run(id, "sh", ["-c", "nohup setsid sh -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/counter.next; mv /tmp/counter.next /tmp/counter; sleep 0.2; done' >/dev/null 2>&1 &"]);
     await waitFor("the counter to count", async () => ((await counter(id)) >= 3 ? true : undefined), 20_000);
     const beforePause = await counter(id);
 

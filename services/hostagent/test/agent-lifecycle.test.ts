@@ -81,9 +81,13 @@ describe.each(runtimes)("host agent on the %s runtime", (runtime) => {
   test("pause → resume keeps a tmpfs file and a background counter that keeps counting, and fixes the clock", async () => {
     const sandboxId = newSandboxId();
     await agent.sandboxes.createSandbox({ sandboxId, templateId: "base", startTimeoutSeconds: 120 });
-    await exec(agent, sandboxId, "sh", ["-c", "mkdir -p /dev/shm && echo kept > /dev/shm/marker; (i=0; while true; do i=$((i+1)); echo $i > /tmp/c; sleep 0.1; done) >/dev/null 2>&1 &"]);
-    await sleep(800);
-    const before = Number((await exec(agent, sandboxId, "cat", ["/tmp/c"])).stdout);
+    await exec(agent, sandboxId, "sh", ["-c", "mkdir -p /dev/shm && echo kept > /dev/shm/marker; (i=0; while true; do i=$((i+1)); echo $i > /tmp/c.next; mv /tmp/c.next /tmp/c; sleep 0.1; done) >/dev/null 2>&1 &"]);
+    // Counting has begun (a loaded host may take a while to run the first round).
+    let before = 0;
+    for (let i = 0; i < 100 && before === 0; i++) {
+      await sleep(100);
+      before = Number((await exec(agent, sandboxId, "cat", ["/tmp/c"])).stdout);
+    }
     expect(before).toBeGreaterThan(0);
     const t0 = performance.now();
     const paused = await agent.sandboxes.pauseSandbox({ sandboxId });

@@ -74,9 +74,13 @@ describe("QEMU runtime", () => {
     const handle = await runtime.create({ sandboxId, templateId: "base", hostname: "sb" }, AbortSignal.timeout(60_000));
     await waitEnvdHealthy(handle.envdTarget, { timeoutMs: 30_000 });
     let client = guestClient(handle.envdTarget);
-    await client.run("sh", ["-c", "echo paused-once > /tmp/marker; (i=0; while true; do i=$((i+1)); echo $i > /tmp/c; sleep 0.1; done) >/dev/null 2>&1 &"]);
-    await new Promise((r) => setTimeout(r, 800));
-    const before = Number((await client.run("cat", ["/tmp/c"])).stdout);
+    await client.run("sh", ["-c", "echo paused-once > /tmp/marker; (i=0; while true; do i=$((i+1)); echo $i > /tmp/c.next; mv /tmp/c.next /tmp/c; sleep 0.1; done) >/dev/null 2>&1 &"]);
+    // Counting has begun (a loaded host may take a while to run the first round).
+    let before = 0;
+    for (let i = 0; i < 100 && before === 0; i++) {
+      await new Promise((r) => setTimeout(r, 100));
+      before = Number((await client.run("cat", ["/tmp/c"])).stdout);
+    }
     expect(before).toBeGreaterThan(0);
     client.close();
 

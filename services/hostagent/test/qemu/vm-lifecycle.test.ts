@@ -75,11 +75,15 @@ describe("QEMU microvm driver", { sequential: true }, () => {
   test("snapshot then restore keeps a tmpfs file and a running counter that keeps counting", async () => {
     const start = await client.run("sh", [
       "-c",
-      "echo kept-in-tmpfs > /tmp/marker; (i=0; while true; do i=$((i+1)); echo $i > /tmp/c; sleep 0.1; done) >/dev/null 2>&1 &",
+      "echo kept-in-tmpfs > /tmp/marker; (i=0; while true; do i=$((i+1)); echo $i > /tmp/c.next; mv /tmp/c.next /tmp/c; sleep 0.1; done) >/dev/null 2>&1 &",
     ]);
     expect(start.exitCode).toBe(0);
-    await sleep(1000);
-    const before = await counter(client);
+    // Counting has begun (a loaded host may take a while to run the first round).
+    let before = 0;
+    for (let i = 0; i < 100 && before === 0; i++) {
+      await sleep(100);
+      before = await counter(client);
+    }
     expect(before).toBeGreaterThan(0);
     client.close();
 
