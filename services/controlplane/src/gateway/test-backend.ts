@@ -77,6 +77,7 @@ export async function startTestBackend(): Promise<TestBackend> {
         updatedAt: now,
         error: "",
         hostId: "host-1",
+        resources: undefined,
       };
       state.sandboxes.set(sandbox.sandboxId, sandbox);
       context.header.set("x-http-code", "202");

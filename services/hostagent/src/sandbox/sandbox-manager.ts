@@ -157,7 +157,7 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
     const t2 = performance.now();
     const { sandboxId, templateId } = entry.info;
     await connection.init(
-      { sandboxId, templateId, hostname: sandboxId, defaultUser: "root", envs: entry.envs, nowUnixMs: Date.now(), accessToken: entry.token },
+      { sandboxId, templateId, hostname: sandboxId, defaultUser: "root", envs: entry.envs, nowUnixMs: Date.now(), accessToken: entry.token, entropy: randomBytes(64) },
       AbortSignal.any([signal, AbortSignal.timeout(stepTimeoutMs.init)]),
     );
     const ms = (a: number, b: number) => Math.round(b - a);

@@ -264,8 +264,10 @@ type Sandbox struct {
 	CreatedAt  *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=created_at,json=createdAt,proto3" json:"created_at,omitempty"`
 	UpdatedAt  *timestamppb.Timestamp `protobuf:"bytes,6,opt,name=updated_at,json=updatedAt,proto3" json:"updated_at,omitempty"`
 	// Why the sandbox is in SANDBOX_STATUS_ERROR.
-	Error         string `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
-	HostId        string `protobuf:"bytes,8,opt,name=host_id,json=hostId,proto3" json:"host_id,omitempty"`
+	Error  string `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
+	HostId string `protobuf:"bytes,8,opt,name=host_id,json=hostId,proto3" json:"host_id,omitempty"`
+	// What the sandbox was given.
+	Resources     *SandboxResources `protobuf:"bytes,9,opt,name=resources,proto3" json:"resources,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -356,6 +358,77 @@ func (x *Sandbox) GetHostId() string {
 	return ""
 }
 
+func (x *Sandbox) GetResources() *SandboxResources {
+	if x != nil {
+		return x.Resources
+	}
+	return nil
+}
+
+// The size of a sandbox: fixed by its template (a snapshot keeps its vCPU
+// count and memory size), unset while the sandbox has not started yet.
+type SandboxResources struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Vcpus uint32                 `protobuf:"varint,1,opt,name=vcpus,proto3" json:"vcpus,omitempty"`
+	// Guest RAM in MiB.
+	MemoryMib uint32 `protobuf:"varint,2,opt,name=memory_mib,json=memoryMib,proto3" json:"memory_mib,omitempty"`
+	// Size of the root disk in MiB.
+	DiskMib       uint32 `protobuf:"varint,3,opt,name=disk_mib,json=diskMib,proto3" json:"disk_mib,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SandboxResources) Reset() {
+	*x = SandboxResources{}
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[2]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SandboxResources) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SandboxResources) ProtoMessage() {}
+
+func (x *SandboxResources) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[2]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SandboxResources.ProtoReflect.Descriptor instead.
+func (*SandboxResources) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{2}
+}
+
+func (x *SandboxResources) GetVcpus() uint32 {
+	if x != nil {
+		return x.Vcpus
+	}
+	return 0
+}
+
+func (x *SandboxResources) GetMemoryMib() uint32 {
+	if x != nil {
+		return x.MemoryMib
+	}
+	return 0
+}
+
+func (x *SandboxResources) GetDiskMib() uint32 {
+	if x != nil {
+		return x.DiskMib
+	}
+	return 0
+}
+
 type CreateSandboxRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Template to start from; defaults to "base".
@@ -377,7 +450,7 @@ type CreateSandboxRequest struct {
 
 func (x *CreateSandboxRequest) Reset() {
 	*x = CreateSandboxRequest{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[2]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -389,7 +462,7 @@ func (x *CreateSandboxRequest) String() string {
 func (*CreateSandboxRequest) ProtoMessage() {}
 
 func (x *CreateSandboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[2]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -402,7 +475,7 @@ func (x *CreateSandboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSandboxRequest.ProtoReflect.Descriptor instead.
 func (*CreateSandboxRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{2}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *CreateSandboxRequest) GetTemplateId() string {
@@ -463,7 +536,7 @@ type CreateSandboxResponse struct {
 
 func (x *CreateSandboxResponse) Reset() {
 	*x = CreateSandboxResponse{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[3]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -475,7 +548,7 @@ func (x *CreateSandboxResponse) String() string {
 func (*CreateSandboxResponse) ProtoMessage() {}
 
 func (x *CreateSandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[3]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -488,7 +561,7 @@ func (x *CreateSandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSandboxResponse.ProtoReflect.Descriptor instead.
 func (*CreateSandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{3}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateSandboxResponse) GetSandbox() *Sandbox {
@@ -507,7 +580,7 @@ type GetSandboxRequest struct {
 
 func (x *GetSandboxRequest) Reset() {
 	*x = GetSandboxRequest{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[4]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -519,7 +592,7 @@ func (x *GetSandboxRequest) String() string {
 func (*GetSandboxRequest) ProtoMessage() {}
 
 func (x *GetSandboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[4]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -532,7 +605,7 @@ func (x *GetSandboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSandboxRequest.ProtoReflect.Descriptor instead.
 func (*GetSandboxRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{4}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *GetSandboxRequest) GetSandboxId() string {
@@ -551,7 +624,7 @@ type GetSandboxResponse struct {
 
 func (x *GetSandboxResponse) Reset() {
 	*x = GetSandboxResponse{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[5]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -563,7 +636,7 @@ func (x *GetSandboxResponse) String() string {
 func (*GetSandboxResponse) ProtoMessage() {}
 
 func (x *GetSandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[5]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -576,7 +649,7 @@ func (x *GetSandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSandboxResponse.ProtoReflect.Descriptor instead.
 func (*GetSandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{5}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{6}
 }
 
 func (x *GetSandboxResponse) GetSandbox() *Sandbox {
@@ -594,7 +667,7 @@ type ListSandboxesRequest struct {
 
 func (x *ListSandboxesRequest) Reset() {
 	*x = ListSandboxesRequest{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[6]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -606,7 +679,7 @@ func (x *ListSandboxesRequest) String() string {
 func (*ListSandboxesRequest) ProtoMessage() {}
 
 func (x *ListSandboxesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[6]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -619,7 +692,7 @@ func (x *ListSandboxesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSandboxesRequest.ProtoReflect.Descriptor instead.
 func (*ListSandboxesRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{6}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{7}
 }
 
 type ListSandboxesResponse struct {
@@ -631,7 +704,7 @@ type ListSandboxesResponse struct {
 
 func (x *ListSandboxesResponse) Reset() {
 	*x = ListSandboxesResponse{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[7]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -643,7 +716,7 @@ func (x *ListSandboxesResponse) String() string {
 func (*ListSandboxesResponse) ProtoMessage() {}
 
 func (x *ListSandboxesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[7]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -656,7 +729,7 @@ func (x *ListSandboxesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSandboxesResponse.ProtoReflect.Descriptor instead.
 func (*ListSandboxesResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{7}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListSandboxesResponse) GetSandboxes() []*Sandbox {
@@ -677,7 +750,7 @@ type DestroySandboxRequest struct {
 
 func (x *DestroySandboxRequest) Reset() {
 	*x = DestroySandboxRequest{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[8]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -689,7 +762,7 @@ func (x *DestroySandboxRequest) String() string {
 func (*DestroySandboxRequest) ProtoMessage() {}
 
 func (x *DestroySandboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[8]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -702,7 +775,7 @@ func (x *DestroySandboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestroySandboxRequest.ProtoReflect.Descriptor instead.
 func (*DestroySandboxRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{8}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{9}
 }
 
 func (x *DestroySandboxRequest) GetSandboxId() string {
@@ -728,7 +801,7 @@ type DestroySandboxResponse struct {
 
 func (x *DestroySandboxResponse) Reset() {
 	*x = DestroySandboxResponse{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[9]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -740,7 +813,7 @@ func (x *DestroySandboxResponse) String() string {
 func (*DestroySandboxResponse) ProtoMessage() {}
 
 func (x *DestroySandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[9]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -753,7 +826,7 @@ func (x *DestroySandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestroySandboxResponse.ProtoReflect.Descriptor instead.
 func (*DestroySandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{9}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *DestroySandboxResponse) GetSandbox() *Sandbox {
@@ -774,7 +847,7 @@ type PauseSandboxRequest struct {
 
 func (x *PauseSandboxRequest) Reset() {
 	*x = PauseSandboxRequest{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[10]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -786,7 +859,7 @@ func (x *PauseSandboxRequest) String() string {
 func (*PauseSandboxRequest) ProtoMessage() {}
 
 func (x *PauseSandboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[10]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -799,7 +872,7 @@ func (x *PauseSandboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseSandboxRequest.ProtoReflect.Descriptor instead.
 func (*PauseSandboxRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{10}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PauseSandboxRequest) GetSandboxId() string {
@@ -825,7 +898,7 @@ type PauseSandboxResponse struct {
 
 func (x *PauseSandboxResponse) Reset() {
 	*x = PauseSandboxResponse{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[11]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -837,7 +910,7 @@ func (x *PauseSandboxResponse) String() string {
 func (*PauseSandboxResponse) ProtoMessage() {}
 
 func (x *PauseSandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[11]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -850,7 +923,7 @@ func (x *PauseSandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseSandboxResponse.ProtoReflect.Descriptor instead.
 func (*PauseSandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{11}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PauseSandboxResponse) GetSandbox() *Sandbox {
@@ -873,7 +946,7 @@ type ResumeSandboxRequest struct {
 
 func (x *ResumeSandboxRequest) Reset() {
 	*x = ResumeSandboxRequest{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[12]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -885,7 +958,7 @@ func (x *ResumeSandboxRequest) String() string {
 func (*ResumeSandboxRequest) ProtoMessage() {}
 
 func (x *ResumeSandboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[12]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -898,7 +971,7 @@ func (x *ResumeSandboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeSandboxRequest.ProtoReflect.Descriptor instead.
 func (*ResumeSandboxRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{12}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ResumeSandboxRequest) GetSandboxId() string {
@@ -931,7 +1004,7 @@ type ResumeSandboxResponse struct {
 
 func (x *ResumeSandboxResponse) Reset() {
 	*x = ResumeSandboxResponse{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[13]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -943,7 +1016,7 @@ func (x *ResumeSandboxResponse) String() string {
 func (*ResumeSandboxResponse) ProtoMessage() {}
 
 func (x *ResumeSandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[13]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -956,7 +1029,7 @@ func (x *ResumeSandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeSandboxResponse.ProtoReflect.Descriptor instead.
 func (*ResumeSandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{13}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ResumeSandboxResponse) GetSandbox() *Sandbox {
@@ -977,7 +1050,7 @@ type SetSandboxTimeoutRequest struct {
 
 func (x *SetSandboxTimeoutRequest) Reset() {
 	*x = SetSandboxTimeoutRequest{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[14]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -989,7 +1062,7 @@ func (x *SetSandboxTimeoutRequest) String() string {
 func (*SetSandboxTimeoutRequest) ProtoMessage() {}
 
 func (x *SetSandboxTimeoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[14]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1002,7 +1075,7 @@ func (x *SetSandboxTimeoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetSandboxTimeoutRequest.ProtoReflect.Descriptor instead.
 func (*SetSandboxTimeoutRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{14}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SetSandboxTimeoutRequest) GetSandboxId() string {
@@ -1030,7 +1103,7 @@ type SetSandboxTimeoutResponse struct {
 
 func (x *SetSandboxTimeoutResponse) Reset() {
 	*x = SetSandboxTimeoutResponse{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[15]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1042,7 +1115,7 @@ func (x *SetSandboxTimeoutResponse) String() string {
 func (*SetSandboxTimeoutResponse) ProtoMessage() {}
 
 func (x *SetSandboxTimeoutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[15]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1055,7 +1128,7 @@ func (x *SetSandboxTimeoutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetSandboxTimeoutResponse.ProtoReflect.Descriptor instead.
 func (*SetSandboxTimeoutResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{15}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SetSandboxTimeoutResponse) GetSandbox() *Sandbox {
@@ -1081,7 +1154,7 @@ type GetSandboxMetricsRequest struct {
 
 func (x *GetSandboxMetricsRequest) Reset() {
 	*x = GetSandboxMetricsRequest{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[16]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1093,7 +1166,7 @@ func (x *GetSandboxMetricsRequest) String() string {
 func (*GetSandboxMetricsRequest) ProtoMessage() {}
 
 func (x *GetSandboxMetricsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[16]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1106,7 +1179,7 @@ func (x *GetSandboxMetricsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSandboxMetricsRequest.ProtoReflect.Descriptor instead.
 func (*GetSandboxMetricsRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{16}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetSandboxMetricsRequest) GetSandboxId() string {
@@ -1132,7 +1205,7 @@ type GetSandboxMetricsResponse struct {
 
 func (x *GetSandboxMetricsResponse) Reset() {
 	*x = GetSandboxMetricsResponse{}
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[17]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1144,7 +1217,7 @@ func (x *GetSandboxMetricsResponse) String() string {
 func (*GetSandboxMetricsResponse) ProtoMessage() {}
 
 func (x *GetSandboxMetricsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[17]
+	mi := &file_wrenn_api_v1_sandbox_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1157,7 +1230,7 @@ func (x *GetSandboxMetricsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSandboxMetricsResponse.ProtoReflect.Descriptor instead.
 func (*GetSandboxMetricsResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{17}
+	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetSandboxMetricsResponse) GetCpuSeconds() float64 {
@@ -1200,7 +1273,7 @@ const file_wrenn_api_v1_sandbox_proto_rawDesc = "" +
 	"\x10MODE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eMODE_ALLOW_ALL\x10\x01\x12\x11\n" +
 	"\rMODE_DENY_ALL\x10\x02\x12\x13\n" +
-	"\x0fMODE_ALLOW_LIST\x10\x03\"\xa1\x03\n" +
+	"\x0fMODE_ALLOW_LIST\x10\x03\"\xdf\x03\n" +
 	"\aSandbox\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n" +
@@ -1213,10 +1286,16 @@ const file_wrenn_api_v1_sandbox_proto_rawDesc = "" +
 	"\n" +
 	"updated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x14\n" +
 	"\x05error\x18\a \x01(\tR\x05error\x12\x17\n" +
-	"\ahost_id\x18\b \x01(\tR\x06hostId\x1a;\n" +
+	"\ahost_id\x18\b \x01(\tR\x06hostId\x12<\n" +
+	"\tresources\x18\t \x01(\v2\x1e.wrenn.api.v1.SandboxResourcesR\tresources\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
-	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"\xf2\x03\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"b\n" +
+	"\x10SandboxResources\x12\x14\n" +
+	"\x05vcpus\x18\x01 \x01(\rR\x05vcpus\x12\x1d\n" +
+	"\n" +
+	"memory_mib\x18\x02 \x01(\rR\tmemoryMib\x12\x19\n" +
+	"\bdisk_mib\x18\x03 \x01(\rR\adiskMib\"\xf2\x03\n" +
 	"\x14CreateSandboxRequest\x12\x1f\n" +
 	"\vtemplate_id\x18\x01 \x01(\tR\n" +
 	"templateId\x12L\n" +
@@ -1319,73 +1398,75 @@ func file_wrenn_api_v1_sandbox_proto_rawDescGZIP() []byte {
 }
 
 var file_wrenn_api_v1_sandbox_proto_enumTypes = make([]protoimpl.EnumInfo, 3)
-var file_wrenn_api_v1_sandbox_proto_msgTypes = make([]protoimpl.MessageInfo, 21)
+var file_wrenn_api_v1_sandbox_proto_msgTypes = make([]protoimpl.MessageInfo, 22)
 var file_wrenn_api_v1_sandbox_proto_goTypes = []any{
 	(SandboxStatus)(0),                // 0: wrenn.api.v1.SandboxStatus
 	(ExpiryAction)(0),                 // 1: wrenn.api.v1.ExpiryAction
 	(EgressPolicy_Mode)(0),            // 2: wrenn.api.v1.EgressPolicy.Mode
 	(*EgressPolicy)(nil),              // 3: wrenn.api.v1.EgressPolicy
 	(*Sandbox)(nil),                   // 4: wrenn.api.v1.Sandbox
-	(*CreateSandboxRequest)(nil),      // 5: wrenn.api.v1.CreateSandboxRequest
-	(*CreateSandboxResponse)(nil),     // 6: wrenn.api.v1.CreateSandboxResponse
-	(*GetSandboxRequest)(nil),         // 7: wrenn.api.v1.GetSandboxRequest
-	(*GetSandboxResponse)(nil),        // 8: wrenn.api.v1.GetSandboxResponse
-	(*ListSandboxesRequest)(nil),      // 9: wrenn.api.v1.ListSandboxesRequest
-	(*ListSandboxesResponse)(nil),     // 10: wrenn.api.v1.ListSandboxesResponse
-	(*DestroySandboxRequest)(nil),     // 11: wrenn.api.v1.DestroySandboxRequest
-	(*DestroySandboxResponse)(nil),    // 12: wrenn.api.v1.DestroySandboxResponse
-	(*PauseSandboxRequest)(nil),       // 13: wrenn.api.v1.PauseSandboxRequest
-	(*PauseSandboxResponse)(nil),      // 14: wrenn.api.v1.PauseSandboxResponse
-	(*ResumeSandboxRequest)(nil),      // 15: wrenn.api.v1.ResumeSandboxRequest
-	(*ResumeSandboxResponse)(nil),     // 16: wrenn.api.v1.ResumeSandboxResponse
-	(*SetSandboxTimeoutRequest)(nil),  // 17: wrenn.api.v1.SetSandboxTimeoutRequest
-	(*SetSandboxTimeoutResponse)(nil), // 18: wrenn.api.v1.SetSandboxTimeoutResponse
-	(*GetSandboxMetricsRequest)(nil),  // 19: wrenn.api.v1.GetSandboxMetricsRequest
-	(*GetSandboxMetricsResponse)(nil), // 20: wrenn.api.v1.GetSandboxMetricsResponse
-	nil,                               // 21: wrenn.api.v1.Sandbox.MetadataEntry
-	nil,                               // 22: wrenn.api.v1.CreateSandboxRequest.MetadataEntry
-	nil,                               // 23: wrenn.api.v1.CreateSandboxRequest.EnvsEntry
-	(*timestamppb.Timestamp)(nil),     // 24: google.protobuf.Timestamp
+	(*SandboxResources)(nil),          // 5: wrenn.api.v1.SandboxResources
+	(*CreateSandboxRequest)(nil),      // 6: wrenn.api.v1.CreateSandboxRequest
+	(*CreateSandboxResponse)(nil),     // 7: wrenn.api.v1.CreateSandboxResponse
+	(*GetSandboxRequest)(nil),         // 8: wrenn.api.v1.GetSandboxRequest
+	(*GetSandboxResponse)(nil),        // 9: wrenn.api.v1.GetSandboxResponse
+	(*ListSandboxesRequest)(nil),      // 10: wrenn.api.v1.ListSandboxesRequest
+	(*ListSandboxesResponse)(nil),     // 11: wrenn.api.v1.ListSandboxesResponse
+	(*DestroySandboxRequest)(nil),     // 12: wrenn.api.v1.DestroySandboxRequest
+	(*DestroySandboxResponse)(nil),    // 13: wrenn.api.v1.DestroySandboxResponse
+	(*PauseSandboxRequest)(nil),       // 14: wrenn.api.v1.PauseSandboxRequest
+	(*PauseSandboxResponse)(nil),      // 15: wrenn.api.v1.PauseSandboxResponse
+	(*ResumeSandboxRequest)(nil),      // 16: wrenn.api.v1.ResumeSandboxRequest
+	(*ResumeSandboxResponse)(nil),     // 17: wrenn.api.v1.ResumeSandboxResponse
+	(*SetSandboxTimeoutRequest)(nil),  // 18: wrenn.api.v1.SetSandboxTimeoutRequest
+	(*SetSandboxTimeoutResponse)(nil), // 19: wrenn.api.v1.SetSandboxTimeoutResponse
+	(*GetSandboxMetricsRequest)(nil),  // 20: wrenn.api.v1.GetSandboxMetricsRequest
+	(*GetSandboxMetricsResponse)(nil), // 21: wrenn.api.v1.GetSandboxMetricsResponse
+	nil,                               // 22: wrenn.api.v1.Sandbox.MetadataEntry
+	nil,                               // 23: wrenn.api.v1.CreateSandboxRequest.MetadataEntry
+	nil,                               // 24: wrenn.api.v1.CreateSandboxRequest.EnvsEntry
+	(*timestamppb.Timestamp)(nil),     // 25: google.protobuf.Timestamp
 }
 var file_wrenn_api_v1_sandbox_proto_depIdxs = []int32{
 	2,  // 0: wrenn.api.v1.EgressPolicy.mode:type_name -> wrenn.api.v1.EgressPolicy.Mode
 	0,  // 1: wrenn.api.v1.Sandbox.status:type_name -> wrenn.api.v1.SandboxStatus
-	21, // 2: wrenn.api.v1.Sandbox.metadata:type_name -> wrenn.api.v1.Sandbox.MetadataEntry
-	24, // 3: wrenn.api.v1.Sandbox.created_at:type_name -> google.protobuf.Timestamp
-	24, // 4: wrenn.api.v1.Sandbox.updated_at:type_name -> google.protobuf.Timestamp
-	22, // 5: wrenn.api.v1.CreateSandboxRequest.metadata:type_name -> wrenn.api.v1.CreateSandboxRequest.MetadataEntry
-	23, // 6: wrenn.api.v1.CreateSandboxRequest.envs:type_name -> wrenn.api.v1.CreateSandboxRequest.EnvsEntry
-	1,  // 7: wrenn.api.v1.CreateSandboxRequest.on_expiry:type_name -> wrenn.api.v1.ExpiryAction
-	3,  // 8: wrenn.api.v1.CreateSandboxRequest.egress:type_name -> wrenn.api.v1.EgressPolicy
-	4,  // 9: wrenn.api.v1.CreateSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
-	4,  // 10: wrenn.api.v1.GetSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
-	4,  // 11: wrenn.api.v1.ListSandboxesResponse.sandboxes:type_name -> wrenn.api.v1.Sandbox
-	4,  // 12: wrenn.api.v1.DestroySandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
-	4,  // 13: wrenn.api.v1.PauseSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
-	4,  // 14: wrenn.api.v1.ResumeSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
-	4,  // 15: wrenn.api.v1.SetSandboxTimeoutResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
-	24, // 16: wrenn.api.v1.SetSandboxTimeoutResponse.expires_at:type_name -> google.protobuf.Timestamp
-	5,  // 17: wrenn.api.v1.SandboxService.CreateSandbox:input_type -> wrenn.api.v1.CreateSandboxRequest
-	7,  // 18: wrenn.api.v1.SandboxService.GetSandbox:input_type -> wrenn.api.v1.GetSandboxRequest
-	9,  // 19: wrenn.api.v1.SandboxService.ListSandboxes:input_type -> wrenn.api.v1.ListSandboxesRequest
-	11, // 20: wrenn.api.v1.SandboxService.DestroySandbox:input_type -> wrenn.api.v1.DestroySandboxRequest
-	13, // 21: wrenn.api.v1.SandboxService.PauseSandbox:input_type -> wrenn.api.v1.PauseSandboxRequest
-	15, // 22: wrenn.api.v1.SandboxService.ResumeSandbox:input_type -> wrenn.api.v1.ResumeSandboxRequest
-	17, // 23: wrenn.api.v1.SandboxService.SetSandboxTimeout:input_type -> wrenn.api.v1.SetSandboxTimeoutRequest
-	19, // 24: wrenn.api.v1.SandboxService.GetSandboxMetrics:input_type -> wrenn.api.v1.GetSandboxMetricsRequest
-	6,  // 25: wrenn.api.v1.SandboxService.CreateSandbox:output_type -> wrenn.api.v1.CreateSandboxResponse
-	8,  // 26: wrenn.api.v1.SandboxService.GetSandbox:output_type -> wrenn.api.v1.GetSandboxResponse
-	10, // 27: wrenn.api.v1.SandboxService.ListSandboxes:output_type -> wrenn.api.v1.ListSandboxesResponse
-	12, // 28: wrenn.api.v1.SandboxService.DestroySandbox:output_type -> wrenn.api.v1.DestroySandboxResponse
-	14, // 29: wrenn.api.v1.SandboxService.PauseSandbox:output_type -> wrenn.api.v1.PauseSandboxResponse
-	16, // 30: wrenn.api.v1.SandboxService.ResumeSandbox:output_type -> wrenn.api.v1.ResumeSandboxResponse
-	18, // 31: wrenn.api.v1.SandboxService.SetSandboxTimeout:output_type -> wrenn.api.v1.SetSandboxTimeoutResponse
-	20, // 32: wrenn.api.v1.SandboxService.GetSandboxMetrics:output_type -> wrenn.api.v1.GetSandboxMetricsResponse
-	25, // [25:33] is the sub-list for method output_type
-	17, // [17:25] is the sub-list for method input_type
-	17, // [17:17] is the sub-list for extension type_name
-	17, // [17:17] is the sub-list for extension extendee
-	0,  // [0:17] is the sub-list for field type_name
+	22, // 2: wrenn.api.v1.Sandbox.metadata:type_name -> wrenn.api.v1.Sandbox.MetadataEntry
+	25, // 3: wrenn.api.v1.Sandbox.created_at:type_name -> google.protobuf.Timestamp
+	25, // 4: wrenn.api.v1.Sandbox.updated_at:type_name -> google.protobuf.Timestamp
+	5,  // 5: wrenn.api.v1.Sandbox.resources:type_name -> wrenn.api.v1.SandboxResources
+	23, // 6: wrenn.api.v1.CreateSandboxRequest.metadata:type_name -> wrenn.api.v1.CreateSandboxRequest.MetadataEntry
+	24, // 7: wrenn.api.v1.CreateSandboxRequest.envs:type_name -> wrenn.api.v1.CreateSandboxRequest.EnvsEntry
+	1,  // 8: wrenn.api.v1.CreateSandboxRequest.on_expiry:type_name -> wrenn.api.v1.ExpiryAction
+	3,  // 9: wrenn.api.v1.CreateSandboxRequest.egress:type_name -> wrenn.api.v1.EgressPolicy
+	4,  // 10: wrenn.api.v1.CreateSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	4,  // 11: wrenn.api.v1.GetSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	4,  // 12: wrenn.api.v1.ListSandboxesResponse.sandboxes:type_name -> wrenn.api.v1.Sandbox
+	4,  // 13: wrenn.api.v1.DestroySandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	4,  // 14: wrenn.api.v1.PauseSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	4,  // 15: wrenn.api.v1.ResumeSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	4,  // 16: wrenn.api.v1.SetSandboxTimeoutResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	25, // 17: wrenn.api.v1.SetSandboxTimeoutResponse.expires_at:type_name -> google.protobuf.Timestamp
+	6,  // 18: wrenn.api.v1.SandboxService.CreateSandbox:input_type -> wrenn.api.v1.CreateSandboxRequest
+	8,  // 19: wrenn.api.v1.SandboxService.GetSandbox:input_type -> wrenn.api.v1.GetSandboxRequest
+	10, // 20: wrenn.api.v1.SandboxService.ListSandboxes:input_type -> wrenn.api.v1.ListSandboxesRequest
+	12, // 21: wrenn.api.v1.SandboxService.DestroySandbox:input_type -> wrenn.api.v1.DestroySandboxRequest
+	14, // 22: wrenn.api.v1.SandboxService.PauseSandbox:input_type -> wrenn.api.v1.PauseSandboxRequest
+	16, // 23: wrenn.api.v1.SandboxService.ResumeSandbox:input_type -> wrenn.api.v1.ResumeSandboxRequest
+	18, // 24: wrenn.api.v1.SandboxService.SetSandboxTimeout:input_type -> wrenn.api.v1.SetSandboxTimeoutRequest
+	20, // 25: wrenn.api.v1.SandboxService.GetSandboxMetrics:input_type -> wrenn.api.v1.GetSandboxMetricsRequest
+	7,  // 26: wrenn.api.v1.SandboxService.CreateSandbox:output_type -> wrenn.api.v1.CreateSandboxResponse
+	9,  // 27: wrenn.api.v1.SandboxService.GetSandbox:output_type -> wrenn.api.v1.GetSandboxResponse
+	11, // 28: wrenn.api.v1.SandboxService.ListSandboxes:output_type -> wrenn.api.v1.ListSandboxesResponse
+	13, // 29: wrenn.api.v1.SandboxService.DestroySandbox:output_type -> wrenn.api.v1.DestroySandboxResponse
+	15, // 30: wrenn.api.v1.SandboxService.PauseSandbox:output_type -> wrenn.api.v1.PauseSandboxResponse
+	17, // 31: wrenn.api.v1.SandboxService.ResumeSandbox:output_type -> wrenn.api.v1.ResumeSandboxResponse
+	19, // 32: wrenn.api.v1.SandboxService.SetSandboxTimeout:output_type -> wrenn.api.v1.SetSandboxTimeoutResponse
+	21, // 33: wrenn.api.v1.SandboxService.GetSandboxMetrics:output_type -> wrenn.api.v1.GetSandboxMetricsResponse
+	26, // [26:34] is the sub-list for method output_type
+	18, // [18:26] is the sub-list for method input_type
+	18, // [18:18] is the sub-list for extension type_name
+	18, // [18:18] is the sub-list for extension extendee
+	0,  // [0:18] is the sub-list for field type_name
 }
 
 func init() { file_wrenn_api_v1_sandbox_proto_init() }
@@ -1399,7 +1480,7 @@ func file_wrenn_api_v1_sandbox_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_wrenn_api_v1_sandbox_proto_rawDesc), len(file_wrenn_api_v1_sandbox_proto_rawDesc)),
 			NumEnums:      3,
-			NumMessages:   21,
+			NumMessages:   22,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

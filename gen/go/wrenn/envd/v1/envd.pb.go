@@ -33,7 +33,11 @@ type InitRequest struct {
 	// Host wall clock in milliseconds since the epoch, to correct the guest clock.
 	NowUnixMs int64 `protobuf:"varint,6,opt,name=now_unix_ms,json=nowUnixMs,proto3" json:"now_unix_ms,omitempty"`
 	// Guards every later call; empty leaves the current token unchanged.
-	AccessToken   *string `protobuf:"bytes,7,opt,name=access_token,json=accessToken,proto3,oneof" json:"access_token,omitempty"`
+	AccessToken *string `protobuf:"bytes,7,opt,name=access_token,json=accessToken,proto3,oneof" json:"access_token,omitempty"`
+	// Fresh randomness from the host (32 to 512 bytes). envd credits it to the
+	// guest kernel's pool and reseeds the kernel's generator, so every clone of
+	// one snapshot draws different random numbers from then on.
+	Entropy       []byte `protobuf:"bytes,8,opt,name=entropy,proto3" json:"entropy,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -115,6 +119,13 @@ func (x *InitRequest) GetAccessToken() string {
 		return *x.AccessToken
 	}
 	return ""
+}
+
+func (x *InitRequest) GetEntropy() []byte {
+	if x != nil {
+		return x.Entropy
+	}
+	return nil
 }
 
 type InitResponse struct {
@@ -630,7 +641,7 @@ var File_wrenn_envd_v1_envd_proto protoreflect.FileDescriptor
 
 const file_wrenn_envd_v1_envd_proto_rawDesc = "" +
 	"\n" +
-	"\x18wrenn/envd/v1/envd.proto\x12\rwrenn.envd.v1\"\xd8\x02\n" +
+	"\x18wrenn/envd/v1/envd.proto\x12\rwrenn.envd.v1\"\xf2\x02\n" +
 	"\vInitRequest\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n" +
@@ -640,7 +651,8 @@ const file_wrenn_envd_v1_envd_proto_rawDesc = "" +
 	"\fdefault_user\x18\x04 \x01(\tR\vdefaultUser\x128\n" +
 	"\x04envs\x18\x05 \x03(\v2$.wrenn.envd.v1.InitRequest.EnvsEntryR\x04envs\x12\x1e\n" +
 	"\vnow_unix_ms\x18\x06 \x01(\x03R\tnowUnixMs\x12&\n" +
-	"\faccess_token\x18\a \x01(\tH\x00R\vaccessToken\x88\x01\x01\x1a7\n" +
+	"\faccess_token\x18\a \x01(\tH\x00R\vaccessToken\x88\x01\x01\x12\x18\n" +
+	"\aentropy\x18\b \x01(\fR\aentropy\x1a7\n" +
 	"\tEnvsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x0f\n" +

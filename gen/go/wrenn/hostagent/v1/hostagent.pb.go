@@ -240,7 +240,7 @@ func (x EgressPolicy_Mode) Number() protoreflect.EnumNumber {
 
 // Deprecated: Use EgressPolicy_Mode.Descriptor instead.
 func (EgressPolicy_Mode) EnumDescriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{2, 0}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{3, 0}
 }
 
 type HostSandbox struct {
@@ -252,6 +252,7 @@ type HostSandbox struct {
 	// When the TTL runs out; unset when the sandbox has none (or is paused).
 	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,5,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
 	OnExpiry      ExpiryAction           `protobuf:"varint,6,opt,name=on_expiry,json=onExpiry,proto3,enum=wrenn.hostagent.v1.ExpiryAction" json:"on_expiry,omitempty"`
+	Resources     *SandboxResources      `protobuf:"bytes,7,opt,name=resources,proto3" json:"resources,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -328,6 +329,76 @@ func (x *HostSandbox) GetOnExpiry() ExpiryAction {
 	return ExpiryAction_EXPIRY_ACTION_UNSPECIFIED
 }
 
+func (x *HostSandbox) GetResources() *SandboxResources {
+	if x != nil {
+		return x.Resources
+	}
+	return nil
+}
+
+// The size of a sandbox, fixed by its template.
+type SandboxResources struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	Vcpus uint32                 `protobuf:"varint,1,opt,name=vcpus,proto3" json:"vcpus,omitempty"`
+	// Guest RAM in MiB.
+	MemoryMib uint32 `protobuf:"varint,2,opt,name=memory_mib,json=memoryMib,proto3" json:"memory_mib,omitempty"`
+	// Size of the root disk in MiB.
+	DiskMib       uint32 `protobuf:"varint,3,opt,name=disk_mib,json=diskMib,proto3" json:"disk_mib,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *SandboxResources) Reset() {
+	*x = SandboxResources{}
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[1]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *SandboxResources) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*SandboxResources) ProtoMessage() {}
+
+func (x *SandboxResources) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[1]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use SandboxResources.ProtoReflect.Descriptor instead.
+func (*SandboxResources) Descriptor() ([]byte, []int) {
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{1}
+}
+
+func (x *SandboxResources) GetVcpus() uint32 {
+	if x != nil {
+		return x.Vcpus
+	}
+	return 0
+}
+
+func (x *SandboxResources) GetMemoryMib() uint32 {
+	if x != nil {
+		return x.MemoryMib
+	}
+	return 0
+}
+
+func (x *SandboxResources) GetDiskMib() uint32 {
+	if x != nil {
+		return x.DiskMib
+	}
+	return 0
+}
+
 type CreateSandboxRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Wire id chosen by the controlplane, e.g. "sb-…".
@@ -348,7 +419,7 @@ type CreateSandboxRequest struct {
 
 func (x *CreateSandboxRequest) Reset() {
 	*x = CreateSandboxRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[1]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[2]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -360,7 +431,7 @@ func (x *CreateSandboxRequest) String() string {
 func (*CreateSandboxRequest) ProtoMessage() {}
 
 func (x *CreateSandboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[1]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[2]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -373,7 +444,7 @@ func (x *CreateSandboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSandboxRequest.ProtoReflect.Descriptor instead.
 func (*CreateSandboxRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{1}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{2}
 }
 
 func (x *CreateSandboxRequest) GetSandboxId() string {
@@ -438,7 +509,7 @@ type EgressPolicy struct {
 
 func (x *EgressPolicy) Reset() {
 	*x = EgressPolicy{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[2]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[3]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -450,7 +521,7 @@ func (x *EgressPolicy) String() string {
 func (*EgressPolicy) ProtoMessage() {}
 
 func (x *EgressPolicy) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[2]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[3]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -463,7 +534,7 @@ func (x *EgressPolicy) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use EgressPolicy.ProtoReflect.Descriptor instead.
 func (*EgressPolicy) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{2}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{3}
 }
 
 func (x *EgressPolicy) GetMode() EgressPolicy_Mode {
@@ -489,7 +560,7 @@ type CreateSandboxResponse struct {
 
 func (x *CreateSandboxResponse) Reset() {
 	*x = CreateSandboxResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[3]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[4]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -501,7 +572,7 @@ func (x *CreateSandboxResponse) String() string {
 func (*CreateSandboxResponse) ProtoMessage() {}
 
 func (x *CreateSandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[3]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[4]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -514,7 +585,7 @@ func (x *CreateSandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateSandboxResponse.ProtoReflect.Descriptor instead.
 func (*CreateSandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{3}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{4}
 }
 
 func (x *CreateSandboxResponse) GetSandbox() *HostSandbox {
@@ -533,7 +604,7 @@ type DestroySandboxRequest struct {
 
 func (x *DestroySandboxRequest) Reset() {
 	*x = DestroySandboxRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[4]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[5]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -545,7 +616,7 @@ func (x *DestroySandboxRequest) String() string {
 func (*DestroySandboxRequest) ProtoMessage() {}
 
 func (x *DestroySandboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[4]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[5]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -558,7 +629,7 @@ func (x *DestroySandboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestroySandboxRequest.ProtoReflect.Descriptor instead.
 func (*DestroySandboxRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{4}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{5}
 }
 
 func (x *DestroySandboxRequest) GetSandboxId() string {
@@ -576,7 +647,7 @@ type DestroySandboxResponse struct {
 
 func (x *DestroySandboxResponse) Reset() {
 	*x = DestroySandboxResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[5]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[6]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -588,7 +659,7 @@ func (x *DestroySandboxResponse) String() string {
 func (*DestroySandboxResponse) ProtoMessage() {}
 
 func (x *DestroySandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[5]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[6]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -601,7 +672,7 @@ func (x *DestroySandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DestroySandboxResponse.ProtoReflect.Descriptor instead.
 func (*DestroySandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{5}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{6}
 }
 
 type ListSandboxesRequest struct {
@@ -612,7 +683,7 @@ type ListSandboxesRequest struct {
 
 func (x *ListSandboxesRequest) Reset() {
 	*x = ListSandboxesRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[6]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[7]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -624,7 +695,7 @@ func (x *ListSandboxesRequest) String() string {
 func (*ListSandboxesRequest) ProtoMessage() {}
 
 func (x *ListSandboxesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[6]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[7]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -637,7 +708,7 @@ func (x *ListSandboxesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSandboxesRequest.ProtoReflect.Descriptor instead.
 func (*ListSandboxesRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{6}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{7}
 }
 
 type ListSandboxesResponse struct {
@@ -649,7 +720,7 @@ type ListSandboxesResponse struct {
 
 func (x *ListSandboxesResponse) Reset() {
 	*x = ListSandboxesResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[7]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[8]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -661,7 +732,7 @@ func (x *ListSandboxesResponse) String() string {
 func (*ListSandboxesResponse) ProtoMessage() {}
 
 func (x *ListSandboxesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[7]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[8]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -674,7 +745,7 @@ func (x *ListSandboxesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListSandboxesResponse.ProtoReflect.Descriptor instead.
 func (*ListSandboxesResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{7}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{8}
 }
 
 func (x *ListSandboxesResponse) GetSandboxes() []*HostSandbox {
@@ -692,7 +763,7 @@ type GetHostInfoRequest struct {
 
 func (x *GetHostInfoRequest) Reset() {
 	*x = GetHostInfoRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[8]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[9]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -704,7 +775,7 @@ func (x *GetHostInfoRequest) String() string {
 func (*GetHostInfoRequest) ProtoMessage() {}
 
 func (x *GetHostInfoRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[8]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[9]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -717,7 +788,7 @@ func (x *GetHostInfoRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHostInfoRequest.ProtoReflect.Descriptor instead.
 func (*GetHostInfoRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{8}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{9}
 }
 
 type GetHostInfoResponse struct {
@@ -735,7 +806,7 @@ type GetHostInfoResponse struct {
 
 func (x *GetHostInfoResponse) Reset() {
 	*x = GetHostInfoResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[9]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[10]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -747,7 +818,7 @@ func (x *GetHostInfoResponse) String() string {
 func (*GetHostInfoResponse) ProtoMessage() {}
 
 func (x *GetHostInfoResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[9]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[10]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -760,7 +831,7 @@ func (x *GetHostInfoResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetHostInfoResponse.ProtoReflect.Descriptor instead.
 func (*GetHostInfoResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{9}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{10}
 }
 
 func (x *GetHostInfoResponse) GetHostId() string {
@@ -814,7 +885,7 @@ type PauseSandboxRequest struct {
 
 func (x *PauseSandboxRequest) Reset() {
 	*x = PauseSandboxRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[10]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[11]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -826,7 +897,7 @@ func (x *PauseSandboxRequest) String() string {
 func (*PauseSandboxRequest) ProtoMessage() {}
 
 func (x *PauseSandboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[10]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[11]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -839,7 +910,7 @@ func (x *PauseSandboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseSandboxRequest.ProtoReflect.Descriptor instead.
 func (*PauseSandboxRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{10}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{11}
 }
 
 func (x *PauseSandboxRequest) GetSandboxId() string {
@@ -858,7 +929,7 @@ type PauseSandboxResponse struct {
 
 func (x *PauseSandboxResponse) Reset() {
 	*x = PauseSandboxResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[11]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[12]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -870,7 +941,7 @@ func (x *PauseSandboxResponse) String() string {
 func (*PauseSandboxResponse) ProtoMessage() {}
 
 func (x *PauseSandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[11]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[12]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -883,7 +954,7 @@ func (x *PauseSandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use PauseSandboxResponse.ProtoReflect.Descriptor instead.
 func (*PauseSandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{11}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{12}
 }
 
 func (x *PauseSandboxResponse) GetSandbox() *HostSandbox {
@@ -904,7 +975,7 @@ type ResumeSandboxRequest struct {
 
 func (x *ResumeSandboxRequest) Reset() {
 	*x = ResumeSandboxRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[12]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[13]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -916,7 +987,7 @@ func (x *ResumeSandboxRequest) String() string {
 func (*ResumeSandboxRequest) ProtoMessage() {}
 
 func (x *ResumeSandboxRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[12]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[13]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -929,7 +1000,7 @@ func (x *ResumeSandboxRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeSandboxRequest.ProtoReflect.Descriptor instead.
 func (*ResumeSandboxRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{12}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{13}
 }
 
 func (x *ResumeSandboxRequest) GetSandboxId() string {
@@ -955,7 +1026,7 @@ type ResumeSandboxResponse struct {
 
 func (x *ResumeSandboxResponse) Reset() {
 	*x = ResumeSandboxResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[13]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[14]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -967,7 +1038,7 @@ func (x *ResumeSandboxResponse) String() string {
 func (*ResumeSandboxResponse) ProtoMessage() {}
 
 func (x *ResumeSandboxResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[13]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[14]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -980,7 +1051,7 @@ func (x *ResumeSandboxResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ResumeSandboxResponse.ProtoReflect.Descriptor instead.
 func (*ResumeSandboxResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{13}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{14}
 }
 
 func (x *ResumeSandboxResponse) GetSandbox() *HostSandbox {
@@ -1001,7 +1072,7 @@ type SetSandboxTimeoutRequest struct {
 
 func (x *SetSandboxTimeoutRequest) Reset() {
 	*x = SetSandboxTimeoutRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[14]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[15]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1013,7 +1084,7 @@ func (x *SetSandboxTimeoutRequest) String() string {
 func (*SetSandboxTimeoutRequest) ProtoMessage() {}
 
 func (x *SetSandboxTimeoutRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[14]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[15]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1026,7 +1097,7 @@ func (x *SetSandboxTimeoutRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetSandboxTimeoutRequest.ProtoReflect.Descriptor instead.
 func (*SetSandboxTimeoutRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{14}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{15}
 }
 
 func (x *SetSandboxTimeoutRequest) GetSandboxId() string {
@@ -1052,7 +1123,7 @@ type SetSandboxTimeoutResponse struct {
 
 func (x *SetSandboxTimeoutResponse) Reset() {
 	*x = SetSandboxTimeoutResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[15]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1064,7 +1135,7 @@ func (x *SetSandboxTimeoutResponse) String() string {
 func (*SetSandboxTimeoutResponse) ProtoMessage() {}
 
 func (x *SetSandboxTimeoutResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[15]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1077,7 +1148,7 @@ func (x *SetSandboxTimeoutResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SetSandboxTimeoutResponse.ProtoReflect.Descriptor instead.
 func (*SetSandboxTimeoutResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{15}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *SetSandboxTimeoutResponse) GetSandbox() *HostSandbox {
@@ -1096,7 +1167,7 @@ type GetSandboxMetricsRequest struct {
 
 func (x *GetSandboxMetricsRequest) Reset() {
 	*x = GetSandboxMetricsRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[16]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1108,7 +1179,7 @@ func (x *GetSandboxMetricsRequest) String() string {
 func (*GetSandboxMetricsRequest) ProtoMessage() {}
 
 func (x *GetSandboxMetricsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[16]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1121,7 +1192,7 @@ func (x *GetSandboxMetricsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSandboxMetricsRequest.ProtoReflect.Descriptor instead.
 func (*GetSandboxMetricsRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{16}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *GetSandboxMetricsRequest) GetSandboxId() string {
@@ -1148,7 +1219,7 @@ type GetSandboxMetricsResponse struct {
 
 func (x *GetSandboxMetricsResponse) Reset() {
 	*x = GetSandboxMetricsResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[17]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1160,7 +1231,7 @@ func (x *GetSandboxMetricsResponse) String() string {
 func (*GetSandboxMetricsResponse) ProtoMessage() {}
 
 func (x *GetSandboxMetricsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[17]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1173,7 +1244,7 @@ func (x *GetSandboxMetricsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use GetSandboxMetricsResponse.ProtoReflect.Descriptor instead.
 func (*GetSandboxMetricsResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{17}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *GetSandboxMetricsResponse) GetCpuSeconds() float64 {
@@ -1227,7 +1298,7 @@ type Template struct {
 
 func (x *Template) Reset() {
 	*x = Template{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[18]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1239,7 +1310,7 @@ func (x *Template) String() string {
 func (*Template) ProtoMessage() {}
 
 func (x *Template) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[18]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1252,7 +1323,7 @@ func (x *Template) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use Template.ProtoReflect.Descriptor instead.
 func (*Template) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{18}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *Template) GetTemplateId() string {
@@ -1311,7 +1382,7 @@ type CreateTemplateRequest struct {
 
 func (x *CreateTemplateRequest) Reset() {
 	*x = CreateTemplateRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[19]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1323,7 +1394,7 @@ func (x *CreateTemplateRequest) String() string {
 func (*CreateTemplateRequest) ProtoMessage() {}
 
 func (x *CreateTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[19]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1336,7 +1407,7 @@ func (x *CreateTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTemplateRequest.ProtoReflect.Descriptor instead.
 func (*CreateTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{19}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *CreateTemplateRequest) GetSandboxId() string {
@@ -1370,7 +1441,7 @@ type CreateTemplateResponse struct {
 
 func (x *CreateTemplateResponse) Reset() {
 	*x = CreateTemplateResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[20]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1382,7 +1453,7 @@ func (x *CreateTemplateResponse) String() string {
 func (*CreateTemplateResponse) ProtoMessage() {}
 
 func (x *CreateTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[20]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1395,7 +1466,7 @@ func (x *CreateTemplateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use CreateTemplateResponse.ProtoReflect.Descriptor instead.
 func (*CreateTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{20}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *CreateTemplateResponse) GetTemplate() *Template {
@@ -1421,7 +1492,7 @@ type DeleteTemplateRequest struct {
 
 func (x *DeleteTemplateRequest) Reset() {
 	*x = DeleteTemplateRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[21]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1433,7 +1504,7 @@ func (x *DeleteTemplateRequest) String() string {
 func (*DeleteTemplateRequest) ProtoMessage() {}
 
 func (x *DeleteTemplateRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[21]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1446,7 +1517,7 @@ func (x *DeleteTemplateRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTemplateRequest.ProtoReflect.Descriptor instead.
 func (*DeleteTemplateRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{21}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *DeleteTemplateRequest) GetTemplateId() string {
@@ -1464,7 +1535,7 @@ type DeleteTemplateResponse struct {
 
 func (x *DeleteTemplateResponse) Reset() {
 	*x = DeleteTemplateResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[22]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1476,7 +1547,7 @@ func (x *DeleteTemplateResponse) String() string {
 func (*DeleteTemplateResponse) ProtoMessage() {}
 
 func (x *DeleteTemplateResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[22]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1489,7 +1560,7 @@ func (x *DeleteTemplateResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteTemplateResponse.ProtoReflect.Descriptor instead.
 func (*DeleteTemplateResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{22}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{23}
 }
 
 type ListTemplatesRequest struct {
@@ -1500,7 +1571,7 @@ type ListTemplatesRequest struct {
 
 func (x *ListTemplatesRequest) Reset() {
 	*x = ListTemplatesRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[23]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[24]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1512,7 +1583,7 @@ func (x *ListTemplatesRequest) String() string {
 func (*ListTemplatesRequest) ProtoMessage() {}
 
 func (x *ListTemplatesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[23]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[24]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1525,7 +1596,7 @@ func (x *ListTemplatesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTemplatesRequest.ProtoReflect.Descriptor instead.
 func (*ListTemplatesRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{23}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{24}
 }
 
 type ListTemplatesResponse struct {
@@ -1537,7 +1608,7 @@ type ListTemplatesResponse struct {
 
 func (x *ListTemplatesResponse) Reset() {
 	*x = ListTemplatesResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[24]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[25]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1549,7 +1620,7 @@ func (x *ListTemplatesResponse) String() string {
 func (*ListTemplatesResponse) ProtoMessage() {}
 
 func (x *ListTemplatesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[24]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[25]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1562,7 +1633,7 @@ func (x *ListTemplatesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListTemplatesResponse.ProtoReflect.Descriptor instead.
 func (*ListTemplatesResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{24}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{25}
 }
 
 func (x *ListTemplatesResponse) GetTemplates() []*Template {
@@ -1585,7 +1656,7 @@ type SandboxEvent struct {
 
 func (x *SandboxEvent) Reset() {
 	*x = SandboxEvent{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[25]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[26]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1597,7 +1668,7 @@ func (x *SandboxEvent) String() string {
 func (*SandboxEvent) ProtoMessage() {}
 
 func (x *SandboxEvent) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[25]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[26]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1610,7 +1681,7 @@ func (x *SandboxEvent) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use SandboxEvent.ProtoReflect.Descriptor instead.
 func (*SandboxEvent) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{25}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{26}
 }
 
 func (x *SandboxEvent) GetType() SandboxEventType {
@@ -1652,7 +1723,7 @@ type WatchEventsRequest struct {
 
 func (x *WatchEventsRequest) Reset() {
 	*x = WatchEventsRequest{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[26]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[27]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1664,7 +1735,7 @@ func (x *WatchEventsRequest) String() string {
 func (*WatchEventsRequest) ProtoMessage() {}
 
 func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[26]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[27]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1677,7 +1748,7 @@ func (x *WatchEventsRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsRequest.ProtoReflect.Descriptor instead.
 func (*WatchEventsRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{26}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{27}
 }
 
 func (x *WatchEventsRequest) GetIncludeRecent() bool {
@@ -1696,7 +1767,7 @@ type WatchEventsResponse struct {
 
 func (x *WatchEventsResponse) Reset() {
 	*x = WatchEventsResponse{}
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[27]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[28]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1708,7 +1779,7 @@ func (x *WatchEventsResponse) String() string {
 func (*WatchEventsResponse) ProtoMessage() {}
 
 func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[27]
+	mi := &file_wrenn_hostagent_v1_hostagent_proto_msgTypes[28]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1721,7 +1792,7 @@ func (x *WatchEventsResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use WatchEventsResponse.ProtoReflect.Descriptor instead.
 func (*WatchEventsResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{27}
+	return file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP(), []int{28}
 }
 
 func (x *WatchEventsResponse) GetEvent() *SandboxEvent {
@@ -1735,7 +1806,7 @@ var File_wrenn_hostagent_v1_hostagent_proto protoreflect.FileDescriptor
 
 const file_wrenn_hostagent_v1_hostagent_proto_rawDesc = "" +
 	"\n" +
-	"\"wrenn/hostagent/v1/hostagent.proto\x12\x12wrenn.hostagent.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xba\x02\n" +
+	"\"wrenn/hostagent/v1/hostagent.proto\x12\x12wrenn.hostagent.v1\x1a\x1fgoogle/protobuf/timestamp.proto\"\xfe\x02\n" +
 	"\vHostSandbox\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n" +
@@ -1746,7 +1817,13 @@ const file_wrenn_hostagent_v1_hostagent_proto_rawDesc = "" +
 	"started_at\x18\x04 \x01(\v2\x1a.google.protobuf.TimestampR\tstartedAt\x129\n" +
 	"\n" +
 	"expires_at\x18\x05 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12=\n" +
-	"\ton_expiry\x18\x06 \x01(\x0e2 .wrenn.hostagent.v1.ExpiryActionR\bonExpiry\"\xad\x03\n" +
+	"\ton_expiry\x18\x06 \x01(\x0e2 .wrenn.hostagent.v1.ExpiryActionR\bonExpiry\x12B\n" +
+	"\tresources\x18\a \x01(\v2$.wrenn.hostagent.v1.SandboxResourcesR\tresources\"b\n" +
+	"\x10SandboxResources\x12\x14\n" +
+	"\x05vcpus\x18\x01 \x01(\rR\x05vcpus\x12\x1d\n" +
+	"\n" +
+	"memory_mib\x18\x02 \x01(\rR\tmemoryMib\x12\x19\n" +
+	"\bdisk_mib\x18\x03 \x01(\rR\adiskMib\"\xad\x03\n" +
 	"\x14CreateSandboxRequest\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n" +
@@ -1892,94 +1969,96 @@ func file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP() []byte {
 }
 
 var file_wrenn_hostagent_v1_hostagent_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_wrenn_hostagent_v1_hostagent_proto_msgTypes = make([]protoimpl.MessageInfo, 29)
+var file_wrenn_hostagent_v1_hostagent_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
 var file_wrenn_hostagent_v1_hostagent_proto_goTypes = []any{
 	(SandboxState)(0),                 // 0: wrenn.hostagent.v1.SandboxState
 	(ExpiryAction)(0),                 // 1: wrenn.hostagent.v1.ExpiryAction
 	(SandboxEventType)(0),             // 2: wrenn.hostagent.v1.SandboxEventType
 	(EgressPolicy_Mode)(0),            // 3: wrenn.hostagent.v1.EgressPolicy.Mode
 	(*HostSandbox)(nil),               // 4: wrenn.hostagent.v1.HostSandbox
-	(*CreateSandboxRequest)(nil),      // 5: wrenn.hostagent.v1.CreateSandboxRequest
-	(*EgressPolicy)(nil),              // 6: wrenn.hostagent.v1.EgressPolicy
-	(*CreateSandboxResponse)(nil),     // 7: wrenn.hostagent.v1.CreateSandboxResponse
-	(*DestroySandboxRequest)(nil),     // 8: wrenn.hostagent.v1.DestroySandboxRequest
-	(*DestroySandboxResponse)(nil),    // 9: wrenn.hostagent.v1.DestroySandboxResponse
-	(*ListSandboxesRequest)(nil),      // 10: wrenn.hostagent.v1.ListSandboxesRequest
-	(*ListSandboxesResponse)(nil),     // 11: wrenn.hostagent.v1.ListSandboxesResponse
-	(*GetHostInfoRequest)(nil),        // 12: wrenn.hostagent.v1.GetHostInfoRequest
-	(*GetHostInfoResponse)(nil),       // 13: wrenn.hostagent.v1.GetHostInfoResponse
-	(*PauseSandboxRequest)(nil),       // 14: wrenn.hostagent.v1.PauseSandboxRequest
-	(*PauseSandboxResponse)(nil),      // 15: wrenn.hostagent.v1.PauseSandboxResponse
-	(*ResumeSandboxRequest)(nil),      // 16: wrenn.hostagent.v1.ResumeSandboxRequest
-	(*ResumeSandboxResponse)(nil),     // 17: wrenn.hostagent.v1.ResumeSandboxResponse
-	(*SetSandboxTimeoutRequest)(nil),  // 18: wrenn.hostagent.v1.SetSandboxTimeoutRequest
-	(*SetSandboxTimeoutResponse)(nil), // 19: wrenn.hostagent.v1.SetSandboxTimeoutResponse
-	(*GetSandboxMetricsRequest)(nil),  // 20: wrenn.hostagent.v1.GetSandboxMetricsRequest
-	(*GetSandboxMetricsResponse)(nil), // 21: wrenn.hostagent.v1.GetSandboxMetricsResponse
-	(*Template)(nil),                  // 22: wrenn.hostagent.v1.Template
-	(*CreateTemplateRequest)(nil),     // 23: wrenn.hostagent.v1.CreateTemplateRequest
-	(*CreateTemplateResponse)(nil),    // 24: wrenn.hostagent.v1.CreateTemplateResponse
-	(*DeleteTemplateRequest)(nil),     // 25: wrenn.hostagent.v1.DeleteTemplateRequest
-	(*DeleteTemplateResponse)(nil),    // 26: wrenn.hostagent.v1.DeleteTemplateResponse
-	(*ListTemplatesRequest)(nil),      // 27: wrenn.hostagent.v1.ListTemplatesRequest
-	(*ListTemplatesResponse)(nil),     // 28: wrenn.hostagent.v1.ListTemplatesResponse
-	(*SandboxEvent)(nil),              // 29: wrenn.hostagent.v1.SandboxEvent
-	(*WatchEventsRequest)(nil),        // 30: wrenn.hostagent.v1.WatchEventsRequest
-	(*WatchEventsResponse)(nil),       // 31: wrenn.hostagent.v1.WatchEventsResponse
-	nil,                               // 32: wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntry
-	(*timestamppb.Timestamp)(nil),     // 33: google.protobuf.Timestamp
+	(*SandboxResources)(nil),          // 5: wrenn.hostagent.v1.SandboxResources
+	(*CreateSandboxRequest)(nil),      // 6: wrenn.hostagent.v1.CreateSandboxRequest
+	(*EgressPolicy)(nil),              // 7: wrenn.hostagent.v1.EgressPolicy
+	(*CreateSandboxResponse)(nil),     // 8: wrenn.hostagent.v1.CreateSandboxResponse
+	(*DestroySandboxRequest)(nil),     // 9: wrenn.hostagent.v1.DestroySandboxRequest
+	(*DestroySandboxResponse)(nil),    // 10: wrenn.hostagent.v1.DestroySandboxResponse
+	(*ListSandboxesRequest)(nil),      // 11: wrenn.hostagent.v1.ListSandboxesRequest
+	(*ListSandboxesResponse)(nil),     // 12: wrenn.hostagent.v1.ListSandboxesResponse
+	(*GetHostInfoRequest)(nil),        // 13: wrenn.hostagent.v1.GetHostInfoRequest
+	(*GetHostInfoResponse)(nil),       // 14: wrenn.hostagent.v1.GetHostInfoResponse
+	(*PauseSandboxRequest)(nil),       // 15: wrenn.hostagent.v1.PauseSandboxRequest
+	(*PauseSandboxResponse)(nil),      // 16: wrenn.hostagent.v1.PauseSandboxResponse
+	(*ResumeSandboxRequest)(nil),      // 17: wrenn.hostagent.v1.ResumeSandboxRequest
+	(*ResumeSandboxResponse)(nil),     // 18: wrenn.hostagent.v1.ResumeSandboxResponse
+	(*SetSandboxTimeoutRequest)(nil),  // 19: wrenn.hostagent.v1.SetSandboxTimeoutRequest
+	(*SetSandboxTimeoutResponse)(nil), // 20: wrenn.hostagent.v1.SetSandboxTimeoutResponse
+	(*GetSandboxMetricsRequest)(nil),  // 21: wrenn.hostagent.v1.GetSandboxMetricsRequest
+	(*GetSandboxMetricsResponse)(nil), // 22: wrenn.hostagent.v1.GetSandboxMetricsResponse
+	(*Template)(nil),                  // 23: wrenn.hostagent.v1.Template
+	(*CreateTemplateRequest)(nil),     // 24: wrenn.hostagent.v1.CreateTemplateRequest
+	(*CreateTemplateResponse)(nil),    // 25: wrenn.hostagent.v1.CreateTemplateResponse
+	(*DeleteTemplateRequest)(nil),     // 26: wrenn.hostagent.v1.DeleteTemplateRequest
+	(*DeleteTemplateResponse)(nil),    // 27: wrenn.hostagent.v1.DeleteTemplateResponse
+	(*ListTemplatesRequest)(nil),      // 28: wrenn.hostagent.v1.ListTemplatesRequest
+	(*ListTemplatesResponse)(nil),     // 29: wrenn.hostagent.v1.ListTemplatesResponse
+	(*SandboxEvent)(nil),              // 30: wrenn.hostagent.v1.SandboxEvent
+	(*WatchEventsRequest)(nil),        // 31: wrenn.hostagent.v1.WatchEventsRequest
+	(*WatchEventsResponse)(nil),       // 32: wrenn.hostagent.v1.WatchEventsResponse
+	nil,                               // 33: wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntry
+	(*timestamppb.Timestamp)(nil),     // 34: google.protobuf.Timestamp
 }
 var file_wrenn_hostagent_v1_hostagent_proto_depIdxs = []int32{
 	0,  // 0: wrenn.hostagent.v1.HostSandbox.state:type_name -> wrenn.hostagent.v1.SandboxState
-	33, // 1: wrenn.hostagent.v1.HostSandbox.started_at:type_name -> google.protobuf.Timestamp
-	33, // 2: wrenn.hostagent.v1.HostSandbox.expires_at:type_name -> google.protobuf.Timestamp
+	34, // 1: wrenn.hostagent.v1.HostSandbox.started_at:type_name -> google.protobuf.Timestamp
+	34, // 2: wrenn.hostagent.v1.HostSandbox.expires_at:type_name -> google.protobuf.Timestamp
 	1,  // 3: wrenn.hostagent.v1.HostSandbox.on_expiry:type_name -> wrenn.hostagent.v1.ExpiryAction
-	32, // 4: wrenn.hostagent.v1.CreateSandboxRequest.envs:type_name -> wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntry
-	1,  // 5: wrenn.hostagent.v1.CreateSandboxRequest.on_expiry:type_name -> wrenn.hostagent.v1.ExpiryAction
-	6,  // 6: wrenn.hostagent.v1.CreateSandboxRequest.egress:type_name -> wrenn.hostagent.v1.EgressPolicy
-	3,  // 7: wrenn.hostagent.v1.EgressPolicy.mode:type_name -> wrenn.hostagent.v1.EgressPolicy.Mode
-	4,  // 8: wrenn.hostagent.v1.CreateSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
-	4,  // 9: wrenn.hostagent.v1.ListSandboxesResponse.sandboxes:type_name -> wrenn.hostagent.v1.HostSandbox
-	4,  // 10: wrenn.hostagent.v1.PauseSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
-	4,  // 11: wrenn.hostagent.v1.ResumeSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
-	4,  // 12: wrenn.hostagent.v1.SetSandboxTimeoutResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
-	0,  // 13: wrenn.hostagent.v1.GetSandboxMetricsResponse.state:type_name -> wrenn.hostagent.v1.SandboxState
-	33, // 14: wrenn.hostagent.v1.Template.created_at:type_name -> google.protobuf.Timestamp
-	22, // 15: wrenn.hostagent.v1.CreateTemplateResponse.template:type_name -> wrenn.hostagent.v1.Template
-	4,  // 16: wrenn.hostagent.v1.CreateTemplateResponse.source:type_name -> wrenn.hostagent.v1.HostSandbox
-	22, // 17: wrenn.hostagent.v1.ListTemplatesResponse.templates:type_name -> wrenn.hostagent.v1.Template
-	2,  // 18: wrenn.hostagent.v1.SandboxEvent.type:type_name -> wrenn.hostagent.v1.SandboxEventType
-	33, // 19: wrenn.hostagent.v1.SandboxEvent.at:type_name -> google.protobuf.Timestamp
-	29, // 20: wrenn.hostagent.v1.WatchEventsResponse.event:type_name -> wrenn.hostagent.v1.SandboxEvent
-	5,  // 21: wrenn.hostagent.v1.SandboxService.CreateSandbox:input_type -> wrenn.hostagent.v1.CreateSandboxRequest
-	8,  // 22: wrenn.hostagent.v1.SandboxService.DestroySandbox:input_type -> wrenn.hostagent.v1.DestroySandboxRequest
-	10, // 23: wrenn.hostagent.v1.SandboxService.ListSandboxes:input_type -> wrenn.hostagent.v1.ListSandboxesRequest
-	12, // 24: wrenn.hostagent.v1.SandboxService.GetHostInfo:input_type -> wrenn.hostagent.v1.GetHostInfoRequest
-	14, // 25: wrenn.hostagent.v1.SandboxService.PauseSandbox:input_type -> wrenn.hostagent.v1.PauseSandboxRequest
-	16, // 26: wrenn.hostagent.v1.SandboxService.ResumeSandbox:input_type -> wrenn.hostagent.v1.ResumeSandboxRequest
-	18, // 27: wrenn.hostagent.v1.SandboxService.SetSandboxTimeout:input_type -> wrenn.hostagent.v1.SetSandboxTimeoutRequest
-	20, // 28: wrenn.hostagent.v1.SandboxService.GetSandboxMetrics:input_type -> wrenn.hostagent.v1.GetSandboxMetricsRequest
-	23, // 29: wrenn.hostagent.v1.SandboxService.CreateTemplate:input_type -> wrenn.hostagent.v1.CreateTemplateRequest
-	25, // 30: wrenn.hostagent.v1.SandboxService.DeleteTemplate:input_type -> wrenn.hostagent.v1.DeleteTemplateRequest
-	27, // 31: wrenn.hostagent.v1.SandboxService.ListTemplates:input_type -> wrenn.hostagent.v1.ListTemplatesRequest
-	30, // 32: wrenn.hostagent.v1.SandboxService.WatchEvents:input_type -> wrenn.hostagent.v1.WatchEventsRequest
-	7,  // 33: wrenn.hostagent.v1.SandboxService.CreateSandbox:output_type -> wrenn.hostagent.v1.CreateSandboxResponse
-	9,  // 34: wrenn.hostagent.v1.SandboxService.DestroySandbox:output_type -> wrenn.hostagent.v1.DestroySandboxResponse
-	11, // 35: wrenn.hostagent.v1.SandboxService.ListSandboxes:output_type -> wrenn.hostagent.v1.ListSandboxesResponse
-	13, // 36: wrenn.hostagent.v1.SandboxService.GetHostInfo:output_type -> wrenn.hostagent.v1.GetHostInfoResponse
-	15, // 37: wrenn.hostagent.v1.SandboxService.PauseSandbox:output_type -> wrenn.hostagent.v1.PauseSandboxResponse
-	17, // 38: wrenn.hostagent.v1.SandboxService.ResumeSandbox:output_type -> wrenn.hostagent.v1.ResumeSandboxResponse
-	19, // 39: wrenn.hostagent.v1.SandboxService.SetSandboxTimeout:output_type -> wrenn.hostagent.v1.SetSandboxTimeoutResponse
-	21, // 40: wrenn.hostagent.v1.SandboxService.GetSandboxMetrics:output_type -> wrenn.hostagent.v1.GetSandboxMetricsResponse
-	24, // 41: wrenn.hostagent.v1.SandboxService.CreateTemplate:output_type -> wrenn.hostagent.v1.CreateTemplateResponse
-	26, // 42: wrenn.hostagent.v1.SandboxService.DeleteTemplate:output_type -> wrenn.hostagent.v1.DeleteTemplateResponse
-	28, // 43: wrenn.hostagent.v1.SandboxService.ListTemplates:output_type -> wrenn.hostagent.v1.ListTemplatesResponse
-	31, // 44: wrenn.hostagent.v1.SandboxService.WatchEvents:output_type -> wrenn.hostagent.v1.WatchEventsResponse
-	33, // [33:45] is the sub-list for method output_type
-	21, // [21:33] is the sub-list for method input_type
-	21, // [21:21] is the sub-list for extension type_name
-	21, // [21:21] is the sub-list for extension extendee
-	0,  // [0:21] is the sub-list for field type_name
+	5,  // 4: wrenn.hostagent.v1.HostSandbox.resources:type_name -> wrenn.hostagent.v1.SandboxResources
+	33, // 5: wrenn.hostagent.v1.CreateSandboxRequest.envs:type_name -> wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntry
+	1,  // 6: wrenn.hostagent.v1.CreateSandboxRequest.on_expiry:type_name -> wrenn.hostagent.v1.ExpiryAction
+	7,  // 7: wrenn.hostagent.v1.CreateSandboxRequest.egress:type_name -> wrenn.hostagent.v1.EgressPolicy
+	3,  // 8: wrenn.hostagent.v1.EgressPolicy.mode:type_name -> wrenn.hostagent.v1.EgressPolicy.Mode
+	4,  // 9: wrenn.hostagent.v1.CreateSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
+	4,  // 10: wrenn.hostagent.v1.ListSandboxesResponse.sandboxes:type_name -> wrenn.hostagent.v1.HostSandbox
+	4,  // 11: wrenn.hostagent.v1.PauseSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
+	4,  // 12: wrenn.hostagent.v1.ResumeSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
+	4,  // 13: wrenn.hostagent.v1.SetSandboxTimeoutResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
+	0,  // 14: wrenn.hostagent.v1.GetSandboxMetricsResponse.state:type_name -> wrenn.hostagent.v1.SandboxState
+	34, // 15: wrenn.hostagent.v1.Template.created_at:type_name -> google.protobuf.Timestamp
+	23, // 16: wrenn.hostagent.v1.CreateTemplateResponse.template:type_name -> wrenn.hostagent.v1.Template
+	4,  // 17: wrenn.hostagent.v1.CreateTemplateResponse.source:type_name -> wrenn.hostagent.v1.HostSandbox
+	23, // 18: wrenn.hostagent.v1.ListTemplatesResponse.templates:type_name -> wrenn.hostagent.v1.Template
+	2,  // 19: wrenn.hostagent.v1.SandboxEvent.type:type_name -> wrenn.hostagent.v1.SandboxEventType
+	34, // 20: wrenn.hostagent.v1.SandboxEvent.at:type_name -> google.protobuf.Timestamp
+	30, // 21: wrenn.hostagent.v1.WatchEventsResponse.event:type_name -> wrenn.hostagent.v1.SandboxEvent
+	6,  // 22: wrenn.hostagent.v1.SandboxService.CreateSandbox:input_type -> wrenn.hostagent.v1.CreateSandboxRequest
+	9,  // 23: wrenn.hostagent.v1.SandboxService.DestroySandbox:input_type -> wrenn.hostagent.v1.DestroySandboxRequest
+	11, // 24: wrenn.hostagent.v1.SandboxService.ListSandboxes:input_type -> wrenn.hostagent.v1.ListSandboxesRequest
+	13, // 25: wrenn.hostagent.v1.SandboxService.GetHostInfo:input_type -> wrenn.hostagent.v1.GetHostInfoRequest
+	15, // 26: wrenn.hostagent.v1.SandboxService.PauseSandbox:input_type -> wrenn.hostagent.v1.PauseSandboxRequest
+	17, // 27: wrenn.hostagent.v1.SandboxService.ResumeSandbox:input_type -> wrenn.hostagent.v1.ResumeSandboxRequest
+	19, // 28: wrenn.hostagent.v1.SandboxService.SetSandboxTimeout:input_type -> wrenn.hostagent.v1.SetSandboxTimeoutRequest
+	21, // 29: wrenn.hostagent.v1.SandboxService.GetSandboxMetrics:input_type -> wrenn.hostagent.v1.GetSandboxMetricsRequest
+	24, // 30: wrenn.hostagent.v1.SandboxService.CreateTemplate:input_type -> wrenn.hostagent.v1.CreateTemplateRequest
+	26, // 31: wrenn.hostagent.v1.SandboxService.DeleteTemplate:input_type -> wrenn.hostagent.v1.DeleteTemplateRequest
+	28, // 32: wrenn.hostagent.v1.SandboxService.ListTemplates:input_type -> wrenn.hostagent.v1.ListTemplatesRequest
+	31, // 33: wrenn.hostagent.v1.SandboxService.WatchEvents:input_type -> wrenn.hostagent.v1.WatchEventsRequest
+	8,  // 34: wrenn.hostagent.v1.SandboxService.CreateSandbox:output_type -> wrenn.hostagent.v1.CreateSandboxResponse
+	10, // 35: wrenn.hostagent.v1.SandboxService.DestroySandbox:output_type -> wrenn.hostagent.v1.DestroySandboxResponse
+	12, // 36: wrenn.hostagent.v1.SandboxService.ListSandboxes:output_type -> wrenn.hostagent.v1.ListSandboxesResponse
+	14, // 37: wrenn.hostagent.v1.SandboxService.GetHostInfo:output_type -> wrenn.hostagent.v1.GetHostInfoResponse
+	16, // 38: wrenn.hostagent.v1.SandboxService.PauseSandbox:output_type -> wrenn.hostagent.v1.PauseSandboxResponse
+	18, // 39: wrenn.hostagent.v1.SandboxService.ResumeSandbox:output_type -> wrenn.hostagent.v1.ResumeSandboxResponse
+	20, // 40: wrenn.hostagent.v1.SandboxService.SetSandboxTimeout:output_type -> wrenn.hostagent.v1.SetSandboxTimeoutResponse
+	22, // 41: wrenn.hostagent.v1.SandboxService.GetSandboxMetrics:output_type -> wrenn.hostagent.v1.GetSandboxMetricsResponse
+	25, // 42: wrenn.hostagent.v1.SandboxService.CreateTemplate:output_type -> wrenn.hostagent.v1.CreateTemplateResponse
+	27, // 43: wrenn.hostagent.v1.SandboxService.DeleteTemplate:output_type -> wrenn.hostagent.v1.DeleteTemplateResponse
+	29, // 44: wrenn.hostagent.v1.SandboxService.ListTemplates:output_type -> wrenn.hostagent.v1.ListTemplatesResponse
+	32, // 45: wrenn.hostagent.v1.SandboxService.WatchEvents:output_type -> wrenn.hostagent.v1.WatchEventsResponse
+	34, // [34:46] is the sub-list for method output_type
+	22, // [22:34] is the sub-list for method input_type
+	22, // [22:22] is the sub-list for extension type_name
+	22, // [22:22] is the sub-list for extension extendee
+	0,  // [0:22] is the sub-list for field type_name
 }
 
 func init() { file_wrenn_hostagent_v1_hostagent_proto_init() }
@@ -1993,7 +2072,7 @@ func file_wrenn_hostagent_v1_hostagent_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_wrenn_hostagent_v1_hostagent_proto_rawDesc), len(file_wrenn_hostagent_v1_hostagent_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   29,
+			NumMessages:   30,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -206,11 +206,25 @@ export interface Sandbox {
   /** Why the sandbox is in SANDBOX_STATUS_ERROR. */
   error: string;
   hostId: string;
+  /** What the sandbox was given. */
+  resources: SandboxResources | undefined;
 }
 
 export interface Sandbox_MetadataEntry {
   key: string;
   value: string;
+}
+
+/**
+ * The size of a sandbox: fixed by its template (a snapshot keeps its vCPU
+ * count and memory size), unset while the sandbox has not started yet.
+ */
+export interface SandboxResources {
+  vcpus: number;
+  /** Guest RAM in MiB. */
+  memoryMib: number;
+  /** Size of the root disk in MiB. */
+  diskMib: number;
 }
 
 export interface CreateSandboxRequest {
@@ -418,6 +432,7 @@ function createBaseSandbox(): Sandbox {
     updatedAt: undefined,
     error: "",
     hostId: "",
+    resources: undefined,
   };
 }
 
@@ -446,6 +461,9 @@ export const Sandbox: MessageFns<Sandbox> = {
     }
     if (message.hostId !== "") {
       writer.uint32(66).string(message.hostId);
+    }
+    if (message.resources !== undefined) {
+      SandboxResources.encode(message.resources, writer.uint32(74).fork()).join();
     }
     return writer;
   },
@@ -530,6 +548,14 @@ export const Sandbox: MessageFns<Sandbox> = {
             message.hostId = reader.string();
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.resources = SandboxResources.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -585,6 +611,7 @@ export const Sandbox: MessageFns<Sandbox> = {
         : isSet(object.host_id)
         ? globalThis.String(object.host_id)
         : "",
+      resources: isSet(object.resources) ? SandboxResources.fromJSON(object.resources) : undefined,
     };
   },
 
@@ -620,6 +647,9 @@ export const Sandbox: MessageFns<Sandbox> = {
     if (message.hostId !== "") {
       obj.hostId = message.hostId;
     }
+    if (message.resources !== undefined) {
+      obj.resources = SandboxResources.toJSON(message.resources);
+    }
     return obj;
   },
 
@@ -644,6 +674,9 @@ export const Sandbox: MessageFns<Sandbox> = {
     message.updatedAt = object.updatedAt ?? undefined;
     message.error = object.error ?? "";
     message.hostId = object.hostId ?? "";
+    message.resources = (object.resources !== undefined && object.resources !== null)
+      ? SandboxResources.fromPartial(object.resources)
+      : undefined;
     return message;
   },
 };
@@ -729,6 +762,115 @@ export const Sandbox_MetadataEntry: MessageFns<Sandbox_MetadataEntry> = {
     const message = createBaseSandbox_MetadataEntry();
     message.key = object.key ?? "";
     message.value = object.value ?? "";
+    return message;
+  },
+};
+
+function createBaseSandboxResources(): SandboxResources {
+  return { vcpus: 0, memoryMib: 0, diskMib: 0 };
+}
+
+export const SandboxResources: MessageFns<SandboxResources> = {
+  encode(message: SandboxResources, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.vcpus !== 0) {
+      writer.uint32(8).uint32(message.vcpus);
+    }
+    if (message.memoryMib !== 0) {
+      writer.uint32(16).uint32(message.memoryMib);
+    }
+    if (message.diskMib !== 0) {
+      writer.uint32(24).uint32(message.diskMib);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SandboxResources {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSandboxResources();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.vcpus = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.memoryMib = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.diskMib = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SandboxResources {
+    return {
+      vcpus: isSet(object.vcpus) ? globalThis.Number(object.vcpus) : 0,
+      memoryMib: isSet(object.memoryMib)
+        ? globalThis.Number(object.memoryMib)
+        : isSet(object.memory_mib)
+        ? globalThis.Number(object.memory_mib)
+        : 0,
+      diskMib: isSet(object.diskMib)
+        ? globalThis.Number(object.diskMib)
+        : isSet(object.disk_mib)
+        ? globalThis.Number(object.disk_mib)
+        : 0,
+    };
+  },
+
+  toJSON(message: SandboxResources): unknown {
+    const obj: any = {};
+    if (message.vcpus !== 0) {
+      obj.vcpus = Math.round(message.vcpus);
+    }
+    if (message.memoryMib !== 0) {
+      obj.memoryMib = Math.round(message.memoryMib);
+    }
+    if (message.diskMib !== 0) {
+      obj.diskMib = Math.round(message.diskMib);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SandboxResources>): SandboxResources {
+    return SandboxResources.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SandboxResources>): SandboxResources {
+    const message = createBaseSandboxResources();
+    message.vcpus = object.vcpus ?? 0;
+    message.memoryMib = object.memoryMib ?? 0;
+    message.diskMib = object.diskMib ?? 0;
     return message;
   },
 };

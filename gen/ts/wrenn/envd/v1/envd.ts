@@ -23,7 +23,15 @@ export interface InitRequest {
   /** Host wall clock in milliseconds since the epoch, to correct the guest clock. */
   nowUnixMs: number;
   /** Guards every later call; empty leaves the current token unchanged. */
-  accessToken?: string | undefined;
+  accessToken?:
+    | string
+    | undefined;
+  /**
+   * Fresh randomness from the host (32 to 512 bytes). envd credits it to the
+   * guest kernel's pool and reseeds the kernel's generator, so every clone of
+   * one snapshot draws different random numbers from then on.
+   */
+  entropy: Buffer;
 }
 
 export interface InitRequest_EnvsEntry {
@@ -85,6 +93,7 @@ function createBaseInitRequest(): InitRequest {
     envs: {},
     nowUnixMs: 0,
     accessToken: undefined,
+    entropy: Buffer.alloc(0),
   };
 }
 
@@ -110,6 +119,9 @@ export const InitRequest: MessageFns<InitRequest> = {
     }
     if (message.accessToken !== undefined) {
       writer.uint32(58).string(message.accessToken);
+    }
+    if (message.entropy.length !== 0) {
+      writer.uint32(66).bytes(message.entropy);
     }
     return writer;
   },
@@ -186,6 +198,14 @@ export const InitRequest: MessageFns<InitRequest> = {
             message.accessToken = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.entropy = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -240,6 +260,7 @@ export const InitRequest: MessageFns<InitRequest> = {
         : isSet(object.access_token)
         ? globalThis.String(object.access_token)
         : undefined,
+      entropy: isSet(object.entropy) ? Buffer.from(bytesFromBase64(object.entropy)) : Buffer.alloc(0),
     };
   },
 
@@ -272,6 +293,9 @@ export const InitRequest: MessageFns<InitRequest> = {
     if (message.accessToken !== undefined) {
       obj.accessToken = message.accessToken;
     }
+    if (message.entropy.length !== 0) {
+      obj.entropy = base64FromBytes(message.entropy);
+    }
     return obj;
   },
 
@@ -295,6 +319,7 @@ export const InitRequest: MessageFns<InitRequest> = {
     );
     message.nowUnixMs = object.nowUnixMs ?? 0;
     message.accessToken = object.accessToken ?? undefined;
+    message.entropy = object.entropy ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -1246,6 +1271,14 @@ export interface EnvdServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<WatchPortsRequest>,
     options?: CallOptions & CallOptionsExt,
   ): AsyncIterable<WatchPortsResponse>;
+}
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;

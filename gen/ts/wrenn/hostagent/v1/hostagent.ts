@@ -171,6 +171,16 @@ export interface HostSandbox {
   /** When the TTL runs out; unset when the sandbox has none (or is paused). */
   expiresAt: Date | undefined;
   onExpiry: ExpiryAction;
+  resources: SandboxResources | undefined;
+}
+
+/** The size of a sandbox, fixed by its template. */
+export interface SandboxResources {
+  vcpus: number;
+  /** Guest RAM in MiB. */
+  memoryMib: number;
+  /** Size of the root disk in MiB. */
+  diskMib: number;
 }
 
 export interface CreateSandboxRequest {
@@ -390,7 +400,15 @@ export interface WatchEventsResponse {
 }
 
 function createBaseHostSandbox(): HostSandbox {
-  return { sandboxId: "", templateId: "", state: 0, startedAt: undefined, expiresAt: undefined, onExpiry: 0 };
+  return {
+    sandboxId: "",
+    templateId: "",
+    state: 0,
+    startedAt: undefined,
+    expiresAt: undefined,
+    onExpiry: 0,
+    resources: undefined,
+  };
 }
 
 export const HostSandbox: MessageFns<HostSandbox> = {
@@ -412,6 +430,9 @@ export const HostSandbox: MessageFns<HostSandbox> = {
     }
     if (message.onExpiry !== 0) {
       writer.uint32(48).int32(message.onExpiry);
+    }
+    if (message.resources !== undefined) {
+      SandboxResources.encode(message.resources, writer.uint32(58).fork()).join();
     }
     return writer;
   },
@@ -477,6 +498,14 @@ export const HostSandbox: MessageFns<HostSandbox> = {
             message.onExpiry = reader.int32() as any;
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.resources = SandboxResources.decode(reader, reader.uint32());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -517,6 +546,7 @@ export const HostSandbox: MessageFns<HostSandbox> = {
         : isSet(object.on_expiry)
         ? expiryActionFromJSON(object.on_expiry)
         : 0,
+      resources: isSet(object.resources) ? SandboxResources.fromJSON(object.resources) : undefined,
     };
   },
 
@@ -540,6 +570,9 @@ export const HostSandbox: MessageFns<HostSandbox> = {
     if (message.onExpiry !== 0) {
       obj.onExpiry = expiryActionToJSON(message.onExpiry);
     }
+    if (message.resources !== undefined) {
+      obj.resources = SandboxResources.toJSON(message.resources);
+    }
     return obj;
   },
 
@@ -554,6 +587,118 @@ export const HostSandbox: MessageFns<HostSandbox> = {
     message.startedAt = object.startedAt ?? undefined;
     message.expiresAt = object.expiresAt ?? undefined;
     message.onExpiry = object.onExpiry ?? 0;
+    message.resources = (object.resources !== undefined && object.resources !== null)
+      ? SandboxResources.fromPartial(object.resources)
+      : undefined;
+    return message;
+  },
+};
+
+function createBaseSandboxResources(): SandboxResources {
+  return { vcpus: 0, memoryMib: 0, diskMib: 0 };
+}
+
+export const SandboxResources: MessageFns<SandboxResources> = {
+  encode(message: SandboxResources, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.vcpus !== 0) {
+      writer.uint32(8).uint32(message.vcpus);
+    }
+    if (message.memoryMib !== 0) {
+      writer.uint32(16).uint32(message.memoryMib);
+    }
+    if (message.diskMib !== 0) {
+      writer.uint32(24).uint32(message.diskMib);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): SandboxResources {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseSandboxResources();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.vcpus = reader.uint32();
+            continue;
+          }
+          case 2: {
+            if (tag !== 16) {
+              break;
+            }
+
+            message.memoryMib = reader.uint32();
+            continue;
+          }
+          case 3: {
+            if (tag !== 24) {
+              break;
+            }
+
+            message.diskMib = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): SandboxResources {
+    return {
+      vcpus: isSet(object.vcpus) ? globalThis.Number(object.vcpus) : 0,
+      memoryMib: isSet(object.memoryMib)
+        ? globalThis.Number(object.memoryMib)
+        : isSet(object.memory_mib)
+        ? globalThis.Number(object.memory_mib)
+        : 0,
+      diskMib: isSet(object.diskMib)
+        ? globalThis.Number(object.diskMib)
+        : isSet(object.disk_mib)
+        ? globalThis.Number(object.disk_mib)
+        : 0,
+    };
+  },
+
+  toJSON(message: SandboxResources): unknown {
+    const obj: any = {};
+    if (message.vcpus !== 0) {
+      obj.vcpus = Math.round(message.vcpus);
+    }
+    if (message.memoryMib !== 0) {
+      obj.memoryMib = Math.round(message.memoryMib);
+    }
+    if (message.diskMib !== 0) {
+      obj.diskMib = Math.round(message.diskMib);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<SandboxResources>): SandboxResources {
+    return SandboxResources.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<SandboxResources>): SandboxResources {
+    const message = createBaseSandboxResources();
+    message.vcpus = object.vcpus ?? 0;
+    message.memoryMib = object.memoryMib ?? 0;
+    message.diskMib = object.diskMib ?? 0;
     return message;
   },
 };

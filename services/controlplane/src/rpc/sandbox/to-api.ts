@@ -25,5 +25,6 @@ export function sandboxToApi(record: SandboxRecord): Sandbox {
     updatedAt: record.updatedAt,
     error: record.error,
     hostId: record.hostId ? toWireId("host", record.hostId) : "",
+    resources: undefined,
   };
 }

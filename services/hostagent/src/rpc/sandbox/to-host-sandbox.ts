@@ -14,6 +14,7 @@ export function toHostSandbox(info: SandboxInfo): HostSandbox {
     startedAt: info.startedAt,
     expiresAt: info.expiresAt,
     onExpiry: info.onExpiry === "pause" ? ExpiryAction.EXPIRY_ACTION_PAUSE : ExpiryAction.EXPIRY_ACTION_KILL,
+    resources: undefined,
   };
 }
 

@@ -62,7 +62,7 @@ class EgressPolicy(_message.Message):
     def __init__(self, mode: _Optional[_Union[EgressPolicy.Mode, str]] = ..., allowed_cidrs: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Sandbox(_message.Message):
-    __slots__ = ("sandbox_id", "template_id", "status", "metadata", "created_at", "updated_at", "error", "host_id")
+    __slots__ = ("sandbox_id", "template_id", "status", "metadata", "created_at", "updated_at", "error", "host_id", "resources")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -78,6 +78,7 @@ class Sandbox(_message.Message):
     UPDATED_AT_FIELD_NUMBER: _ClassVar[int]
     ERROR_FIELD_NUMBER: _ClassVar[int]
     HOST_ID_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
     sandbox_id: str
     template_id: str
     status: SandboxStatus
@@ -86,7 +87,18 @@ class Sandbox(_message.Message):
     updated_at: _timestamp_pb2.Timestamp
     error: str
     host_id: str
-    def __init__(self, sandbox_id: _Optional[str] = ..., template_id: _Optional[str] = ..., status: _Optional[_Union[SandboxStatus, str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[str] = ..., host_id: _Optional[str] = ...) -> None: ...
+    resources: SandboxResources
+    def __init__(self, sandbox_id: _Optional[str] = ..., template_id: _Optional[str] = ..., status: _Optional[_Union[SandboxStatus, str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[str] = ..., host_id: _Optional[str] = ..., resources: _Optional[_Union[SandboxResources, _Mapping]] = ...) -> None: ...
+
+class SandboxResources(_message.Message):
+    __slots__ = ("vcpus", "memory_mib", "disk_mib")
+    VCPUS_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_MIB_FIELD_NUMBER: _ClassVar[int]
+    DISK_MIB_FIELD_NUMBER: _ClassVar[int]
+    vcpus: int
+    memory_mib: int
+    disk_mib: int
+    def __init__(self, vcpus: _Optional[int] = ..., memory_mib: _Optional[int] = ..., disk_mib: _Optional[int] = ...) -> None: ...
 
 class CreateSandboxRequest(_message.Message):
     __slots__ = ("template_id", "metadata", "envs", "wait_ready", "timeout_seconds", "on_expiry", "egress")

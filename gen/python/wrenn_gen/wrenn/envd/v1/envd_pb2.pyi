@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class InitRequest(_message.Message):
-    __slots__ = ("sandbox_id", "template_id", "hostname", "default_user", "envs", "now_unix_ms", "access_token")
+    __slots__ = ("sandbox_id", "template_id", "hostname", "default_user", "envs", "now_unix_ms", "access_token", "entropy")
     class EnvsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -22,6 +22,7 @@ class InitRequest(_message.Message):
     ENVS_FIELD_NUMBER: _ClassVar[int]
     NOW_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    ENTROPY_FIELD_NUMBER: _ClassVar[int]
     sandbox_id: str
     template_id: str
     hostname: str
@@ -29,7 +30,8 @@ class InitRequest(_message.Message):
     envs: _containers.ScalarMap[str, str]
     now_unix_ms: int
     access_token: str
-    def __init__(self, sandbox_id: _Optional[str] = ..., template_id: _Optional[str] = ..., hostname: _Optional[str] = ..., default_user: _Optional[str] = ..., envs: _Optional[_Mapping[str, str]] = ..., now_unix_ms: _Optional[int] = ..., access_token: _Optional[str] = ...) -> None: ...
+    entropy: bytes
+    def __init__(self, sandbox_id: _Optional[str] = ..., template_id: _Optional[str] = ..., hostname: _Optional[str] = ..., default_user: _Optional[str] = ..., envs: _Optional[_Mapping[str, str]] = ..., now_unix_ms: _Optional[int] = ..., access_token: _Optional[str] = ..., entropy: _Optional[bytes] = ...) -> None: ...
 
 class InitResponse(_message.Message):
     __slots__ = ("envd_version",)

@@ -46,20 +46,32 @@ SANDBOX_EVENT_TYPE_LOST: SandboxEventType
 SANDBOX_EVENT_TYPE_RESUME_FAILED: SandboxEventType
 
 class HostSandbox(_message.Message):
-    __slots__ = ("sandbox_id", "template_id", "state", "started_at", "expires_at", "on_expiry")
+    __slots__ = ("sandbox_id", "template_id", "state", "started_at", "expires_at", "on_expiry", "resources")
     SANDBOX_ID_FIELD_NUMBER: _ClassVar[int]
     TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
     STATE_FIELD_NUMBER: _ClassVar[int]
     STARTED_AT_FIELD_NUMBER: _ClassVar[int]
     EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     ON_EXPIRY_FIELD_NUMBER: _ClassVar[int]
+    RESOURCES_FIELD_NUMBER: _ClassVar[int]
     sandbox_id: str
     template_id: str
     state: SandboxState
     started_at: _timestamp_pb2.Timestamp
     expires_at: _timestamp_pb2.Timestamp
     on_expiry: ExpiryAction
-    def __init__(self, sandbox_id: _Optional[str] = ..., template_id: _Optional[str] = ..., state: _Optional[_Union[SandboxState, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., on_expiry: _Optional[_Union[ExpiryAction, str]] = ...) -> None: ...
+    resources: SandboxResources
+    def __init__(self, sandbox_id: _Optional[str] = ..., template_id: _Optional[str] = ..., state: _Optional[_Union[SandboxState, str]] = ..., started_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., on_expiry: _Optional[_Union[ExpiryAction, str]] = ..., resources: _Optional[_Union[SandboxResources, _Mapping]] = ...) -> None: ...
+
+class SandboxResources(_message.Message):
+    __slots__ = ("vcpus", "memory_mib", "disk_mib")
+    VCPUS_FIELD_NUMBER: _ClassVar[int]
+    MEMORY_MIB_FIELD_NUMBER: _ClassVar[int]
+    DISK_MIB_FIELD_NUMBER: _ClassVar[int]
+    vcpus: int
+    memory_mib: int
+    disk_mib: int
+    def __init__(self, vcpus: _Optional[int] = ..., memory_mib: _Optional[int] = ..., disk_mib: _Optional[int] = ...) -> None: ...
 
 class CreateSandboxRequest(_message.Message):
     __slots__ = ("sandbox_id", "template_id", "envs", "start_timeout_seconds", "timeout_seconds", "on_expiry", "egress")

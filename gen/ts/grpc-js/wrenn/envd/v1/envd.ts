@@ -36,7 +36,15 @@ export interface InitRequest {
   /** Host wall clock in milliseconds since the epoch, to correct the guest clock. */
   nowUnixMs: number;
   /** Guards every later call; empty leaves the current token unchanged. */
-  accessToken?: string | undefined;
+  accessToken?:
+    | string
+    | undefined;
+  /**
+   * Fresh randomness from the host (32 to 512 bytes). envd credits it to the
+   * guest kernel's pool and reseeds the kernel's generator, so every clone of
+   * one snapshot draws different random numbers from then on.
+   */
+  entropy: Buffer;
 }
 
 export interface InitRequest_EnvsEntry {
@@ -98,6 +106,7 @@ function createBaseInitRequest(): InitRequest {
     envs: {},
     nowUnixMs: 0,
     accessToken: undefined,
+    entropy: Buffer.alloc(0),
   };
 }
 
@@ -123,6 +132,9 @@ export const InitRequest: MessageFns<InitRequest> = {
     }
     if (message.accessToken !== undefined) {
       writer.uint32(58).string(message.accessToken);
+    }
+    if (message.entropy.length !== 0) {
+      writer.uint32(66).bytes(message.entropy);
     }
     return writer;
   },
@@ -199,6 +211,14 @@ export const InitRequest: MessageFns<InitRequest> = {
             message.accessToken = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.entropy = Buffer.from(reader.bytes());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -253,6 +273,7 @@ export const InitRequest: MessageFns<InitRequest> = {
         : isSet(object.access_token)
         ? globalThis.String(object.access_token)
         : undefined,
+      entropy: isSet(object.entropy) ? Buffer.from(bytesFromBase64(object.entropy)) : Buffer.alloc(0),
     };
   },
 
@@ -285,6 +306,9 @@ export const InitRequest: MessageFns<InitRequest> = {
     if (message.accessToken !== undefined) {
       obj.accessToken = message.accessToken;
     }
+    if (message.entropy.length !== 0) {
+      obj.entropy = base64FromBytes(message.entropy);
+    }
     return obj;
   },
 
@@ -308,6 +332,7 @@ export const InitRequest: MessageFns<InitRequest> = {
     );
     message.nowUnixMs = object.nowUnixMs ?? 0;
     message.accessToken = object.accessToken ?? undefined;
+    message.entropy = object.entropy ?? Buffer.alloc(0);
     return message;
   },
 };
@@ -1313,6 +1338,14 @@ export const EnvdServiceClient = makeGenericClientConstructor(
   service: typeof EnvdServiceService;
   serviceName: string;
 };
+
+function bytesFromBase64(b64: string): Uint8Array {
+  return Uint8Array.from(globalThis.Buffer.from(b64, "base64"));
+}
+
+function base64FromBytes(arr: Uint8Array): string {
+  return globalThis.Buffer.from(arr).toString("base64");
+}
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;
 
