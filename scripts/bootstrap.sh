@@ -28,11 +28,10 @@ fi
 # npm packages, exactly as locked.
 if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
   log "installing npm packages"
-  # npm 11 rejects some lock files in `npm ci` when a registry lacks other
-  # platforms' optional packages (e.g. @bufbuild/buf-darwin-*); `npm install`
-  # still installs exactly the locked versions.
-  npm ci --no-audit --no-fund --loglevel=error 2>/dev/null \
-    || npm install --no-audit --no-fund --loglevel=error
+  # Only `npm ci`: it installs the lock file as committed and never rewrites
+  # it. The lock lists every platform's optional @bufbuild/buf-* entry, so
+  # it passes on any machine; if it fails, the lock file needs fixing.
+  npm ci --no-audit --no-fund --loglevel=error
 fi
 
 bash scripts/install-codegen.sh

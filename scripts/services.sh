@@ -1,13 +1,35 @@
 #!/usr/bin/env bash
 # Starts the real PostgreSQL and Redis the test suite runs against, unless
 # DATABASE_URL / REDIS_URL already point at servers. Prints `export` lines
-# for the caller to eval.
+# for the caller to eval, among them WRENN_STARTED_SERVICES: the servers this
+# call started itself (ones already running are not listed).
+#
+#   eval "$(bash scripts/services.sh)"   start what is missing, export the URLs
+#   bash scripts/services.sh stop        stop what WRENN_STARTED_SERVICES lists
 set -euo pipefail
 log() { printf '\033[1m[services]\033[0m %s\n' "$*" >&2; }
 # Only the export lines go to the caller's stdout (fd 3); anything the tools
 # print (pg_ctlcluster says "Removed stale pid file" on a cloned machine) goes
 # to stderr so the caller's eval never runs it.
 exec 3>&1 1>&2
+
+if [ "${1:-}" = stop ]; then
+  for service in ${WRENN_STARTED_SERVICES:-}; do
+    case "$service" in
+      postgresql:*)
+        read -r version cluster <<<"$(echo "${service#postgresql:}" | tr / ' ')"
+        log "stopping PostgreSQL $version/$cluster (started by this run)"
+        pg_ctlcluster "$version" "$cluster" stop 3>&- || true
+        ;;
+      redis:*)
+        log "stopping Redis on port ${service#redis:} (started by this run)"
+        redis-cli -p "${service#redis:}" shutdown nosave >/dev/null 2>&1 || true
+        ;;
+    esac
+  done
+  exit 0
+fi
+started=()
 # Daemons started below get "3>&-": one that kept fd 3 would hold the
 # caller's $(...) open forever.
 
@@ -20,6 +42,7 @@ if [ -z "${DATABASE_URL:-}" ]; then
   if ! pg_lsclusters -h | awk -v v="$pg_version" -v c="$pg_cluster" '$1==v && $2==c {print $4}' | grep -q online; then
     log "starting PostgreSQL $pg_version/$pg_cluster"
     pg_ctlcluster "$pg_version" "$pg_cluster" start 3>&-
+    started+=("postgresql:$pg_version/$pg_cluster")
   fi
   port=$(pg_lsclusters -h | awk -v v="$pg_version" -v c="$pg_cluster" '$1==v && $2==c {print $3}')
   # A local test password for the postgres role; the server listens on loopback only.
@@ -33,7 +56,10 @@ if [ -z "${REDIS_URL:-}" ]; then
   if ! redis-cli -p 6379 ping >/dev/null 2>&1; then
     log "starting Redis on 127.0.0.1:6379"
     redis-server --port 6379 --bind 127.0.0.1 --daemonize yes --save "" --appendonly no >/dev/null 3>&-
+    started+=("redis:6379")
     for _ in $(seq 50); do redis-cli -p 6379 ping >/dev/null 2>&1 && break; sleep 0.1; done
   fi
   echo >&3 "export REDIS_URL=redis://127.0.0.1:6379/0"
 fi
+
+echo >&3 "export WRENN_STARTED_SERVICES='${started[*]}'"

@@ -7,6 +7,11 @@ cd "$(dirname "$0")/.."
 
 eval "$(bash scripts/services.sh)"
 export DATABASE_URL REDIS_URL
+# Servers this run started are stopped when it ends, however it ends (failure,
+# Ctrl-C, TERM); ones that were already running are left alone.
+trap 'bash scripts/services.sh stop || true' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
 npm run --silent build -w @wrenn/envd >/dev/null
 
 report=$(mktemp -t wrenn-vitest-XXXXXX.json)
