@@ -3,9 +3,14 @@
 // set), in the foreground until Ctrl-C. Sandboxes are QEMU microVMs when QEMU
 // is installed (the first start builds the guest image and the base template
 // snapshot, with progress below), else Linux namespace sandboxes.
+//
+// Services are supervised: one that dies is reported here with its last log
+// lines and started again (with backoff) on the same addresses and data dir.
+// SIGINT or SIGTERM stops the platform; running sandboxes are left running
+// (paused ones stay on disk) and the next start re-adopts them.
 import { existsSync } from "node:fs";
 import { join } from "node:path";
-import { repoRoot, startStack } from "@wrenn/devstack";
+import { repoRoot, startStack, type ServiceEvent } from "@wrenn/devstack";
 
 const dataDir = process.env.WRENN_DATA_DIR ?? join(repoRoot, ".wrenn");
 const embedded = !process.env.DATABASE_URL;
@@ -13,7 +18,34 @@ const qemu = (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(d
 const runtime = (process.env.WRENN_RUNTIME as "qemu" | "namespace" | "auto" | undefined) ?? (qemu ? "qemu" : "namespace");
 process.stdout.write(`Starting Wrenn (${runtime} sandboxes)…\n`);
 
+// Signals are handled from the start: one during a (long, first) start aborts it.
+const starting = new AbortController();
+let stopping = false;
+let stopStack: (() => Promise<void>) | undefined;
+async function stop(signal: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  process.stdout.write(`${signal}: stopping (running sandboxes keep running)…\n`);
+  if (!stopStack) {
+    starting.abort();
+    return;
+  }
+  try {
+    await stopStack();
+  } catch (err) {
+    process.stderr.write(`stopping failed: ${(err as Error).message}\n`);
+    process.exit(1);
+  }
+  process.stdout.write("stopped.\n");
+  process.exit(0);
+}
+process.on("SIGINT", () => void stop("SIGINT"));
+process.on("SIGTERM", () => void stop("SIGTERM"));
+
 const stack = await startStack({
+  signal: starting.signal,
+  supervise: true,
+  onServiceEvent: report,
   embedded,
   dataDir,
   databaseUrl: process.env.DATABASE_URL,
@@ -26,7 +58,11 @@ const stack = await startStack({
     http: process.env.WRENN_HTTP_LISTEN ?? "127.0.0.1:8080",
     hostagent: process.env.WRENN_HOSTAGENT_LISTEN ?? "127.0.0.1:50052",
   },
+}).catch((err: unknown) => {
+  process.stderr.write(`${stopping ? "start aborted" : "Wrenn did not start"}: ${(err as Error).message}\n`);
+  process.exit(stopping ? 0 : 1);
 });
+stopStack = () => stack.close();
 
 process.stdout.write(`
 Wrenn is up${embedded ? " (embedded database and event bus)" : ""}.
@@ -34,11 +70,12 @@ Wrenn is up${embedded ? " (embedded database and event bus)" : ""}.
   HTTP/JSON     ${stack.httpUrl}   (OpenAPI: ${stack.httpUrl}/openapi.json)
   host agent    ${stack.hostagentAddress}
   logs          ${stack.logDir}/{controlplane,hostagent}.log
+  processes     controlplane pid ${stack.services.controlplane.pid}, hostagent pid ${stack.services.hostagent.pid}
 
 Try:
   curl -s -X POST ${stack.httpUrl}/v1/sandboxes -d '{"waitReady":true}'
 
-Ctrl-C stops everything.
+Ctrl-C stops the platform; running sandboxes keep running and the next start re-adopts them.
 `);
 
 /** The host agent's image build and template steps, as one line each. */
@@ -51,13 +88,19 @@ function showProgress(entry: Record<string, unknown>): void {
   }
 }
 
-let stopping = false;
-async function stop(): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  process.stdout.write("stopping…\n");
-  await stack.close();
-  process.exit(0);
+/** A service that died, or came back, as a few lines on the console. */
+function report(event: ServiceEvent): void {
+  if (event.type === "exited") {
+    const how = event.exit.signal ? `signal ${event.exit.signal}` : `exit code ${event.exit.code}`;
+    const lines = event.lastLines.slice(-12).map((line) => `    | ${line.length > 300 ? `${line.slice(0, 300)}…` : line}`);
+    process.stdout.write(
+      `\n! ${event.service} (pid ${event.pid}) died: ${how}. Its last log lines:\n${lines.join("\n")}\n` +
+        `  restarting ${event.service} in ${(event.restartInMs / 1000).toFixed(1)} s\n`,
+    );
+  } else if (event.type === "restarted") {
+    const where = Object.values(event.addresses).join(", ");
+    process.stdout.write(`✓ ${event.service} is back (pid ${event.pid}) on ${where}\n`);
+  } else {
+    process.stdout.write(`! ${event.service} did not start again: ${event.error}; next try in ${(event.restartInMs / 1000).toFixed(1)} s\n`);
+  }
 }
-process.on("SIGINT", () => void stop());
-process.on("SIGTERM", () => void stop());

@@ -1,2 +1,3 @@
 export * from "./service-process.js";
+export * from "./supervised-service.js";
 export * from "./stack.js";

@@ -11,8 +11,23 @@ export interface ServiceProcess {
   /** listener name ("grpc", "http") → bound address, from the "listening" log lines. */
   addresses: Map<string, string>;
   logFile: string;
+  /** Settles when the process has exited, however it ended. */
+  exited: Promise<ServiceExit>;
+  /** The last lines it wrote (stdout and stderr), oldest first: what to show when it dies. */
+  lastLines(): string[];
+  /** SIGTERM, then SIGKILL after a grace period; resolves once it has exited. */
   stop(): Promise<void>;
 }
+
+export interface ServiceExit {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+}
+
+/** How many of a service's recent log lines are kept for a death report. */
+const keptLines = 30;
+/** Time a service gets to stop on SIGTERM (a host agent destroying its sandboxes) before SIGKILL. */
+const stopGraceMs = 30_000;
 
 export interface SpawnServiceOptions {
   name: string;
@@ -25,6 +40,8 @@ export interface SpawnServiceOptions {
   startTimeoutMs?: number;
   /** Sees every structured log line (e.g. to show image build progress). */
   onLog?: (entry: Record<string, unknown>) => void;
+  /** Aborting stops a start in progress (the process gets SIGTERM; the start fails). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -41,16 +58,31 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     cwd: repoRoot,
     env,
     stdio: ["ignore", "pipe", "pipe"],
+    // A process group of its own: Ctrl-C in `./wrenn up`'s terminal reaches
+    // only the supervisor, which stops the services in order (controlplane
+    // first), instead of every service and sandbox at once.
+    detached: true,
   });
   const log = createWriteStream(options.logFile, { flags: "a" });
-  child.stdout!.pipe(log, { end: false });
+  const recent: string[] = [];
+  const remember = (line: string) => {
+    recent.push(line);
+    if (recent.length > keptLines) recent.shift();
+  };
+  createInterface({ input: child.stdout! }).on("line", (line) => {
+    log.write(`${line}\n`);
+    remember(line);
+  });
   const addresses = new Map<string, string>();
-  const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+  const exited = new Promise<ServiceExit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
+  // The log file is closed once the process is gone and its pipes are drained.
+  child.once("close", () => log.end());
 
   const ready = new Promise<void>((resolve, reject) => {
     const lines = createInterface({ input: child.stderr! });
     lines.on("line", (line) => {
       log.write(`${line}\n`);
+      remember(line);
       const entry = parseJson(line);
       if (entry) options.onLog?.(entry);
       if (entry?.msg === "listening" && typeof entry.listener === "string" && typeof entry.address === "string") {
@@ -58,10 +90,14 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
         if (options.listeners.every((name) => addresses.has(name))) resolve();
       }
     });
-    void exited.then((code) =>
-      reject(new Error(`${options.name} exited with ${code} before listening; see ${options.logFile}`)),
+    void exited.then(({ code, signal }) =>
+      reject(new Error(`${options.name} exited with ${signal ?? code} before listening; see ${options.logFile}`)),
     );
   });
+  const abort = () => child.kill("SIGTERM");
+  if (options.signal?.aborted) abort();
+  options.signal?.addEventListener("abort", abort, { once: true });
+  void exited.then(() => options.signal?.removeEventListener("abort", abort));
   const timeoutMs = options.startTimeoutMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -71,6 +107,7 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     await Promise.race([ready, timeout]);
   } catch (err) {
     child.kill("SIGKILL");
+    await exited;
     throw err;
   } finally {
     clearTimeout(timer);
@@ -81,13 +118,16 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     child,
     addresses,
     logFile: options.logFile,
+    exited,
+    lastLines: () => [...recent],
     async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill("SIGTERM");
-      const killer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+      if (child.exitCode === null && child.signalCode === null) {
+        child.kill("SIGTERM");
+        const killer = setTimeout(() => child.kill("SIGKILL"), stopGraceMs);
+        await exited;
+        clearTimeout(killer);
+      }
       await exited;
-      clearTimeout(killer);
-      log.end();
     },
   };
 }

@@ -3,7 +3,16 @@ import { mkdir, mkdtemp, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
-import { spawnService, type ServiceProcess } from "./service-process.js";
+import { startSupervisedService, type ServiceEvent, type SupervisedService } from "./supervised-service.js";
+
+export type ServiceName = "hostagent" | "controlplane";
+
+/**
+ * The host agent's setting for what its stop does to running sandboxes
+ * (services/hostagent/README.md): "keep" leaves them running for the next
+ * start to re-adopt, "destroy" removes them.
+ */
+export const sandboxesOnStopSetting = "WRENN_SANDBOXES_ON_STOP";
 
 export interface Stack {
   /** Controlplane public gRPC, host:port. */
@@ -15,6 +24,15 @@ export interface Stack {
   databaseUrl?: string;
   dataDir: string;
   logDir: string;
+  /** The running service processes (each replaced when it restarts). */
+  services: Record<ServiceName, SupervisedService>;
+  /**
+   * Restarts one service on the same addresses and data dir: SIGTERM (a clean
+   * stop) by default, or e.g. SIGKILL. Without a name, a clean restart of the
+   * whole platform: controlplane and host agent stopped, then started again
+   * in order, same database included.
+   */
+  restart(service?: ServiceName, options?: { signal?: NodeJS.Signals }): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -38,6 +56,18 @@ export interface StackOptions {
   onHostagentLog?: (entry: Record<string, unknown>) => void;
   /** Extra host agent settings (e.g. a network prefix and pool of its own). */
   hostagentEnv?: Record<string, string>;
+  /** Restart a service that dies on its own, with backoff (`./wrenn up`). */
+  supervise?: boolean;
+  /** Deaths and restarts of services (reported whether or not supervised). */
+  onServiceEvent?: (event: ServiceEvent) => void;
+  /**
+   * What stopping the host agent does to its running sandboxes. By default
+   * "destroy" with a temporary data dir (a test leaves no sandbox behind),
+   * else "keep" (the next start re-adopts them).
+   */
+  sandboxesOnStop?: "keep" | "destroy";
+  /** Aborting stops a start in progress (started services are stopped, startStack rejects). */
+  signal?: AbortSignal;
 }
 
 /**
@@ -51,15 +81,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "wrenn-stack-")));
   await mkdir(dataDir, { recursive: true });
   const logDir = options.logDir ?? dataDir;
-  const started: ServiceProcess[] = [];
+  const sandboxesOnStop = options.sandboxesOnStop ?? (ownsDataDir ? "destroy" : "keep");
+  const started: SupervisedService[] = [];
   let database: TestDatabase | undefined;
+  const common = { supervise: options.supervise ?? false, onEvent: options.onServiceEvent, signal: options.signal };
   try {
     if (options.databaseUrl) {
       database = { url: options.databaseUrl, drop: async () => {} };
     } else if (!options.embedded) {
       database = await createTestDatabase(requireEnv("DATABASE_URL"));
     }
-    const hostagent = await spawnService({
+    const hostagent = await startSupervisedService({
+      ...common,
       name: "hostagent",
       entry: "services/hostagent/src/main.ts",
       env: {
@@ -69,17 +102,21 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         WRENN_SANDBOX_NETWORK: options.sandboxNetwork ?? process.env.WRENN_SANDBOX_NETWORK ?? "isolated",
         // One guest image cache per machine: building it takes minutes.
         WRENN_IMAGES_DIR: process.env.WRENN_IMAGES_DIR ?? sharedImagesDir(),
+        [sandboxesOnStopSetting]: sandboxesOnStop,
         ...options.hostagentEnv,
       },
       startTimeoutMs: options.hostagentStartTimeoutMs,
       onLog: options.onHostagentLog,
       logFile: join(logDir, "hostagent.log"),
       listeners: ["grpc"],
+      // A restarted agent listens where the controlplane already dials it.
+      pinned: (addresses) => ({ WRENN_HOSTAGENT_LISTEN: addresses.get("grpc")! }),
     });
     started.push(hostagent);
-    const hostagentAddress = hostagent.addresses.get("grpc")!;
+    const hostagentAddress = hostagent.current.addresses.get("grpc")!;
 
-    const controlplane = await spawnService({
+    const controlplane = await startSupervisedService({
+      ...common,
       name: "controlplane",
       entry: "services/controlplane/src/main.ts",
       env: {
@@ -92,18 +129,33 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
       logFile: join(logDir, "controlplane.log"),
       listeners: ["grpc", "http"],
+      pinned: (addresses) => ({ WRENN_GRPC_LISTEN: addresses.get("grpc")!, WRENN_HTTP_LISTEN: addresses.get("http")! }),
     });
     started.push(controlplane);
+    const services = { hostagent, controlplane };
 
     return {
-      grpcAddress: controlplane.addresses.get("grpc")!,
-      httpUrl: `http://${controlplane.addresses.get("http")!}`,
+      grpcAddress: controlplane.current.addresses.get("grpc")!,
+      httpUrl: `http://${controlplane.current.addresses.get("http")!}`,
       hostagentAddress,
       databaseUrl: database?.url,
       dataDir,
       logDir,
+      services,
+      async restart(name, restartOptions) {
+        if (name) return services[name].restart(restartOptions);
+        // Stopped in the order close() uses, started in the order startStack does.
+        await controlplane.halt();
+        await hostagent.restart();
+        await controlplane.start();
+      },
       async close() {
-        for (const service of started.reverse()) await service.stop();
+        await controlplane.stop();
+        if (ownsDataDir && sandboxesOnStop === "keep") {
+          // A temporary stack leaves nothing behind: a last agent start that destroys on stop.
+          await hostagent.restart({ env: { [sandboxesOnStopSetting]: "destroy" } }).catch(() => {});
+        }
+        await hostagent.stop();
         await database?.drop();
         if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
       },
