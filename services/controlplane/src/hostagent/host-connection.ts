@@ -31,6 +31,9 @@ const channelOptions: ChannelOptions = {
   "grpc.keepalive_time_ms": 20_000,
   "grpc.keepalive_timeout_ms": 10_000,
   "grpc.keepalive_permit_without_calls": 1,
+  // A restarted host agent is found again within seconds (grpc-js would back off up to two minutes).
+  "grpc.initial_reconnect_backoff_ms": 250,
+  "grpc.max_reconnect_backoff_ms": 5_000,
   "grpc.max_receive_message_length": 16 * 1024 * 1024,
   "grpc.max_send_message_length": 16 * 1024 * 1024,
 };

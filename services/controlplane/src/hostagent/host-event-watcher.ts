@@ -21,6 +21,9 @@ export interface HostEventWatcher {
   close(): Promise<void>;
 }
 
+/** How long a host that seems back gets to answer a probe. */
+const probeTimeoutMs = 5_000;
+
 const kinds: Partial<Record<SandboxEventType, HostEventKind>> = {
   [SandboxEventType.SANDBOX_EVENT_TYPE_AUTO_PAUSED]: "auto-paused",
   [SandboxEventType.SANDBOX_EVENT_TYPE_TTL_KILLED]: "ttl-killed",
@@ -51,10 +54,15 @@ export function startHostEventWatcher(options: HostEventWatcherOptions): HostEve
     while (!controller.signal.aborted) {
       const openedAt = Date.now();
       try {
+        if (failed) {
+          // A host that is down or restarting does not count as back until it
+          // answers: only then is the stream reopened and the host reconciled
+          // (a reconcile against an unreachable host settles nothing).
+          await connection.sandboxes.getHostInfo({}, { signal: AbortSignal.any([controller.signal, AbortSignal.timeout(probeTimeoutMs)]) });
+        }
         const stream = connection.sandboxes.watchEvents({ includeRecent: true }, { signal: controller.signal });
         if (failed) {
-          // The call is open once it yields or stays open; treat a re-open as a reconnect either way.
-          log.info("host event stream reopened");
+          log.info("host answers again; event stream reopened");
           options.onReconnect?.();
           failed = false;
         }
