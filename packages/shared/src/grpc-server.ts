@@ -1,3 +1,4 @@
+import type { ChannelOptions } from "@grpc/grpc-js";
 import { createServer, type Server, type ServerMiddleware } from "nice-grpc";
 import { isAbortError } from "abort-controller-x";
 import { ServerError, Status } from "nice-grpc-common";
@@ -6,20 +7,35 @@ import { ServerReflection, ServerReflectionService } from "nice-grpc-server-refl
 import { descriptorSetBase64 } from "@wrenn/gen/descriptor.js";
 import { hasGrpcStatus } from "./errors.js";
 import type { Logger } from "./logger.js";
+import { maxStatusMessageBytes, safeStatusMessage } from "./safe-text.js";
+import { guardAdds, requestDecodingMiddleware } from "./request-decoding.js";
+import { hasErrorRef, newErrorRef, serverFaultCodes, statusGuard } from "./status-guard.js";
 
 /**
- * Lets typed errors (ServerError, or a peer's ClientError status) through
- * unchanged; anything else is logged with its cause and becomes INTERNAL.
+ * The outermost middleware of every call. Statuses meant for the caller
+ * (ServerError, or a peer's ClientError) pass through unchanged; anything
+ * else thrown by a handler or an inner middleware becomes INTERNAL for that
+ * call only. Every server fault (INTERNAL, UNKNOWN, DATA_LOSS) is logged with
+ * its cause and answered with a short reference to that log line.
  */
 export function errorMiddleware(logger: Logger): ServerMiddleware {
   return async function* handleErrors(call, context) {
     try {
       return yield* call.next(call.request, context);
     } catch (err) {
-      if (err instanceof ServerError || isAbortError(err)) throw err;
-      if (hasGrpcStatus(err)) throw new ServerError(err.code, err.details);
-      logger.error({ err, method: call.method.path }, "unhandled error in RPC");
-      throw new ServerError(Status.INTERNAL, "internal error");
+      if (isAbortError(err)) throw err;
+      const status = err instanceof ServerError ? err : hasGrpcStatus(err) ? new ServerError(err.code, err.details) : undefined;
+      if (status && !serverFaultCodes.has(status.code)) throw status;
+      const method = call.method.path;
+      if (status && hasErrorRef(status.details)) {
+        // A peer's fault, already logged there under that reference.
+        logger.warn({ method, code: Status[status.code], details: status.details }, "a peer answered with a server fault");
+        throw status;
+      }
+      const ref = newErrorRef();
+      logger.error({ err, method, ref }, status ? "server fault in RPC" : "unhandled error in RPC");
+      const message = status ? safeStatusMessage(status.details, maxStatusMessageBytes - 20) : "internal error";
+      throw new ServerError(status?.code ?? Status.INTERNAL, `${message} (ref ${ref})`);
     }
   };
 }
@@ -44,14 +60,20 @@ export interface WrennGrpcServer {
   health: HealthState;
 }
 
-/** A nice-grpc server with the error middleware, health service and reflection. */
+/** A nice-grpc server with the status guard, the error middleware, health service and reflection. */
 export function createGrpcServer(options: GrpcServerOptions): WrennGrpcServer {
   const max = options.maxMessageBytes ?? 16 * 1024 * 1024;
   const server = createServer({
     "grpc.max_receive_message_length": max,
     "grpc.max_send_message_length": max,
     "grpc.keepalive_permit_without_calls": 1,
-  }).use(errorMiddleware(options.logger));
+    // grpc-js server options ride along with the channel options nice-grpc passes to it.
+    interceptors: [statusGuard(options.logger)],
+  } as ChannelOptions)
+    .use(errorMiddleware(options.logger))
+    .use(requestDecodingMiddleware());
+  // Bytes that do not decode reach the middleware as a marker, not as grpc-js's INTERNAL.
+  guardAdds(server, options.logger);
   const health = HealthState();
   server.add(HealthDefinition, HealthServiceImpl(health));
   const reflection = ServerReflection(Buffer.from(descriptorSetBase64, "base64"), [

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { errors } from "./errors.js";
+import { quoteForMessage } from "./safe-text.js";
 
 /**
  * Wire ids are a prefix and the UUID's 32 hex digits ("sb-0f3c…"); the
@@ -22,15 +23,11 @@ export function fromWireId(kind: IdKind, wire: string, field = "id"): string {
   const prefix = `${kind}-`;
   const rest = wire.startsWith(prefix) ? wire.slice(prefix.length).toLowerCase() : "";
   if (!hex32.test(rest)) {
-    throw errors.invalidArgument(`${field} must look like "${prefix}" followed by 32 hex digits, got "${truncate(wire)}"`);
+    throw errors.invalidArgument(`${field} must look like "${prefix}" followed by 32 hex digits, got ${quoteForMessage(wire)}`);
   }
   return `${rest.slice(0, 8)}-${rest.slice(8, 12)}-${rest.slice(12, 16)}-${rest.slice(16, 20)}-${rest.slice(20)}`;
 }
 
 export function isWireId(kind: IdKind, wire: string): boolean {
   return wire.startsWith(`${kind}-`) && hex32.test(wire.slice(kind.length + 1));
-}
-
-function truncate(value: string): string {
-  return value.length > 64 ? `${value.slice(0, 64)}…` : value;
 }

@@ -4,3 +4,7 @@ export * from "./logger.js";
 export * from "./config.js";
 export * from "./grpc-server.js";
 export * from "./ids.js";
+export * from "./safe-text.js";
+export * from "./status-guard.js";
+export * from "./process-guards.js";
+export * from "./request-decoding.js";

@@ -1,9 +1,10 @@
-import { createLogger } from "@wrenn/shared";
+import { createLogger, installProcessGuards } from "@wrenn/shared";
 import { loadControlPlaneConfig } from "./config.js";
 import { runControlPlane } from "./server.js";
 
 const config = loadControlPlaneConfig();
 const logger = createLogger("controlplane", { level: config.logLevel });
+installProcessGuards(logger);
 
 try {
   const controlPlane = await runControlPlane({ config, logger });

@@ -1,4 +1,4 @@
-import { createGrpcServer, createLogger, loadConfig } from "@wrenn/shared";
+import { createGrpcServer, createLogger, installProcessGuards, loadConfig } from "@wrenn/shared";
 import { EnvdServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/process.js";
@@ -23,6 +23,7 @@ import { envdVersion } from "./version.js";
 
 const config = loadConfig(envdConfigSchema);
 const logger = createLogger("envd", { level: config.WRENN_LOG_LEVEL });
+installProcessGuards(logger);
 
 const users = createUserDb();
 const defaultUser = defaultUserOf(config);

@@ -1,4 +1,4 @@
-import { createLogger } from "@wrenn/shared";
+import { createLogger, installProcessGuards } from "@wrenn/shared";
 import { startHostAgent } from "./agent.js";
 import { loadHostAgentConfig } from "./config.js";
 import { openLogFile, type LogFile } from "./host/log-file.js";
@@ -13,6 +13,7 @@ try {
 }
 const logFile: LogFile | undefined = config.logFile ? openLogFile(config.logFile) : undefined;
 const logger = createLogger("hostagent", { level: config.logLevel, destinations: logFile ? [logFile.stream] : [] });
+installProcessGuards(logger, () => logFile?.close());
 // Log rotation: the rotated file is renamed away, SIGHUP makes us write to a fresh one.
 process.on("SIGHUP", () => {
   logFile?.reopen();
