@@ -120,6 +120,63 @@ describe("request errors", () => {
     expect(wrong.headers.get("allow")).toBe("GET, POST");
   });
 
+  it("answers null for a field that is not nullable with 400 naming the field", async () => {
+    for (const body of [
+      { templateId: null },
+      { waitReady: null },
+      { timeoutSeconds: null },
+      { onExpiry: null },
+      { egress: null },
+      { metadata: null },
+      { metadata: { owner: null } },
+      { egress: { mode: "MODE_ALLOW_LIST", allowedCidrs: [null] } },
+    ]) {
+      const before = backend.seen.get("CreateSandbox");
+      const res = await post("/v1/sandboxes", body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      const error = await readJson(res);
+      expect(error.code).toBe("INVALID_ARGUMENT");
+      expect(error.message).toMatch(/^body\.\w+.* must be .*, got null$/);
+      expect(backend.seen.get("CreateSandbox")).toBe(before); // never reached the backend
+    }
+    const nested = await post(`/v1/sandboxes/sb-1/processes`, { process: { cmd: "ls", args: ["-l", null] } });
+    expect(nested.status).toBe(400);
+    expect((await readJson(nested)).message).toBe("body.process.args[1] must be a string, got null");
+  });
+
+  it("answers wrong JSON types with 400, taking each field in its canonical proto3 JSON form only", async () => {
+    for (const [body, field] of [
+      [{ templateId: 7 }, "templateId"],
+      [{ waitReady: "true" }, "waitReady"],
+      [{ timeoutSeconds: "5" }, "timeoutSeconds"],
+      [{ timeoutSeconds: 1.5 }, "timeoutSeconds"],
+      [{ onExpiry: 1 }, "onExpiry"],
+      [{ metadata: ["a"] }, "metadata"],
+      [{ metadata: { a: 1 } }, "metadata"],
+      [{ egress: "MODE_DENY_ALL" }, "egress"],
+    ] as const) {
+      const res = await post("/v1/sandboxes", body);
+      expect(res.status, JSON.stringify(body)).toBe(400);
+      expect((await readJson(res)).message).toContain(`body.${field}`);
+    }
+    expect((await post("/v1/sandboxes", { timeoutSeconds: 5, onExpiry: "EXPIRY_ACTION_KILL" })).status).toBe(202);
+  });
+
+  it("refuses a path-bound field in the body", async () => {
+    const res = await post("/v1/sandboxes/sb-1/files/mkdir", { sandboxId: "sb-2", path: "/a" });
+    expect(res.status).toBe(400);
+    expect((await readJson(res)).message).toContain("sandbox_id is given by the path");
+  });
+
+  it("lists only the matching template's methods in Allow (a literal segment is never a variable)", async () => {
+    const res = await fetch(`${base}/v1/sandboxes/sb-1/processes/close-stdin`, { method: "GET" });
+    expect(res.status).toBe(405);
+    expect(res.headers.get("allow")).toBe("POST");
+    const kill = await fetch(`${base}/v1/sandboxes/sb-1/processes/close-stdin`, { method: "DELETE" });
+    expect(kill.status).toBe(405);
+    expect(kill.headers.get("allow")).toBe("POST");
+  });
+
   it("refuses a unary body over the limit with 413 RESOURCE_EXHAUSTED", async () => {
     const res = await post("/v1/sandboxes", { templateId: "x".repeat(100 * 1024) });
     expect(res.status).toBe(413);

@@ -10,12 +10,13 @@ const route = (name: string) => routes.find((r) => r.method.name === name)!;
 const vars = (entries: Record<string, string>) => new Map(Object.entries(entries));
 
 describe("request building", () => {
-  it("lets path variables win over the body, under either spelling", () => {
-    const json = buildRequestJson(route("MakeDir"), {
-      pathVars: vars({ sandbox_id: "sb-path" }),
-      query: "",
-      body: { sandbox_id: "sb-body", path: "/a", existOk: true },
-    });
+  it("refuses a field the path binds when the body names it too, under either spelling", () => {
+    for (const key of ["sandbox_id", "sandboxId"]) {
+      expect(() =>
+        buildRequestJson(route("MakeDir"), { pathVars: vars({ sandbox_id: "sb-path" }), query: "", body: { [key]: "sb-body", path: "/a" } }),
+      ).toThrow(/sandbox_id is given by the path/);
+    }
+    const json = buildRequestJson(route("MakeDir"), { pathVars: vars({ sandbox_id: "sb-path" }), query: "", body: { path: "/a", existOk: true } });
     expect(json).toEqual({ sandboxId: "sb-path", path: "/a", existOk: true });
   });
 
@@ -31,26 +32,25 @@ describe("request building", () => {
     expect(decodeMessage(r.input, bytes, registry)).toMatchObject({ sandboxId: "sb-1", start: { process: { cmd: "ls", args: ["-l"] } } });
   });
 
-  it("maps dotted and repeated query parameters", () => {
-    // StartProcess binds its body to "start"; query parameters reach the rest, nested by dots.
-    const json = buildRequestJson(route("StartProcess"), {
-      pathVars: vars({ sandbox_id: "sb-1" }),
-      query: "start.process.cmd=ls&start.process.args=-l&start.process.args=%2Ftmp&start.timeout_ms=500",
-      body: undefined,
-    });
-    expect(json).toEqual({ sandboxId: "sb-1", start: { process: { cmd: "ls", args: ["-l", "/tmp"] }, timeoutMs: "500" } });
-    const r = route("StartProcess");
-    const decoded = decodeMessage(r.input, encodeMessage(r.input, json, registry), registry) as Record<string, any>;
-    expect(decoded.start.timeoutMs).toBe(500);
+  it("refuses query parameters for fields the path or the body binds", () => {
+    const start = { pathVars: vars({ sandbox_id: "sb-1" }), body: undefined };
+    expect(() => buildRequestJson(route("StartProcess"), { ...start, query: "start.process.cmd=ls" })).toThrow(/start is given by the body/);
+    expect(() => buildRequestJson(route("ListDir"), { ...start, query: "path=/&sandbox_id=sb-2" })).toThrow(/sandbox_id is given by the path/);
+  });
+
+  it("reads query numbers as the document types them, and only those", () => {
+    const list = (query: string) => buildRequestJson(route("ListDir"), { pathVars: vars({ sandbox_id: "sb-1" }), query, body: undefined });
+    expect(list("path=/tmp&depth=3")).toEqual({ sandboxId: "sb-1", path: "/tmp", depth: 3 });
+    for (const bad of ["0x10", "1e3", " 7", "1.5", ""]) expect(() => list(`path=/&depth=${encodeURIComponent(bad)}`)).toThrow(/decimal integer/);
   });
 
   it("coerces booleans and refuses a singular field given twice", () => {
     const json = buildRequestJson(route("DestroySandbox"), { pathVars: vars({ sandbox_id: "sb-1" }), query: "wait=true", body: undefined });
     expect(json).toEqual({ sandboxId: "sb-1", wait: true });
-    expect(() => buildRequestJson(route("DestroySandbox"), { pathVars: vars({}), query: "wait=maybe", body: undefined })).toThrow(GatewayError);
-    expect(() => buildRequestJson(route("GetSandbox"), { pathVars: vars({}), query: "sandbox_id=a&sandbox_id=b", body: undefined })).toThrow(
-      /more than once/,
-    );
+    for (const bad of ["maybe", "1", "0", "TRUE"]) {
+      expect(() => buildRequestJson(route("DestroySandbox"), { pathVars: vars({}), query: `wait=${bad}`, body: undefined })).toThrow(GatewayError);
+    }
+    expect(() => buildRequestJson(route("ListDir"), { pathVars: vars({}), query: "path=a&path=b", body: undefined })).toThrow(/more than once/);
   });
 
   it("refuses query parameters on body '*' routes and non-object bodies", () => {

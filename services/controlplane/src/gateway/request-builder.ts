@@ -11,6 +11,7 @@ import {
   type Registry,
 } from "@bufbuild/protobuf";
 import { gatewayErrors } from "./gateway-error.js";
+import { checkFieldShape, checkJsonShape } from "./json-shape.js";
 import type { Route } from "./routes.js";
 
 /**
@@ -34,15 +35,18 @@ export function buildRequestJson(route: Route, inputs: HttpInputs): JsonObject {
   if (route.body === "*") {
     if (inputs.body !== undefined) {
       if (!isObject(inputs.body)) throw gatewayErrors.invalidArgument("request body must be a JSON object");
+      refusePathFieldsInBody(route, inputs.body);
+      checkJsonShape(route.input, inputs.body, "body");
       json = { ...inputs.body };
     }
     if (inputs.query !== "") throw gatewayErrors.invalidArgument("this route takes no query parameters (send fields in the body)");
   } else {
     if (route.body !== "" && inputs.body !== undefined) {
       const field = route.input.fields.find((f) => f.name === route.body)!;
+      checkFieldShape(field, inputs.body, "body");
       json[field.jsonName] = inputs.body;
     }
-    applyQuery(route.input, json, inputs.query);
+    applyQuery(route, json, inputs.query);
   }
   for (const [path, value] of inputs.pathVars) {
     setField(route.input, json, path.split("."), [value], `path variable "${path}"`);
@@ -70,11 +74,39 @@ export function decodeMessage(schema: DescMessage, bytes: Uint8Array, registry: 
 
 function describeJsonError(err: unknown): string {
   const message = err instanceof Error ? err.message : String(err);
-  return message.replace(/^cannot decode (message )?/, "invalid request: cannot decode ");
+  return bounded(message.replace(/^cannot decode (message )?/, "invalid request: cannot decode "), 400);
 }
 
-function applyQuery(schema: DescMessage, json: JsonObject, query: string): void {
+/** A name from the request, quoted and cut to a readable length (whole characters only). */
+function shown(name: string): string {
+  return JSON.stringify(bounded(name, 64));
+}
+
+function bounded(text: string, max: number): string {
+  const chars = Array.from(text);
+  return chars.length > max ? `${chars.slice(0, max).join("")}…` : text;
+}
+
+/**
+ * A field the path binds is not part of the body (the OpenAPI body schema
+ * leaves it out): two values for one field would leave the caller guessing
+ * which one was used.
+ */
+function refusePathFieldsInBody(route: Route, body: JsonObject): void {
+  for (const v of route.template.variables) {
+    const field = findField(route.input, v.fieldPath[0]);
+    if (!field) continue;
+    if (Object.hasOwn(body, field.jsonName) || Object.hasOwn(body, field.name)) {
+      throw gatewayErrors.invalidArgument(`${field.name} is given by the path; leave it out of the body`);
+    }
+  }
+}
+
+function applyQuery(route: Route, json: JsonObject, query: string): void {
   if (query === "") return;
+  const schema = route.input;
+  const bound = new Set(route.template.variables.map((v) => findField(schema, v.fieldPath[0])?.name));
+  if (route.body !== "") bound.add(route.body);
   const grouped = new Map<string, string[]>();
   for (const [key, value] of new URLSearchParams(query)) {
     const list = grouped.get(key) ?? [];
@@ -82,7 +114,11 @@ function applyQuery(schema: DescMessage, json: JsonObject, query: string): void 
     grouped.set(key, list);
   }
   for (const [key, values] of grouped) {
-    setField(schema, json, key.split("."), values, `query parameter "${key}"`);
+    const top = findField(schema, key.split(".")[0])?.name;
+    if (top !== undefined && bound.has(top)) {
+      throw gatewayErrors.invalidArgument(`query parameter ${shown(key)}: ${top} is given by the ${route.body === top ? "body" : "path"}`);
+    }
+    setField(schema, json, key.split("."), values, `query parameter ${shown(key)}`);
   }
 }
 
@@ -99,11 +135,11 @@ function setField(schema: DescMessage, json: JsonObject, path: string[], values:
   let target = json;
   for (let i = 0; i < path.length; i++) {
     const field = findField(message, path[i]);
-    if (!field) throw gatewayErrors.invalidArgument(`${what}: no field "${path[i]}" in ${message.typeName}`);
+    if (!field) throw gatewayErrors.invalidArgument(`${what}: no field ${shown(path[i])} in ${message.typeName}`);
     const existing = takeExisting(target, field);
     if (i < path.length - 1) {
       if (field.fieldKind !== "message") {
-        throw gatewayErrors.invalidArgument(`${what}: "${path[i]}" is not a message field`);
+        throw gatewayErrors.invalidArgument(`${what}: ${shown(path[i])} is not a message field`);
       }
       const child: JsonObject = isObject(existing) ? { ...existing } : {};
       target[field.jsonName] = child;
@@ -148,19 +184,42 @@ function coerceField(field: DescField, values: string[], what: string): JsonValu
   }
 }
 
+/** Enums by name only, as the OpenAPI document lists them. */
 function coerceEnum(value: string): JsonValue {
-  return /^-?\d+$/.test(value) ? Number(value) : value;
+  return value;
 }
 
+/**
+ * Query values are text; each becomes the JSON form its field has in the
+ * document (integers as numbers, 64-bit integers as strings of digits), so
+ * "0x10", "1e3" or " 7" are refused rather than read by a lenient parser.
+ * Errors never echo the value (it may be huge or not valid text).
+ */
 function coerceScalar(scalar: ScalarType, value: string, what: string): JsonValue {
-  if (scalar === ScalarType.BOOL) {
-    if (value === "true" || value === "1") return true;
-    if (value === "false" || value === "0") return false;
-    throw gatewayErrors.invalidArgument(`${what}: expected true or false, got "${value}"`);
+  switch (scalar) {
+    case ScalarType.BOOL:
+      if (value === "true") return true;
+      if (value === "false") return false;
+      throw gatewayErrors.invalidArgument(`${what}: expected true or false`);
+    case ScalarType.STRING:
+    case ScalarType.BYTES:
+      return value;
+    case ScalarType.DOUBLE:
+    case ScalarType.FLOAT:
+      if (!/^-?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(value)) throw gatewayErrors.invalidArgument(`${what}: expected a number`);
+      return Number(value);
+    case ScalarType.INT64:
+    case ScalarType.SINT64:
+    case ScalarType.SFIXED64:
+    case ScalarType.UINT64:
+    case ScalarType.FIXED64:
+      if (!/^-?\d{1,20}$/.test(value)) throw gatewayErrors.invalidArgument(`${what}: expected a decimal integer`);
+      return value;
+    default:
+      // 32-bit integers: fromJson reports values out of range.
+      if (!/^-?\d{1,11}$/.test(value)) throw gatewayErrors.invalidArgument(`${what}: expected a decimal integer`);
+      return Number(value);
   }
-  // Numbers stay strings: proto3 JSON accepts quoted numbers for every
-  // numeric type, and fromJson reports out-of-range or non-numeric input.
-  return value;
 }
 
 function isObject(value: JsonValue | undefined): value is JsonObject {

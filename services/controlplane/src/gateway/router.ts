@@ -1,4 +1,4 @@
-import { matchPathTemplate } from "./path-template.js";
+import { matchPathTemplate, type PathTemplate } from "./path-template.js";
 import type { Route } from "./routes.js";
 
 export type RouteMatch =
@@ -11,25 +11,54 @@ export interface Router {
   match(httpMethod: string, rawPath: string): RouteMatch;
 }
 
-/** Routes are pre-sorted by specificity, so the first match wins. */
+/**
+ * A path belongs to the most specific template it matches (literal segments
+ * win over variables, so ".../processes/close-stdin" is never a
+ * "{selector}"); only the routes of that one template decide between the
+ * call and 405, and only their methods are listed in Allow. Routes come
+ * pre-sorted by specificity, so the first template that matches is it.
+ */
 export function createRouter(routes: Route[]): Router {
+  const groups = groupByTemplate(routes);
   return {
     match(httpMethod, rawPath) {
       const method = httpMethod.toUpperCase();
-      const allow = new Set<string>();
-      for (const route of routes) {
+      for (const group of groups) {
         let vars: Map<string, string> | undefined;
         try {
-          vars = matchPathTemplate(route.template, rawPath);
+          vars = matchPathTemplate(group.template, rawPath);
         } catch {
           return { kind: "bad_path", message: "malformed percent-encoding in path" };
         }
         if (!vars) continue;
-        if (route.httpMethod === method) return { kind: "found", route, pathVars: vars };
-        allow.add(route.httpMethod);
+        const route = group.routes.find((r) => r.httpMethod === method);
+        if (route) return { kind: "found", route, pathVars: matchPathTemplate(route.template, rawPath)! };
+        return { kind: "method_not_allowed", allow: [...new Set(group.routes.map((r) => r.httpMethod))].sort() };
       }
-      if (allow.size > 0) return { kind: "method_not_allowed", allow: [...allow].sort() };
       return { kind: "not_found" };
     },
   };
+}
+
+interface TemplateGroup {
+  template: PathTemplate;
+  routes: Route[];
+}
+
+/** Routes whose templates accept exactly the same paths, in specificity order. */
+function groupByTemplate(routes: Route[]): TemplateGroup[] {
+  const groups = new Map<string, TemplateGroup>();
+  for (const route of routes) {
+    const key = shapeKey(route.template);
+    const group = groups.get(key);
+    if (group) group.routes.push(route);
+    else groups.set(key, { template: route.template, routes: [route] });
+  }
+  return [...groups.values()];
+}
+
+/** Two templates with the same key match the same paths (variable names aside). */
+export function shapeKey(template: PathTemplate): string {
+  const parts = template.segments.map((s) => (s.kind === "literal" ? `=${s.value}` : s.kind === "single" ? "*" : "**"));
+  return `${parts.join("/")}:${template.verb ?? ""}`;
 }
