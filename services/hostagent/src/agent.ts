@@ -13,15 +13,17 @@ import { createSandboxService } from "./rpc/sandbox/index.js";
 import { createSandboxManager } from "./sandbox/sandbox-manager.js";
 import { selectRuntime } from "./sandbox/select-runtime.js";
 import { prepareSandboxNetworks } from "./sandbox/select-network.js";
-import { removeLeftoverSandboxes } from "./vmm/namespace/leftovers.js";
-import { killLeftoverVms } from "./vmm/qemu/leftover-vms.js";
 
 export interface RunningHostAgent {
   /** "host:port" actually bound, or "unix:/path". */
   address: string;
   hostId: string;
   runtime: string;
-  /** Stops accepting calls, destroys every sandbox, and returns when all is gone. */
+  /**
+   * Stops accepting calls; then, per WRENN_SANDBOXES_ON_STOP, leaves every
+   * sandbox running for the next start to adopt ("keep") or destroys them
+   * all ("destroy") and returns when all is gone.
+   */
   close(): Promise<void>;
 }
 
@@ -37,19 +39,21 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
   const dataDir = resolve(config.dataDir);
   const sandboxesDir = join(dataDir, "sandboxes");
   await mkdir(sandboxesDir, { recursive: true, mode: 0o700 });
-  // Sandboxes of a previous run cannot be adopted (their envd tokens lived in
-  // that process's memory): stop them, remove them, report them lost.
-  await killLeftoverVms(sandboxesDir, logger);
-  const removed = await removeLeftoverSandboxes(sandboxesDir, logger);
-  if (removed.length > 0) logger.info({ removed }, "removed leftover sandboxes");
   const hostId = await loadOrCreateHostId(dataDir, config.hostId);
   const envdBundle = resolve(config.envdBundle);
   await access(envdBundle).catch(() => logger.warn({ envdBundle }, "envd bundle not found; sandboxes will fail to start"));
 
   const networks = await prepareSandboxNetworks(config, logger);
-  const runtime = await selectRuntime({ ...config, dataDir, envdBundle }, sandboxesDir, logger, networks);
-  const manager = createSandboxManager(runtime, logger, { defaultTtlSeconds: config.defaultTtlSeconds, reaperIntervalMs: config.reaperIntervalMs });
-  for (const sandboxId of removed) manager.events.publish("lost", sandboxId, "the host agent restarted; the sandbox was removed");
+  // Sandboxes of a previous run that are still alive are adopted (the runtime
+  // takes their processes and networks back, the manager their tokens and
+  // TTLs from sandbox.json); only the dead are reported LOST.
+  const started = performance.now();
+  const { runtime, recovered } = await selectRuntime({ ...config, dataDir, envdBundle }, sandboxesDir, logger, networks);
+  const manager = createSandboxManager(runtime, logger, { defaultTtlSeconds: config.defaultTtlSeconds, reaperIntervalMs: config.reaperIntervalMs, sandboxesDir });
+  const { adopted, lost } = await manager.adopt(recovered);
+  if (adopted.length + lost.length > 0) {
+    logger.info({ adopted: adopted.length, lost, ms: Math.round(performance.now() - started) }, "re-adopted sandboxes of the previous run");
+  }
 
   const { server } = createGrpcServer({
     logger,
@@ -71,14 +75,15 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
     hostId,
     runtime: runtime.name,
     async close() {
-      // Give calls in flight a moment, then cut them: sandboxes are destroyed anyway.
+      // Give calls in flight a moment, then cut them.
       const graceful = server.shutdown();
       const timer = setTimeout(() => server.forceShutdown(), 5000);
       await graceful.catch(() => {});
       clearTimeout(timer);
-      await manager.close();
+      await manager.close(config.sandboxesOnStop);
+      // Keeps the host firewall table while kept sandboxes still use it.
       await networks?.close();
-      logger.info("host agent stopped");
+      logger.info({ sandboxes: config.sandboxesOnStop === "keep" ? "left running" : "destroyed" }, "host agent stopped");
     },
   };
 }

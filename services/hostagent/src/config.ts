@@ -2,7 +2,7 @@ import { existsSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { boolSchema, loadConfig, z } from "@wrenn/shared";
+import { loadConfig, z } from "@wrenn/shared";
 import { parseSize } from "./image/size.js";
 
 /**
@@ -48,7 +48,7 @@ export interface HostAgentConfig {
   sandboxRateMbit: number;
   /** "auto" detects (KVM only where it really works), else forced. */
   qemuAccel: "auto" | "kvm" | "tcg";
-  /** Guest size of the base template (QEMU); fixed by its snapshot. */
+  /** Sandbox size: QEMU base template (fixed by its snapshot); namespace runtime CPU quota and memory limit. */
   vcpus: number;
   memoryMiB: number;
   /** Root disk size of the guest image (QEMU). */
@@ -56,9 +56,13 @@ export interface HostAgentConfig {
   /** Default TTL of sandboxes that ask for none; 0 = none. */
   defaultTtlSeconds: number;
   reaperIntervalMs: number;
-  /** Keep QEMU running when the agent dies (for rediscovery); default false: QEMU dies with the agent. */
-  keepVmsOnExit: boolean;
-  /** Per-sandbox cgroup v1 limits (namespace runtime); 0 turns a limit off. */
+  /**
+   * What SIGTERM/SIGINT does to sandboxes: "keep" leaves them running (and
+   * paused ones on disk) for the next start to re-adopt; "destroy" removes
+   * them (test stacks with throwaway data dirs).
+   */
+  sandboxesOnStop: "keep" | "destroy";
+  /** Per-sandbox cgroup v1 limits (namespace runtime); 0 turns a limit off. Memory defaults to memoryMiB. */
   sandboxMemoryBytes: number;
   sandboxPidsMax: number;
 }
@@ -96,13 +100,14 @@ const schema = z.object({
   WRENN_NETWORK_PREFIX: z.string().regex(/^[a-z][a-z0-9]{0,5}$/, "must be 1–6 lowercase letters or digits").default("wrenn"),
   WRENN_SANDBOX_RATE_MBIT: z.coerce.number().int().min(0).max(100_000).default(200),
   WRENN_QEMU_ACCEL: z.enum(["auto", "kvm", "tcg"]).default("auto"),
-  WRENN_DEFAULT_VCPUS: z.coerce.number().int().min(1).max(64).default(1),
-  WRENN_DEFAULT_MEMORY_MB: z.coerce.number().int().min(128).max(256 * 1024).default(256),
+  WRENN_DEFAULT_VCPUS: z.coerce.number().int().min(1).max(64).default(2),
+  WRENN_DEFAULT_MEMORY_MB: z.coerce.number().int().min(128).max(256 * 1024).default(1024),
   WRENN_DEFAULT_ROOTFS_SIZE: size("WRENN_DEFAULT_ROOTFS_SIZE").default(2 * 1024 ** 3),
   WRENN_SANDBOX_TTL_SECONDS: z.coerce.number().int().min(0).max(30 * 24 * 3600).default(0),
   WRENN_REAPER_INTERVAL_MS: z.coerce.number().int().min(50).max(60_000).default(1000),
-  WRENN_KEEP_VMS_ON_EXIT: boolSchema.default(false),
-  WRENN_SANDBOX_MEMORY_MB: z.coerce.number().int().min(0).default(2048),
+  WRENN_SANDBOXES_ON_STOP: z.enum(["keep", "destroy"]).default("keep"),
+  // Unset: the namespace runtime's memory limit is WRENN_DEFAULT_MEMORY_MB, like a VM's RAM.
+  WRENN_SANDBOX_MEMORY_MB: z.coerce.number().int().min(0).optional(),
   WRENN_SANDBOX_PIDS_MAX: z.coerce.number().int().min(0).default(4096),
   WRENN_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   WRENN_LOG_FILE: z.string().optional(),
@@ -130,8 +135,8 @@ export function loadHostAgentConfig(env: NodeJS.ProcessEnv = process.env): HostA
     rootfsSizeBytes: parsed.WRENN_DEFAULT_ROOTFS_SIZE,
     defaultTtlSeconds: parsed.WRENN_SANDBOX_TTL_SECONDS,
     reaperIntervalMs: parsed.WRENN_REAPER_INTERVAL_MS,
-    keepVmsOnExit: parsed.WRENN_KEEP_VMS_ON_EXIT,
-    sandboxMemoryBytes: parsed.WRENN_SANDBOX_MEMORY_MB * 1024 * 1024,
+    sandboxesOnStop: parsed.WRENN_SANDBOXES_ON_STOP,
+    sandboxMemoryBytes: (parsed.WRENN_SANDBOX_MEMORY_MB ?? parsed.WRENN_DEFAULT_MEMORY_MB) * 1024 * 1024,
     sandboxPidsMax: parsed.WRENN_SANDBOX_PIDS_MAX,
   };
 }

@@ -243,31 +243,4 @@ describe("host agent process", () => {
       await agent.stop();
     }
   });
-
-  test.each(runtimes)("%s: sandboxes of a previous run are removed at restart and reported lost", async (runtime) => {
-    // QEMU: VMs outlive the agent (WRENN_KEEP_VMS_ON_EXIT), so the new agent must find and kill them.
-    const env: Record<string, string> = runtime === "qemu" ? { WRENN_RUNTIME: "qemu", WRENN_IMAGES_DIR: imagesDir, WRENN_KEEP_VMS_ON_EXIT: "true" } : { WRENN_RUNTIME: "namespace" };
-    const first = await startAgent(env, 300_000);
-    const sandboxId = newSandboxId();
-    await first.sandboxes.createSandbox({ sandboxId, templateId: "base", startTimeoutSeconds: 120 });
-    const pids = (await leftoversOf(first.dataDir, sandboxId)).processes;
-    // SIGKILL: no graceful destroy; the directory stays behind.
-    first.child.kill("SIGKILL");
-    await new Promise((r) => first.child.once("exit", r));
-    expect(existsSync(join(first.dataDir, "sandboxes", sandboxId))).toBe(true);
-    if (runtime === "qemu") expect(pids.some((pid) => existsSync(`/proc/${pid}`))).toBe(true);
-    const second = await startAgent({ ...env, WRENN_DATA_DIR: first.dataDir }, 300_000);
-    try {
-      const controller = new AbortController();
-      const events = await collectEvents(second, controller.signal, true);
-      const lost = await waitFor("lost event", () => events.find((e) => e.sandboxId === sandboxId));
-      controller.abort();
-      expect(lost.type).toBe(SandboxEventType.SANDBOX_EVENT_TYPE_LOST);
-      expect(await leftoversOf(second.dataDir, sandboxId)).toEqual({ dir: false, mounts: [], processes: [] });
-    } finally {
-      await second.stop();
-      // first.stop() would wait for an exit that already happened.
-      await rm(first.dataDir, { recursive: true, force: true });
-    }
-  }, 600_000);
 });

@@ -39,6 +39,8 @@ export async function startAgent(env: Record<string, string> = {}, startTimeoutM
       WRENN_RUNTIME: "namespace",
       // Networking has its own tests (test/network); these stay off the host firewall.
       WRENN_SANDBOX_NETWORK: "isolated",
+      // Throwaway data dirs: a stopped agent takes its sandboxes with it (restart tests ask for "keep").
+      WRENN_SANDBOXES_ON_STOP: "destroy",
       ...env,
     },
     stdio: ["ignore", "inherit", "pipe"],
@@ -144,6 +146,16 @@ export async function leftoversOf(dataDir: string, sandboxId: string) {
     if (cmdline.includes(sandboxId)) processes.push(Number(entry));
   }
   return { dir: dirs.includes(sandboxId), mounts, processes };
+}
+
+/** Host pid of the process holding the sandbox: its QEMU (named wrenn-<id>) or its bwrap. */
+export async function sandboxPidOf(sandboxId: string): Promise<number | undefined> {
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const args = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0");
+    if (args.includes(`wrenn-${sandboxId}`) || (args[0]?.endsWith("bwrap") && args.includes(sandboxId))) return Number(entry);
+  }
+  return undefined;
 }
 
 /** Host pid of the bwrap holding the sandbox (its command line names the sandbox's root). */

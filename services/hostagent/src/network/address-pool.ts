@@ -15,14 +15,17 @@ export interface LinkAddresses {
 export interface AddressPool {
   readonly cidr: string;
   allocate(): LinkAddresses;
+  /** Marks a block as taken (a network adopted after an agent restart); throws if it already is. */
+  reserve(index: number): void;
   free(index: number): void;
   inUse(): number;
 }
 
 /**
  * Hands out /30 blocks of a pool (default 10.240.0.0/16 → 16,384 sandboxes),
- * lowest free first. Nothing is persisted: on agent start every stale link is
- * removed (cleanupStaleNetworks), so the pool starts empty.
+ * lowest free first. The pool itself is not persisted: each sandbox's
+ * directory records its block, and a restarted agent reserves the blocks of
+ * the sandboxes it adopts before handing out new ones.
  */
 export function createAddressPool(text: string): AddressPool {
   const parsed = parseCidr(text);
@@ -44,6 +47,11 @@ export function createAddressPool(text: string): AddressPool {
       used.add(index);
       const base = pool.base + index * 4;
       return { index, subnet: `${formatIpv4(base)}/30`, hostAddress: formatIpv4(base + 1), sandboxAddress: formatIpv4(base + 2) };
+    },
+    reserve(index) {
+      if (!Number.isInteger(index) || index < 0 || index >= capacity) throw errors.invalidArgument(`network index ${index} is outside ${formatCidr(pool)}`);
+      if (used.has(index)) throw errors.alreadyExists(`network index ${index} is already in use`);
+      used.add(index);
     },
     free(index) {
       used.delete(index);

@@ -1,4 +1,4 @@
-export { createSandboxNetworks, defaultDeniedCidrs, type SandboxNetworks, type SandboxNetworksOptions, type SandboxNetworkInfo, type AcquiredNetwork, type AcquireOptions } from "./sandbox-networks.js";
+export { createSandboxNetworks, defaultDeniedCidrs, type SandboxNetworks, type SandboxNetworksOptions, type SandboxNetworkInfo, type AcquiredNetwork, type AcquireOptions, type NetworkRecord } from "./sandbox-networks.js";
 export { createNetnsNetworkProvider, createNamespaceNetworkProvider, type NetnsNetworkProvider, type NamespaceNetworkProvider, type NamespaceSandboxNetwork } from "./netns-provider.js";
 export { cleanupStaleNetworks, type StaleCleanupOptions, type StaleCleanupResult } from "./stale-networks.js";
 export { normaliseEgressPolicy, allowAll, type EgressPolicy } from "./egress-policy.js";

@@ -2,12 +2,13 @@ import { guestNetwork } from "../image/guest-scripts.js";
 import type { SandboxNetwork, SandboxNetworkProvider } from "../vmm/qemu/network.js";
 import type { EgressPolicy } from "./egress-policy.js";
 import { tapName } from "./netns-link.js";
-import { createSandboxNetworks, type SandboxNetworks, type SandboxNetworksOptions } from "./sandbox-networks.js";
+import { createSandboxNetworks, type AcquiredNetwork, type NetworkRecord, type SandboxNetworks, type SandboxNetworksOptions } from "./sandbox-networks.js";
 
 /** A SandboxNetworkProvider for the QEMU runtime that also exposes the networks it manages. */
 export interface NetnsNetworkProvider extends SandboxNetworkProvider {
   (sandboxId: string, signal?: AbortSignal, request?: { egress?: EgressPolicy }): Promise<SandboxNetwork>;
   readonly networks: SandboxNetworks;
+  adopt(record: NetworkRecord): Promise<SandboxNetwork>;
 }
 
 /**
@@ -24,14 +25,20 @@ export function createNetnsNetworkProvider(options: SandboxNetworksOptions | { n
       egress: request?.egress,
       tap: { address: guestNetwork.address, gateway: guestNetwork.gateway, prefix: guestNetwork.prefix },
     });
-    return {
-      net: { kind: "tap", ifname: tapName },
-      wrap: ["ip", "netns", "exec", net.netns],
-      envdTarget: `${net.address}:${guestNetwork.envdPort}`,
-      release: net.release,
-    };
+    return forQemu(net);
   };
-  return Object.assign(provider, { networks });
+  const adopt = async (record: NetworkRecord) => forQemu(await networks.adopt(record));
+  return Object.assign(provider, { networks, adopt });
+}
+
+function forQemu(net: AcquiredNetwork): SandboxNetwork {
+  return {
+    net: { kind: "tap", ifname: tapName },
+    wrap: ["ip", "netns", "exec", net.netns],
+    envdTarget: `${net.address}:${guestNetwork.envdPort}`,
+    release: net.release,
+    record: net.record,
+  };
 }
 
 /** What the namespace runtime needs: a namespace to run bwrap in, and its address. */
@@ -40,20 +47,26 @@ export interface NamespaceSandboxNetwork {
   netnsPath: string;
   address: string;
   release(): Promise<void>;
+  /** Persisted with the sandbox so a restarted agent can adopt the network. */
+  record: NetworkRecord;
 }
 
-export type NamespaceNetworkProvider = (
+export type NamespaceNetworkProvider = ((
   sandboxId: string,
   signal?: AbortSignal,
   request?: { egress?: EgressPolicy },
-) => Promise<NamespaceSandboxNetwork>;
+) => Promise<NamespaceSandboxNetwork>) & { adopt?: (record: NetworkRecord) => Promise<NamespaceSandboxNetwork> };
 
 /** The namespace runtime's provider: the same namespaces and policy, no TAP (the sandbox's processes use the veth directly). */
 export function createNamespaceNetworkProvider(options: SandboxNetworksOptions | { networks: SandboxNetworks }): NamespaceNetworkProvider & { networks: SandboxNetworks } {
   const networks = "networks" in options ? options.networks : createSandboxNetworks(options);
   const provider = async (sandboxId: string, signal?: AbortSignal, request?: { egress?: EgressPolicy }): Promise<NamespaceSandboxNetwork> => {
     const net = await networks.acquire(sandboxId, { signal, egress: request?.egress });
-    return { netnsPath: net.netnsPath, address: net.address, release: net.release };
+    return { netnsPath: net.netnsPath, address: net.address, release: net.release, record: net.record };
   };
-  return Object.assign(provider, { networks });
+  const adopt = async (record: NetworkRecord): Promise<NamespaceSandboxNetwork> => {
+    const net = await networks.adopt(record);
+    return { netnsPath: net.netnsPath, address: net.address, release: net.release, record: net.record };
+  };
+  return Object.assign(provider, { networks, adopt });
 }

@@ -6,6 +6,8 @@ import { createAddressPool, type LinkAddresses } from "./address-pool.js";
 import { allowAll, normaliseCidrList, normaliseEgressPolicy, type EgressPolicy } from "./egress-policy.js";
 import { createHostFirewall, type HostFirewall } from "./host-firewall.js";
 import { createHostSide, createNamespaceSide, removeLink, type GuestAddressing, type LinkShape } from "./netns-link.js";
+import { cleanupStaleNetworks, linkPresent } from "./stale-networks.js";
+import type { CleanupStack } from "../vmm/cleanup-stack.js";
 
 export interface SandboxNetworksOptions {
   logger: Logger;
@@ -48,6 +50,16 @@ export interface SandboxNetworkInfo {
 export interface AcquiredNetwork extends SandboxNetworkInfo {
   /** Removes everything acquire made, newest first; idempotent. */
   release(): Promise<void>;
+  /** What a restarted agent needs to adopt this network again (persist it). */
+  record: NetworkRecord;
+}
+
+/** A sandbox's network as persisted in its directory, so a restarted agent can adopt it. */
+export interface NetworkRecord extends SandboxNetworkInfo {
+  /** Its /30 in the pool: reserved again on adoption so it is not handed out twice. */
+  index: number;
+  /** The namespace has a TAP (QEMU). */
+  tap: boolean;
 }
 
 export interface AcquireOptions {
@@ -61,6 +73,17 @@ export interface SandboxNetworks {
   acquire(sandboxId: string, options?: AcquireOptions): Promise<AcquiredNetwork>;
   /** Replaces a live sandbox's egress policy atomically (existing connections are kept). */
   setEgressPolicy(sandboxId: string, policy: EgressPolicy): Promise<void>;
+  /**
+   * Takes over a network a previous run of the agent made for a sandbox that
+   * is still alive: its addresses are reserved, its firewall chain rebuilt
+   * (idempotent). Rejects when the namespace or its veth is gone.
+   */
+  adopt(record: NetworkRecord): Promise<AcquiredNetwork>;
+  /**
+   * At start, after every live sandbox was adopted: removes namespaces,
+   * veths, processes and firewall chains of ours that nobody adopted.
+   */
+  removeStale(): Promise<void>;
   get(sandboxId: string): SandboxNetworkInfo | undefined;
   list(): SandboxNetworkInfo[];
   /** At agent shutdown, once every sandbox is gone: removes the host table so nothing of Wrenn stays in the host's firewall. */
@@ -139,22 +162,10 @@ export function createSandboxNetworks(options: SandboxNetworksOptions): SandboxN
         hostAddress: addresses.hostAddress,
         egress,
       };
-      const steps = stack.release();
-      let released: Promise<void> | undefined;
-      const release = () => {
-        released ??= (async () => {
-          entries.delete(sandboxId);
-          const undo = createCleanupStack(log);
-          for (const step of steps) undo.push(step.name, step.undo);
-          const failed = await undo.unwind();
-          if (failed.length > 0) throw new Error(`releasing network ${name} failed at: ${failed.join(", ")}`);
-          log.debug("sandbox network released");
-        })();
-        return released;
-      };
+      const release = releaser(sandboxId, name, stack.release(), log);
       entries.set(sandboxId, { info, hash, release });
       log.debug({ address: info.address, tap: tap !== undefined, ms: Math.round(performance.now() - started) }, "sandbox network ready");
-      return { ...info, release };
+      return { ...info, release, record: { ...info, index: addresses.index, tap: tap !== undefined } };
     } catch (err) {
       const failed = await stack.unwind();
       if (failed.length > 0) log.error({ failed }, "network setup unwound with failed steps");
@@ -162,9 +173,58 @@ export function createSandboxNetworks(options: SandboxNetworksOptions): SandboxN
     }
   }
 
+  function releaser(sandboxId: string, name: string, steps: ReturnType<CleanupStack["release"]>, log: Logger): () => Promise<void> {
+    let released: Promise<void> | undefined;
+    return () => {
+      released ??= (async () => {
+        entries.delete(sandboxId);
+        const undo = createCleanupStack(log);
+        for (const step of steps) undo.push(step.name, step.undo);
+        const failed = await undo.unwind();
+        if (failed.length > 0) throw new Error(`releasing network ${name} failed at: ${failed.join(", ")}`);
+        log.debug("sandbox network released");
+      })();
+      return released;
+    };
+  }
+
+  async function adopt(record: NetworkRecord): Promise<AcquiredNetwork> {
+    const { sandboxId, netns: name } = record;
+    if (entries.has(sandboxId)) throw errors.alreadyExists(`sandbox ${sandboxId} already has a network`);
+    const hash = name.slice(prefix.length + 1);
+    if (name !== `${prefix}-${hash}` || !/^[0-9a-f]{8}$/.test(hash)) throw new Error(`network ${name} does not belong to prefix ${prefix}`);
+    if (!(await linkPresent(name))) throw new Error(`network ${name} of sandbox ${sandboxId} is gone`);
+    const log = options.logger.child({ sandboxId, netns: name });
+    const stack = createCleanupStack(log);
+    try {
+      pool.reserve(record.index);
+      stack.push("free addresses", () => pool.free(record.index));
+      names.add(name);
+      stack.push("forget name", () => void names.delete(name));
+      stack.push("remove veth and namespace", () => removeLink(name, name));
+      await Promise.all([firewall.ensure(), enableForwarding()]);
+      stack.push("remove firewall chain", () => firewall.removeSandbox(hash, name));
+      const egress = normaliseEgressPolicy(record.egress);
+      await firewall.setSandbox({ hash, ifname: name, sandboxAddress: record.address, policy: egress, deniedCidrs });
+      const info: SandboxNetworkInfo = { sandboxId, netns: name, netnsPath: record.netnsPath, hostIf: record.hostIf, address: record.address, hostAddress: record.hostAddress, egress };
+      const release = releaser(sandboxId, name, stack.release(), log);
+      entries.set(sandboxId, { info, hash, release });
+      return { ...info, release, record: { ...info, index: record.index, tap: record.tap } };
+    } catch (err) {
+      // Only our bookkeeping is undone: the namespace itself goes with the stale sweep.
+      pool.free(record.index);
+      names.delete(name);
+      throw err;
+    }
+  }
+
   return {
     prefix,
     acquire,
+    adopt,
+    async removeStale() {
+      await cleanupStaleNetworks({ logger: options.logger, prefix, keep: names, firewall });
+    },
     async setEgressPolicy(sandboxId, policy) {
       const entry = entries.get(sandboxId);
       if (!entry) throw errors.notFound(`sandbox ${sandboxId} has no network`);

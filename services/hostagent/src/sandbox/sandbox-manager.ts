@@ -2,7 +2,8 @@ import type { EgressPolicy } from "../network/egress-policy.js";
 import { randomBytes } from "node:crypto";
 import { errors, isWireId, ServerError, type Logger } from "@wrenn/shared";
 import type { Client } from "@grpc/grpc-js";
-import { SandboxStartError, type Runtime, type SandboxStats, type TemplateInfo } from "../vmm/runtime.js";
+import { SandboxStartError, type RecoveredSandboxes, type Runtime, type SandboxResources, type SandboxStats, type StopMode, type TemplateInfo } from "../vmm/runtime.js";
+import { readSandboxRecord, writeSandboxRecord } from "./sandbox-record.js";
 import { createEnvdConnection, type EnvdConnection } from "./envd-connection.js";
 import { createKeyedLock } from "./keyed-lock.js";
 import { createSandboxEvents, type SandboxEvents } from "./sandbox-events.js";
@@ -24,6 +25,7 @@ export interface SandboxInfo {
   /** Unset: no TTL (or paused). */
   expiresAt?: Date;
   onExpiry: ExpiryAction;
+  resources: SandboxResources;
 }
 
 export interface CreateSandboxInput {
@@ -48,6 +50,8 @@ export interface SandboxManagerOptions {
   defaultTtlSeconds: number;
   /** How often the reaper looks for expired sandboxes. */
   reaperIntervalMs: number;
+  /** DATA_DIR/sandboxes: each sandbox's sandbox.json (token, TTL, state) lives in its directory. Unset: nothing persisted. */
+  sandboxesDir?: string;
 }
 
 export interface SandboxManager {
@@ -64,7 +68,14 @@ export interface SandboxManager {
   list(): SandboxInfo[];
   /** The relay's client for a running sandbox; INVALID_ARGUMENT / NOT_FOUND otherwise. */
   envdClient(sandboxId: string | undefined): Client;
-  close(): Promise<void>;
+  /**
+   * Once at start, with what the runtime recovered: takes the live ones back
+   * (token and TTL from sandbox.json, envd health checked) and reports the
+   * rest as lost.
+   */
+  adopt(recovered: RecoveredSandboxes): Promise<{ adopted: string[]; lost: string[] }>;
+  /** "keep" (default): sandboxes stay running for the next start; "destroy": every sandbox is removed. */
+  close(mode?: StopMode): Promise<void>;
 }
 
 interface Entry {
@@ -79,13 +90,14 @@ interface Entry {
   starting?: AbortController;
   /** Set while the entry is still being created (not listed, not reachable). */
   creating: boolean;
+  egress?: EgressPolicy;
 }
 
 export const defaultStartTimeoutSeconds = 30;
 const maxStartTimeoutSeconds = 600;
 const maxTtlSeconds = 30 * 24 * 3600;
 /** Each envd step has its own deadline so a slow one cannot starve the next (see notes/lessons.md). */
-const stepTimeoutMs = { health: 30_000, afterRestore: 10_000, init: 10_000, prepare: 10_000 };
+const stepTimeoutMs = { health: 30_000, afterRestore: 10_000, init: 10_000, prepare: 10_000, adoptHealth: 15_000 };
 /** A resume is never tied to its caller: a cancelled caller must not leave a half-restored VM. */
 const resumeTimeoutMs = 120_000;
 
@@ -141,6 +153,25 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
     entry.info.expiresAt = entry.ttlSeconds > 0 ? new Date(Date.now() + entry.ttlSeconds * 1000) : undefined;
   }
 
+  /** sandbox.json, rewritten atomically after every change a restarted agent must know. */
+  async function save(entry: Entry): Promise<void> {
+    if (!options.sandboxesDir) return;
+    const { info } = entry;
+    await writeSandboxRecord(options.sandboxesDir, {
+      sandboxId: info.sandboxId,
+      templateId: info.templateId,
+      startedAt: info.startedAt.toISOString(),
+      state: info.state,
+      expiresAt: info.expiresAt?.toISOString(),
+      onExpiry: info.onExpiry,
+      ttlSeconds: entry.ttlSeconds,
+      token: entry.token,
+      envs: entry.envs,
+      egress: entry.egress,
+      resources: info.resources,
+    }).catch((err: unknown) => logger.error({ err, sandboxId: info.sandboxId }, "could not record the sandbox's state; a restart may lose it"));
+  }
+
   /**
    * After a restore from a snapshot (create from template, resume): envd
    * answers, drops what predates the snapshot, then takes its fresh identity.
@@ -181,8 +212,9 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
       const timeout = AbortSignal.timeout(timeoutSeconds * 1000);
       const bootSignal = AbortSignal.any([signal, timeout, starting.signal]);
       const entry: Entry = {
-        info: { sandboxId, templateId, startedAt: new Date(), state: "running", onExpiry: input.onExpiry ?? "kill" },
+        info: { sandboxId, templateId, startedAt: new Date(), state: "running", onExpiry: input.onExpiry ?? "kill", resources: { vcpus: 0, memoryMiB: 0, diskMiB: 0 } },
         envs: input.envs,
+        egress: input.egress,
         token: randomBytes(24).toString("base64url"),
         ttlSeconds: input.timeoutSeconds || options.defaultTtlSeconds,
         starting,
@@ -196,9 +228,11 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
         booted = true;
         await handshake(entry, handle.envdTarget, template?.envdToken, template?.quiesced ?? false, AbortSignal.any([signal, starting.signal]), bootSignal);
         entry.info.startedAt = handle.startedAt;
+        entry.info.resources = handle.resources;
         entry.starting = undefined;
-        entry.creating = false;
         armTtl(entry);
+        await save(entry);
+        entry.creating = false;
         logger.info({ sandboxId, templateId }, "sandbox created");
         return { ...entry.info };
       } catch (err) {
@@ -254,6 +288,7 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
     entry.info.state = "paused";
     entry.info.expiresAt = undefined;
     cpuSamples.delete(sandboxId);
+    await save(entry);
   }
 
   async function resumeLocked(entry: Entry, ttlSeconds?: number): Promise<void> {
@@ -274,6 +309,7 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
     entry.info.state = "running";
     if (ttlSeconds) entry.ttlSeconds = ttlSeconds;
     armTtl(entry);
+    await save(entry);
   }
 
   async function reap(): Promise<void> {
@@ -298,6 +334,65 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
         })
         .catch((err: unknown) => logger.error({ err, sandboxId }, "TTL expiry handling failed"));
     }
+  }
+
+  /** One adopted sandbox: false when it cannot be used (no record, envd silent) and was destroyed. */
+  async function adoptOne(handle: RecoveredSandboxes["adopted"][number]["handle"], paused: boolean): Promise<boolean> {
+    const { sandboxId } = handle;
+    const record = options.sandboxesDir ? await readSandboxRecord(options.sandboxesDir, sandboxId) : undefined;
+    if (record) {
+      const entry: Entry = {
+        info: {
+          sandboxId,
+          templateId: record.templateId,
+          startedAt: new Date(record.startedAt),
+          state: paused ? "paused" : "running",
+          expiresAt: !paused && record.expiresAt ? new Date(record.expiresAt) : undefined,
+          onExpiry: record.onExpiry,
+          resources: handle.resources,
+        },
+        envs: record.envs,
+        token: record.token,
+        ttlSeconds: record.ttlSeconds,
+        envdTarget: handle.envdTarget,
+        egress: record.egress,
+        creating: true,
+      };
+      entries.set(sandboxId, entry);
+      try {
+        // Frozen in place: its envd is there, and answers once thawed (a resume does no handshake then).
+        if (paused && runtime.capabilities.pause === "freeze") entry.connection = createEnvdConnection(handle.envdTarget, record.token);
+        if (!paused) {
+          entry.connection = createEnvdConnection(handle.envdTarget, record.token);
+          await entry.connection.waitUntilServing(AbortSignal.timeout(stepTimeoutMs.adoptHealth));
+          // The runtime found it running although it was recorded paused (a pause cut short): its TTL runs again.
+          if (record.state === "paused") armTtl(entry);
+        }
+        entry.creating = false;
+        await save(entry);
+        return true;
+      } catch (err) {
+        logger.warn({ err, sandboxId }, "adopted sandbox's envd does not answer; removing it");
+        forget(sandboxId);
+      }
+    } else {
+      logger.warn({ sandboxId }, "sandbox of a previous run has no usable record (its create was cut short); removing it");
+    }
+    await runtime.destroy(sandboxId).catch((err: unknown) => logger.error({ err, sandboxId }, "could not remove an unadoptable sandbox"));
+    return false;
+  }
+
+  async function adopt(recovered: RecoveredSandboxes): Promise<{ adopted: string[]; lost: string[] }> {
+    const adopted: string[] = [];
+    const lost = [...recovered.lost];
+    await Promise.all(
+      recovered.adopted.map(async ({ handle, paused }) => {
+        if (await adoptOne(handle, paused)) adopted.push(handle.sandboxId);
+        else lost.push(handle.sandboxId);
+      }),
+    );
+    for (const sandboxId of lost) events.publish("lost", sandboxId, "the sandbox did not survive the host agent's restart; what it left was removed");
+    return { adopted, lost };
   }
 
   let reaping = false;
@@ -329,6 +424,7 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
       return locked(sandboxId, async (entry) => {
         entry.ttlSeconds = seconds;
         if (entry.info.state === "running") armTtl(entry);
+        await save(entry);
         return { ...entry.info };
       });
     },
@@ -380,11 +476,12 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
       if (entry.connection === undefined) throw errors.unavailable(`sandbox ${sandboxId} is between states; retry`);
       return entry.connection.relayClient;
     },
-    async close() {
+    adopt,
+    async close(mode = "keep") {
       clearInterval(reaper);
       for (const entry of entries.values()) entry.connection?.close();
       entries.clear();
-      await runtime.close();
+      await runtime.close(mode);
     },
   };
 }

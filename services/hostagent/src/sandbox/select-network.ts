@@ -1,12 +1,13 @@
 import { execFileSync } from "node:child_process";
 import type { Logger } from "@wrenn/shared";
 import type { HostAgentConfig } from "../config.js";
-import { cleanupStaleNetworks, createSandboxNetworks, type SandboxNetworks } from "../network/index.js";
+import { createSandboxNetworks, type SandboxNetworks } from "../network/index.js";
 
 /**
  * Per-sandbox network namespaces when asked (or, on "auto", when this agent
  * can make them: root and nftables). Namespaces and rules a previous run left
- * behind are removed first: their sandboxes were not adopted.
+ * behind are removed later (SandboxNetworks.removeStale), once the runtime
+ * has adopted the sandboxes that are still alive.
  */
 export async function prepareSandboxNetworks(config: HostAgentConfig, logger: Logger): Promise<SandboxNetworks | undefined> {
   if (config.sandboxNetwork === "isolated") return undefined;
@@ -18,7 +19,6 @@ export async function prepareSandboxNetworks(config: HostAgentConfig, logger: Lo
     logger.info("per-sandbox networks need root and nftables; sandboxes get no outside network");
     return undefined;
   }
-  await cleanupStaleNetworks({ logger, prefix: config.networkPrefix });
   return createSandboxNetworks({ logger, prefix: config.networkPrefix, pool: config.networkPool, rateMbit: config.sandboxRateMbit });
 }
 

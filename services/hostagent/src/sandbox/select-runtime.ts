@@ -4,7 +4,7 @@ import type { Logger } from "@wrenn/shared";
 import { qemuInstalled, type HostAgentConfig } from "../config.js";
 import { buildImage } from "../image/build-image.js";
 import { createProgress } from "../image/progress.js";
-import type { Runtime } from "../vmm/runtime.js";
+import type { RecoveredSandboxes, Runtime } from "../vmm/runtime.js";
 import { createNamespaceRuntime } from "../vmm/namespace/namespace-runtime.js";
 import { baseTemplateId, buildBaseTemplate } from "../vmm/namespace/template-root.js";
 import { createQemuRuntime } from "../vmm/qemu/qemu-runtime.js";
@@ -17,13 +17,23 @@ import { createNamespaceNetworkProvider, createNetnsNetworkProvider, type Sandbo
  * image is brought up to date (rebuilt with progress if its inputs changed)
  * and the base template made. If any of that fails it falls back to the
  * namespace runtime and says why.
+ *
+ * Before anything new is made, the runtime adopts the sandboxes a previous
+ * run left alive and removes the dead ones; then the networks nobody adopted
+ * are removed (so the base template build and new sandboxes never collide
+ * with an adopted sandbox's addresses or names).
  */
+export interface SelectedRuntime {
+  runtime: Runtime;
+  recovered: RecoveredSandboxes;
+}
+
 export async function selectRuntime(
   config: HostAgentConfig,
   sandboxesDir: string,
   logger: Logger,
   networks?: SandboxNetworks,
-): Promise<Runtime> {
+): Promise<SelectedRuntime> {
   const imageBuilt = existsSync(join(config.imagesDir, "current"));
   if (config.runtime === "auto" && qemuInstalled() && !imageBuilt) {
     logger.info({ imagesDir: config.imagesDir }, "no guest image built yet; using the namespace runtime (run `npm run image` or start with WRENN_RUNTIME=qemu to use QEMU microVMs)");
@@ -40,7 +50,17 @@ export async function selectRuntime(
   return startNamespace(config, sandboxesDir, logger, networks);
 }
 
-async function startQemu(config: HostAgentConfig, sandboxesDir: string, logger: Logger, networks?: SandboxNetworks): Promise<Runtime> {
+async function recover(runtime: Runtime, logger: Logger, networks?: SandboxNetworks): Promise<RecoveredSandboxes> {
+  const started = performance.now();
+  const recovered = await runtime.recover();
+  await networks?.removeStale();
+  if (recovered.adopted.length + recovered.lost.length > 0) {
+    logger.info({ adopted: recovered.adopted.length, lost: recovered.lost.length, ms: Math.round(performance.now() - started) }, "sandboxes of the previous run recovered");
+  }
+  return recovered;
+}
+
+async function startQemu(config: HostAgentConfig, sandboxesDir: string, logger: Logger, networks?: SandboxNetworks): Promise<SelectedRuntime> {
   // accel.ts reads WRENN_QEMU_ACCEL itself and only knows kvm|tcg.
   if (config.qemuAccel === "auto") delete process.env.WRENN_QEMU_ACCEL;
   else process.env.WRENN_QEMU_ACCEL = config.qemuAccel;
@@ -60,26 +80,27 @@ async function startQemu(config: HostAgentConfig, sandboxesDir: string, logger: 
     logger,
     memoryMiB: config.memoryMiB,
     vcpus: config.vcpus,
-    dieWithParent: !config.keepVmsOnExit,
   });
+  const recovered = await recover(runtime, logger, networks);
   const started = performance.now();
   await runtime.prepare();
   logger.info({ ms: Math.round(performance.now() - started), image: image.hash.slice(0, 12) }, "QEMU base template ready");
-  return runtime;
+  return { runtime, recovered };
 }
 
-async function startNamespace(config: HostAgentConfig, sandboxesDir: string, logger: Logger, networks?: SandboxNetworks): Promise<Runtime> {
+async function startNamespace(config: HostAgentConfig, sandboxesDir: string, logger: Logger, networks?: SandboxNetworks): Promise<SelectedRuntime> {
   const baseRoot = await buildBaseTemplate(join(config.dataDir, "templates"), logger);
-  return createNamespaceRuntime({
+  const runtime = createNamespaceRuntime({
     sandboxesDir,
     templateRoots: new Map([[baseTemplateId, baseRoot]]),
     envdBundle: config.envdBundle,
     nodePath: config.nodePath,
     limits:
       config.sandboxMemoryBytes > 0 || config.sandboxPidsMax > 0
-        ? { memoryBytes: config.sandboxMemoryBytes, pidsMax: config.sandboxPidsMax }
+        ? { memoryBytes: config.sandboxMemoryBytes, pidsMax: config.sandboxPidsMax, cpus: config.vcpus }
         : undefined,
     network: networks ? createNamespaceNetworkProvider({ networks }) : undefined,
     logger,
   });
+  return { runtime, recovered: await recover(runtime, logger, networks) };
 }

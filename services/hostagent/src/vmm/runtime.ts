@@ -22,9 +22,29 @@ export interface SandboxHandle {
   startedAt: Date;
   /** gRPC target of the sandbox's envd as seen from the host, e.g. "unix:/…/envd.sock". */
   envdTarget: string;
-  /** Host pid of the process that holds the sandbox (bwrap, later qemu). */
+  /** Host pid of the process that holds the sandbox (bwrap or qemu). */
   pid: number;
+  resources: SandboxResources;
 }
+
+/** What a sandbox gets, as its user sees it. */
+export interface SandboxResources {
+  vcpus: number;
+  memoryMiB: number;
+  /** Size of its root disk (QEMU: the overlay's virtual size; namespace: the host filesystem holding it). */
+  diskMiB: number;
+}
+
+/** Sandboxes a previous run of the agent left, sorted out at start (Runtime.recover). */
+export interface RecoveredSandboxes {
+  /** Still alive and taken over: running ones are reachable again at handle.envdTarget. */
+  adopted: Array<{ handle: SandboxHandle; paused: boolean }>;
+  /** Dead (or not adoptable); whatever they left has been removed. */
+  lost: string[];
+}
+
+/** On agent stop: leave sandboxes running for the next start to adopt, or destroy them. */
+export type StopMode = "keep" | "destroy";
 
 export interface SandboxExit {
   sandboxId: string;
@@ -111,8 +131,14 @@ export interface Runtime {
    * after its resources were cleaned up. Returns an unsubscribe function.
    */
   onExit(listener: (exit: SandboxExit) => void): () => void;
-  /** Destroys every sandbox (agent shutdown). */
-  close(): Promise<void>;
+  /**
+   * Called once at start, before any create: adopts the sandboxes a previous
+   * run left that are still alive (processes, QMP, networks, cgroups, exit
+   * watching) and removes what dead ones left.
+   */
+  recover(): Promise<RecoveredSandboxes>;
+  /** Agent shutdown: "destroy" removes every sandbox; "keep" (default) lets go of them, still running. */
+  close(mode?: StopMode): Promise<void>;
   /**
    * Pauses a running sandbox (see capabilities.pause). On failure the
    * sandbox is either still running (list() has it) or gone (destroyed).

@@ -14,7 +14,7 @@ export function toHostSandbox(info: SandboxInfo): HostSandbox {
     startedAt: info.startedAt,
     expiresAt: info.expiresAt,
     onExpiry: info.onExpiry === "pause" ? ExpiryAction.EXPIRY_ACTION_PAUSE : ExpiryAction.EXPIRY_ACTION_KILL,
-    resources: undefined,
+    resources: { vcpus: info.resources.vcpus, memoryMib: info.resources.memoryMiB, diskMib: info.resources.diskMiB },
   };
 }
 

@@ -4,8 +4,9 @@ import { sandboxPaths } from "./template-root.js";
 /**
  * The bubblewrap command line for one sandbox. Every namespace is unshared
  * (pid, net with only loopback, ipc, uts, mount, cgroup); bwrap's own init is
- * PID 1 and reaps, envd is its child. --die-with-parent ties the sandbox to
- * the agent, --new-session stops TIOCSTI tricks on the agent's terminal.
+ * PID 1 and reaps, envd is its child. No --die-with-parent: a sandbox
+ * outlives the agent, which re-adopts it on restart. --new-session stops
+ * TIOCSTI tricks on the agent's terminal.
  */
 export interface BwrapOptions {
   /** Host path of the merged overlay root. */
@@ -69,7 +70,6 @@ const unshareAllButNet = ["--unshare-user-try", "--unshare-ipc", "--unshare-pid"
 function hiddenArgs(options: BwrapOptions): string[] {
   return [
     ...(options.joinNetns ? unshareAllButNet : ["--unshare-all"]),
-    "--die-with-parent",
     "--new-session",
     "--bind",
     options.rootfs,

@@ -15,6 +15,8 @@ export interface CgroupLimits {
   memoryBytes: number;
   /** 0 means unlimited. */
   pidsMax: number;
+  /** CPU quota in whole CPUs (CFS bandwidth); 0 or absent means unlimited. */
+  cpus?: number;
 }
 
 export interface SandboxCgroups {
@@ -39,6 +41,25 @@ async function baseDir(controller: string): Promise<string> {
 }
 
 let warned = false;
+const cfsPeriodUs = 100_000;
+const controllers = ["memory", "pids", "freezer", "cpu"];
+
+function groupsOf(dirs: string[], remove: () => Promise<void>): SandboxCgroups {
+  return { paths: [...dirs], freezer: dirs.find((d) => d.includes("/freezer/")), memory: dirs.find((d) => d.includes("/memory/")), remove };
+}
+
+/** The groups a previous run of the agent made for a sandbox that is still alive (re-adoption). */
+export async function openSandboxCgroups(sandboxId: string): Promise<SandboxCgroups | undefined> {
+  const found: string[] = [];
+  for (const controller of controllers) {
+    const dir = await baseDir(controller).then((base) => join(base, sandboxId), () => undefined);
+    if (dir && (await readdir(dir).then(() => true, () => false))) found.push(dir);
+  }
+  if (found.length === 0) return undefined;
+  return groupsOf(found, async () => {
+    for (const dir of [...found].reverse()) await removeGroup(dir);
+  });
+}
 
 /** Creates the sandbox's groups with limits, or returns undefined (logged once) where cgroup v1 is unusable. */
 export async function createSandboxCgroups(sandboxId: string, limits: CgroupLimits, logger: Logger): Promise<SandboxCgroups | undefined> {
@@ -59,7 +80,15 @@ export async function createSandboxCgroups(sandboxId: string, limits: CgroupLimi
       created.push(dir);
       await writeFile(join(dir, file), value);
     }
-    return { paths: [...created], freezer: created.find((d) => d.includes("/freezer/")), memory: created.find((d) => d.includes("/memory/")), remove };
+    if (limits.cpus && limits.cpus > 0) {
+      // As many CPUs' worth of time per period as a VM of this size has vCPUs.
+      const dir = join(await baseDir("cpu"), sandboxId);
+      await mkdir(dir, { recursive: true });
+      created.push(dir);
+      await writeFile(join(dir, "cpu.cfs_period_us"), String(cfsPeriodUs));
+      await writeFile(join(dir, "cpu.cfs_quota_us"), String(Math.round(limits.cpus * cfsPeriodUs)));
+    }
+    return groupsOf(created, remove);
   } catch (err) {
     await remove().catch(() => {});
     if (!warned) {
@@ -90,7 +119,7 @@ async function removeGroup(dir: string): Promise<void> {
  * exists while its sandbox directory does); their processes are gone by now.
  */
 export async function removeLeftoverCgroups(sandboxIds: string[], logger: Logger): Promise<void> {
-  for (const controller of ["memory", "pids", "freezer"]) {
+  for (const controller of controllers) {
     let base: string;
     try {
       base = await baseDir(controller);

@@ -6,17 +6,11 @@ import { removeLeftoverCgroups } from "./cgroups.js";
 import { removeSandboxDir } from "./namespace-runtime.js";
 
 /**
- * Removes what a previous agent run left in DATA_DIR/sandboxes: processes
- * still holding a sandbox root (normally gone through --die-with-parent, but
- * not if bwrap was reparented), mounts, and directories. Returns the ids removed.
+ * Removes what dead (or unadoptable) sandboxes of a previous agent run left
+ * in DATA_DIR/sandboxes: processes still holding a sandbox root, mounts,
+ * directories, cgroups. Returns the ids removed.
  */
-export async function removeLeftoverSandboxes(sandboxesDir: string, logger: Logger): Promise<string[]> {
-  let names: string[];
-  try {
-    names = await readdir(sandboxesDir);
-  } catch {
-    names = [];
-  }
+export async function removeLeftoverSandboxes(sandboxesDir: string, names: string[], logger: Logger): Promise<string[]> {
   const removed: string[] = [];
   for (const name of names) {
     const dir = join(sandboxesDir, name);

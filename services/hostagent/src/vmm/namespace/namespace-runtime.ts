@@ -1,13 +1,18 @@
 import { EventEmitter } from "node:events";
-import { mkdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { statfsSync } from "node:fs";
+import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { availableParallelism, totalmem } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errors, type Logger } from "@wrenn/shared";
 import { diskUsage } from "../../host/disk-usage.js";
 import { createCleanupStack, type CleanupStack } from "../cleanup-stack.js";
-import { SandboxStartError, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxSpec } from "../runtime.js";
+import { removeDeadSandboxes } from "../dead-sandboxes.js";
+import { SandboxStartError, type RecoveredSandboxes, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxResources, type SandboxSpec } from "../runtime.js";
+import { adoptNamespaceSandbox, outputFile, writeNamespaceRecord, type AdoptedNamespaceSandbox } from "./namespace-recovery.js";
 import { bwrapArgs } from "./bwrap-args.js";
 import { createSandboxCgroups, type CgroupLimits, type SandboxCgroups } from "./cgroups.js";
+import type { NamespaceSandboxNetwork } from "../../network/netns-provider.js";
 import { groupCpuSeconds, setFrozen } from "./freezer.js";
 import { mountOverlay, unmountAllUnder } from "./mounts.js";
 import { netnsWrap, spawnSandboxProcess, type SandboxProcess } from "./sandbox-process.js";
@@ -60,6 +65,7 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
   const { logger } = options;
   const running = new Map<string, Running>();
   const events = new EventEmitter();
+  const resources = namespaceResources(options);
 
   function teardown(entry: Running): Promise<void> {
     entry.teardown ??= entry.stack.unwind().then((failed) => {
@@ -116,12 +122,8 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
       });
       const cgroups = options.limits ? await createSandboxCgroups(sandboxId, options.limits, log) : undefined;
       if (cgroups) stack.push("remove cgroups", () => cgroups.remove());
-      const proc = spawnSandboxProcess(sandboxId, args, log, cgroups?.paths, net ? netnsWrap(net.netnsPath) : []);
-      stack.push("kill sandbox processes", async () => {
-        // Frozen tasks do not act on SIGKILL until thawed (cgroup v1 freezer).
-        if (cgroups?.freezer) await writeFile(join(cgroups.freezer, "freezer.state"), "THAWED").catch(() => {});
-        await proc.kill();
-      });
+      const proc = spawnSandboxProcess(sandboxId, args, log, cgroups?.paths, net ? netnsWrap(net.netnsPath) : [], join(dir, outputFile));
+      stack.push("kill sandbox processes", () => killAll(proc, cgroups));
 
       await waitForSocket(socketPath, proc, signal);
       const handle: SandboxHandle = {
@@ -130,7 +132,10 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
         startedAt: new Date(),
         envdTarget: `unix:${socketPath}`,
         pid: proc.pid,
+        resources,
       };
+      // What a restarted agent needs to adopt it (written before anyone can use it).
+      await writeNamespaceRecord(dir, handle, proc, net?.record);
       const entry: Running = { handle, process: proc, stack, destroying: false, cgroups, frozen: false, dir };
       running.set(sandboxId, entry);
       supervise(entry);
@@ -141,6 +146,41 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
       if (failed.length > 0) log.error({ failed }, "create unwound with failed steps");
       throw err;
     }
+  }
+
+  /** Registers a sandbox a previous run left, with the same undo steps a create would have pushed. */
+  function register(adopted: AdoptedNamespaceSandbox): void {
+    const { handle, process: proc, cgroups, network, dir } = adopted;
+    const stack = createCleanupStack(logger.child({ sandboxId: handle.sandboxId }));
+    stack.push("remove sandbox directory", () => removeSandboxDir(dir));
+    stack.push("unmount overlay", async () => {
+      await unmountAllUnder(dir);
+    });
+    if (network) stack.push("release network", () => network.release());
+    if (cgroups) stack.push("remove cgroups", () => cgroups.remove());
+    stack.push("kill sandbox processes", () => killAll(proc, cgroups));
+    const entry: Running = { handle, process: proc, stack, destroying: false, cgroups, frozen: adopted.frozen, dir };
+    running.set(handle.sandboxId, entry);
+    supervise(entry);
+  }
+
+  async function recover(): Promise<RecoveredSandboxes> {
+    const names = (await readdir(options.sandboxesDir).catch(() => [] as string[])).filter((n) => !running.has(n));
+    const adopted: RecoveredSandboxes["adopted"] = [];
+    const dead: string[] = [];
+    await Promise.all(
+      names.map(async (name) => {
+        const found = await adoptNamespaceSandbox(join(options.sandboxesDir, name), name, options.network, logger).catch((err: unknown) => {
+          logger.warn({ err, sandboxId: name }, "could not adopt sandbox");
+          return undefined;
+        });
+        if (!found) return void dead.push(name);
+        register(found);
+        adopted.push({ handle: found.handle, paused: found.frozen });
+      }),
+    );
+    await removeDeadSandboxes(options.sandboxesDir, dead, logger);
+    return { adopted, lost: dead };
   }
 
   /** A sandbox whose process dies on its own is cleaned up and reported. */
@@ -238,13 +278,45 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
       events.on("exit", listener);
       return () => events.off("exit", listener);
     },
-    async close() {
+    recover,
+    async close(mode = "keep") {
+      if (mode === "keep") {
+        // They keep running (paused ones stay frozen); the next start adopts them.
+        for (const entry of running.values()) entry.process.detach();
+        running.clear();
+        return;
+      }
       await Promise.allSettled([...running.values()].map((entry) => {
         entry.destroying = true;
         return teardown(entry);
       }));
     },
   };
+}
+
+/** Kills every process of the sandbox; frozen tasks do not act on SIGKILL until thawed (cgroup v1 freezer). */
+async function killAll(proc: SandboxProcess, cgroups: SandboxCgroups | undefined): Promise<void> {
+  if (cgroups?.freezer) await writeFile(join(cgroups.freezer, "freezer.state"), "THAWED").catch(() => {});
+  await proc.kill();
+}
+
+/**
+ * What a namespace sandbox gets: its cgroup CPU quota and memory limit (the
+ * host's CPUs and memory when unlimited); its disk is the host filesystem
+ * holding the data dir (no quota).
+ */
+function namespaceResources(options: NamespaceRuntimeOptions): SandboxResources {
+  const mib = 1024 * 1024;
+  let diskMiB = 0;
+  try {
+    const fs = statfsSync(options.sandboxesDir);
+    diskMiB = Math.floor((fs.blocks * fs.bsize) / mib);
+  } catch {
+    // the directory is made at the first create; 0 = unknown
+  }
+  const cpus = options.limits?.cpus || availableParallelism();
+  const memoryBytes = options.limits?.memoryBytes || totalmem();
+  return { vcpus: cpus, memoryMiB: Math.floor(memoryBytes / mib), diskMiB };
 }
 
 /** Resolves when envd's socket exists; rejects if the sandbox dies or the signal aborts first. */

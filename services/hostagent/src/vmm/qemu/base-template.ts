@@ -48,8 +48,8 @@ export interface TemplateRecord {
   recipe?: number;
 }
 
-/** 2: envd is warmed up before the snapshot (see envd-warmup.ts). */
-const baseTemplateRecipe = 2;
+/** 2: envd is warmed up before the snapshot (see envd-warmup.ts); 3: that warm-up sets envd's token, recorded here. */
+const baseTemplateRecipe = 3;
 
 export function templateFromRecord(dir: string, record: TemplateRecord): QemuTemplate {
   return {
@@ -127,7 +127,7 @@ export async function ensureBaseTemplate(options: BaseTemplateOptions): Promise<
     void vm.exited.then(() => (alive = false));
     await waitEnvdHealthy(network.envdTarget, { timeoutMs: 180_000, signal: options.signal, alive: () => alive });
     const bootMs = Math.round(performance.now() - started);
-    await warmUpEnvd(network.envdTarget, log, options.signal);
+    const envdToken = await warmUpEnvd(network.envdTarget, log, options.signal);
     const meta = await vm.snapshot(work);
     log.info({ bootMs, stateBytes: meta.stateBytes }, "template snapshot taken");
     await network.release();
@@ -139,6 +139,7 @@ export async function ensureBaseTemplate(options: BaseTemplateOptions): Promise<
       spec: finalSpec,
       bootMs,
       createdAt: new Date().toISOString(),
+      envdToken,
       recipe: baseTemplateRecipe,
     };
     await writeFile(join(work, "template.json"), JSON.stringify(record, null, 2) + "\n");

@@ -1,5 +1,6 @@
+import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createChannel, createClient } from "nice-grpc";
+import { createChannel, createClient, Metadata } from "nice-grpc";
 import type { Logger } from "@wrenn/shared";
 import { EnvdServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
@@ -15,17 +16,30 @@ const rounds = 3;
  * The channel is closed and the guest given a moment to see the FIN before
  * the snapshot, so no connection from before it survives into clones.
  * Best effort: a failure is logged and the template is still taken.
+ *
+ * envd answers nothing but Init until Init set an access token, so the first
+ * Init sets one; it is returned, recorded with the template, and presented
+ * by each clone's first Init (which replaces it).
  */
-export async function warmUpEnvd(target: string, logger: Logger, signal?: AbortSignal): Promise<void> {
+export async function warmUpEnvd(target: string, logger: Logger, signal?: AbortSignal): Promise<string | undefined> {
   const started = performance.now();
   const channel = createChannel(target);
+  const token = randomBytes(24).toString("base64url");
+  let tokenSet = false;
   try {
     const envd = createClient(EnvdServiceDefinition, channel);
     const processes = createClient(ProcessServiceDefinition, channel);
     const files = createClient(FilesystemServiceDefinition, channel);
-    const options = { signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(60_000)]) : AbortSignal.timeout(60_000) };
+    const options = {
+      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(60_000)]) : AbortSignal.timeout(60_000),
+      metadata: Metadata({ "x-access-token": token }),
+    };
     for (let round = 0; round < rounds; round++) {
-      await envd.init({ sandboxId: "template", templateId: "template", hostname: "wrenn", defaultUser: "", envs: {}, nowUnixMs: Date.now() }, options);
+      await envd.init(
+        { sandboxId: "template", templateId: "template", hostname: "wrenn", defaultUser: "", envs: {}, nowUnixMs: Date.now(), accessToken: token, entropy: randomBytes(64) },
+        options,
+      );
+      tokenSet = true;
       for await (const _ of processes.start({ process: { cmd: "true", args: [], envs: {} }, timeoutMs: 0 }, options)) {
         // Drain: the stream's end is the point.
       }
@@ -47,4 +61,5 @@ export async function warmUpEnvd(target: string, logger: Logger, signal?: AbortS
     channel.close();
   }
   await sleep(300, undefined, { signal });
+  return tokenSet ? token : undefined;
 }

@@ -1,17 +1,16 @@
-import { readdir, readFile } from "node:fs/promises";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@wrenn/shared";
 
 /**
- * Kills QEMU processes a previous agent run left in DATA_DIR/sandboxes
- * (possible only with WRENN_KEEP_VMS_ON_EXIT; otherwise the kernel killed
- * them with the agent). A pid file is trusted only when that process's
- * command line names the sandbox, since pids are reused.
+ * Kills the QEMU processes of sandboxes a previous agent run left in
+ * DATA_DIR/sandboxes that cannot be adopted (no usable record: a create cut
+ * short by a crash). A pid file is trusted only when that process's command
+ * line names the sandbox, since pids are reused.
  * Returns the sandbox ids whose VM was still running.
  */
-export async function killLeftoverVms(sandboxesDir: string, logger: Logger): Promise<string[]> {
-  const names = await readdir(sandboxesDir).catch(() => [] as string[]);
+export async function killLeftoverVms(sandboxesDir: string, names: string[], logger: Logger): Promise<string[]> {
   const killed: string[] = [];
   for (const name of names) {
     const pid = Number((await readFile(join(sandboxesDir, name, "qemu.pid"), "utf8").catch(() => "")).trim());

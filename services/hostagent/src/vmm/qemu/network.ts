@@ -2,6 +2,7 @@ import { createServer } from "node:net";
 import { userNetForEnvd } from "./machine-spec.js";
 import type { NetSpec } from "./qemu-args.js";
 import type { EgressPolicy } from "../../network/egress-policy.js";
+import type { NetworkRecord } from "../../network/sandbox-networks.js";
 
 /**
  * How a sandbox VM gets its network. The default gives each VM QEMU user
@@ -21,13 +22,18 @@ export interface SandboxNetwork {
   envdTarget: string;
   /** Undoes whatever the provider set up (namespace, TAP, port). */
   release(): Promise<void>;
+  /** Persisted with the sandbox so a restarted agent can adopt the network (absent: nothing to adopt). */
+  record?: NetworkRecord;
 }
 
-export type SandboxNetworkProvider = (
+export type SandboxNetworkProvider = ((
   sandboxId: string,
   signal?: AbortSignal,
   request?: { egress?: EgressPolicy },
-) => Promise<SandboxNetwork>;
+) => Promise<SandboxNetwork>) & {
+  /** Takes over the network of a sandbox a previous agent run started (see SandboxNetworks.adopt). */
+  adopt?: (record: NetworkRecord) => Promise<SandboxNetwork>;
+};
 
 export function freeLoopbackPort(): Promise<number> {
   return new Promise((resolve, reject) => {

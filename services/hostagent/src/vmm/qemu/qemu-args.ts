@@ -33,6 +33,8 @@ export interface ProcessFiles {
   qmpSocket: string;
   serialLog: string;
   pidFile: string;
+  /** QEMU's stderr (a file: the VM outlives the agent). */
+  stderrLog: string;
 }
 
 /**

@@ -1,10 +1,19 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { closeSync, openSync } from "node:fs";
+import { readFileTail } from "../../host/file-tail.js";
+import { killAndWait, signalQuietly, watchExit, type ProcessIdentity } from "../../host/host-process.js";
 
 /**
- * Spawning and supervising the QEMU process itself. Every live QEMU is
- * tracked so that, whatever happens to this Node process, none is left
- * running: `setpriv --pdeathsig KILL` makes the kernel kill QEMU if we die,
- * and an exit hook kills the ones still tracked on a normal exit.
+ * Spawning and supervising the QEMU process itself.
+ *
+ * Sandbox VMs outlive the agent (a restarted agent re-adopts them): no
+ * parent-death signal, their own session (a Ctrl-C on the agent's terminal
+ * never reaches them), and stderr into a file in the VM's directory rather
+ * than a pipe that would break when the agent goes.
+ *
+ * Short-lived VMs (template builds) are the opposite: `setpriv --pdeathsig
+ * KILL` makes the kernel kill them if we die, and an exit hook kills the
+ * ones still tracked on a normal exit.
  */
 export interface QemuExit {
   code: number | null;
@@ -19,6 +28,8 @@ export interface QemuProcess {
   alive(): boolean;
   kill(signal?: NodeJS.Signals): void;
   stderrTail(): string;
+  /** Stops watching (agent shutdown that keeps the VM running). */
+  detach(): void;
 }
 
 const live = new Set<ChildProcess>();
@@ -38,27 +49,36 @@ export interface SpawnQemuOptions {
   cwd: string;
   /** Command prefix, e.g. ["ip", "netns", "exec", "sb-…"]; it must exec QEMU (same pid). */
   wrap?: string[];
-  /** Kill QEMU when this process dies (default). Turn off only if a restarted agent rediscovers VMs by pid file. */
+  /** Kill QEMU when this process dies (template builds). Without it QEMU outlives the agent. */
   dieWithParent: boolean;
+  /** Where stderr goes when the VM outlives the agent (appended). */
+  stderrFile?: string;
 }
 
 const tailBytes = 8192;
 
 export function spawnQemu(options: SpawnQemuOptions): QemuProcess {
   installExitHook();
-  const command = [
-    ...(options.dieWithParent ? ["setpriv", "--pdeathsig", "KILL", "--"] : []),
-    ...(options.wrap ?? []),
-    options.binary,
-    ...options.args,
-  ];
-  const child = spawn(command[0], command.slice(1), { cwd: options.cwd, stdio: ["ignore", "ignore", "pipe"] });
+  const persistent = !options.dieWithParent;
+  const command = [...(persistent ? [] : ["setpriv", "--pdeathsig", "KILL", "--"]), ...(options.wrap ?? []), options.binary, ...options.args];
+  const logFd = persistent && options.stderrFile ? openSync(options.stderrFile, "a", 0o600) : undefined;
+  let child: ChildProcess;
+  try {
+    child = spawn(command[0], command.slice(1), {
+      cwd: options.cwd,
+      stdio: ["ignore", "ignore", logFd ?? "pipe"],
+      detached: persistent,
+    });
+  } finally {
+    if (logFd !== undefined) closeSync(logFd);
+  }
   let tail = "";
-  child.stderr!.setEncoding("utf8");
-  child.stderr!.on("data", (chunk: string) => {
+  child.stderr?.setEncoding("utf8");
+  child.stderr?.on("data", (chunk: string) => {
     tail = (tail + chunk).slice(-tailBytes);
   });
-  live.add(child);
+  if (!persistent) live.add(child);
+  else child.unref();
   let running = true;
   const exited = new Promise<QemuExit>((resolve) => {
     child.on("error", (err) => {
@@ -67,7 +87,10 @@ export function spawnQemu(options: SpawnQemuOptions): QemuProcess {
     child.on("close", (code, signal) => {
       running = false;
       live.delete(child);
-      resolve({ code, signal, stderrTail: tail.trim() });
+      void (async () => {
+        const fileTail = options.stderrFile && persistent ? await readFileTail(options.stderrFile) : "";
+        resolve({ code, signal, stderrTail: (fileTail || tail).trim() });
+      })();
     });
   });
   if (child.pid === undefined) running = false;
@@ -79,5 +102,32 @@ export function spawnQemu(options: SpawnQemuOptions): QemuProcess {
       if (running) child.kill(signal);
     },
     stderrTail: () => tail.trim(),
+    detach() {
+      child.removeAllListeners("close");
+    },
+  };
+}
+
+/** A QEMU started by an earlier run of the agent: watched through /proc, killed by pid. */
+export function adoptQemuProcess(identity: ProcessIdentity, stderrFile: string): QemuProcess {
+  const stop = new AbortController();
+  let running = true;
+  const exited = watchExit(identity, stop.signal).then(async () => {
+    // Detached at shutdown: the VM lives on, nobody is told it exited.
+    if (stop.signal.aborted) return new Promise<never>(() => {});
+    running = false;
+    return { code: null, signal: null, stderrTail: (await readFileTail(stderrFile)).trim() };
+  });
+  return {
+    pid: identity.pid,
+    exited,
+    alive: () => running,
+    kill(signal = "SIGKILL") {
+      if (!running) return;
+      if (signal === "SIGKILL") void killAndWait(identity).catch(() => {});
+      else signalQuietly(identity.pid, signal);
+    },
+    stderrTail: () => "",
+    detach: () => stop.abort(),
   };
 }

@@ -6,7 +6,11 @@ import { errors, type Logger } from "@wrenn/shared";
 import type { GuestImage } from "../../image/build-image.js";
 import { createCleanupStack, type CleanupStack } from "../cleanup-stack.js";
 import { diskUsage } from "../../host/disk-usage.js";
-import { SandboxStartError, type CreateTemplateOptions, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxSpec, type TemplateInfo } from "../runtime.js";
+import { SandboxStartError, type CreateTemplateOptions, type RecoveredSandboxes, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxSpec, type TemplateInfo } from "../runtime.js";
+import type { NetworkRecord } from "../../network/sandbox-networks.js";
+import { removeDeadSandboxes } from "../dead-sandboxes.js";
+import { adoptQemuSandbox } from "./qemu-recovery.js";
+import { writeQemuRecord } from "./qemu-record.js";
 import { ensureBaseTemplate, readTemplateRecord, templateFromRecord, type QemuTemplate } from "./base-template.js";
 import { templateFromSandbox } from "./template-from-sandbox.js";
 import { createDiskOverlay } from "./disk.js";
@@ -27,17 +31,19 @@ export interface QemuRuntimeOptions {
   vcpus?: number;
   /** Default: user networking with envd on a loopback port. */
   network?: SandboxNetworkProvider;
-  /** Kill QEMU when the agent dies (default true). */
-  dieWithParent?: boolean;
 }
 
 const templateIdPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
 export const baseTemplateId = "base";
 
-interface Running {
+export interface Running {
   handle: SandboxHandle;
-  vm: QemuVm;
+  /** The sandbox's directory (disk overlay, QMP socket, logs, records, pause snapshot). */
+  dir: string;
+  /** Absent while paused (after a restart nothing was ever started). */
+  vm?: QemuVm;
+  network?: NetworkRecord;
   /** The machine as restored; a resume restores exactly this again. */
   machine: MachineSpec;
   wrap?: string[];
@@ -84,7 +90,6 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
   const ready = new Map<string, QemuTemplate>();
   /** Creates in progress per template: they hold its files like a running sandbox. */
   const pending = new Map<string, number>();
-  const dieWithParent = options.dieWithParent ?? true;
   let imageHash = options.image.hash;
 
   function usersOf(id: string): number {
@@ -184,16 +189,19 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
       // Not recursive: an existing directory belongs to something we don't track.
       await mkdir(dir, { mode: 0o700 });
       stack.push("remove sandbox directory", () => rm(dir, { recursive: true, force: true }));
-      await createDiskOverlay(tpl.diskPath, join(dir, "disk.qcow2"), { signal });
+      const disk = await createDiskOverlay(tpl.diskPath, join(dir, "disk.qcow2"), { signal });
       const net = await network(sandboxId, signal, { egress: spec.egress });
       stack.push("release network", () => net.release());
       const machine: MachineSpec = { ...tpl.spec, disk: { path: join(dir, "disk.qcow2"), format: "qcow2" }, net: net.net };
       const started = performance.now();
-      const vm = await restoreVm(machine, tpl.dir, { dir, logger: log, wrap: net.wrap, name: `wrenn-${sandboxId}`, signal, dieWithParent });
+      // dieWithParent false: the VM outlives the agent, which re-adopts it on restart.
+      const vm = await restoreVm(machine, tpl.dir, { dir, logger: log, wrap: net.wrap, name: `wrenn-${sandboxId}`, signal, dieWithParent: false });
       stack.push("stop VM", () => vm.stop());
       log.info({ pid: vm.pid, template: tpl.id, restoreMs: Math.round(performance.now() - started) }, "sandbox VM restored");
-      const handle: SandboxHandle = { sandboxId, templateId: spec.templateId, startedAt: new Date(), envdTarget: net.envdTarget, pid: vm.pid };
-      const entry: Running = { handle, vm, machine, wrap: net.wrap, stack, destroying: false, paused: false };
+      const resources = { vcpus: machine.vcpus, memoryMiB: machine.memoryMiB, diskMiB: Math.floor(disk.virtualSize / 2 ** 20) };
+      const handle: SandboxHandle = { sandboxId, templateId: spec.templateId, startedAt: new Date(), envdTarget: net.envdTarget, pid: vm.pid, resources };
+      const entry: Running = { handle, dir, vm, network: net.record, machine, wrap: net.wrap, stack, destroying: false, paused: false };
+      await persist(entry);
       running.set(sandboxId, entry);
       supervise(entry);
       return handle;
@@ -207,13 +215,18 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
     }
   }
 
+  /** runtime.json: what a restarted agent needs to adopt the sandbox. */
+  function persist(entry: Running): Promise<void> {
+    return writeQemuRecord({ dir: entry.dir, handle: entry.handle, state: entry.paused ? "paused" : "running", machine: entry.machine, wrap: entry.wrap, network: entry.network });
+  }
+
   function supervise(entry: Running): void {
     const vm = entry.vm;
-    vm.onUnexpectedExit((exit) => {
+    vm?.onUnexpectedExit((exit) => {
       if (entry.destroying || entry.vm !== vm) return;
       entry.destroying = true;
       void (async () => {
-        const outputTail = await exitTail(entry.vm.dir, exit);
+        const outputTail = await exitTail(entry.dir, exit);
         try {
           await teardown(entry);
         } catch (err) {
@@ -228,17 +241,21 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
     const entry = running.get(sandboxId);
     if (!entry || entry.destroying) throw errors.notFound(`sandbox ${sandboxId} not found`);
     if (entry.paused) throw errors.failedPrecondition(`sandbox ${sandboxId} is already paused`);
+    const vm = entry.vm;
+    if (!vm) throw errors.failedPrecondition(`sandbox ${sandboxId} is already paused`);
     const started = performance.now();
     entry.paused = true;
     try {
       // A clone's RAM is a private copy-on-write map of the template file, so
       // the snapshot carries the whole RAM (x-ignore-shared only skips shared maps).
-      const meta = await entry.vm.snapshot(entry.vm.dir);
+      const meta = await vm.snapshot(entry.dir);
+      entry.vm = undefined;
+      await persist(entry).catch((err: unknown) => logger.error({ err, sandboxId }, "could not record the pause; a restart will not find this sandbox"));
       return { stateBytes: meta.stateBytes, ms: Math.round(performance.now() - started) };
     } catch (err) {
       // Ask what really exists: a VM that survived a failed snapshot keeps running.
       entry.paused = false;
-      if (!(await isAlive(entry.vm))) {
+      if (entry.vm === undefined || !(await isAlive(vm))) {
         entry.destroying = true;
         await teardown(entry).catch(() => {});
       }
@@ -252,12 +269,16 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
     if (!entry.paused) throw errors.failedPrecondition(`sandbox ${sandboxId} is not paused`);
     const log = logger.child({ sandboxId });
     try {
-      const vm = await restoreVm(entry.machine, entry.vm.dir, { dir: entry.vm.dir, logger: log, wrap: entry.wrap, name: `wrenn-${sandboxId}`, signal, dieWithParent });
+      const vm = await restoreVm(entry.machine, entry.dir, { dir: entry.dir, logger: log, wrap: entry.wrap, name: `wrenn-${sandboxId}`, signal, dieWithParent: false });
       entry.stack.push("stop resumed VM", () => vm.stop());
       entry.vm = vm;
       entry.paused = false;
       entry.handle = { ...entry.handle, pid: vm.pid };
       supervise(entry);
+      await persist(entry).catch((err: unknown) => logger.error({ err, sandboxId }, "could not record the resume; a restart will not find this sandbox"));
+      // The snapshot is spent: the record says running, and the RAM copy would only take disk space.
+      await rm(join(entry.dir, "state"), { force: true });
+      await rm(join(entry.dir, "snapshot.json"), { force: true });
       return entry.handle;
     } catch (err) {
       // A resume that failed must not leave a half-restored VM that looks alive: destroy it.
@@ -279,7 +300,7 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
     const making = templateFromSandbox({
       id: templateId,
       dir: join(options.templatesDir, templateId),
-      sourceDir: entry.vm.dir,
+      sourceDir: entry.dir,
       sourceMachine: entry.machine,
       parentId: entry.handle.templateId,
       imageHash,
@@ -342,8 +363,8 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
     async stats(sandboxId) {
       const entry = running.get(sandboxId);
       if (!entry || entry.destroying) throw errors.notFound(`sandbox ${sandboxId} not found`);
-      const diskBytes = await diskUsage(entry.vm.dir);
-      if (entry.paused) return { cpuSeconds: 0, memoryBytes: 0, diskBytes };
+      const diskBytes = await diskUsage(entry.dir);
+      if (entry.paused || !entry.vm) return { cpuSeconds: 0, memoryBytes: 0, diskBytes };
       const stats = await entry.vm.stats().catch(() => ({ cpuSeconds: 0, rssBytes: 0 }));
       return { cpuSeconds: stats.cpuSeconds, memoryBytes: stats.rssBytes, diskBytes };
     },
@@ -367,7 +388,32 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
       events.on("exit", listener);
       return () => events.off("exit", listener);
     },
-    async close() {
+    async recover(): Promise<RecoveredSandboxes> {
+      const names = (await readdir(options.sandboxesDir).catch(() => [] as string[])).filter((n) => !running.has(n));
+      const adopted: RecoveredSandboxes["adopted"] = [];
+      const dead: string[] = [];
+      await Promise.all(
+        names.map(async (name) => {
+          const entry = await adoptQemuSandbox(join(options.sandboxesDir, name), name, { logger, network }).catch((err: unknown) => {
+            logger.warn({ err, sandboxId: name }, "could not adopt sandbox VM");
+            return undefined;
+          });
+          if (!entry) return void dead.push(name);
+          running.set(name, entry);
+          supervise(entry);
+          adopted.push({ handle: entry.handle, paused: entry.paused });
+        }),
+      );
+      await removeDeadSandboxes(options.sandboxesDir, dead, logger);
+      return { adopted, lost: dead };
+    },
+    async close(mode = "keep") {
+      if (mode === "keep") {
+        // They keep running (paused ones stay on disk); the next start adopts them.
+        for (const entry of running.values()) entry.vm?.detach();
+        running.clear();
+        return;
+      }
       await Promise.allSettled(
         [...running.values()].map((entry) => {
           entry.destroying = true;

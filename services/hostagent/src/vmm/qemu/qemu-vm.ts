@@ -4,7 +4,8 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@wrenn/shared";
 import { qemuArgs, type MachineSpec, type ProcessFiles } from "./qemu-args.js";
-import { spawnQemu, type QemuExit, type QemuProcess } from "./qemu-process.js";
+import type { ProcessIdentity } from "../../host/host-process.js";
+import { adoptQemuProcess, spawnQemu, type QemuExit, type QemuProcess } from "./qemu-process.js";
 import { connectQmp, type QmpClient } from "./qmp-client.js";
 
 /**
@@ -18,6 +19,7 @@ export interface VmOptions {
   logger: Logger;
   binary?: string;
   wrap?: string[];
+  /** Default true (template builds); sandbox VMs pass false so they outlive the agent. */
   dieWithParent?: boolean;
   /** Shown by `ps` and in QEMU's errors. */
   name?: string;
@@ -64,6 +66,8 @@ export interface QemuVm {
   snapshot(snapshotDir: string, options?: { timeoutMs?: number }): Promise<SnapshotMeta>;
   /** Quits QEMU (QMP quit, then SIGKILL); resolves when the process is gone. */
   stop(): Promise<void>;
+  /** Lets go of a VM that keeps running after the agent stops: QMP closed, exit no longer watched. */
+  detach(): void;
   stats(): Promise<VmStats>;
 }
 
@@ -71,7 +75,7 @@ const stateFileName = "state";
 const metaFileName = "snapshot.json";
 
 function processFiles(dir: string): ProcessFiles {
-  return { qmpSocket: join(dir, "qmp.sock"), serialLog: join(dir, "console.log"), pidFile: join(dir, "qemu.pid") };
+  return { qmpSocket: join(dir, "qmp.sock"), serialLog: join(dir, "console.log"), pidFile: join(dir, "qemu.pid"), stderrLog: join(dir, "qemu.log") };
 }
 
 function assertNoCommas(spec: MachineSpec) {
@@ -91,6 +95,7 @@ async function start(spec: MachineSpec, options: VmOptions, incoming: boolean): 
     cwd: options.dir,
     wrap: options.wrap,
     dieWithParent: options.dieWithParent ?? true,
+    stderrFile: files.stderrLog,
   });
   const onAbort = () => proc.kill();
   options.signal?.addEventListener("abort", onAbort, { once: true });
@@ -104,6 +109,22 @@ async function start(spec: MachineSpec, options: VmOptions, incoming: boolean): 
     throw new Error(`QEMU failed to start: ${err instanceof Error ? err.message : String(err)}${exit.stderrTail ? `\n${exit.stderrTail}` : ""}`);
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
+  }
+}
+
+/**
+ * Takes over a VM an earlier run of the agent started (its QMP socket accepts
+ * a new client once the old one is gone). Rejects when QMP does not answer.
+ */
+export async function adoptVm(spec: MachineSpec, options: VmOptions, identity: ProcessIdentity): Promise<QemuVm> {
+  const files = processFiles(options.dir);
+  const proc = adoptQemuProcess(identity, files.stderrLog);
+  try {
+    const qmp = await connectQmp(files.qmpSocket, { timeoutMs: 5000, alive: proc.alive });
+    return createVm(spec, options, proc, qmp);
+  } catch (err) {
+    proc.detach();
+    throw err;
   }
 }
 
@@ -249,6 +270,11 @@ function createVm(spec: MachineSpec, options: VmOptions, proc: QemuProcess, qmp:
         if (!quit) proc.kill("SIGKILL");
       }
       await exited;
+    },
+    detach() {
+      expected = true;
+      proc.detach();
+      qmp.close();
     },
     async stats() {
       const statLine = await readFile(`/proc/${proc.pid}/stat`, "utf8");
