@@ -1,6 +1,8 @@
 /*
- * wrenn-clock: sets the guest's wall clock for envd without a process spawn
- * per request.
+ * wrenn-clock: the guest-kernel calls envd makes after every restore, without
+ * a process spawn per request: it sets the wall clock, and it credits the
+ * host's entropy to the kernel's pool and reseeds the kernel's generator
+ * (Node can neither clock_settime nor ioctl).
  *
  *   wrenn-clock
  *
@@ -10,17 +12,30 @@
  * of every sandbox create and resume; a write to this helper's stdin costs a
  * pipe round trip.
  *
- * Protocol, one request per line on stdin:
- *   "<unix seconds> <nanoseconds>\n"
- * and one answer per request on stdout:
- *   "0\n" when CLOCK_REALTIME was set, else "<errno>\n".
+ * Protocol, one request per line on stdin, one answer per request on stdout:
+ *   "<unix seconds> <nanoseconds>\n"  set CLOCK_REALTIME
+ *       -> "0\n", else "<errno>\n"
+ *   "seed <hex bytes>\n"              1 to 512 bytes of host randomness
+ *       -> "0 reseeded\n"  credited (RNDADDENTROPY) and the CRNG reseeded now
+ *                          (RNDRESEEDCRNG)
+ *       -> "0 credited\n"  credited; the kernel refused the forced reseed
+ *       -> "0 mixed\n"     the ioctls were refused (no CAP_SYS_ADMIN): written
+ *                          to /dev/urandom, mixed into the pool without credit
+ *       -> "<errno>\n"     nothing worked
  * A malformed line answers EINVAL. EOF on stdin ends the helper.
+ *
+ * Why: every clone of one snapshot starts with the same kernel CRNG state;
+ * without a reseed they would draw the same "random" numbers until the
+ * kernel's next scheduled reseed.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
+#include <linux/random.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -37,8 +52,60 @@ static int set_clock(const char *line) {
   return clock_settime(CLOCK_REALTIME, &ts) == 0 ? 0 : errno;
 }
 
+#define MAX_SEED_BYTES 512
+
+static int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+/* Answers one "seed" line; `hex` is what follows "seed ". */
+static void seed(const char *hex) {
+  struct {
+    int entropy_count;
+    int buf_size;
+    unsigned char buf[MAX_SEED_BYTES];
+  } info;
+  size_t n = 0;
+  while (hex[0] != '\n' && hex[0] != '\0') {
+    int hi = hex_value(hex[0]);
+    int lo = hi < 0 ? -1 : hex_value(hex[1]);
+    if (lo < 0 || n == MAX_SEED_BYTES) {
+      printf("%d\n", EINVAL);
+      return;
+    }
+    info.buf[n++] = (unsigned char)(hi << 4 | lo);
+    hex += 2;
+  }
+  if (n == 0) {
+    printf("%d\n", EINVAL);
+    return;
+  }
+  info.entropy_count = (int)(n * 8);
+  info.buf_size = (int)n;
+  int fd = open("/dev/random", O_WRONLY | O_CLOEXEC);
+  if (fd >= 0 && ioctl(fd, RNDADDENTROPY, &info) == 0) {
+    int reseeded = ioctl(fd, RNDRESEEDCRNG) == 0;
+    close(fd);
+    printf("0 %s\n", reseeded ? "reseeded" : "credited");
+  } else {
+    if (fd >= 0) close(fd);
+    fd = open("/dev/urandom", O_WRONLY | O_CLOEXEC);
+    ssize_t written = fd >= 0 ? write(fd, info.buf, n) : -1;
+    int err = errno;
+    if (fd >= 0) close(fd);
+    if (written == (ssize_t)n) printf("0 mixed\n");
+    else printf("%d\n", written < 0 ? err : EIO);
+  }
+  /* The seed must not linger in this process's memory (or in a later snapshot). */
+  explicit_bzero(&info, sizeof info);
+}
+
 int main(void) {
-  char line[128];
+  /* "seed " + 2 hex digits per byte + newline + NUL. */
+  static char line[5 + 2 * MAX_SEED_BYTES + 2];
   setvbuf(stdout, NULL, _IONBF, 0);
   while (fgets(line, sizeof line, stdin) != NULL) {
     /* A line longer than the buffer is garbage: skip the rest of it. */
@@ -48,7 +115,9 @@ int main(void) {
       printf("%d\n", EINVAL);
       continue;
     }
-    printf("%d\n", set_clock(line));
+    if (strncmp(line, "seed ", 5) == 0) seed(line + 5);
+    else printf("%d\n", set_clock(line));
+    explicit_bzero(line, sizeof line);
   }
   return 0;
 }

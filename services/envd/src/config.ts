@@ -27,6 +27,14 @@ export const envdConfigSchema = z.object({
    * is set with `date`.
    */
   WRENN_ENVD_CLOCK_HELPER: z.string().min(1).optional(),
+  /** Rewritten with a fresh id at every Init, so processes in the sandbox learn they may have been cloned. */
+  WRENN_ENVD_CLONE_FILE: z.string().min(1).default("/run/wrenn/clone-generation"),
+  /**
+   * Over TCP, refuse connections whose peer address is one of this machine's
+   * own (loopback or an interface address): in a VM only the host, on the far
+   * side of the sandbox's channel, may call envd.
+   */
+  WRENN_ENVD_REFUSE_LOCAL_PEERS: bool("true"),
   /** How often /proc/net/tcp{,6} are read. */
   WRENN_ENVD_PORT_SCAN_MS: z.coerce.number().int().positive().default(1_000),
   /** Forward loopback-only ports to the external addresses. */

@@ -1,3 +1,4 @@
+import { chmodSync } from "node:fs";
 import { createGrpcServer, createLogger, installProcessGuards, loadConfig } from "@wrenn/shared";
 import { EnvdServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
@@ -5,10 +6,14 @@ import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import { defaultUserOf, envdConfigSchema } from "./config.js";
 import { createAccessChecker } from "./filesystem/access.js";
 import { accessTokenMiddleware, createAccessToken } from "./lifecycle/access-token.js";
-import { captureGrpcServer, createConnectionControl, type ConnectionControl } from "./lifecycle/connections.js";
+import { listenWithAdmission, type ConnectionControl } from "./lifecycle/connections.js";
 import { createLifecycle } from "./lifecycle/lifecycle.js";
-import { boundAddress, prepareListenAddress } from "./listen-address.js";
+import { boundAddress, parseListenAddress, prepareListenAddress } from "./listen-address.js";
+import { createPeerFilter } from "./peer-filter.js";
 import { createClock } from "./metadata/clock.js";
+import { startClockHelper } from "./metadata/clock-helper.js";
+import { createCloneNotice } from "./metadata/clone-notice.js";
+import { createKernelRng } from "./metadata/kernel-rng.js";
 import { createMetadataStore } from "./metadata/store.js";
 import { createPortScanner } from "./ports/port-scanner.js";
 import { findPtyHelper } from "./process/pty-helper.js";
@@ -44,6 +49,11 @@ const ports = createPortScanner({
 });
 lifecycle.addHook({ name: "ports", quiesce: () => ports.stop(), resume: () => ports.start() });
 
+// Started now, at boot, so that it is already running in every snapshot (see native/wrenn-clock.c).
+const helper = config.WRENN_ENVD_CLOCK_HELPER ? startClockHelper(config.WRENN_ENVD_CLOCK_HELPER, logger) : undefined;
+const cloneNotice = createCloneNotice(config.WRENN_ENVD_CLONE_FILE, logger);
+await cloneNotice.renew();
+
 // Filled in once the server listens (connections exist only then).
 let connections: ConnectionControl = { closeAll() {} };
 const deps: EnvdDeps = {
@@ -56,7 +66,9 @@ const deps: EnvdDeps = {
   accessToken: createAccessToken(),
   connections: { closeAll: (graceMs) => connections.closeAll(graceMs) },
   ports,
-  clock: createClock(logger, config.WRENN_ENVD_CLOCK_HELPER),
+  clock: createClock(logger, helper),
+  rng: createKernelRng(logger, helper),
+  cloneNotice,
   keepaliveMs: config.WRENN_ENVD_KEEPALIVE_MS,
   resolveActor: createActorResolver(users, metadata),
   version: envdVersion,
@@ -74,10 +86,23 @@ server.with(guard).add(ProcessServiceDefinition, createProcessService(deps));
 server.with(guard).add(FilesystemServiceDefinition, createFilesystemService({ ...deps, access: createAccessChecker() }));
 server.with(guard).add(EnvdServiceDefinition, createEnvdService(deps));
 
+// Connections from inside the guest are refused before any byte is read; logged at most every 10 s.
+let refusedSince = 0;
+let lastRefusalLog = 0;
+const admit = createPeerFilter(config.WRENN_ENVD_REFUSE_LOCAL_PEERS, (peer) => {
+  refusedSince += 1;
+  if (Date.now() - lastRefusalLog < 10_000) return;
+  logger.warn({ peer, refused: refusedSince }, "refused a connection from inside the sandbox: only the host may call envd");
+  lastRefusalLog = Date.now();
+  refusedSince = 0;
+});
 prepareListenAddress(config.WRENN_ENVD_LISTEN);
-const { result: port, grpc } = await captureGrpcServer(() => server.listen(config.WRENN_ENVD_LISTEN));
-const address = boundAddress(config.WRENN_ENVD_LISTEN, port);
-connections = createConnectionControl(grpc, address);
+const target = parseListenAddress(config.WRENN_ENVD_LISTEN);
+const listener = await listenWithAdmission(server, target, admit);
+// The socket file is the host agent's door: nobody else on this side gets to open it.
+if ("path" in target) chmodSync(target.path, 0o600);
+const address = boundAddress(target, listener.port);
+connections = listener;
 ports.start();
 logger.info({ listener: "grpc", address, version: envdVersion, defaultUser, pty: !!ptyHelper }, "listening");
 
@@ -97,6 +122,7 @@ async function shutdown(signal: string) {
   await ports.stop();
   await registry.killAll(1_000);
   deps.clock.close();
+  listener.close();
   await server.shutdown();
   clearTimeout(force);
   process.exit(0);

@@ -34,7 +34,23 @@ export function fsError(err: unknown, op: string, path: string): Error {
       return errors.failedPrecondition(`${op} ${path}: read-only file system`);
     case "EBUSY":
       return errors.failedPrecondition(`${op} ${path}: resource busy`);
+    case "EIO":
+      return errors.failedPrecondition(`${op} ${path}: input/output error (EIO)`);
+    case "EAGAIN":
+      return errors.failedPrecondition(`${op} ${path}: resource temporarily unavailable (EAGAIN)`);
+    case "ENXIO":
+    case "ENODEV":
+      return errors.failedPrecondition(`${op} ${path}: no such device or address (${code})`);
+    case "EOVERFLOW":
+    case "EFBIG":
+      return errors.failedPrecondition(`${op} ${path}: value too large (${code})`);
+    case "ETXTBSY":
+      return errors.failedPrecondition(`${op} ${path}: text file busy`);
+    case "EOPNOTSUPP":
+    case "ENOTSUP":
+      return errors.failedPrecondition(`${op} ${path}: operation not supported by this file system`);
     default:
+      // Anything else reaches the error middleware, which logs it and answers INTERNAL.
       return err instanceof Error ? err : new Error(String(err));
   }
 }

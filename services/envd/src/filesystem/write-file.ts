@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { kernelRandomBytes } from "../util/kernel-random.js";
 import { chmod, open, rename, stat, unlink, type FileHandle } from "node:fs/promises";
 import type { Stats } from "node:fs";
 import { basename, dirname, join } from "node:path";
@@ -32,7 +32,7 @@ export async function writeFileAtomic(path: string, chunks: AsyncIterable<Buffer
     await ctx.access.requireParentWrite(path, ctx.user, "write");
     if (existing) await ctx.access.require(path, ctx.user, W, "write");
 
-    temp = join(dirname(path), `.${basename(path)}.wrenn-${randomBytes(6).toString("hex")}.tmp`);
+    temp = join(dirname(path), `.${basename(path)}.wrenn-${kernelRandomBytes(6).toString("hex")}.tmp`);
     handle = await open(temp, "wx", 0o600);
     for await (const chunk of chunks) {
       if (ctx.signal?.aborted) throw errors.aborted("upload cancelled");

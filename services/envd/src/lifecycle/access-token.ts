@@ -2,7 +2,7 @@ import { timingSafeEqual, createHash } from "node:crypto";
 import type { ServerMiddleware } from "nice-grpc";
 import { errors } from "@wrenn/shared";
 
-/** The token Init set; until then envd is open (the host agent is its only peer). */
+/** The token Init set; until then envd answers nothing but Init. */
 export interface AccessToken {
   readonly isSet: boolean;
   set(token: string): void;
@@ -21,8 +21,7 @@ export function createAccessToken(): AccessToken {
       digest = hash(token);
     },
     matches(presented) {
-      if (!digest) return true;
-      if (presented === undefined) return false;
+      if (!digest || presented === undefined) return false;
       return timingSafeEqual(digest, hash(presented));
     },
   };
@@ -30,10 +29,21 @@ export function createAccessToken(): AccessToken {
 
 export const accessTokenHeader = "x-access-token";
 
-/** Guards one service: with a token set, calls must carry it in `x-access-token`. */
+/** The one call envd answers before it has a token: the host agent's first Init sets it. */
+export const initMethodPath = "/wrenn.envd.v1.EnvdService/Init";
+
+/**
+ * Guards one service. Until Init set a token every call but Init is refused
+ * (a fresh or restored envd trusts no one yet); after that every call must
+ * carry the token in `x-access-token`, a later Init included.
+ */
 export function accessTokenMiddleware(token: AccessToken): ServerMiddleware {
   return async function* checkToken(call, context) {
-    if (token.isSet && !token.matches(context.metadata.get(accessTokenHeader))) {
+    if (!token.isSet) {
+      if (call.method.path !== initMethodPath) {
+        throw errors.unauthenticated("envd is not initialised: no access token is set yet, and only the host agent's Init is accepted until then");
+      }
+    } else if (!token.matches(context.metadata.get(accessTokenHeader))) {
       throw errors.unauthenticated(`missing or wrong ${accessTokenHeader}`);
     }
     return yield* call.next(call.request, context);

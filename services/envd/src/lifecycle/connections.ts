@@ -1,24 +1,6 @@
-import { Server as GrpcServer } from "@grpc/grpc-js";
-
-/**
- * nice-grpc keeps its grpc-js Server private, but closing connections
- * (GOAWAY) around a snapshot needs it. `captureGrpcServer` wraps the call to
- * `listen()` and records the grpc-js instance whose bindAsync it makes.
- */
-export async function captureGrpcServer<T>(listen: () => Promise<T>): Promise<{ result: T; grpc: GrpcServer | undefined }> {
-  const proto = GrpcServer.prototype as unknown as { bindAsync: (...args: unknown[]) => unknown };
-  const original = proto.bindAsync;
-  let grpc: GrpcServer | undefined;
-  proto.bindAsync = function (this: GrpcServer, ...args: unknown[]) {
-    grpc = this;
-    return original.apply(this, args);
-  };
-  try {
-    return { result: await listen(), grpc };
-  } finally {
-    proto.bindAsync = original;
-  }
-}
+import { createServer, type Server as NetServer, type Socket } from "node:net";
+import { Server as GrpcServer, type ServerCredentials } from "@grpc/grpc-js";
+import type { Server as NiceServer } from "nice-grpc";
 
 export interface ConnectionControl {
   /**
@@ -29,10 +11,54 @@ export interface ConnectionControl {
   closeAll(graceMs: number): void;
 }
 
-export function createConnectionControl(grpc: GrpcServer | undefined, boundAddress: string): ConnectionControl {
+export interface EnvdListener extends ConnectionControl {
+  /** The port bound (0 for a unix socket). */
+  readonly port: number;
+  /** Stops accepting new connections; the ones open are grpc-js's to close (server.shutdown). */
+  close(): void;
+}
+
+export type ListenTarget = { host: string; port: number } | { path: string };
+
+/**
+ * envd accepts its own connections and hands the ones it admits to grpc-js
+ * (a connection injector), so it can look at every peer before a byte of
+ * HTTP/2 is read: `admit` false closes the socket at once. nice-grpc keeps
+ * its grpc-js Server private and builds it in listen(); the bindAsync it
+ * makes there is answered here instead of binding a port of grpc-js's own.
+ */
+export async function listenWithAdmission(server: NiceServer, target: ListenTarget, admit: (socket: Socket) => boolean): Promise<EnvdListener> {
+  const proto = GrpcServer.prototype as unknown as { bindAsync: (...args: unknown[]) => unknown };
+  const original = proto.bindAsync;
+  let injector: ReturnType<GrpcServer["createConnectionInjector"]> | undefined;
+  let net: NetServer | undefined;
+  proto.bindAsync = function (this: GrpcServer, _address: unknown, credentials: unknown, callback: unknown) {
+    const done = callback as (err: Error | null, port: number) => void;
+    const inject = this.createConnectionInjector(credentials as ServerCredentials);
+    injector = inject;
+    net = createServer((socket) => {
+      if (admit(socket)) inject.injectConnection(socket);
+      else socket.destroy();
+    });
+    net.once("error", (err) => done(err, 0));
+    net.listen("path" in target ? { path: target.path } : { host: target.host, port: target.port, exclusive: true }, () => {
+      const bound = net!.address();
+      done(null, typeof bound === "object" && bound ? bound.port : 0);
+    });
+  };
+  let port: number;
+  try {
+    port = await server.listen("path" in target ? `unix:${target.path}` : `${target.host}:${target.port}`);
+  } finally {
+    proto.bindAsync = original;
+  }
   return {
+    port,
     closeAll(graceMs) {
-      grpc?.drain(boundAddress, graceMs);
+      injector?.drain(graceMs);
+    },
+    close() {
+      net?.close();
     },
   };
 }

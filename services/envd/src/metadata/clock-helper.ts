@@ -4,24 +4,32 @@ import type { Logger } from "@wrenn/shared";
 
 /** A request the helper has not answered by then is given up on, and so is the helper. */
 const answerTimeoutMs = 2_000;
+/** MAX_SEED_BYTES in native/wrenn-clock.c. */
+export const maxSeedBytes = 512;
+
+/** How the helper fed the host's entropy to the kernel (see native/wrenn-clock.c). */
+export type SeedOutcome = "reseeded" | "credited" | "mixed";
 
 export interface ClockHelper {
   readonly alive: boolean;
   readonly pid: number | undefined;
   /** Sets CLOCK_REALTIME to `targetMs` (Unix ms); rejects with the helper's errno. */
   set(targetMs: number): Promise<void>;
+  /** Credits `entropy` (1 to 512 bytes) to the kernel pool and reseeds its CRNG; rejects with the helper's errno. */
+  seed(entropy: Uint8Array): Promise<SeedOutcome>;
   close(): void;
 }
 
 interface Pending {
-  resolve(): void;
+  resolve(detail: string): void;
   reject(err: Error): void;
   timer: NodeJS.Timeout;
 }
 
 /**
  * Runs native/wrenn-clock for the life of envd: one line per request on its
- * stdin, one errno per answer on its stdout (see the C file for why).
+ * stdin, one answer per request on its stdout, an errno then an optional
+ * word (see the C file for why).
  */
 export function startClockHelper(path: string, logger: Logger): ClockHelper {
   const child = spawn(path, [], { stdio: ["pipe", "pipe", "inherit"] });
@@ -48,30 +56,40 @@ export function startClockHelper(path: string, logger: Logger): ClockHelper {
     buffered += chunk;
     let newline: number;
     while ((newline = buffered.indexOf("\n")) >= 0) {
-      const answer = Number(buffered.slice(0, newline));
+      const [errno, detail = ""] = buffered.slice(0, newline).split(" ");
       buffered = buffered.slice(newline + 1);
       const p = pending.shift();
       if (!p) continue;
       clearTimeout(p.timer);
-      if (answer === 0) p.resolve();
-      else p.reject(new Error(errnoName(answer)));
+      if (Number(errno) === 0) p.resolve(detail);
+      else p.reject(new Error(errnoName(Number(errno))));
     }
   });
+
+  function request(line: string): Promise<string> {
+    if (!alive) return Promise.reject(new Error("clock helper is not running"));
+    return new Promise<string>((resolve, reject) => {
+      const timer = setTimeout(() => fail(`did not answer within ${answerTimeoutMs} ms`), answerTimeoutMs);
+      pending.push({ resolve, reject, timer });
+      child.stdin.write(line);
+    });
+  }
 
   return {
     get alive() {
       return alive;
     },
     pid: child.pid,
-    set(targetMs) {
-      if (!alive) return Promise.reject(new Error("clock helper is not running"));
+    async set(targetMs) {
       const seconds = Math.floor(targetMs / 1000);
       const nanoseconds = Math.min(999_999_999, Math.round((targetMs - seconds * 1000) * 1e6));
-      return new Promise<void>((resolve, reject) => {
-        const timer = setTimeout(() => fail(`did not answer within ${answerTimeoutMs} ms`), answerTimeoutMs);
-        pending.push({ resolve, reject, timer });
-        child.stdin.write(`${seconds} ${nanoseconds}\n`);
-      });
+      await request(`${seconds} ${nanoseconds}\n`);
+    },
+    async seed(entropy) {
+      if (entropy.length < 1 || entropy.length > maxSeedBytes) throw new Error(`a seed is 1 to ${maxSeedBytes} bytes`);
+      const detail = await request(`seed ${Buffer.from(entropy).toString("hex")}\n`);
+      if (detail === "reseeded" || detail === "credited" || detail === "mixed") return detail;
+      throw new Error(`clock helper answered "${detail}" to a seed`);
     },
     close() {
       if (!alive) return;

@@ -1,6 +1,6 @@
 import { execFile } from "node:child_process";
 import type { Logger } from "@wrenn/shared";
-import { startClockHelper, type ClockHelper } from "./clock-helper.js";
+import type { ClockHelper } from "./clock-helper.js";
 
 /** Drift below this is left to the guest's own clock. */
 const toleranceMs = 1_000;
@@ -16,20 +16,17 @@ export interface Clock {
 }
 
 /**
- * With a helper path (the guest image passes one), the clock is set through
- * the long-lived wrenn-clock helper started now, so that it is already
- * running in every snapshot; otherwise, or when the helper has died, through
- * `date`, one process per correction.
+ * With a helper (the guest image passes its path; main.ts starts it at boot,
+ * so that it is already running in every snapshot), the clock is set through
+ * the long-lived wrenn-clock helper; otherwise, or when the helper has died,
+ * through `date`, one process per correction.
  */
-export function createClock(logger: Logger, helperPath: string | undefined): Clock {
-  let helper: ClockHelper | undefined = helperPath ? startClockHelper(helperPath, logger) : undefined;
-
+export function createClock(logger: Logger, helper: ClockHelper | undefined): Clock {
   async function setClock(targetMs: number): Promise<void> {
     if (helper?.alive) {
       await helper.set(targetMs);
       return;
     }
-    helper = undefined;
     await setWithDate(targetMs);
   }
 

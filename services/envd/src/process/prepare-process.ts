@@ -1,4 +1,4 @@
-import { randomBytes } from "node:crypto";
+import { kernelRandomBytes } from "../util/kernel-random.js";
 import { statSync } from "node:fs";
 import { isAbsolute, resolve } from "node:path";
 import { errors } from "@wrenn/shared";
@@ -55,7 +55,7 @@ export function prepareProcess(input: StartInput, metadata: MetadataStore, resol
   // Programs such as tput and bash's line editing need a terminal type.
   if (input.pty && !env.TERM) env.TERM = "xterm-256color";
   const file = resolveCommand(input.cmd, env.PATH ?? "", cwd);
-  const tag = input.tag && input.tag.length > 0 ? input.tag : `proc-${randomBytes(4).toString("hex")}`;
+  const tag = input.tag && input.tag.length > 0 ? input.tag : `proc-${kernelRandomBytes(4).toString("hex")}`;
 
   return {
     file,

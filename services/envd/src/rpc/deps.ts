@@ -3,6 +3,8 @@ import type { AccessToken } from "../lifecycle/access-token.js";
 import type { ConnectionControl } from "../lifecycle/connections.js";
 import type { Lifecycle } from "../lifecycle/lifecycle.js";
 import type { Clock } from "../metadata/clock.js";
+import type { CloneNotice } from "../metadata/clone-notice.js";
+import type { KernelRng } from "../metadata/kernel-rng.js";
 import type { MetadataStore } from "../metadata/store.js";
 import type { PortScanner } from "../ports/port-scanner.js";
 import type { ProcessRuntime } from "../process/managed-process.js";
@@ -23,6 +25,8 @@ export interface EnvdDeps {
   connections: ConnectionControl;
   ports: PortScanner;
   clock: Clock;
+  rng: KernelRng;
+  cloneNotice: CloneNotice;
   /** Keepalive interval on every stream. */
   keepaliveMs: number;
   version: string;

@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { createChannel, createClient, type Channel } from "nice-grpc";
+import { randomBytes } from "node:crypto";
+import { createChannel, createClientFactory, Metadata, type Channel, type ClientMiddleware } from "nice-grpc";
 import { EnvdServiceDefinition, type EnvdServiceClient } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { FilesystemServiceDefinition, type FilesystemServiceClient } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { ProcessServiceDefinition, type ProcessServiceClient, type StartResponse } from "@wrenn/gen/wrenn/envd/v1/process.js";
@@ -20,6 +21,10 @@ export interface RunningEnvd {
   envd: EnvdServiceClient;
   /** Every stderr log line so far, parsed. */
   logs: Record<string, unknown>[];
+  /** The access token the harness's Init set (every client call carries it), or undefined with `initialise: false`. */
+  token: string | undefined;
+  /** Where envd writes its clone-generation file (inside `dir`). */
+  cloneFile: string;
   stop(): Promise<void>;
 }
 
@@ -29,9 +34,16 @@ export async function startEnvd(
   socketPath?: string,
   /** A command that runs envd, e.g. ["ip", "netns", "exec", "ns1"] (it must exec, keeping the pid). */
   prefix: string[] = [],
+  /**
+   * envd answers nothing but Init until Init set an access token, so by
+   * default the harness initialises it with a random one that its clients
+   * then present; `initialise: false` leaves envd as it starts.
+   */
+  options: { initialise?: boolean } = {},
 ): Promise<RunningEnvd> {
   const dir = mkdtempSync(join(tmpdir(), "envd-test-"));
   const socket = socketPath ?? join(dir, "envd.sock");
+  const cloneFile = join(dir, "run", "clone-generation");
   const [file, ...args] = [...prefix, process.execPath, bundlePath];
   const child = spawn(file, args, {
     env: {
@@ -39,6 +51,8 @@ export async function startEnvd(
       WRENN_ENVD_LISTEN: `unix:${socket}`,
       // The tests share the host network: never expose its loopback ports.
       WRENN_ENVD_FORWARD_PORTS: "false",
+      // Never the host's /run/wrenn.
+      WRENN_ENVD_CLONE_FILE: cloneFile,
       ...env,
     },
     stdio: ["ignore", "ignore", "pipe"],
@@ -70,15 +84,21 @@ export async function startEnvd(
   // nice-grpc's createChannel would append ":80" to "unix:/path"; the
   // three-slash form is passed to grpc-js unchanged.
   const channel = createChannel(`unix://${socket}`);
+  const token = options.initialise === false ? undefined : `tok-${randomBytes(16).toString("hex")}`;
+  const clients = createClientFactory().use(presentToken(() => token));
+  const envdClient = clients.create(EnvdServiceDefinition, channel);
+  if (token) await envdClient.init({ accessToken: token });
   return {
     child,
     dir,
     socket,
     channel,
     logs,
-    process: createClient(ProcessServiceDefinition, channel),
-    fs: createClient(FilesystemServiceDefinition, channel),
-    envd: createClient(EnvdServiceDefinition, channel),
+    token,
+    cloneFile,
+    process: clients.create(ProcessServiceDefinition, channel),
+    fs: clients.create(FilesystemServiceDefinition, channel),
+    envd: envdClient,
     async stop() {
       channel.close();
       if (child.exitCode === null && child.signalCode === null) {
@@ -88,6 +108,21 @@ export async function startEnvd(
       }
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/** A client factory whose calls carry `token` (for extra channels a test opens). */
+export function clientsWithToken(token: string | undefined) {
+  return createClientFactory().use(presentToken(() => token));
+}
+
+/** Adds the harness's token to calls that do not carry one of their own. */
+function presentToken(token: () => string | undefined): ClientMiddleware {
+  return async function* withToken(call, callOptions) {
+    const metadata = Metadata(callOptions.metadata);
+    const current = token();
+    if (current && !metadata.has("x-access-token")) metadata.set("x-access-token", current);
+    return yield* call.next(call.request, { ...callOptions, metadata });
   };
 }
 

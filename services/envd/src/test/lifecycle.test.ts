@@ -1,8 +1,10 @@
 import { createChannel, createClient, Metadata, Status } from "nice-grpc";
 import { HealthDefinition } from "nice-grpc-server-health";
 import { afterEach, describe, expect, it } from "vitest";
-import { collect, readUntil, startEnvd, statusOf, waitUntil, type RunningEnvd } from "./harness.js";
+import { clientsWithToken, collect, readUntil, startEnvd, statusOf, waitUntil, type RunningEnvd } from "./harness.js";
 import { connectivityState as ConnectivityState } from "@grpc/grpc-js";
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 
 let envd: RunningEnvd | undefined;
 afterEach(async () => {
@@ -14,8 +16,34 @@ const token = "tok-0123456789abcdef";
 const withToken = (t: string) => ({ metadata: Metadata({ "x-access-token": t }) });
 
 describe("access token", () => {
+  it("before Init sets a token, refuses every call but Init; health stays open", async () => {
+    envd = await startEnvd({}, undefined, [], { initialise: false });
+    const refused = await envd.process.list({}).catch((err: { code: number; details: string }) => err);
+    expect(refused).toMatchObject({ code: Status.UNAUTHENTICATED, details: expect.stringMatching(/not initialised.*only the host agent's Init/) });
+    expect(await statusOf(envd.process.start({ process: { cmd: "true" } }))).toBe(Status.UNAUTHENTICATED);
+    expect(await statusOf(envd.fs.readFile({ path: "/etc/hostname" }))).toBe(Status.UNAUTHENTICATED);
+    expect(await statusOf(envd.fs.writeFile((async function* () {
+      yield { path: join(envd!.dir, "planted"), data: Buffer.from("x") };
+    })()))).toBe(Status.UNAUTHENTICATED);
+    expect(existsSync(join(envd.dir, "planted"))).toBe(false);
+    expect(await statusOf(envd.envd.listPorts({}))).toBe(Status.UNAUTHENTICATED);
+    expect(await statusOf(envd.envd.prepareSnapshot({}))).toBe(Status.UNAUTHENTICATED);
+    expect(await statusOf(envd.envd.afterRestore({}))).toBe(Status.UNAUTHENTICATED);
+    // Whatever token a caller presents, nothing but Init gets through before one is set.
+    expect(await statusOf(envd.process.list({}, withToken(token)))).toBe(Status.UNAUTHENTICATED);
+    // An Init without a token does not open envd either.
+    await envd.envd.init({ sandboxId: "sb-0" });
+    expect(await statusOf(envd.process.list({}))).toBe(Status.UNAUTHENTICATED);
+
+    const health = createClient(HealthDefinition, envd.channel);
+    expect((await health.check({ service: "" })).status).toBe(1); // SERVING: the agent waits on it before Init
+
+    await envd.envd.init({ sandboxId: "sb-1", accessToken: token });
+    expect((await envd.process.list({}, withToken(token))).processes).toEqual([]);
+  });
+
   it("guards every envd RPC after Init, keeps health open, and needs the current token to change it", async () => {
-    envd = await startEnvd();
+    envd = await startEnvd({}, undefined, [], { initialise: false });
     await envd.envd.init({ sandboxId: "sb-1", accessToken: token });
 
     expect(await statusOf(envd.process.list({}))).toBe(Status.UNAUTHENTICATED);
@@ -57,8 +85,9 @@ describe("snapshot hooks", () => {
     const channel = createChannel(`unix://${envd.socket}`);
     const { ProcessServiceDefinition } = await import("@wrenn/gen/wrenn/envd/v1/process.js");
     const { EnvdServiceDefinition } = await import("@wrenn/gen/wrenn/envd/v1/envd.js");
-    const proc = createClient(ProcessServiceDefinition, channel);
-    const control = createClient(EnvdServiceDefinition, channel);
+    const clients = clientsWithToken(envd.token);
+    const proc = clients.create(ProcessServiceDefinition, channel);
+    const control = clients.create(EnvdServiceDefinition, channel);
     expect(await statusOf(proc.start({ process: { cmd: "true" } }))).toBe(Status.UNAVAILABLE);
     expect(await statusOf(proc.connect({ process: { pid } }))).toBe(Status.UNAVAILABLE);
     expect(await statusOf(control.watchPorts({}))).toBe(Status.UNAVAILABLE);
@@ -74,7 +103,7 @@ describe("snapshot hooks", () => {
     expect(ended).toBe(Status.UNAVAILABLE);
 
     const channel2 = createChannel(`unix://${envd.socket}`);
-    const proc2 = createClient(ProcessServiceDefinition, channel2);
+    const proc2 = clients.create(ProcessServiceDefinition, channel2);
     const again = await readUntil(proc2.connect({ process: { tag: "snap" } }), (t) => t.includes("up"));
     expect(again.events[0]?.start?.pid).toBe(pid);
     await proc2.kill({ selector: "snap" });

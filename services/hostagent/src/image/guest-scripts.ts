@@ -102,8 +102,10 @@ ${bb} ip link set lo up
 ${bb} ip addr add "$ip" dev eth0 && ${bb} ip link set eth0 up && ${bb} ip route add default via "$gw" || say "network setup failed"
 say "network up ($ip via $gw), starting envd"
 # envd is supervised: if it dies it is restarted, so the sandbox stays reachable.
+# It listens on the guest's own address only (not loopback, not 0.0.0.0) and
+# refuses peers that are local addresses: only the host side of the channel reaches it.
 while true; do
-  HOME=/root WRENN_ENVD_LISTEN=0.0.0.0:${guestNetwork.envdPort} WRENN_ENVD_DEFAULT_USER=${guestUser.name} WRENN_ENVD_SET_HOSTNAME=1 WRENN_ENVD_CLOCK_HELPER=${guestPaths.clockHelper} \\
+  HOME=/root WRENN_ENVD_LISTEN="\${ip%/*}:${guestNetwork.envdPort}" WRENN_ENVD_DEFAULT_USER=${guestUser.name} WRENN_ENVD_SET_HOSTNAME=1 WRENN_ENVD_CLOCK_HELPER=${guestPaths.clockHelper} \\
     ${guestPaths.node} ${guestPaths.envd} </dev/null >/dev/console 2>&1
   say "envd exited with $?, restarting"
   sleep 1

@@ -71,7 +71,7 @@ async function createVm(policy?: EgressPolicy): Promise<Vm> {
   await waitEnvdHealthy(handle.envdTarget, { timeoutMs: 30_000 });
   const address = provider.networks.get(id)!.address;
   expect(handle.envdTarget).toBe(`${address}:49983`);
-  return { id, address, envd: guestClient(handle.envdTarget) };
+  return { id, address, envd: guestClient(handle.envdTarget, runtime.templateInfo().find((t) => t.id === "base")?.envdToken) };
 }
 
 async function read(vm: Vm, address: string, port: number): Promise<string> {

@@ -2,8 +2,9 @@ import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createChannel, createClient, type Channel } from "nice-grpc";
+import { createChannel, createClient, Metadata, type Channel } from "nice-grpc";
 import { HealthDefinition } from "nice-grpc-server-health";
+import { EnvdServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import { createLogger } from "@wrenn/shared";
 
@@ -26,7 +27,16 @@ export interface GuestClient {
   close(): void;
 }
 
-export function guestClient(portOrTarget: number | string): GuestClient {
+/** The access token these tests give envd (and present to envds initialised by an earlier client). */
+export const testEnvdToken = "wrenn-test-envd-token-0123456789";
+
+/**
+ * envd answers nothing but Init until Init set a token, so the first `run`
+ * initialises it: presenting `currentToken` (what envd holds now: a
+ * template's recorded token, or this module's from an earlier client; none
+ * for a fresh boot) and setting testEnvdToken.
+ */
+export function guestClient(portOrTarget: number | string, currentToken: string = testEnvdToken): GuestClient {
   const target = typeof portOrTarget === "number" ? `127.0.0.1:${portOrTarget}` : portOrTarget;
   const channel = createChannel(target, undefined, {
     "grpc.initial_reconnect_backoff_ms": 50,
@@ -34,6 +44,9 @@ export function guestClient(portOrTarget: number | string): GuestClient {
   });
   const health = createClient(HealthDefinition, channel);
   const processes = createClient(ProcessServiceDefinition, channel);
+  const envd = createClient(EnvdServiceDefinition, channel);
+  let initialised: Promise<unknown> | undefined;
+  const auth = () => ({ metadata: Metadata({ "x-access-token": testEnvdToken }) });
   return {
     channel,
     async waitHealthy(timeoutMs) {
@@ -55,9 +68,16 @@ export function guestClient(portOrTarget: number | string): GuestClient {
       let stdout = "";
       let stderr = "";
       let exitCode = -1;
+      initialised ??= envd
+        .init({ accessToken: testEnvdToken, nowUnixMs: Date.now() }, { metadata: Metadata({ "x-access-token": currentToken }), signal: AbortSignal.timeout(30_000) })
+        .catch((err: unknown) => {
+          initialised = undefined;
+          throw err;
+        });
+      await initialised;
       const stream = processes.start(
         { process: { cmd, args, envs: {}, user: options.user ?? "root" }, timeoutMs: 0 },
-        { signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) },
+        { signal: AbortSignal.timeout(options.timeoutMs ?? 30_000), ...auth() },
       );
       for await (const response of stream) {
         const event = response.event;

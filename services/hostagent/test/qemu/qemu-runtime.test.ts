@@ -41,6 +41,9 @@ afterAll(async () => {
   if (dataDir) await rm(dataDir, { recursive: true, force: true });
 });
 
+/** The token the base template's envd holds (its warm-up set it); a clone's first Init presents it. */
+const baseToken = () => runtime.templateInfo().find((t) => t.id === "base")?.envdToken;
+
 describe("QEMU runtime", () => {
   test("sandboxes from the base template run side by side, and destroy leaves nothing behind", async () => {
     const ids = [newId(), newId()];
@@ -53,7 +56,7 @@ describe("QEMU runtime", () => {
       handles.push(handle);
     }
     expect(runtime.list().map((h) => h.sandboxId).sort()).toEqual([...ids].sort());
-    const clients = handles.map((h) => guestClient(h.envdTarget));
+    const clients = handles.map((h) => guestClient(h.envdTarget, baseToken()));
     try {
       await clients[0].run("sh", ["-c", "echo first > /home/wrenn-user/f"]);
       expect((await clients[1].run("sh", ["-c", "cat /home/wrenn-user/f 2>/dev/null || echo absent"])).stdout.trim()).toBe("absent");
@@ -73,7 +76,7 @@ describe("QEMU runtime", () => {
     const sandboxId = newId();
     const handle = await runtime.create({ sandboxId, templateId: "base", hostname: "sb" }, AbortSignal.timeout(60_000));
     await waitEnvdHealthy(handle.envdTarget, { timeoutMs: 30_000 });
-    let client = guestClient(handle.envdTarget);
+    let client = guestClient(handle.envdTarget, baseToken());
     await client.run("sh", ["-c", "echo paused-once > /tmp/marker; (i=0; while true; do i=$((i+1)); echo $i > /tmp/c.next; mv /tmp/c.next /tmp/c; sleep 0.1; done) >/dev/null 2>&1 &"]);
     // Counting has begun (a loaded host may take a while to run the first round).
     let before = 0;

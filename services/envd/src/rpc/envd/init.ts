@@ -4,7 +4,15 @@ import type { InitRequest, InitResponse } from "@wrenn/gen/wrenn/envd/v1/envd.js
 import { applyHostname } from "../../metadata/hostname.js";
 import type { EnvdDeps } from "../deps.js";
 
-/** Replaces the sandbox identity (first boot and after each restore) and fixes the clock. */
+const minEntropyBytes = 32;
+const maxEntropyBytes = 512;
+
+/**
+ * Replaces the sandbox identity (first boot and after each restore), reseeds
+ * the guest kernel's RNG with the host's entropy (first, so everything drawn
+ * afterwards differs between clones), renews the clone-generation file and
+ * fixes the clock.
+ */
 export function createInitHandler(deps: EnvdDeps) {
   return async (request: InitRequest, _context: CallContext): Promise<InitResponse> => {
     const current = deps.metadata.get();
@@ -20,6 +28,12 @@ export function createInitHandler(deps: EnvdDeps) {
     if (request.accessToken !== undefined && request.accessToken !== "") {
       if (request.accessToken.length < 16) throw errors.invalidArgument("access_token must be at least 16 characters");
     }
+    const entropy = request.entropy;
+    if (entropy.length > 0 && (entropy.length < minEntropyBytes || entropy.length > maxEntropyBytes)) {
+      throw errors.invalidArgument(`entropy must be ${minEntropyBytes} to ${maxEntropyBytes} bytes, got ${entropy.length}`);
+    }
+    const rng = entropy.length > 0 ? await deps.rng.reseed(entropy) : "none";
+    await deps.cloneNotice.renew();
     deps.metadata.replace({
       sandboxId: request.sandboxId,
       templateId: request.templateId,
@@ -30,7 +44,7 @@ export function createInitHandler(deps: EnvdDeps) {
     // The middleware already checked that a caller replacing the token knows the current one.
     if (request.accessToken) deps.accessToken.set(request.accessToken);
     deps.logger.info(
-      { sandboxId: request.sandboxId, templateId: request.templateId, defaultUser, envCount: Object.keys(request.envs).length, tokenSet: deps.accessToken.isSet },
+      { sandboxId: request.sandboxId, templateId: request.templateId, defaultUser, envCount: Object.keys(request.envs).length, tokenSet: deps.accessToken.isSet, rng },
       "initialised",
     );
     await applyHostname(request.hostname, deps.logger);
