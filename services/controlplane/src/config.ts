@@ -46,6 +46,8 @@ export const controlPlaneEnvSchema = z.object({
   WRENN_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
   /** A sandbox stuck in starting/pausing/resuming/stopping this long is settled from what its host has. */
   WRENN_RECONCILE_STUCK_AFTER_MS: z.coerce.number().int().min(1_000).default(10 * 60_000),
+  /** How long a stopped sandbox stays readable (Get, List) before it is NOT_FOUND and purged. */
+  WRENN_STOPPED_RETENTION_SECONDS: z.coerce.number().int().min(0).max(365 * 24 * 3600).default(3600),
 });
 
 export interface ControlPlaneConfig {
@@ -64,6 +66,8 @@ export interface ControlPlaneConfig {
   reconcileIntervalMs?: number;
   /** Unset: 10 min. */
   reconcileStuckAfterMs?: number;
+  /** Unset: 1 hour. */
+  stoppedRetentionSeconds?: number;
 }
 
 export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
@@ -79,5 +83,6 @@ export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): Co
     eventsStream: parsed.WRENN_EVENTS_STREAM,
     reconcileIntervalMs: parsed.WRENN_RECONCILE_INTERVAL_MS,
     reconcileStuckAfterMs: parsed.WRENN_RECONCILE_STUCK_AFTER_MS,
+    stoppedRetentionSeconds: parsed.WRENN_STOPPED_RETENTION_SECONDS,
   };
 }

@@ -80,6 +80,21 @@ describe.skipIf(!testDatabaseUrl)("controlplane over gRPC (PostgreSQL, fake host
     expect(sandbox.status).toBe(SandboxStatus.SANDBOX_STATUS_RUNNING);
   });
 
+  it("answers NOT_FOUND for a template no host has, before any sandbox exists", async () => {
+    const before = (await cp.sandboxes.listSandboxes({})).sandboxes.length;
+    const err = await grpcError(cp.sandboxes.createSandbox({ templateId: "no-such-template", metadata: {}, envs: {}, waitReady: true }));
+    expect(err.code).toBe(Status.NOT_FOUND);
+    expect(err.details).toBe('template "no-such-template" not found');
+    expect((await cp.sandboxes.listSandboxes({})).sandboxes.length).toBe(before);
+  });
+
+  it("shows what the host gave a sandbox once it runs", async () => {
+    const { sandbox } = await create({ templateId: "base", metadata: {}, envs: {}, waitReady: false });
+    expect(sandbox.resources).toBeUndefined();
+    const running = await waitForStatus(sandbox.sandboxId, SandboxStatus.SANDBOX_STATUS_RUNNING);
+    expect(running.resources).toEqual({ vcpus: 1, memoryMib: 256, diskMib: 1024 });
+  });
+
   it("marks the sandbox error with the host's reason when the host can't start it", async () => {
     const { sandbox } = await create({ templateId: "broken", metadata: {}, envs: {}, waitReady: true });
     expect(sandbox.status).toBe(SandboxStatus.SANDBOX_STATUS_ERROR);
@@ -122,8 +137,9 @@ describe.skipIf(!testDatabaseUrl)("controlplane over gRPC (PostgreSQL, fake host
     );
     expect(httpCode).toBeUndefined();
     expect(again.sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_STOPPED);
-    const listed = (await cp.sandboxes.listSandboxes({})).sandboxes.map((s) => s.sandboxId);
-    expect(listed).not.toContain(sandbox.sandboxId);
+    // Still listed, as stopped, during the retention time.
+    const listed = (await cp.sandboxes.listSandboxes({})).sandboxes.find((s) => s.sandboxId === sandbox.sandboxId);
+    expect(listed?.status).toBe(SandboxStatus.SANDBOX_STATUS_STOPPED);
   });
 
   it("counts a sandbox the host no longer has as stopped, and waits when asked", async () => {
@@ -176,7 +192,8 @@ describe.skipIf(!testDatabaseUrl)("controlplane over gRPC (PostgreSQL, fake host
       expect(starting.details).toMatch(/still starting/);
       await cp.sandboxes.destroySandbox({ sandboxId: sandbox.sandboxId, wait: true });
       const stopped = await grpcError(cp.files.statFile({ sandboxId: sandbox.sandboxId, path: "/x" }));
-      expect(stopped.code).toBe(Status.NOT_FOUND);
+      expect(stopped.code).toBe(Status.FAILED_PRECONDITION);
+      expect(stopped.details).toBe("sandbox is stopped");
     } finally {
       host.createDelayMs = 100;
     }

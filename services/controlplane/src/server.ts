@@ -15,6 +15,7 @@ import { createRedisEventBus } from "./events/redis-event-bus.js";
 import { createGateway, type Gateway } from "./gateway/index.js";
 import { startOutcomeConsumer } from "./lifecycle/outcome-consumer.js";
 import { createSandboxLifecycle, type SandboxLifecycle } from "./lifecycle/sandbox-lifecycle.js";
+import { createVisibility, defaultStoppedRetentionSeconds, startStoppedPurge } from "./lifecycle/visibility.js";
 import { createFilesystemService } from "./rpc/filesystem/filesystem-service.js";
 import { createPortService } from "./rpc/ports/port-service.js";
 import { createProcessService } from "./rpc/process/process-service.js";
@@ -98,7 +99,10 @@ export async function runControlPlane(options: RunControlPlaneOptions): Promise<
     const hosts = createHostRegistry({ hostAgentUrl: config.hostAgentUrl, hosts: hostRepository, logger });
     cleanups.push(() => hosts.close());
 
-    const lifecycle = createSandboxLifecycle({ sandboxes, scheduler: hosts, bus, logger, ...options.lifecycle });
+    const visibility = createVisibility(config.stoppedRetentionSeconds ?? defaultStoppedRetentionSeconds);
+    const lifecycle = createSandboxLifecycle({ sandboxes, scheduler: hosts, bus, logger, visibility, ...options.lifecycle });
+    const purge = startStoppedPurge({ sandboxes, visibility, logger });
+    cleanups.push(() => purge.close());
     // Background host calls get a bounded grace period at shutdown.
     cleanups.push(() => Promise.race([lifecycle.drain(), new Promise((r) => setTimeout(r, 10_000).unref())]).then(() => {}));
     // The consumer group exists before any host event is published (a group starts at the stream's end).
@@ -147,7 +151,7 @@ export async function runControlPlane(options: RunControlPlaneOptions): Promise<
     reconciler.start();
 
     const { server } = createGrpcServer({ logger, reflectedServices: publicServices });
-    const resolve = createRelayResolver(sandboxes, (hostId) => hosts.connectionFor(hostId));
+    const resolve = createRelayResolver((id) => lifecycle.operable(id), (hostId) => hosts.connectionFor(hostId));
     server.add(SandboxServiceDefinition, createSandboxService(lifecycle));
     server.add(ProcessServiceDefinition, createProcessService(resolve));
     server.add(FilesystemServiceDefinition, createFilesystemService(resolve));

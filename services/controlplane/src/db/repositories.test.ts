@@ -87,6 +87,32 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
     expect(ids).not.toContain(gone);
   });
 
+  it("records what the host gave a sandbox, and keeps it through later changes", async () => {
+    const id = randomUUID();
+    const starting = await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    expect(starting.resources).toBeNull();
+    const running = await sandboxes.transition(id, ["starting"], "running", { resources: { vcpus: 2, memoryMib: 1024, diskMib: 4096 } });
+    expect(running?.resources).toEqual({ vcpus: 2, memoryMib: 1024, diskMib: 4096 });
+    const pausing = await sandboxes.transition(id, ["running"], "pausing");
+    expect(pausing?.resources).toEqual({ vcpus: 2, memoryMib: 1024, diskMib: 4096 });
+  });
+
+  it("notes when a sandbox stopped, lists it while retained and purges it afterwards", async () => {
+    const id = randomUUID();
+    await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    expect((await sandboxes.transition(id, ["starting"], "stopping"))?.stoppedAt).toBeNull();
+    const stopped = await sandboxes.transition(id, ["stopping"], "stopped");
+    expect(stopped?.stoppedAt).toBeInstanceOf(Date);
+    const justBefore = new Date(stopped!.stoppedAt!.getTime() - 1);
+    const justAfter = new Date(stopped!.stoppedAt!.getTime() + 1);
+    expect((await sandboxes.listVisible(justBefore)).map((s) => s.id)).toContain(id);
+    expect((await sandboxes.listVisible(justAfter)).map((s) => s.id)).not.toContain(id);
+    await sandboxes.purgeStopped(justBefore);
+    expect(await sandboxes.get(id)).not.toBeNull();
+    expect(await sandboxes.purgeStopped(justAfter)).toBeGreaterThanOrEqual(1);
+    expect(await sandboxes.get(id)).toBeNull();
+  });
+
   it("refuses statuses outside the allowed set and unknown hosts", async () => {
     const id = randomUUID();
     await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
@@ -101,7 +127,8 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
       sql.unsafe`SELECT column_name FROM information_schema.columns WHERE table_name = 'sandboxes' ORDER BY column_name`,
     );
     expect(columns).toEqual([
-      "created_at", "error", "expires_at", "host_id", "id", "metadata", "on_expiry", "status", "template_id", "updated_at",
+      "created_at", "disk_mib", "error", "expires_at", "host_id", "id", "memory_mib", "metadata", "on_expiry", "status", "stopped_at",
+      "template_id", "updated_at", "vcpus",
     ]);
   });
 

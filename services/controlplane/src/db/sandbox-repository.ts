@@ -5,6 +5,15 @@ export const sandboxStatuses = ["starting", "running", "pausing", "paused", "res
 export type ExpiryAction = "kill" | "pause";
 export type SandboxStatus = (typeof sandboxStatuses)[number];
 
+/** What the host gave a sandbox. */
+export interface SandboxResources {
+  vcpus: number;
+  /** Guest RAM. */
+  memoryMib: number;
+  /** Root disk. */
+  diskMib: number;
+}
+
 export interface SandboxRecord {
   /** UUID. */
   id: string;
@@ -19,6 +28,10 @@ export interface SandboxRecord {
   onExpiry: ExpiryAction;
   /** When the timeout runs out, as the host agent last said; null = none known. */
   expiresAt: Date | null;
+  /** As the host reported them when it started or resumed the sandbox; null before that. */
+  resources: SandboxResources | null;
+  /** When the sandbox became stopped; null while it is not. */
+  stoppedAt: Date | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -33,6 +46,10 @@ const sandboxRow = z
     error: z.string(),
     on_expiry: z.enum(["kill", "pause"]),
     expires_at: z.number().nullable(),
+    vcpus: z.number().nullable(),
+    memory_mib: z.number().nullable(),
+    disk_mib: z.number().nullable(),
+    stopped_at: z.number().nullable(),
     created_at: z.number(),
     updated_at: z.number(),
   })
@@ -46,12 +63,18 @@ const sandboxRow = z
       error: row.error,
       onExpiry: row.on_expiry,
       expiresAt: row.expires_at === null ? null : new Date(row.expires_at),
+      resources:
+        row.vcpus === null || row.memory_mib === null || row.disk_mib === null
+          ? null
+          : { vcpus: row.vcpus, memoryMib: row.memory_mib, diskMib: row.disk_mib },
+      stoppedAt: row.stopped_at === null ? null : new Date(row.stopped_at),
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
     }),
   );
 
-const columns = sql.fragment`id, template_id, status, host_id, metadata, error, on_expiry, expires_at, created_at, updated_at`;
+const columns = sql.fragment`id, template_id, status, host_id, metadata, error, on_expiry, expires_at, vcpus, memory_mib, disk_mib,
+  stopped_at, created_at, updated_at`;
 
 export interface NewSandbox {
   id: string;
@@ -72,14 +95,21 @@ export interface TransitionOptions {
   unchangedSince?: Date;
   /** Also record the host's expiry time (null clears it); unset leaves it. */
   expiresAt?: Date | null;
+  /** Also record what the host gave the sandbox; unset leaves it. */
+  resources?: SandboxResources;
 }
 
 export interface SandboxRepository {
   /** Inserts a sandbox in `starting`. Environment variables are never passed here. */
   insertStarting(sandbox: NewSandbox): Promise<SandboxRecord>;
+  /** The row as it is, whatever its status (visibility rules are the lifecycle's). */
   get(id: string): Promise<SandboxRecord | null>;
   /** Every sandbox that is not `stopped`, oldest first. */
   listActive(): Promise<SandboxRecord[]>;
+  /** Every sandbox that is not `stopped` or stopped at or after `stoppedSince`, oldest first. */
+  listVisible(stoppedSince: Date): Promise<SandboxRecord[]>;
+  /** Deletes sandboxes stopped before `stoppedBefore`; returns how many. */
+  purgeStopped(stoppedBefore: Date): Promise<number>;
   /**
    * Moves a sandbox to `next` only if its status is one of `expected`, in one
    * statement. Returns the updated row, or null when the sandbox is unknown or
@@ -123,6 +153,9 @@ export function createSandboxRepository(pool: DatabasePool): SandboxRepository {
         options.expiresAt === undefined
           ? sql.fragment``
           : sql.fragment`, expires_at = ${options.expiresAt === null ? null : sql.timestamp(options.expiresAt)}`;
+      const resources = options.resources
+        ? sql.fragment`, vcpus = ${options.resources.vcpus}, memory_mib = ${options.resources.memoryMib}, disk_mib = ${options.resources.diskMib}`
+        : sql.fragment``;
       const unchanged = options.unchangedSince
         ? sql.fragment`AND updated_at <= ${sql.timestamp(options.unchangedSince)}`
         : sql.fragment``;
@@ -130,9 +163,24 @@ export function createSandboxRepository(pool: DatabasePool): SandboxRepository {
         UPDATE sandboxes
         SET status = ${next},
             error = ${options.error ?? ""},
-            updated_at = clock_timestamp()${expires}
+            updated_at = clock_timestamp(),
+            stopped_at = ${next === "stopped" ? sql.fragment`clock_timestamp()` : sql.fragment`NULL`}${expires}${resources}
         WHERE id = ${id}::uuid AND status = ANY(${sql.array([...expected], "text")}) ${unchanged}
         RETURNING ${columns}`);
+    },
+
+    async listVisible(stoppedSince) {
+      const rows = await pool.any(sql.type(sandboxRow)`
+        SELECT ${columns} FROM sandboxes
+        WHERE status <> 'stopped' OR stopped_at >= ${sql.timestamp(stoppedSince)}
+        ORDER BY created_at, id`);
+      return [...rows];
+    },
+
+    async purgeStopped(stoppedBefore) {
+      const result = await pool.query(sql.unsafe`
+        DELETE FROM sandboxes WHERE status = 'stopped' AND stopped_at < ${sql.timestamp(stoppedBefore)}`);
+      return result.rowCount;
     },
 
     async listActiveOnHost(hostId) {

@@ -45,6 +45,8 @@ export interface SandboxEvent {
   detail?: string;
   /** When the host said the sandbox's timeout runs out (ISO-8601). */
   expiresAt?: string;
+  /** For sandbox.running: what the host gave the sandbox. */
+  resources?: { vcpus: number; memoryMib: number; diskMib: number };
 }
 
 export interface EventMeta {
@@ -104,8 +106,15 @@ export function parseSandboxEvent(json: string): SandboxEvent | null {
       ...(hostEventKinds.includes(value.hostEvent as never) ? { hostEvent: value.hostEvent } : {}),
       ...(typeof value.detail === "string" ? { detail: value.detail } : {}),
       ...(typeof value.expiresAt === "string" ? { expiresAt: value.expiresAt } : {}),
+      ...(isResources(value.resources) ? { resources: { vcpus: value.resources.vcpus, memoryMib: value.resources.memoryMib, diskMib: value.resources.diskMib } } : {}),
     };
   } catch {
     return null;
   }
+}
+
+function isResources(value: unknown): value is NonNullable<SandboxEvent["resources"]> {
+  const r = value as Record<string, unknown> | null | undefined;
+  const positive = (n: unknown) => typeof n === "number" && Number.isInteger(n) && n > 0 && n <= 0x7fffffff;
+  return typeof r === "object" && r !== null && positive(r.vcpus) && positive(r.memoryMib) && positive(r.diskMib);
 }

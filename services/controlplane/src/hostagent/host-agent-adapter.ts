@@ -5,7 +5,9 @@ import {
   ExpiryAction,
   SandboxState,
   type EgressPolicy,
+  type HostSandbox,
 } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
+import type { SandboxResources } from "../db/sandbox-repository.js";
 import type { EgressRule, HostSandboxState, SandboxHost } from "../lifecycle/ports.js";
 import type { HostConnection } from "./host-connection.js";
 
@@ -49,7 +51,7 @@ export function createSandboxHost(connection: HostConnection): SandboxHost {
           { signal },
         ),
       );
-      return { expiresAt: response.sandbox?.expiresAt ?? null };
+      return { expiresAt: response.sandbox?.expiresAt ?? null, resources: resourcesOf(response.sandbox) };
     },
 
     async destroySandbox(sandboxId) {
@@ -71,7 +73,7 @@ export function createSandboxHost(connection: HostConnection): SandboxHost {
       const response = await call("resume", pauseResumeTimeoutMs, (signal) =>
         client.resumeSandbox({ sandboxId: toWireId("sb", sandboxId), timeoutSeconds }, { signal }),
       );
-      return { expiresAt: response.sandbox?.expiresAt ?? null };
+      return { expiresAt: response.sandbox?.expiresAt ?? null, resources: resourcesOf(response.sandbox) };
     },
 
     async setSandboxTimeout(sandboxId, timeoutSeconds) {
@@ -103,6 +105,13 @@ export function createSandboxHost(connection: HostConnection): SandboxHost {
       return states;
     },
   };
+}
+
+/** The sizes a host reported; null when it did not say (an older agent, or zeros). */
+function resourcesOf(sandbox: HostSandbox | undefined): SandboxResources | null {
+  const r = sandbox?.resources;
+  if (!r || !r.vcpus || !r.memoryMib || !r.diskMib) return null;
+  return { vcpus: r.vcpus, memoryMib: r.memoryMib, diskMib: r.diskMib };
 }
 
 function egressToHost(rule: EgressRule): EgressPolicy {

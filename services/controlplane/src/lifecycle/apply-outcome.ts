@@ -14,10 +14,12 @@ export async function applyOutcome(sandboxes: SandboxRepository, event: SandboxE
   const id = fromWireId("sb", event.sandboxId);
   const expiresAt = event.expiresAt === undefined ? undefined : new Date(event.expiresAt);
   switch (event.type) {
-    case "sandbox.running":
+    case "sandbox.running": {
+      const resources = event.resources;
       return event.operation === "resume"
-        ? sandboxes.transition(id, allowedFrom.resumed, "running", { expiresAt: expiresAt ?? null })
-        : sandboxes.transition(id, allowedFrom.running, "running", { expiresAt });
+        ? sandboxes.transition(id, allowedFrom.resumed, "running", { expiresAt: expiresAt ?? null, resources })
+        : sandboxes.transition(id, allowedFrom.running, "running", { expiresAt, resources });
+    }
     case "sandbox.paused":
       return sandboxes.transition(id, allowedFrom.paused, "paused", { expiresAt: null });
     case "sandbox.stopped":

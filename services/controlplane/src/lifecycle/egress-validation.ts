@@ -1,4 +1,4 @@
-import { errors } from "@wrenn/shared";
+import { errors, quoteForMessage } from "@wrenn/shared";
 import type { EgressRule } from "./ports.js";
 
 export const maxAllowedCidrs = 256;
@@ -19,7 +19,7 @@ export function validateEgress(mode: EgressRule["mode"] | "invalid", allowedCidr
   }
   allowedCidrs.forEach((cidr, index) => {
     const problem = cidrProblem(cidr);
-    if (problem) throw errors.invalidArgument(`egress.allowed_cidrs[${index}] ${JSON.stringify(cidr.slice(0, 64))} ${problem}`);
+    if (problem) throw errors.invalidArgument(`egress.allowed_cidrs[${index}] ${quoteForMessage(cidr)} ${problem}`);
   });
   return { mode, allowedCidrs: [...allowedCidrs] };
 }

@@ -3,6 +3,7 @@ import type { SandboxRecord, SandboxRepository, SandboxStatus } from "../db/sand
 import type { SandboxEvent } from "../events/event-bus.js";
 import type { Scheduler, SandboxHost, SandboxMetrics } from "./ports.js";
 import { allowedFrom, settleFromHost } from "./transitions.js";
+import type { Visibility } from "./visibility.js";
 
 export interface LifecycleResult {
   sandbox: SandboxRecord;
@@ -19,6 +20,7 @@ export interface PauseResumeDeps {
   track(task: Promise<void>): void;
   notify(id: string): void;
   waitWhileIn(id: string, status: SandboxStatus, signal?: AbortSignal): Promise<SandboxRecord>;
+  visibility: Visibility;
 }
 
 export interface PauseResume {
@@ -39,7 +41,7 @@ const passThrough = new Set<number>([Status.FAILED_PRECONDITION, Status.UNIMPLEM
  * failure half-way can leave the sandbox running, paused or gone.
  */
 export function createPauseResume(deps: PauseResumeDeps): PauseResume {
-  const { sandboxes, scheduler, logger, settle, track, notify, waitWhileIn } = deps;
+  const { sandboxes, scheduler, logger, settle, track, notify, waitWhileIn, visibility } = deps;
 
   async function hostOf(record: SandboxRecord): Promise<SandboxHost> {
     if (!record.hostId) throw errors.failedPrecondition("sandbox has no host");
@@ -66,11 +68,12 @@ export function createPauseResume(deps: PauseResumeDeps): PauseResume {
         log.info("sandbox paused");
         await settle({ ...ids, type: "sandbox.paused", time: new Date().toISOString() });
       } else {
-        const { expiresAt } = await host.resumeSandbox(record.id, timeoutSeconds);
+        const { expiresAt, resources } = await host.resumeSandbox(record.id, timeoutSeconds);
         log.info("sandbox resumed");
         await settle({
           ...ids, type: "sandbox.running", operation: "resume", time: new Date().toISOString(),
           ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
+          ...(resources ? { resources } : {}),
         });
       }
       return undefined;
@@ -99,8 +102,7 @@ export function createPauseResume(deps: PauseResumeDeps): PauseResume {
         ? (["pausing", "paused", allowedFrom.pausing] as const)
         : (["resuming", "running", allowedFrom.resuming] as const);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const current = await sandboxes.get(id);
-      if (!current || current.status === "stopped") throw errors.notFound("sandbox not found");
+      const current = visibility.operable(await sandboxes.get(id));
       // Asking again for what is already happening (or done) is harmless.
       if (current.status === target) return { sandbox: current, done: true };
       if (current.status === transient) {
@@ -129,8 +131,7 @@ export function createPauseResume(deps: PauseResumeDeps): PauseResume {
   }
 
   async function live(id: string, allowed: readonly SandboxStatus[], what: string): Promise<SandboxRecord> {
-    const current = await sandboxes.get(id);
-    if (!current || current.status === "stopped") throw errors.notFound("sandbox not found");
+    const current = visibility.operable(await sandboxes.get(id));
     if (!allowed.includes(current.status)) throw errors.failedPrecondition(`sandbox is ${current.status}; ${what}`);
     return current;
   }

@@ -1,4 +1,4 @@
-import type { ExpiryAction } from "../db/sandbox-repository.js";
+import type { ExpiryAction, SandboxResources } from "../db/sandbox-repository.js";
 
 /**
  * What the lifecycle needs from the outside world, as plain interfaces: the
@@ -24,6 +24,13 @@ export interface SandboxMetrics {
   diskBytes: number;
 }
 
+/** What a host says about a sandbox it just started or resumed. */
+export interface StartedSandbox {
+  expiresAt: Date | null;
+  /** Null when the host did not say (an older host agent). */
+  resources: SandboxResources | null;
+}
+
 export interface SandboxHost {
   /** Resolves once the sandbox runs on the host; rejects with a status-carrying error otherwise. */
   createSandbox(request: {
@@ -34,12 +41,12 @@ export interface SandboxHost {
     timeoutSeconds?: number;
     onExpiry?: ExpiryAction;
     egress?: EgressRule;
-  }): Promise<{ expiresAt: Date | null }>;
+  }): Promise<StartedSandbox>;
   /** "not-found" when the host holds no such sandbox (which counts as destroyed). */
   destroySandbox(sandboxId: string): Promise<"destroyed" | "not-found">;
   pauseSandbox(sandboxId: string): Promise<void>;
   /** timeoutSeconds 0 keeps the sandbox's TTL length. */
-  resumeSandbox(sandboxId: string, timeoutSeconds: number): Promise<{ expiresAt: Date | null }>;
+  resumeSandbox(sandboxId: string, timeoutSeconds: number): Promise<StartedSandbox>;
   setSandboxTimeout(sandboxId: string, timeoutSeconds: number): Promise<{ expiresAt: Date | null }>;
   getSandboxMetrics(sandboxId: string): Promise<SandboxMetrics>;
   /** Every sandbox the host holds (UUIDs; ids the host knows that are not ours are skipped). */
@@ -53,7 +60,10 @@ export interface PlacedHost {
 }
 
 export interface Scheduler {
-  /** Picks the host for a new sandbox; UNAVAILABLE when no host is reachable. */
+  /**
+   * Picks the host for a new sandbox, one that has its template: NOT_FOUND
+   * when no host has it, UNAVAILABLE when no host is reachable.
+   */
   pickHost(request: { templateId: string }): Promise<PlacedHost>;
   /** The host a sandbox was placed on; UNAVAILABLE when it is not known or reachable. */
   hostFor(hostId: string): Promise<SandboxHost>;

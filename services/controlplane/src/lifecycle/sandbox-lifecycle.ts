@@ -7,6 +7,7 @@ import { allowedFrom } from "./transitions.js";
 import { createStatusWatch, type StatusWatch } from "./status-watch.js";
 import { createPauseResume, type PauseResume } from "./pause-resume.js";
 import type { CreateSandboxInput } from "./validation.js";
+import { createVisibility, type Visibility } from "./visibility.js";
 
 export interface LifecycleOptions {
   sandboxes: SandboxRepository;
@@ -18,6 +19,8 @@ export interface LifecycleOptions {
   startTimeoutSeconds?: number;
   /** Upper bound for wait_ready / wait. */
   waitTimeoutMs?: number;
+  /** What callers see of stopped sandboxes; by default they are kept an hour. */
+  visibility?: Visibility;
 }
 
 /** An answer to a lifecycle call: `done` false means accepted, still in progress (HTTP 202). */
@@ -29,9 +32,13 @@ export interface LifecycleResult {
 export interface SandboxLifecycle extends PauseResume {
   create(input: CreateSandboxInput, options?: { wait?: boolean; signal?: AbortSignal }): Promise<LifecycleResult>;
   destroy(id: string, options?: { wait?: boolean; signal?: AbortSignal }): Promise<LifecycleResult>;
-  /** NOT_FOUND when unknown. */
+  /** NOT_FOUND when unknown (or stopped longer ago than the retention time). */
   get(id: string): Promise<SandboxRecord>;
-  listActive(): Promise<SandboxRecord[]>;
+  /** Sandboxes that are not stopped, and those stopped within the retention time, oldest first. */
+  list(): Promise<SandboxRecord[]>;
+  /** For operations on a sandbox: NOT_FOUND, or FAILED_PRECONDITION "sandbox is stopped". */
+  operable(id: string): Promise<SandboxRecord>;
+  visibility: Visibility;
   /** Applies an outcome event (from the stream) to the database; idempotent. */
   applyEvent(event: SandboxEvent): Promise<void>;
   /** Wakes callers waiting on the sandbox after another component changed its row. */
@@ -52,6 +59,7 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
   const watch = options.watch ?? createStatusWatch();
   const startTimeoutSeconds = options.startTimeoutSeconds ?? 120;
   const waitTimeoutMs = options.waitTimeoutMs ?? 60_000;
+  const visibility = options.visibility ?? createVisibility();
   const background = new Set<Promise<void>>();
 
   function track(task: Promise<void>): void {
@@ -74,10 +82,10 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
   async function runCreate(record: SandboxRecord, input: CreateSandboxInput, host: import("./ports.js").SandboxHost) {
     const log = logger.child({ sandboxId: record.id, hostId: record.hostId, templateId: record.templateId });
     const base = eventIds(record);
-    let expiresAt: Date | null = null;
+    let started: Awaited<ReturnType<typeof host.createSandbox>>;
     try {
       // envs go to the host and nowhere else: not the database, not the logs.
-      const created = await host.createSandbox({
+      started = await host.createSandbox({
         sandboxId: record.id,
         templateId: input.templateId,
         envs: input.envs,
@@ -86,16 +94,19 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
         onExpiry: input.onExpiry,
         egress: input.egress,
       });
-      expiresAt = created.expiresAt;
     } catch (err) {
       const message = userMessage(err, "the host agent failed to start the sandbox");
       log.warn({ reason: message }, "sandbox failed to start");
       await settle({ ...base, type: "sandbox.error", operation: "create", error: message, time: now() });
       return;
     }
-    log.info("sandbox running");
+    log.info({ resources: started.resources }, "sandbox running");
     const updated = await settle({
-      ...base, type: "sandbox.running", time: now(), ...(expiresAt ? { expiresAt: expiresAt.toISOString() } : {}),
+      ...base,
+      type: "sandbox.running",
+      time: now(),
+      ...(started.expiresAt ? { expiresAt: started.expiresAt.toISOString() } : {}),
+      ...(started.resources ? { resources: started.resources } : {}),
     });
     if (!updated) {
       // Destroy was requested while the host was still starting it: the host's
@@ -139,11 +150,12 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
   }
 
   const pauseResume = createPauseResume({
-    sandboxes, scheduler, logger, settle, track, notify: (id) => watch.notify(id), waitWhileIn,
+    sandboxes, scheduler, logger, settle, track, notify: (id) => watch.notify(id), waitWhileIn, visibility,
   });
 
   return {
     ...pauseResume,
+    visibility,
     async create(input, { wait = false, signal } = {}) {
       const placed = await scheduler.pickHost({ templateId: input.templateId });
       const record = await sandboxes.insertStarting({
@@ -164,8 +176,8 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
     async destroy(id, { wait = false, signal } = {}) {
       // A few rounds: the status may change between the read and the conditional update.
       for (let attempt = 0; attempt < 5; attempt++) {
-        const current = await sandboxes.get(id);
-        if (!current) throw errors.notFound("sandbox not found");
+        const current = visibility.readable(await sandboxes.get(id));
+        // Destroying a stopped sandbox again is harmless: it is returned as it is.
         if (current.status === "stopped") return { sandbox: current, done: true };
         if (current.status === "stopping") {
           if (!wait) return { sandbox: current, done: false };
@@ -185,12 +197,14 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
     },
 
     async get(id) {
-      const record = await sandboxes.get(id);
-      if (!record) throw errors.notFound("sandbox not found");
-      return record;
+      return visibility.readable(await sandboxes.get(id));
     },
 
-    listActive: () => sandboxes.listActive(),
+    list: () => sandboxes.listVisible(visibility.stoppedSince()),
+
+    async operable(id) {
+      return visibility.operable(await sandboxes.get(id));
+    },
 
     async applyEvent(event) {
       const updated = await applyOutcome(sandboxes, event);

@@ -90,4 +90,38 @@ describe("create sandbox validation", () => {
     expect(rejection({ egress: { mode: "allow-list", allowedCidrs: many } }).details).toBe("egress.allowed_cidrs may hold at most 256 entries, got 257");
     expect(rejection({ egress: { mode: "deny-all", allowedCidrs: ["10.0.0.0/8"] } }).details).toMatch(/only allowed with MODE_ALLOW_LIST/);
   });
+
+  describe("adversarial input is INVALID_ARGUMENT with a message that can be sent", () => {
+    const sendable = (text: string) => encodeURI(text).length > 0;
+
+    it("a huge metadata map", () => {
+      const huge = Object.fromEntries(Array.from({ length: 100_000 }, (_, i) => [`k${i}`, "v"]));
+      expect(rejection({ metadata: huge }).details).toBe(`metadata may hold at most ${limits.metadataEntries} entries, got 100000`);
+    });
+
+    it("NUL, astral characters and lone surrogates in env names and metadata keys", () => {
+      for (const key of ["A\u0000B", "𝑻".repeat(40), "a\uD835", "\uDC7B", "x".repeat(1024 * 1024)]) {
+        const env = rejection({ envs: { [key]: "v" } });
+        expect(env.code).toBe(Status.INVALID_ARGUMENT);
+        expect(sendable(env.details)).toBe(true);
+        expect(env.details.length).toBeLessThan(400);
+        const meta = rejection({ metadata: { [key]: "v" } });
+        expect(meta.code).toBe(Status.INVALID_ARGUMENT);
+        expect(sendable(meta.details)).toBe(true);
+      }
+      expect(rejection({ envs: { "A\u0000B": "v" } }).details).toMatch(/^envs name "A\\u0000B" must be a shell variable name/);
+    });
+
+    it("lone surrogates in values (only a JSON body can carry them)", () => {
+      expect(rejection({ metadata: { owner: "a\uD800" } }).details).toBe('metadata value for "owner" must be valid Unicode text');
+      expect(rejection({ envs: { TOKEN: "\uDFFFx" } }).details).toBe("envs value of TOKEN must be valid Unicode text");
+      expect(validateCreateSandbox({ metadata: { owner: "𝑻" } }).metadata).toEqual({ owner: "𝑻" });
+    });
+
+    it("a template id of astral characters cut at 64 units", () => {
+      const err = rejection({ templateId: "a" + "𝑻".repeat(31) });
+      expect(sendable(err.details)).toBe(true);
+      expect(err.details).toContain(`got "a${"𝑻".repeat(31)}"`);
+    });
+  });
 });

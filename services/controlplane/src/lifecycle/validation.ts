@@ -1,4 +1,4 @@
-import { errors } from "@wrenn/shared";
+import { errors, quoteForMessage } from "@wrenn/shared";
 import type { ExpiryAction } from "../db/sandbox-repository.js";
 import { validateEgress } from "./egress-validation.js";
 import type { EgressRule } from "./ports.js";
@@ -72,6 +72,8 @@ export function validateCreateSandbox(input: {
       throw errors.invalidArgument(`metadata value for ${quote(key)} must be at most ${limits.metadataValueLength} characters`);
     }
     if (value.includes("\u0000")) throw errors.invalidArgument(`metadata value for ${quote(key)} must not contain NUL`);
+    // Only reachable through a JSON body ("\ud800"): PostgreSQL's jsonb refuses such text.
+    if (hasLoneSurrogate(value)) throw errors.invalidArgument(`metadata value for ${quote(key)} must be valid Unicode text`);
   }
 
   const envs = input.envs ?? {};
@@ -91,6 +93,7 @@ export function validateCreateSandbox(input: {
       throw errors.invalidArgument(`envs value of ${key} must be at most ${limits.envValueLength} bytes`);
     }
     if (value.includes("\u0000")) throw errors.invalidArgument(`envs value of ${key} must not contain NUL`);
+    if (hasLoneSurrogate(value)) throw errors.invalidArgument(`envs value of ${key} must be valid Unicode text`);
     total += Buffer.byteLength(key) + Buffer.byteLength(value);
   }
   if (total > limits.envTotalBytes) {
@@ -114,7 +117,11 @@ export function validateCreateSandbox(input: {
   };
 }
 
+/** Quotes a value for a message: at most 64 characters of it, never cut inside one, controls visible. */
 function quote(value: string): string {
-  const shown = value.length > 64 ? `${value.slice(0, 64)}…` : value;
-  return JSON.stringify(shown);
+  return quoteForMessage(value);
+}
+
+function hasLoneSurrogate(value: string): boolean {
+  return /[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/.test(value);
 }

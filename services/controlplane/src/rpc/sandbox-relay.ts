@@ -1,6 +1,6 @@
 import { Metadata } from "nice-grpc";
 import { errors, fromWireId, toWireId } from "@wrenn/shared";
-import type { SandboxRepository } from "../db/sandbox-repository.js";
+import type { SandboxRecord } from "../db/sandbox-repository.js";
 import type { HostConnection } from "../hostagent/host-connection.js";
 import { sandboxIdMetadataKey } from "../hostagent/host-connection.js";
 
@@ -13,14 +13,17 @@ export interface RelayTarget {
 /** Finds where to relay an envd call for a sandbox named on the wire. */
 export type RelayResolver = (wireSandboxId: string) => Promise<RelayTarget>;
 
+/**
+ * `operable` is the lifecycle's one rule for operations on a sandbox (NOT_FOUND,
+ * or FAILED_PRECONDITION "sandbox is stopped"); the rest is about being running.
+ */
 export function createRelayResolver(
-  sandboxes: SandboxRepository,
+  operable: (id: string) => Promise<SandboxRecord>,
   connectionFor: (hostId: string) => Promise<HostConnection>,
 ): RelayResolver {
   return async (wireSandboxId) => {
     const id = fromWireId("sb", wireSandboxId, "sandbox_id");
-    const record = await sandboxes.get(id);
-    if (!record || record.status === "stopped") throw errors.notFound("sandbox not found");
+    const record = await operable(id);
     if (record.status === "starting") {
       throw errors.failedPrecondition("sandbox is still starting; retry once it is running (or create it with wait_ready)");
     }

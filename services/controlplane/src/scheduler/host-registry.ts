@@ -1,4 +1,5 @@
-import { errors, type Logger } from "@wrenn/shared";
+import { ClientError, Status } from "nice-grpc";
+import { errors, quoteForMessage, type Logger } from "@wrenn/shared";
 import type { HostRepository } from "../db/host-repository.js";
 import { createHostConnection, type HostConnection } from "../hostagent/host-connection.js";
 import { createSandboxHost } from "../hostagent/host-agent-adapter.js";
@@ -105,6 +106,25 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
     return errors.unavailable(`no host agent is reachable (tried ${options.hostAgentUrl}); try again later`);
   }
 
+  /**
+   * Asked at create time, not from the heartbeat's list: a template made a
+   * moment ago must be usable at once. Unknown everywhere = NOT_FOUND before
+   * any row exists, rather than an ERROR sandbox afterwards.
+   */
+  async function requireTemplate(templateId: string): Promise<void> {
+    let templates: string[];
+    try {
+      const response = await configured.sandboxes.listTemplates({}, { signal: AbortSignal.timeout(hostInfoTimeoutMs) });
+      templates = response.templates.map((t) => t.templateId);
+    } catch (err) {
+      // An agent without ListTemplates judges the template itself when it creates.
+      if (err instanceof ClientError && err.code === Status.UNIMPLEMENTED) return;
+      if (err instanceof ClientError && err.code !== Status.UNAVAILABLE && err.code !== Status.DEADLINE_EXCEEDED) throw err;
+      throw unreachable(err);
+    }
+    if (!templates.includes(templateId)) throw errors.notFound(`template ${quoteForMessage(templateId)} not found`);
+  }
+
   return {
     async start() {
       await heartbeat();
@@ -113,7 +133,7 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
       timer.unref();
     },
 
-    async pickHost(): Promise<PlacedHost> {
+    async pickHost({ templateId }): Promise<PlacedHost> {
       let hostId = configuredHostId;
       if (!online || !hostId) {
         try {
@@ -123,6 +143,7 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
           throw unreachable(err);
         }
       }
+      await requireTemplate(templateId);
       return { hostId, host: createSandboxHost(configured) };
     },
 

@@ -19,7 +19,7 @@ import {
  * so the controlplane can be tested before the real host agent exists. The
  * real end-to-end path is the integration suite's job.
  *
- * Behaviour by template: "broken" fails with FAILED_PRECONDITION; creates take
+ * Templates: "base", and "broken", which fails with FAILED_PRECONDITION; creates take
  * `createDelayMs`. Commands: "echo" prints its args; "denied" fails with
  * PERMISSION_DENIED; "forever" sends keepalives until cancelled.
  */
@@ -61,7 +61,8 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
       await new Promise((resolve) => setTimeout(resolve, fake.createDelayMs));
       if (request.templateId === "broken") throw new ServerError(Status.FAILED_PRECONDITION, "template broken has no root filesystem");
       fake.sandboxes.set(request.sandboxId, { templateId: request.templateId, envs: request.envs, files: new Map() });
-      return { sandbox: { sandboxId: request.sandboxId, templateId: request.templateId, state: 1, startedAt: new Date() } };
+      const resources = { vcpus: 1, memoryMib: 256, diskMib: 1024 };
+      return { sandbox: { sandboxId: request.sandboxId, templateId: request.templateId, state: 1, startedAt: new Date(), resources } };
     },
     async destroySandbox(request) {
       const known = fake.sandboxes.delete(request.sandboxId);
@@ -70,6 +71,10 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
     },
     async listSandboxes() {
       return { sandboxes: [...fake.sandboxes].map(([sandboxId, s]) => ({ sandboxId, templateId: s.templateId, state: 1 })) };
+    },
+    async listTemplates() {
+      const templates = ["base", "broken"].map((templateId) => ({ templateId, parentTemplateId: "", vcpus: 1, memoryMib: 256, users: 0 }));
+      return { templates };
     },
     async getHostInfo() {
       return { hostId: fake.hostId, runtime: "fake", cpuCount: 2, memoryBytes: 4 * 1024 ** 3, templates: ["base"], version: "fake" };

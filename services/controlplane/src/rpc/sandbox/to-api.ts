@@ -25,6 +25,7 @@ export function sandboxToApi(record: SandboxRecord): Sandbox {
     updatedAt: record.updatedAt,
     error: record.error,
     hostId: record.hostId ? toWireId("host", record.hostId) : "",
-    resources: undefined,
+    // Unset until the host said (while starting, or from an older host agent).
+    resources: record.resources ?? undefined,
   };
 }

@@ -1,0 +1,72 @@
+import { errors, type Logger } from "@wrenn/shared";
+import type { SandboxRecord, SandboxRepository } from "../db/sandbox-repository.js";
+
+/** How long a stopped sandbox stays readable, unless configured (WRENN_STOPPED_RETENTION_SECONDS). */
+export const defaultStoppedRetentionSeconds = 3600;
+
+export const stoppedMessage = "sandbox is stopped";
+
+/**
+ * The one rule for what callers see of a sandbox, so every RPC answers alike:
+ * - a sandbox that never existed, or stopped longer ago than the retention
+ *   time, is NOT_FOUND (and its row is purged);
+ * - a stopped sandbox within the retention time is readable (Get, List), and
+ *   destroying it again is OK; every other operation on it (exec, files,
+ *   ports, pause, resume, timeout, metrics) is FAILED_PRECONDITION
+ *   "sandbox is stopped".
+ */
+export interface Visibility {
+  retentionSeconds: number;
+  /** The oldest stop time that is still shown. */
+  stoppedSince(now?: Date): Date;
+  /** The sandbox, or NOT_FOUND. */
+  readable(record: SandboxRecord | null): SandboxRecord;
+  /** The sandbox, NOT_FOUND, or FAILED_PRECONDITION when it is stopped. */
+  operable(record: SandboxRecord | null): SandboxRecord;
+}
+
+export function createVisibility(retentionSeconds = defaultStoppedRetentionSeconds): Visibility {
+  const stoppedSince = (now = new Date()) => new Date(now.getTime() - retentionSeconds * 1000);
+  const readable = (record: SandboxRecord | null): SandboxRecord => {
+    if (!record) throw errors.notFound("sandbox not found");
+    if (record.status === "stopped" && (record.stoppedAt ?? record.updatedAt) < stoppedSince()) throw errors.notFound("sandbox not found");
+    return record;
+  };
+  return {
+    retentionSeconds,
+    stoppedSince,
+    readable,
+    operable(record) {
+      const found = readable(record);
+      if (found.status === "stopped") throw errors.failedPrecondition(stoppedMessage);
+      return found;
+    },
+  };
+}
+
+/**
+ * Deletes stopped sandboxes once their retention time is over, at start and
+ * then on a timer. Reads hide them already at that moment; this only keeps
+ * the table from growing.
+ */
+export function startStoppedPurge(options: {
+  sandboxes: SandboxRepository;
+  visibility: Visibility;
+  logger: Logger;
+  intervalMs?: number;
+}): { close(): void } {
+  const { sandboxes, visibility, logger } = options;
+  const intervalMs = options.intervalMs ?? Math.min(5 * 60_000, Math.max(1_000, visibility.retentionSeconds * 250));
+  const purge = async () => {
+    try {
+      const purged = await sandboxes.purgeStopped(visibility.stoppedSince());
+      if (purged > 0) logger.info({ purged, retentionSeconds: visibility.retentionSeconds }, "stopped sandboxes purged");
+    } catch (err) {
+      logger.warn({ err: (err as Error).message }, "purging stopped sandboxes failed; trying again later");
+    }
+  };
+  void purge();
+  const timer = setInterval(() => void purge(), intervalMs);
+  timer.unref();
+  return { close: () => clearInterval(timer) };
+}
