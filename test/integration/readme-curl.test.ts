@@ -1,0 +1,101 @@
+import { execFile } from "node:child_process";
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createWrennClient, SandboxStatus } from "@wrenn/client";
+import { repoRoot, startStack, type Stack } from "@wrenn/devstack";
+import { linesMismatch } from "../harness/json-shape.js";
+import { readmeSteps, shellBlocks } from "../harness/readme-blocks.js";
+
+// The README's curl walk-through, pasted in order into one shell as a new
+// user would: the README's own commands, with the stack's address for
+// localhost:8080 and the sandbox id the create answered for SB. Each step
+// must answer the HTTP status the README shows (200 unless it shows
+// another), and its output must have the shape the README shows, line by line.
+const steps = readmeSteps(shellBlocks(readFileSync(join(repoRoot, "README.md"), "utf8"), "With curl"));
+
+let stack: Stack;
+let sandboxId: string | undefined;
+let previousOutput: unknown[] = [];
+
+beforeAll(async () => {
+  // Netns networking, as `./wrenn up` has it as root (loopback ports are forwarded); a prefix and pool of its own.
+  stack = await startStack({ sandboxNetwork: "netns", hostagentEnv: { WRENN_NETWORK_PREFIX: "wrm", WRENN_NETWORK_POOL: "10.250.0.0/16" } });
+});
+
+afterAll(async () => {
+  if (stack) {
+    // The walk-through leaves the sandbox it created with a timeout; remove whatever is left.
+    const client = createWrennClient(stack.grpcAddress);
+    const { sandboxes } = await client.sandboxes.listSandboxes({}).catch(() => ({ sandboxes: [] }));
+    for (const sandbox of sandboxes) {
+      if (sandbox.status !== SandboxStatus.SANDBOX_STATUS_STOPPED) await client.sandboxes.destroySandbox({ sandboxId: sandbox.sandboxId, wait: true }).catch(() => undefined);
+    }
+    client.close();
+  }
+  await stack?.close();
+});
+
+/** Runs one command in bash, with curl reporting each answer's HTTP status after its body. */
+function run(command: string): Promise<{ code: number; lines: string[]; statuses: number[] }> {
+  const address = stack.httpUrl.replace(/^http:\/\//, "");
+  const script = `curl() { command curl -w '\\n@@http %{http_code}\\n' "$@"; }\n${command.replaceAll("localhost:8080", address)}\n`;
+  return new Promise((resolve) => {
+    execFile("bash", ["-c", script], { env: { ...process.env, SB: sandboxId ?? "" }, timeout: 60_000 }, (err, stdout) => {
+      const code = err ? (typeof err.code === "number" ? err.code : -1) : 0;
+      const statuses: number[] = [];
+      const lines: string[] = [];
+      for (const line of stdout.split("\n")) {
+        const status = /^@@http (\d{3})$/.exec(line);
+        if (status) statuses.push(Number(status[1]));
+        else if (line.trim()) lines.push(line);
+      }
+      resolve({ code, lines, statuses });
+    });
+  });
+}
+
+/** The output bytes of a process event line (base64 stdout, stderr or pty), decoded. */
+function outputBytes(line: unknown): string {
+  const data = (line as { event?: { data?: Record<string, string> } }).event?.data;
+  if (!data) return "";
+  return Object.values(data).map((b64) => Buffer.from(b64, "base64").toString("utf8")).join("");
+}
+
+describe("the README's curl walk-through, as written", () => {
+  it("has the steps a newcomer needs: create, exec, files, watch, background, stdin, a PTY, ports, pause, destroy", () => {
+    const commands = steps.map((s) => s.command).join("\n");
+    for (const route of ["/processes/connect", "/processes/input", "/processes/update", "/processes/signal", "/files/watch", "/ports", "/pause", "/resume"]) {
+      expect(commands).toContain(route);
+    }
+    expect(commands).toContain('"pty":{');
+    expect(commands).toMatch(/-X DELETE \S+\/processes\/ticker/);
+  });
+
+  for (const [index, step] of steps.entries()) {
+    it(`step ${index + 1}: ${step.command.split("\n")[0].slice(0, 110)}`, async () => {
+      if (step.setsSandbox) {
+        // What a user copies from the create's answer.
+        sandboxId = (previousOutput[0] as { sandbox?: { sandboxId?: string } } | undefined)?.sandbox?.sandboxId;
+        expect(sandboxId).toMatch(/^sb-[0-9a-f]{32}$/);
+        return;
+      }
+      const { code, lines, statuses } = await run(step.command);
+      // A bounded stream (-m) ends with curl's timeout code 28; anything else must succeed.
+      expect(code === 0 || (code === 28 && / -m \d+ /.test(step.command)), `exit code ${code}`).toBe(true);
+      expect(statuses.length, "an HTTP answer").toBeGreaterThan(0);
+      for (const status of statuses) expect(status, lines.join("\n")).toBe(step.status);
+      const parsed = lines.map((line) => {
+        try {
+          return JSON.parse(line) as unknown;
+        } catch {
+          throw new Error(`not a JSON line: ${line}`);
+        }
+      });
+      previousOutput = parsed;
+      if (step.output.length > 0) expect(linesMismatch(step.output, parsed), lines.join("\n")).toBeNull();
+      const bytes = parsed.map((line) => outputBytes(line)).join("");
+      for (const text of step.outputContains) expect(bytes, "the output bytes").toContain(text);
+    });
+  }
+});
