@@ -97,7 +97,8 @@ describe.each(runtimes)("host agent restart on the %s runtime", (runtime) => {
       }
       await agent.stop();
     }
-    await rm(dataDir, { recursive: true, force: true });
+    // WRENN_TEST_KEEP_DATA=1 keeps the data dir (records, logs) for a look after a failure.
+    if (!process.env.WRENN_TEST_KEEP_DATA) await rm(dataDir, { recursive: true, force: true });
   }, 120_000);
 
   test("kill -9 and a clean SIGTERM restart: live sandboxes keep running, a paused one resumes, one killed meanwhile is LOST and cleaned up", async () => {

@@ -76,8 +76,8 @@ export async function checkQemuRecord(dir: string, sandboxId: string): Promise<R
     const alive = await isSameProcess(record.vm, (args) => args.includes(`wrenn-${sandboxId}`));
     return alive ? { record, alive: true } : undefined;
   }
-  const present = (name: string) => access(join(dir, name)).then(() => true, () => false);
+  const present = (path: string) => access(path).then(() => true, () => false);
   // The snapshot, and the template memory file a restore maps beneath it.
-  if ((await present("state")) && (await present("snapshot.json")) && (await present(record.machine.memory.path))) return { record, alive: false, paused: true };
+  if ((await present(join(dir, "state"))) && (await present(join(dir, "snapshot.json"))) && (await present(record.machine.memory.path))) return { record, alive: false, paused: true };
   return undefined;
 }
