@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs the pinned local codegen plugins and client runtimes: protoc-gen-go
 # and protoc-gen-go-grpc through the Go module proxy, and a Python virtualenv
-# (.venv) with grpcio-tools and the Python client's dependencies.
+# (.venv) with grpcio-tools and the Python client (gen/python) installed with
+# its declared dependencies (clients/python/requirements.txt).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '\033[1m[codegen]\033[0m %s\n' "$*" >&2; }
@@ -21,7 +22,8 @@ if [ ! -x .venv/bin/python ]; then
   log "creating .venv"
   python3 -m venv .venv
 fi
-if ! .venv/bin/python -c 'import grpc_tools, grpc, pytest, google.api.annotations_pb2' 2>/dev/null \
+# The client package (gen/python, installed editable) comes with the dependencies its pyproject declares.
+if ! .venv/bin/python -c 'import grpc_tools, grpc, pytest, google.api.annotations_pb2, wrenn_gen' 2>/dev/null \
   || [ clients/python/requirements.txt -nt .venv/.installed ]; then
   log "installing Python packages"
   .venv/bin/pip install -q --disable-pip-version-check -r clients/python/requirements.txt

@@ -1,6 +1,10 @@
 """Creates a sandbox, runs `echo hello` in it, prints what it printed, destroys it.
 
-    PYTHONPATH=gen/python .venv/bin/python clients/python/examples/hello.py
+    .venv/bin/python clients/python/examples/hello.py
+
+(`./wrenn up` made .venv with the client installed; elsewhere:
+`pip install ./gen/python`, which brings grpcio, protobuf and
+googleapis-common-protos.)
 
 WRENN_ADDRESS is the controlplane's gRPC address (default 127.0.0.1:50051).
 """
