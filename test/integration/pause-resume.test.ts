@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { readdir, readFile } from "node:fs/promises";
 import { ClientError, Status } from "nice-grpc";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
 import { startStack, type Stack } from "@wrenn/devstack";
@@ -24,6 +25,16 @@ async function grpcError(promise: Promise<unknown>): Promise<ClientError> {
   );
   expect(err, "expected a gRPC error").toBeInstanceOf(ClientError);
   return err as ClientError;
+}
+
+/** The bwrap process holding a namespace sandbox: the host agent passes `--hostname <sandbox id>`. */
+async function bwrapPidOf(sandboxId: string): Promise<number | undefined> {
+  for (const entry of await readdir("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    const args = (await readFile(`/proc/${entry}/cmdline`, "utf8").catch(() => "")).split("\0");
+    if (args[0]?.endsWith("bwrap") && args[args.indexOf("--hostname") + 1] === sandboxId) return Number(entry);
+  }
+  return undefined;
 }
 
 async function statusOf(id: string): Promise<SandboxStatus> {
@@ -81,12 +92,15 @@ describe("pause and resume through the public gRPC API", () => {
 
     await client.sandboxes.destroySandbox({ sandboxId: id, wait: true });
     const wrongState = await grpcError(client.sandboxes.pauseSandbox({ sandboxId: id }));
-    expect(Status[wrongState.code]).toBe("NOT_FOUND");
+    expect(Status[wrongState.code]).toBe("FAILED_PRECONDITION");
+    expect(wrongState.details).toBe("sandbox is stopped");
   });
 
   it("refuses to pause a sandbox in error, naming its state; resuming a running one returns it as it is", async () => {
-    const failed = await client.sandboxes.createSandbox({ templateId: "no-such-template", waitReady: true });
-    expect(failed.sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_ERROR);
+    // An unknown template is NOT_FOUND at create time now; a sandbox whose process is killed from outside is in error.
+    const failed = await client.sandboxes.createSandbox({ waitReady: true });
+    process.kill((await bwrapPidOf(failed.sandbox!.sandboxId))!, "SIGKILL");
+    await waitFor("the sandbox to be in error", async () => ((await statusOf(failed.sandbox!.sandboxId)) === SandboxStatus.SANDBOX_STATUS_ERROR ? true : undefined));
     const err = await grpcError(client.sandboxes.pauseSandbox({ sandboxId: failed.sandbox!.sandboxId }));
     expect(Status[err.code]).toBe("FAILED_PRECONDITION");
     expect(err.details).toBe("sandbox is error; only a running sandbox can be paused");

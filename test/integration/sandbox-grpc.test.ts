@@ -64,7 +64,8 @@ describe("a sandbox through the public gRPC API", () => {
 
     const destroyed = await client.sandboxes.destroySandbox({ sandboxId: id, wait: true });
     expect(destroyed.sandbox?.status).toBe(SandboxStatus.SANDBOX_STATUS_STOPPED);
-    await expectStatus(client.run(id, "true"), Status.NOT_FOUND);
+    // Readable while retained, but nothing runs in it any more.
+    await expectStatus(client.run(id, "true"), Status.FAILED_PRECONDITION);
     // Nothing of the sandbox is left on the host.
     const sandboxesDir = join(stack.dataDir, "host", "sandboxes");
     expect(existsSync(sandboxesDir) ? readdirSync(sandboxesDir) : []).toEqual([]);
@@ -114,17 +115,24 @@ describe("a sandbox through the public gRPC API", () => {
     await expectStatus(client.sandboxes.createSandbox({ templateId: "../etc" }), Status.INVALID_ARGUMENT);
   });
 
-  it("gives NOT_FOUND for a template that does not exist", async () => {
-    const result = await client.sandboxes
-      .createSandbox({ templateId: "no-such-template", waitReady: true })
-      .catch((err: unknown) => err);
-    if (result instanceof ClientError) {
-      expect(result.code).toBe(Status.NOT_FOUND);
-    } else {
-      // The controlplane may accept it and then record the host's refusal.
-      expect((result as { sandbox?: { status: number; error: string } }).sandbox).toMatchObject({
-        status: SandboxStatus.SANDBOX_STATUS_ERROR,
-      });
+  it("gives NOT_FOUND at create time for a template that does not exist, and makes no sandbox", async () => {
+    const before = (await client.sandboxes.listSandboxes({})).sandboxes.map((s) => s.sandboxId);
+    for (const waitReady of [true, false]) {
+      const err = await client.sandboxes.createSandbox({ templateId: "no-such-template", waitReady }).then(
+        () => undefined,
+        (e: unknown) => e,
+      );
+      expect(err).toBeInstanceOf(ClientError);
+      expect(Status[(err as ClientError).code]).toBe("NOT_FOUND");
+      expect((err as ClientError).details).toBe('template "no-such-template" not found');
     }
+    const after = (await client.sandboxes.listSandboxes({})).sandboxes.map((s) => s.sandboxId);
+    expect(after).toEqual(before);
+    const overHttp = await fetch(`${stack.httpUrl}/v1/sandboxes`, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ templateId: "no-such-template" }),
+    });
+    expect(overHttp.status).toBe(404);
   });
 });
