@@ -1,3 +1,4 @@
+import { constants as http2, type Http2Session } from "node:http2";
 import { createServer, type Server as NetServer, type Socket } from "node:net";
 import { Server as GrpcServer, type ServerCredentials } from "@grpc/grpc-js";
 import type { Server as NiceServer } from "nice-grpc";
@@ -30,12 +31,12 @@ export type ListenTarget = { host: string; port: number } | { path: string };
 export async function listenWithAdmission(server: NiceServer, target: ListenTarget, admit: (socket: Socket) => boolean): Promise<EnvdListener> {
   const proto = GrpcServer.prototype as unknown as { bindAsync: (...args: unknown[]) => unknown };
   const original = proto.bindAsync;
-  let injector: ReturnType<GrpcServer["createConnectionInjector"]> | undefined;
+  let grpc: GrpcServer | undefined;
   let net: NetServer | undefined;
   proto.bindAsync = function (this: GrpcServer, _address: unknown, credentials: unknown, callback: unknown) {
     const done = callback as (err: Error | null, port: number) => void;
     const inject = this.createConnectionInjector(credentials as ServerCredentials);
-    injector = inject;
+    grpc = this;
     net = createServer((socket) => {
       if (admit(socket)) inject.injectConnection(socket);
       else socket.destroy();
@@ -55,10 +56,27 @@ export async function listenWithAdmission(server: NiceServer, target: ListenTarg
   return {
     port,
     closeAll(graceMs) {
-      injector?.drain(graceMs);
+      if (grpc) drainSessions(grpc, graceMs);
     },
     close() {
       net?.close();
     },
   };
+}
+
+/**
+ * GOAWAY on the sessions open now, and a cut of those still open after
+ * `graceMs`. Not the injector's drain(): its timer cuts every session open
+ * when it fires, including the ones clients opened after the GOAWAY (the
+ * agent's Init right after AfterRestore would be cancelled). grpc-js keeps
+ * its sessions per server in a private map; envd's only server is the
+ * injector's, so every session there is one of ours.
+ */
+function drainSessions(grpc: GrpcServer, graceMs: number): void {
+  const servers = (grpc as unknown as { http2Servers?: Map<unknown, { sessions: Set<Http2Session> }> }).http2Servers;
+  const sessions = [...(servers?.values() ?? [])].flatMap((info) => [...info.sessions]);
+  for (const session of sessions) if (!session.closed) session.close();
+  setTimeout(() => {
+    for (const session of sessions) if (!session.destroyed) session.destroy(undefined, http2.NGHTTP2_CANCEL);
+  }, graceMs).unref();
 }

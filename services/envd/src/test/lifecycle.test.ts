@@ -109,6 +109,9 @@ describe("snapshot hooks", () => {
     await proc2.kill({ selector: "snap" });
     const run = await collect(proc2.start({ process: { cmd: "echo", args: ["after"] } }));
     expect(run.stdout.toString()).toBe("after\n");
+    // Only connections from before the restore are cut after its 1 s grace, not the ones opened since.
+    const long = await collect(proc2.start({ process: { cmd: "sh", args: ["-c", "sleep 1.5; echo late"] } }));
+    expect(long.stdout.toString()).toBe("late\n");
     channel.close();
     channel2.close();
   });
