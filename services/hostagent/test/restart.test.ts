@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -195,5 +195,33 @@ describe.each(runtimes)("host agent restart on the %s runtime", (runtime) => {
     await expect(stat(join(dataDir, "sandboxes", sandboxId))).rejects.toThrow();
     agent = await startAgent(env, startTimeoutMs);
     expect((await agent.sandboxes.listSandboxes({})).sandboxes).toEqual([]);
+  }, 900_000);
+
+  test.runIf(runtime === "qemu")("a new default size makes a new base template; a sandbox of the old size keeps working, and the old template goes when nothing uses it", async () => {
+    const templatesDir = join(dataDir, "templates", "qemu");
+    const bases = async () => (await readdir(templatesDir)).filter((n) => n.startsWith("_base-")).sort();
+    const old = newSandboxId();
+    await agent.sandboxes.createSandbox({ sandboxId: old, templateId: "base", startTimeoutSeconds: 300 });
+    await exec(agent, old, "sh", ["-c", "echo from-the-old-size > /dev/shm/marker"]);
+    await agent.sandboxes.pauseSandbox({ sandboxId: old });
+    const [oldBase] = await bases();
+    await agent.stop();
+
+    agent = await startAgent({ ...env, WRENN_DEFAULT_MEMORY_MB: "512" }, startTimeoutMs);
+    expect((await bases()).length, "the old base template stays while a sandbox uses it").toBe(2);
+    const fresh = newSandboxId();
+    const { sandbox } = await agent.sandboxes.createSandbox({ sandboxId: fresh, templateId: "base", startTimeoutSeconds: 300 });
+    expect(sandbox?.resources?.memoryMib).toBe(512);
+    const resumed = await agent.sandboxes.resumeSandbox({ sandboxId: old });
+    expect(resumed.sandbox?.resources?.memoryMib).toBe(1024);
+    expect((await exec(agent, old, "cat", ["/dev/shm/marker"])).stdout.trim()).toBe("from-the-old-size");
+    await agent.sandboxes.destroySandbox({ sandboxId: old });
+    await agent.sandboxes.destroySandbox({ sandboxId: fresh });
+    await agent.stop();
+
+    agent = await startAgent({ ...env, WRENN_DEFAULT_MEMORY_MB: "512" }, startTimeoutMs);
+    const left = await bases();
+    expect(left.length).toBe(1);
+    expect(left).not.toContain(oldBase);
   }, 900_000);
 });

@@ -49,7 +49,7 @@ export interface TemplateRecord {
 }
 
 /** 2: envd is warmed up before the snapshot (see envd-warmup.ts); 3: that warm-up sets envd's token, recorded here. */
-const baseTemplateRecipe = 3;
+export const baseTemplateRecipe = 3;
 
 export function templateFromRecord(dir: string, record: TemplateRecord): QemuTemplate {
   return {

@@ -1,7 +1,7 @@
 import { EventEmitter } from "node:events";
 import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { errors, type Logger } from "@wrenn/shared";
 import type { GuestImage } from "../../image/build-image.js";
 import { createCleanupStack, type CleanupStack } from "../cleanup-stack.js";
@@ -11,7 +11,8 @@ import type { NetworkRecord } from "../../network/sandbox-networks.js";
 import { removeDeadSandboxes } from "../dead-sandboxes.js";
 import { adoptQemuSandbox } from "./qemu-recovery.js";
 import { writeQemuRecord } from "./qemu-record.js";
-import { ensureBaseTemplate, readTemplateRecord, templateFromRecord, type QemuTemplate } from "./base-template.js";
+import { baseTemplateRecipe, ensureBaseTemplate, readTemplateRecord, templateFromRecord, type QemuTemplate } from "./base-template.js";
+import { backingDirOf, baseTemplateDirName, isBaseTemplateDirName, removeUnusedBaseTemplates } from "./base-template-gc.js";
 import { templateFromSandbox } from "./template-from-sandbox.js";
 import { createDiskOverlay } from "./disk.js";
 import { userNetworkProvider, type SandboxNetworkProvider } from "./network.js";
@@ -115,7 +116,7 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
   async function loadSnapshotTemplates(): Promise<void> {
     const names = await readdir(options.templatesDir).catch(() => [] as string[]);
     for (const name of names) {
-      if (name === baseTemplateId || name.endsWith(".building") || ready.has(name) || !templateIdPattern.test(name)) continue;
+      if (isBaseTemplateDirName(name) || name.endsWith(".building") || ready.has(name) || !templateIdPattern.test(name)) continue;
       const dir = join(options.templatesDir, name);
       if (!existsSync(join(dir, "template.json"))) continue;
       const record = await readTemplateRecord(dir).catch(() => undefined);
@@ -134,12 +135,15 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
     if (id !== baseTemplateId && !templates.has(id)) throw errors.notFound(`template "${id}" not found`);
     let building = templates.get(id);
     if (!building) {
+      const memoryMiB = options.memoryMiB ?? 1024;
+      const vcpus = options.vcpus ?? 2;
       building = ensureBaseTemplate({
         id,
-        dir: join(options.templatesDir, id),
+        // Keyed by what the snapshot fixes: a new size or image never overwrites files sandboxes still map.
+        dir: join(options.templatesDir, baseTemplateDirName(options.image.hash, vcpus, memoryMiB, baseTemplateRecipe)),
         image: options.image,
-        memoryMiB: options.memoryMiB ?? 256,
-        vcpus: options.vcpus ?? 1,
+        memoryMiB,
+        vcpus,
         network,
         logger,
         signal,
@@ -373,8 +377,16 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
     paused: () => [...running.values()].filter((e) => e.paused && !e.destroying).map((e) => e.handle.sandboxId),
     templates: () => [baseTemplateId, ...[...templates.keys()].filter((id) => id !== baseTemplateId)],
     async prepare(signal) {
-      await template(baseTemplateId, signal);
+      const base = await template(baseTemplateId, signal);
       await loadSnapshotTemplates();
+      // Base templates of an earlier size or image go once no sandbox or snapshot template uses them.
+      const inUse = new Set<string>();
+      for (const entry of running.values()) inUse.add(dirname(entry.machine.memory.path));
+      for (const tpl of ready.values()) {
+        const parent = tpl.id === baseTemplateId ? undefined : await backingDirOf(tpl.diskPath);
+        if (parent) inUse.add(parent);
+      }
+      await removeUnusedBaseTemplates(options.templatesDir, base.dir, inUse, logger).catch((err: unknown) => logger.warn({ err }, "could not remove old base templates"));
     },
     create,
     async destroy(sandboxId) {
