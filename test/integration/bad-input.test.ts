@@ -131,6 +131,17 @@ describe("no input kills a server", () => {
     expect(overHttp.status).toBe(400);
   });
 
+  it("a process argument or variable execve cannot take is INVALID_ARGUMENT, not INTERNAL", async () => {
+    for (const process of [
+      { cmd: "echo", args: ["x".repeat(1024 * 1024)], envs: {} },
+      { cmd: "true", args: [], envs: { BIG: "x".repeat(1024 * 1024) } },
+    ]) {
+      const err = await grpcError(client.run(sandboxId, process.cmd, process.args, { envs: process.envs }));
+      expect(Status[err.code]).toBe("INVALID_ARGUMENT");
+      expectReadable(err.details);
+    }
+  });
+
   it("bytes that are not the request message are INVALID_ARGUMENT, not INTERNAL", async () => {
     const raw = new Client(stack.grpcAddress, credentials.createInsecure());
     try {

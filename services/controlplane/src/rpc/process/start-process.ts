@@ -2,6 +2,7 @@ import type { CallContext } from "nice-grpc";
 import { errors, fromWireId } from "@wrenn/shared";
 import type { StartProcessRequest, StartProcessResponse } from "@wrenn/gen/wrenn/api/v1/process.js";
 import type { RelayResolver } from "../sandbox-relay.js";
+import { checkProcessConfig } from "./process-limits.js";
 
 /**
  * Relays envd's Start stream. Iterating the host's stream one event at a time
@@ -16,6 +17,7 @@ export function startProcessHandler(resolve: RelayResolver) {
     fromWireId("sb", request.sandboxId, "sandbox_id");
     if (!request.start) throw errors.invalidArgument("start is required");
     if (!request.start.process?.cmd) throw errors.invalidArgument("start.process.cmd is required");
+    checkProcessConfig(request.start.process);
     const target = await resolve(request.sandboxId);
     const events = target.connection.process.start(request.start, { metadata: target.metadata, signal: context.signal });
     for await (const response of events) {
