@@ -132,10 +132,11 @@ describe("no input kills a server", () => {
   });
 
   it("a process argument or variable execve cannot take is INVALID_ARGUMENT, not INTERNAL", async () => {
-    for (const process of [
+    const processes: { cmd: string; args: string[]; envs: Record<string, string> }[] = [
       { cmd: "echo", args: ["x".repeat(1024 * 1024)], envs: {} },
       { cmd: "true", args: [], envs: { BIG: "x".repeat(1024 * 1024) } },
-    ]) {
+    ];
+    for (const process of processes) {
       const err = await grpcError(client.run(sandboxId, process.cmd, process.args, { envs: process.envs }));
       expect(Status[err.code]).toBe("INVALID_ARGUMENT");
       expectReadable(err.details);
