@@ -74,7 +74,7 @@ export interface SandboxManager {
    * rest as lost.
    */
   adopt(recovered: RecoveredSandboxes): Promise<{ adopted: string[]; lost: string[] }>;
-  /** "keep" (default): sandboxes stay running for the next start; "destroy": every sandbox is removed. */
+  /** "destroy" (default): every sandbox is removed; "keep": they stay running for the next start (the agent passes WRENN_SANDBOXES_ON_STOP). */
   close(mode?: StopMode): Promise<void>;
 }
 
@@ -477,7 +477,7 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
       return entry.connection.relayClient;
     },
     adopt,
-    async close(mode = "keep") {
+    async close(mode = "destroy") {
       clearInterval(reaper);
       for (const entry of entries.values()) entry.connection?.close();
       entries.clear();

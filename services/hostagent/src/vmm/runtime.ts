@@ -137,7 +137,7 @@ export interface Runtime {
    * watching) and removes what dead ones left.
    */
   recover(): Promise<RecoveredSandboxes>;
-  /** Agent shutdown: "destroy" removes every sandbox; "keep" (default) lets go of them, still running. */
+  /** Agent shutdown: "destroy" (default) removes every sandbox; "keep" lets go of them, still running, for the next start to adopt. */
   close(mode?: StopMode): Promise<void>;
   /**
    * Pauses a running sandbox (see capabilities.pause). On failure the

@@ -279,7 +279,7 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
       return () => events.off("exit", listener);
     },
     recover,
-    async close(mode = "keep") {
+    async close(mode = "destroy") {
       if (mode === "keep") {
         // They keep running (paused ones stay frozen); the next start adopts them.
         for (const entry of running.values()) entry.process.detach();

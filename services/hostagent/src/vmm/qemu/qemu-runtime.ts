@@ -419,7 +419,7 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
       await removeDeadSandboxes(options.sandboxesDir, dead, logger);
       return { adopted, lost: dead };
     },
-    async close(mode = "keep") {
+    async close(mode = "destroy") {
       if (mode === "keep") {
         // They keep running (paused ones stay on disk); the next start adopts them.
         for (const entry of running.values()) entry.vm?.detach();

@@ -1,0 +1,120 @@
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, test } from "vitest";
+import { EgressPolicy_Mode } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
+import { createLogger } from "@wrenn/shared";
+import { cleanupStaleNetworks } from "../../src/network/index.js";
+import { exec, newSandboxId, sandboxPidOf, startAgent, type AgentProcess } from "../harness.js";
+import { inet, networkLeftovers, noLeftovers, sh, startFakeInternet, tcpReadCommand, type FakeInternet } from "./net-helpers.js";
+
+/**
+ * Networks survive a restart of the agent with their sandboxes: the
+ * namespace, the address (never handed out again while the sandbox lives),
+ * the firewall chain with the sandbox's egress policy and the host table.
+ * Namespace runtime; its own prefix and pool.
+ */
+const prefix = "wtrst";
+let agent: AgentProcess | undefined;
+let internet: FakeInternet;
+let env: Record<string, string>;
+let dataDir: string;
+
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+beforeAll(async () => {
+  internet = await startFakeInternet();
+  dataDir = await mkdtemp(join(tmpdir(), "wrenn-ha-netrestart-"));
+  env = {
+    WRENN_SANDBOX_NETWORK: "netns",
+    WRENN_NETWORK_PREFIX: prefix,
+    WRENN_NETWORK_POOL: "10.253.0.0/16",
+    WRENN_DATA_DIR: dataDir,
+    WRENN_HOSTAGENT_LISTEN: `127.0.0.1:${await freePort()}`,
+    WRENN_SANDBOXES_ON_STOP: "keep",
+  };
+  agent = await startAgent(env);
+}, 90_000);
+
+afterAll(async () => {
+  if (agent) {
+    for (const { sandboxId } of (await agent.sandboxes.listSandboxes({})).sandboxes) await agent.sandboxes.destroySandbox({ sandboxId }).catch(() => {});
+    await agent.stop();
+  }
+  await internet?.stop();
+  await cleanupStaleNetworks({ logger: createLogger("test", { level: "warn" }), prefix });
+  await rm(dataDir, { recursive: true, force: true });
+});
+
+async function reach(sandboxId: string, address: string): Promise<string> {
+  const [cmd, ...args] = tcpReadCommand(address, inet.port);
+  return (await exec(agent!, sandboxId, cmd, args)).stdout.trim();
+}
+
+async function addressOf(sandboxId: string): Promise<string> {
+  const out = (await exec(agent!, sandboxId, "ip", ["-o", "-4", "addr", "show", "dev", "eth0"])).stdout;
+  return /inet (\d+\.\d+\.\d+\.\d+)/.exec(out)?.[1] ?? "";
+}
+
+async function restart(how: "SIGKILL" | "SIGTERM"): Promise<void> {
+  if (how === "SIGKILL") {
+    const exited = new Promise((resolve) => agent!.child.once("exit", resolve));
+    agent!.child.kill("SIGKILL");
+    await exited;
+    agent!.channel.close();
+  } else {
+    await agent!.stop();
+  }
+  agent = await startAgent(env);
+}
+
+describe("sandbox networks across agent restarts", () => {
+  test("egress policies, addresses and the host table survive kill -9 and SIGTERM; a new sandbox gets a new address", async () => {
+    const closed = newSandboxId();
+    const listed = newSandboxId();
+    await agent!.sandboxes.createSandbox({ sandboxId: closed, templateId: "base", egress: { mode: EgressPolicy_Mode.MODE_DENY_ALL, allowedCidrs: [] } });
+    await agent!.sandboxes.createSandbox({ sandboxId: listed, templateId: "base", egress: { mode: EgressPolicy_Mode.MODE_ALLOW_LIST, allowedCidrs: [`${inet.primary}/32`] } });
+    const addresses = [await addressOf(closed), await addressOf(listed)];
+    expect(await reach(listed, inet.primary)).toContain("inet 198.18.0.1");
+
+    for (const how of ["SIGKILL", "SIGTERM"] as const) {
+      await restart(how);
+      expect(await sh("nft list tables")).toContain(`inet ${prefix}\n`);
+      expect(await reach(closed, inet.primary), `deny-all still holds after ${how}`).toBe("");
+      expect(await reach(listed, inet.primary), `the allow-list still allows after ${how}`).toContain("inet 198.18.0.1");
+      expect(await reach(listed, inet.secondary), `the allow-list still denies after ${how}`).toBe("");
+      expect([await addressOf(closed), await addressOf(listed)]).toEqual(addresses);
+      expect((await networkLeftovers(prefix)).chains.length).toBe(2);
+    }
+
+    const fresh = newSandboxId();
+    await agent!.sandboxes.createSandbox({ sandboxId: fresh, templateId: "base" });
+    expect(addresses).not.toContain(await addressOf(fresh));
+    expect(await reach(fresh, inet.secondary)).toContain("inet 198.19.0.1");
+
+    // One dies while the agent is down: its network goes at the next start, the others stay.
+    const exited = new Promise((resolve) => agent!.child.once("exit", resolve));
+    agent!.child.kill("SIGKILL");
+    await exited;
+    agent!.channel.close();
+    process.kill((await sandboxPidOf(closed))!, "SIGKILL");
+    agent = await startAgent(env);
+    expect((await networkLeftovers(prefix)).namespaces.length).toBe(2);
+    expect((await networkLeftovers(prefix)).chains.length).toBe(2);
+    expect(await reach(listed, inet.secondary)).toBe("");
+
+    for (const id of [listed, fresh]) await agent!.sandboxes.destroySandbox({ sandboxId: id });
+    const left = await networkLeftovers(prefix);
+    expect({ namespaces: left.namespaces, links: left.links, chains: left.chains }).toEqual({ namespaces: noLeftovers.namespaces, links: noLeftovers.links, chains: noLeftovers.chains });
+  }, 180_000);
+});
