@@ -24,7 +24,21 @@ const method = <Stream extends boolean>(name: string, responseStream: Stream) =>
   responseDeserialize: identity,
   options: {},
 });
+const collectDefinition = {
+  path: "/wrenn.test.Faults/Collect",
+  requestStream: true as const,
+  responseStream: false as const,
+  requestSerialize: identity,
+  requestDeserialize: (b: Buffer) => {
+    if (b.toString() === "garbage") throw new Error("invalid wire type 7 at offset 0");
+    return b;
+  },
+  responseSerialize: identity,
+  responseDeserialize: identity,
+  options: {},
+};
 const FaultsDefinition = {
+  collect: collectDefinition,
   fail: method("Fail", false),
   failStream: method("FailStream", true),
   undecodable: method("Undecodable", false),
@@ -47,6 +61,7 @@ let grpc: WrennGrpcServer;
 let channel: Channel;
 let client: ReturnType<typeof createClient<typeof FaultsDefinition>>;
 const logLines: Record<string, unknown>[] = [];
+const collected: string[] = [];
 
 beforeAll(async () => {
   const sink = new Writable({
@@ -70,6 +85,14 @@ beforeAll(async () => {
     },
     async unserializable(request: Buffer) {
       return request;
+    },
+    async collect(requests: AsyncIterable<Buffer>) {
+      const seen: string[] = [];
+      for await (const message of requests) {
+        seen.push(message.toString());
+        collected.push(message.toString());
+      }
+      return Buffer.from(seen.join(","));
     },
   });
   const port = await grpc.server.listen("127.0.0.1:0");
@@ -160,6 +183,22 @@ describe("statuses leaving a server", () => {
     expect(err.code).toBe(Status.INVALID_ARGUMENT);
     expect(err.details).toBe("the request to /wrenn.test.Faults/Undecodable is not a valid protobuf message (index out of range: 3 + 10 > 4)");
     await stillAnswers();
+  });
+
+  it("answers a request stream with an undecodable message INVALID_ARGUMENT, after the messages before it", async () => {
+    const err = await rejection(
+      client.collect(
+        (async function* () {
+          yield Buffer.from("one");
+          yield Buffer.from("garbage");
+          yield Buffer.from("three");
+        })(),
+      ),
+    );
+    expect(err.code).toBe(Status.INVALID_ARGUMENT);
+    expect(err.details).toBe("the request to /wrenn.test.Faults/Collect is not a valid protobuf message (invalid wire type 7 at offset 0)");
+    expect(collected).toEqual(["one"]);
+    expect(Buffer.from(await client.collect((async function* () { yield Buffer.from("a"); yield Buffer.from("b"); })())).toString()).toBe("a,b");
   });
 
   it("logs the cause of a response that cannot be encoded (grpc-js answers INTERNAL itself)", async () => {

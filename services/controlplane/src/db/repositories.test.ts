@@ -66,6 +66,14 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
     expect(failed!.updatedAt.getTime()).toBeGreaterThanOrEqual(running!.updatedAt.getTime());
   });
 
+  it("stores a host's reason as safe text, even with NUL or a megabyte of it", async () => {
+    const id = randomUUID();
+    await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    const failed = await sandboxes.transition(id, ["starting"], "error", "exited\u0000 (signal 9)\n" + "x".repeat(1024 * 1024));
+    expect(failed?.error.startsWith("exited\uFFFD (signal 9) xxx")).toBe(true);
+    expect(Buffer.byteLength(failed!.error)).toBeLessThanOrEqual(1024);
+  });
+
   it("lets exactly one of many concurrent writers win a transition", async () => {
     const id = randomUUID();
     await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });

@@ -1,5 +1,6 @@
 import { sql, type DatabasePool } from "slonik";
 import { z } from "zod";
+import { safeStatusMessage } from "@wrenn/shared";
 
 export const sandboxStatuses = ["starting", "running", "pausing", "paused", "resuming", "stopping", "stopped", "error", "missing"] as const;
 export type ExpiryAction = "kill" | "pause";
@@ -85,7 +86,10 @@ export interface NewSandbox {
 }
 
 export interface TransitionOptions {
-  /** Why, for `error` (and kept as a note otherwise); empty when unset. */
+  /**
+   * Why, for `error` (and kept as a note otherwise); empty when unset. Often
+   * a host's words: stored as safe text (no NUL, which PostgreSQL refuses; at most 1 KiB).
+   */
   error?: string;
   /**
    * Apply only if the row has not changed since this time. Guards writes
@@ -162,7 +166,7 @@ export function createSandboxRepository(pool: DatabasePool): SandboxRepository {
       return pool.maybeOne(sql.type(sandboxRow)`
         UPDATE sandboxes
         SET status = ${next},
-            error = ${options.error ?? ""},
+            error = ${safeStatusMessage(options.error ?? "")},
             updated_at = clock_timestamp(),
             stopped_at = ${next === "stopped" ? sql.fragment`clock_timestamp()` : sql.fragment`NULL`}${expires}${resources}
         WHERE id = ${id}::uuid AND status = ANY(${sql.array([...expected], "text")}) ${unchanged}
