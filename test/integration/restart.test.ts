@@ -115,6 +115,7 @@ describe.each(runtimes)("a restart loses nothing (%s runtime)", (runtime) => {
     const before = Number((await exec(running, "cat /tmp/c")).trim());
     const pids = await counterProcesses(running);
     expect(pids).toHaveLength(1);
+    const samples = recorder.samples;
     await what();
     await reconnect();
     // Counting on from where it was: the same sandbox, not a fresh one.
@@ -126,6 +127,8 @@ describe.each(runtimes)("a restart loses nothing (%s runtime)", (runtime) => {
     await counterAbove(running, after + 15);
     expect((await client.sandboxes.getSandbox({ sandboxId: running })).sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_RUNNING);
     expect((await client.sandboxes.getSandbox({ sandboxId: paused })).sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_PAUSED);
+    // The poll kept answering across the restart, and only ever saw these.
+    expect(recorder.samples).toBeGreaterThan(samples + 10);
     expect(statusNames(recorder.seen.get(running))).toEqual(["SANDBOX_STATUS_RUNNING"]);
     expect(statusNames(recorder.seen.get(paused))).toEqual(["SANDBOX_STATUS_PAUSED"]);
   }
