@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { Status } from "nice-grpc-common";
-import { httpStatusFor, statusName } from "@wrenn/shared";
+import { httpStatusFor, safeStatusMessage, statusName } from "@wrenn/shared";
 
 /** An error the gateway itself answers with, before or instead of a gRPC call. */
 export class GatewayError extends Error {
@@ -29,8 +29,9 @@ export interface ErrorBody {
   details: unknown[];
 }
 
+/** Messages may quote request input: they leave well-formed, without controls, bounded (the servers' own rule). */
 export function errorBody(code: Status, message: string): ErrorBody {
-  return { code: statusName(code), message, details: [] };
+  return { code: statusName(code), message: safeStatusMessage(message), details: [] };
 }
 
 /** Writes a JSON error response unless headers are already out (then the caller handles it). */

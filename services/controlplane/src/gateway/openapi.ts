@@ -128,9 +128,12 @@ function responses(route: Route, schemas: SchemaBuilder): Schema {
         description: `${ndjsonNote} A failure after the first line ends the stream with one {"error":{…}} line.`,
         content: { "application/x-ndjson": { schema: { anyOf: [schemas.ref(route.output), { $ref: "#/components/schemas/StreamError" }] } } },
       }
-    : { description: "OK", content: { "application/json": { schema: schemas.ref(route.output) } } };
+    : {
+        description: "200 OK, or 202 Accepted when the call answers before its work is done (create, pause, resume, destroy)",
+        content: { "application/json": { schema: schemas.ref(route.output) } },
+      };
   return {
-    "200": ok,
+    [streamingOut ? "200" : "2XX"]: ok,
     default: {
       description: "Error: the gRPC status, its HTTP status from one table (400, 404, 405, 409, 413, 429, 503, …)",
       content: { "application/json": { schema: { $ref: "#/components/schemas/Status" } } },

@@ -1,0 +1,110 @@
+/**
+ * The fuzz stage of CI: a real platform (namespace runtime, real PostgreSQL
+ * and Redis), a bounded Schemathesis run against /openapi.json, then every
+ * public gRPC method with adversarial bytes. Fails on any HTTP 5xx, any
+ * INTERNAL / UNKNOWN / DATA_LOSS, an UNAVAILABLE from a dead server, a
+ * Schemathesis check failure, or a controlplane or host agent that no longer
+ * answers (or is no longer the same process) afterwards.
+ *
+ *   FUZZ_HTTP_SECONDS (default 150)  FUZZ_GRPC_SECONDS (default 150)
+ */
+import { copyFile, mkdtemp, readFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { fuzzGrpc, type GrpcFuzzResult } from "./grpc-fuzz.js";
+import { fuzzHttp, type HttpFuzzResult } from "./http-fuzz.js";
+import { startLiveStack } from "./live-stack.js";
+import { checkLiveness, watch } from "./liveness.js";
+
+const httpSeconds = Number(process.env.FUZZ_HTTP_SECONDS ?? 150);
+const grpcSeconds = Number(process.env.FUZZ_GRPC_SECONDS ?? 150);
+const say = (line: string): void => console.log(`[fuzz] ${line}`);
+
+async function main(): Promise<number> {
+  const started = Date.now();
+  const workDir = await mkdtemp(join(tmpdir(), "wrenn-fuzz-"));
+  say(`starting the platform (work files in ${workDir})`);
+  const live = await startLiveStack();
+  const problems: string[] = [];
+  let http: HttpFuzzResult | undefined;
+  let rpc: GrpcFuzzResult | undefined;
+  try {
+    const watched = await watch({
+      controlplaneGrpc: live.stack.grpcAddress,
+      controlplaneHttp: live.stack.httpUrl,
+      hostagent: live.stack.hostagentAddress,
+    });
+    say(`controlplane pid ${watched.pids.controlplane}, host agent pid ${watched.pids.hostagent}, sandbox ${live.targets.sandboxId}`);
+
+    if (httpSeconds > 0) {
+      say(`HTTP: schemathesis for ${httpSeconds} s against ${live.stack.httpUrl}/openapi.json`);
+      http = await fuzzHttp({ baseUrl: live.stack.httpUrl, targets: live.targets, seconds: httpSeconds, workDir: join(workDir, "http") });
+      for (const line of http.summary) console.log(`  ${line}`);
+      if (http.exitCode !== 0) problems.push(`schemathesis exited with ${http.exitCode} (log: ${http.logFile})`);
+      for (const e of http.serverErrors) problems.push(`HTTP ${e.status} for ${e.method} ${e.url}: ${e.body}`);
+      const after = await checkLiveness(watched);
+      problems.push(...after.problems.map((p) => `after the HTTP fuzz: ${p}`));
+    }
+
+    if (grpcSeconds > 0 && problems.every((p) => !p.startsWith("after"))) {
+      await live.refresh();
+      say(`gRPC: every public method for up to ${grpcSeconds} s`);
+      rpc = await fuzzGrpc({
+        address: live.stack.grpcAddress,
+        packageName: "wrenn.api.v1",
+        budgetMs: grpcSeconds * 1000,
+        targets: () => live.targets,
+        refresh: () => live.refresh(),
+        alive: async () => (await checkLiveness(watched)).ok,
+      });
+      for (const f of rpc.failures) problems.push(`gRPC ${f.code} from ${f.method} (${f.label}): ${f.details}`);
+      const after = await checkLiveness(watched);
+      problems.push(...after.problems.map((p) => `after the gRPC fuzz: ${p}`));
+    }
+    problems.push(...(await fatalLogLines(live.stack.logDir)));
+    // The stack's data directory goes with it: keep the service logs beside the fuzz reports.
+    for (const name of ["controlplane.log", "hostagent.log"]) await copyFile(join(live.stack.logDir, name), join(workDir, name)).catch(() => undefined);
+  } finally {
+    await live.close().catch((err: unknown) => problems.push(`stopping the platform failed: ${String(err)}`));
+  }
+
+  say("summary");
+  if (http) {
+    say(`  HTTP: ${http.sent} requests in ${(http.durationMs / 1000).toFixed(0)} s; statuses ${formatCounts(http.byStatus)}; 5xx: ${http.serverErrors.length}`);
+  }
+  if (rpc) {
+    const cut = rpc.sent < rpc.planned ? ` (${rpc.planned - rpc.sent} cases left when the budget ran out)` : "";
+    say(`  gRPC: ${rpc.sent} calls to ${rpc.methods.length} methods in ${(rpc.durationMs / 1000).toFixed(0)} s${cut}; codes ${formatCounts(rpc.byCode)}`);
+  }
+  say(`  failures: ${problems.length}`);
+  for (const p of problems.slice(0, 50)) say(`    ${p}`);
+  say(`  total ${((Date.now() - started) / 1000).toFixed(0)} s`);
+  return problems.length === 0 ? 0 : 1;
+}
+
+/** Fatal log lines (a crash, an uncaught error) in the services' logs. */
+async function fatalLogLines(logDir: string): Promise<string[]> {
+  const out: string[] = [];
+  for (const name of ["controlplane", "hostagent"]) {
+    const text = await readFile(join(logDir, `${name}.log`), "utf8").catch(() => "");
+    for (const line of text.split("\n")) {
+      if (/"level":60|uncaught|Uncaught|triggerUncaughtException/.test(line)) out.push(`${name} log: ${line.slice(0, 300)}`);
+    }
+  }
+  return out;
+}
+
+function formatCounts(counts: Record<string, number>): string {
+  return Object.entries(counts)
+    .sort((a, b) => b[1] - a[1])
+    .map(([k, v]) => `${k}×${v}`)
+    .join(", ");
+}
+
+main().then(
+  (code) => process.exit(code),
+  (err: unknown) => {
+    console.error("[fuzz] could not run:", err);
+    process.exit(2);
+  },
+);

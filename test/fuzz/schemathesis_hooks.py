@@ -1,0 +1,68 @@
+"""Schemathesis extensions for Wrenn's HTTP gateway (loaded through SCHEMATHESIS_HOOKS).
+
+- Request bodies of client streams are NDJSON: the generated value is sent as one line.
+- Server streams are NDJSON and some never end (watches, attached processes): read at
+  most a few lines or a short time, then close the connection, which cancels the call
+  in the gateway, as a client that leaves would.
+- NDJSON responses are checked line by line for JSON; the first line is validated
+  against the documented schema.
+"""
+
+import json
+import threading
+
+import schemathesis
+from schemathesis.transport import requests as st_requests
+
+NDJSON = "application/x-ndjson"
+MAX_LINES = 8
+MAX_SECONDS = 1.5
+
+
+
+def _is_ndjson(content_type):
+    return (content_type or "").split(";")[0].strip().lower() == NDJSON
+
+
+@schemathesis.serializer(NDJSON)
+def ndjson_body(_ctx, value):
+    # ensure_ascii keeps lone surrogates as \\uXXXX escapes (valid JSON text, refused by the server).
+    return (json.dumps(value) + "\n").encode("ascii")
+
+
+@schemathesis.deserializer(NDJSON)
+def ndjson_response(_ctx, response):
+    lines = [line for line in response.content.decode("utf-8").split("\n") if line.strip()]
+    parsed = [json.loads(line) for line in lines]  # a malformed line is a failure
+    if not parsed:
+        raise NotImplementedError("empty stream: nothing to validate")
+    return parsed[0]
+
+
+def _bounded_request(session, data, max_stream_events):
+    response = session.request(**{**data, "stream": True})
+    if not _is_ndjson(response.headers.get("Content-Type")):
+        response.content  # noqa: B018 - read the whole (finite) body, as Schemathesis does
+        return response
+    content = bytearray()
+    # A silent stream blocks in read: a timer closes it, which ends the read with an error.
+    timer = threading.Timer(MAX_SECONDS, response.close)
+    timer.start()
+    try:
+        for chunk in st_requests._iter_event_stream(response):
+            content.extend(chunk)
+            if content.count(b"\n") >= MAX_LINES:
+                break
+    except Exception:  # noqa: BLE001 - closed under our feet or timed out: the stream was cut short
+        pass
+    finally:
+        timer.cancel()
+        response.close()
+    # Keep complete lines only: a cut stream ends where its last whole line ended.
+    end = content.rfind(b"\n") + 1
+    response._content = bytes(content[:end])
+    response._content_consumed = True
+    return response
+
+
+st_requests._request = _bounded_request
