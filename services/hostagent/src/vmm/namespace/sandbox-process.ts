@@ -2,7 +2,7 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { closeSync, openSync } from "node:fs";
 import type { Logger } from "@wrenn/shared";
 import { readFileTail } from "../../host/file-tail.js";
-import { killAndWait, signalQuietly, watchExit, type ProcessIdentity } from "../../host/host-process.js";
+import { identify, killAndWait, signalQuietly, watchExit, type ProcessIdentity } from "../../host/host-process.js";
 import type { SandboxExit } from "../runtime.js";
 import type { BwrapCommand } from "./bwrap-args.js";
 
@@ -64,6 +64,8 @@ export function spawnSandboxProcess(
   argsStream?.end(args.hidden.map((arg) => `${arg}\0`).join(""));
   let tail = "";
   let innerPid: number | undefined;
+  // Without --die-with-parent the sandbox's init outlives a bwrap killed from outside: kill it by identity.
+  let innerIdentity: Promise<ProcessIdentity | undefined> | undefined;
   let done = false;
   const remember = (chunk: Buffer) => {
     tail = (tail + chunk.toString("utf8")).slice(-tailBytes);
@@ -78,7 +80,10 @@ export function spawnSandboxProcess(
   infoStream?.on("data", (chunk: Buffer) => {
     info += chunk.toString("utf8");
     const match = /"child-pid"\s*:\s*(\d+)/.exec(info);
-    if (match) innerPid = Number(match[1]);
+    if (match && innerPid === undefined) {
+      innerPid = Number(match[1]);
+      innerIdentity = identify(innerPid);
+    }
   });
   infoStream?.on("error", () => {});
 
@@ -103,13 +108,12 @@ export function spawnSandboxProcess(
     hasExited: () => done,
     innerPid: () => innerPid,
     async kill() {
-      if (!done) {
-        // Killing the sandbox's PID 1 makes the kernel kill everything in its
-        // pid namespace; bwrap exits once its init is reaped, which happens
-        // only after every process of the namespace is gone.
-        if (innerPid !== undefined) signalQuietly(innerPid, "SIGKILL");
-        if (child.pid !== undefined) signalQuietly(child.pid, "SIGKILL");
-      }
+      // Killing the sandbox's PID 1 makes the kernel kill everything in its
+      // pid namespace; bwrap exits once its init is reaped, which happens
+      // only after every process of the namespace is gone.
+      const init = await innerIdentity;
+      if (init) await killAndWait(init).catch(() => {});
+      if (!done && child.pid !== undefined) signalQuietly(child.pid, "SIGKILL");
       return exited;
     },
     detach() {
