@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs everything Wrenn needs on a fresh Debian 12 machine, idempotently:
-# Debian packages, npm packages, the codegen plugins (Go, Python) and the envd
+# Debian packages, npm packages, the codegen plugins (Go, Python), Schemathesis and the envd
 # bundle. Safe to run again: each step is skipped when already satisfied.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -35,6 +35,15 @@ if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.j
 fi
 
 bash scripts/install-codegen.sh
+
+# Schemathesis for the fuzz stage (scripts/fuzz.sh), pinned, in a virtualenv of
+# its own so its dependencies stay apart from the codegen and client ones.
+schemathesis_version=4.32.5
+if ! .venv-fuzz/bin/schemathesis --version 2>/dev/null | grep -q "version $schemathesis_version\$"; then
+  log "installing schemathesis $schemathesis_version"
+  [ -x .venv-fuzz/bin/python ] || python3 -m venv .venv-fuzz
+  .venv-fuzz/bin/pip install -q --disable-pip-version-check "schemathesis==$schemathesis_version"
+fi
 
 log "building the envd bundle"
 npm run --silent build -w @wrenn/envd >/dev/null
