@@ -30,11 +30,21 @@ if [ "${1:-}" = stop ]; then
   exit 0
 fi
 started=()
+# Interrupted half way (Ctrl-C while a server starts): stop what this call
+# started, since its caller never gets the list.
+stop_started() { WRENN_STARTED_SERVICES="${started[*]}" bash "$0" stop 3>/dev/null || true; }
+trap 'stop_started; exit 130' INT
+trap 'stop_started; exit 143' TERM
 # Daemons started below get "3>&-": one that kept fd 3 would hold the
 # caller's $(...) open forever.
 
 if [ -z "${DATABASE_URL:-}" ]; then
-  read -r pg_version pg_cluster < <(pg_lsclusters -h | awk 'NR==1 {print $1, $2}')
+  # WRENN_PG_CLUSTER=version/name picks a cluster; by default the first one.
+  if [ -n "${WRENN_PG_CLUSTER:-}" ]; then
+    pg_version=${WRENN_PG_CLUSTER%%/*} pg_cluster=${WRENN_PG_CLUSTER#*/}
+  else
+    read -r pg_version pg_cluster < <(pg_lsclusters -h | awk 'NR==1 {print $1, $2}')
+  fi
   if [ -z "${pg_version:-}" ]; then
     echo "services: no PostgreSQL cluster found (is the postgresql package installed?)" >&2
     exit 1
@@ -53,13 +63,14 @@ if [ -z "${DATABASE_URL:-}" ]; then
 fi
 
 if [ -z "${REDIS_URL:-}" ]; then
-  if ! redis-cli -p 6379 ping >/dev/null 2>&1; then
-    log "starting Redis on 127.0.0.1:6379"
-    redis-server --port 6379 --bind 127.0.0.1 --daemonize yes --save "" --appendonly no >/dev/null 3>&-
-    started+=("redis:6379")
-    for _ in $(seq 50); do redis-cli -p 6379 ping >/dev/null 2>&1 && break; sleep 0.1; done
+  redis_port=${WRENN_REDIS_PORT:-6379}
+  if ! redis-cli -p "$redis_port" ping >/dev/null 2>&1; then
+    log "starting Redis on 127.0.0.1:$redis_port"
+    redis-server --port "$redis_port" --bind 127.0.0.1 --daemonize yes --save "" --appendonly no >/dev/null 3>&-
+    started+=("redis:$redis_port")
+    for _ in $(seq 50); do redis-cli -p "$redis_port" ping >/dev/null 2>&1 && break; sleep 0.1; done
   fi
-  echo >&3 "export REDIS_URL=redis://127.0.0.1:6379/0"
+  echo >&3 "export REDIS_URL=redis://127.0.0.1:$redis_port/0"
 fi
 
 echo >&3 "export WRENN_STARTED_SERVICES='${started[*]}'"

@@ -12,6 +12,7 @@ export DATABASE_URL REDIS_URL
 trap 'bash scripts/services.sh stop || true' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM
+[ -z "$WRENN_STARTED_SERVICES" ] || echo "[test] started for this run, stopped at its end: $WRENN_STARTED_SERVICES" >&2
 npm run --silent build -w @wrenn/envd >/dev/null
 
 report=$(mktemp -t wrenn-vitest-XXXXXX.json)
