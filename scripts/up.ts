@@ -18,6 +18,7 @@ const qemu = (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(d
 const runtime = (process.env.WRENN_RUNTIME as "qemu" | "namespace" | "auto" | undefined) ?? (qemu ? "qemu" : "namespace");
 process.stdout.write(`Starting Wrenn (${runtime} sandboxes)…\n`);
 
+const keep = process.env.WRENN_SANDBOXES_ON_STOP !== "destroy";
 // Signals are handled from the start: one during a (long, first) start aborts it.
 const starting = new AbortController();
 let stopping = false;
@@ -25,7 +26,7 @@ let stopStack: (() => Promise<void>) | undefined;
 async function stop(signal: string): Promise<void> {
   if (stopping) return;
   stopping = true;
-  process.stdout.write(`${signal}: stopping (running sandboxes keep running)…\n`);
+  process.stdout.write(`${signal}: stopping${keep ? " (running sandboxes keep running)" : " and destroying every sandbox"}…\n`);
   if (!stopStack) {
     starting.abort();
     return;
@@ -46,6 +47,8 @@ const stack = await startStack({
   signal: starting.signal,
   supervise: true,
   onServiceEvent: report,
+  // Decision: stopping `./wrenn up` leaves sandboxes running (paused ones on disk); the next start re-adopts them.
+  sandboxesOnStop: keep ? "keep" : "destroy",
   embedded,
   dataDir,
   databaseUrl: process.env.DATABASE_URL,
@@ -75,7 +78,7 @@ Wrenn is up${embedded ? " (embedded database and event bus)" : ""}.
 Try:
   curl -s -X POST ${stack.httpUrl}/v1/sandboxes -d '{"waitReady":true}'
 
-Ctrl-C stops the platform; running sandboxes keep running and the next start re-adopts them.
+Ctrl-C stops the platform; ${keep ? "running sandboxes keep running and the next start re-adopts them" : "every sandbox is destroyed (WRENN_SANDBOXES_ON_STOP=destroy)"}.
 `);
 
 /** The host agent's image build and template steps, as one line each. */
