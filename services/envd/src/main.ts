@@ -52,7 +52,7 @@ lifecycle.addHook({ name: "ports", quiesce: () => ports.stop(), resume: () => po
 // Started now, at boot, so that it is already running in every snapshot (see native/wrenn-clock.c).
 const helper = config.WRENN_ENVD_CLOCK_HELPER ? startClockHelper(config.WRENN_ENVD_CLOCK_HELPER, logger) : undefined;
 const cloneNotice = createCloneNotice(config.WRENN_ENVD_CLONE_FILE, logger);
-await cloneNotice.renew();
+cloneNotice.renew();
 
 // Filled in once the server listens (connections exist only then).
 let connections: ConnectionControl = { closeAll() {} };
