@@ -5,8 +5,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-eval "$(bash scripts/services.sh)"
-export DATABASE_URL REDIS_URL
+# Only this run's own list counts (never one inherited from the caller).
+WRENN_STARTED_SERVICES=
+services=$(bash scripts/services.sh) || exit 1
+eval "$services"
+export DATABASE_URL REDIS_URL WRENN_STARTED_SERVICES
 # Servers this run started are stopped when it ends, however it ends (failure,
 # Ctrl-C, TERM); ones that were already running are left alone.
 trap 'bash scripts/services.sh stop || true' EXIT

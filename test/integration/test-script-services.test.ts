@@ -38,7 +38,7 @@ function redisAnswers(): boolean {
 /** scripts/test.sh as `./wrenn test` runs it, in a process group of its own (as a terminal's foreground job). */
 function testScript(args: string[], interruptWhen?: RegExp): Promise<{ code: number | null; output: string }> {
   const env: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("VITEST") && key !== "DATABASE_URL" && key !== "REDIS_URL") env[key] = value;
+  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith("VITEST") && !["DATABASE_URL", "REDIS_URL", "WRENN_STARTED_SERVICES"].includes(key)) env[key] = value;
   Object.assign(env, { WRENN_PG_CLUSTER: `${pgVersion}/${cluster}`, WRENN_REDIS_PORT: String(redisPort), NODE_ENV: "" });
   const child = spawn("bash", ["scripts/test.sh", ...args], { cwd: repoRoot, env, detached: true, stdio: ["ignore", "pipe", "pipe"] });
   let output = "";
