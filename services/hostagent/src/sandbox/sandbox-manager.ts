@@ -1,10 +1,13 @@
 import type { EgressPolicy } from "../network/egress-policy.js";
 import { randomBytes } from "node:crypto";
-import { errors, isWireId, ServerError, type Logger } from "@wrenn/shared";
+import { errors, isWireId, type Logger } from "@wrenn/shared";
 import type { Client } from "@grpc/grpc-js";
 import { SandboxStartError, type RecoveredSandboxes, type Runtime, type SandboxResources, type SandboxStats, type StopMode, type TemplateInfo } from "../vmm/runtime.js";
-import { readSandboxRecord, writeSandboxRecord } from "./sandbox-record.js";
-import { createEnvdConnection, type EnvdConnection } from "./envd-connection.js";
+import { writeSandboxRecord } from "./sandbox-record.js";
+import { recordOf, type Entry } from "./sandbox-entry.js";
+import { adoptSandboxes } from "./sandbox-adoption.js";
+import { createFailure } from "./create-failure.js";
+import { createEnvdConnection } from "./envd-connection.js";
 import { createKeyedLock } from "./keyed-lock.js";
 import { createSandboxEvents, type SandboxEvents } from "./sandbox-events.js";
 
@@ -78,20 +81,6 @@ export interface SandboxManager {
   close(mode?: StopMode): Promise<void>;
 }
 
-interface Entry {
-  info: SandboxInfo;
-  envs: Record<string, string>;
-  /** envd's access token: generated per sandbox, kept only in memory, sent by the relay. */
-  token: string;
-  ttlSeconds: number;
-  connection?: EnvdConnection;
-  envdTarget?: string;
-  /** Aborts an in-progress create (its sandbox died while starting). */
-  starting?: AbortController;
-  /** Set while the entry is still being created (not listed, not reachable). */
-  creating: boolean;
-  egress?: EgressPolicy;
-}
 
 export const defaultStartTimeoutSeconds = 30;
 const maxStartTimeoutSeconds = 600;
@@ -156,20 +145,9 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
   /** sandbox.json, rewritten atomically after every change a restarted agent must know. */
   async function save(entry: Entry): Promise<void> {
     if (!options.sandboxesDir) return;
-    const { info } = entry;
-    await writeSandboxRecord(options.sandboxesDir, {
-      sandboxId: info.sandboxId,
-      templateId: info.templateId,
-      startedAt: info.startedAt.toISOString(),
-      state: info.state,
-      expiresAt: info.expiresAt?.toISOString(),
-      onExpiry: info.onExpiry,
-      ttlSeconds: entry.ttlSeconds,
-      token: entry.token,
-      envs: entry.envs,
-      egress: entry.egress,
-      resources: info.resources,
-    }).catch((err: unknown) => logger.error({ err, sandboxId: info.sandboxId }, "could not record the sandbox's state; a restart may lose it"));
+    await writeSandboxRecord(options.sandboxesDir, recordOf(entry)).catch((err: unknown) =>
+      logger.error({ err, sandboxId: entry.info.sandboxId }, "could not record the sandbox's state; a restart may lose it"),
+    );
   }
 
   /**
@@ -336,65 +314,6 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
     }
   }
 
-  /** One adopted sandbox: false when it cannot be used (no record, envd silent) and was destroyed. */
-  async function adoptOne(handle: RecoveredSandboxes["adopted"][number]["handle"], paused: boolean): Promise<boolean> {
-    const { sandboxId } = handle;
-    const record = options.sandboxesDir ? await readSandboxRecord(options.sandboxesDir, sandboxId) : undefined;
-    if (record) {
-      const entry: Entry = {
-        info: {
-          sandboxId,
-          templateId: record.templateId,
-          startedAt: new Date(record.startedAt),
-          state: paused ? "paused" : "running",
-          expiresAt: !paused && record.expiresAt ? new Date(record.expiresAt) : undefined,
-          onExpiry: record.onExpiry,
-          resources: handle.resources,
-        },
-        envs: record.envs,
-        token: record.token,
-        ttlSeconds: record.ttlSeconds,
-        envdTarget: handle.envdTarget,
-        egress: record.egress,
-        creating: true,
-      };
-      entries.set(sandboxId, entry);
-      try {
-        // Frozen in place: its envd is there, and answers once thawed (a resume does no handshake then).
-        if (paused && runtime.capabilities.pause === "freeze") entry.connection = createEnvdConnection(handle.envdTarget, record.token);
-        if (!paused) {
-          entry.connection = createEnvdConnection(handle.envdTarget, record.token);
-          await entry.connection.waitUntilServing(AbortSignal.timeout(stepTimeoutMs.adoptHealth));
-          // The runtime found it running although it was recorded paused (a pause cut short): its TTL runs again.
-          if (record.state === "paused") armTtl(entry);
-        }
-        entry.creating = false;
-        await save(entry);
-        return true;
-      } catch (err) {
-        logger.warn({ err, sandboxId }, "adopted sandbox's envd does not answer; removing it");
-        forget(sandboxId);
-      }
-    } else {
-      logger.warn({ sandboxId }, "sandbox of a previous run has no usable record (its create was cut short); removing it");
-    }
-    await runtime.destroy(sandboxId).catch((err: unknown) => logger.error({ err, sandboxId }, "could not remove an unadoptable sandbox"));
-    return false;
-  }
-
-  async function adopt(recovered: RecoveredSandboxes): Promise<{ adopted: string[]; lost: string[] }> {
-    const adopted: string[] = [];
-    const lost = [...recovered.lost];
-    await Promise.all(
-      recovered.adopted.map(async ({ handle, paused }) => {
-        if (await adoptOne(handle, paused)) adopted.push(handle.sandboxId);
-        else lost.push(handle.sandboxId);
-      }),
-    );
-    for (const sandboxId of lost) events.publish("lost", sandboxId, "the sandbox did not survive the host agent's restart; what it left was removed");
-    return { adopted, lost };
-  }
-
   let reaping = false;
   const reaper = setInterval(() => {
     if (reaping) return;
@@ -476,7 +395,8 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
       if (entry.connection === undefined) throw errors.unavailable(`sandbox ${sandboxId} is between states; retry`);
       return entry.connection.relayClient;
     },
-    adopt,
+    adopt: (recovered) =>
+      adoptSandboxes(recovered, { entries, runtime, logger, events, sandboxesDir: options.sandboxesDir, healthTimeoutMs: stepTimeoutMs.adoptHealth, save, forget, armTtl }),
     async close(mode = "destroy") {
       clearInterval(reaper);
       for (const entry of entries.values()) entry.connection?.close();
@@ -484,30 +404,4 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
       await runtime.close(mode);
     },
   };
-}
-
-interface FailureContext {
-  signal: AbortSignal;
-  timeout: AbortSignal;
-  starting: AbortSignal;
-  timeoutSeconds: number;
-  sandboxId: string;
-  logger: Logger;
-}
-
-/** Maps why a create failed to a status the caller can act on, without internals. */
-function createFailure(err: unknown, ctx: FailureContext): unknown {
-  const exit = err instanceof SandboxStartError ? err.exit : ctx.starting.reason instanceof SandboxStartError ? ctx.starting.reason.exit : undefined;
-  if (exit !== undefined || err instanceof SandboxStartError) {
-    ctx.logger.error({ sandboxId: ctx.sandboxId, code: exit?.code, signal: exit?.signal, outputTail: exit?.outputTail.slice(-2000), err }, "sandbox failed to start");
-    if (exit === undefined) return errors.internal(`sandbox ${ctx.sandboxId} failed to start`);
-    const how = exit.code != null ? `exit code ${exit.code}` : `signal ${exit.signal ?? "unknown"}`;
-    return errors.internal(`sandbox ${ctx.sandboxId} failed to start: its process exited (${how})`);
-  }
-  if (ctx.signal.aborted) return err; // the caller went away: nice-grpc reports CANCELLED
-  // Whatever failed after the start timeout fired failed because of it.
-  if (ctx.timeout.aborted) return errors.deadlineExceeded(`sandbox ${ctx.sandboxId} did not become ready within ${ctx.timeoutSeconds} s`);
-  if (err instanceof ServerError) return err; // our own typed errors (ALREADY_EXISTS, NOT_FOUND, …)
-  ctx.logger.error({ err, sandboxId: ctx.sandboxId }, "sandbox start failed");
-  return errors.internal(`sandbox ${ctx.sandboxId} failed to start`);
 }

@@ -1,0 +1,85 @@
+import type { Logger } from "@wrenn/shared";
+import type { RecoveredSandboxes, Runtime, SandboxHandle } from "../vmm/runtime.js";
+import { createEnvdConnection } from "./envd-connection.js";
+import type { Entry } from "./sandbox-entry.js";
+import type { SandboxEvents } from "./sandbox-events.js";
+import { readSandboxRecord } from "./sandbox-record.js";
+
+/** What adoption needs of the sandbox manager. */
+export interface AdoptionContext {
+  entries: Map<string, Entry>;
+  runtime: Runtime;
+  logger: Logger;
+  events: SandboxEvents;
+  sandboxesDir?: string;
+  healthTimeoutMs: number;
+  save(entry: Entry): Promise<void>;
+  forget(sandboxId: string): void;
+  armTtl(entry: Entry): void;
+}
+
+/**
+ * Once at start, with what the runtime recovered: each live sandbox gets its
+ * entry back from sandbox.json (token, env, TTL, egress) and its envd is
+ * health-checked over a fresh connection; a sandbox without a usable record
+ * (its create was cut short) or whose envd stays silent is destroyed. Every
+ * sandbox that did not make it is published as LOST.
+ */
+export async function adoptSandboxes(recovered: RecoveredSandboxes, ctx: AdoptionContext): Promise<{ adopted: string[]; lost: string[] }> {
+  const adopted: string[] = [];
+  const lost = [...recovered.lost];
+  await Promise.all(
+    recovered.adopted.map(async ({ handle, paused }) => {
+      if (await adoptOne(handle, paused, ctx)) adopted.push(handle.sandboxId);
+      else lost.push(handle.sandboxId);
+    }),
+  );
+  for (const sandboxId of lost) ctx.events.publish("lost", sandboxId, "the sandbox did not survive the host agent's restart; what it left was removed");
+  return { adopted, lost };
+}
+
+async function adoptOne(handle: SandboxHandle, paused: boolean, ctx: AdoptionContext): Promise<boolean> {
+  const { sandboxId } = handle;
+  const { logger, runtime } = ctx;
+  const record = ctx.sandboxesDir ? await readSandboxRecord(ctx.sandboxesDir, sandboxId) : undefined;
+  if (record) {
+    const entry: Entry = {
+      info: {
+        sandboxId,
+        templateId: record.templateId,
+        startedAt: new Date(record.startedAt),
+        state: paused ? "paused" : "running",
+        expiresAt: !paused && record.expiresAt ? new Date(record.expiresAt) : undefined,
+        onExpiry: record.onExpiry,
+        resources: handle.resources,
+      },
+      envs: record.envs,
+      token: record.token,
+      ttlSeconds: record.ttlSeconds,
+      envdTarget: handle.envdTarget,
+      egress: record.egress,
+      creating: true,
+    };
+    ctx.entries.set(sandboxId, entry);
+    try {
+      // Frozen in place: its envd is there, and answers once thawed (a resume does no handshake then).
+      if (paused && runtime.capabilities.pause === "freeze") entry.connection = createEnvdConnection(handle.envdTarget, record.token);
+      if (!paused) {
+        entry.connection = createEnvdConnection(handle.envdTarget, record.token);
+        await entry.connection.waitUntilServing(AbortSignal.timeout(ctx.healthTimeoutMs));
+        // The runtime found it running although it was recorded paused (a pause cut short): its TTL runs again.
+        if (record.state === "paused") ctx.armTtl(entry);
+      }
+      entry.creating = false;
+      await ctx.save(entry);
+      return true;
+    } catch (err) {
+      logger.warn({ err, sandboxId }, "adopted sandbox's envd does not answer; removing it");
+      ctx.forget(sandboxId);
+    }
+  } else {
+    logger.warn({ sandboxId }, "sandbox of a previous run has no usable record (its create was cut short); removing it");
+  }
+  await runtime.destroy(sandboxId).catch((err: unknown) => logger.error({ err, sandboxId }, "could not remove an unadoptable sandbox"));
+  return false;
+}

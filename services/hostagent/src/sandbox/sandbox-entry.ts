@@ -1,0 +1,38 @@
+import type { EgressPolicy } from "../network/egress-policy.js";
+import type { EnvdConnection } from "./envd-connection.js";
+import type { SandboxInfo } from "./sandbox-manager.js";
+import type { SandboxRecord } from "./sandbox-record.js";
+
+/** The sandbox layer's state of one sandbox. */
+export interface Entry {
+  info: SandboxInfo;
+  envs: Record<string, string>;
+  /** envd's access token: generated per sandbox, kept in memory and in sandbox.json (0600), sent by the relay. */
+  token: string;
+  ttlSeconds: number;
+  connection?: EnvdConnection;
+  envdTarget?: string;
+  /** Aborts an in-progress create (its sandbox died while starting). */
+  starting?: AbortController;
+  /** Set while the entry is still being created (not listed, not reachable). */
+  creating: boolean;
+  egress?: EgressPolicy;
+}
+
+/** What sandbox.json keeps of an entry. */
+export function recordOf(entry: Entry): SandboxRecord {
+  const { info } = entry;
+  return {
+    sandboxId: info.sandboxId,
+    templateId: info.templateId,
+    startedAt: info.startedAt.toISOString(),
+    state: info.state,
+    expiresAt: info.expiresAt?.toISOString(),
+    onExpiry: info.onExpiry,
+    ttlSeconds: entry.ttlSeconds,
+    token: entry.token,
+    envs: entry.envs,
+    egress: entry.egress,
+    resources: info.resources,
+  };
+}
