@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { mkdtemp, readdir, rm, stat } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -64,6 +64,13 @@ async function sha(agent: AgentProcess, sandboxId: string, path: string): Promis
   return (await exec(agent, sandboxId, "sha256sum", [path])).stdout.split(" ")[0]!;
 }
 
+/** Process group and session of a process (fields 5 and 6 of /proc/PID/stat). */
+async function groupOf(pid: number): Promise<{ pgrp: string; session: string }> {
+  const stat = await readFile(`/proc/${pid}/stat`, "utf8");
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return { pgrp: fields[2]!, session: fields[3]! };
+}
+
 async function killAgent(agent: AgentProcess): Promise<void> {
   const exited = new Promise((resolve) => agent.child.once("exit", resolve));
   agent.child.kill("SIGKILL");
@@ -116,6 +123,11 @@ describe.each(runtimes)("host agent restart on the %s runtime", (runtime) => {
     const before = await counterPast(agent, kept, 0);
     expect(before).toBeGreaterThan(0);
     const expiresAt = (await agent.sandboxes.listSandboxes({})).sandboxes.find((s) => s.sandboxId === kept)?.expiresAt;
+    // A Ctrl-C on the agent's terminal (its process group) or the end of its session never reaches the sandbox.
+    const agentGroup = await groupOf(agent.child.pid!);
+    const sandboxGroup = await groupOf((await sandboxPidOf(kept))!);
+    expect(sandboxGroup.pgrp).not.toBe(agentGroup.pgrp);
+    expect(sandboxGroup.session).not.toBe(agentGroup.session);
 
     // 1. kill -9: nothing is cleaned up, nothing is told.
     await killAgent(agent);
