@@ -65,7 +65,11 @@ const stack = await startStack({
   process.stderr.write(`${stopping ? "start aborted" : "Wrenn did not start"}: ${(err as Error).message}\n`);
   process.exit(stopping ? 0 : 1);
 });
-stopStack = () => stack.close();
+stopStack = async () => {
+  // Destroyed through the API first, so their rows say STOPPED rather than MISSING at the next start.
+  if (!keep) await destroyEverySandbox(stack.httpUrl).catch((err: unknown) => process.stderr.write(`destroying sandboxes: ${(err as Error).message}\n`));
+  await stack.close();
+};
 
 process.stdout.write(`
 Wrenn is up${embedded ? " (embedded database and event bus)" : ""}.
@@ -106,4 +110,11 @@ function report(event: ServiceEvent): void {
   } else {
     process.stdout.write(`! ${event.service} did not start again: ${event.error}; next try in ${(event.restartInMs / 1000).toFixed(1)} s\n`);
   }
+}
+
+async function destroyEverySandbox(httpUrl: string): Promise<void> {
+  const signal = AbortSignal.timeout(120_000);
+  const listed = (await (await fetch(`${httpUrl}/v1/sandboxes`, { signal })).json()) as { sandboxes?: { sandboxId: string; status: string }[] };
+  const live = (listed.sandboxes ?? []).filter((s) => s.status !== "SANDBOX_STATUS_STOPPED");
+  await Promise.all(live.map((s) => fetch(`${httpUrl}/v1/sandboxes/${s.sandboxId}?wait=true`, { method: "DELETE", signal })));
 }
