@@ -42,6 +42,13 @@ export interface SpawnServiceOptions {
   onLog?: (entry: Record<string, unknown>) => void;
   /** Aborting stops a start in progress (the process gets SIGTERM; the start fails). */
   signal?: AbortSignal;
+  /**
+   * A process group of its own, so Ctrl-C in the terminal reaches only the
+   * caller (a supervisor that stops services in order, and must not take
+   * their SIGINT deaths for crashes). Off by default: a test run's Ctrl-C
+   * then reaches its services too, and nothing outlives it.
+   */
+  ownProcessGroup?: boolean;
 }
 
 /**
@@ -58,10 +65,7 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     cwd: repoRoot,
     env,
     stdio: ["ignore", "pipe", "pipe"],
-    // A process group of its own: Ctrl-C in `./wrenn up`'s terminal reaches
-    // only the supervisor, which stops the services in order (controlplane
-    // first), instead of every service and sandbox at once.
-    detached: true,
+    detached: options.ownProcessGroup ?? false,
   });
   const log = createWriteStream(options.logFile, { flags: "a" });
   const recent: string[] = [];
