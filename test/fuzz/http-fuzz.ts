@@ -65,6 +65,9 @@ export async function fuzzHttp(options: HttpFuzzOptions): Promise<HttpFuzzResult
     excludedChecks.join(","),
     "--request-timeout",
     "20",
+    // A create that waits for its sandbox can take seconds on a loaded 2-core machine: slow is not broken.
+    "--max-response-time",
+    "60",
     "--report",
     "har",
     "--report-dir",

@@ -8,6 +8,7 @@
  *
  *   FUZZ_HTTP_SECONDS (default 150)  FUZZ_GRPC_SECONDS (default 150)
  */
+import { execFileSync } from "node:child_process";
 import { copyFile, mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -57,7 +58,12 @@ async function main(): Promise<number> {
         refresh: () => live.refresh(),
         alive: async () => (await checkLiveness(watched)).ok,
       });
-      for (const f of rpc.failures) problems.push(`gRPC ${f.code} from ${f.method} (${f.label}): ${f.details}`);
+      for (const f of rpc.failures) {
+        problems.push(`gRPC ${f.code} from ${f.method} (${f.label}): ${f.details}`);
+        // An INTERNAL names a ref that its server logged with the cause (envd logs into its sandbox's directory).
+        const ref = /\(ref ([0-9a-f]+)\)/.exec(f.details)?.[1];
+        if (ref) problems.push(...(await linesMentioning(live.stack.dataDir, ref)).map((l) => `  logged: ${l}`));
+      }
       const after = await checkLiveness(watched);
       problems.push(...after.problems.map((p) => `after the gRPC fuzz: ${p}`));
     }
@@ -92,6 +98,19 @@ async function fatalLogLines(logDir: string): Promise<string[]> {
     }
   }
   return out;
+}
+
+/** Log lines under `dir` (every service and sandbox log) that mention `needle`, from services that logged the cause. */
+async function linesMentioning(dir: string, needle: string): Promise<string[]> {
+  try {
+    const out = execFileSync("grep", ["-rhF", "--include=*.log", needle, dir], { encoding: "utf8", maxBuffer: 16 * 1024 * 1024 });
+    return out
+      .split("\n")
+      .filter((l) => l !== "" && !l.includes("a peer answered with a server fault"))
+      .map((l) => l.slice(0, 2000));
+  } catch {
+    return [];
+  }
 }
 
 function formatCounts(counts: Record<string, number>): string {

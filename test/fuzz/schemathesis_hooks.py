@@ -6,12 +6,17 @@
   in the gateway, as a client that leaves would.
 - NDJSON responses are checked line by line for JSON; the first line is validated
   against the documented schema.
+- Hypothesis describes filter lambdas by parsing their source with `ast.parse`,
+  which CPython 3.11 cannot do from two threads at once ("AST constructor
+  recursion depth mismatch", a SystemError that ends a worker): with two
+  workers those descriptions are taken one at a time.
 """
 
 import json
 import threading
 
 import schemathesis
+from hypothesis.internal import lambda_sources
 from schemathesis.transport import requests as st_requests
 
 NDJSON = "application/x-ndjson"
@@ -66,3 +71,15 @@ def _bounded_request(session, data, max_stream_events):
 
 
 st_requests._request = _bounded_request
+
+
+_describe_lock = threading.RLock()
+_original_lambda_description = lambda_sources.lambda_description
+
+
+def _locked_lambda_description(f):
+    with _describe_lock:
+        return _original_lambda_description(f)
+
+
+lambda_sources.lambda_description = _locked_lambda_description
