@@ -1,3 +1,5 @@
+import { createHash } from "node:crypto";
+import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -13,9 +15,13 @@ import { inet, networkLeftovers, noLeftovers, sh, startFakeInternet, tcpReadComm
  * Networks survive a restart of the agent with their sandboxes: the
  * namespace, the address (never handed out again while the sandbox lives),
  * the firewall chain with the sandbox's egress policy and the host table.
- * Namespace runtime; its own prefix and pool.
+ * Both runtimes (QEMU: the VM on its TAP inside the namespace); its own
+ * prefix and pool.
  */
 const prefix = "wtrst";
+const qemuInstalled = (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(dir, "qemu-system-x86_64")));
+const runtimes = (process.env.WRENN_TEST_RUNTIMES ?? (qemuInstalled ? "namespace,qemu" : "namespace")).split(",");
+const imagesDir = process.env.WRENN_TEST_IMAGES_DIR ?? "/var/lib/wrenn/images";
 let agent: AgentProcess | undefined;
 let internet: FakeInternet;
 let env: Record<string, string>;
@@ -34,26 +40,10 @@ function freePort(): Promise<number> {
 
 beforeAll(async () => {
   internet = await startFakeInternet();
-  dataDir = await mkdtemp(join(tmpdir(), "wrenn-ha-netrestart-"));
-  env = {
-    WRENN_SANDBOX_NETWORK: "netns",
-    WRENN_NETWORK_PREFIX: prefix,
-    WRENN_NETWORK_POOL: "10.253.0.0/16",
-    WRENN_DATA_DIR: dataDir,
-    WRENN_HOSTAGENT_LISTEN: `127.0.0.1:${await freePort()}`,
-    WRENN_SANDBOXES_ON_STOP: "keep",
-  };
-  agent = await startAgent(env);
 }, 90_000);
 
 afterAll(async () => {
-  if (agent) {
-    for (const { sandboxId } of (await agent.sandboxes.listSandboxes({})).sandboxes) await agent.sandboxes.destroySandbox({ sandboxId }).catch(() => {});
-    await agent.stop();
-  }
   await internet?.stop();
-  await cleanupStaleNetworks({ logger: createLogger("test", { level: "warn" }), prefix });
-  await rm(dataDir, { recursive: true, force: true });
 });
 
 async function reach(sandboxId: string, address: string): Promise<string> {
@@ -61,8 +51,10 @@ async function reach(sandboxId: string, address: string): Promise<string> {
   return (await exec(agent!, sandboxId, cmd, args)).stdout.trim();
 }
 
+/** The sandbox's address on its link to the host (its namespace's eth0; every VM guest has the same address inside). */
 async function addressOf(sandboxId: string): Promise<string> {
-  const out = (await exec(agent!, sandboxId, "ip", ["-o", "-4", "addr", "show", "dev", "eth0"])).stdout;
+  const netns = `${prefix}-${createHash("sha256").update(sandboxId).digest("hex").slice(0, 8)}`;
+  const out = await sh(`ip -n ${netns} -o -4 addr show dev eth0`);
   return /inet (\d+\.\d+\.\d+\.\d+)/.exec(out)?.[1] ?? "";
 }
 
@@ -75,15 +67,40 @@ async function restart(how: "SIGKILL" | "SIGTERM"): Promise<void> {
   } else {
     await agent!.stop();
   }
-  agent = await startAgent(env);
+  agent = await startAgent(env, 900_000);
 }
 
-describe("sandbox networks across agent restarts", () => {
+describe.each(runtimes)("sandbox networks across agent restarts on the %s runtime", (runtime) => {
+  beforeAll(async () => {
+    dataDir = await mkdtemp(join(tmpdir(), "wrenn-ha-netrestart-"));
+    env = {
+      WRENN_RUNTIME: runtime,
+      ...(runtime === "qemu" ? { WRENN_IMAGES_DIR: imagesDir } : {}),
+      WRENN_SANDBOX_NETWORK: "netns",
+      WRENN_NETWORK_PREFIX: prefix,
+      WRENN_NETWORK_POOL: "10.253.0.0/16",
+      WRENN_DATA_DIR: dataDir,
+      WRENN_HOSTAGENT_LISTEN: `127.0.0.1:${await freePort()}`,
+      WRENN_SANDBOXES_ON_STOP: "keep",
+    };
+    agent = await startAgent(env, 900_000);
+  }, 900_000);
+
+  afterAll(async () => {
+    if (agent) {
+      for (const { sandboxId } of (await agent.sandboxes.listSandboxes({})).sandboxes) await agent.sandboxes.destroySandbox({ sandboxId }).catch(() => {});
+      await agent.stop();
+      agent = undefined;
+    }
+    await cleanupStaleNetworks({ logger: createLogger("test", { level: "warn" }), prefix });
+    await rm(dataDir, { recursive: true, force: true });
+  });
+
   test("egress policies, addresses and the host table survive kill -9 and SIGTERM; a new sandbox gets a new address", async () => {
     const closed = newSandboxId();
     const listed = newSandboxId();
-    await agent!.sandboxes.createSandbox({ sandboxId: closed, templateId: "base", egress: { mode: EgressPolicy_Mode.MODE_DENY_ALL, allowedCidrs: [] } });
-    await agent!.sandboxes.createSandbox({ sandboxId: listed, templateId: "base", egress: { mode: EgressPolicy_Mode.MODE_ALLOW_LIST, allowedCidrs: [`${inet.primary}/32`] } });
+    await agent!.sandboxes.createSandbox({ sandboxId: closed, templateId: "base", startTimeoutSeconds: 300, egress: { mode: EgressPolicy_Mode.MODE_DENY_ALL, allowedCidrs: [] } });
+    await agent!.sandboxes.createSandbox({ sandboxId: listed, templateId: "base", startTimeoutSeconds: 300, egress: { mode: EgressPolicy_Mode.MODE_ALLOW_LIST, allowedCidrs: [`${inet.primary}/32`] } });
     const addresses = [await addressOf(closed), await addressOf(listed)];
     expect(await reach(listed, inet.primary)).toContain("inet 198.18.0.1");
 
@@ -98,7 +115,7 @@ describe("sandbox networks across agent restarts", () => {
     }
 
     const fresh = newSandboxId();
-    await agent!.sandboxes.createSandbox({ sandboxId: fresh, templateId: "base" });
+    await agent!.sandboxes.createSandbox({ sandboxId: fresh, templateId: "base", startTimeoutSeconds: 300 });
     expect(addresses).not.toContain(await addressOf(fresh));
     expect(await reach(fresh, inet.secondary)).toContain("inet 198.19.0.1");
 
@@ -108,7 +125,7 @@ describe("sandbox networks across agent restarts", () => {
     await exited;
     agent!.channel.close();
     process.kill((await sandboxPidOf(closed))!, "SIGKILL");
-    agent = await startAgent(env);
+    agent = await startAgent(env, 900_000);
     expect((await networkLeftovers(prefix)).namespaces.length).toBe(2);
     expect((await networkLeftovers(prefix)).chains.length).toBe(2);
     expect(await reach(listed, inet.secondary)).toBe("");
@@ -116,5 +133,5 @@ describe("sandbox networks across agent restarts", () => {
     for (const id of [listed, fresh]) await agent!.sandboxes.destroySandbox({ sandboxId: id });
     const left = await networkLeftovers(prefix);
     expect({ namespaces: left.namespaces, links: left.links, chains: left.chains }).toEqual({ namespaces: noLeftovers.namespaces, links: noLeftovers.links, chains: noLeftovers.chains });
-  }, 180_000);
+  }, 600_000);
 });
