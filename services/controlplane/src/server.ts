@@ -6,7 +6,7 @@ import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/api/v1/process.js";
 import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/api/v1/filesystem.js";
 import { PortServiceDefinition } from "@wrenn/gen/wrenn/api/v1/port.js";
 import type { ControlPlaneConfig, ListenAddress } from "./config.js";
-import { openDatabase } from "./db/database.js";
+import { deploymentIdOf, openDatabase } from "./db/database.js";
 import { createHostRepository } from "./db/host-repository.js";
 import { createSandboxRepository } from "./db/sandbox-repository.js";
 import type { EventBus } from "./events/event-bus.js";
@@ -106,7 +106,7 @@ export async function runControlPlane(options: RunControlPlaneOptions): Promise<
     // Background host calls get a bounded grace period at shutdown.
     cleanups.push(() => Promise.race([lifecycle.drain(), new Promise((r) => setTimeout(r, 10_000).unref())]).then(() => {}));
     // The consumer group exists before any host event is published (a group starts at the stream's end).
-    const consumer = await startOutcomeConsumer(bus, lifecycle, logger);
+    const consumer = await startOutcomeConsumer(bus, lifecycle, logger, await deploymentIdOf(db.pool));
     cleanups.push(() => consumer.close());
     const reconciler = createReconciler({
       sandboxes,

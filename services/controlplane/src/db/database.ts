@@ -1,4 +1,5 @@
-import { createPool, type DatabasePool } from "slonik";
+import { createPool, sql, type DatabasePool } from "slonik";
+import { z } from "zod";
 import type { Logger } from "@wrenn/shared";
 import { startEmbeddedPostgres, type EmbeddedPostgres } from "./embedded-postgres.js";
 import { runMigrations } from "./migrate.js";
@@ -48,4 +49,9 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     await embedded?.close();
     throw err;
   }
+}
+
+/** The database's one identity row (migration deployment-id): controlplanes sharing it are one deployment. */
+export async function deploymentIdOf(pool: DatabasePool): Promise<string> {
+  return pool.oneFirst(sql.type(z.object({ id: z.string().uuid() }))`SELECT id FROM deployment`);
 }
