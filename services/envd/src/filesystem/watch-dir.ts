@@ -217,18 +217,24 @@ export async function watchDir(path: string, recursive: boolean, ctx: FsContext)
     notify();
   }
 
-  watchOne(path);
-  if (recursive) {
-    adopt(path);
-  } else {
-    for (const name of readdirSync(path)) {
-      if (known.size >= maxKnownEntries) {
-        tooBig();
-        break;
+  try {
+    watchOne(path);
+    if (recursive) {
+      adopt(path);
+    } else {
+      for (const name of readdirSync(path)) {
+        if (known.size >= maxKnownEntries) {
+          tooBig();
+          break;
+        }
+        const s = statNowOrUndefined(join(path, name));
+        if (s) known.set(join(path, name), s);
       }
-      const s = statNowOrUndefined(join(path, name));
-      if (s) known.set(join(path, name), s);
     }
+  } catch (err) {
+    // The directory can go between the checks above and here (a remove racing the watch): a status, not INTERNAL.
+    close();
+    throw fsError(err, "watch", path);
   }
   // A tree too big to watch is refused now rather than after `started`.
   if (failure) throw fsError(failure, "watch", path);
