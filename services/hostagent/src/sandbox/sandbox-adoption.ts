@@ -29,8 +29,8 @@ export async function adoptSandboxes(recovered: RecoveredSandboxes, ctx: Adoptio
   const adopted: string[] = [];
   const lost = [...recovered.lost];
   await Promise.all(
-    recovered.adopted.map(async ({ handle, paused }) => {
-      if (await adoptOne(handle, paused, ctx)) adopted.push(handle.sandboxId);
+    recovered.adopted.map(async ({ handle, paused, interruptedPause }) => {
+      if (await adoptOne(handle, paused, interruptedPause ?? false, ctx)) adopted.push(handle.sandboxId);
       else lost.push(handle.sandboxId);
     }),
   );
@@ -38,7 +38,7 @@ export async function adoptSandboxes(recovered: RecoveredSandboxes, ctx: Adoptio
   return { adopted, lost };
 }
 
-async function adoptOne(handle: SandboxHandle, paused: boolean, ctx: AdoptionContext): Promise<boolean> {
+async function adoptOne(handle: SandboxHandle, paused: boolean, interruptedPause: boolean, ctx: AdoptionContext): Promise<boolean> {
   const { sandboxId } = handle;
   const { logger, runtime } = ctx;
   const record = ctx.sandboxesDir ? await readSandboxRecord(ctx.sandboxesDir, sandboxId) : undefined;
@@ -67,6 +67,8 @@ async function adoptOne(handle: SandboxHandle, paused: boolean, ctx: AdoptionCon
       if (!paused) {
         entry.connection = createEnvdConnection(handle.envdTarget, record.token);
         await entry.connection.waitUntilServing(AbortSignal.timeout(ctx.healthTimeoutMs));
+        // envd was told to prepare for a snapshot that never finished: let it run its pollers again.
+        if (interruptedPause) await entry.connection.afterRestore(AbortSignal.timeout(ctx.healthTimeoutMs));
         // The runtime found it running although it was recorded paused (a pause cut short): its TTL runs again.
         if (record.state === "paused") ctx.armTtl(entry);
       }

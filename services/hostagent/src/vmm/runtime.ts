@@ -38,7 +38,12 @@ export interface SandboxResources {
 /** Sandboxes a previous run of the agent left, sorted out at start (Runtime.recover). */
 export interface RecoveredSandboxes {
   /** Still alive and taken over: running ones are reachable again at handle.envdTarget. */
-  adopted: Array<{ handle: SandboxHandle; paused: boolean }>;
+  adopted: Array<{
+    handle: SandboxHandle;
+    paused: boolean;
+    /** A pause was cut short by the agent's death (its VM was stopped and is running again): envd may still be quiesced. */
+    interruptedPause?: boolean;
+  }>;
   /** Dead (or not adoptable); whatever they left has been removed. */
   lost: string[];
 }

@@ -1,4 +1,4 @@
-import { readFile, stat } from "node:fs/promises";
+import { readFile, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "@wrenn/shared";
 import { identify, isSameProcess, type ProcessIdentity } from "../../host/host-process.js";
@@ -76,7 +76,10 @@ export async function adoptNamespaceSandbox(dir: string, sandboxId: string, netw
     }
   }
   const cgroups = await openSandboxCgroups(sandboxId);
-  const frozen = cgroups?.freezer ? (await readState(cgroups.freezer)) === "FROZEN" : false;
+  const freezerState = cgroups?.freezer ? await readState(cgroups.freezer) : "";
+  // A pause cut short by the agent's death (never recorded as paused): it runs again.
+  if (freezerState === "FREEZING") await writeFile(join(cgroups!.freezer!, "freezer.state"), "THAWED");
+  const frozen = freezerState === "FROZEN";
   const proc = adoptSandboxProcess(sandboxId, record.bwrap, record.init, join(dir, outputFile));
   const handle: SandboxHandle = {
     sandboxId,

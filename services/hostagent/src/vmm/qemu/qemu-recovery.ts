@@ -43,7 +43,10 @@ export async function adoptQemuSandbox(dir: string, sandboxId: string, options: 
       entry.vm = vm;
       const { status: runState } = await vm.qmp.execute<{ status: string }>("query-status");
       // A pause cut short by the crash may have stopped the vCPUs: the sandbox is running, so let it run.
-      if (runState !== "running") await vm.qmp.execute("cont");
+      if (runState !== "running") {
+        await vm.qmp.execute("cont");
+        entry.interruptedPause = true;
+      }
     } catch (err) {
       await net?.release().catch(() => {});
       throw err;

@@ -52,6 +52,8 @@ export interface Running {
   destroying: boolean;
   /** Set while the sandbox is paused: QEMU is gone, its state sits in the sandbox directory. */
   paused: boolean;
+  /** Adopted with its vCPUs stopped by a pause the agent's death cut short (now continued). */
+  interruptedPause?: boolean;
   teardown?: Promise<void>;
 }
 
@@ -413,7 +415,7 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
           if (!entry) return void dead.push(name);
           running.set(name, entry);
           supervise(entry);
-          adopted.push({ handle: entry.handle, paused: entry.paused });
+          adopted.push({ handle: entry.handle, paused: entry.paused, interruptedPause: entry.interruptedPause });
         }),
       );
       await removeDeadSandboxes(options.sandboxesDir, dead, logger);
