@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
@@ -137,6 +138,20 @@ describe.each(runtimes)("a restart loses nothing (%s runtime)", (runtime) => {
     const old = stack.services.hostagent.pid;
     await survives(() => stack.restart("hostagent", { signal: "SIGKILL" }));
     expect(stack.services.hostagent.pid).not.toBe(old);
+  });
+
+  it("the host agent down until the controlplane has noticed (heartbeat, event stream, relay), then back", async () => {
+    const log = join(stack.logDir, "controlplane.log");
+    const noticed = () => readFile(log, "utf8").then((text) => text.split('"host agent stopped answering"').length - 1);
+    const before = await noticed();
+    await survives(async () => {
+      await stack.services.hostagent.halt("SIGKILL");
+      await waitFor("the controlplane to notice the host is gone", async () => ((await noticed()) > before ? true : undefined), 120_000);
+      // Down, and known to be down: calls to the sandbox fail, its status does not change.
+      await expect(client.run(running, "true")).rejects.toThrow(/unreachable|UNAVAILABLE/i);
+      expect((await client.sandboxes.getSandbox({ sandboxId: running })).sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_RUNNING);
+      await stack.services.hostagent.start();
+    });
   });
 
   it("kill -9 of the controlplane", async () => {
