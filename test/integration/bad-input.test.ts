@@ -88,6 +88,8 @@ describe("no input kills a server", () => {
       const err = await grpcError(call);
       expect(Status[err.code]).toBe("INVALID_ARGUMENT");
       expectReadable(err.details);
+      // Quoted whole: 41 characters are well within what a message shows of a value.
+      expect(err.details).toContain(`"${crashId}"`);
     }
   });
 

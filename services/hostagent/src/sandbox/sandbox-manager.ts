@@ -1,6 +1,6 @@
 import type { EgressPolicy } from "../network/egress-policy.js";
 import { randomBytes } from "node:crypto";
-import { errors, isWireId, type Logger } from "@wrenn/shared";
+import { errors, isWireId, quoteForMessage, type Logger } from "@wrenn/shared";
 import type { Client } from "@grpc/grpc-js";
 import { SandboxStartError, type RecoveredSandboxes, type Runtime, type SandboxResources, type SandboxStats, type StopMode, type TemplateInfo } from "../vmm/runtime.js";
 import { writeSandboxRecord } from "./sandbox-record.js";
@@ -117,7 +117,7 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
 
   function validateId(sandboxId: string): void {
     if (!isWireId("sb", sandboxId)) {
-      throw errors.invalidArgument(`sandbox_id must be "sb-" followed by 32 lowercase hex digits, got "${sandboxId.slice(0, 64)}"`);
+      throw errors.invalidArgument(`sandbox_id must be "sb-" followed by 32 lowercase hex digits, got ${quoteForMessage(sandboxId)}`);
     }
   }
 
