@@ -1,4 +1,3 @@
-import { chmodSync } from "node:fs";
 import { createGrpcServer, createLogger, installProcessGuards, loadConfig } from "@wrenn/shared";
 import { EnvdServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
@@ -99,8 +98,6 @@ const admit = createPeerFilter(config.WRENN_ENVD_REFUSE_LOCAL_PEERS, (peer) => {
 prepareListenAddress(config.WRENN_ENVD_LISTEN);
 const target = parseListenAddress(config.WRENN_ENVD_LISTEN);
 const listener = await listenWithAdmission(server, target, admit);
-// The socket file is the host agent's door: nobody else on this side gets to open it.
-if ("path" in target) chmodSync(target.path, 0o600);
 const address = boundAddress(target, listener.port);
 connections = listener;
 ports.start();

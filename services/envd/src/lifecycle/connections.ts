@@ -42,10 +42,17 @@ export async function listenWithAdmission(server: NiceServer, target: ListenTarg
       else socket.destroy();
     });
     net.once("error", (err) => done(err, 0));
-    net.listen("path" in target ? { path: target.path } : { host: target.host, port: target.port, exclusive: true }, () => {
-      const bound = net!.address();
-      done(null, typeof bound === "object" && bound ? bound.port : 0);
-    });
+    // A unix socket is born mode 0600 (bind() happens inside listen(), synchronously): its
+    // file is visible, and may be moved by the host agent, from the moment it exists.
+    const umask = "path" in target ? process.umask(0o177) : undefined;
+    try {
+      net.listen("path" in target ? { path: target.path } : { host: target.host, port: target.port, exclusive: true }, () => {
+        const bound = net!.address();
+        done(null, typeof bound === "object" && bound ? bound.port : 0);
+      });
+    } finally {
+      if (umask !== undefined) process.umask(umask);
+    }
   };
   let port: number;
   try {

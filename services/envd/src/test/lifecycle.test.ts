@@ -3,7 +3,7 @@ import { HealthDefinition } from "nice-grpc-server-health";
 import { afterEach, describe, expect, it } from "vitest";
 import { clientsWithToken, collect, readUntil, startEnvd, statusOf, waitUntil, type RunningEnvd } from "./harness.js";
 import { connectivityState as ConnectivityState } from "@grpc/grpc-js";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
 
 let envd: RunningEnvd | undefined;
@@ -18,6 +18,8 @@ const withToken = (t: string) => ({ metadata: Metadata({ "x-access-token": t }) 
 describe("access token", () => {
   it("before Init sets a token, refuses every call but Init; health stays open", async () => {
     envd = await startEnvd({}, undefined, [], { initialise: false });
+    // Only its owner (root: the host agent) may open the socket.
+    expect(statSync(envd.socket).mode & 0o777).toBe(0o600);
     const refused = await envd.process.list({}).catch((err: { code: number; details: string }) => err);
     expect(refused).toMatchObject({ code: Status.UNAUTHENTICATED, details: expect.stringMatching(/not initialised.*only the host agent's Init/) });
     expect(await statusOf(envd.process.start({ process: { cmd: "true" } }))).toBe(Status.UNAUTHENTICATED);

@@ -1,6 +1,6 @@
 import { EventEmitter } from "node:events";
 import { statfsSync } from "node:fs";
-import { mkdir, readdir, readFile, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { availableParallelism, totalmem } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
@@ -126,11 +126,16 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
       stack.push("kill sandbox processes", () => killAll(proc, cgroups));
 
       await waitForSocket(socketPath, proc, signal);
+      // envd bound its socket in /run/wrenn, which the sandbox sees. Renamed to a name outside
+      // that directory, it is the same listening socket for the agent, and no process in the
+      // sandbox can name it any more (connect() needs a path).
+      const hostSocket = join(dir, "envd.sock");
+      await rename(socketPath, hostSocket);
       const handle: SandboxHandle = {
         sandboxId,
         templateId: spec.templateId,
         startedAt: new Date(),
-        envdTarget: `unix:${socketPath}`,
+        envdTarget: `unix:${hostSocket}`,
         pid: proc.pid,
         resources,
       };
