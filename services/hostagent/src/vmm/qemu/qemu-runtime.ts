@@ -1,19 +1,16 @@
 import { EventEmitter } from "node:events";
-import { existsSync } from "node:fs";
 import { mkdir, readdir, readFile, rm } from "node:fs/promises";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
 import { errors, type Logger } from "@wrenn/shared";
 import type { GuestImage } from "../../image/build-image.js";
 import { createCleanupStack, type CleanupStack } from "../cleanup-stack.js";
 import { diskUsage } from "../../host/disk-usage.js";
-import { SandboxStartError, type CreateTemplateOptions, type RecoveredSandboxes, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxSpec, type TemplateInfo } from "../runtime.js";
+import { SandboxStartError, type RecoveredSandboxes, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxSpec } from "../runtime.js";
 import type { NetworkRecord } from "../../network/sandbox-networks.js";
 import { removeDeadSandboxes } from "../dead-sandboxes.js";
 import { adoptQemuSandbox } from "./qemu-recovery.js";
 import { writeQemuRecord } from "./qemu-record.js";
-import { baseTemplateRecipe, ensureBaseTemplate, readTemplateRecord, templateFromRecord, type QemuTemplate } from "./base-template.js";
-import { backingDirOf, baseTemplateDirName, isBaseTemplateDirName, removeUnusedBaseTemplates } from "./base-template-gc.js";
-import { templateFromSandbox } from "./template-from-sandbox.js";
+import { baseTemplateId, createQemuTemplates } from "./qemu-templates.js";
 import { createDiskOverlay } from "./disk.js";
 import { userNetworkProvider, type SandboxNetworkProvider } from "./network.js";
 import type { MachineSpec } from "./qemu-args.js";
@@ -34,9 +31,7 @@ export interface QemuRuntimeOptions {
   network?: SandboxNetworkProvider;
 }
 
-const templateIdPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
-
-export const baseTemplateId = "base";
+export { baseTemplateId };
 
 export interface Running {
   handle: SandboxHandle;
@@ -88,80 +83,7 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
   const network = options.network ?? userNetworkProvider;
   const running = new Map<string, Running>();
   const events = new EventEmitter();
-  const templates = new Map<string, Promise<QemuTemplate>>();
-  /** Templates whose files exist (base once built; snapshots of sandboxes). */
-  const ready = new Map<string, QemuTemplate>();
-  /** Creates in progress per template: they hold its files like a running sandbox. */
-  const pending = new Map<string, number>();
-  let imageHash = options.image.hash;
-
-  function usersOf(id: string): number {
-    let n = pending.get(id) ?? 0;
-    for (const entry of running.values()) if (entry.handle.templateId === id && !entry.destroying) n += 1;
-    for (const t of ready.values()) if (t.parentId === id) n += 1;
-    return n;
-  }
-
-  function hold(id: string): () => void {
-    pending.set(id, (pending.get(id) ?? 0) + 1);
-    let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const n = (pending.get(id) ?? 1) - 1;
-      if (n <= 0) pending.delete(id);
-      else pending.set(id, n);
-    };
-  }
-
-  /** Loads templates made from sandboxes by an earlier run; ones made from another image are removed. */
-  async function loadSnapshotTemplates(): Promise<void> {
-    const names = await readdir(options.templatesDir).catch(() => [] as string[]);
-    for (const name of names) {
-      if (isBaseTemplateDirName(name) || name.endsWith(".building") || ready.has(name) || !templateIdPattern.test(name)) continue;
-      const dir = join(options.templatesDir, name);
-      if (!existsSync(join(dir, "template.json"))) continue;
-      const record = await readTemplateRecord(dir).catch(() => undefined);
-      if (!record || record.imageHash !== imageHash) {
-        logger.warn({ template: name }, "template made from another guest image; removing it");
-        await rm(dir, { recursive: true, force: true });
-        continue;
-      }
-      const tpl = templateFromRecord(dir, record);
-      ready.set(name, tpl);
-      templates.set(name, Promise.resolve(tpl));
-    }
-  }
-
-  function template(id: string, signal?: AbortSignal): Promise<QemuTemplate> {
-    if (id !== baseTemplateId && !templates.has(id)) throw errors.notFound(`template "${id}" not found`);
-    let building = templates.get(id);
-    if (!building) {
-      const memoryMiB = options.memoryMiB ?? 1024;
-      const vcpus = options.vcpus ?? 2;
-      building = ensureBaseTemplate({
-        id,
-        // Keyed by what the snapshot fixes: a new size or image never overwrites files sandboxes still map.
-        dir: join(options.templatesDir, baseTemplateDirName(options.image.hash, vcpus, memoryMiB, baseTemplateRecipe)),
-        image: options.image,
-        memoryMiB,
-        vcpus,
-        network,
-        logger,
-        signal,
-      });
-      templates.set(id, building);
-      // A failed build is retried by the next create instead of being cached.
-      building.then(
-        (tpl) => {
-          imageHash = tpl.imageHash;
-          ready.set(id, tpl);
-        },
-        () => templates.delete(id),
-      );
-    }
-    return building;
-  }
+  const tpls = createQemuTemplates(options, network, running);
 
   function teardown(entry: Running): Promise<void> {
     entry.teardown ??= entry.stack.unwind().then((failed) => {
@@ -174,7 +96,7 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
   async function create(spec: SandboxSpec, signal: AbortSignal): Promise<SandboxHandle> {
     const { sandboxId } = spec;
     if (running.has(sandboxId)) throw errors.alreadyExists(`sandbox ${sandboxId} already exists`);
-    const release = hold(spec.templateId);
+    const release = tpls.hold(spec.templateId);
     try {
       return await createFrom(spec, signal);
     } finally {
@@ -185,7 +107,7 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
   async function createFrom(spec: SandboxSpec, signal: AbortSignal): Promise<SandboxHandle> {
     const { sandboxId } = spec;
     // The shared template build is not tied to this caller: a cancelled create must not fail the others waiting on it.
-    const tpl = await template(spec.templateId);
+    const tpl = await tpls.get(spec.templateId);
     signal.throwIfAborted();
     const dir = join(options.sandboxesDir, sandboxId);
     const log = logger.child({ sandboxId });
@@ -294,78 +216,12 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
     }
   }
 
-  async function createTemplate(sandboxId: string, templateId: string, opts: CreateTemplateOptions): Promise<TemplateInfo> {
-    if (!templateIdPattern.test(templateId)) {
-      throw errors.invalidArgument("template_id must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit");
-    }
-    if (templates.has(templateId) || templateId === baseTemplateId) throw errors.alreadyExists(`template "${templateId}" already exists`);
-    const entry = running.get(sandboxId);
-    if (!entry || entry.destroying) throw errors.notFound(`sandbox ${sandboxId} not found`);
-    if (!entry.paused) throw errors.failedPrecondition(`sandbox ${sandboxId} must be paused to be snapshotted`);
-    // Reserve the id at once so a concurrent create of the same template is refused.
-    const making = templateFromSandbox({
-      id: templateId,
-      dir: join(options.templatesDir, templateId),
-      sourceDir: entry.dir,
-      sourceMachine: entry.machine,
-      parentId: entry.handle.templateId,
-      imageHash,
-      envdToken: opts.envdToken,
-      quiesced: opts.quiesced,
-      network,
-      logger,
-      signal: opts.signal,
-    });
-    templates.set(templateId, making);
-    // The parent must not go while we copy from it.
-    const release = hold(entry.handle.templateId);
-    try {
-      const tpl = await making;
-      ready.set(templateId, tpl);
-      return info(tpl);
-    } catch (err) {
-      templates.delete(templateId);
-      throw err;
-    } finally {
-      release();
-    }
-  }
-
-  function info(tpl: QemuTemplate): TemplateInfo {
-    return {
-      id: tpl.id,
-      parentId: tpl.parentId,
-      createdAt: tpl.createdAt,
-      vcpus: tpl.spec.vcpus,
-      memoryMiB: tpl.spec.memoryMiB,
-      users: usersOf(tpl.id),
-      envdToken: tpl.envdToken,
-      quiesced: tpl.quiesced,
-    };
-  }
-
-  async function deleteTemplate(templateId: string): Promise<void> {
-    if (templateId === baseTemplateId) throw errors.failedPrecondition("the base template cannot be deleted");
-    const tpl = ready.get(templateId);
-    if (!tpl) {
-      if (templates.has(templateId)) throw errors.failedPrecondition(`template "${templateId}" is still being created`);
-      throw errors.notFound(`template "${templateId}" not found`);
-    }
-    const users = usersOf(templateId);
-    if (users > 0) throw errors.failedPrecondition(`template "${templateId}" is used by ${users} sandbox(es) or template(s)`);
-    // Synchronously out of the maps: a create arriving now gets NOT_FOUND.
-    ready.delete(templateId);
-    templates.delete(templateId);
-    await rm(tpl.dir, { recursive: true, force: true });
-    logger.info({ template: templateId }, "template deleted");
-  }
-
   return {
     name: "qemu",
     capabilities,
-    createTemplate,
-    deleteTemplate,
-    templateInfo: () => [...ready.values()].map(info),
+    createTemplate: (sandboxId, templateId, opts) => tpls.createFromSandbox(sandboxId, templateId, opts),
+    deleteTemplate: (templateId) => tpls.remove(templateId),
+    templateInfo: () => tpls.info(),
     async stats(sandboxId) {
       const entry = running.get(sandboxId);
       if (!entry || entry.destroying) throw errors.notFound(`sandbox ${sandboxId} not found`);
@@ -377,18 +233,11 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
     pause,
     resume,
     paused: () => [...running.values()].filter((e) => e.paused && !e.destroying).map((e) => e.handle.sandboxId),
-    templates: () => [baseTemplateId, ...[...templates.keys()].filter((id) => id !== baseTemplateId)],
+    templates: () => tpls.ids(),
     async prepare(signal) {
-      const base = await template(baseTemplateId, signal);
-      await loadSnapshotTemplates();
-      // Base templates of an earlier size or image go once no sandbox or snapshot template uses them.
-      const inUse = new Set<string>();
-      for (const entry of running.values()) inUse.add(dirname(entry.machine.memory.path));
-      for (const tpl of ready.values()) {
-        const parent = tpl.id === baseTemplateId ? undefined : await backingDirOf(tpl.diskPath);
-        if (parent) inUse.add(parent);
-      }
-      await removeUnusedBaseTemplates(options.templatesDir, base.dir, inUse, logger).catch((err: unknown) => logger.warn({ err }, "could not remove old base templates"));
+      const base = await tpls.get(baseTemplateId, signal);
+      await tpls.load();
+      await tpls.removeUnusedBases(base.dir);
     },
     create,
     async destroy(sandboxId) {
