@@ -11,7 +11,7 @@ import { sandboxPaths } from "./template-root.js";
 export interface BwrapOptions {
   /** Host path of the merged overlay root. */
   rootfs: string;
-  /** Host directory bind-mounted at /run/wrenn (holds envd's socket). */
+  /** Host directory bind-mounted at /run/wrenn: envd binds its socket there, the agent then moves it out of the sandbox's view (namespace-runtime.ts). */
   runDir: string;
   envdBundle: string;
   hostname: string;
