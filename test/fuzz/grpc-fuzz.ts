@@ -35,6 +35,8 @@ export interface GrpcFuzzResult {
   planned: number;
   byCode: Record<string, number>;
   failures: GrpcFailure[];
+  /** Details of the UNAVAILABLE and DEADLINE_EXCEEDED answers that were not failures, with counts. */
+  notes: Record<string, number>;
   durationMs: number;
 }
 
@@ -68,28 +70,37 @@ export async function fuzzGrpc(options: GrpcFuzzOptions): Promise<GrpcFuzzResult
   const client = new grpc.Client(options.address, grpc.credentials.createInsecure(), {
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
   });
-  const result: GrpcFuzzResult = { methods: methods.map(path), sent: 0, planned: schedule.length, byCode: {}, failures: [], durationMs: 0 };
+  const result: GrpcFuzzResult = { methods: methods.map(path), sent: 0, planned: schedule.length, byCode: {}, failures: [], notes: {}, durationMs: 0 };
   const record = async (method: DescMethod, fuzzCase: FuzzCase): Promise<boolean> => {
     const status = await call(client, method, fuzzCase.bytes(options.targets()), options.targets());
     result.sent++;
     const name = status.clientCancelled ? "CANCELLED (by the fuzzer)" : grpc.status[status.code];
     result.byCode[name] = (result.byCode[name] ?? 0) + 1;
     const died = status.code === grpc.status.UNAVAILABLE && !(await options.alive());
+    if (status.code === grpc.status.UNAVAILABLE || status.code === grpc.status.DEADLINE_EXCEEDED) {
+      const note = `${name} from ${method.name}: ${status.details.slice(0, 120)}`;
+      result.notes[note] = (result.notes[note] ?? 0) + 1;
+    }
     if (failureCodes.has(status.code) || died) {
       result.failures.push({ method: path(method), label: fuzzCase.label, code: grpc.status[status.code], details: status.details.slice(0, 300) });
     }
     return died;
   };
   try {
-    // A few calls at a time: most streams are watched for a short window, and
-    // waiting for them one by one would spend the budget on waiting.
+    // A few workers pull cases in order: streams are watched for a short
+    // window, and waiting for them one by one would spend the budget waiting.
+    let next = 0;
     let died = false;
-    for (let i = 0; i < schedule.length && !died; i += concurrency) {
-      if (Date.now() - started > options.budgetMs) break;
-      if (i % (concurrency * 4) === 0) await options.refresh();
-      const batch = schedule.slice(i, i + concurrency);
-      died = (await Promise.all(batch.map(({ method, fuzzCase }) => record(method, fuzzCase)))).some(Boolean);
-    }
+    let refreshing: Promise<void> | undefined;
+    const worker = async (): Promise<void> => {
+      while (!died && next < schedule.length && Date.now() - started <= options.budgetMs) {
+        const i = next++;
+        if (i % 24 === 0) refreshing = options.refresh();
+        await refreshing;
+        if (await record(schedule[i].method, schedule[i].fuzzCase)) died = true;
+      }
+    };
+    await Promise.all(Array.from({ length: concurrency }, worker));
   } finally {
     client.close();
     result.durationMs = Date.now() - started;

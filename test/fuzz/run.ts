@@ -6,7 +6,7 @@
  * Schemathesis check failure, or a controlplane or host agent that no longer
  * answers (or is no longer the same process) afterwards.
  *
- *   FUZZ_HTTP_SECONDS (default 150)  FUZZ_GRPC_SECONDS (default 150)
+ *   FUZZ_HTTP_SECONDS (default 150)  FUZZ_GRPC_SECONDS (default 120)
  */
 import { execFileSync } from "node:child_process";
 import { copyFile, mkdtemp, readFile } from "node:fs/promises";
@@ -18,7 +18,7 @@ import { startLiveStack } from "./live-stack.js";
 import { checkLiveness, watch } from "./liveness.js";
 
 const httpSeconds = Number(process.env.FUZZ_HTTP_SECONDS ?? 150);
-const grpcSeconds = Number(process.env.FUZZ_GRPC_SECONDS ?? 150);
+const grpcSeconds = Number(process.env.FUZZ_GRPC_SECONDS ?? 120);
 const say = (line: string): void => console.log(`[fuzz] ${line}`);
 
 async function main(): Promise<number> {
@@ -81,6 +81,7 @@ async function main(): Promise<number> {
   if (rpc) {
     const cut = rpc.sent < rpc.planned ? ` (${rpc.planned - rpc.sent} cases left when the budget ran out)` : "";
     say(`  gRPC: ${rpc.sent} calls to ${rpc.methods.length} methods in ${(rpc.durationMs / 1000).toFixed(0)} s${cut}; codes ${formatCounts(rpc.byCode)}`);
+    for (const [note, n] of Object.entries(rpc.notes).sort((a, b) => b[1] - a[1]).slice(0, 5)) say(`    (not a failure) ${n}× ${note}`);
   }
   say(`  failures: ${problems.length}`);
   for (const p of problems.slice(0, 50)) say(`    ${p}`);
