@@ -100,6 +100,8 @@ const target = parseListenAddress(config.WRENN_ENVD_LISTEN);
 const listener = await listenWithAdmission(server, target, admit);
 const address = boundAddress(target, listener.port);
 connections = listener;
+// envd's own TCP listener (in a VM) is not one of the sandbox's ports.
+if ("host" in target) ports.hide(target.host, listener.port);
 ports.start();
 logger.info({ listener: "grpc", address, version: envdVersion, defaultUser, pty: !!ptyHelper }, "listening");
 

@@ -18,6 +18,8 @@ export interface PortScanner {
   start(): void;
   /** Stops polling and closes every forwarder (before a snapshot). */
   stop(): Promise<void>;
+  /** A listener never reported (envd's own: a sandbox's user did not open it and cannot use it). */
+  hide(address: string, port: number): void;
   readonly running: boolean;
 }
 
@@ -42,6 +44,7 @@ export function createPortScanner(options: PortScannerOptions): PortScanner {
   let timer: NodeJS.Timeout | undefined;
   let scanning: Promise<void> | undefined;
   let running = false;
+  const hidden = new Set<string>();
 
   const externalAddresses = () =>
     options.forwardAddresses ??
@@ -54,7 +57,7 @@ export function createPortScanner(options: PortScannerOptions): PortScanner {
     const listeners = await readListeners();
     const ours = new Set<string>();
     for (const list of forwarders.values()) for (const f of list) ours.add(listenerKey(f));
-    const real = listeners.filter((l) => !ours.has(listenerKey(l)));
+    const real = listeners.filter((l) => !ours.has(listenerKey(l)) && !hidden.has(listenerKey(l)));
 
     const byPort = new Map<number, Listener[]>();
     for (const l of real) byPort.set(l.port, [...(byPort.get(l.port) ?? []), l]);
@@ -110,6 +113,9 @@ export function createPortScanner(options: PortScannerOptions): PortScanner {
       return running;
     },
     current: () => [...known.values()],
+    hide(address, port) {
+      hidden.add(listenerKey({ address, port }));
+    },
     subscribe(listener) {
       subscribers.add(listener);
       return () => void subscribers.delete(listener);
