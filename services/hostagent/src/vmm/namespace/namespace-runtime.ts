@@ -1,18 +1,16 @@
 import { EventEmitter } from "node:events";
-import { statfsSync } from "node:fs";
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
-import { availableParallelism, totalmem } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errors, type Logger } from "@wrenn/shared";
 import { diskUsage } from "../../host/disk-usage.js";
 import { createCleanupStack, type CleanupStack } from "../cleanup-stack.js";
-import { removeDeadSandboxes } from "../dead-sandboxes.js";
-import { SandboxStartError, type RecoveredSandboxes, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxResources, type SandboxSpec } from "../runtime.js";
+import { recoverSandboxDirs } from "../recover-dirs.js";
+import { SandboxStartError, type RecoveredSandboxes, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxSpec } from "../runtime.js";
 import { adoptNamespaceSandbox, outputFile, writeNamespaceRecord, type AdoptedNamespaceSandbox } from "./namespace-recovery.js";
+import { namespaceResources } from "./namespace-resources.js";
 import { bwrapArgs } from "./bwrap-args.js";
 import { createSandboxCgroups, type CgroupLimits, type SandboxCgroups } from "./cgroups.js";
-import type { NamespaceSandboxNetwork } from "../../network/netns-provider.js";
 import { groupCpuSeconds, setFrozen } from "./freezer.js";
 import { mountOverlay, unmountAllUnder } from "./mounts.js";
 import { netnsWrap, spawnSandboxProcess, type SandboxProcess } from "./sandbox-process.js";
@@ -170,22 +168,9 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
   }
 
   async function recover(): Promise<RecoveredSandboxes> {
-    const names = (await readdir(options.sandboxesDir).catch(() => [] as string[])).filter((n) => !running.has(n));
-    const adopted: RecoveredSandboxes["adopted"] = [];
-    const dead: string[] = [];
-    await Promise.all(
-      names.map(async (name) => {
-        const found = await adoptNamespaceSandbox(join(options.sandboxesDir, name), name, options.network, logger).catch((err: unknown) => {
-          logger.warn({ err, sandboxId: name }, "could not adopt sandbox");
-          return undefined;
-        });
-        if (!found) return void dead.push(name);
-        register(found);
-        adopted.push({ handle: found.handle, paused: found.frozen });
-      }),
-    );
-    await removeDeadSandboxes(options.sandboxesDir, dead, logger);
-    return { adopted, lost: dead };
+    const { found, lost } = await recoverSandboxDirs(options.sandboxesDir, (id) => running.has(id), (dir, id) => adoptNamespaceSandbox(dir, id, options.network, logger), logger);
+    for (const sandbox of found) register(sandbox);
+    return { adopted: found.map((f) => ({ handle: f.handle, paused: f.frozen })), lost };
   }
 
   /** A sandbox whose process dies on its own is cleaned up and reported. */
@@ -303,25 +288,6 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
 async function killAll(proc: SandboxProcess, cgroups: SandboxCgroups | undefined): Promise<void> {
   if (cgroups?.freezer) await writeFile(join(cgroups.freezer, "freezer.state"), "THAWED").catch(() => {});
   await proc.kill();
-}
-
-/**
- * What a namespace sandbox gets: its cgroup CPU quota and memory limit (the
- * host's CPUs and memory when unlimited); its disk is the host filesystem
- * holding the data dir (no quota).
- */
-function namespaceResources(options: NamespaceRuntimeOptions): SandboxResources {
-  const mib = 1024 * 1024;
-  let diskMiB = 0;
-  try {
-    const fs = statfsSync(options.sandboxesDir);
-    diskMiB = Math.floor((fs.blocks * fs.bsize) / mib);
-  } catch {
-    // the directory is made at the first create; 0 = unknown
-  }
-  const cpus = options.limits?.cpus || availableParallelism();
-  const memoryBytes = options.limits?.memoryBytes || totalmem();
-  return { vcpus: cpus, memoryMiB: Math.floor(memoryBytes / mib), diskMiB };
 }
 
 /** Resolves when envd's socket exists; rejects if the sandbox dies or the signal aborts first. */

@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { mkdir, readdir, readFile, rm } from "node:fs/promises";
+import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { errors, type Logger } from "@wrenn/shared";
 import type { GuestImage } from "../../image/build-image.js";
@@ -7,7 +7,7 @@ import { createCleanupStack, type CleanupStack } from "../cleanup-stack.js";
 import { diskUsage } from "../../host/disk-usage.js";
 import { SandboxStartError, type RecoveredSandboxes, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxSpec } from "../runtime.js";
 import type { NetworkRecord } from "../../network/sandbox-networks.js";
-import { removeDeadSandboxes } from "../dead-sandboxes.js";
+import { recoverSandboxDirs } from "../recover-dirs.js";
 import { adoptQemuSandbox } from "./qemu-recovery.js";
 import { writeQemuRecord } from "./qemu-record.js";
 import { baseTemplateId, createQemuTemplates } from "./qemu-templates.js";
@@ -252,23 +252,12 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
       return () => events.off("exit", listener);
     },
     async recover(): Promise<RecoveredSandboxes> {
-      const names = (await readdir(options.sandboxesDir).catch(() => [] as string[])).filter((n) => !running.has(n));
-      const adopted: RecoveredSandboxes["adopted"] = [];
-      const dead: string[] = [];
-      await Promise.all(
-        names.map(async (name) => {
-          const entry = await adoptQemuSandbox(join(options.sandboxesDir, name), name, { logger, network }).catch((err: unknown) => {
-            logger.warn({ err, sandboxId: name }, "could not adopt sandbox VM");
-            return undefined;
-          });
-          if (!entry) return void dead.push(name);
-          running.set(name, entry);
-          supervise(entry);
-          adopted.push({ handle: entry.handle, paused: entry.paused, interruptedPause: entry.interruptedPause });
-        }),
-      );
-      await removeDeadSandboxes(options.sandboxesDir, dead, logger);
-      return { adopted, lost: dead };
+      const { found, lost } = await recoverSandboxDirs(options.sandboxesDir, (id) => running.has(id), (dir, id) => adoptQemuSandbox(dir, id, { logger, network }), logger);
+      for (const entry of found) {
+        running.set(entry.handle.sandboxId, entry);
+        supervise(entry);
+      }
+      return { adopted: found.map((e) => ({ handle: e.handle, paused: e.paused, interruptedPause: e.interruptedPause })), lost };
     },
     async close(mode = "destroy") {
       if (mode === "keep") {
