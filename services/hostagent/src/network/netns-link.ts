@@ -62,6 +62,17 @@ export async function createHostSide(spec: LinkSpec): Promise<void> {
 }
 
 /**
+ * Re-applies the bandwidth cap on both ends of an existing link (an adopted
+ * sandbox after an agent restart): `tc qdisc replace` is idempotent, and a
+ * changed WRENN_SANDBOX_RATE_MBIT takes effect; 0 removes the cap.
+ */
+export async function reapplyShape(netns: string, hostIf: string, shape: LinkShape): Promise<void> {
+  const apply = (dev: string) => (shape.rateMbit > 0 ? tbf(dev, shape.rateMbit) : `tc qdisc del dev ${dev} root 2>/dev/null || true`);
+  await runScript(apply(hostIf));
+  await runScript(apply(nsVeth), netns);
+}
+
+/**
  * Namespace side: addresses, routes, forwarding, the TAP and the namespace's
  * own nftables table (DNAT of the namespace address to the guest, SNAT of the
  * guest's traffic, the guest kept off the namespace itself). These rules die

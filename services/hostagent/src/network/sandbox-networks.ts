@@ -5,7 +5,7 @@ import { createCleanupStack } from "../vmm/cleanup-stack.js";
 import { createAddressPool, type LinkAddresses } from "./address-pool.js";
 import { allowAll, normaliseCidrList, normaliseEgressPolicy, type EgressPolicy } from "./egress-policy.js";
 import { createHostFirewall, type HostFirewall } from "./host-firewall.js";
-import { createHostSide, createNamespaceSide, removeLink, type GuestAddressing, type LinkShape } from "./netns-link.js";
+import { createHostSide, createNamespaceSide, reapplyShape, removeLink, type GuestAddressing, type LinkShape } from "./netns-link.js";
 import { cleanupStaleNetworks, linkPresent } from "./stale-networks.js";
 import type { CleanupStack } from "../vmm/cleanup-stack.js";
 
@@ -206,6 +206,7 @@ export function createSandboxNetworks(options: SandboxNetworksOptions): SandboxN
       stack.push("remove firewall chain", () => firewall.removeSandbox(hash, name));
       const egress = normaliseEgressPolicy(record.egress);
       await firewall.setSandbox({ hash, ifname: name, sandboxAddress: record.address, policy: egress, deniedCidrs });
+      await reapplyShape(name, record.hostIf, shape);
       const info: SandboxNetworkInfo = { sandboxId, netns: name, netnsPath: record.netnsPath, hostIf: record.hostIf, address: record.address, hostAddress: record.hostAddress, egress };
       const release = releaser(sandboxId, name, stack.release(), log);
       entries.set(sandboxId, { info, hash, release });

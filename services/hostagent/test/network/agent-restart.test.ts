@@ -52,9 +52,12 @@ async function reach(sandboxId: string, address: string): Promise<string> {
 }
 
 /** The sandbox's address on its link to the host (its namespace's eth0; every VM guest has the same address inside). */
+function netnsOf(sandboxId: string): string {
+  return `${prefix}-${createHash("sha256").update(sandboxId).digest("hex").slice(0, 8)}`;
+}
+
 async function addressOf(sandboxId: string): Promise<string> {
-  const netns = `${prefix}-${createHash("sha256").update(sandboxId).digest("hex").slice(0, 8)}`;
-  const out = await sh(`ip -n ${netns} -o -4 addr show dev eth0`);
+  const out = await sh(`ip -n ${netnsOf(sandboxId)} -o -4 addr show dev eth0`);
   return /inet (\d+\.\d+\.\d+\.\d+)/.exec(out)?.[1] ?? "";
 }
 
@@ -112,6 +115,8 @@ describe.each(runtimes)("sandbox networks across agent restarts on the %s runtim
       expect(await reach(listed, inet.secondary), `the allow-list still denies after ${how}`).toBe("");
       expect([await addressOf(closed), await addressOf(listed)]).toEqual(addresses);
       expect((await networkLeftovers(prefix)).chains.length).toBe(2);
+      // The bandwidth cap is still on the host end of each link.
+      for (const id of [closed, listed]) expect(await sh(`tc qdisc show dev ${netnsOf(id)}`)).toMatch(/tbf .*rate 200Mbit/);
     }
 
     const fresh = newSandboxId();
