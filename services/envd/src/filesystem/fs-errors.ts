@@ -30,6 +30,9 @@ export function fsError(err: unknown, op: string, path: string): Error {
     case "ENOSPC":
     case "EDQUOT":
       return errors.resourceExhausted(`${op} ${path}: no space left on device`);
+    case "EMFILE":
+    case "ENFILE":
+      return errors.resourceExhausted(`${op} ${path}: too many open files (${code})`);
     case "EROFS":
       return errors.failedPrecondition(`${op} ${path}: read-only file system`);
     case "EBUSY":

@@ -13,8 +13,7 @@ export interface CloneNotice {
   /**
    * Writes a fresh id: at start and at every Init (first start and after
    * every restore). `hostEntropy` is Init's: the id is a hash of it and of
-   * kernel bytes, so it differs between clones even while the kernel's own
-   * reseed is still under way.
+   * kernel bytes, so it differs between clones whatever the kernel's state.
    */
   renew(hostEntropy?: Uint8Array): string;
 }
@@ -26,9 +25,10 @@ export interface CloneNotice {
  * every Init, so a reader never sees half of it and an inotify watch on its
  * directory gets IN_MOVED_TO. Every clone gets a different id.
  *
- * Synchronous on purpose: three syscalls on a tmpfs. Through libuv's thread
- * pool they cost 65-150 ms of every Init in a freshly restored VM under TCG
- * (each hop is guest code run for the first time since the restore).
+ * Synchronous on purpose: three syscalls on a tmpfs; through libuv's thread
+ * pool they cost more in a freshly restored VM under TCG (each hop is guest
+ * code run for the first time since the restore). Init runs it right after
+ * its answer.
  */
 export function createCloneNotice(path: string, logger: Logger): CloneNotice {
   let current: string | undefined;
@@ -50,6 +50,7 @@ export function createCloneNotice(path: string, logger: Logger): CloneNotice {
         writeFileSync(temp, `${id}\n`, { mode: 0o644 });
         renameSync(temp, path);
         current = id;
+        logger.debug({ id }, "clone generation renewed");
       } catch (err) {
         dirReady = false;
         try {

@@ -43,7 +43,7 @@ describe("Init and the kernel RNG", () => {
   test("the host's entropy goes through the helper, and the path taken is logged", async () => {
     envd = await startEnvd({ WRENN_ENVD_CLOCK_HELPER: confined });
     await envd.envd.init({ sandboxId: "sb-seeded", entropy: randomBytes(64) });
-    await initLog(envd, "sb-seeded").toMatchObject({ rng: "helper-mixed", rngMs: expect.any(Number), cloneNoticeMs: expect.any(Number) });
+    await initLog(envd, "sb-seeded").toMatchObject({ rng: "helper-mixed", rngMs: expect.any(Number) });
   });
 
   test("without a helper the bytes are written to /dev/urandom; without entropy nothing is fed", async () => {
@@ -63,10 +63,14 @@ describe("Init and the kernel RNG", () => {
 
 describe("the clone-generation file", () => {
   test("holds a fresh random id from the start and after every Init; a watch on its directory sees each change", async () => {
-    envd = await startEnvd();
+    envd = await startEnvd({ WRENN_LOG_LEVEL: "debug" });
     const file = envd.cloneFile;
     const read = () => readFileSync(file, "utf8");
+    const renewals = () => envd!.logs.filter((l) => l.msg === "clone generation renewed").map((l) => `${l.id as string}\n`);
+    // Once at start, once after the harness's Init.
+    await expect.poll(() => renewals().length).toBe(2);
     const first = read();
+    expect(first).toBe(renewals()[1]);
     expect(first).toMatch(/^[0-9a-f]{32}\n$/);
     // What a long-running process in a template does: watch the directory (the file is replaced by rename).
     const seen: string[] = [];
@@ -74,10 +78,15 @@ describe("the clone-generation file", () => {
       if (name === basename(file)) seen.push(name);
     });
     try {
+      // Renewed right after each Init answers.
       await envd.envd.init({ sandboxId: "sb-a", entropy: randomBytes(64) });
+      await expect.poll(() => renewals().length).toBe(3);
       const second = read();
+      expect(second).toBe(renewals()[2]);
       await envd.envd.init({ sandboxId: "sb-b", entropy: randomBytes(64) });
+      await expect.poll(() => renewals().length).toBe(4);
       const third = read();
+      expect(third).toBe(renewals()[3]);
       expect(new Set([first, second, third]).size).toBe(3);
       expect(third).toMatch(/^[0-9a-f]{32}\n$/);
       await expect.poll(() => seen.length).toBeGreaterThanOrEqual(2);
