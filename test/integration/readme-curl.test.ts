@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWrennClient, SandboxStatus } from "@wrenn/client";
@@ -14,16 +14,27 @@ import { readmeSteps, shellBlocks } from "../harness/readme-blocks.js";
 // another), and its output must have the shape the README shows, line by line.
 const steps = readmeSteps(shellBlocks(readFileSync(join(repoRoot, "README.md"), "utf8"), "With curl"));
 
+// On the namespace runtime, and on QEMU (what `./wrenn up` gives a user) where it is installed.
+const qemuInstalled = (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(dir, "qemu-system-x86_64")));
+const runtimes = (process.env.WRENN_TEST_RUNTIMES ?? (qemuInstalled ? "namespace,qemu" : "namespace")).split(",");
+
 let stack: Stack;
 let sandboxId: string | undefined;
 let previousOutput: unknown[] = [];
 
-beforeAll(async () => {
+async function startFor(runtime: string): Promise<void> {
+  sandboxId = undefined;
+  previousOutput = [];
   // Netns networking, as `./wrenn up` has it as root (loopback ports are forwarded); a prefix and pool of its own.
-  stack = await startStack({ sandboxNetwork: "netns", hostagentEnv: { WRENN_NETWORK_PREFIX: "wrm", WRENN_NETWORK_POOL: "10.250.0.0/16" } });
-});
+  stack = await startStack({
+    runtime: runtime as "namespace" | "qemu",
+    sandboxNetwork: "netns",
+    hostagentEnv: { WRENN_NETWORK_PREFIX: "wrm", WRENN_NETWORK_POOL: "10.250.0.0/16" },
+    hostagentStartTimeoutMs: 15 * 60_000,
+  });
+}
 
-afterAll(async () => {
+async function stopStack(): Promise<void> {
   if (stack) {
     // The walk-through leaves the sandbox it created with a timeout; remove whatever is left.
     const client = createWrennClient(stack.grpcAddress);
@@ -34,7 +45,7 @@ afterAll(async () => {
     client.close();
   }
   await stack?.close();
-});
+}
 
 /** Runs one command in bash, with curl reporting each answer's HTTP status after its body. */
 function run(command: string): Promise<{ code: number; lines: string[]; statuses: number[] }> {
@@ -62,15 +73,18 @@ function outputBytes(line: unknown): string {
   return Object.values(data).map((b64) => Buffer.from(b64, "base64").toString("utf8")).join("");
 }
 
-describe("the README's curl walk-through, as written", () => {
-  it("has the steps a newcomer needs: create, exec, files, watch, background, stdin, a PTY, ports, pause, destroy", () => {
-    const commands = steps.map((s) => s.command).join("\n");
-    for (const route of ["/processes/connect", "/processes/input", "/processes/update", "/processes/signal", "/files/watch", "/ports", "/pause", "/resume"]) {
-      expect(commands).toContain(route);
-    }
-    expect(commands).toContain('"pty":{');
-    expect(commands).toMatch(/-X DELETE \S+\/processes\/ticker/);
-  });
+it("the README's walk-through has the steps a newcomer needs: create, exec, files, watch, background, stdin, a PTY, ports, pause, destroy", () => {
+  const commands = steps.map((s) => s.command).join("\n");
+  for (const route of ["/processes/connect", "/processes/input", "/processes/update", "/processes/signal", "/files/watch", "/ports", "/pause", "/resume"]) {
+    expect(commands).toContain(route);
+  }
+  expect(commands).toContain('"pty":{');
+  expect(commands).toMatch(/-X DELETE \S+\/processes\/ticker/);
+});
+
+describe.each(runtimes)("the README's curl walk-through, as written (%s runtime)", (runtime) => {
+  beforeAll(() => startFor(runtime), 20 * 60_000);
+  afterAll(() => stopStack(), 5 * 60_000);
 
   for (const [index, step] of steps.entries()) {
     it(`step ${index + 1}: ${step.command.split("\n")[0].slice(0, 110)}`, async () => {
