@@ -64,7 +64,7 @@ export async function fuzzHttp(options: HttpFuzzOptions): Promise<HttpFuzzResult
     "--exclude-checks",
     excludedChecks.join(","),
     "--request-timeout",
-    "20",
+    "60",
     // A create that waits for its sandbox can take seconds on a loaded 2-core machine: slow is not broken.
     "--max-response-time",
     "60",
