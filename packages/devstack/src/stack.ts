@@ -151,9 +151,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       },
       async close() {
         await controlplane.stop();
-        if (ownsDataDir && sandboxesOnStop === "keep") {
-          // A temporary stack leaves nothing behind: a last agent start that destroys on stop.
-          await hostagent.restart({ env: { [sandboxesOnStopSetting]: "destroy" } }).catch(() => {});
+        const agent = hostagent.current.child;
+        const agentDead = agent.exitCode !== null || agent.signalCode !== null;
+        if (ownsDataDir && (sandboxesOnStop === "keep" || agentDead)) {
+          // A temporary stack leaves nothing behind, even when a test killed
+          // its agent: a last agent start re-adopts what lives and destroys it on stop.
+          await hostagent.start({ [sandboxesOnStopSetting]: "destroy" }).catch(() => {});
         }
         await hostagent.stop();
         await database?.drop();
