@@ -51,10 +51,11 @@ export function createInitHandler(deps: EnvdDeps) {
     );
     await applyHostname(request.hostname, deps.logger);
     if (request.nowUnixMs > 0) await deps.clock.correct(request.nowUnixMs);
-    // Right after the answer: a freshly restored VM under TCG spent 25-150 ms on these few
-    // syscalls (each kernel path runs for the first time since the restore), and no caller
-    // waits for the file. Its id hashes the host's entropy, so it differs in every clone.
-    setImmediate(() => deps.cloneNotice.renew(entropy));
+    // After the answer is written: a freshly restored VM under TCG spent 25-150 ms on these
+    // few syscalls (each kernel path runs for the first time since the restore), and no caller
+    // waits for the file. A timer runs on the next turn of the event loop, after the answer
+    // was handed to the connection. Its id hashes the host's entropy, so it differs in every clone.
+    setTimeout(() => deps.cloneNotice.renew(entropy), 0);
     return { envdVersion: deps.version };
   };
 }
