@@ -168,12 +168,23 @@ function toGrpcMetadata(metadata: Metadata): GrpcMetadata {
   return out;
 }
 
+/**
+ * Statuses grpc-js makes up itself when the stream or the connection to envd
+ * broke (a sandbox stopping mid-call resets its streams with NO_ERROR): the
+ * transport's words, not envd's answer.
+ */
+const transportFailure = /Received RST_STREAM|Call ended without gRPC status|Connection dropped|ECONNRESET|ECONNREFUSED|No connection established|Failed to connect/i;
+
 /** envd's status passes through unchanged; anything without a status is UNAVAILABLE (envd unreachable). */
 function toServerError(err: unknown): ServerError {
   if (err instanceof ServerError) return err;
   const status = err as Partial<ServiceError>;
   if (typeof status.code === "number" && status.code in Status) {
-    return new ServerError(status.code as Status, status.details ?? "");
+    const code = status.code as Status;
+    if ((code === Status.INTERNAL || code === Status.UNAVAILABLE) && transportFailure.test(status.details ?? "")) {
+      return new ServerError(Status.UNAVAILABLE, "sandbox envd connection lost during the call");
+    }
+    return new ServerError(code, status.details ?? "");
   }
   return new ServerError(Status.UNAVAILABLE, "sandbox envd unreachable");
 }
