@@ -81,7 +81,7 @@ async function main(): Promise<number> {
   if (rpc) {
     const cut = rpc.sent < rpc.planned ? ` (${rpc.planned - rpc.sent} cases left when the budget ran out)` : "";
     say(`  gRPC: ${rpc.sent} calls to ${rpc.methods.length} methods in ${(rpc.durationMs / 1000).toFixed(0)} s${cut}; codes ${formatCounts(rpc.byCode)}`);
-    for (const [note, n] of Object.entries(rpc.notes).sort((a, b) => b[1] - a[1]).slice(0, 5)) say(`    (not a failure) ${n}× ${note}`);
+    for (const [note, n] of Object.entries(rpc.notes).sort((a, b) => b[1] - a[1]).slice(0, 10)) say(`    (not a failure) ${n}× ${note}`);
   }
   say(`  failures: ${problems.length}`);
   for (const p of problems.slice(0, 50)) say(`    ${p}`);
