@@ -159,7 +159,7 @@ describe("a sandbox's life through the host agent", () => {
       try {
         const metadata = new GrpcMetadata();
         metadata.set("wrenn-sandbox-id", sandboxId);
-        const request = Buffer.from(StartRequest.encode({ process: { cmd: "sleep", args: ["4444"], envs: {} }, timeoutMs: 0 }).finish());
+        const request = Buffer.from(StartRequest.encode(StartRequest.fromPartial({ process: { cmd: "sleep", args: ["4444"], envs: {} }, timeoutMs: 0 })).finish());
         const call = raw.makeServerStreamRequest("/wrenn.envd.v1.ProcessService/Start", (b: Buffer) => b, (b: Buffer) => b, request, metadata, {
           deadline: Date.now() + 700,
         });
