@@ -7,7 +7,7 @@ import { SchemaValidationError, type Interceptor, type QueryResultRow } from "sl
 export function createResultParserInterceptor(): Interceptor {
   return {
     name: "wrenn-result-parser",
-    transformRow(context, query, row, fields) {
+    transformRow(context, query, row) {
       const parser = context.resultParser;
       if (!parser) return row;
       const result = parser.safeParse(row);

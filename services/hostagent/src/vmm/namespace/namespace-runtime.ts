@@ -1,5 +1,5 @@
 import { EventEmitter } from "node:events";
-import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errors, type Logger } from "@wrenn/shared";
@@ -15,7 +15,6 @@ import { groupCpuSeconds, setFrozen } from "./freezer.js";
 import { mountOverlay, unmountAllUnder } from "./mounts.js";
 import { netnsWrap, spawnSandboxProcess, type SandboxProcess } from "./sandbox-process.js";
 import type { NamespaceNetworkProvider } from "../../network/netns-provider.js";
-import { sandboxPaths } from "./template-root.js";
 
 export interface NamespaceRuntimeOptions {
   /** DATA_DIR/sandboxes: one directory per sandbox. */

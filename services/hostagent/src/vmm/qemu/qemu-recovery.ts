@@ -1,5 +1,4 @@
 import { rm } from "node:fs/promises";
-import { join } from "node:path";
 import type { Logger } from "@wrenn/shared";
 import { createCleanupStack } from "../cleanup-stack.js";
 import type { SandboxHandle } from "../runtime.js";
