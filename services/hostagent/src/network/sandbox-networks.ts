@@ -1,13 +1,13 @@
 import { createHash } from "node:crypto";
 import { writeFile } from "node:fs/promises";
 import { errors, type Logger } from "@wrenn/shared";
-import { createCleanupStack } from "../vmm/cleanup-stack.js";
+import { createCleanupStack } from "../host/cleanup-stack.js";
 import { createAddressPool, type LinkAddresses } from "./address-pool.js";
 import { allowAll, normaliseCidrList, normaliseEgressPolicy, type EgressPolicy } from "./egress-policy.js";
 import { createHostFirewall, type HostFirewall } from "./host-firewall.js";
 import { createHostSide, createNamespaceSide, reapplyShape, removeLink, type GuestAddressing, type LinkShape } from "./netns-link.js";
 import { cleanupStaleNetworks, linkPresent } from "./stale-networks.js";
-import type { CleanupStack } from "../vmm/cleanup-stack.js";
+import type { CleanupStack } from "../host/cleanup-stack.js";
 
 export interface SandboxNetworksOptions {
   logger: Logger;

@@ -8,7 +8,8 @@ import type { RecoveredSandboxes, Runtime } from "../vmm/runtime.js";
 import { createNamespaceRuntime } from "../vmm/namespace/namespace-runtime.js";
 import { baseTemplateId, buildBaseTemplate } from "../vmm/namespace/template-root.js";
 import { createQemuRuntime } from "../vmm/qemu/qemu-runtime.js";
-import { createNamespaceNetworkProvider, createNetnsNetworkProvider, type SandboxNetworks } from "../network/index.js";
+import { createNetnsNetworkProvider } from "../vmm/qemu/netns-network.js";
+import { createNamespaceNetworkProvider, type SandboxNetworks } from "../network/index.js";
 
 /**
  * WRENN_RUNTIME: "qemu" and "namespace" are taken as asked (qemu failing to

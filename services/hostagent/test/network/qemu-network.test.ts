@@ -8,8 +8,8 @@ import { toWireId } from "@wrenn/shared";
 import { buildImage, type GuestImage } from "../../src/image/build-image.js";
 import { loadImageConfig } from "../../src/image/image-config.js";
 import { createProgress } from "../../src/image/progress.js";
-import { cleanupStaleNetworks, createNetnsNetworkProvider, type EgressPolicy } from "../../src/network/index.js";
-import { createQemuRuntime, waitEnvdHealthy, type QemuRuntime, type SandboxNetworkProvider } from "../../src/vmm/qemu/index.js";
+import { cleanupStaleNetworks, type EgressPolicy } from "../../src/network/index.js";
+import { createNetnsNetworkProvider, createQemuRuntime, waitEnvdHealthy, type QemuRuntime, type SandboxNetworkProvider } from "../../src/vmm/qemu/index.js";
 import { guestClient, logger, ms, type GuestClient } from "../qemu/guest-helpers.js";
 import { inet, networkLeftovers, testNet, noLeftovers, startFakeInternet, startHostServer, tcpReadCommand, type FakeInternet } from "./net-helpers.js";
 

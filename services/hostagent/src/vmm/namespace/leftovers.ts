@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@wrenn/shared";
 import { removeLeftoverCgroups } from "./cgroups.js";
-import { removeSandboxDir } from "./namespace-runtime.js";
+import { removeSandboxDir } from "./mounts.js";
 
 /**
  * Removes what dead (or unadoptable) sandboxes of a previous agent run left

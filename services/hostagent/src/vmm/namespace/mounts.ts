@@ -1,5 +1,5 @@
 import { execFile } from "node:child_process";
-import { readFile } from "node:fs/promises";
+import { readFile, rm } from "node:fs/promises";
 import { promisify } from "node:util";
 
 const run = promisify(execFile);
@@ -63,4 +63,12 @@ export async function unmountAllUnder(root: string): Promise<string[]> {
 /** mountinfo escapes space, tab, newline and backslash as octal (\040 …). */
 function unescapeMountinfo(value: string): string {
   return value.replace(/\\([0-7]{3})/g, (_, octal: string) => String.fromCharCode(parseInt(octal, 8)));
+}
+
+// Here rather than in namespace-runtime.ts: leftovers.ts needs it too, and
+// importing the runtime from there closed an import cycle through recover-dirs.ts.
+/** Unmounts anything left under the directory, then deletes it; never deletes through a mount. */
+export async function removeSandboxDir(dir: string): Promise<void> {
+  await unmountAllUnder(dir);
+  await rm(dir, { recursive: true, force: true });
 }

@@ -1,10 +1,10 @@
 import { EventEmitter } from "node:events";
-import { mkdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
+import { mkdir, readFile, rename, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { errors, type Logger } from "@wrenn/shared";
 import { diskUsage } from "../../host/disk-usage.js";
-import { createCleanupStack, type CleanupStack } from "../cleanup-stack.js";
+import { createCleanupStack, type CleanupStack } from "../../host/cleanup-stack.js";
 import { recoverSandboxDirs } from "../recover-dirs.js";
 import { SandboxStartError, type RecoveredSandboxes, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxSpec } from "../runtime.js";
 import { adoptNamespaceSandbox, outputFile, writeNamespaceRecord, type AdoptedNamespaceSandbox } from "./namespace-recovery.js";
@@ -12,7 +12,7 @@ import { namespaceResources } from "./namespace-resources.js";
 import { bwrapArgs } from "./bwrap-args.js";
 import { createSandboxCgroups, type CgroupLimits, type SandboxCgroups } from "./cgroups.js";
 import { groupCpuSeconds, setFrozen } from "./freezer.js";
-import { mountOverlay, unmountAllUnder } from "./mounts.js";
+import { mountOverlay, removeSandboxDir, unmountAllUnder } from "./mounts.js";
 import { netnsWrap, spawnSandboxProcess, type SandboxProcess } from "./sandbox-process.js";
 import type { NamespaceNetworkProvider } from "../../network/netns-provider.js";
 
@@ -305,10 +305,4 @@ async function waitForSocket(socketPath: string, proc: SandboxProcess, signal: A
     if (found) return;
     await sleep(socketPollMs, undefined, { signal }).catch(() => {});
   }
-}
-
-/** Unmounts anything left under the directory, then deletes it; never deletes through a mount. */
-export async function removeSandboxDir(dir: string): Promise<void> {
-  await unmountAllUnder(dir);
-  await rm(dir, { recursive: true, force: true });
 }

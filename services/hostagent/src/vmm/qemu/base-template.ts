@@ -3,7 +3,7 @@ import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "@wrenn/shared";
 import type { GuestImage } from "../../image/build-image.js";
-import { createCleanupStack } from "../cleanup-stack.js";
+import { createCleanupStack } from "../../host/cleanup-stack.js";
 import { createDiskOverlay } from "./disk.js";
 import { warmUpEnvd } from "./envd-warmup.js";
 import { waitEnvdHealthy } from "./envd-health.js";

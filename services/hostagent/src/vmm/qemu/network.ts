@@ -8,7 +8,7 @@ import type { NetworkRecord } from "../../network/sandbox-networks.js";
  * How a sandbox VM gets its network. The default gives each VM QEMU user
  * networking with envd forwarded to a loopback port (no namespaces needed,
  * guest isolated from the host by restrict=on). The host agent replaces it
- * with createNetnsNetworkProvider (src/network/): a namespace per sandbox with
+ * with createNetnsNetworkProvider (netns-network.ts, over src/network/): a namespace per sandbox with
  * a TAP, envd at `<namespace address>:49983`, egress policy on the host; QEMU
  * then runs inside the namespace through `wrap`. A template must be booted
  * through the same kind of provider as its sandboxes (slirp state is in the

@@ -1,6 +1,6 @@
 import { rm } from "node:fs/promises";
 import type { Logger } from "@wrenn/shared";
-import { createCleanupStack } from "../cleanup-stack.js";
+import { createCleanupStack } from "../../host/cleanup-stack.js";
 import type { SandboxHandle } from "../runtime.js";
 import type { SandboxNetwork, SandboxNetworkProvider } from "./network.js";
 import { checkQemuRecord } from "./qemu-record.js";

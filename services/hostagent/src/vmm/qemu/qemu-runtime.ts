@@ -3,7 +3,7 @@ import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
 import { errors, type Logger } from "@wrenn/shared";
 import type { GuestImage } from "../../image/build-image.js";
-import { createCleanupStack, type CleanupStack } from "../cleanup-stack.js";
+import { createCleanupStack, type CleanupStack } from "../../host/cleanup-stack.js";
 import { diskUsage } from "../../host/disk-usage.js";
 import { SandboxStartError, type RecoveredSandboxes, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxSpec } from "../runtime.js";
 import type { NetworkRecord } from "../../network/sandbox-networks.js";

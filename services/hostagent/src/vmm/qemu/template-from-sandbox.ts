@@ -1,7 +1,7 @@
 import { copyFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "@wrenn/shared";
-import { createCleanupStack } from "../cleanup-stack.js";
+import { createCleanupStack } from "../../host/cleanup-stack.js";
 import { templateFromRecord, type QemuTemplate, type TemplateRecord } from "./base-template.js";
 import type { SandboxNetworkProvider } from "./network.js";
 import type { MachineSpec } from "./qemu-args.js";
