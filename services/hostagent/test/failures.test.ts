@@ -50,7 +50,13 @@ describe("requests the agent must refuse", () => {
       });
       // Of envd's own service only the port calls are relayed; Init (which would replace the access token) is not.
       const envd = createClient(EnvdServiceDefinition, agent.channel);
-      expect(Array.isArray((await envd.listPorts({}, forSandbox(sandboxId))).ports)).toBe(true);
+      // A listener opened in this sandbox must show up, so the relayed answer is
+      // this sandbox's envd and not just any well-formed reply.
+      const listen = `require("net").createServer().listen(8123, "127.0.0.1")`;
+      await exec(agent, sandboxId, "sh", ["-c", `/usr/bin/node -e '${listen}' >/dev/null 2>&1 &`]);
+      await expect
+        .poll(async () => (await envd.listPorts({}, forSandbox(sandboxId))).ports, { timeout: 10_000 })
+        .toContainEqual(expect.objectContaining({ address: "127.0.0.1", port: 8123 }));
       await expect(
         envd.init({ sandboxId, templateId: "base", hostname: "x", defaultUser: "", envs: {}, nowUnixMs: 0, accessToken: "a".repeat(32) }, forSandbox(sandboxId)),
       ).rejects.toMatchObject({ code: Status.UNIMPLEMENTED });
