@@ -8,3 +8,4 @@ export * from "./safe-text.js";
 export * from "./status-guard.js";
 export * from "./process-guards.js";
 export * from "./request-decoding.js";
+export * from "./metadata-keys.js";

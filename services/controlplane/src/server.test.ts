@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClientError, Metadata, Status } from "nice-grpc";
 import { randomBytes } from "node:crypto";
 import { SandboxStatus, type Sandbox } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
-import { fromWireId, toWireId } from "@wrenn/shared";
+import { fromWireId, toWireId, httpCodeMetadataKey } from "@wrenn/shared";
 import { createSandboxRepository } from "./db/sandbox-repository.js";
 import { warnIfNoDatabase } from "./db/test-database.js";
 import { startFakeHostAgent, type FakeHostAgent } from "./testing/fake-host-agent.js";
@@ -43,7 +43,7 @@ describe.skipIf(!testDatabaseUrl)("controlplane over gRPC (PostgreSQL, fake host
   /** Creates a sandbox and returns it with the x-http-code header it was answered with. */
   async function create(request: Parameters<TestControlPlane["sandboxes"]["createSandbox"]>[0]) {
     let httpCode: string | undefined;
-    const response = await cp.sandboxes.createSandbox(request, { onHeader: (h: Metadata) => (httpCode = h.get("x-http-code")) });
+    const response = await cp.sandboxes.createSandbox(request, { onHeader: (h: Metadata) => (httpCode = h.get(httpCodeMetadataKey)) });
     return { sandbox: response.sandbox!, httpCode };
   }
 
@@ -123,7 +123,7 @@ describe.skipIf(!testDatabaseUrl)("controlplane over gRPC (PostgreSQL, fake host
     let httpCode: string | undefined;
     const { sandbox: stopping } = await cp.sandboxes.destroySandbox(
       { sandboxId: sandbox.sandboxId, wait: false },
-      { onHeader: (h: Metadata) => (httpCode = h.get("x-http-code")) },
+      { onHeader: (h: Metadata) => (httpCode = h.get(httpCodeMetadataKey)) },
     );
     expect(httpCode).toBe("202");
     expect(stopping!.status).toBe(SandboxStatus.SANDBOX_STATUS_STOPPING);
@@ -133,7 +133,7 @@ describe.skipIf(!testDatabaseUrl)("controlplane over gRPC (PostgreSQL, fake host
     httpCode = undefined;
     const again = await cp.sandboxes.destroySandbox(
       { sandboxId: sandbox.sandboxId, wait: false },
-      { onHeader: (h: Metadata) => (httpCode = h.get("x-http-code")) },
+      { onHeader: (h: Metadata) => (httpCode = h.get(httpCodeMetadataKey)) },
     );
     expect(httpCode).toBeUndefined();
     expect(again.sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_STOPPED);

@@ -8,7 +8,7 @@ import { createChannel, createClient, Metadata, type Channel } from "nice-grpc";
 import { SandboxServiceDefinition } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import { ProcessServiceDefinition, type StartRequest } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
-import { toWireId } from "@wrenn/shared";
+import { toWireId, sandboxIdMetadataKey } from "@wrenn/shared";
 
 /** Test harness: the real host agent as a child process, and real gRPC clients to it. */
 const serviceDir = fileURLToPath(new URL("..", import.meta.url));
@@ -99,7 +99,7 @@ export function newSandboxId(): string {
 }
 
 export function forSandbox(sandboxId: string): { metadata: Metadata } {
-  return { metadata: Metadata({ "wrenn-sandbox-id": sandboxId }) };
+  return { metadata: Metadata({ [sandboxIdMetadataKey]: sandboxId }) };
 }
 
 export interface ExecResult {

@@ -7,6 +7,7 @@ import { Client, credentials, Metadata as GrpcMetadata, status as grpcStatus } f
 import { Status } from "nice-grpc";
 import { StartRequest } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import { exec, forSandbox, leftoversOf, newSandboxId, startAgent, type AgentProcess } from "./harness.js";
+import { sandboxIdMetadataKey } from "@wrenn/shared";
 
 let agent: AgentProcess;
 
@@ -158,7 +159,7 @@ describe("a sandbox's life through the host agent", () => {
       const raw = new Client(agent.address, credentials.createInsecure());
       try {
         const metadata = new GrpcMetadata();
-        metadata.set("wrenn-sandbox-id", sandboxId);
+        metadata.set(sandboxIdMetadataKey, sandboxId);
         const request = Buffer.from(StartRequest.encode(StartRequest.fromPartial({ process: { cmd: "sleep", args: ["4444"], envs: {} }, timeoutMs: 0 })).finish());
         const call = raw.makeServerStreamRequest("/wrenn.envd.v1.ProcessService/Start", (b: Buffer) => b, (b: Buffer) => b, request, metadata, {
           deadline: Date.now() + 700,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createLogger } from "@wrenn/shared";
+import { createLogger, httpCodeMetadataKey } from "@wrenn/shared";
 import { createGateway, type Gateway } from "./gateway.js";
 import { startTestBackend, type TestBackend } from "./test-backend.js";
 
@@ -44,7 +44,7 @@ describe("sandbox lifecycle routes", () => {
   it("creates with POST body '*' and answers 202 from x-http-code", async () => {
     const res = await post("/v1/sandboxes", { templateId: "base", metadata: { owner: "alice" } });
     expect(res.status).toBe(202);
-    expect(res.headers.get("x-http-code")).toBeNull();
+    expect(res.headers.get(httpCodeMetadataKey)).toBeNull();
     const body = await readJson(res);
     expect(body.sandbox.sandboxId).toMatch(/^sb-[0-9a-f]{32}$/);
     expect(body.sandbox.status).toBe("SANDBOX_STATUS_STARTING");

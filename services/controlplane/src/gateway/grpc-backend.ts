@@ -1,5 +1,6 @@
 import * as grpc from "@grpc/grpc-js";
 import type { IncomingHttpHeaders } from "node:http";
+import { httpCodeMetadataKey } from "@wrenn/shared";
 
 /**
  * Generic (descriptor-free) gRPC calls over long-lived channels. Messages
@@ -77,7 +78,7 @@ export function metadataFromHeaders(headers: IncomingHttpHeaders): grpc.Metadata
 /** Response metadata a handler uses to pick the HTTP status of a success ("202"). */
 export function httpCodeFrom(...sources: (grpc.Metadata | undefined)[]): number | undefined {
   for (const md of sources) {
-    const value = md?.get("x-http-code")[0];
+    const value = md?.get(httpCodeMetadataKey)[0];
     if (value === undefined) continue;
     const code = Number(String(value));
     if (Number.isInteger(code) && code >= 200 && code <= 299) return code;
@@ -90,7 +91,7 @@ export function headersFromMetadata(md: grpc.Metadata | undefined): Record<strin
   const out: Record<string, string> = {};
   if (!md) return out;
   for (const [name, value] of Object.entries(md.getMap())) {
-    if (!name.startsWith("x-") || name === "x-http-code" || name.endsWith("-bin")) continue;
+    if (!name.startsWith("x-") || name === httpCodeMetadataKey || name.endsWith("-bin")) continue;
     out[name] = String(value);
   }
   return out;

@@ -4,7 +4,7 @@
  * backend it transcodes to.
  */
 import { randomUUID } from "node:crypto";
-import { createLogger, errors, toWireId } from "@wrenn/shared";
+import { createLogger, errors, toWireId, httpCodeMetadataKey } from "@wrenn/shared";
 import { createGrpcServer } from "@wrenn/shared";
 import { withUnimplemented } from "../testing/with-unimplemented.js";
 import type { Metadata } from "nice-grpc-common";
@@ -80,7 +80,7 @@ export async function startTestBackend(): Promise<TestBackend> {
         resources: undefined,
       };
       state.sandboxes.set(sandbox.sandboxId, sandbox);
-      context.header.set("x-http-code", "202");
+      context.header.set(httpCodeMetadataKey, "202");
       return { sandbox };
     },
     async getSandbox(request) {

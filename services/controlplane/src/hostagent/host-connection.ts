@@ -59,6 +59,3 @@ export function createHostConnection(address: string): HostConnection {
     },
   };
 }
-
-/** Metadata key naming the sandbox a relayed envd call is meant for. */
-export const sandboxIdMetadataKey = "wrenn-sandbox-id";

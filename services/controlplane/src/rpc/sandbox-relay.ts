@@ -1,8 +1,7 @@
 import { Metadata } from "nice-grpc";
-import { errors, fromWireId, toWireId } from "@wrenn/shared";
+import { errors, fromWireId, toWireId, sandboxIdMetadataKey } from "@wrenn/shared";
 import type { SandboxRecord } from "../db/sandbox-repository.js";
 import type { HostConnection } from "../hostagent/host-connection.js";
-import { sandboxIdMetadataKey } from "../hostagent/host-connection.js";
 
 export interface RelayTarget {
   connection: HostConnection;

@@ -12,6 +12,7 @@ import {
   type EntryInfo,
   type FilesystemServiceImplementation,
 } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
+import { sandboxIdMetadataKey } from "@wrenn/shared";
 
 /**
  * TEST ONLY: an in-memory stand-in for the host agent, serving its real gRPC
@@ -49,7 +50,7 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
   };
 
   function sandboxOf(context: CallContext) {
-    const id = context.metadata.get("wrenn-sandbox-id");
+    const id = context.metadata.get(sandboxIdMetadataKey);
     const sandbox = id ? fake.sandboxes.get(id) : undefined;
     if (!sandbox) throw new ServerError(Status.NOT_FOUND, `sandbox ${id ?? "(none)"} not found on this host`);
     return sandbox;

@@ -1,6 +1,6 @@
 import { timingSafeEqual, createHash } from "node:crypto";
 import type { ServerMiddleware } from "nice-grpc";
-import { errors } from "@wrenn/shared";
+import { errors, accessTokenMetadataKey } from "@wrenn/shared";
 
 /** The token Init set; until then envd answers nothing but Init. */
 export interface AccessToken {
@@ -27,8 +27,6 @@ export function createAccessToken(): AccessToken {
   };
 }
 
-export const accessTokenHeader = "x-access-token";
-
 /** The one call envd answers before it has a token: the host agent's first Init sets it. */
 export const initMethodPath = "/wrenn.envd.v1.EnvdService/Init";
 
@@ -43,8 +41,8 @@ export function accessTokenMiddleware(token: AccessToken): ServerMiddleware {
       if (call.method.path !== initMethodPath) {
         throw errors.unauthenticated("envd is not initialised: no access token is set yet, and only the host agent's Init is accepted until then");
       }
-    } else if (!token.matches(context.metadata.get(accessTokenHeader))) {
-      throw errors.unauthenticated(`missing or wrong ${accessTokenHeader}`);
+    } else if (!token.matches(context.metadata.get(accessTokenMetadataKey))) {
+      throw errors.unauthenticated(`missing or wrong ${accessTokenMetadataKey}`);
     }
     return yield* call.next(call.request, context);
   };

@@ -6,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { EnvdServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import { startEnvd, type RunningEnvd } from "./harness.js";
+import { accessTokenMetadataKey } from "@wrenn/shared";
 
 /**
  * envd as in a VM: in a network namespace of its own (the "guest"), listening
@@ -75,7 +76,7 @@ describe("envd's channel", () => {
       expect((await createClient(HealthDefinition, channel).check({ service: "" })).status).toBe(1);
       const token = `tok-${randomBytes(16).toString("hex")}`;
       await createClient(EnvdServiceDefinition, channel).init({ sandboxId: "sb-channel", accessToken: token });
-      const list = await createClient(ProcessServiceDefinition, channel).list({}, { metadata: Metadata({ "x-access-token": token }) });
+      const list = await createClient(ProcessServiceDefinition, channel).list({}, { metadata: Metadata({ [accessTokenMetadataKey]: token }) });
       expect(list.processes).toEqual([]);
     } finally {
       channel.close();

@@ -8,6 +8,7 @@ import { createChannel, createClientFactory, Metadata, type Channel, type Client
 import { EnvdServiceDefinition, type EnvdServiceClient } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { FilesystemServiceDefinition, type FilesystemServiceClient } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { ProcessServiceDefinition, type ProcessServiceClient, type StartResponse } from "@wrenn/gen/wrenn/envd/v1/process.js";
+import { accessTokenMetadataKey } from "@wrenn/shared";
 
 export const bundlePath = fileURLToPath(new URL("../../dist/envd.mjs", import.meta.url));
 
@@ -121,7 +122,7 @@ function presentToken(token: () => string | undefined): ClientMiddleware {
   return async function* withToken(call, callOptions) {
     const metadata = Metadata(callOptions.metadata);
     const current = token();
-    if (current && !metadata.has("x-access-token")) metadata.set("x-access-token", current);
+    if (current && !metadata.has(accessTokenMetadataKey)) metadata.set(accessTokenMetadataKey, current);
     return yield* call.next(call.request, { ...callOptions, metadata });
   };
 }

@@ -5,6 +5,7 @@ import { clientsWithToken, collect, readUntil, startEnvd, statusOf, waitUntil, t
 import { connectivityState as ConnectivityState } from "@grpc/grpc-js";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
+import { accessTokenMetadataKey } from "@wrenn/shared";
 
 let envd: RunningEnvd | undefined;
 afterEach(async () => {
@@ -13,7 +14,7 @@ afterEach(async () => {
 });
 
 const token = "tok-0123456789abcdef";
-const withToken = (t: string) => ({ metadata: Metadata({ "x-access-token": t }) });
+const withToken = (t: string) => ({ metadata: Metadata({ [accessTokenMetadataKey]: t }) });
 
 describe("access token", () => {
   it("before Init sets a token, refuses every call but Init; health stays open", async () => {

@@ -1,7 +1,7 @@
 import { once } from "node:events";
 import { Metadata as GrpcMetadata, type Client, type ServiceError } from "@grpc/grpc-js";
 import type { CallContext, Metadata } from "nice-grpc";
-import { ServerError, Status } from "@wrenn/shared";
+import { ServerError, Status, sandboxIdMetadataKey } from "@wrenn/shared";
 import { identity, type RawMethodDefinition, type RawServiceDefinition } from "./relay-definition.js";
 
 /**
@@ -21,8 +21,6 @@ import { identity, type RawMethodDefinition, type RawServiceDefinition } from ".
  * so grpc-js stops reading from envd while the caller is slow; for request
  * streams we wait for 'drain' on the upstream call before the next message.
  */
-export const sandboxIdMetadataKey = "wrenn-sandbox-id";
-
 /** Finds the envd client for the sandbox named in the metadata, or throws INVALID_ARGUMENT / NOT_FOUND. */
 export type EnvdClientResolver = (sandboxId: string | undefined) => Client;
 

@@ -3,6 +3,7 @@ import { createClient, Metadata } from "nice-grpc";
 import { HealthDefinition } from "nice-grpc-server-health";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EnvdServiceDefinition, type InitRequest, type InitResponse } from "@wrenn/gen/wrenn/envd/v1/envd.js";
+import { accessTokenMetadataKey } from "@wrenn/shared";
 
 /**
  * The agent's connection to one sandbox's envd: a single grpc-js channel
@@ -23,7 +24,6 @@ export interface EnvdConnection {
   close(): void;
 }
 
-export const accessTokenHeader = "x-access-token";
 const maxMessageBytes = 16 * 1024 * 1024;
 const healthAttemptMs = 1000;
 const healthRetryMs = 50;
@@ -45,15 +45,15 @@ export function createEnvdConnection(target: string, token?: string): EnvdConnec
   const withToken: Interceptor = (options, nextCall) =>
     new InterceptingCall(nextCall(options), {
       start(metadata, listener, next) {
-        metadata.remove(accessTokenHeader);
-        if (current) metadata.set(accessTokenHeader, current);
+        metadata.remove(accessTokenMetadataKey);
+        if (current) metadata.set(accessTokenMetadataKey, current);
         next(metadata, listener);
       },
     });
   const relayClient = new Client(target, credentials.createInsecure(), { channelOverride: channel, interceptors: [withToken] });
   const health = createClient(HealthDefinition, channel);
   const envd = createClient(EnvdServiceDefinition, channel);
-  const auth = () => Metadata(current ? { [accessTokenHeader]: current } : {});
+  const auth = () => Metadata(current ? { [accessTokenMetadataKey]: current } : {});
   return {
     relayClient,
     async waitUntilServing(signal) {

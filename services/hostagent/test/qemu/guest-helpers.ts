@@ -6,7 +6,7 @@ import { createChannel, createClient, Metadata, type Channel } from "nice-grpc";
 import { HealthDefinition } from "nice-grpc-server-health";
 import { EnvdServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/process.js";
-import { createLogger } from "@wrenn/shared";
+import { createLogger, accessTokenMetadataKey } from "@wrenn/shared";
 
 export const logger = createLogger("qemu-test", { level: process.env.WRENN_LOG_LEVEL ?? "warn" });
 
@@ -46,7 +46,7 @@ export function guestClient(portOrTarget: number | string, currentToken: string 
   const processes = createClient(ProcessServiceDefinition, channel);
   const envd = createClient(EnvdServiceDefinition, channel);
   let initialised: Promise<unknown> | undefined;
-  const auth = () => ({ metadata: Metadata({ "x-access-token": testEnvdToken }) });
+  const auth = () => ({ metadata: Metadata({ [accessTokenMetadataKey]: testEnvdToken }) });
   return {
     channel,
     async waitHealthy(timeoutMs) {
@@ -69,7 +69,7 @@ export function guestClient(portOrTarget: number | string, currentToken: string 
       let stderr = "";
       let exitCode = -1;
       initialised ??= envd
-        .init({ accessToken: testEnvdToken, nowUnixMs: Date.now() }, { metadata: Metadata({ "x-access-token": currentToken }), signal: AbortSignal.timeout(30_000) })
+        .init({ accessToken: testEnvdToken, nowUnixMs: Date.now() }, { metadata: Metadata({ [accessTokenMetadataKey]: currentToken }), signal: AbortSignal.timeout(30_000) })
         .catch((err: unknown) => {
           initialised = undefined;
           throw err;

@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createChannel, createClient, Metadata } from "nice-grpc";
-import type { Logger } from "@wrenn/shared";
+import { accessTokenMetadataKey, type Logger } from "@wrenn/shared";
 import { EnvdServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/process.js";
@@ -32,7 +32,7 @@ export async function warmUpEnvd(target: string, logger: Logger, signal?: AbortS
     const files = createClient(FilesystemServiceDefinition, channel);
     const options = {
       signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(60_000)]) : AbortSignal.timeout(60_000),
-      metadata: Metadata({ "x-access-token": token }),
+      metadata: Metadata({ [accessTokenMetadataKey]: token }),
     };
     for (let round = 0; round < rounds; round++) {
       await envd.init(
