@@ -31,3 +31,21 @@ export function hasGrpcStatus(err: unknown): err is { code: Status; details: str
     (err as { code: number }).code in Status
   );
 }
+
+/** How grpc-js words a status in an error's message: "14 UNAVAILABLE: details". */
+const statusInMessage = /^(\d+) ([A-Z_]+): ([\s\S]*)$/;
+
+/**
+ * The gRPC status an error carries: its own code and details (ServerError,
+ * ClientError, a grpc-js ServiceError), or else the status worded at the start
+ * of its message, for errors that were rebuilt from a grpc-js message alone.
+ */
+export function grpcStatusOf(err: unknown): { code: Status; details: string } | undefined {
+  if (hasGrpcStatus(err)) return { code: err.code, details: err.details };
+  if (!(err instanceof Error)) return undefined;
+  const match = statusInMessage.exec(err.message);
+  if (!match) return undefined;
+  const code = Number(match[1]);
+  // The name must be the code's own: "14 NOT_FOUND: …" is not a status line.
+  return Status[code] === match[2] ? { code: code as Status, details: match[3] ?? "" } : undefined;
+}

@@ -1,6 +1,6 @@
 import type { ServerResponse } from "node:http";
 import { Status } from "nice-grpc-common";
-import { httpStatusFor, safeStatusMessage, statusName } from "@wrenn/shared";
+import { hasGrpcStatus, httpStatusFor, safeStatusMessage, statusName } from "@wrenn/shared";
 
 /** An error the gateway itself answers with, before or instead of a gRPC call. */
 export class GatewayError extends Error {
@@ -73,20 +73,10 @@ export function resolveError(err: unknown): ResolvedError {
   if (err instanceof GatewayError) {
     return { code: err.code, message: err.message, httpStatus: err.httpStatus, headers: err.headers, expected: true };
   }
-  if (isStatusError(err)) {
-    const code = err.code as Status;
+  if (hasGrpcStatus(err)) {
+    const code = err.code;
     const message = transportFailure.test(err.details) ? "backend unavailable" : err.details;
     return { code, message, httpStatus: httpStatusFor(code), headers: {}, expected: true };
   }
   return { code: Status.INTERNAL, message: "internal error", httpStatus: 500, headers: {}, expected: false };
-}
-
-function isStatusError(err: unknown): err is { code: number; details: string } {
-  return (
-    typeof err === "object" &&
-    err !== null &&
-    typeof (err as { code?: unknown }).code === "number" &&
-    typeof (err as { details?: unknown }).details === "string" &&
-    (err as { code: number }).code in Status
-  );
 }

@@ -1,5 +1,5 @@
 import { ClientError, Status } from "nice-grpc";
-import { errors, fromWireId, isWireId, toWireId } from "@wrenn/shared";
+import { errors, fromWireId, hasGrpcStatus, isWireId, toWireId } from "@wrenn/shared";
 import {
   EgressPolicy_Mode,
   ExpiryAction,
@@ -60,7 +60,7 @@ export function createSandboxHost(connection: HostConnection): SandboxHost {
         await client.destroySandbox({ sandboxId: toWireId("sb", sandboxId) }, { signal });
         return "destroyed";
       } catch (err) {
-        if (err instanceof ClientError && err.code === Status.NOT_FOUND) return "not-found";
+        if (hasGrpcStatus(err) && err.code === Status.NOT_FOUND) return "not-found";
         throw describe(err, "destroy", connection.address, signal);
       }
     },

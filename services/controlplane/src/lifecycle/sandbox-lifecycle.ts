@@ -1,4 +1,4 @@
-import { errors, newUuid, toWireId, type Logger } from "@wrenn/shared";
+import { errors, hasGrpcStatus, newUuid, toWireId, type Logger } from "@wrenn/shared";
 import type { SandboxRecord, SandboxRepository } from "../db/sandbox-repository.js";
 import type { EventBus, SandboxEvent } from "../events/event-bus.js";
 import type { Scheduler } from "./ports.js";
@@ -231,7 +231,5 @@ function now(): string {
 
 /** A host error's message is meant for users when it carries a status; anything else is not shown. */
 function userMessage(err: unknown, fallback: string): string {
-  const e = err as { code?: unknown; details?: unknown; message?: unknown };
-  if (typeof e?.code === "number" && typeof e.details === "string" && e.details) return e.details;
-  return fallback;
+  return hasGrpcStatus(err) && err.details ? err.details : fallback;
 }

@@ -1,5 +1,5 @@
 import { ClientError, Status } from "nice-grpc";
-import { errors, quoteForMessage, type Logger } from "@wrenn/shared";
+import { errors, grpcStatusOf, quoteForMessage, type Logger } from "@wrenn/shared";
 import type { HostRepository } from "../db/host-repository.js";
 import { createHostConnection, type HostConnection } from "../hostagent/host-connection.js";
 import { createSandboxHost } from "../hostagent/host-agent-adapter.js";
@@ -101,7 +101,7 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
   }
 
   function unreachable(err: unknown): Error {
-    const reason = err instanceof Error ? err.message.replace(/^\d+ [A-Z_]+: /, "") : String(err);
+    const reason = grpcStatusOf(err)?.details ?? (err instanceof Error ? err.message : String(err));
     logger.warn({ address: options.hostAgentUrl, reason }, "no host agent reachable");
     return errors.unavailable(`no host agent is reachable (tried ${options.hostAgentUrl}); try again later`);
   }
