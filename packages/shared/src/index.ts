@@ -9,3 +9,4 @@ export * from "./status-guard.js";
 export * from "./process-guards.js";
 export * from "./request-decoding.js";
 export * from "./metadata-keys.js";
+export * from "./ipv4-cidr.js";

@@ -1,4 +1,4 @@
-import { errors, quoteForMessage } from "@wrenn/shared";
+import { errors, parseIpv4Cidr, quoteForMessage } from "@wrenn/shared";
 import type { EgressRule } from "./ports.js";
 
 export const maxAllowedCidrs = 256;
@@ -6,7 +6,8 @@ export const maxAllowedCidrs = 256;
 /**
  * Checks an egress policy: a known mode, and for an allow-list at most 256
  * IPv4 CIDRs written canonically (no host bits set, so "10.0.0.1/8" is
- * refused rather than silently widened). Messages name the offending entry.
+ * refused rather than silently widened; a bare address is a /32, as the host
+ * agent reads it). Entries are kept as written. Messages name the offending entry.
  */
 export function validateEgress(mode: EgressRule["mode"] | "invalid", allowedCidrs: readonly string[]): EgressRule {
   if (mode === "invalid") throw errors.invalidArgument("egress.mode must be one of MODE_ALLOW_ALL, MODE_DENY_ALL, MODE_ALLOW_LIST");
@@ -24,22 +25,8 @@ export function validateEgress(mode: EgressRule["mode"] | "invalid", allowedCidr
   return { mode, allowedCidrs: [...allowedCidrs] };
 }
 
-/** Why a string is not a canonical IPv4 CIDR, or null when it is one. */
+/** Why a string is not a canonical IPv4 CIDR (a bare address is a /32), or null when it is one. */
 export function cidrProblem(cidr: string): string | null {
-  const match = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3})\/(\d{1,2})$/.exec(cidr);
-  if (!match) return "is not an IPv4 CIDR like 198.51.100.0/24";
-  const octets = match.slice(1, 5).map(Number);
-  const prefix = Number(match[5]);
-  if (octets.some((o, i) => o > 255 || (match[i + 1].length > 1 && match[i + 1].startsWith("0")))) {
-    return "has an invalid address";
-  }
-  if (prefix > 32) return "has a prefix length above 32";
-  const address = ((octets[0] << 24) | (octets[1] << 16) | (octets[2] << 8) | octets[3]) >>> 0;
-  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
-  if ((address & ~mask) >>> 0 !== 0) return `has host bits set (did you mean ${formatAddress((address & mask) >>> 0)}/${prefix}?)`;
-  return null;
-}
-
-function formatAddress(value: number): string {
-  return [24, 16, 8, 0].map((shift) => (value >>> shift) & 0xff).join(".");
+  const parsed = parseIpv4Cidr(cidr);
+  return "problem" in parsed ? parsed.problem : null;
 }

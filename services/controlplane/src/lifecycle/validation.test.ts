@@ -75,6 +75,8 @@ describe("create sandbox validation", () => {
       mode: "allow-list",
       allowedCidrs: ["198.51.100.0/24", "0.0.0.0/0", "8.8.8.8/32"],
     });
+    // A bare address is one host (/32), as the host agent reads it; it is kept as written.
+    expect(validateCreateSandbox({ egress: { mode: "allow-list", allowedCidrs: ["8.8.8.8"] } }).egress).toEqual({ mode: "allow-list", allowedCidrs: ["8.8.8.8"] });
     expect(validateCreateSandbox({ egress: { mode: "deny-all", allowedCidrs: [] } }).egress).toEqual({ mode: "deny-all", allowedCidrs: [] });
     expect(rejection({ egress: { mode: "invalid", allowedCidrs: [] } }).details).toMatch(/^egress.mode must be one of/);
     expect(rejection({ egress: { mode: "allow-list", allowedCidrs: ["10.0.0.0/8", "10.0.0.1/8"] } }).details).toBe(
