@@ -10,3 +10,4 @@ export * from "./process-guards.js";
 export * from "./request-decoding.js";
 export * from "./metadata-keys.js";
 export * from "./ipv4-cidr.js";
+export * from "./egress-mode.js";

@@ -1,7 +1,6 @@
 import { ClientError, Status } from "nice-grpc";
-import { errors, fromWireId, hasGrpcStatus, isWireId, toWireId } from "@wrenn/shared";
+import { egressModeToWire, errors, fromWireId, hasGrpcStatus, isWireId, toWireId } from "@wrenn/shared";
 import {
-  EgressPolicy_Mode,
   ExpiryAction,
   SandboxState,
   type EgressPolicy,
@@ -115,13 +114,7 @@ function resourcesOf(sandbox: HostSandbox | undefined): SandboxResources | null 
 }
 
 function egressToHost(rule: EgressRule): EgressPolicy {
-  const mode =
-    rule.mode === "deny-all"
-      ? EgressPolicy_Mode.MODE_DENY_ALL
-      : rule.mode === "allow-list"
-        ? EgressPolicy_Mode.MODE_ALLOW_LIST
-        : EgressPolicy_Mode.MODE_ALLOW_ALL;
-  return { mode, allowedCidrs: rule.allowedCidrs };
+  return { mode: egressModeToWire(rule.mode), allowedCidrs: rule.allowedCidrs };
 }
 
 function describe(err: unknown, what: string, address: string, signal: AbortSignal): Error {

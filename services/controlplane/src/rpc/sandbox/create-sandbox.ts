@@ -1,10 +1,6 @@
 import type { CallContext } from "nice-grpc";
-import {
-  EgressPolicy_Mode,
-  ExpiryAction,
-  type CreateSandboxRequest,
-  type CreateSandboxResponse,
-} from "@wrenn/gen/wrenn/api/v1/sandbox.js";
+import { ExpiryAction, type CreateSandboxRequest, type CreateSandboxResponse } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
+import { egressModeFromWire } from "@wrenn/shared";
 import type { SandboxLifecycle } from "../../lifecycle/sandbox-lifecycle.js";
 import { validateCreateSandbox } from "../../lifecycle/validation.js";
 import { markAccepted } from "../http-code.js";
@@ -32,16 +28,8 @@ function expiryFromApi(value: ExpiryAction) {
   return "invalid" as const;
 }
 
-function egressModeFromApi(value: EgressPolicy_Mode) {
-  switch (value) {
-    case EgressPolicy_Mode.MODE_UNSPECIFIED:
-    case EgressPolicy_Mode.MODE_ALLOW_ALL:
-      return "allow-all" as const;
-    case EgressPolicy_Mode.MODE_DENY_ALL:
-      return "deny-all" as const;
-    case EgressPolicy_Mode.MODE_ALLOW_LIST:
-      return "allow-list" as const;
-    default:
-      return "invalid" as const;
-  }
+/** The public API documents MODE_UNSPECIFIED as MODE_ALLOW_ALL. */
+function egressModeFromApi(value: number) {
+  const mode = egressModeFromWire(value);
+  return mode === "unspecified" ? ("allow-all" as const) : mode;
 }

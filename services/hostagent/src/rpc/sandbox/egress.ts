@@ -1,21 +1,23 @@
-import { EgressPolicy_Mode, type EgressPolicy as EgressPolicyMessage } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
-import { errors } from "@wrenn/shared";
+import type { EgressPolicy as EgressPolicyMessage } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
+import { egressModeFromWire, errors } from "@wrenn/shared";
 import { normaliseEgressPolicy, type EgressPolicy } from "../../network/egress-policy.js";
 
 /** The wire policy as the network layer's, validated (bad CIDRs are INVALID_ARGUMENT naming the entry). */
 export function fromEgressPolicy(message: EgressPolicyMessage | undefined): EgressPolicy | undefined {
   if (!message) return undefined;
-  switch (message.mode) {
-    case EgressPolicy_Mode.MODE_UNSPECIFIED:
-    case EgressPolicy_Mode.MODE_ALLOW_ALL:
+  const mode = egressModeFromWire(message.mode);
+  switch (mode) {
+    case "unspecified":
+    case "allow-all":
       if (message.allowedCidrs.length > 0) throw errors.invalidArgument("egress allowed_cidrs needs mode MODE_ALLOW_LIST");
-      return message.mode === EgressPolicy_Mode.MODE_ALLOW_ALL ? { mode: "allow-all" } : undefined;
-    case EgressPolicy_Mode.MODE_DENY_ALL:
+      // Unspecified leaves the agent's default in place.
+      return mode === "allow-all" ? { mode: "allow-all" } : undefined;
+    case "deny-all":
       if (message.allowedCidrs.length > 0) throw errors.invalidArgument("egress allowed_cidrs needs mode MODE_ALLOW_LIST");
       return { mode: "deny-all" };
-    case EgressPolicy_Mode.MODE_ALLOW_LIST:
+    case "allow-list":
       return normaliseEgressPolicy({ mode: "allow-list", cidrs: message.allowedCidrs });
-    default:
+    case "invalid":
       throw errors.invalidArgument(`unknown egress mode ${String(message.mode)}`);
   }
 }
