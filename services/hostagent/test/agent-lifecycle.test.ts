@@ -6,15 +6,13 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
 import { ExpiryAction, SandboxEventType, SandboxState, type SandboxEvent } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import { Status } from "@wrenn/shared";
-import { exec, forSandbox, leftoversOf, newSandboxId, startAgent, type AgentProcess } from "./harness.js";
+import { exec, forSandbox, leftoversOf, newSandboxId, startAgent, type AgentProcess, testRuntimes as runtimes } from "./harness.js";
 
 /**
  * The agent's public lifecycle through its gRPC API, on both runtimes. The
  * QEMU leg runs real microVMs under TCG; it needs the guest image (built
  * into WRENN_TEST_IMAGES_DIR, default /var/lib/wrenn/images, on first run).
  */
-const qemuInstalled = (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(dir, "qemu-system-x86_64")));
-const runtimes = (process.env.WRENN_TEST_RUNTIMES ?? (qemuInstalled ? "namespace,qemu" : "namespace")).split(",");
 const imagesDir = process.env.WRENN_TEST_IMAGES_DIR ?? "/var/lib/wrenn/images";
 
 async function collectEvents(agent: AgentProcess, signal: AbortSignal, includeRecent = false): Promise<SandboxEvent[]> {

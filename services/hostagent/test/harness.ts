@@ -1,4 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -13,6 +14,11 @@ import { toWireId, sandboxIdMetadataKey } from "@wrenn/shared";
 /** Test harness: the real host agent as a child process, and real gRPC clients to it. */
 const serviceDir = fileURLToPath(new URL("..", import.meta.url));
 export const envdBundle = fileURLToPath(new URL("../../envd/dist/envd.mjs", import.meta.url));
+
+/** QEMU on PATH: the QEMU legs of the agent tests need it (and the guest image). */
+export const qemuInstalled = (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(dir, "qemu-system-x86_64")));
+/** Runtimes the agent tests run on: WRENN_TEST_RUNTIMES, else both where QEMU is installed. */
+export const testRuntimes = (process.env.WRENN_TEST_RUNTIMES ?? (qemuInstalled ? "namespace,qemu" : "namespace")).split(",");
 
 export interface AgentProcess {
   address: string;

@@ -1,8 +1,7 @@
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
-import { bwrapPidOf, exec, newSandboxId, startAgent, type AgentProcess } from "./harness.js";
+import { bwrapPidOf, exec, newSandboxId, startAgent, type AgentProcess, testRuntimes as runtimes } from "./harness.js";
 
 /**
  * Sizes a user can see: with the defaults a sandbox has 2 vCPUs and 1 GiB of
@@ -10,8 +9,6 @@ import { bwrapPidOf, exec, newSandboxId, startAgent, type AgentProcess } from ".
  * limit), reports them on create, list and resume, and holds a 300 MiB file
  * in /dev/shm. A QEMU guest has at least 1 GiB free on its root disk.
  */
-const qemuInstalled = (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(dir, "qemu-system-x86_64")));
-const runtimes = (process.env.WRENN_TEST_RUNTIMES ?? (qemuInstalled ? "namespace,qemu" : "namespace")).split(",");
 const imagesDir = process.env.WRENN_TEST_IMAGES_DIR ?? "/var/lib/wrenn/images";
 
 async function cgroupDirOf(pid: number, controller: string): Promise<string> {

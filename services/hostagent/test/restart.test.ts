@@ -1,12 +1,11 @@
-import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { SandboxEventType, SandboxState, type SandboxEvent } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
-import { exec, leftoversOf, newSandboxId, sandboxPidOf, startAgent, type AgentProcess } from "./harness.js";
+import { exec, leftoversOf, newSandboxId, sandboxPidOf, startAgent, type AgentProcess, testRuntimes as runtimes } from "./harness.js";
+import { freeLoopbackPort as freePort } from "../src/vmm/qemu/network.js";
 
 /**
  * A restart of the host agent loses nothing: sandboxes outlive it, the next
@@ -14,20 +13,7 @@ import { exec, leftoversOf, newSandboxId, sandboxPidOf, startAgent, type AgentPr
  * those that really died are reported LOST and cleaned up. Both runtimes;
  * QEMU under TCG needs the guest image (WRENN_TEST_IMAGES_DIR).
  */
-const qemuInstalled = (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(dir, "qemu-system-x86_64")));
-const runtimes = (process.env.WRENN_TEST_RUNTIMES ?? (qemuInstalled ? "namespace,qemu" : "namespace")).split(",");
 const imagesDir = process.env.WRENN_TEST_IMAGES_DIR ?? "/var/lib/wrenn/images";
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Every event the agent has (include_recent) plus what arrives within `ms`. */
 async function eventsOf(agent: AgentProcess, ms = 300): Promise<SandboxEvent[]> {

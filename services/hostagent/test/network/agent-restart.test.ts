@@ -1,14 +1,13 @@
 import { createHash } from "node:crypto";
-import { existsSync } from "node:fs";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { EgressPolicy_Mode } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import { createLogger } from "@wrenn/shared";
 import { cleanupStaleNetworks } from "../../src/network/index.js";
-import { exec, newSandboxId, sandboxPidOf, startAgent, type AgentProcess } from "../harness.js";
+import { exec, newSandboxId, sandboxPidOf, startAgent, type AgentProcess, testRuntimes as runtimes } from "../harness.js";
+import { freeLoopbackPort as freePort } from "../../src/vmm/qemu/network.js";
 import { inet, networkLeftovers, noLeftovers, sh, startFakeInternet, tcpReadCommand, type FakeInternet } from "./net-helpers.js";
 
 /**
@@ -19,24 +18,11 @@ import { inet, networkLeftovers, noLeftovers, sh, startFakeInternet, tcpReadComm
  * prefix and pool.
  */
 const prefix = "wtrst";
-const qemuInstalled = (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(dir, "qemu-system-x86_64")));
-const runtimes = (process.env.WRENN_TEST_RUNTIMES ?? (qemuInstalled ? "namespace,qemu" : "namespace")).split(",");
 const imagesDir = process.env.WRENN_TEST_IMAGES_DIR ?? "/var/lib/wrenn/images";
 let agent: AgentProcess | undefined;
 let internet: FakeInternet;
 let env: Record<string, string>;
 let dataDir: string;
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 beforeAll(async () => {
   internet = await startFakeInternet();

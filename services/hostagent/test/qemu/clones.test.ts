@@ -1,9 +1,8 @@
-import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { Status } from "@wrenn/shared";
-import { exec, forSandbox, newSandboxId, startAgent, type AgentProcess } from "../harness.js";
+import { exec, forSandbox, newSandboxId, startAgent, type AgentProcess, qemuInstalled } from "../harness.js";
 
 /**
  * Every sandbox is a restore of one template snapshot, so everything in the
@@ -13,7 +12,6 @@ import { exec, forSandbox, newSandboxId, startAgent, type AgentProcess } from ".
  * machine, that processes learn they were cloned, and that envd answers only
  * the host. Real QEMU under TCG; skipped where QEMU is not installed.
  */
-const qemuInstalled = (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(dir, "qemu-system-x86_64")));
 const imagesDir = process.env.WRENN_TEST_IMAGES_DIR ?? "/var/lib/wrenn/images";
 const clones = 10;
 const cloneFile = "/run/wrenn/clone-generation";
