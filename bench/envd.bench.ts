@@ -8,7 +8,7 @@ import { fileURLToPath } from "node:url";
 // The benchmarks still borrow the service's test harness (issue 9 moves them onto a
 // shared one); until then this relative import into the service is allowed here only.
 // eslint-disable-next-line import-x/no-relative-packages
-import { startEnvd } from "../services/envd/src/test/harness.js";
+import { startEnvd } from "../services/envd/test/harness.js";
 import { percentile, type BenchSuite } from "./suite.js";
 
 const envdDir = fileURLToPath(new URL("../services/envd", import.meta.url));

@@ -2,9 +2,9 @@ import { defineConfig } from "vitest/config";
 
 export default defineConfig({
   test: {
-    include: ["src/**/*.test.ts"],
+    include: ["test/**/*.test.ts"],
     // The tests drive a real envd bundle; build it once per run.
-    globalSetup: ["src/test/build-bundle.ts"],
+    globalSetup: ["test/build-bundle.ts"],
     testTimeout: 30_000,
     hookTimeout: 30_000,
   },

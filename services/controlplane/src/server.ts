@@ -21,8 +21,8 @@ import { createPortService } from "./rpc/ports/port-service.js";
 import { createProcessService } from "./rpc/process/process-service.js";
 import { createRelayResolver } from "./rpc/sandbox-relay.js";
 import { createSandboxService } from "./rpc/sandbox/sandbox-service.js";
-import { createHostRegistry, type HostRegistry } from "./scheduler/host-registry.js";
-import { startHostEventWatcher, type HostEventWatcher } from "./hostagent/host-event-watcher.js";
+import { createHostRegistry, type HostRegistry } from "./hosts/host-registry.js";
+import { startHostEventWatcher, type HostEventWatcher } from "./hosts/host-event-watcher.js";
 import { createReconciler, type Reconciler } from "./reconciler/reconciler.js";
 
 /** What an extension (e.g. a private edition's routes or workers) gets to build on. */

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { SandboxEventType, SandboxState, type SandboxEvent } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import { exec, leftoversOf, newSandboxId, sandboxPidOf, startAgent, type AgentProcess, testRuntimes as runtimes } from "./harness.js";
-import { freeLoopbackPort as freePort } from "../src/vmm/qemu/network.js";
+import { freeLoopbackPort as freePort } from "../src/runtime/qemu/network.js";
 
 /**
  * A restart of the host agent loses nothing: sandboxes outlive it, the next

@@ -1,5 +1,5 @@
 import { errors, parseIpv4Cidr, quoteForMessage } from "@wrenn/shared";
-import type { EgressRule } from "./ports.js";
+import type { EgressRule } from "./host-contract.js";
 
 export const maxAllowedCidrs = 256;
 

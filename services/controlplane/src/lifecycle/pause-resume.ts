@@ -1,7 +1,7 @@
 import { errors, hasGrpcStatus, Status, toWireId, type Logger } from "@wrenn/shared";
 import type { SandboxRecord, SandboxRepository, SandboxStatus } from "../db/sandbox-repository.js";
 import type { SandboxEvent } from "../events/event-bus.js";
-import type { Scheduler, SandboxHost, SandboxMetrics } from "./ports.js";
+import type { Scheduler, SandboxHost, SandboxMetrics } from "./host-contract.js";
 import { allowedFrom, settleFromHost } from "./transitions.js";
 import type { Visibility } from "./visibility.js";
 

@@ -1,7 +1,7 @@
 import { errors, hasGrpcStatus, newUuid, toWireId, type Logger } from "@wrenn/shared";
 import type { SandboxRecord, SandboxRepository } from "../db/sandbox-repository.js";
 import type { EventBus, SandboxEvent } from "../events/event-bus.js";
-import type { Scheduler } from "./ports.js";
+import type { Scheduler } from "./host-contract.js";
 import { applyOutcome } from "./apply-outcome.js";
 import { allowedFrom } from "./transitions.js";
 import { createStatusWatch, type StatusWatch } from "./status-watch.js";
@@ -79,7 +79,7 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
     return updated;
   }
 
-  async function runCreate(record: SandboxRecord, input: CreateSandboxInput, host: import("./ports.js").SandboxHost) {
+  async function runCreate(record: SandboxRecord, input: CreateSandboxInput, host: import("./host-contract.js").SandboxHost) {
     const log = logger.child({ sandboxId: record.id, hostId: record.hostId, templateId: record.templateId });
     const base = eventIds(record);
     let started: Awaited<ReturnType<typeof host.createSandbox>>;

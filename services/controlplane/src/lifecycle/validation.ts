@@ -1,7 +1,7 @@
 import { errors, quoteForMessage } from "@wrenn/shared";
 import type { ExpiryAction } from "../db/sandbox-repository.js";
 import { validateEgress } from "./egress-validation.js";
-import type { EgressRule } from "./ports.js";
+import type { EgressRule } from "./host-contract.js";
 
 export const defaultTemplateId = "base";
 

@@ -1,6 +1,6 @@
 import type { Logger } from "@wrenn/shared";
 import type { SandboxRecord, SandboxRepository, SandboxStatus } from "../db/sandbox-repository.js";
-import type { HostSandboxState, Scheduler } from "../lifecycle/ports.js";
+import type { HostSandboxState, Scheduler } from "../lifecycle/host-contract.js";
 
 export interface ReconcilerOptions {
   sandboxes: SandboxRepository;

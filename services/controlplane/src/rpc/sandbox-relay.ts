@@ -1,7 +1,7 @@
 import { Metadata } from "nice-grpc";
 import { errors, fromWireId, toWireId, sandboxIdMetadataKey } from "@wrenn/shared";
 import type { SandboxRecord } from "../db/sandbox-repository.js";
-import type { HostConnection } from "../hostagent/host-connection.js";
+import type { HostConnection } from "../hosts/host-connection.js";
 
 export interface RelayTarget {
   connection: HostConnection;

@@ -1,5 +1,5 @@
 import { errors, ServerError, type Logger } from "@wrenn/shared";
-import { SandboxStartError } from "../vmm/runtime.js";
+import { SandboxStartError } from "../runtime/runtime.js";
 
 export interface FailureContext {
   signal: AbortSignal;

@@ -1,5 +1,5 @@
 import type { Logger } from "@wrenn/shared";
-import type { RecoveredSandboxes, Runtime, SandboxHandle } from "../vmm/runtime.js";
+import type { RecoveredSandboxes, Runtime, SandboxHandle } from "../runtime/runtime.js";
 import { createEnvdConnection } from "./envd-connection.js";
 import type { Entry } from "./sandbox-entry.js";
 import type { SandboxEvents } from "./sandbox-events.js";

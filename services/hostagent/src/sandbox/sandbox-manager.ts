@@ -2,7 +2,7 @@ import type { EgressPolicy } from "../network/egress-policy.js";
 import { randomBytes } from "node:crypto";
 import { errors, isWireId, quoteForMessage, type Logger } from "@wrenn/shared";
 import type { Client } from "@grpc/grpc-js";
-import { SandboxStartError, type RecoveredSandboxes, type Runtime, type SandboxResources, type SandboxStats, type StopMode, type TemplateInfo } from "../vmm/runtime.js";
+import { SandboxStartError, type RecoveredSandboxes, type Runtime, type SandboxResources, type SandboxStats, type StopMode, type TemplateInfo } from "../runtime/runtime.js";
 import { writeSandboxRecord } from "./sandbox-record.js";
 import { recordOf, type Entry } from "./sandbox-entry.js";
 import { adoptSandboxes } from "./sandbox-adoption.js";

@@ -1,7 +1,7 @@
 import { join } from "node:path";
 import { readJson, writeJsonAtomic } from "../host/state-file.js";
 import type { EgressPolicy } from "../network/egress-policy.js";
-import type { SandboxResources } from "../vmm/runtime.js";
+import type { SandboxResources } from "../runtime/runtime.js";
 
 /**
  * sandbox.json in a sandbox's directory: the sandbox layer's part of what a

@@ -4,11 +4,11 @@ import type { Logger } from "@wrenn/shared";
 import { qemuInstalled, type HostAgentConfig } from "../config.js";
 import { buildImage } from "../image/build-image.js";
 import { createProgress } from "../image/progress.js";
-import type { RecoveredSandboxes, Runtime } from "../vmm/runtime.js";
-import { createNamespaceRuntime } from "../vmm/namespace/namespace-runtime.js";
-import { baseTemplateId, buildBaseTemplate } from "../vmm/namespace/template-root.js";
-import { createQemuRuntime } from "../vmm/qemu/qemu-runtime.js";
-import { createNetnsNetworkProvider } from "../vmm/qemu/netns-network.js";
+import type { RecoveredSandboxes, Runtime } from "../runtime/runtime.js";
+import { createNamespaceRuntime } from "../runtime/namespace/namespace-runtime.js";
+import { baseTemplateId, buildBaseTemplate } from "../runtime/namespace/template-root.js";
+import { createQemuRuntime } from "../runtime/qemu/qemu-runtime.js";
+import { createNetnsNetworkProvider } from "../runtime/qemu/netns-network.js";
 import { createNamespaceNetworkProvider, type SandboxNetworks } from "../network/index.js";
 
 /**

@@ -7,7 +7,7 @@ import { EgressPolicy_Mode } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import { createLogger } from "@wrenn/shared";
 import { cleanupStaleNetworks } from "../../src/network/index.js";
 import { exec, newSandboxId, sandboxPidOf, startAgent, type AgentProcess, testRuntimes as runtimes } from "../harness.js";
-import { freeLoopbackPort as freePort } from "../../src/vmm/qemu/network.js";
+import { freeLoopbackPort as freePort } from "../../src/runtime/qemu/network.js";
 import { inet, networkLeftovers, noLeftovers, sh, startFakeInternet, tcpReadCommand, type FakeInternet } from "./net-helpers.js";
 
 /**

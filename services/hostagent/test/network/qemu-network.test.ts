@@ -9,7 +9,7 @@ import { buildImage, type GuestImage } from "../../src/image/build-image.js";
 import { loadImageConfig } from "../../src/image/image-config.js";
 import { createProgress } from "../../src/image/progress.js";
 import { cleanupStaleNetworks, type EgressPolicy } from "../../src/network/index.js";
-import { createNetnsNetworkProvider, createQemuRuntime, waitEnvdHealthy, type QemuRuntime, type SandboxNetworkProvider } from "../../src/vmm/qemu/index.js";
+import { createNetnsNetworkProvider, createQemuRuntime, waitEnvdHealthy, type QemuRuntime, type SandboxNetworkProvider } from "../../src/runtime/qemu/index.js";
 import { guestClient, logger, ms, type GuestClient } from "../qemu/guest-helpers.js";
 import { inet, networkLeftovers, testNet, noLeftovers, startFakeInternet, startHostServer, tcpReadCommand, type FakeInternet } from "./net-helpers.js";
 

@@ -11,7 +11,7 @@ import { createLogger, accessTokenMetadataKey } from "@wrenn/shared";
 export const logger = createLogger("qemu-test", { level: process.env.WRENN_LOG_LEVEL ?? "warn" });
 
 /** A free loopback port for a hostfwd (tests run few VMs, so the bind-then-release race is unlikely). */
-export { freeLoopbackPort as freePort } from "../../src/vmm/qemu/network.js";
+export { freeLoopbackPort as freePort } from "../../src/runtime/qemu/network.js";
 
 /** Short paths: the QMP unix socket lives in the VM dir and socket paths are limited to 108 bytes. */
 export function vmDir(prefix: string): Promise<string> {

@@ -8,8 +8,8 @@ import { randomUUID } from "node:crypto";
 import { buildImage } from "../../src/image/build-image.js";
 import { loadImageConfig } from "../../src/image/image-config.js";
 import { createProgress } from "../../src/image/progress.js";
-import type { SandboxExit } from "../../src/vmm/runtime.js";
-import { createQemuRuntime, waitEnvdHealthy } from "../../src/vmm/qemu/index.js";
+import type { SandboxExit } from "../../src/runtime/runtime.js";
+import { createQemuRuntime, waitEnvdHealthy } from "../../src/runtime/qemu/index.js";
 import { guestClient, logger, ms } from "./guest-helpers.js";
 
 /** The QEMU runtime behind the host agent's Runtime interface: sandboxes are restores of the base template. */

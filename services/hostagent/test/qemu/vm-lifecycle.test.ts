@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { buildImage, type GuestImage } from "../../src/image/build-image.js";
 import { loadImageConfig } from "../../src/image/image-config.js";
 import { createProgress } from "../../src/image/progress.js";
-import { bootVm, createDiskOverlay, machineSpecFor, restoreVm, userNetForEnvd, type QemuVm } from "../../src/vmm/qemu/index.js";
+import { bootVm, createDiskOverlay, machineSpecFor, restoreVm, userNetForEnvd, type QemuVm } from "../../src/runtime/qemu/index.js";
 import { freePort, guestClient, logger, ms, vmDir, type GuestClient } from "./guest-helpers.js";
 
 /**

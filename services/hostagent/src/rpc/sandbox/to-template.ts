@@ -1,5 +1,5 @@
 import type { Template } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
-import type { TemplateInfo } from "../../vmm/runtime.js";
+import type { TemplateInfo } from "../../runtime/runtime.js";
 
 /** Domain template → wire message (the envd token never leaves the agent). */
 export function toTemplate(info: TemplateInfo): Template {

@@ -1,0 +1,128 @@
+import { ClientError, Status } from "nice-grpc";
+import { egressModeToWire, errors, fromWireId, hasGrpcStatus, isWireId, toWireId } from "@wrenn/shared";
+import {
+  ExpiryAction,
+  SandboxState,
+  type EgressPolicy,
+  type HostSandbox,
+} from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
+import type { SandboxResources } from "../db/sandbox-repository.js";
+import type { EgressRule, HostSandboxState, SandboxHost } from "../lifecycle/host-contract.js";
+import type { HostConnection } from "./host-connection.js";
+
+/** Deadline for a host agent's create: its own start timeout plus slack for the answer. */
+const createSlackMs = 15_000;
+const destroyTimeoutMs = 60_000;
+/** Pause and resume write or read memory images on the QEMU runtime: minutes, not seconds. */
+const pauseResumeTimeoutMs = 5 * 60_000;
+const controlTimeoutMs = 15_000;
+
+/**
+ * The lifecycle's view of a host agent, over its generated gRPC client.
+ * gRPC failures come back as errors that keep their status code, with a
+ * message that says which host call failed.
+ */
+export function createSandboxHost(connection: HostConnection): SandboxHost {
+  const client = connection.sandboxes;
+
+  async function call<T>(what: string, timeoutMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+    const signal = AbortSignal.timeout(timeoutMs);
+    try {
+      return await run(signal);
+    } catch (err) {
+      throw describe(err, what, connection.address, signal);
+    }
+  }
+
+  return {
+    async createSandbox({ sandboxId, templateId, envs, startTimeoutSeconds, timeoutSeconds, onExpiry, egress }) {
+      const response = await call("create", startTimeoutSeconds * 1000 + createSlackMs, (signal) =>
+        client.createSandbox(
+          {
+            sandboxId: toWireId("sb", sandboxId),
+            templateId,
+            envs,
+            startTimeoutSeconds,
+            timeoutSeconds: timeoutSeconds ?? 0,
+            onExpiry: onExpiry === "pause" ? ExpiryAction.EXPIRY_ACTION_PAUSE : ExpiryAction.EXPIRY_ACTION_KILL,
+            egress: egress ? egressToHost(egress) : undefined,
+          },
+          { signal },
+        ),
+      );
+      return { expiresAt: response.sandbox?.expiresAt ?? null, resources: resourcesOf(response.sandbox) };
+    },
+
+    async destroySandbox(sandboxId) {
+      const signal = AbortSignal.timeout(destroyTimeoutMs);
+      try {
+        await client.destroySandbox({ sandboxId: toWireId("sb", sandboxId) }, { signal });
+        return "destroyed";
+      } catch (err) {
+        if (hasGrpcStatus(err) && err.code === Status.NOT_FOUND) return "not-found";
+        throw describe(err, "destroy", connection.address, signal);
+      }
+    },
+
+    async pauseSandbox(sandboxId) {
+      await call("pause", pauseResumeTimeoutMs, (signal) => client.pauseSandbox({ sandboxId: toWireId("sb", sandboxId) }, { signal }));
+    },
+
+    async resumeSandbox(sandboxId, timeoutSeconds) {
+      const response = await call("resume", pauseResumeTimeoutMs, (signal) =>
+        client.resumeSandbox({ sandboxId: toWireId("sb", sandboxId), timeoutSeconds }, { signal }),
+      );
+      return { expiresAt: response.sandbox?.expiresAt ?? null, resources: resourcesOf(response.sandbox) };
+    },
+
+    async setSandboxTimeout(sandboxId, timeoutSeconds) {
+      const response = await call("timeout change", controlTimeoutMs, (signal) =>
+        client.setSandboxTimeout({ sandboxId: toWireId("sb", sandboxId), timeoutSeconds }, { signal }),
+      );
+      return { expiresAt: response.sandbox?.expiresAt ?? null };
+    },
+
+    async getSandboxMetrics(sandboxId) {
+      const m = await call("metrics", controlTimeoutMs, (signal) =>
+        client.getSandboxMetrics({ sandboxId: toWireId("sb", sandboxId) }, { signal }),
+      );
+      return { cpuSeconds: m.cpuSeconds, cpuCores: m.cpuCores, memoryBytes: m.memoryBytes, diskBytes: m.diskBytes };
+    },
+
+    async listSandboxes() {
+      const response = await call("list", controlTimeoutMs, (signal) => client.listSandboxes({}, { signal }));
+      const states: HostSandboxState[] = [];
+      for (const s of response.sandboxes) {
+        // A stopped entry is on its way out; it no longer counts as existing.
+        if (!isWireId("sb", s.sandboxId) || s.state === SandboxState.SANDBOX_STATE_STOPPED) continue;
+        states.push({
+          sandboxId: fromWireId("sb", s.sandboxId),
+          state: s.state === SandboxState.SANDBOX_STATE_PAUSED ? "paused" : "running",
+          expiresAt: s.expiresAt ?? null,
+        });
+      }
+      return states;
+    },
+  };
+}
+
+/** The sizes a host reported; null when it did not say (an older agent, or zeros). */
+function resourcesOf(sandbox: HostSandbox | undefined): SandboxResources | null {
+  const r = sandbox?.resources;
+  if (!r || !r.vcpus || !r.memoryMib || !r.diskMib) return null;
+  return { vcpus: r.vcpus, memoryMib: r.memoryMib, diskMib: r.diskMib };
+}
+
+function egressToHost(rule: EgressRule): EgressPolicy {
+  return { mode: egressModeToWire(rule.mode), allowedCidrs: rule.allowedCidrs };
+}
+
+function describe(err: unknown, what: string, address: string, signal: AbortSignal): Error {
+  if (signal.aborted) return errors.deadlineExceeded(`host agent at ${address} did not finish the ${what} in time`);
+  if (err instanceof ClientError) {
+    if (err.code === Status.UNAVAILABLE) return errors.unavailable(`host agent at ${address} is unreachable`);
+    // The host agent's message is meant for callers (it passes through its own error middleware).
+    return new ClientError(err.path, err.code, err.details);
+  }
+  return err instanceof Error ? err : new Error(String(err));
+}

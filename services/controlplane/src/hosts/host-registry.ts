@@ -1,0 +1,179 @@
+import { ClientError, Status } from "nice-grpc";
+import { errors, grpcStatusOf, quoteForMessage, type Logger } from "@wrenn/shared";
+import type { HostRepository } from "../db/host-repository.js";
+import { createHostConnection, type HostConnection } from "./host-connection.js";
+import { createSandboxHost } from "./host-agent-adapter.js";
+import type { PlacedHost, SandboxHost, Scheduler } from "../lifecycle/host-contract.js";
+import { hostUuidFor } from "./host-identity.js";
+
+export interface HostRegistryOptions {
+  /** The one host agent this controlplane schedules on (for now). */
+  hostAgentUrl: string;
+  hosts: HostRepository;
+  logger: Logger;
+  /** How often a registered host is asked for its info again. */
+  heartbeatMs?: number;
+}
+
+export interface HostRegistry extends Scheduler {
+  /** Registers the configured host now if it answers, and keeps its heartbeat. */
+  start(): Promise<void>;
+  /** The long-lived connection to a host, for relaying envd calls. */
+  connectionFor(hostId: string): Promise<HostConnection>;
+  /** Hosts that answered their last heartbeat (UUIDs). */
+  onlineHostIds(): string[];
+  /**
+   * Called each time a host becomes reachable: at its first registration and
+   * whenever it answers again after having been unreachable.
+   */
+  onOnline(listener: (hostId: string, connection: HostConnection) => void): void;
+  close(): void;
+}
+
+const hostInfoTimeoutMs = 5_000;
+
+/**
+ * Knows the host agents and holds one long-lived connection per host. The
+ * configured host is registered (upserted into `hosts`) from its GetHostInfo
+ * answer at start and on every heartbeat; a host that stops answering is
+ * marked unreachable and is registered again as soon as it answers.
+ */
+export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
+  const { hosts, logger } = options;
+  const heartbeatMs = options.heartbeatMs ?? 15_000;
+  const configured = createHostConnection(options.hostAgentUrl);
+  /** hostId → connection; the configured host's entry appears once it registered. */
+  const connections = new Map<string, HostConnection>();
+  let configuredHostId: string | null = null;
+  let online = false;
+  let timer: NodeJS.Timeout | undefined;
+  let registering: Promise<string> | null = null;
+  const onlineListeners: ((hostId: string, connection: HostConnection) => void)[] = [];
+
+  async function register(): Promise<string> {
+    const info = await configured.sandboxes.getHostInfo({}, { signal: AbortSignal.timeout(hostInfoTimeoutMs) });
+    const id = hostUuidFor(info.hostId || options.hostAgentUrl);
+    await hosts.upsertOnline({
+      id,
+      agentHostId: info.hostId,
+      address: options.hostAgentUrl,
+      runtime: info.runtime,
+      cpuCount: info.cpuCount,
+      memoryBytes: info.memoryBytes,
+      templates: info.templates,
+      version: info.version,
+    });
+    if (!online) logger.info({ hostId: id, address: options.hostAgentUrl, runtime: info.runtime }, "host registered");
+    configuredHostId = id;
+    connections.set(id, configured);
+    const cameBack = !online;
+    online = true;
+    if (cameBack) {
+      for (const listener of onlineListeners) {
+        try {
+          listener(id, configured);
+        } catch (err) {
+          logger.warn({ err }, "host online listener failed");
+        }
+      }
+    }
+    return id;
+  }
+
+  /** One registration at a time; concurrent callers share it. */
+  function registerOnce(): Promise<string> {
+    registering ??= register().finally(() => {
+      registering = null;
+    });
+    return registering;
+  }
+
+  async function heartbeat(): Promise<void> {
+    try {
+      await registerOnce();
+    } catch (err) {
+      if (online) {
+        logger.warn({ err: (err as Error).message, address: options.hostAgentUrl }, "host agent stopped answering");
+        if (configuredHostId) await hosts.markUnreachable(configuredHostId).catch(() => null);
+      }
+      online = false;
+    }
+  }
+
+  function unreachable(err: unknown): Error {
+    const reason = grpcStatusOf(err)?.details ?? (err instanceof Error ? err.message : String(err));
+    logger.warn({ address: options.hostAgentUrl, reason }, "no host agent reachable");
+    return errors.unavailable(`no host agent is reachable (tried ${options.hostAgentUrl}); try again later`);
+  }
+
+  /**
+   * Asked at create time, not from the heartbeat's list: a template made a
+   * moment ago must be usable at once. Unknown everywhere = NOT_FOUND before
+   * any row exists, rather than an ERROR sandbox afterwards.
+   */
+  async function requireTemplate(templateId: string): Promise<void> {
+    let templates: string[];
+    try {
+      const response = await configured.sandboxes.listTemplates({}, { signal: AbortSignal.timeout(hostInfoTimeoutMs) });
+      templates = response.templates.map((t) => t.templateId);
+    } catch (err) {
+      // An agent without ListTemplates judges the template itself when it creates.
+      if (err instanceof ClientError && err.code === Status.UNIMPLEMENTED) return;
+      if (err instanceof ClientError && err.code !== Status.UNAVAILABLE && err.code !== Status.DEADLINE_EXCEEDED) throw err;
+      throw unreachable(err);
+    }
+    if (!templates.includes(templateId)) throw errors.notFound(`template ${quoteForMessage(templateId)} not found`);
+  }
+
+  return {
+    async start() {
+      await heartbeat();
+      if (!online) logger.warn({ address: options.hostAgentUrl }, "host agent not reachable yet; will keep trying");
+      timer = setInterval(() => void heartbeat(), heartbeatMs);
+      timer.unref();
+    },
+
+    async pickHost({ templateId }): Promise<PlacedHost> {
+      let hostId = configuredHostId;
+      if (!online || !hostId) {
+        try {
+          hostId = await registerOnce();
+        } catch (err) {
+          online = false;
+          throw unreachable(err);
+        }
+      }
+      await requireTemplate(templateId);
+      return { hostId, host: createSandboxHost(configured) };
+    },
+
+    async hostFor(hostId: string): Promise<SandboxHost> {
+      return createSandboxHost(await this.connectionFor(hostId));
+    },
+
+    async connectionFor(hostId: string): Promise<HostConnection> {
+      const known = connections.get(hostId);
+      if (known) return known;
+      // A host registered by another controlplane (or before a restart).
+      const row = await hosts.get(hostId);
+      if (!row) throw errors.unavailable("the sandbox's host is not known to this controlplane");
+      const opened = connections.get(hostId) ?? createHostConnection(row.address);
+      connections.set(hostId, opened);
+      return opened;
+    },
+
+    onlineHostIds() {
+      return online && configuredHostId ? [configuredHostId] : [];
+    },
+
+    onOnline(listener) {
+      onlineListeners.push(listener);
+    },
+
+    close() {
+      if (timer) clearInterval(timer);
+      const all = new Set([configured, ...connections.values()]);
+      for (const connection of all) connection.close();
+    },
+  };
+}
