@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# Regenerates everything under gen/ from proto/: TypeScript (nice-grpc and
-# grpc-js flavours), Go, Python, and the descriptor set used by the HTTP
-# gateway and server reflection. Every plugin runs locally.
+# Regenerates everything under gen/ from proto/: TypeScript (nice-grpc only;
+# a grpc-js flavour was dropped, nothing imported it), Go, Python, and the
+# descriptor set used by the HTTP gateway and server reflection. Every plugin
+# runs locally.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -1,4 +1,6 @@
-import { z } from "zod";
+// zod 3.25 ships the v4 API under "zod/v4"; slonik (controlplane) needs zod 3,
+// so the tree holds one major. Switch to "zod" when slonik moves to zod 4.
+import { z } from "zod/v4";
 
 export { z };
 
