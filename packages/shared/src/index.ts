@@ -11,3 +11,4 @@ export * from "./request-decoding.js";
 export * from "./metadata-keys.js";
 export * from "./ipv4-cidr.js";
 export * from "./egress-mode.js";
+export * from "./run-command.js";

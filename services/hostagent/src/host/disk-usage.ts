@@ -1,11 +1,10 @@
-import { execFile } from "node:child_process";
+import { runCommand } from "@wrenn/shared";
 
 /** Bytes of disk actually allocated under `path` (du -s -B1): sparse files and qcow2 holes count as what they take. */
 export function diskUsage(path: string): Promise<number> {
-  return new Promise((resolve) => {
-    execFile("du", ["-s", "-B1", path], (err, stdout) => {
-      // A directory going away under du (destroy racing a metrics call) is simply 0.
-      resolve(err ? 0 : Number(stdout.split("\t")[0]) || 0);
-    });
-  });
+  return runCommand(["du", "-s", "-B1", path]).then(
+    ({ stdout }) => Number(stdout.split("\t")[0]) || 0,
+    // A directory going away under du (destroy racing a metrics call) is simply 0.
+    () => 0,
+  );
 }

@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { basename, join } from "node:path";
 import { guestModules, initramfsInit } from "./guest-scripts.js";
 import type { ExtractedKernel } from "./kernel.js";
-import { runCommand } from "./run-command.js";
+import { runCommand } from "@wrenn/shared";
 
 export const hostBusybox = "/bin/busybox";
 

@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { mkdir, readdir, rename, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { runCommand } from "./run-command.js";
+import { runCommand } from "@wrenn/shared";
 
 /** The Debian meta package; it depends on the versioned image package we actually use. */
 const metaPackage = "linux-image-cloud-amd64";

@@ -6,7 +6,7 @@ import { envdFiles } from "./inputs.js";
 import { guestPaths, guestUser, wrennInit } from "./guest-scripts.js";
 import { hostBusybox } from "./initramfs.js";
 import type { Progress } from "./progress.js";
-import { runCommand } from "./run-command.js";
+import { runCommand } from "@wrenn/shared";
 import { formatBytes } from "./size.js";
 
 export interface BaseRootfsRecipe {

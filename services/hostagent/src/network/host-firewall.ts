@@ -1,5 +1,6 @@
 import type { EgressPolicy } from "./egress-policy.js";
-import { CommandError, runCommand } from "./run-command.js";
+import { CommandError } from "@wrenn/shared";
+import { netCommand } from "./net-command.js";
 
 /**
  * The host's side of sandbox isolation: one nftables table (`inet <prefix>`)
@@ -100,7 +101,7 @@ export function createHostFirewall(prefix: string): HostFirewall {
 
   async function exists(): Promise<boolean> {
     try {
-      await runCommand(["nft", "list", "table", ...table.split(" ")]);
+      await netCommand(["nft", "list", "table", ...table.split(" ")]);
       return true;
     } catch (err) {
       if (err instanceof CommandError && /No such file or directory/.test(err.stderr)) return false;
@@ -114,7 +115,7 @@ export function createHostFirewall(prefix: string): HostFirewall {
     table,
     ensure() {
       ensured ??= (async () => {
-        if (!(await exists())) await runCommand(["nft", "-f", "-"], baseRuleset);
+        if (!(await exists())) await netCommand(["nft", "-f", "-"], baseRuleset);
       })().catch((err) => {
         ensured = undefined;
         throw err;
@@ -132,12 +133,12 @@ export function createHostFirewall(prefix: string): HostFirewall {
         `add element ${table} egress { "${rule.ifname}" : jump ${chainOf(rule.hash)} }`,
         "",
       ].join("\n");
-      await runCommand(["nft", "-f", "-"], script);
+      await netCommand(["nft", "-f", "-"], script);
     },
     async removeSandbox(hash, ifname) {
       const chain = `${table} ${chainOf(hash)}`;
       try {
-        await runCommand(["nft", "-f", "-"], `delete element ${table} egress { "${ifname}" }\nflush chain ${chain}\ndelete chain ${chain}\n`);
+        await netCommand(["nft", "-f", "-"], `delete element ${table} egress { "${ifname}" }\nflush chain ${chain}\ndelete chain ${chain}\n`);
         return;
       } catch (err) {
         if (!(err instanceof CommandError)) throw err;
@@ -145,7 +146,7 @@ export function createHostFirewall(prefix: string): HostFirewall {
       // Partly gone already (an earlier release, or the table was wiped): remove what is left, one by one.
       for (const step of [`delete element ${table} egress { "${ifname}" }`, `flush chain ${chain}`, `delete chain ${chain}`]) {
         try {
-          await runCommand(["nft", "-f", "-"], `${step}\n`);
+          await netCommand(["nft", "-f", "-"], `${step}\n`);
         } catch (err) {
           if (!(err instanceof CommandError && /No such file or directory/.test(err.stderr))) throw err;
         }
@@ -154,7 +155,7 @@ export function createHostFirewall(prefix: string): HostFirewall {
     async destroy() {
       ensured = undefined;
       // "add" then "delete" in one transaction succeeds whether or not the table existed.
-      await runCommand(["nft", "-f", "-"], `add table ${table}\ndelete table ${table}\n`);
+      await netCommand(["nft", "-f", "-"], `add table ${table}\ndelete table ${table}\n`);
     },
   };
 }

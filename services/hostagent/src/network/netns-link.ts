@@ -1,5 +1,5 @@
 import type { LinkAddresses } from "./address-pool.js";
-import { isMissing, runCommand, runScript } from "./run-command.js";
+import { isMissing, netCommand, runScript } from "./net-command.js";
 
 /** The guest side every clone shares (see src/image/guest-scripts.ts). */
 export interface GuestAddressing {
@@ -126,12 +126,12 @@ EOF`,
  */
 export async function removeLink(netns: string, hostIf: string): Promise<void> {
   try {
-    await runCommand(["ip", "link", "del", hostIf]);
+    await netCommand(["ip", "link", "del", hostIf]);
   } catch (err) {
     if (!isMissing(err)) throw err;
   }
   try {
-    await runCommand(["ip", "netns", "del", netns]);
+    await netCommand(["ip", "netns", "del", netns]);
   } catch (err) {
     if (!isMissing(err)) throw err;
   }

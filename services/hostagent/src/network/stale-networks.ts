@@ -2,7 +2,7 @@ import { access } from "node:fs/promises";
 import type { Logger } from "@wrenn/shared";
 import { createHostFirewall, type HostFirewall } from "./host-firewall.js";
 import { removeLink } from "./netns-link.js";
-import { runCommand } from "./run-command.js";
+import { netCommand } from "./net-command.js";
 
 export interface StaleCleanupOptions {
   logger: Logger;
@@ -36,12 +36,12 @@ export async function cleanupStaleNetworks(options: StaleCleanupOptions): Promis
   const ours = new RegExp(`^${prefix}-[0-9a-f]{8}$`);
   const result: StaleCleanupResult = { namespaces: [], links: [], killedPids: [], chains: [] };
 
-  const namespaces = (await runCommand(["ip", "netns", "list"]))
+  const namespaces = (await netCommand(["ip", "netns", "list"]))
     .split("\n")
     .map((line) => line.split(" ")[0] ?? "")
     .filter((name) => ours.test(name) && !keep.has(name));
   for (const netns of namespaces) {
-    const pids = (await runCommand(["ip", "netns", "pids", netns]).catch(() => ""))
+    const pids = (await netCommand(["ip", "netns", "pids", netns]).catch(() => ""))
       .split(/\s+/)
       .filter((p) => /^\d+$/.test(p))
       .map(Number)
@@ -56,7 +56,7 @@ export async function cleanupStaleNetworks(options: StaleCleanupOptions): Promis
     }
   }
 
-  const links = (JSON.parse(await runCommand(["ip", "-j", "link", "show"])) as Array<{ ifname: string }>)
+  const links = (JSON.parse(await netCommand(["ip", "-j", "link", "show"])) as Array<{ ifname: string }>)
     .map((link) => link.ifname.split("@")[0] ?? "")
     .filter((name) => ours.test(name) && !keep.has(name));
   for (const name of new Set([...namespaces, ...links])) {
@@ -86,7 +86,7 @@ export async function cleanupStaleNetworks(options: StaleCleanupOptions): Promis
 
 /** Hashes of the `sb-<hash>` chains in the host table (none when the table is absent). */
 async function sandboxChains(table: string): Promise<string[]> {
-  const text = await runCommand(["nft", "list", "table", ...table.split(" ")]).catch(() => "");
+  const text = await netCommand(["nft", "list", "table", ...table.split(" ")]).catch(() => "");
   return [...text.matchAll(/chain sb-([0-9a-f]{8}) \{/g)].map((m) => m[1]!);
 }
 

@@ -1,8 +1,5 @@
-import { execFile } from "node:child_process";
 import { readFile, rm } from "node:fs/promises";
-import { promisify } from "node:util";
-
-const run = promisify(execFile);
+import { runCommand } from "@wrenn/shared";
 
 /**
  * Host-side mount helpers. Node has no mount(2), so these call util-linux
@@ -25,7 +22,7 @@ export async function mountOverlay(dirs: OverlayDirs): Promise<void> {
     if (unsafeOptionChars.test(dir)) throw new Error(`overlay directory path contains a separator character: ${dir}`);
   }
   const options = `lowerdir=${dirs.lower},upperdir=${dirs.upper},workdir=${dirs.work}`;
-  await run("mount", ["-t", "overlay", "overlay", "-o", options, dirs.target]);
+  await runCommand(["mount", "-t", "overlay", "overlay", "-o", options, dirs.target]);
 }
 
 /** Mount points at or below `root`, deepest first (the order to unmount them). */
@@ -50,9 +47,9 @@ export async function unmountAllUnder(root: string): Promise<string[]> {
   const mounts = await mountsUnder(root);
   for (const mountPoint of mounts) {
     try {
-      await run("umount", [mountPoint]);
+      await runCommand(["umount", mountPoint]);
     } catch {
-      await run("umount", ["-l", mountPoint]);
+      await runCommand(["umount", "-l", mountPoint]);
     }
   }
   const left = await mountsUnder(root);

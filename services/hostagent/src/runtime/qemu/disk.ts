@@ -1,4 +1,4 @@
-import { runCommand } from "../../image/run-command.js";
+import { runCommand } from "@wrenn/shared";
 
 export interface DiskInfo {
   virtualSize: number;
