@@ -1,20 +1,6 @@
 import { sql, type DatabasePool } from "slonik";
 import { z } from "zod";
-
-export type HostStatus = "online" | "unreachable" | "draining";
-
-export interface HostRecord {
-  id: string;
-  agentHostId: string;
-  address: string;
-  status: HostStatus;
-  runtime: string;
-  cpuCount: number;
-  memoryBytes: number;
-  templates: string[];
-  version: string;
-  lastSeenAt: Date | null;
-}
+import type { HostRecord, HostStore } from "../hosts/host-store.js";
 
 const hostRow = z
   .object({
@@ -47,26 +33,8 @@ const hostRow = z
 
 const columns = sql.fragment`id, agent_host_id, address, status, runtime, cpu_count, memory_bytes, templates, version, last_seen_at`;
 
-export interface HostUpsert {
-  id: string;
-  agentHostId: string;
-  address: string;
-  runtime: string;
-  cpuCount: number;
-  memoryBytes: number;
-  templates: string[];
-  version: string;
-}
-
-export interface HostRepository {
-  /** Registers or refreshes a host that just answered; it becomes `online`. */
-  upsertOnline(host: HostUpsert): Promise<HostRecord>;
-  get(id: string): Promise<HostRecord | null>;
-  /** Marks a host unreachable unless it is already something else than online. */
-  markUnreachable(id: string): Promise<HostRecord | null>;
-}
-
-export function createHostRepository(pool: DatabasePool): HostRepository {
+/** The PostgreSQL implementation of the host store. */
+export function createHostRepository(pool: DatabasePool): HostStore {
   return {
     async upsertOnline(host) {
       return pool.one(sql.type(hostRow)`

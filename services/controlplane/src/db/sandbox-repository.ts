@@ -1,41 +1,8 @@
 import { sql, type DatabasePool } from "slonik";
 import { z } from "zod";
 import { safeStatusMessage } from "@wrenn/shared";
-
-export const sandboxStatuses = ["starting", "running", "pausing", "paused", "resuming", "stopping", "stopped", "error", "missing"] as const;
-export type ExpiryAction = "kill" | "pause";
-export type SandboxStatus = (typeof sandboxStatuses)[number];
-
-/** What the host gave a sandbox. */
-export interface SandboxResources {
-  vcpus: number;
-  /** Guest RAM. */
-  memoryMib: number;
-  /** Root disk. */
-  diskMib: number;
-}
-
-export interface SandboxRecord {
-  /** UUID. */
-  id: string;
-  templateId: string;
-  status: SandboxStatus;
-  /** UUID of the host the sandbox was placed on. */
-  hostId: string | null;
-  metadata: Record<string, string>;
-  /** Why the sandbox is in `error`; empty otherwise. */
-  error: string;
-  /** What the host does when the sandbox's timeout runs out. */
-  onExpiry: ExpiryAction;
-  /** When the timeout runs out, as the host agent last said; null = none known. */
-  expiresAt: Date | null;
-  /** As the host reported them when it started or resumed the sandbox; null before that. */
-  resources: SandboxResources | null;
-  /** When the sandbox became stopped; null while it is not. */
-  stoppedAt: Date | null;
-  createdAt: Date;
-  updatedAt: Date;
-}
+import { sandboxStatuses, type SandboxRecord } from "../lifecycle/sandbox.js";
+import type { SandboxStore, TransitionOptions } from "../lifecycle/sandbox-store.js";
 
 const sandboxRow = z
   .object({
@@ -77,61 +44,8 @@ const sandboxRow = z
 const columns = sql.fragment`id, template_id, status, host_id, metadata, error, on_expiry, expires_at, vcpus, memory_mib, disk_mib,
   stopped_at, created_at, updated_at`;
 
-export interface NewSandbox {
-  id: string;
-  templateId: string;
-  hostId: string;
-  metadata: Record<string, string>;
-  onExpiry?: ExpiryAction;
-}
-
-export interface TransitionOptions {
-  /**
-   * Why, for `error` (and kept as a note otherwise); empty when unset. Often
-   * a host's words: stored as safe text (no NUL, which PostgreSQL refuses; at most 1 KiB).
-   */
-  error?: string;
-  /**
-   * Apply only if the row has not changed since this time. Guards writes
-   * based on an observation made at that time (a host event, a host's list)
-   * against a newer change, e.g. a replayed AUTO_PAUSED after a resume.
-   */
-  unchangedSince?: Date;
-  /** Also record the host's expiry time (null clears it); unset leaves it. */
-  expiresAt?: Date | null;
-  /** Also record what the host gave the sandbox; unset leaves it. */
-  resources?: SandboxResources;
-}
-
-export interface SandboxRepository {
-  /** Inserts a sandbox in `starting`. Environment variables are never passed here. */
-  insertStarting(sandbox: NewSandbox): Promise<SandboxRecord>;
-  /** The row as it is, whatever its status (visibility rules are the lifecycle's). */
-  get(id: string): Promise<SandboxRecord | null>;
-  /** Every sandbox that is not `stopped`, oldest first. */
-  listActive(): Promise<SandboxRecord[]>;
-  /** Every sandbox that is not `stopped` or stopped at or after `stoppedSince`, oldest first. */
-  listVisible(stoppedSince: Date): Promise<SandboxRecord[]>;
-  /** Deletes sandboxes stopped before `stoppedBefore`; returns how many. */
-  purgeStopped(stoppedBefore: Date): Promise<number>;
-  /**
-   * Moves a sandbox to `next` only if its status is one of `expected`, in one
-   * statement. Returns the updated row, or null when the sandbox is unknown or
-   * was in another status (someone else got there first).
-   */
-  transition(
-    id: string,
-    expected: readonly SandboxStatus[],
-    next: SandboxStatus,
-    errorOrOptions?: string | TransitionOptions,
-  ): Promise<SandboxRecord | null>;
-  /** Every sandbox on the host that is not `stopped`. */
-  listActiveOnHost(hostId: string): Promise<SandboxRecord[]>;
-  /** Records the host's expiry time, whatever the status. */
-  setExpiresAt(id: string, expiresAt: Date | null): Promise<SandboxRecord | null>;
-}
-
-export function createSandboxRepository(pool: DatabasePool): SandboxRepository {
+/** The PostgreSQL implementation of the lifecycle's sandbox store. */
+export function createSandboxRepository(pool: DatabasePool): SandboxStore {
   return {
     async insertStarting(sandbox) {
       return pool.one(sql.type(sandboxRow)`

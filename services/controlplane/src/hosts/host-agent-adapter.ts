@@ -6,7 +6,7 @@ import {
   type EgressPolicy,
   type HostSandbox,
 } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
-import type { SandboxResources } from "../db/sandbox-repository.js";
+import type { SandboxResources } from "../lifecycle/sandbox.js";
 import type { EgressRule, HostSandboxState, SandboxHost } from "../lifecycle/host-contract.js";
 import type { HostConnection } from "./host-connection.js";
 

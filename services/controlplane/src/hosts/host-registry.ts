@@ -1,6 +1,6 @@
 import { ClientError, Status } from "nice-grpc";
 import { errors, grpcStatusOf, quoteForMessage, type Logger } from "@wrenn/shared";
-import type { HostRepository } from "../db/host-repository.js";
+import type { HostStore } from "./host-store.js";
 import { createHostConnection, type HostConnection } from "./host-connection.js";
 import { createSandboxHost } from "./host-agent-adapter.js";
 import type { PlacedHost, SandboxHost, Scheduler } from "../lifecycle/host-contract.js";
@@ -9,7 +9,7 @@ import { hostUuidFor } from "./host-identity.js";
 export interface HostRegistryOptions {
   /** The one host agent this controlplane schedules on (for now). */
   hostAgentUrl: string;
-  hosts: HostRepository;
+  hosts: HostStore;
   logger: Logger;
   /** How often a registered host is asked for its info again. */
   heartbeatMs?: number;

@@ -1,5 +1,6 @@
 import { fromWireId, isWireId } from "@wrenn/shared";
-import type { SandboxRecord, SandboxRepository } from "../db/sandbox-repository.js";
+import type { SandboxRecord } from "./sandbox.js";
+import type { SandboxStore } from "./sandbox-store.js";
 import type { SandboxEvent } from "../events/event-bus.js";
 import { allowedFrom, hostEventRule } from "./transitions.js";
 
@@ -8,7 +9,7 @@ import { allowedFrom, hostEventRule } from "./transitions.js";
  * when this call changed it, null when it was already applied (or overtaken
  * by a later operation) — which makes replaying an event harmless.
  */
-export async function applyOutcome(sandboxes: SandboxRepository, event: SandboxEvent): Promise<SandboxRecord | null> {
+export async function applyOutcome(sandboxes: SandboxStore, event: SandboxEvent): Promise<SandboxRecord | null> {
   // An event naming no valid sandbox can never apply; dropping it beats redelivering it forever.
   if (!isWireId("sb", event.sandboxId)) return null;
   const id = fromWireId("sb", event.sandboxId);
@@ -44,7 +45,7 @@ export async function applyOutcome(sandboxes: SandboxRepository, event: SandboxE
  * only if the row has not changed since the host saw it happen: an old
  * AUTO_PAUSED replayed after the user resumed must not pause it again.
  */
-async function applyHostEvent(sandboxes: SandboxRepository, id: string, event: SandboxEvent): Promise<SandboxRecord | null> {
+async function applyHostEvent(sandboxes: SandboxStore, id: string, event: SandboxEvent): Promise<SandboxRecord | null> {
   if (!event.hostEvent) return null;
   const at = new Date(event.time);
   const unchangedSince = Number.isNaN(at.getTime()) ? undefined : at;

@@ -1,4 +1,4 @@
-import type { ExpiryAction, SandboxResources } from "../db/sandbox-repository.js";
+import type { ExpiryAction, SandboxResources } from "./sandbox.js";
 
 /**
  * What the lifecycle needs from the outside world, as plain interfaces: the

@@ -1,5 +1,6 @@
 import { errors, hasGrpcStatus, Status, toWireId, type Logger } from "@wrenn/shared";
-import type { SandboxRecord, SandboxRepository, SandboxStatus } from "../db/sandbox-repository.js";
+import type { SandboxRecord, SandboxStatus } from "./sandbox.js";
+import type { SandboxStore } from "./sandbox-store.js";
 import type { SandboxEvent } from "../events/event-bus.js";
 import type { Scheduler, SandboxHost, SandboxMetrics } from "./host-contract.js";
 import { allowedFrom, settleFromHost } from "./transitions.js";
@@ -11,7 +12,7 @@ export interface LifecycleResult {
 }
 
 export interface PauseResumeDeps {
-  sandboxes: SandboxRepository;
+  sandboxes: SandboxStore;
   scheduler: Scheduler;
   logger: Logger;
   /** Publishes an outcome and applies it (conditionally). */

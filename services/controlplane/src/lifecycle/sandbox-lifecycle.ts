@@ -1,5 +1,6 @@
 import { errors, hasGrpcStatus, newUuid, toWireId, type Logger } from "@wrenn/shared";
-import type { SandboxRecord, SandboxRepository } from "../db/sandbox-repository.js";
+import type { SandboxRecord } from "./sandbox.js";
+import type { SandboxStore } from "./sandbox-store.js";
 import type { EventBus, SandboxEvent } from "../events/event-bus.js";
 import type { Scheduler } from "./host-contract.js";
 import { applyOutcome } from "./apply-outcome.js";
@@ -10,7 +11,7 @@ import type { CreateSandboxInput } from "./validation.js";
 import { createVisibility, type Visibility } from "./visibility.js";
 
 export interface LifecycleOptions {
-  sandboxes: SandboxRepository;
+  sandboxes: SandboxStore;
   scheduler: Scheduler;
   bus: EventBus;
   logger: Logger;

@@ -1,4 +1,4 @@
-import type { SandboxStatus } from "../db/sandbox-repository.js";
+import type { SandboxStatus } from "./sandbox.js";
 import type { HostEventKind } from "../events/event-bus.js";
 
 /**

@@ -1,5 +1,5 @@
 import { errors, quoteForMessage } from "@wrenn/shared";
-import type { ExpiryAction } from "../db/sandbox-repository.js";
+import type { ExpiryAction } from "./sandbox.js";
 import { validateEgress } from "./egress-validation.js";
 import type { EgressRule } from "./host-contract.js";
 

@@ -1,5 +1,6 @@
 import { errors, type Logger } from "@wrenn/shared";
-import type { SandboxRecord, SandboxRepository } from "../db/sandbox-repository.js";
+import type { SandboxRecord } from "./sandbox.js";
+import type { SandboxStore } from "./sandbox-store.js";
 
 /** How long a stopped sandbox stays readable, unless configured (WRENN_STOPPED_RETENTION_SECONDS). */
 export const defaultStoppedRetentionSeconds = 3600;
@@ -50,7 +51,7 @@ export function createVisibility(retentionSeconds = defaultStoppedRetentionSecon
  * the table from growing.
  */
 export function startStoppedPurge(options: {
-  sandboxes: SandboxRepository;
+  sandboxes: SandboxStore;
   visibility: Visibility;
   logger: Logger;
   intervalMs?: number;

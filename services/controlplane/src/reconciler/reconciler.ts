@@ -1,9 +1,10 @@
 import type { Logger } from "@wrenn/shared";
-import type { SandboxRecord, SandboxRepository, SandboxStatus } from "../db/sandbox-repository.js";
+import type { SandboxRecord, SandboxStatus } from "../lifecycle/sandbox.js";
+import type { SandboxStore } from "../lifecycle/sandbox-store.js";
 import type { HostSandboxState, Scheduler } from "../lifecycle/host-contract.js";
 
 export interface ReconcilerOptions {
-  sandboxes: SandboxRepository;
+  sandboxes: SandboxStore;
   scheduler: Pick<Scheduler, "hostFor">;
   /** UUIDs of the hosts to reconcile on each round. */
   hostIds(): string[];

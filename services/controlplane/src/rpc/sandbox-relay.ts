@@ -1,6 +1,6 @@
 import { Metadata } from "nice-grpc";
 import { errors, fromWireId, toWireId, sandboxIdMetadataKey } from "@wrenn/shared";
-import type { SandboxRecord } from "../db/sandbox-repository.js";
+import type { SandboxRecord } from "../lifecycle/sandbox.js";
 import type { HostConnection } from "../hosts/host-connection.js";
 
 export interface RelayTarget {

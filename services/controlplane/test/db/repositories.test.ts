@@ -3,8 +3,10 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CheckIntegrityConstraintViolationError, ForeignKeyIntegrityConstraintViolationError, sql } from "slonik";
 import type { Database } from "../../src/db/database.js";
 import { runMigrations } from "../../src/db/migrate.js";
-import { createHostRepository, type HostRepository } from "../../src/db/host-repository.js";
-import { createSandboxRepository, type SandboxRepository } from "../../src/db/sandbox-repository.js";
+import { createHostRepository } from "../../src/db/host-repository.js";
+import type { HostStore } from "../../src/hosts/host-store.js";
+import { createSandboxRepository } from "../../src/db/sandbox-repository.js";
+import type { SandboxStore } from "../../src/lifecycle/sandbox-store.js";
 import { openTestDatabase, testDatabaseUrl, warnIfNoDatabase } from "../support/test-database.js";
 import { createLogger } from "@wrenn/shared";
 
@@ -12,8 +14,8 @@ warnIfNoDatabase("repository tests");
 
 describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
   let db: Database;
-  let sandboxes: SandboxRepository;
-  let hosts: HostRepository;
+  let sandboxes: SandboxStore;
+  let hosts: HostStore;
   let hostId: string;
 
   beforeAll(async () => {

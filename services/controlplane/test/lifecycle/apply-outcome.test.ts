@@ -3,7 +3,9 @@ import { toWireId } from "@wrenn/shared";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/database.js";
 import { createHostRepository } from "../../src/db/host-repository.js";
-import { createSandboxRepository, type SandboxRepository, type SandboxStatus } from "../../src/db/sandbox-repository.js";
+import { createSandboxRepository } from "../../src/db/sandbox-repository.js";
+import type { SandboxStatus } from "../../src/lifecycle/sandbox.js";
+import type { SandboxStore } from "../../src/lifecycle/sandbox-store.js";
 import { openTestDatabase, testDatabaseUrl, warnIfNoDatabase } from "../support/test-database.js";
 import type { SandboxEvent } from "../../src/events/event-bus.js";
 import { applyOutcome } from "../../src/lifecycle/apply-outcome.js";
@@ -12,7 +14,7 @@ warnIfNoDatabase("lifecycle transition tests");
 
 describe.skipIf(!testDatabaseUrl)("lifecycle transitions applied from outcome events", () => {
   let db: Database;
-  let sandboxes: SandboxRepository;
+  let sandboxes: SandboxStore;
   let hostId: string;
 
   beforeAll(async () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SandboxStatus } from "../../src/db/sandbox-repository.js";
+import type { SandboxStatus } from "../../src/lifecycle/sandbox.js";
 import type { HostEventKind } from "../../src/events/event-bus.js";
 import { allowedFrom, hostEventRule, settleFromHost } from "../../src/lifecycle/transitions.js";
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { SandboxStatus } from "../../src/db/sandbox-repository.js";
+import type { SandboxStatus } from "../../src/lifecycle/sandbox.js";
 import { reconcileRow } from "../../src/reconciler/reconciler.js";
 
 const now = new Date("2026-01-01T00:10:00Z");

@@ -1,6 +1,6 @@
 import { toWireId } from "@wrenn/shared";
 import { SandboxStatus, type Sandbox } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
-import type { SandboxRecord, SandboxStatus as DbStatus } from "../../db/sandbox-repository.js";
+import type { SandboxRecord, SandboxStatus as DbStatus } from "../../lifecycle/sandbox.js";
 
 const statusToApi: Record<DbStatus, SandboxStatus> = {
   starting: SandboxStatus.SANDBOX_STATUS_STARTING,

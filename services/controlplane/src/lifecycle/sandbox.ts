@@ -1,0 +1,39 @@
+export const sandboxStatuses = ["starting", "running", "pausing", "paused", "resuming", "stopping", "stopped", "error", "missing"] as const;
+export type ExpiryAction = "kill" | "pause";
+export type SandboxStatus = (typeof sandboxStatuses)[number];
+
+/** What the host gave a sandbox. */
+export interface SandboxResources {
+  vcpus: number;
+  /** Guest RAM. */
+  memoryMib: number;
+  /** Root disk. */
+  diskMib: number;
+}
+
+/**
+ * A sandbox as the domain knows it. Ids are UUIDs here and everywhere inside
+ * the controlplane; wire ids ("sb-…") exist only at the RPC edge
+ * (rpc/) and toward host agents (hosts/host-agent-adapter.ts).
+ */
+export interface SandboxRecord {
+  /** UUID. */
+  id: string;
+  templateId: string;
+  status: SandboxStatus;
+  /** UUID of the host the sandbox was placed on. */
+  hostId: string | null;
+  metadata: Record<string, string>;
+  /** Why the sandbox is in `error`; empty otherwise. */
+  error: string;
+  /** What the host does when the sandbox's timeout runs out. */
+  onExpiry: ExpiryAction;
+  /** When the timeout runs out, as the host agent last said; null = none known. */
+  expiresAt: Date | null;
+  /** As the host reported them when it started or resumed the sandbox; null before that. */
+  resources: SandboxResources | null;
+  /** When the sandbox became stopped; null while it is not. */
+  stoppedAt: Date | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
