@@ -1,9 +1,9 @@
 import type { Logger } from "@wrenn/shared";
 import { errors } from "@wrenn/shared";
 import { createEventQueue, type EventQueue } from "./event-queue.js";
-import { createInputWriter, type InputWriter } from "./input-writer.js";
+import { createInputWriter } from "./input-writer.js";
 import { createOutputRing } from "./output-ring.js";
-import type { DataOutput, EndOutput, ProcessOutput, ProcessSpec, PtySize } from "./process-spec.js";
+import type { AttachOptions, DataOutput, EndOutput, ManagedProcess, ProcessOutput, ProcessSpec } from "./process-spec.js";
 import { resizeMessage } from "./pty-helper.js";
 import type { ProcessRegistry } from "./registry.js";
 import { spawnChild } from "./spawn-child.js";
@@ -22,32 +22,6 @@ export interface ProcessRuntime {
    * without waiting for them.
    */
   exitIdleMs?: number;
-}
-
-export interface AttachOptions {
-  signal: AbortSignal;
-  /** Foreground semantics: the process group is killed when this client leaves before the end. */
-  killOnDetach: boolean;
-  /** A keepalive is produced after this long without any other event. */
-  keepaliveMs?: number;
-}
-
-export interface ManagedProcess {
-  readonly pid: number;
-  readonly tag: string;
-  readonly spec: ProcessSpec;
-  readonly startedAt: Date;
-  /** Clients currently attached. */
-  readonly clients: number;
-  readonly ptySize: PtySize | undefined;
-  readonly input: InputWriter;
-  /** start, the output retained since the start (truncated first if some was dropped), live output, end. */
-  attach(options: AttachOptions): AsyncGenerator<ProcessOutput>;
-  /** Signals the whole process group (no-op once the process exited). */
-  signalGroup(signal: NodeJS.Signals): void;
-  resize(size: PtySize): void;
-  /** Resolves after the end event went out. */
-  readonly done: Promise<EndOutput>;
 }
 
 const highWaterBytes = 1024 * 1024;

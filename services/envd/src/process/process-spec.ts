@@ -1,4 +1,5 @@
 import type { User } from "../users/user-db.js";
+import type { InputWriter } from "./input-writer.js";
 
 export interface PtySize {
   rows: number;
@@ -40,3 +41,31 @@ export type ProcessOutput =
 
 export type EndOutput = Extract<ProcessOutput, { type: "end" }>;
 export type DataOutput = Extract<ProcessOutput, { type: "stdout" | "stderr" | "pty" }>;
+
+// The handle of a started process lives here, not in managed-process.ts, so the
+// registry can hold handles without importing the code that makes them.
+export interface AttachOptions {
+  signal: AbortSignal;
+  /** Foreground semantics: the process group is killed when this client leaves before the end. */
+  killOnDetach: boolean;
+  /** A keepalive is produced after this long without any other event. */
+  keepaliveMs?: number;
+}
+
+export interface ManagedProcess {
+  readonly pid: number;
+  readonly tag: string;
+  readonly spec: ProcessSpec;
+  readonly startedAt: Date;
+  /** Clients currently attached. */
+  readonly clients: number;
+  readonly ptySize: PtySize | undefined;
+  readonly input: InputWriter;
+  /** start, the output retained since the start (truncated first if some was dropped), live output, end. */
+  attach(options: AttachOptions): AsyncGenerator<ProcessOutput>;
+  /** Signals the whole process group (no-op once the process exited). */
+  signalGroup(signal: NodeJS.Signals): void;
+  resize(size: PtySize): void;
+  /** Resolves after the end event went out. */
+  readonly done: Promise<EndOutput>;
+}

@@ -1,5 +1,5 @@
 import { errors } from "@wrenn/shared";
-import type { ManagedProcess } from "./managed-process.js";
+import type { ManagedProcess } from "./process-spec.js";
 
 /** A pid or a tag; a tag may name several processes. */
 export type Selector = { pid: number } | { tag: string };

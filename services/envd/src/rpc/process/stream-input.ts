@@ -1,7 +1,7 @@
 import type { CallContext } from "nice-grpc";
 import { errors } from "@wrenn/shared";
 import type { StreamInputRequest, StreamInputResponse } from "@wrenn/gen/wrenn/envd/v1/process.js";
-import type { ManagedProcess } from "../../process/managed-process.js";
+import type { ManagedProcess } from "../../process/process-spec.js";
 import type { EnvdDeps } from "../deps.js";
 import { toSelector } from "./to-event.js";
 

@@ -1,7 +1,7 @@
 import { errors } from "@wrenn/shared";
 import type { StartResponse } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import type { LongCall } from "../../lifecycle/lifecycle.js";
-import type { ManagedProcess } from "../../process/managed-process.js";
+import type { ManagedProcess } from "../../process/process-spec.js";
 import { toEvent } from "./to-event.js";
 
 /** Start and Connect share this: events of one attachment, UNAVAILABLE when a restore dropped it. */
