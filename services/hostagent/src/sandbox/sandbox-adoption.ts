@@ -1,6 +1,6 @@
 import type { Logger } from "@wrenn/shared";
 import type { RecoveredSandboxes, Runtime, SandboxHandle } from "../runtime/runtime.js";
-import { createEnvdConnection } from "./envd-connection.js";
+import { createEnvdConnection } from "../envd/envd-connection.js";
 import type { Entry } from "./sandbox-entry.js";
 import type { SandboxEvents } from "./sandbox-events.js";
 import { readSandboxRecord } from "./sandbox-record.js";

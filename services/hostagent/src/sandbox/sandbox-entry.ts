@@ -1,5 +1,5 @@
 import type { EgressPolicy } from "../network/egress-policy.js";
-import type { EnvdConnection } from "./envd-connection.js";
+import type { EnvdConnection } from "../envd/envd-connection.js";
 import type { SandboxInfo } from "./sandbox-manager.js";
 import type { SandboxRecord } from "./sandbox-record.js";
 

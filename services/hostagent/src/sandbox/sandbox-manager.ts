@@ -7,7 +7,7 @@ import { writeSandboxRecord } from "./sandbox-record.js";
 import { recordOf, type Entry } from "./sandbox-entry.js";
 import { adoptSandboxes } from "./sandbox-adoption.js";
 import { createFailure } from "./create-failure.js";
-import { createEnvdConnection } from "./envd-connection.js";
+import { createEnvdConnection } from "../envd/envd-connection.js";
 import { createKeyedLock } from "./keyed-lock.js";
 import { createSandboxEvents, type SandboxEvents } from "./sandbox-events.js";
 

@@ -9,7 +9,8 @@ import { buildImage, type GuestImage } from "../../src/image/build-image.js";
 import { loadImageConfig } from "../../src/image/image-config.js";
 import { createProgress } from "../../src/image/progress.js";
 import { cleanupStaleNetworks, type EgressPolicy } from "../../src/network/index.js";
-import { createNetnsNetworkProvider, createQemuRuntime, waitEnvdHealthy, type QemuRuntime, type SandboxNetworkProvider } from "../../src/runtime/qemu/index.js";
+import { waitEnvdServing } from "../../src/envd/envd-connection.js";
+import { createNetnsNetworkProvider, createQemuRuntime, type QemuRuntime, type SandboxNetworkProvider } from "../../src/runtime/qemu/index.js";
 import { guestClient, logger, ms, type GuestClient } from "../qemu/guest-helpers.js";
 import { inet, networkLeftovers, testNet, noLeftovers, startFakeInternet, startHostServer, tcpReadCommand, type FakeInternet } from "./net-helpers.js";
 
@@ -68,7 +69,7 @@ async function createVm(policy?: EgressPolicy): Promise<Vm> {
   const id = newId();
   if (policy) policies.set(id, policy);
   const handle = await runtime.create({ sandboxId: id, templateId: "base", hostname: "sb" }, AbortSignal.timeout(60_000));
-  await waitEnvdHealthy(handle.envdTarget, { timeoutMs: 30_000 });
+  await waitEnvdServing(handle.envdTarget, AbortSignal.timeout(30_000));
   const address = provider.networks.get(id)!.address;
   expect(handle.envdTarget).toBe(`${address}:49983`);
   return { id, address, envd: guestClient(handle.envdTarget, runtime.templateInfo().find((t) => t.id === "base")?.envdToken) };
@@ -147,7 +148,7 @@ describe("QEMU sandboxes in their own network namespace", () => {
           const id = newId();
           const t0 = performance.now();
           const handle = await rt.create({ sandboxId: id, templateId: "base", hostname: "sb" }, AbortSignal.timeout(60_000));
-          await waitEnvdHealthy(handle.envdTarget, { timeoutMs: 30_000 });
+          await waitEnvdServing(handle.envdTarget, AbortSignal.timeout(30_000));
           timings[kind]!.push(performance.now() - t0);
           await rt.destroy(id);
         }

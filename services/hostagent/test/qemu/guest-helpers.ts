@@ -1,12 +1,9 @@
 import { mkdtemp } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { setTimeout as sleep } from "node:timers/promises";
-import { createChannel, createClient, Metadata, type Channel } from "nice-grpc";
-import { HealthDefinition } from "nice-grpc-server-health";
-import { EnvdServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/process.js";
-import { createLogger, accessTokenMetadataKey } from "@wrenn/shared";
+import { createLogger } from "@wrenn/shared";
+import { createEnvdConnection } from "../../src/envd/envd-connection.js";
 
 export const logger = createLogger("qemu-test", { level: process.env.WRENN_LOG_LEVEL ?? "warn" });
 
@@ -19,8 +16,7 @@ export function vmDir(prefix: string): Promise<string> {
 }
 
 export interface GuestClient {
-  channel: Channel;
-  /** Polls grpc.health.v1 until SERVING; returns ms waited. */
+  /** Waits until envd answers its health check; returns ms waited. */
   waitHealthy(timeoutMs: number): Promise<number>;
   /** Runs a command through envd's ProcessService and collects its output. */
   run(cmd: string, args: string[], options?: { user?: string; timeoutMs?: number }): Promise<{ stdout: string; stderr: string; exitCode: number }>;
@@ -31,54 +27,38 @@ export interface GuestClient {
 export const testEnvdToken = "wrenn-test-envd-token-0123456789";
 
 /**
- * envd answers nothing but Init until Init set a token, so the first `run`
- * initialises it: presenting `currentToken` (what envd holds now: a
- * template's recorded token, or this module's from an earlier client; none
- * for a fresh boot) and setting testEnvdToken.
+ * The agent's own envd connection, as a test drives it. envd answers nothing
+ * but Init until Init set a token, so the first `run` initialises it:
+ * presenting `currentToken` (what envd holds now: a template's recorded
+ * token, or this module's from an earlier client; none for a fresh boot) and
+ * setting testEnvdToken.
  */
 export function guestClient(portOrTarget: number | string, currentToken: string = testEnvdToken): GuestClient {
   const target = typeof portOrTarget === "number" ? `127.0.0.1:${portOrTarget}` : portOrTarget;
-  const channel = createChannel(target, undefined, {
-    "grpc.initial_reconnect_backoff_ms": 50,
-    "grpc.max_reconnect_backoff_ms": 200,
-  });
-  const health = createClient(HealthDefinition, channel);
-  const processes = createClient(ProcessServiceDefinition, channel);
-  const envd = createClient(EnvdServiceDefinition, channel);
+  const envd = createEnvdConnection(target, currentToken);
+  const processes = envd.client(ProcessServiceDefinition);
   let initialised: Promise<unknown> | undefined;
-  const auth = () => ({ metadata: Metadata({ [accessTokenMetadataKey]: testEnvdToken }) });
   return {
-    channel,
     async waitHealthy(timeoutMs) {
       const started = performance.now();
-      const deadline = Date.now() + timeoutMs;
-      let lastError: unknown;
-      while (Date.now() < deadline) {
-        try {
-          const reply = await health.check({ service: "" }, { signal: AbortSignal.timeout(1000) });
-          if ((reply.status as number) === 1) return performance.now() - started;
-        } catch (err) {
-          lastError = err;
-        }
-        await sleep(25);
-      }
-      throw new Error(`envd not healthy within ${timeoutMs} ms: ${String(lastError)}`);
+      await envd.waitUntilServing(AbortSignal.timeout(timeoutMs));
+      return performance.now() - started;
     },
     async run(cmd, args, options = {}) {
       let stdout = "";
       let stderr = "";
       let exitCode = -1;
       initialised ??= envd
-        .init({ accessToken: testEnvdToken, nowUnixMs: Date.now() }, { metadata: Metadata({ [accessTokenMetadataKey]: currentToken }), signal: AbortSignal.timeout(30_000) })
+        .init(
+          { sandboxId: "", templateId: "", hostname: "", defaultUser: "", envs: {}, accessToken: testEnvdToken, nowUnixMs: Date.now(), entropy: Buffer.alloc(0) },
+          AbortSignal.timeout(30_000),
+        )
         .catch((err: unknown) => {
           initialised = undefined;
           throw err;
         });
       await initialised;
-      const stream = processes.start(
-        { process: { cmd, args, envs: {}, user: options.user ?? "root" }, timeoutMs: 0 },
-        { signal: AbortSignal.timeout(options.timeoutMs ?? 30_000), ...auth() },
-      );
+      const stream = processes.start({ process: { cmd, args, envs: {}, user: options.user ?? "root" }, timeoutMs: 0 }, { signal: AbortSignal.timeout(options.timeoutMs ?? 30_000) });
       for await (const response of stream) {
         const event = response.event;
         if (event?.data?.stdout) stdout += Buffer.from(event.data.stdout).toString();
@@ -88,7 +68,7 @@ export function guestClient(portOrTarget: number | string, currentToken: string 
       return { stdout, stderr, exitCode };
     },
     close() {
-      channel.close();
+      envd.close();
     },
   };
 }

@@ -9,7 +9,8 @@ import { buildImage } from "../../src/image/build-image.js";
 import { loadImageConfig } from "../../src/image/image-config.js";
 import { createProgress } from "../../src/image/progress.js";
 import type { SandboxExit } from "../../src/runtime/runtime.js";
-import { createQemuRuntime, waitEnvdHealthy } from "../../src/runtime/qemu/index.js";
+import { waitEnvdServing } from "../../src/envd/envd-connection.js";
+import { createQemuRuntime } from "../../src/runtime/qemu/index.js";
 import { guestClient, logger, ms } from "./guest-helpers.js";
 
 /** The QEMU runtime behind the host agent's Runtime interface: sandboxes are restores of the base template. */
@@ -51,7 +52,7 @@ describe("QEMU runtime", () => {
     for (const sandboxId of ids) {
       const started = performance.now();
       const handle = await runtime.create({ sandboxId, templateId: "base", hostname: "sb" }, AbortSignal.timeout(60_000));
-      await waitEnvdHealthy(handle.envdTarget, { timeoutMs: 30_000 });
+      await waitEnvdServing(handle.envdTarget, AbortSignal.timeout(30_000));
       console.log(`[qemu-runtime] create → envd healthy: ${ms(performance.now() - started)}`);
       handles.push(handle);
     }
@@ -75,7 +76,7 @@ describe("QEMU runtime", () => {
   test("pause then resume keeps a tmpfs file and a background process that keeps counting", async () => {
     const sandboxId = newId();
     const handle = await runtime.create({ sandboxId, templateId: "base", hostname: "sb" }, AbortSignal.timeout(60_000));
-    await waitEnvdHealthy(handle.envdTarget, { timeoutMs: 30_000 });
+    await waitEnvdServing(handle.envdTarget, AbortSignal.timeout(30_000));
     let client = guestClient(handle.envdTarget, baseToken());
     await client.run("sh", ["-c", "echo paused-once > /tmp/marker; (i=0; while true; do i=$((i+1)); echo $i > /tmp/c.next; mv /tmp/c.next /tmp/c; sleep 0.1; done) >/dev/null 2>&1 &"]);
     // Counting has begun (a loaded host may take a while to run the first round).
@@ -95,7 +96,7 @@ describe("QEMU runtime", () => {
 
     const started = performance.now();
     const resumed = await runtime.resume(sandboxId, AbortSignal.timeout(60_000));
-    await waitEnvdHealthy(resumed.envdTarget, { timeoutMs: 30_000 });
+    await waitEnvdServing(resumed.envdTarget, AbortSignal.timeout(30_000));
     console.log(`[qemu-runtime] resume → envd healthy: ${ms(performance.now() - started)}`);
     client = guestClient(resumed.envdTarget);
     try {

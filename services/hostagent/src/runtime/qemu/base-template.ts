@@ -5,8 +5,8 @@ import type { Logger } from "@wrenn/shared";
 import type { GuestImage } from "../../image/build-image.js";
 import { createCleanupStack } from "../../host/cleanup-stack.js";
 import { createDiskOverlay } from "./disk.js";
+import { waitEnvdServing } from "../../envd/envd-connection.js";
 import { warmUpEnvd } from "./envd-warmup.js";
-import { waitEnvdHealthy } from "./envd-health.js";
 import { machineSpecFor } from "./machine-spec.js";
 import type { SandboxNetworkProvider } from "./network.js";
 import type { MachineSpec } from "./qemu-args.js";
@@ -123,9 +123,7 @@ export async function ensureBaseTemplate(options: BaseTemplateOptions): Promise<
     log.info({ accel: spec.accel, memoryMiB: spec.memoryMiB }, "cold-booting template");
     const vm = await bootVm(spec, { dir: work, logger: log, wrap: network.wrap, name: `wrenn-template-${options.id}`, signal: options.signal });
     stack.push("stop template VM", () => vm.stop());
-    let alive = true;
-    void vm.exited.then(() => (alive = false));
-    await waitEnvdHealthy(network.envdTarget, { timeoutMs: 180_000, signal: options.signal, alive: () => alive });
+    await waitTemplateEnvd(network.envdTarget, vm.exited, options.signal);
     const bootMs = Math.round(performance.now() - started);
     const envdToken = await warmUpEnvd(network.envdTarget, log, options.signal);
     const meta = await vm.snapshot(work);
@@ -149,6 +147,21 @@ export async function ensureBaseTemplate(options: BaseTemplateOptions): Promise<
     return templateFromRecord(dir, record);
   } catch (err) {
     await stack.unwind();
+    throw err;
+  }
+}
+
+const coldBootTimeoutMs = 180_000;
+
+/** Waits for the cold-booted template's envd to answer; fails at once if its VM exits first. */
+async function waitTemplateEnvd(target: string, vmExited: Promise<unknown>, signal: AbortSignal | undefined): Promise<void> {
+  const exited = new AbortController();
+  void vmExited.then(() => exited.abort(new Error("the VM exited before envd became healthy")));
+  const timeout = AbortSignal.timeout(coldBootTimeoutMs);
+  try {
+    await waitEnvdServing(target, AbortSignal.any([timeout, exited.signal, ...(signal ? [signal] : [])]));
+  } catch (err) {
+    if (timeout.aborted && !signal?.aborted) throw new Error(`envd at ${target} not healthy within ${coldBootTimeoutMs} ms`, { cause: err });
     throw err;
   }
 }

@@ -1,10 +1,9 @@
 import { randomBytes } from "node:crypto";
 import { setTimeout as sleep } from "node:timers/promises";
-import { createChannel, createClient, Metadata } from "nice-grpc";
-import { accessTokenMetadataKey, type Logger } from "@wrenn/shared";
-import { EnvdServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/envd.js";
+import type { Logger } from "@wrenn/shared";
 import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/process.js";
+import { createEnvdConnection } from "../../envd/envd-connection.js";
 
 const rounds = 3;
 
@@ -13,7 +12,7 @@ const rounds = 3;
  * calls) against a template's envd before it is snapshotted. Every clone
  * starts from that memory, so the code paths are already compiled by V8 there
  * instead of being interpreted for the first time under (slow, emulated) CPU.
- * The channel is closed and the guest given a moment to see the FIN before
+ * The connection is closed and the guest given a moment to see the FIN before
  * the snapshot, so no connection from before it survives into clones.
  * Best effort: a failure is logged and the template is still taken.
  *
@@ -23,21 +22,19 @@ const rounds = 3;
  */
 export async function warmUpEnvd(target: string, logger: Logger, signal?: AbortSignal): Promise<string | undefined> {
   const started = performance.now();
-  const channel = createChannel(target);
+  const envd = createEnvdConnection(target);
   const token = randomBytes(24).toString("base64url");
   let tokenSet = false;
   try {
-    const envd = createClient(EnvdServiceDefinition, channel);
-    const processes = createClient(ProcessServiceDefinition, channel);
-    const files = createClient(FilesystemServiceDefinition, channel);
-    const options = {
-      signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(60_000)]) : AbortSignal.timeout(60_000),
-      metadata: Metadata({ [accessTokenMetadataKey]: token }),
-    };
+    const processes = envd.client(ProcessServiceDefinition);
+    const files = envd.client(FilesystemServiceDefinition);
+    const deadline = signal ? AbortSignal.any([signal, AbortSignal.timeout(60_000)]) : AbortSignal.timeout(60_000);
+    const options = { signal: deadline };
     for (let round = 0; round < rounds; round++) {
+      // The first Init sets the token; the connection presents it from then on.
       await envd.init(
         { sandboxId: "template", templateId: "template", hostname: "wrenn", defaultUser: "", envs: {}, nowUnixMs: Date.now(), accessToken: token, entropy: randomBytes(64) },
-        options,
+        deadline,
       );
       tokenSet = true;
       for await (const _ of processes.start({ process: { cmd: "true", args: [], envs: {} }, timeoutMs: 0 }, options)) {
@@ -58,7 +55,7 @@ export async function warmUpEnvd(target: string, logger: Logger, signal?: AbortS
   } catch (err) {
     logger.warn({ err }, "template envd warm-up failed; snapshotting anyway");
   } finally {
-    channel.close();
+    envd.close();
   }
   await sleep(300, undefined, { signal });
   return tokenSet ? token : undefined;

@@ -6,7 +6,6 @@ export { bootVm, restoreVm, readSnapshotMeta, type QemuVm, type SnapshotMeta, ty
 export type { QemuExit } from "./qemu-process.js";
 export { connectQmp, QmpError, type QmpClient, type QmpEvent } from "./qmp-client.js";
 export { ensureBaseTemplate, type QemuTemplate, type BaseTemplateOptions } from "./base-template.js";
-export { waitEnvdHealthy } from "./envd-health.js";
 export { userNetworkProvider, freeLoopbackPort, type SandboxNetwork, type SandboxNetworkProvider } from "./network.js";
 export { createNetnsNetworkProvider, type NetnsNetworkProvider } from "./netns-network.js";
 export { createQemuRuntime, baseTemplateId, type QemuRuntime, type QemuRuntimeOptions } from "./qemu-runtime.js";

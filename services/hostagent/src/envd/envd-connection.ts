@@ -1,16 +1,17 @@
 import { Channel, Client, credentials, InterceptingCall, type Interceptor } from "@grpc/grpc-js";
-import { createClient, Metadata } from "nice-grpc";
+import { createClientFactory, Metadata, type Client as TypedClient, type ClientMiddleware, type CompatServiceDefinition } from "nice-grpc";
 import { HealthDefinition } from "nice-grpc-server-health";
 import { setTimeout as sleep } from "node:timers/promises";
 import { EnvdServiceDefinition, type InitRequest, type InitResponse } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { accessTokenMetadataKey } from "@wrenn/shared";
 
 /**
- * The agent's connection to one sandbox's envd: a single grpc-js channel
- * shared by the typed control client (health, Init, snapshot hooks) and the
- * relay's generic byte-level client. Every call carries the sandbox's envd
- * access token (x-access-token), which callers of the relay never see.
- * Closed when the sandbox goes away or its VM is paused.
+ * The agent's connection to one envd (a sandbox's, or a template's before
+ * its snapshot): a single grpc-js channel shared by the typed control client
+ * (health, Init, snapshot hooks), any other typed client, and the relay's
+ * generic byte-level client. Every call carries envd's access token
+ * (x-access-token), which callers of the relay never see. Closed when the
+ * sandbox goes away or its VM is paused, and before a template's snapshot.
  */
 export interface EnvdConnection {
   /** Generic client for the relay (identity serializers are chosen per call). */
@@ -21,6 +22,8 @@ export interface EnvdConnection {
   init(request: InitRequest, signal: AbortSignal): Promise<InitResponse>;
   prepareSnapshot(signal: AbortSignal): Promise<void>;
   afterRestore(signal: AbortSignal): Promise<void>;
+  /** A typed client of another envd service on this channel, carrying the token like every call. */
+  client<Service extends CompatServiceDefinition>(definition: Service): TypedClient<Service>;
   close(): void;
 }
 
@@ -51,9 +54,14 @@ export function createEnvdConnection(target: string, token?: string): EnvdConnec
       },
     });
   const relayClient = new Client(target, credentials.createInsecure(), { channelOverride: channel, interceptors: [withToken] });
-  const health = createClient(HealthDefinition, channel);
-  const envd = createClient(EnvdServiceDefinition, channel);
-  const auth = () => Metadata(current ? { [accessTokenMetadataKey]: current } : {});
+  const presentToken: ClientMiddleware = (call, options) => {
+    const metadata = Metadata(options.metadata);
+    if (current) metadata.set(accessTokenMetadataKey, current);
+    return call.next(call.request, { ...options, metadata });
+  };
+  const clients = createClientFactory().use(presentToken);
+  const health = clients.create(HealthDefinition, channel);
+  const envd = clients.create(EnvdServiceDefinition, channel);
   return {
     relayClient,
     async waitUntilServing(signal) {
@@ -70,19 +78,30 @@ export function createEnvdConnection(target: string, token?: string): EnvdConnec
       }
     },
     async init(request, signal) {
-      const response = await envd.init(request, { signal, metadata: auth() });
+      const response = await envd.init(request, { signal });
       if (request.accessToken) current = request.accessToken;
       return response;
     },
     async prepareSnapshot(signal) {
-      await envd.prepareSnapshot({}, { signal, metadata: auth() });
+      await envd.prepareSnapshot({}, { signal });
     },
     async afterRestore(signal) {
-      await envd.afterRestore({ nowUnixMs: Date.now() }, { signal, metadata: auth() });
+      await envd.afterRestore({ nowUnixMs: Date.now() }, { signal });
     },
+    client: (definition) => clients.create(definition, channel),
     close() {
       relayClient.close();
       channel.close();
     },
   };
+}
+
+/** Resolves once envd at `target` answers its health check, over a connection of its own that it then closes. */
+export async function waitEnvdServing(target: string, signal: AbortSignal): Promise<void> {
+  const connection = createEnvdConnection(target);
+  try {
+    await connection.waitUntilServing(signal);
+  } finally {
+    connection.close();
+  }
 }
