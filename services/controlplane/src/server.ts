@@ -1,77 +1,53 @@
-import type { Server } from "nice-grpc";
-import type { DatabasePool } from "slonik";
-import { createGrpcServer, type Logger } from "@wrenn/shared";
+import type { Logger } from "@wrenn/shared";
 import { SandboxServiceDefinition } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
 import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/api/v1/process.js";
 import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/api/v1/filesystem.js";
 import { PortServiceDefinition } from "@wrenn/gen/wrenn/api/v1/port.js";
-import type { ControlPlaneConfig, ListenAddress } from "./config.js";
+import type { ControlPlaneConfig } from "./config.js";
 import { deploymentIdOf, openDatabase } from "./db/database.js";
 import { createHostRepository } from "./db/host-repository.js";
 import { createSandboxRepository } from "./db/sandbox-repository.js";
-import type { EventBus } from "./events/event-bus.js";
 import { createMemoryEventBus } from "./events/memory-event-bus.js";
 import { createRedisEventBus } from "./events/redis-event-bus.js";
-import { createGateway, type Gateway } from "./gateway/index.js";
+import { grpcService, type ExtensionContext, type GrpcService } from "./extensions.js";
 import { startOutcomeConsumer } from "./lifecycle/outcome-consumer.js";
-import { createSandboxLifecycle, type SandboxLifecycle } from "./lifecycle/sandbox-lifecycle.js";
+import { createSandboxLifecycle } from "./lifecycle/sandbox-lifecycle.js";
 import { createVisibility, defaultStoppedRetentionSeconds, startStoppedPurge } from "./lifecycle/visibility.js";
 import { createFilesystemService } from "./rpc/filesystem/filesystem-service.js";
 import { createPortService } from "./rpc/ports/port-service.js";
 import { createProcessService } from "./rpc/process/process-service.js";
 import { createRelayResolver } from "./rpc/sandbox-relay.js";
 import { createSandboxService } from "./rpc/sandbox/sandbox-service.js";
-import { createHostRegistry, type HostRegistry } from "./hosts/host-registry.js";
+import { createHostRegistry } from "./hosts/host-registry.js";
 import { startHostEventWatcher, type HostEventWatcher } from "./hosts/host-event-watcher.js";
-import { createReconciler, type Reconciler } from "./reconciler/reconciler.js";
+import { createReconciler } from "./reconciler/reconciler.js";
 
-/** What an extension (e.g. a private edition's routes or workers) gets to build on. */
-export interface ControlPlaneContext {
+export interface CoreOptions {
   config: ControlPlaneConfig;
   logger: Logger;
-  /** Add services here; the server starts listening after every extension's setup. */
-  grpcServer: Server;
-  pool: DatabasePool;
-  bus: EventBus;
-  lifecycle: SandboxLifecycle;
-  hosts: HostRegistry;
-  reconciler: Reconciler;
-}
-
-export interface ControlPlaneExtension {
-  name: string;
-  /** Runs before the servers listen; may return a cleanup run at close (in reverse order). */
-  setup(context: ControlPlaneContext): Promise<void | (() => Promise<void>)>;
-}
-
-export interface RunControlPlaneOptions {
-  config: ControlPlaneConfig;
-  logger: Logger;
-  extensions?: ControlPlaneExtension[];
   /** Lifecycle tuning, mostly for tests. */
   lifecycle?: { startTimeoutSeconds?: number; waitTimeoutMs?: number };
   /** Redelivery delay of unacknowledged events. */
   redeliverAfterMs?: number;
 }
 
-export interface RunningControlPlane {
-  /** "host:port" the gRPC server is bound to. */
-  grpcAddress: string;
-  /** "host:port" of the HTTP gateway, when one runs. */
-  httpAddress?: string;
-  /** Exposed for extensions and tests. */
-  context: ControlPlaneContext;
+/** The controlplane without its servers: state, background machinery and the public API's implementations. */
+export interface Core {
+  /** What extensions build on (their logger is a child of `logger`). */
+  context: ExtensionContext;
+  /** wrenn.api.v1, ready to add to a gRPC server. */
+  services: GrpcService[];
   close(): Promise<void>;
 }
 
 export const publicServices = ["wrenn.api.v1.SandboxService", "wrenn.api.v1.ProcessService", "wrenn.api.v1.FilesystemService", "wrenn.api.v1.PortService"];
 
 /**
- * Starts the controlplane: database (migrated), event bus, host registry,
- * lifecycle with its outcome consumer, the gRPC server and the HTTP gateway.
- * Stateless apart from PostgreSQL and Redis, so N copies can run side by side.
+ * Database (migrated), event bus, host registry with one event stream per
+ * host, lifecycle with its outcome consumer, purge and reconciler. Stateless
+ * apart from PostgreSQL and Redis, so N copies can run side by side.
  */
-export async function runControlPlane(options: RunControlPlaneOptions): Promise<RunningControlPlane> {
+export async function startCore(options: CoreOptions): Promise<Core> {
   const { config, logger } = options;
   const cleanups: (() => Promise<void> | void)[] = [];
   const close = async () => {
@@ -150,55 +126,16 @@ export async function runControlPlane(options: RunControlPlaneOptions): Promise<
     await hosts.start();
     reconciler.start();
 
-    const { server } = createGrpcServer({ logger, reflectedServices: publicServices });
     const resolve = createRelayResolver((id) => lifecycle.operable(id), (hostId) => hosts.connectionFor(hostId));
-    server.add(SandboxServiceDefinition, createSandboxService(lifecycle));
-    server.add(ProcessServiceDefinition, createProcessService(resolve));
-    server.add(FilesystemServiceDefinition, createFilesystemService(resolve));
-    server.add(PortServiceDefinition, createPortService(resolve));
-
-    const context: ControlPlaneContext = { config, logger, grpcServer: server, pool: db.pool, bus, lifecycle, hosts, reconciler };
-    for (const extension of options.extensions ?? []) {
-      const cleanup = await extension.setup(context);
-      if (cleanup) cleanups.push(cleanup);
-      logger.info({ extension: extension.name }, "extension loaded");
-    }
-
-    const port = await server.listen(formatAddress(config.grpcListen));
-    cleanups.push(() => shutdownGrpc(server));
-    const grpcAddress = formatAddress({ host: config.grpcListen.host, port });
-    logger.info({ listener: "grpc", address: grpcAddress }, "listening");
-
-    let httpAddress: string | undefined;
-    if (config.httpListen) {
-      const gateway: Gateway = createGateway({ grpcTarget: dialable(config.grpcListen.host, port), logger });
-      // The gateway logs its own "listening" line (listener "http").
-      httpAddress = await gateway.listen(config.httpListen.port, config.httpListen.host);
-      cleanups.push(() => gateway.close());
-    }
-
-    return { grpcAddress, httpAddress, context, close };
+    const services = [
+      grpcService(SandboxServiceDefinition, createSandboxService(lifecycle)),
+      grpcService(ProcessServiceDefinition, createProcessService(resolve)),
+      grpcService(FilesystemServiceDefinition, createFilesystemService(resolve)),
+      grpcService(PortServiceDefinition, createPortService(resolve)),
+    ];
+    return { context: { config, logger, pool: db.pool, bus, lifecycle, hosts, reconciler }, services, close };
   } catch (err) {
     await close();
     throw err;
   }
-}
-
-function formatAddress({ host, port }: ListenAddress): string {
-  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
-}
-
-/** A wildcard bind address is not something to dial; use loopback for our own gateway. */
-function dialable(host: string, port: number): string {
-  if (host === "0.0.0.0") return `127.0.0.1:${port}`;
-  if (host === "::" || host === "[::]") return `[::1]:${port}`;
-  return formatAddress({ host, port });
-}
-
-/** Lets running calls finish for a few seconds, then cuts the rest (e.g. endless process streams). */
-async function shutdownGrpc(server: Server): Promise<void> {
-  const timer = setTimeout(() => server.forceShutdown(), 5_000);
-  timer.unref();
-  await server.shutdown();
-  clearTimeout(timer);
 }

@@ -47,13 +47,11 @@ describe.skipIf(!testDatabaseUrl)("controlplane over gRPC (PostgreSQL, fake host
     return { sandbox: response.sandbox!, httpCode };
   }
 
-  async function waitForStatus(sandboxId: string, status: SandboxStatus): Promise<Sandbox> {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      const { sandbox } = await cp.sandboxes.getSandbox({ sandboxId });
-      if (sandbox!.status === status || Date.now() > deadline) return sandbox!;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+  /** The sandbox once GetSandbox shows it in `status` (the background work reaching the row). */
+  async function settledIn(sandboxId: string, status: SandboxStatus): Promise<Sandbox> {
+    const read = async () => (await cp.sandboxes.getSandbox({ sandboxId })).sandbox!;
+    await expect.poll(async () => (await read()).status, { timeout: 10_000 }).toBe(status);
+    return read();
   }
 
   it("answers a create at once (202, starting), then the sandbox becomes running on the host", async () => {
@@ -65,7 +63,7 @@ describe.skipIf(!testDatabaseUrl)("controlplane over gRPC (PostgreSQL, fake host
     expect(sandbox.sandboxId).toMatch(/^sb-[0-9a-f]{32}$/);
     expect(sandbox.hostId).toBe(host.hostId);
 
-    const running = await waitForStatus(sandbox.sandboxId, SandboxStatus.SANDBOX_STATUS_RUNNING);
+    const running = await settledIn(sandbox.sandboxId, SandboxStatus.SANDBOX_STATUS_RUNNING);
     expect(running.status).toBe(SandboxStatus.SANDBOX_STATUS_RUNNING);
     expect(host.sandboxes.get(sandbox.sandboxId)?.envs).toEqual({ API_TOKEN: secret });
     // The env value went to the host and nowhere else.
@@ -91,7 +89,7 @@ describe.skipIf(!testDatabaseUrl)("controlplane over gRPC (PostgreSQL, fake host
   it("shows what the host gave a sandbox once it runs", async () => {
     const { sandbox } = await create({ templateId: "base", metadata: {}, envs: {}, waitReady: false });
     expect(sandbox.resources).toBeUndefined();
-    const running = await waitForStatus(sandbox.sandboxId, SandboxStatus.SANDBOX_STATUS_RUNNING);
+    const running = await settledIn(sandbox.sandboxId, SandboxStatus.SANDBOX_STATUS_RUNNING);
     expect(running.resources).toEqual({ vcpus: 1, memoryMib: 256, diskMib: 1024 });
   });
 
@@ -127,7 +125,7 @@ describe.skipIf(!testDatabaseUrl)("controlplane over gRPC (PostgreSQL, fake host
     );
     expect(httpCode).toBe("202");
     expect(stopping!.status).toBe(SandboxStatus.SANDBOX_STATUS_STOPPING);
-    expect((await waitForStatus(sandbox.sandboxId, SandboxStatus.SANDBOX_STATUS_STOPPED)).status).toBe(SandboxStatus.SANDBOX_STATUS_STOPPED);
+    await settledIn(sandbox.sandboxId, SandboxStatus.SANDBOX_STATUS_STOPPED);
     expect(host.sandboxes.has(sandbox.sandboxId)).toBe(false);
 
     httpCode = undefined;
@@ -247,9 +245,7 @@ describe.skipIf(!testDatabaseUrl)("controlplane over gRPC (PostgreSQL, fake host
         for await (const _event of stream) if (++seen === 3) controller.abort();
       })(),
     ).rejects.toThrow(/abort/i);
-    const deadline = Date.now() + 5_000;
-    while (!host.cancelled.includes("start") && Date.now() < deadline) await new Promise((r) => setTimeout(r, 25));
-    expect(host.cancelled).toContain("start");
+    await expect.poll(() => host.cancelled).toContain("start");
   });
 
   it("applies an outcome event published by another controlplane (the fallback writer)", async () => {
@@ -258,8 +254,8 @@ describe.skipIf(!testDatabaseUrl)("controlplane over gRPC (PostgreSQL, fake host
     const repo = createSandboxRepository(cp.running.context.pool);
     // Pretend another instance moved it to stopping, destroyed it on the host and died before writing.
     await repo.transition(id, ["running"], "stopping");
-    await cp.running.context.bus.publish({ type: "sandbox.stopped", sandboxId: sandbox.sandboxId, hostId: null, time: new Date().toISOString() });
-    expect((await waitForStatus(sandbox.sandboxId, SandboxStatus.SANDBOX_STATUS_STOPPED)).status).toBe(SandboxStatus.SANDBOX_STATUS_STOPPED);
+    await cp.running.context.bus.publish({ type: "sandbox.stopped", sandboxId: id, hostId: null, time: new Date().toISOString() });
+    await settledIn(sandbox.sandboxId, SandboxStatus.SANDBOX_STATUS_STOPPED);
   });
 });
 

@@ -2,10 +2,12 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { descriptorSetBase64 as defaultDescriptorSet } from "@wrenn/gen/descriptor.js";
 import type { Logger } from "@wrenn/shared";
+import type { RequestAttributes } from "../extensions.js";
 import { gatewayErrors, resolveError, sendError, sendJson } from "./gateway-error.js";
 import { createGrpcBackend } from "./grpc-backend.js";
 import { buildOpenApi } from "./openapi.js";
 import { renderDocsPage } from "./docs-page.js";
+import { createHandlerRoutes, hookMetadata, type HttpHandlerRoute, type HttpRequestInfo } from "./handler-routes.js";
 import { createRouter } from "./router.js";
 import { buildRouteTable, loadRegistry } from "./routes.js";
 import type { GatewayLimits, TranscodeContext } from "./transcode-context.js";
@@ -24,6 +26,14 @@ export interface GatewayOptions {
   limits?: Partial<GatewayLimits>;
   /** Title and version of the OpenAPI document. */
   apiInfo?: { title: string; version: string };
+  /** Hand-written handlers, each owning a path prefix (checked against the transcoded routes at start). */
+  handlers?: HttpHandlerRoute[];
+  /**
+   * Runs before every handler route (transcoded routes are checked by the
+   * gRPC server they call): throw a status to refuse, or return what the
+   * handler gets as `attributes`. Health and the API documents are open.
+   */
+  authorize?: (request: HttpRequestInfo) => Promise<RequestAttributes>;
 }
 
 export interface Gateway {
@@ -47,6 +57,7 @@ export function createGateway(options: GatewayOptions): Gateway {
   const table = buildRouteTable(registry, options.packagePrefix ?? "wrenn.api.v1");
   for (const path of table.skipped) logger.warn({ method: path }, "bidi-streaming RPC has an http rule; not served over HTTP");
   const router = createRouter(table.routes);
+  const handlers = createHandlerRoutes(options.handlers ?? [], table.routes, router);
   const info = options.apiInfo ?? { title: "Wrenn API", version: "v1" };
   const openApiJson = JSON.stringify(buildOpenApi(table.routes, info));
   const docsHtml = renderDocsPage(table.routes, info.title);
@@ -66,17 +77,24 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (rawPath === "/docs" || rawPath === "/docs/") return sendRaw(res, "text/html; charset=utf-8", docsHtml);
     }
 
+    // Aborted when the client disconnects before we finished answering; the
+    // transcoders cancel their gRPC call on it, handler routes get it as `signal`.
+    const abort = new AbortController();
+    res.once("close", () => {
+      if (!res.writableFinished) abort.abort();
+    });
+    const handler = handlers.match(rawPath);
+    if (handler) {
+      const metadata = hookMetadata(req.headers);
+      const attributes = options.authorize ? await options.authorize({ path: rawPath, httpMethod: method, metadata }) : {};
+      return handler.handle(req, res, { path: rawPath, query, attributes, signal: abort.signal });
+    }
+
     const match = router.match(method, rawPath);
     if (match.kind === "not_found") throw gatewayErrors.notFound(`no route for ${method} ${rawPath}`);
     if (match.kind === "method_not_allowed") throw gatewayErrors.methodNotAllowed(match.allow);
     if (match.kind === "bad_path") throw gatewayErrors.invalidArgument(match.message);
 
-    // Aborted when the client disconnects before we finished answering; the
-    // transcoders cancel their gRPC call on it.
-    const abort = new AbortController();
-    res.once("close", () => {
-      if (!res.writableFinished) abort.abort();
-    });
     const ctx: TranscodeContext = {
       req,
       res,

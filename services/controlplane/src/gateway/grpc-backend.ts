@@ -57,6 +57,13 @@ const hopByHop = new Set([
 /** `authorization` and `x-*` request headers become call metadata; nothing else does. */
 export function metadataFromHeaders(headers: IncomingHttpHeaders): grpc.Metadata {
   const metadata = new grpc.Metadata();
+  for (const [name, value] of forwardedHeaders(headers)) metadata.add(name, value);
+  return metadata;
+}
+
+/** The request headers that travel as call metadata, by name (lower case); `-bin` values decoded from base64. */
+export function forwardedHeaders(headers: IncomingHttpHeaders): [string, string | Buffer][] {
+  const forwarded: [string, string | Buffer][] = [];
   const named = new Set(
     String(headers.connection ?? "")
       .split(",")
@@ -68,11 +75,10 @@ export function metadataFromHeaders(headers: IncomingHttpHeaders): grpc.Metadata
     if (rawValue === undefined || hopByHop.has(name) || named.has(name)) continue;
     if (name !== "authorization" && !name.startsWith("x-")) continue;
     for (const value of Array.isArray(rawValue) ? rawValue : [rawValue]) {
-      if (name.endsWith("-bin")) metadata.add(name, Buffer.from(value, "base64"));
-      else metadata.add(name, value);
+      forwarded.push([name, name.endsWith("-bin") ? Buffer.from(value, "base64") : value]);
     }
   }
-  return metadata;
+  return forwarded;
 }
 
 /** Response metadata a handler uses to pick the HTTP status of a success ("202"). */

@@ -10,7 +10,8 @@ import { SandboxServiceDefinition, type SandboxServiceClient } from "@wrenn/gen/
 import { ProcessServiceDefinition, type ProcessServiceClient } from "@wrenn/gen/wrenn/api/v1/process.js";
 import { FilesystemServiceDefinition, type FilesystemServiceClient } from "@wrenn/gen/wrenn/api/v1/filesystem.js";
 import type { ControlPlaneConfig } from "../../src/config.js";
-import { runControlPlane, type RunningControlPlane } from "../../src/server.js";
+import type { ControlPlaneExtension } from "../../src/extensions.js";
+import { runControlPlane, type RunningControlPlane } from "../../src/run-control-plane.js";
 
 export interface TestControlPlane {
   running: RunningControlPlane;
@@ -23,7 +24,10 @@ export interface TestControlPlane {
 }
 
 /** A controlplane on port 0 with gRPC clients, its log lines also collected in memory. */
-export async function startTestControlPlane(overrides: Partial<ControlPlaneConfig> & { hostAgentUrl: string }): Promise<TestControlPlane> {
+export async function startTestControlPlane(
+  overrides: Partial<ControlPlaneConfig> & { hostAgentUrl: string },
+  extensions: ControlPlaneExtension[] = [],
+): Promise<TestControlPlane> {
   const logs: string[] = [];
   const sink = new Writable({
     write(chunk, _encoding, done) {
@@ -44,6 +48,7 @@ export async function startTestControlPlane(overrides: Partial<ControlPlaneConfi
   const running = await runControlPlane({
     config,
     logger,
+    extensions,
     lifecycle: { startTimeoutSeconds: 10, waitTimeoutMs: 10_000 },
     redeliverAfterMs: 500,
   });
@@ -56,7 +61,7 @@ export async function startTestControlPlane(overrides: Partial<ControlPlaneConfi
     logs,
     async close() {
       channel.close();
-      await running.close();
+      await running.stop();
     },
   };
 }

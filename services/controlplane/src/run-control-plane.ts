@@ -1,0 +1,134 @@
+import type { Server } from "nice-grpc";
+import { createGrpcServer, createLogger, type Logger } from "@wrenn/shared";
+import { loadControlPlaneConfig, type ControlPlaneConfig, type ListenAddress } from "./config.js";
+import type { ControlPlaneExtension, ExtensionContext, ExtensionParts } from "./extensions.js";
+import { createGateway } from "./gateway/index.js";
+import { requestHookMiddleware, runRequestHooks } from "./request-hooks.js";
+import { publicServices, startCore, type CoreOptions } from "./server.js";
+import { startWorkers } from "./workers.js";
+
+export interface RunControlPlaneOptions {
+  /** Unset: read from the environment (loadControlPlaneConfig). */
+  config?: ControlPlaneConfig;
+  /** Unset: a "controlplane" logger at the config's level. */
+  logger?: Logger;
+  /** Set up in order; their hooks run in this order too. */
+  extensions?: ControlPlaneExtension[];
+  lifecycle?: CoreOptions["lifecycle"];
+  redeliverAfterMs?: number;
+}
+
+export interface RunningControlPlane {
+  /** "host:port" the gRPC server is bound to. */
+  grpcAddress: string;
+  /** "host:port" of the HTTP gateway, when one runs. */
+  httpAddress?: string;
+  /** The core's state, as extensions get it (for tests and embedding code). */
+  context: ExtensionContext;
+  /** Workers, then the gateway and gRPC server, then extensions' close, then the core. Safe to call twice. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts the whole controlplane: the core (database and migrations, event
+ * bus, host connections, lifecycle, reconciler), then every extension's
+ * setup, the gRPC server (health, reflection, the public API and the
+ * extensions' services behind the request hooks), the HTTP gateway, and last
+ * the extensions' workers. A failure anywhere undoes what was started.
+ */
+export async function runControlPlane(options: RunControlPlaneOptions = {}): Promise<RunningControlPlane> {
+  const config = options.config ?? loadControlPlaneConfig();
+  const logger = options.logger ?? createLogger("controlplane", { level: config.logLevel });
+  const core = await startCore({ config, logger, lifecycle: options.lifecycle, redeliverAfterMs: options.redeliverAfterMs });
+  // Undone last first.
+  const started: (() => Promise<void> | void)[] = [() => core.close()];
+  const stop = async () => {
+    for (const undo of started.splice(0).reverse()) {
+      try {
+        await undo();
+      } catch (err) {
+        logger.warn({ err }, "error while shutting down");
+      }
+    }
+  };
+
+  try {
+    const parts: ExtensionParts[] = [];
+    for (const extension of options.extensions ?? []) {
+      const part = await extension.setup({ ...core.context, logger: logger.child({ extension: extension.name }) });
+      parts.push(part);
+      if (part.close) started.push(() => part.close?.());
+      logger.info({ extension: extension.name }, "extension loaded");
+    }
+    const hooks = parts.flatMap((part) => part.requestHooks ?? []);
+
+    const { server, health } = createGrpcServer({ logger, reflectedServices: publicServices });
+    const hooked = server.with(requestHookMiddleware(hooks));
+    for (const service of [...core.services, ...parts.flatMap((part) => part.grpcServices ?? [])]) {
+      hooked.add(service.definition, service.implementation as never);
+    }
+    const port = await server.listen(formatAddress(config.grpcListen));
+    started.push(() => {
+      // Probes see the drain before the port goes away.
+      health.setStatus("unhealthy");
+      return shutdownGrpc(server);
+    });
+    const grpcAddress = formatAddress({ host: config.grpcListen.host, port });
+    logger.info({ listener: "grpc", address: grpcAddress }, "listening");
+
+    let httpAddress: string | undefined;
+    if (config.httpListen) {
+      const gateway = createGateway({
+        grpcTarget: dialable(config.grpcListen.host, port),
+        logger,
+        handlers: parts.flatMap((part) => part.httpRoutes ?? []),
+        authorize: (request) => runRequestHooks(hooks, { protocol: "http", ...request }),
+      });
+      // The gateway logs its own "listening" line (listener "http").
+      httpAddress = await gateway.listen(config.httpListen.port, config.httpListen.host);
+      started.push(() => gateway.close());
+    }
+
+    const workers = startWorkers(
+      parts.flatMap((part) => part.workers ?? []),
+      logger,
+    );
+    started.push(() => workers.stop());
+    return { grpcAddress, httpAddress, context: core.context, stop };
+  } catch (err) {
+    await stop();
+    throw err;
+  }
+}
+
+/** Runs `stop` once on SIGINT or SIGTERM, then exits 0: what a service's main does around runControlPlane. */
+export function stopOnSignals(controlPlane: RunningControlPlane, logger: Logger): void {
+  let stopping = false;
+  const onSignal = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, "shutting down");
+    void controlPlane.stop().then(() => process.exit(0));
+  };
+  process.on("SIGINT", () => onSignal("SIGINT"));
+  process.on("SIGTERM", () => onSignal("SIGTERM"));
+}
+
+function formatAddress({ host, port }: ListenAddress): string {
+  return host.includes(":") ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
+/** A wildcard bind address is not something to dial; use loopback for our own gateway. */
+function dialable(host: string, port: number): string {
+  if (host === "0.0.0.0") return `127.0.0.1:${port}`;
+  if (host === "::" || host === "[::]") return `[::1]:${port}`;
+  return formatAddress({ host, port });
+}
+
+/** Lets running calls finish for a few seconds, then cuts the rest (e.g. endless process streams). */
+async function shutdownGrpc(server: Server): Promise<void> {
+  const timer = setTimeout(() => server.forceShutdown(), 5_000);
+  timer.unref();
+  await server.shutdown();
+  clearTimeout(timer);
+}
