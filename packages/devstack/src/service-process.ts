@@ -10,7 +10,11 @@ export interface ServiceProcess {
   child: ChildProcess;
   /** listener name ("grpc", "http") → bound address, from the "listening" log lines. */
   addresses: Map<string, string>;
-  logFile: string;
+  logFile: string | undefined;
+  /** Every line it wrote (stdout and stderr) as written, oldest first; empty with `keepLogs: false`. */
+  lines: string[];
+  /** Every structured (JSON) log line it wrote, parsed; empty with `keepLogs: false`. */
+  logs: Record<string, unknown>[];
   /** Settles when the process has exited, however it ended. */
   exited: Promise<ServiceExit>;
   /** The last lines it wrote (stdout and stderr), oldest first: what to show when it dies. */
@@ -31,10 +35,28 @@ const stopGraceMs = 30_000;
 
 export interface SpawnServiceOptions {
   name: string;
-  /** Entry file relative to the repo root, run with tsx. */
+  /** Entry file, relative to `cwd`: TypeScript source run with tsx, or a built bundle with `bundled`. */
   entry: string;
+  /** The entry is a built JavaScript bundle, run by plain node (envd runs so in a guest). */
+  bundled?: boolean;
+  /** Working directory; the repo root by default. */
+  cwd?: string;
+  /**
+   * Settings on top of the caller's environment (undefined removes one), or
+   * on top of PATH alone with `inheritEnv: false`.
+   */
   env: Record<string, string | undefined>;
-  logFile: string;
+  /** Off: the service sees PATH and `env` only, not the test runner's environment. */
+  inheritEnv?: boolean;
+  /** A command node runs under, e.g. ["ip", "netns", "exec", "ns1"] (it must exec node, keeping the pid). */
+  prefix?: string[];
+  /** Appends every line it writes here. */
+  logFile?: string;
+  /**
+   * Keep every line in `lines` and `logs` (on by default, for tests). A
+   * long-running service turns it off: only the last lines are kept.
+   */
+  keepLogs?: boolean;
   /** Listener names to wait for before the service counts as started. */
   listeners: string[];
   startTimeoutMs?: number;
@@ -53,65 +75,82 @@ export interface SpawnServiceOptions {
 
 /**
  * Starts one Wrenn service as a real process and waits until it has logged a
- * "listening" line for every listener, so tests can use port 0.
+ * "listening" line for every listener, so tests can use port 0. A service
+ * that exits or stays silent past the timeout fails the start with its last
+ * log lines in the error.
  */
 export async function spawnService(options: SpawnServiceOptions): Promise<ServiceProcess> {
-  const env: NodeJS.ProcessEnv = { ...process.env, WRENN_LOG_LEVEL: process.env.WRENN_LOG_LEVEL ?? "info" };
+  const env: NodeJS.ProcessEnv =
+    options.inheritEnv === false ? { PATH: process.env.PATH ?? "" } : { ...process.env, WRENN_LOG_LEVEL: process.env.WRENN_LOG_LEVEL ?? "info" };
   for (const [key, value] of Object.entries(options.env)) {
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
-  const child = spawn(process.execPath, ["--import", "tsx", options.entry], {
-    cwd: repoRoot,
+  const node = [process.execPath, ...(options.bundled ? [] : ["--import", "tsx"]), options.entry];
+  const [file, ...args] = [...(options.prefix ?? []), ...node];
+  const child = spawn(file!, args, {
+    cwd: options.cwd ?? repoRoot,
     env,
     stdio: ["ignore", "pipe", "pipe"],
     detached: options.ownProcessGroup ?? false,
   });
-  const log = createWriteStream(options.logFile, { flags: "a" });
+  const log = options.logFile ? createWriteStream(options.logFile, { flags: "a" }) : undefined;
+  const keepLogs = options.keepLogs ?? true;
+  const lines: string[] = [];
+  const logs: Record<string, unknown>[] = [];
   const recent: string[] = [];
-  const remember = (line: string) => {
+  const addresses = new Map<string, string>();
+  let listened: () => void = () => {};
+  const allListening = new Promise<void>((resolve) => (listened = resolve));
+  const onLine = (line: string) => {
+    log?.write(`${line}\n`);
     recent.push(line);
     if (recent.length > keptLines) recent.shift();
+    if (keepLogs) lines.push(line);
+    const entry = parseJson(line);
+    if (!entry) return;
+    if (keepLogs) logs.push(entry);
+    options.onLog?.(entry);
+    if (entry.msg === "listening" && typeof entry.listener === "string" && typeof entry.address === "string") {
+      addresses.set(entry.listener, entry.address);
+      if (options.listeners.every((name) => addresses.has(name))) listened();
+    }
   };
-  createInterface({ input: child.stdout! }).on("line", (line) => {
-    log.write(`${line}\n`);
-    remember(line);
-  });
-  const addresses = new Map<string, string>();
+  createInterface({ input: child.stdout! }).on("line", onLine);
+  createInterface({ input: child.stderr! }).on("line", onLine);
   const exited = new Promise<ServiceExit>((resolve) => child.once("exit", (code, signal) => resolve({ code, signal })));
   // The log file is closed once the process is gone and its pipes are drained.
-  child.once("close", () => log.end());
+  const closed = new Promise<void>((resolve) => child.once("close", () => resolve()));
+  void closed.then(() => log?.end());
+  // A spawn failure (no such prefix command) ends in "close" without an "exit".
+  const spawnFailed = new Promise<Error>((resolve) => child.once("error", resolve));
 
-  const ready = new Promise<void>((resolve, reject) => {
-    const lines = createInterface({ input: child.stderr! });
-    lines.on("line", (line) => {
-      log.write(`${line}\n`);
-      remember(line);
-      const entry = parseJson(line);
-      if (entry) options.onLog?.(entry);
-      if (entry?.msg === "listening" && typeof entry.listener === "string" && typeof entry.address === "string") {
-        addresses.set(entry.listener, entry.address);
-        if (options.listeners.every((name) => addresses.has(name))) resolve();
-      }
-    });
-    void exited.then(({ code, signal }) =>
-      reject(new Error(`${options.name} exited with ${signal ?? code} before listening; see ${options.logFile}`)),
-    );
-  });
+  const failure = (why: string) => {
+    const where = options.logFile ? ` (all of it in ${options.logFile})` : "";
+    return new Error(`${options.name} ${why}; its last log lines${where}:\n${recent.map((l) => `  | ${l}`).join("\n")}`);
+  };
   const abort = () => child.kill("SIGTERM");
   if (options.signal?.aborted) abort();
   options.signal?.addEventListener("abort", abort, { once: true });
   void exited.then(() => options.signal?.removeEventListener("abort", abort));
   const timeoutMs = options.startTimeoutMs ?? 60_000;
   let timer: NodeJS.Timeout | undefined;
-  const timeout = new Promise<never>((_, reject) => {
-    timer = setTimeout(() => reject(new Error(`${options.name} did not listen within ${timeoutMs} ms; see ${options.logFile}`)), timeoutMs);
-  });
+  const timeout = new Promise<"timeout">((resolve) => (timer = setTimeout(() => resolve("timeout"), timeoutMs)));
   try {
-    await Promise.race([ready, timeout]);
+    const outcome = await Promise.race([allListening.then(() => "listening" as const), exited, timeout, spawnFailed]);
+    if (outcome instanceof Error) throw new Error(`${options.name} could not be started: ${outcome.message}`);
+    if (outcome === "timeout") throw failure(`did not log "listening" for ${options.listeners.join(", ")} within ${timeoutMs} ms`);
+    if (outcome !== "listening") {
+      // Let the pipes drain, so the error shows what it said before dying (a
+      // child it left behind may hold them open: then wait no longer).
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1_000))]);
+      throw failure(`exited with ${outcome.signal ?? outcome.code} before listening`);
+    }
   } catch (err) {
-    child.kill("SIGKILL");
-    await exited;
+    if (child.exitCode === null && child.signalCode === null && child.pid !== undefined) {
+      child.kill("SIGKILL");
+      await exited;
+    }
     throw err;
   } finally {
     clearTimeout(timer);
@@ -122,6 +161,8 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     child,
     addresses,
     logFile: options.logFile,
+    lines,
+    logs,
     exited,
     lastLines: () => [...recent],
     async stop() {

@@ -52,7 +52,8 @@ const healthyAfterMs = 60_000;
 export async function startSupervisedService(options: SupervisedServiceOptions): Promise<SupervisedService> {
   let env = { ...options.env };
   // A supervised service must not get the terminal's SIGINT along with its supervisor.
-  options = { ...options, ownProcessGroup: options.ownProcessGroup ?? options.supervise };
+  // It may run for days: keep only the last lines (for death reports), not every line.
+  options = { ...options, ownProcessGroup: options.ownProcessGroup ?? options.supervise, keepLogs: options.keepLogs ?? false };
   let current = await spawnService({ ...options, env });
   if (options.pinned) env = { ...env, ...options.pinned(current.addresses) };
   let startedAt = Date.now();

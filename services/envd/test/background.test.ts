@@ -1,7 +1,7 @@
 import { Status } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Signal } from "@wrenn/gen/wrenn/envd/v1/process.js";
-import { collect, eventually, isAlive, readUntil, startEnvd, statusOf, waitUntil, type RunningEnvd } from "./harness.js";
+import { collect, isAlive, readUntil, startEnvd, statusOf, type RunningEnvd } from "./harness.js";
 
 let envd: RunningEnvd;
 beforeAll(async () => {
@@ -43,7 +43,7 @@ describe("background processes", () => {
 
     const killed = await envd.process.kill({ selector: "bg-survivor" });
     expect(killed.pids).toEqual([pid]);
-    expect(await waitUntil(() => !isAlive(pid), 5_000)).toBe(true);
+    await expect.poll(() => isAlive(pid), { timeout: 5_000, message: `pid ${pid} to exit` }).toBe(false);
   });
 
   it("marks a replay whose oldest output was dropped, then sends the newest output oldest first", async () => {
@@ -141,8 +141,10 @@ describe("background processes", () => {
     expect(await statusOf(envd.process.connect({ process: { tag: "bg-shared" } }))).toBe(Status.FAILED_PRECONDITION);
     const res = await envd.process.kill({ selector: "bg-shared" });
     expect(res.pids.sort()).toEqual([...pids].sort());
-    expect(await waitUntil(() => pids.every((p) => !isAlive(p)), 5_000)).toBe(true);
-    expect(await eventually(async () => !(await envd.process.list({})).processes.some((p) => p.tag === "bg-shared"))).toBe(true);
+    await expect.poll(() => pids.filter(isAlive), { timeout: 5_000, message: "every killed process to exit" }).toEqual([]);
+    await expect
+      .poll(async () => (await envd.process.list({})).processes.filter((p) => p.tag === "bg-shared"), { timeout: 5_000, message: "bg-shared to leave the list" })
+      .toEqual([]);
   });
 
   it("answers unknown pids and tags with NOT_FOUND and bad selectors with INVALID_ARGUMENT", async () => {
@@ -164,7 +166,7 @@ describe("background processes", () => {
     const fgPid = (await readUntil(fgStream, (_t, e) => e.length > 0)).events[0]!.start!.pid;
     const { pid: bgPid } = await startBackground("bg-vs-fg", "echo up; sleep 30", "up");
     fg.abort();
-    expect(await waitUntil(() => !isAlive(fgPid), 5_000)).toBe(true);
+    await expect.poll(() => isAlive(fgPid), { timeout: 5_000, message: `pid ${fgPid} to exit` }).toBe(false);
     expect(isAlive(bgPid)).toBe(true);
     await envd.process.kill({ selector: "bg-vs-fg" });
   });

@@ -1,9 +1,9 @@
-import { spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { existsSync } from "node:fs";
 import { ClientError, Status } from "nice-grpc";
 import { afterEach, describe, expect, it } from "vitest";
-import { bundlePath, collect, isAlive, startEnvd, waitUntil, type RunningEnvd } from "./harness.js";
+import { spawnService } from "@wrenn/devstack";
+import { bundlePath, collect, isAlive, startEnvd, type RunningEnvd } from "./harness.js";
 
 const started: RunningEnvd[] = [];
 async function envdWith(env: Record<string, string> = {}): Promise<RunningEnvd> {
@@ -24,20 +24,17 @@ describe("envd daemon", () => {
   });
 
   it("reports the bound port when listening on TCP port 0", async () => {
-    const child = spawn(process.execPath, [bundlePath], {
-      env: { PATH: process.env.PATH ?? "", WRENN_ENVD_LISTEN: "127.0.0.1:0" },
-      stdio: ["ignore", "ignore", "pipe"],
+    const envd = await spawnService({
+      name: "envd",
+      entry: bundlePath,
+      bundled: true,
+      inheritEnv: false,
+      env: { WRENN_ENVD_LISTEN: "127.0.0.1:0" },
+      listeners: ["grpc"],
+      startTimeoutMs: 10_000,
     });
     try {
-      const line = await new Promise<Record<string, unknown>>((resolve, reject) => {
-        let text = "";
-        child.stderr.on("data", (d: Buffer) => {
-          text += d.toString();
-          const found = text.split("\n").find((l) => l.includes('"msg":"listening"'));
-          if (found) resolve(JSON.parse(found));
-        });
-        child.once("exit", () => reject(new Error(text)));
-      });
+      const line = envd.logs.find((l) => l.msg === "listening")!;
       expect(line.address).toMatch(/^127\.0\.0\.1:\d+$/);
       const port = Number(String(line.address).split(":")[1]);
       expect(port).toBeGreaterThan(0);
@@ -45,7 +42,7 @@ describe("envd daemon", () => {
       const probe = createServer();
       await expect(new Promise((res, rej) => probe.once("error", rej).listen(port, "127.0.0.1", () => res(null)))).rejects.toThrow();
     } finally {
-      child.kill("SIGTERM");
+      await envd.stop();
     }
   });
 
@@ -96,11 +93,11 @@ describe("envd daemon", () => {
         if (event?.start) pids.push(event.start.pid);
       }
     })().catch(() => {});
-    expect(await waitUntil(() => pids.length === 1, 5_000)).toBe(true);
+    await expect.poll(() => pids.length, { timeout: 5_000, message: "the sleep to start" }).toBe(1);
     const exited = new Promise<number | null>((r) => envd.child.once("exit", (code) => r(code)));
     envd.child.kill("SIGTERM");
     expect(await exited).toBe(0);
-    expect(await waitUntil(() => !isAlive(pids[0]), 3_000)).toBe(true);
+    await expect.poll(() => isAlive(pids[0]), { timeout: 3_000, message: "the sleep to die with envd" }).toBe(false);
     await consume;
   });
 });

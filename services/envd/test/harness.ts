@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -9,11 +9,13 @@ import { EnvdServiceDefinition, type EnvdServiceClient } from "@wrenn/gen/wrenn/
 import { FilesystemServiceDefinition, type FilesystemServiceClient } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { ProcessServiceDefinition, type ProcessServiceClient, type StartResponse } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import { accessTokenMetadataKey } from "@wrenn/shared";
+import { spawnService, type ServiceProcess } from "@wrenn/devstack";
 
 export const bundlePath = fileURLToPath(new URL("../dist/envd.mjs", import.meta.url));
 
 export interface RunningEnvd {
   child: ChildProcess;
+  service: ServiceProcess;
   dir: string;
   socket: string;
   channel: Channel;
@@ -45,10 +47,14 @@ export async function startEnvd(
   const dir = mkdtempSync(join(tmpdir(), "envd-test-"));
   const socket = socketPath ?? join(dir, "envd.sock");
   const cloneFile = join(dir, "run", "clone-generation");
-  const [file, ...args] = [...prefix, process.execPath, bundlePath];
-  const child = spawn(file, args, {
+  const service = await spawnService({
+    name: "envd",
+    entry: bundlePath,
+    bundled: true,
+    prefix,
+    // As in a guest: none of the test runner's settings.
+    inheritEnv: false,
     env: {
-      PATH: process.env.PATH ?? "",
       WRENN_ENVD_LISTEN: `unix:${socket}`,
       // The tests share the host network: never expose its loopback ports.
       WRENN_ENVD_FORWARD_PORTS: "false",
@@ -56,31 +62,8 @@ export async function startEnvd(
       WRENN_ENVD_CLONE_FILE: cloneFile,
       ...env,
     },
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  const logs: Record<string, unknown>[] = [];
-  await new Promise<void>((resolve, reject) => {
-    let buffered = "";
-    const timer = setTimeout(() => reject(new Error("envd did not log listening within 10 s")), 10_000);
-    child.once("exit", (code) => reject(new Error(`envd exited early with ${code}: ${buffered}`)));
-    child.stderr!.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        try {
-          const parsed = JSON.parse(line) as Record<string, unknown>;
-          logs.push(parsed);
-          if (parsed.msg === "listening") {
-            clearTimeout(timer);
-            resolve();
-          }
-        } catch {
-          /* not a log line */
-        }
-      }
-    });
+    listeners: ["grpc"],
+    startTimeoutMs: 10_000,
   });
   // nice-grpc's createChannel would append ":80" to "unix:/path"; the
   // three-slash form is passed to grpc-js unchanged.
@@ -90,11 +73,12 @@ export async function startEnvd(
   const envdClient = clients.create(EnvdServiceDefinition, channel);
   if (token) await envdClient.init({ accessToken: token });
   return {
-    child,
+    child: service.child,
+    service,
     dir,
     socket,
     channel,
-    logs,
+    logs: service.logs,
     token,
     cloneFile,
     process: clients.create(ProcessServiceDefinition, channel),
@@ -102,11 +86,7 @@ export async function startEnvd(
     envd: envdClient,
     async stop() {
       channel.close();
-      if (child.exitCode === null && child.signalCode === null) {
-        const exited = new Promise((r) => child.once("exit", r));
-        child.kill("SIGTERM");
-        await exited;
-      }
+      await service.stop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
@@ -160,15 +140,6 @@ export function isAlive(pid: number): boolean {
   }
 }
 
-export async function waitUntil(check: () => boolean, timeoutMs: number): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
-}
-
 /** Reads a process stream until `until` says stop (or the stream ends); returns what came and the iterator to continue. */
 export async function readUntil(
   stream: AsyncIterable<StartResponse>,
@@ -209,14 +180,4 @@ export async function statusOf(call: Promise<unknown> | AsyncIterable<unknown>):
     throw err;
   }
   throw new Error("expected the call to fail");
-}
-
-/** Polls an async check until it holds (a process leaves the registry shortly after it died). */
-export async function eventually(check: () => Promise<boolean>, timeoutMs = 5_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    if (await check()) return true;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  return check();
 }

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync } from "node:fs";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startEnvd, waitUntil, type RunningEnvd } from "./harness.js";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
+import { startEnvd, type RunningEnvd } from "./harness.js";
 
 let envd: RunningEnvd;
 beforeAll(async () => {
@@ -33,8 +33,14 @@ function childCount(pid: number): number {
 async function diagnostics(): Promise<{ resources: Record<string, number>; processes: number; openCalls: number }> {
   const before = envd.logs.length;
   envd.child.kill("SIGUSR2");
-  await waitUntil(() => envd.logs.slice(before).some((l) => l.msg === "diagnostics"), 2_000);
-  return envd.logs.slice(before).find((l) => l.msg === "diagnostics") as never;
+  return vi.waitFor(
+    () => {
+      const line = envd.logs.slice(before).find((l) => l.msg === "diagnostics");
+      if (!line) throw new Error("envd wrote no diagnostics line after SIGUSR2");
+      return line as never;
+    },
+    { timeout: 2_000 },
+  );
 }
 
 async function cycle(i: number) {
@@ -77,7 +83,7 @@ describe("robustness", () => {
       }),
     );
 
-    expect(await waitUntil(() => fdCount(pid) <= baseline.fds, 5_000)).toBe(true);
+    await expect.poll(() => fdCount(pid), { timeout: 5_000, message: "envd's open fds back to the baseline" }).toBeLessThanOrEqual(baseline.fds);
     expect(childCount(pid)).toBe(baseline.children);
     const after = await diagnostics();
     expect(after.processes).toBe(0);

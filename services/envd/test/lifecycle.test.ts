@@ -1,7 +1,7 @@
 import { createChannel, createClient, Metadata, Status } from "nice-grpc";
 import { HealthDefinition } from "nice-grpc-server-health";
 import { afterEach, describe, expect, it } from "vitest";
-import { clientsWithToken, collect, readUntil, startEnvd, statusOf, waitUntil, type RunningEnvd } from "./harness.js";
+import { clientsWithToken, collect, readUntil, startEnvd, statusOf, type RunningEnvd } from "./harness.js";
 import { connectivityState as ConnectivityState } from "@grpc/grpc-js";
 import { existsSync, statSync } from "node:fs";
 import { join } from "node:path";
@@ -83,7 +83,7 @@ describe("snapshot hooks", () => {
     expect(envd.channel.getConnectivityState(false)).toBe(ConnectivityState.READY);
     await envd.envd.prepareSnapshot({});
     // Idle connections were told to go away: the client's channel is no longer READY.
-    expect(await waitUntil(() => envd!.channel.getConnectivityState(false) !== ConnectivityState.READY, 2_000)).toBe(true);
+    await expect.poll(() => envd!.channel.getConnectivityState(false), { timeout: 2_000, message: "the channel to leave READY" }).not.toBe(ConnectivityState.READY);
     // The GOAWAY closed our connection; a new channel is what a client after the snapshot uses.
     const channel = createChannel(`unix://${envd.socket}`);
     const { ProcessServiceDefinition } = await import("@wrenn/gen/wrenn/envd/v1/process.js");

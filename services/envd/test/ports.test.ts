@@ -3,7 +3,7 @@ import { randomBytes } from "node:crypto";
 import { connect } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Port, WatchPortsResponse } from "@wrenn/gen/wrenn/envd/v1/envd.js";
-import { eventually, readUntil, startEnvd, waitUntil, type RunningEnvd } from "./harness.js";
+import { readUntil, startEnvd, type RunningEnvd } from "./harness.js";
 
 /**
  * envd runs in its own network namespace joined to the host by a veth pair,
@@ -78,13 +78,16 @@ describe("ports", () => {
         /* cancelled */
       }
     })();
-    const has = (kind: "opened" | "closed", match: Partial<Port>) =>
-      events.some((e) => e[kind] && Object.entries(match).every(([k, v]) => (e[kind] as unknown as Record<string, unknown>)[k] === v));
+    /** Polls the ports reported so far as `kind` until one matches. */
+    const reported = (kind: "opened" | "closed", match: Partial<Port>) =>
+      expect
+        .poll(() => events.map((e) => e[kind]).filter((p) => p !== undefined), { timeout: 5_000, message: `a ${kind} event for ${JSON.stringify(match)}` })
+        .toContainEqual(expect.objectContaining(match));
 
     await startListener("lo-server", "127.0.0.1", 8123);
     await startListener("any-server", "0.0.0.0", 8124);
-    expect(await waitUntil(() => has("opened", { address: "127.0.0.1", port: 8123, forwarded: true }), 5_000)).toBe(true);
-    expect(await waitUntil(() => has("opened", { address: "0.0.0.0", port: 8124, forwarded: false }), 5_000)).toBe(true);
+    await reported("opened", { address: "127.0.0.1", port: 8123, forwarded: true });
+    await reported("opened", { address: "0.0.0.0", port: 8124, forwarded: false });
     // The forwarder itself is not reported as a port.
     expect(events.some((e) => e.opened?.address === nsIp)).toBe(false);
 
@@ -99,19 +102,19 @@ describe("ports", () => {
     );
 
     await envd.process.kill({ selector: "lo-server" });
-    expect(await waitUntil(() => has("closed", { address: "127.0.0.1", port: 8123 }), 5_000)).toBe(true);
+    await reported("closed", { address: "127.0.0.1", port: 8123 });
     // The forwarder stopped with its port.
     await expect(fetchGreeting(nsIp, 8123)).rejects.toThrow(/ECONNREFUSED/);
     await envd.process.kill({ selector: "any-server" });
-    expect(await waitUntil(() => has("closed", { port: 8124 }), 5_000)).toBe(true);
+    await reported("closed", { port: 8124 });
     abort.abort();
   });
 
   it("forwards an IPv6 loopback listener on the external IPv4 and IPv6 addresses", async () => {
     await startListener("lo6-server", "::1", 8126);
-    expect(await eventually(async () => (await envd.envd.listPorts({})).ports.some((p) => p.address === "::1" && p.port === 8126 && p.forwarded))).toBe(
-      true,
-    );
+    await expect
+      .poll(async () => (await envd.envd.listPorts({})).ports, { timeout: 5_000, message: "[::1]:8126 listed as forwarded" })
+      .toContainEqual({ address: "::1", port: 8126, forwarded: true });
     expect(await fetchGreeting(nsIp, 8126)).toBe("hello from ::1");
     expect(await fetchGreeting(nsIp6, 8126)).toBe("hello from ::1");
     await envd.process.kill({ selector: "lo6-server" });
@@ -119,24 +122,17 @@ describe("ports", () => {
 
   it("stops forwarding for a snapshot and resumes after the restore", async () => {
     await startListener("snap-server", "127.0.0.1", 8125);
-    await waitForGreeting(8125, true);
+    await forwardedGreeting(8125).toBe("hello from 127.0.0.1");
     await envd.envd.prepareSnapshot({});
     await expect(fetchGreeting(nsIp, 8125)).rejects.toThrow(/ECONNREFUSED/);
     await envd.envd.afterRestore({});
-    await waitForGreeting(8125, true);
+    await forwardedGreeting(8125).toBe("hello from 127.0.0.1");
     await envd.process.kill({ selector: "snap-server" });
   });
 });
 
-async function waitForGreeting(port: number, expectOk: boolean) {
-  const deadline = Date.now() + 5_000;
-  for (;;) {
-    const ok = await fetchGreeting(nsIp, port).then(
-      (g) => g === "hello from 127.0.0.1",
-      () => false,
-    );
-    if (ok === expectOk) return;
-    if (Date.now() > deadline) throw new Error(`port ${port} did not become ${expectOk ? "reachable" : "unreachable"}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
+/** Polls what the server on `port` says through the forwarder (a failed connection shows as its error). */
+function forwardedGreeting(port: number) {
+  const attempt = () => fetchGreeting(nsIp, port).catch((err: Error) => err.message);
+  return expect.poll(attempt, { timeout: 5_000, message: `the greeting on ${nsIp}:${port}` });
 }

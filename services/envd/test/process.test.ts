@@ -3,7 +3,7 @@ import { closeSync, mkdirSync, openSync, readFileSync, rmSync, writeSync } from 
 import { join } from "node:path";
 import { ClientError, Status } from "nice-grpc";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { collect, isAlive, startEnvd, waitUntil, type RunningEnvd } from "./harness.js";
+import { collect, isAlive, startEnvd, type RunningEnvd } from "./harness.js";
 
 let envd: RunningEnvd;
 beforeAll(async () => {
@@ -91,7 +91,7 @@ describe("ProcessService.Start", () => {
     expect(run.end.error).toContain("timed out");
     const grandchild = Number(run.stdout.toString().trim());
     expect(grandchild).toBeGreaterThan(1);
-    expect(await waitUntil(() => !isAlive(grandchild), 3_000)).toBe(true);
+    await expect.poll(() => isAlive(grandchild), { timeout: 3_000, message: `grandchild ${grandchild} to be killed` }).toBe(false);
     expect(isAlive(run.pid)).toBe(false);
   });
 
@@ -112,7 +112,7 @@ describe("ProcessService.Start", () => {
     })();
     await expect(consume).rejects.toThrow();
     expect(pids).toHaveLength(2);
-    for (const pid of pids) expect(await waitUntil(() => !isAlive(pid), 3_000)).toBe(true);
+    await expect.poll(() => pids.filter(isAlive), { timeout: 3_000, message: "the cancelled processes to exit" }).toEqual([]);
   });
 
   it("delivers 200 MB of output byte for byte", async () => {

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { Status } from "nice-grpc";
-import { collect, eventually, isAlive, readUntil, startEnvd, statusOf, waitUntil, type RunningEnvd } from "./harness.js";
+import { collect, isAlive, readUntil, startEnvd, statusOf, type RunningEnvd } from "./harness.js";
 
 let envd: RunningEnvd;
 beforeAll(async () => {
@@ -75,8 +75,10 @@ describe("PTY processes", () => {
     abort.abort();
     await new Promise((r) => setTimeout(r, 800));
     expect(isAlive(pid)).toBe(true); // not yet idle long enough
-    expect(await waitUntil(() => !isAlive(pid), 5_000)).toBe(true);
-    expect(await eventually(async () => !(await envd.process.list({})).processes.some((p) => p.tag === "pty-idle"))).toBe(true);
+    await expect.poll(() => isAlive(pid), { timeout: 5_000, message: `pid ${pid} to exit` }).toBe(false);
+    await expect
+      .poll(async () => (await envd.process.list({})).processes.filter((p) => p.tag === "pty-idle"), { timeout: 5_000, message: "pty-idle to leave the list" })
+      .toEqual([]);
     expect(await statusOf(envd.process.connect({ process: { tag: "pty-idle" } }))).toBe(Status.NOT_FOUND);
   });
 

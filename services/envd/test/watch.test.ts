@@ -1,9 +1,9 @@
 import { chmodSync, mkdirSync, readFileSync, readdirSync, readlinkSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { Status } from "nice-grpc";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { FileEventType, type WatchDirResponse } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
-import { startEnvd, statusOf, waitUntil, type RunningEnvd } from "./harness.js";
+import { startEnvd, statusOf, type RunningEnvd } from "./harness.js";
 
 let envd: RunningEnvd;
 beforeAll(async () => {
@@ -36,8 +36,14 @@ async function openWatch(path: string, recursive: boolean) {
   return {
     seen,
     async expectSeen(expected: Seen[]) {
-      const ok = await waitUntil(() => expected.every((e) => seen.some((s) => s.name === e.name && s.type === e.type)), 3_000);
-      if (!ok) throw new Error(`expected ${JSON.stringify(expected)}; saw ${JSON.stringify(seen)}`);
+      await vi.waitFor(
+        () => {
+          if (!expected.every((e) => seen.some((s) => s.name === e.name && s.type === e.type))) {
+            throw new Error(`expected ${JSON.stringify(expected)}; saw ${JSON.stringify(seen)}`);
+          }
+        },
+        { timeout: 3_000 },
+      );
     },
     async close() {
       abort.abort();
@@ -151,14 +157,14 @@ describe("FilesystemService.WatchDir", () => {
   it("releases the watcher when the caller goes away", async () => {
     const pid = envd.child.pid!;
     // Watches of the earlier tests are gone too once their streams were cancelled.
-    expect(await waitUntil(() => inotifyCount(pid) === 0, 3_000)).toBe(true);
+    await expect.poll(() => inotifyCount(pid), { timeout: 3_000, message: "envd's inotify watches" }).toBe(0);
     const before = 0;
     const dir = join(envd.dir, "w3");
     mkdirSync(join(dir, "sub", "subsub"), { recursive: true });
     const watches = await Promise.all([openWatch(dir, true), openWatch(dir, false)]);
     expect(inotifyCount(pid)).toBeGreaterThan(before);
     for (const w of watches) await w.close();
-    expect(await waitUntil(() => inotifyCount(pid) === before, 3_000)).toBe(true);
+    await expect.poll(() => inotifyCount(pid), { timeout: 3_000, message: "envd's inotify watches" }).toBe(before);
   });
 
   it("refuses a missing path and a file precisely", async () => {
