@@ -14,17 +14,3 @@ export function loadConfig<T extends z.ZodType>(schema: T, env: NodeJS.ProcessEn
   const problems = result.error.issues.map((issue) => `  ${issue.path.join(".") || "(env)"}: ${issue.message}`);
   throw new Error(`invalid configuration:\n${problems.join("\n")}`);
 }
-
-/** "8080" → 8080, with the port range checked. */
-export const portSchema = z.coerce.number().int().min(0).max(65535);
-
-/** "true"/"1"/"yes" → true; "false"/"0"/"no"/"" → false. */
-export const boolSchema = z
-  .string()
-  .transform((value, ctx) => {
-    const v = value.trim().toLowerCase();
-    if (["1", "true", "yes", "on"].includes(v)) return true;
-    if (["0", "false", "no", "off", ""].includes(v)) return false;
-    ctx.addIssue({ code: "custom", message: `expected a boolean, got "${value}"` });
-    return z.NEVER;
-  });

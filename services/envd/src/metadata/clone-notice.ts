@@ -4,9 +4,6 @@ import { basename, dirname, join } from "node:path";
 import type { Logger } from "@wrenn/shared";
 import { kernelRandomBytes } from "../util/kernel-random.js";
 
-/** Default place of the file; `WRENN_ENVD_CLONE_FILE` moves it. */
-export const defaultCloneFile = "/run/wrenn/clone-generation";
-
 export interface CloneNotice {
   /** The id now in the file. */
   readonly current: string | undefined;

@@ -1,4 +1,4 @@
-import { closeSync, openSync, readSync } from "node:fs";
+import { openSync, readSync } from "node:fs";
 
 let urandom: number | undefined;
 
@@ -17,10 +17,4 @@ export function kernelRandomBytes(size: number): Buffer {
   let filled = 0;
   while (filled < size) filled += readSync(urandom, buffer, filled, size - filled, null);
   return buffer;
-}
-
-/** For shutdown and tests. */
-export function closeKernelRandom(): void {
-  if (urandom !== undefined) closeSync(urandom);
-  urandom = undefined;
 }
