@@ -90,7 +90,8 @@ describe("a sandbox through the public gRPC API", () => {
     const redis = new Redis(process.env.REDIS_URL!);
     try {
       const entries = await redis.xrange("wrenn:sandbox-events", "-", "+");
-      const forSandbox = entries.map(([, fields]) => fields.join(" ")).filter((text) => text.includes(id));
+      // Events name the sandbox by UUID (the API by "sb-" and its hex digits).
+      const forSandbox = entries.map(([, fields]) => fields.join(" ")).filter((text) => text.replaceAll("-", "").includes(id.slice(3)));
       expect(forSandbox.some((text) => text.includes("sandbox.running"))).toBe(true);
     } finally {
       redis.disconnect();

@@ -21,11 +21,11 @@ const settledStatuses = ["running", "paused", "error"] as const;
 export interface SandboxEvent {
   type: SandboxEventType;
   /**
-   * Wire id of the sandbox ("sb-…"): the stream is read outside the
-   * controlplane too, so it speaks the public ids, like the API.
+   * UUID of the sandbox, like everywhere inside the controlplane (wire ids
+   * "sb-…" exist only in the public API and toward host agents).
    */
   sandboxId: string;
-  /** Wire id of the host ("host-…"), when known. */
+  /** UUID of the host's row, when known. */
   hostId: string | null;
   /** ISO-8601 time the outcome happened. */
   time: string;

@@ -1,5 +1,5 @@
-import { ClientError, Status } from "nice-grpc";
-import { egressModeToWire, errors, fromWireId, hasGrpcStatus, isWireId, toWireId } from "@wrenn/shared";
+import { ClientError, Metadata, Status } from "nice-grpc";
+import { egressModeToWire, errors, fromWireId, hasGrpcStatus, isWireId, sandboxIdMetadataKey, toWireId } from "@wrenn/shared";
 import {
   ExpiryAction,
   SandboxState,
@@ -16,6 +16,22 @@ const destroyTimeoutMs = 60_000;
 /** Pause and resume write or read memory images on the QEMU runtime: minutes, not seconds. */
 const pauseResumeTimeoutMs = 5 * 60_000;
 const controlTimeoutMs = 15_000;
+
+/**
+ * Host agents name sandboxes by wire id ("sb-…"), the controlplane by UUID:
+ * this file converts, and nothing between here and the RPC edge does.
+ */
+const toHost = (sandboxId: string): string => toWireId("sb", sandboxId);
+
+/** The sandbox (UUID) a host names; null when it is not one of ours. */
+export function sandboxIdFromHost(hostSandboxId: string): string | null {
+  return isWireId("sb", hostSandboxId) ? fromWireId("sb", hostSandboxId) : null;
+}
+
+/** Metadata naming the sandbox (UUID) on a relayed envd call; the host agent routes the call by it. */
+export function envdCallMetadata(sandboxId: string): Metadata {
+  return Metadata({ [sandboxIdMetadataKey]: toHost(sandboxId) });
+}
 
 /**
  * The lifecycle's view of a host agent, over its generated gRPC client.
@@ -39,7 +55,7 @@ export function createSandboxHost(connection: HostConnection): SandboxHost {
       const response = await call("create", startTimeoutSeconds * 1000 + createSlackMs, (signal) =>
         client.createSandbox(
           {
-            sandboxId: toWireId("sb", sandboxId),
+            sandboxId: toHost(sandboxId),
             templateId,
             envs,
             startTimeoutSeconds,
@@ -56,7 +72,7 @@ export function createSandboxHost(connection: HostConnection): SandboxHost {
     async destroySandbox(sandboxId) {
       const signal = AbortSignal.timeout(destroyTimeoutMs);
       try {
-        await client.destroySandbox({ sandboxId: toWireId("sb", sandboxId) }, { signal });
+        await client.destroySandbox({ sandboxId: toHost(sandboxId) }, { signal });
         return "destroyed";
       } catch (err) {
         if (hasGrpcStatus(err) && err.code === Status.NOT_FOUND) return "not-found";
@@ -65,26 +81,26 @@ export function createSandboxHost(connection: HostConnection): SandboxHost {
     },
 
     async pauseSandbox(sandboxId) {
-      await call("pause", pauseResumeTimeoutMs, (signal) => client.pauseSandbox({ sandboxId: toWireId("sb", sandboxId) }, { signal }));
+      await call("pause", pauseResumeTimeoutMs, (signal) => client.pauseSandbox({ sandboxId: toHost(sandboxId) }, { signal }));
     },
 
     async resumeSandbox(sandboxId, timeoutSeconds) {
       const response = await call("resume", pauseResumeTimeoutMs, (signal) =>
-        client.resumeSandbox({ sandboxId: toWireId("sb", sandboxId), timeoutSeconds }, { signal }),
+        client.resumeSandbox({ sandboxId: toHost(sandboxId), timeoutSeconds }, { signal }),
       );
       return { expiresAt: response.sandbox?.expiresAt ?? null, resources: resourcesOf(response.sandbox) };
     },
 
     async setSandboxTimeout(sandboxId, timeoutSeconds) {
       const response = await call("timeout change", controlTimeoutMs, (signal) =>
-        client.setSandboxTimeout({ sandboxId: toWireId("sb", sandboxId), timeoutSeconds }, { signal }),
+        client.setSandboxTimeout({ sandboxId: toHost(sandboxId), timeoutSeconds }, { signal }),
       );
       return { expiresAt: response.sandbox?.expiresAt ?? null };
     },
 
     async getSandboxMetrics(sandboxId) {
       const m = await call("metrics", controlTimeoutMs, (signal) =>
-        client.getSandboxMetrics({ sandboxId: toWireId("sb", sandboxId) }, { signal }),
+        client.getSandboxMetrics({ sandboxId: toHost(sandboxId) }, { signal }),
       );
       return { cpuSeconds: m.cpuSeconds, cpuCores: m.cpuCores, memoryBytes: m.memoryBytes, diskBytes: m.diskBytes };
     },
@@ -94,9 +110,10 @@ export function createSandboxHost(connection: HostConnection): SandboxHost {
       const states: HostSandboxState[] = [];
       for (const s of response.sandboxes) {
         // A stopped entry is on its way out; it no longer counts as existing.
-        if (!isWireId("sb", s.sandboxId) || s.state === SandboxState.SANDBOX_STATE_STOPPED) continue;
+        const sandboxId = sandboxIdFromHost(s.sandboxId);
+        if (!sandboxId || s.state === SandboxState.SANDBOX_STATE_STOPPED) continue;
         states.push({
-          sandboxId: fromWireId("sb", s.sandboxId),
+          sandboxId,
           state: s.state === SandboxState.SANDBOX_STATE_PAUSED ? "paused" : "running",
           expiresAt: s.expiresAt ?? null,
         });

@@ -1,8 +1,9 @@
 import { ClientError, Status } from "nice-grpc";
-import { toWireId, type Logger } from "@wrenn/shared";
+import type { Logger } from "@wrenn/shared";
 import { SandboxEventType } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import type { HostEventKind, SandboxEvent } from "../events/event-bus.js";
 import type { HostConnection } from "./host-connection.js";
+import { sandboxIdFromHost } from "./host-agent-adapter.js";
 
 export interface HostEventWatcherOptions {
   /** UUID of the host's row. */
@@ -45,7 +46,6 @@ export function startHostEventWatcher(options: HostEventWatcherOptions): HostEve
   const minBackoff = options.minBackoffMs ?? 500;
   const maxBackoff = options.maxBackoffMs ?? 15_000;
   const controller = new AbortController();
-  const hostWireId = toWireId("host", options.hostId);
   const log = logger.child({ hostId: options.hostId, address: connection.address });
 
   const loop = (async () => {
@@ -69,16 +69,18 @@ export function startHostEventWatcher(options: HostEventWatcherOptions): HostEve
         for await (const { event } of stream) {
           backoff = minBackoff;
           const kind = event ? kinds[event.type] : undefined;
-          if (!event || !kind) continue;
+          // A sandbox that is not one of ours (another controlplane's, a test's) is not ours to settle.
+          const sandboxId = event ? sandboxIdFromHost(event.sandboxId) : null;
+          if (!event || !kind || !sandboxId) continue;
           const published: SandboxEvent = {
             type: "sandbox.host-event",
-            sandboxId: event.sandboxId,
-            hostId: hostWireId,
+            sandboxId,
+            hostId: options.hostId,
             time: (event.at ?? new Date()).toISOString(),
             hostEvent: kind,
             detail: event.detail,
           };
-          log.info({ sandboxId: event.sandboxId, event: kind, detail: event.detail }, "host event");
+          log.info({ sandboxId, event: kind, detail: event.detail }, "host event");
           await options.publish(published);
         }
         if (controller.signal.aborted) break;

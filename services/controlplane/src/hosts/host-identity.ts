@@ -1,7 +1,6 @@
 import { createHash } from "node:crypto";
 import { isWireId, fromWireId } from "@wrenn/shared";
-
-const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+import { isUuid } from "../lifecycle/sandbox.js";
 
 /**
  * The database keys hosts by UUID, while a host agent names itself however it
@@ -10,7 +9,7 @@ const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{1
  */
 export function hostUuidFor(agentHostId: string): string {
   if (isWireId("host", agentHostId)) return fromWireId("host", agentHostId);
-  if (uuidPattern.test(agentHostId)) return agentHostId.toLowerCase();
+  if (isUuid(agentHostId)) return agentHostId.toLowerCase();
   const hex = createHash("sha256").update(`wrenn-host:${agentHostId}`).digest("hex");
   // Version 8 (custom) with the RFC 4122 variant bits.
   const variant = ((parseInt(hex[16], 16) & 0x3) | 0x8).toString(16);

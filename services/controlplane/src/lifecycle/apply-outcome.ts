@@ -1,5 +1,4 @@
-import { fromWireId, isWireId } from "@wrenn/shared";
-import type { SandboxRecord } from "./sandbox.js";
+import { isUuid, type SandboxRecord } from "./sandbox.js";
 import type { SandboxStore } from "./sandbox-store.js";
 import type { SandboxEvent } from "../events/event-bus.js";
 import { allowedFrom, hostEventRule } from "./transitions.js";
@@ -11,8 +10,8 @@ import { allowedFrom, hostEventRule } from "./transitions.js";
  */
 export async function applyOutcome(sandboxes: SandboxStore, event: SandboxEvent): Promise<SandboxRecord | null> {
   // An event naming no valid sandbox can never apply; dropping it beats redelivering it forever.
-  if (!isWireId("sb", event.sandboxId)) return null;
-  const id = fromWireId("sb", event.sandboxId);
+  if (!isUuid(event.sandboxId)) return null;
+  const id = event.sandboxId;
   const expiresAt = event.expiresAt === undefined ? undefined : new Date(event.expiresAt);
   switch (event.type) {
     case "sandbox.running": {

@@ -1,4 +1,4 @@
-import { errors, hasGrpcStatus, Status, toWireId, type Logger } from "@wrenn/shared";
+import { errors, hasGrpcStatus, Status, type Logger } from "@wrenn/shared";
 import type { SandboxRecord, SandboxStatus } from "./sandbox.js";
 import type { SandboxStore } from "./sandbox-store.js";
 import type { SandboxEvent } from "../events/event-bus.js";
@@ -60,7 +60,7 @@ export function createPauseResume(deps: PauseResumeDeps): PauseResume {
 
   async function runOperation(record: SandboxRecord, operation: "pause" | "resume", timeoutSeconds: number): Promise<unknown> {
     const log = logger.child({ sandboxId: record.id, hostId: record.hostId, operation });
-    const ids = { sandboxId: toWireId("sb", record.id), hostId: record.hostId ? toWireId("host", record.hostId) : null };
+    const ids = { sandboxId: record.id, hostId: record.hostId };
     let host: SandboxHost | undefined;
     try {
       host = await hostOf(record);

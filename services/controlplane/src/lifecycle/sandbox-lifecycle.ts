@@ -1,4 +1,4 @@
-import { errors, hasGrpcStatus, newUuid, toWireId, type Logger } from "@wrenn/shared";
+import { errors, hasGrpcStatus, newUuid, type Logger } from "@wrenn/shared";
 import type { SandboxRecord } from "./sandbox.js";
 import type { SandboxStore } from "./sandbox-store.js";
 import type { EventBus, SandboxEvent } from "../events/event-bus.js";
@@ -223,7 +223,7 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
 }
 
 function eventIds(record: SandboxRecord): { sandboxId: string; hostId: string | null } {
-  return { sandboxId: toWireId("sb", record.id), hostId: record.hostId ? toWireId("host", record.hostId) : null };
+  return { sandboxId: record.id, hostId: record.hostId };
 }
 
 function now(): string {

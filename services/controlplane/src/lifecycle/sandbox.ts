@@ -37,3 +37,10 @@ export interface SandboxRecord {
   createdAt: Date;
   updatedAt: Date;
 }
+
+const uuidPattern = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether an id is a UUID, the form every id takes inside the controlplane. */
+export function isUuid(id: string): boolean {
+  return uuidPattern.test(id);
+}

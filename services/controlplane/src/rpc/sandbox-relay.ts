@@ -1,38 +1,33 @@
-import { Metadata } from "nice-grpc";
-import { errors, fromWireId, toWireId, sandboxIdMetadataKey } from "@wrenn/shared";
+import type { Metadata } from "nice-grpc";
 import type { SandboxRecord } from "../lifecycle/sandbox.js";
+import { explainCutCall, relayHostOf } from "../lifecycle/relaying.js";
 import type { HostConnection } from "../hosts/host-connection.js";
+import { envdCallMetadata } from "../hosts/host-agent-adapter.js";
+import { explainingFailures } from "./relay-cuts.js";
 
 export interface RelayTarget {
   connection: HostConnection;
-  /** Carries `wrenn-sandbox-id`, which the host agent routes the envd call by. */
+  /** Names the sandbox for the host agent, which routes the envd call by it. */
   metadata: Metadata;
 }
 
-/** Finds where to relay an envd call for a sandbox named on the wire. */
-export type RelayResolver = (wireSandboxId: string) => Promise<RelayTarget>;
+/** Finds where to relay an envd call for a sandbox (its UUID). */
+export type RelayResolver = (sandboxId: string) => Promise<RelayTarget>;
 
 /**
  * `operable` is the lifecycle's one rule for operations on a sandbox (NOT_FOUND,
- * or FAILED_PRECONDITION "sandbox is stopped"); the rest is about being running.
+ * or FAILED_PRECONDITION "sandbox is stopped"); `relayHostOf` adds that it
+ * must be running. A call that breaks later is explained by the sandbox's
+ * state then (`explainCutCall`).
  */
 export function createRelayResolver(
   operable: (id: string) => Promise<SandboxRecord>,
   connectionFor: (hostId: string) => Promise<HostConnection>,
 ): RelayResolver {
-  return async (wireSandboxId) => {
-    const id = fromWireId("sb", wireSandboxId, "sandbox_id");
-    const record = await operable(id);
-    if (record.status === "starting") {
-      throw errors.failedPrecondition("sandbox is still starting; retry once it is running (or create it with wait_ready)");
-    }
-    if (record.status === "paused" || record.status === "pausing") {
-      throw errors.failedPrecondition("sandbox is paused; resume it first");
-    }
-    if (record.status === "resuming") throw errors.failedPrecondition("sandbox is resuming; retry once it is running (or resume it with wait)");
-    if (record.status !== "running") throw errors.failedPrecondition(`sandbox is ${record.status}, not running`);
-    if (!record.hostId) throw errors.failedPrecondition("sandbox has no host");
-    const connection = await connectionFor(record.hostId);
-    return { connection, metadata: Metadata({ [sandboxIdMetadataKey]: toWireId("sb", id) }) };
+  return async (sandboxId) => {
+    const hostId = relayHostOf(await operable(sandboxId));
+    const connection = await connectionFor(hostId);
+    const explain = (err: unknown) => explainCutCall(err, () => operable(sandboxId));
+    return { connection: explainingFailures(connection, explain), metadata: envdCallMetadata(sandboxId) };
   };
 }

@@ -1,5 +1,5 @@
-import { randomUUID } from "node:crypto";
 import { toWireId } from "@wrenn/shared";
+import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/database.js";
 import { createHostRepository } from "../../src/db/host-repository.js";
@@ -45,7 +45,7 @@ describe.skipIf(!testDatabaseUrl)("lifecycle transitions applied from outcome ev
   }
 
   const ev = (type: SandboxEvent["type"], sandboxId: string, extra: Partial<SandboxEvent> = {}): SandboxEvent => ({
-    type, sandboxId: toWireId("sb", sandboxId), hostId: null, time: new Date().toISOString(), ...extra,
+    type, sandboxId, hostId: null, time: new Date().toISOString(), ...extra,
   });
 
   it.each<[SandboxEvent["type"], Partial<SandboxEvent>, SandboxStatus, SandboxStatus | null]>([
@@ -76,6 +76,13 @@ describe.skipIf(!testDatabaseUrl)("lifecycle transitions applied from outcome ev
 
   it("ignores events that name no valid sandbox instead of failing forever", async () => {
     expect(await applyOutcome(sandboxes, { ...ev("sandbox.running", randomUUID()), sandboxId: "sb-nope" })).toBeNull();
+  });
+
+  it("reads sandbox ids as UUIDs only: a wire id in an event names no sandbox", async () => {
+    const id = await sandboxIn("starting");
+    expect(await applyOutcome(sandboxes, ev("sandbox.running", toWireId("sb", id)))).toBeNull();
+    expect((await sandboxes.get(id))!.status).toBe("starting");
+    expect((await applyOutcome(sandboxes, ev("sandbox.running", id)))?.status).toBe("running");
   });
 
   it("applies a host's AUTO_PAUSED to a running sandbox once, and ignores it when replayed after a resume", async () => {

@@ -15,14 +15,17 @@ import {
 import { sandboxIdMetadataKey } from "@wrenn/shared";
 
 /**
- * TEST ONLY: an in-memory stand-in for the host agent, serving its real gRPC
- * contract (SandboxService plus the envd relay keyed by `wrenn-sandbox-id`)
- * so the controlplane can be tested before the real host agent exists. The
- * real end-to-end path is the integration suite's job.
+ * A unit-test double for the host agent: an in-memory server speaking its
+ * real gRPC contract (SandboxService plus the envd relay keyed by
+ * `wrenn-sandbox-id`), so the controlplane's own logic is tested in
+ * milliseconds and with failures on demand. Each behaviour tested with it is
+ * also tested against the real host agent in test/integration.
  *
  * Templates: "base", and "broken", which fails with FAILED_PRECONDITION; creates take
  * `createDelayMs`. Commands: "echo" prints its args; "denied" fails with
- * PERMISSION_DENIED; "forever" sends keepalives until cancelled.
+ * PERMISSION_DENIED; "forever" sends keepalives until cancelled, or until its
+ * sandbox is destroyed, which cuts it with UNAVAILABLE as the real agent's
+ * relay does when the sandbox's envd goes away mid-call.
  */
 export interface FakeHostAgent {
   address: string;
@@ -48,6 +51,8 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
     cancelled: [],
     close: async () => server.forceShutdown(),
   };
+  /** Fires when a sandbox is destroyed, cutting the calls relayed to it. */
+  const destroyed = new Map<string, AbortController>();
 
   function sandboxOf(context: CallContext) {
     const id = context.metadata.get(sandboxIdMetadataKey);
@@ -62,11 +67,14 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
       await new Promise((resolve) => setTimeout(resolve, fake.createDelayMs));
       if (request.templateId === "broken") throw new ServerError(Status.FAILED_PRECONDITION, "template broken has no root filesystem");
       fake.sandboxes.set(request.sandboxId, { templateId: request.templateId, envs: request.envs, files: new Map() });
+      destroyed.set(request.sandboxId, new AbortController());
       const resources = { vcpus: 1, memoryMib: 256, diskMib: 1024 };
       return { sandbox: { sandboxId: request.sandboxId, templateId: request.templateId, state: 1, startedAt: new Date(), resources } };
     },
     async destroySandbox(request) {
       const known = fake.sandboxes.delete(request.sandboxId);
+      destroyed.get(request.sandboxId)?.abort();
+      destroyed.delete(request.sandboxId);
       if (!known || fake.forgetOnDestroy) throw new ServerError(Status.NOT_FOUND, "no such sandbox");
       return {};
     },
@@ -89,11 +97,13 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
       if (cmd === "denied") throw new ServerError(Status.PERMISSION_DENIED, "user nobody may not run this");
       yield { event: { start: { pid: 42, tag: request.tag ?? "proc-test" } } };
       if (cmd === "forever") {
+        const cut = destroyed.get(context.metadata.get(sandboxIdMetadataKey) ?? "")?.signal;
         try {
           for (;;) {
             yield { event: { keepalive: {} } };
             await new Promise((resolve) => setTimeout(resolve, 20));
             if (context.signal.aborted) break;
+            if (cut?.aborted) throw new ServerError(Status.UNAVAILABLE, "sandbox envd connection lost during the call");
           }
         } finally {
           if (context.signal.aborted) fake.cancelled.push("start");

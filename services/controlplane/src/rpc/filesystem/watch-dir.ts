@@ -1,13 +1,14 @@
 import type { CallContext } from "nice-grpc";
 import type { WatchDirRequest, WatchDirResponse } from "@wrenn/gen/wrenn/api/v1/filesystem.js";
 import type { RelayResolver } from "../sandbox-relay.js";
+import { sandboxIdOf } from "../sandbox-id.js";
 import { requirePath } from "./paths.js";
 
 /** Relays envd's watch until the caller leaves, which also ends the watch in envd. */
 export function watchDirHandler(resolve: RelayResolver) {
   return async function* watchDir(request: WatchDirRequest, context: CallContext): AsyncGenerator<WatchDirResponse, void> {
     requirePath(request.path, "path");
-    const target = await resolve(request.sandboxId);
+    const target = await resolve(sandboxIdOf(request.sandboxId));
     const events = target.connection.filesystem.watchDir(
       { path: request.path, recursive: request.recursive, user: request.user },
       { metadata: target.metadata, signal: context.signal },

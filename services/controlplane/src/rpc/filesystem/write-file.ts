@@ -3,6 +3,7 @@ import { errors } from "@wrenn/shared";
 import type { WriteFileRequest as EnvdWriteFileRequest } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import type { WriteFileRequest, WriteFileResponse } from "@wrenn/gen/wrenn/api/v1/filesystem.js";
 import type { RelayResolver } from "../sandbox-relay.js";
+import { sandboxIdOf } from "../sandbox-id.js";
 import { requirePath } from "./paths.js";
 
 /**
@@ -16,7 +17,7 @@ export function writeFileHandler(resolve: RelayResolver) {
     if (first.done) throw errors.invalidArgument("write_file needs at least one message naming sandbox_id and path");
     const head = first.value;
     requirePath(head.path, "path");
-    const target = await resolve(head.sandboxId);
+    const target = await resolve(sandboxIdOf(head.sandboxId));
 
     async function* chunks(): AsyncGenerator<EnvdWriteFileRequest> {
       yield { path: head.path, data: head.data, user: head.user };

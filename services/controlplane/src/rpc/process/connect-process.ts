@@ -1,6 +1,7 @@
 import type { CallContext } from "nice-grpc";
 import type { ConnectProcessRequest, ConnectProcessResponse } from "@wrenn/gen/wrenn/api/v1/process.js";
 import type { RelayResolver } from "../sandbox-relay.js";
+import { sandboxIdOf } from "../sandbox-id.js";
 import { requireSelector } from "./selector.js";
 
 /**
@@ -10,7 +11,7 @@ import { requireSelector } from "./selector.js";
 export function connectProcessHandler(resolve: RelayResolver) {
   return async function* connectProcess(request: ConnectProcessRequest, context: CallContext): AsyncGenerator<ConnectProcessResponse, void> {
     const process = requireSelector(request.process);
-    const target = await resolve(request.sandboxId);
+    const target = await resolve(sandboxIdOf(request.sandboxId));
     const events = target.connection.process.connect({ process }, { metadata: target.metadata, signal: context.signal });
     for await (const response of events) yield { event: response.event };
   };

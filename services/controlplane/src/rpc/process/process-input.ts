@@ -10,6 +10,7 @@ import type {
   StreamProcessInputResponse,
 } from "@wrenn/gen/wrenn/api/v1/process.js";
 import type { RelayResolver } from "../sandbox-relay.js";
+import { sandboxIdOf } from "../sandbox-id.js";
 import { requireSelector } from "./selector.js";
 
 /** One message of input is bounded like a file chunk; bigger input goes through StreamProcessInput. */
@@ -25,7 +26,7 @@ export function sendProcessInputHandler(resolve: RelayResolver) {
   return async function sendProcessInput(request: SendProcessInputRequest, context: CallContext): Promise<SendProcessInputResponse> {
     const process = requireSelector(request.process);
     checkSize(request.data);
-    const target = await resolve(request.sandboxId);
+    const target = await resolve(sandboxIdOf(request.sandboxId));
     await target.connection.process.sendInput({ process, data: request.data }, { metadata: target.metadata, signal: context.signal });
     return {};
   };
@@ -46,7 +47,7 @@ export function streamProcessInputHandler(resolve: RelayResolver) {
     const head = first.value;
     const process = requireSelector(head.process);
     checkSize(head.data);
-    const target = await resolve(head.sandboxId);
+    const target = await resolve(sandboxIdOf(head.sandboxId));
 
     async function* messages(): AsyncGenerator<StreamInputRequest> {
       yield { process, data: head.data };
@@ -69,7 +70,7 @@ export function streamProcessInputHandler(resolve: RelayResolver) {
 export function closeProcessStdinHandler(resolve: RelayResolver) {
   return async function closeProcessStdin(request: CloseProcessStdinRequest, context: CallContext): Promise<CloseProcessStdinResponse> {
     const process = requireSelector(request.process);
-    const target = await resolve(request.sandboxId);
+    const target = await resolve(sandboxIdOf(request.sandboxId));
     await target.connection.process.closeStdin({ process }, { metadata: target.metadata, signal: context.signal });
     return {};
   };

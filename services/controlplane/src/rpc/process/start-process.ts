@@ -1,7 +1,8 @@
 import type { CallContext } from "nice-grpc";
-import { errors, fromWireId } from "@wrenn/shared";
+import { errors } from "@wrenn/shared";
 import type { StartProcessRequest, StartProcessResponse } from "@wrenn/gen/wrenn/api/v1/process.js";
 import type { RelayResolver } from "../sandbox-relay.js";
+import { sandboxIdOf } from "../sandbox-id.js";
 import { checkProcessConfig } from "./process-limits.js";
 
 /**
@@ -14,11 +15,11 @@ export function startProcessHandler(resolve: RelayResolver) {
     request: StartProcessRequest,
     context: CallContext,
   ): AsyncGenerator<StartProcessResponse, void> {
-    fromWireId("sb", request.sandboxId, "sandbox_id");
+    const sandboxId = sandboxIdOf(request.sandboxId);
     if (!request.start) throw errors.invalidArgument("start is required");
     if (!request.start.process?.cmd) throw errors.invalidArgument("start.process.cmd is required");
     checkProcessConfig(request.start.process);
-    const target = await resolve(request.sandboxId);
+    const target = await resolve(sandboxId);
     const events = target.connection.process.start(request.start, { metadata: target.metadata, signal: context.signal });
     for await (const response of events) {
       yield { event: response.event };

@@ -1,9 +1,9 @@
 import type { CallContext } from "nice-grpc";
-import { fromWireId } from "@wrenn/shared";
 import type { DestroySandboxRequest, DestroySandboxResponse } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
 import type { SandboxLifecycle } from "../../lifecycle/sandbox-lifecycle.js";
 import { markAccepted } from "../http-code.js";
 import { sandboxToApi } from "./to-api.js";
+import { sandboxIdOf } from "../sandbox-id.js";
 
 /**
  * Destroying is idempotent: a stopped sandbox is returned as it is (200), a
@@ -12,7 +12,7 @@ import { sandboxToApi } from "./to-api.js";
  */
 export function destroySandboxHandler(lifecycle: SandboxLifecycle) {
   return async function destroySandbox(request: DestroySandboxRequest, context: CallContext): Promise<DestroySandboxResponse> {
-    const id = fromWireId("sb", request.sandboxId, "sandbox_id");
+    const id = sandboxIdOf(request.sandboxId);
     const result = await lifecycle.destroy(id, { wait: request.wait, signal: context.signal });
     if (!result.done) markAccepted(context);
     return { sandbox: sandboxToApi(result.sandbox) };

@@ -1,15 +1,16 @@
 import type { CallContext } from "nice-grpc";
-import { errors, fromWireId } from "@wrenn/shared";
+import { errors } from "@wrenn/shared";
 import type { ResumeSandboxRequest, ResumeSandboxResponse } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
 import type { SandboxLifecycle } from "../../lifecycle/sandbox-lifecycle.js";
 import { limits } from "../../lifecycle/validation.js";
 import { markAccepted } from "../http-code.js";
 import { sandboxToApi } from "./to-api.js";
+import { sandboxIdOf } from "../sandbox-id.js";
 
 /** Paused → resuming (202) → running; a running sandbox is returned as it is (200). */
 export function resumeSandboxHandler(lifecycle: SandboxLifecycle) {
   return async function resumeSandbox(request: ResumeSandboxRequest, context: CallContext): Promise<ResumeSandboxResponse> {
-    const id = fromWireId("sb", request.sandboxId, "sandbox_id");
+    const id = sandboxIdOf(request.sandboxId);
     if (request.timeoutSeconds > limits.timeoutSeconds) {
       throw errors.invalidArgument(`timeout_seconds must be at most ${limits.timeoutSeconds}, got ${request.timeoutSeconds}`);
     }

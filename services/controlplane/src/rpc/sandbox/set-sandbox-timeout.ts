@@ -1,14 +1,15 @@
 import type { CallContext } from "nice-grpc";
-import { errors, fromWireId } from "@wrenn/shared";
+import { errors } from "@wrenn/shared";
 import type { SetSandboxTimeoutRequest, SetSandboxTimeoutResponse } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
 import type { SandboxLifecycle } from "../../lifecycle/sandbox-lifecycle.js";
 import { limits } from "../../lifecycle/validation.js";
 import { sandboxToApi } from "./to-api.js";
+import { sandboxIdOf } from "../sandbox-id.js";
 
 /** Replaces the TTL, counted from now; 0 removes it. Quick on the host, so answered synchronously. */
 export function setSandboxTimeoutHandler(lifecycle: SandboxLifecycle) {
   return async function setSandboxTimeout(request: SetSandboxTimeoutRequest, _context: CallContext): Promise<SetSandboxTimeoutResponse> {
-    const id = fromWireId("sb", request.sandboxId, "sandbox_id");
+    const id = sandboxIdOf(request.sandboxId);
     if (request.timeoutSeconds > limits.timeoutSeconds) {
       throw errors.invalidArgument(`timeout_seconds must be at most ${limits.timeoutSeconds}, got ${request.timeoutSeconds}`);
     }
