@@ -3,7 +3,7 @@ import { mkdtemp, readFile, rename, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
-import { afterAll, beforeAll, describe, expect, onTestFinished, test } from "vitest";
+import { afterAll, beforeAll, describe, expect, onTestFinished, test, vi } from "vitest";
 import { ExpiryAction, SandboxEventType, SandboxState, type SandboxEvent } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import { Status } from "@wrenn/shared";
 import { exec, forSandbox, leftoversOf, newSandboxId, startAgent, type AgentProcess, testRuntimes as runtimes } from "./harness.js";
@@ -26,16 +26,6 @@ async function collectEvents(agent: AgentProcess, signal: AbortSignal, includeRe
   })();
   await sleep(100);
   return seen;
-}
-
-async function waitFor<T>(what: string, probe: () => T | undefined | Promise<T | undefined>, timeoutMs = 30_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  while (Date.now() < deadline) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    await sleep(100);
-  }
-  throw new Error(`timed out waiting for ${what}`);
 }
 
 describe.each(runtimes)("host agent on the %s runtime", (runtime) => {
@@ -81,12 +71,9 @@ describe.each(runtimes)("host agent on the %s runtime", (runtime) => {
     await agent.sandboxes.createSandbox({ sandboxId, templateId: "base", startTimeoutSeconds: 120 });
     await exec(agent, sandboxId, "sh", ["-c", "mkdir -p /dev/shm && echo kept > /dev/shm/marker; (i=0; while true; do i=$((i+1)); echo $i > /tmp/c.next; mv /tmp/c.next /tmp/c; sleep 0.1; done) >/dev/null 2>&1 &"]);
     // Counting has begun (a loaded host may take a while to run the first round).
-    let before = 0;
-    for (let i = 0; i < 100 && before === 0; i++) {
-      await sleep(100);
-      before = Number((await exec(agent, sandboxId, "cat", ["/tmp/c"])).stdout);
-    }
-    expect(before).toBeGreaterThan(0);
+    const counter = async () => Number((await exec(agent, sandboxId, "cat", ["/tmp/c"])).stdout);
+    await expect.poll(counter, { timeout: 10_000, interval: 100, message: "the background counter" }).toBeGreaterThan(0);
+    const before = await counter();
     const t0 = performance.now();
     const paused = await agent.sandboxes.pauseSandbox({ sandboxId });
     console.log(`[${runtime}] pause: ${Math.round(performance.now() - t0)} ms`);
@@ -136,10 +123,9 @@ describe.each(runtimes)("host agent on the %s runtime", (runtime) => {
     setTimeout(() => controller.abort(), 150);
     await expect(agent.sandboxes.createSandbox({ sandboxId, templateId: "base", startTimeoutSeconds: 120 }, { signal: controller.signal })).rejects.toThrow();
     // The agent unwinds after the caller has gone: give it a moment.
-    await waitFor("cleanup", async () => {
-      const left = await leftoversOf(agent.dataDir, sandboxId);
-      return (!left.dir && left.mounts.length === 0 && left.processes.length === 0) || undefined;
-    });
+    await expect
+      .poll(() => leftoversOf(agent.dataDir, sandboxId), { timeout: 30_000, interval: 200, message: "the abandoned create to be cleaned up" })
+      .toEqual({ dir: false, mounts: [], processes: [] });
     expect((await agent.sandboxes.listSandboxes({})).sandboxes.find((s) => s.sandboxId === sandboxId)).toBeUndefined();
   }, 120_000);
 
@@ -151,7 +137,9 @@ describe.each(runtimes)("host agent on the %s runtime", (runtime) => {
     await agent.sandboxes.createSandbox({ sandboxId: toPause, templateId: "base", startTimeoutSeconds: 120, timeoutSeconds: 2, onExpiry: ExpiryAction.EXPIRY_ACTION_PAUSE });
     const { sandbox } = await agent.sandboxes.createSandbox({ sandboxId: toKill, templateId: "base", startTimeoutSeconds: 120, timeoutSeconds: 2 });
     expect(sandbox?.expiresAt).toBeInstanceOf(Date);
-    await waitFor("both expiries", () => events.filter((e) => e.sandboxId === toPause || e.sandboxId === toKill).length >= 2 || undefined, 60_000);
+    await expect
+      .poll(() => events.filter((e) => e.sandboxId === toPause || e.sandboxId === toKill).length, { timeout: 60_000, message: "both expiries on WatchEvents" })
+      .toBeGreaterThanOrEqual(2);
     controller.abort();
     expect(events.find((e) => e.sandboxId === toPause)?.type).toBe(SandboxEventType.SANDBOX_EVENT_TYPE_AUTO_PAUSED);
     expect(events.find((e) => e.sandboxId === toKill)?.type).toBe(SandboxEventType.SANDBOX_EVENT_TYPE_TTL_KILLED);
@@ -170,7 +158,10 @@ describe.each(runtimes)("host agent on the %s runtime", (runtime) => {
     const pids = (await leftoversOf(agent.dataDir, sandboxId)).processes;
     expect(pids.length).toBeGreaterThan(0);
     for (const pid of pids) process.kill(pid, "SIGKILL");
-    const event = await waitFor("exit event", () => events.find((e) => e.sandboxId === sandboxId));
+    const event = await vi.waitFor(
+      () => events.find((e) => e.sandboxId === sandboxId) ?? Promise.reject(new Error(`no event for ${sandboxId} on WatchEvents yet`)),
+      { timeout: 30_000 },
+    );
     controller.abort();
     expect(event.type).toBe(SandboxEventType.SANDBOX_EVENT_TYPE_EXITED);
     expect(await leftoversOf(agent.dataDir, sandboxId)).toEqual({ dir: false, mounts: [], processes: [] });
@@ -230,12 +221,11 @@ describe("host agent process", () => {
     const agent = await startAgent({ WRENN_RUNTIME: "namespace" });
     try {
       const log = join(agent.dataDir, "logs", "hostagent.log");
-      await waitFor("listening line in the log file", async () => (await readFile(log, "utf8").catch(() => "")).includes('"msg":"listening"') || undefined, 5000);
+      await expect.poll(() => readFile(log, "utf8").catch(() => ""), { timeout: 5_000, message: "the log file" }).toContain('"msg":"listening"');
       await rename(log, `${log}.1`);
       agent.child.kill("SIGHUP");
       await agent.sandboxes.destroySandbox({ sandboxId: newSandboxId() }).catch(() => {});
-      const fresh = await waitFor("new log file", async () => (await readFile(log, "utf8").catch(() => "")) || undefined, 5000);
-      expect(fresh).toContain("log file reopened");
+      await expect.poll(() => readFile(log, "utf8").catch(() => ""), { timeout: 5_000, message: "a new log file after SIGHUP" }).toContain("log file reopened");
       expect(await readFile(`${log}.1`, "utf8")).not.toContain("log file reopened");
     } finally {
       await agent.stop();

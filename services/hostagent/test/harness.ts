@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from "node:child_process";
+import type { ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
@@ -10,6 +10,7 @@ import { SandboxServiceDefinition } from "@wrenn/gen/wrenn/hostagent/v1/hostagen
 import { ProcessServiceDefinition, type StartRequest } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { toWireId, sandboxIdMetadataKey } from "@wrenn/shared";
+import { spawnService, type ServiceProcess } from "@wrenn/devstack";
 
 /** Test harness: the real host agent as a child process, and real gRPC clients to it. */
 const serviceDir = fileURLToPath(new URL("..", import.meta.url));
@@ -24,6 +25,8 @@ export interface AgentProcess {
   address: string;
   dataDir: string;
   child: ChildProcess;
+  service: ServiceProcess;
+  /** Every line it wrote, as written. */
   logs: string[];
   sandboxes: ReturnType<typeof createClient<typeof SandboxServiceDefinition>>;
   process: ReturnType<typeof createClient<typeof ProcessServiceDefinition>>;
@@ -34,10 +37,11 @@ export interface AgentProcess {
 
 export async function startAgent(env: Record<string, string> = {}, startTimeoutMs = 20_000): Promise<AgentProcess> {
   const dataDir = env.WRENN_DATA_DIR ?? (await mkdtemp(join(tmpdir(), "wrenn-ha-")));
-  const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+  const service = await spawnService({
+    name: "hostagent",
+    entry: "src/main.ts",
     cwd: serviceDir,
     env: {
-      ...process.env,
       WRENN_HOSTAGENT_LISTEN: "127.0.0.1:0",
       WRENN_DATA_DIR: dataDir,
       WRENN_ENVD_BUNDLE: envdBundle,
@@ -49,52 +53,24 @@ export async function startAgent(env: Record<string, string> = {}, startTimeoutM
       WRENN_SANDBOXES_ON_STOP: "destroy",
       ...env,
     },
-    stdio: ["ignore", "inherit", "pipe"],
+    listeners: ["grpc"],
+    startTimeoutMs,
   });
-  const logs: string[] = [];
-  const address = await new Promise<string>((resolve, reject) => {
-    let buffered = "";
-    const timer = setTimeout(() => reject(new Error(`agent did not start:\n${logs.join("\n")}`)), startTimeoutMs);
-    child.stderr!.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString("utf8");
-      let nl: number;
-      while ((nl = buffered.indexOf("\n")) >= 0) {
-        const line = buffered.slice(0, nl);
-        buffered = buffered.slice(nl + 1);
-        logs.push(line);
-        try {
-          const entry = JSON.parse(line) as { msg?: string; listener?: string; address?: string };
-          if (entry.msg === "listening" && entry.listener === "grpc" && entry.address) {
-            clearTimeout(timer);
-            resolve(entry.address);
-          }
-        } catch {
-          // not JSON
-        }
-      }
-    });
-    child.once("exit", (code) => {
-      clearTimeout(timer);
-      reject(new Error(`agent exited with ${code}:\n${logs.join("\n")}`));
-    });
-  });
+  const address = service.addresses.get("grpc")!;
   const channel = createChannel(address);
   return {
     address,
     dataDir,
-    child,
-    logs,
+    child: service.child,
+    service,
+    logs: service.lines,
     channel,
     sandboxes: createClient(SandboxServiceDefinition, channel),
     process: createClient(ProcessServiceDefinition, channel),
     files: createClient(FilesystemServiceDefinition, channel),
     async stop() {
       channel.close();
-      if (child.exitCode === null) {
-        const exited = new Promise((resolve) => child.once("exit", resolve));
-        child.kill("SIGTERM");
-        await exited;
-      }
+      await service.stop();
       if (!env.WRENN_DATA_DIR) await rm(dataDir, { recursive: true, force: true });
     },
   };
