@@ -3,6 +3,7 @@ import { createReadStream, existsSync } from "node:fs";
 import { readFile, readdir } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
+import { envdFiles } from "./envd-files.js";
 import type { KernelPackage } from "./kernel.js";
 import type { BaseRootfsRecipe } from "./rootfs.js";
 
@@ -59,13 +60,6 @@ async function digestEnvdFiles(bundle: string): Promise<string> {
   const hash = createHash("sha256");
   for (const file of await envdFiles(bundle)) hash.update(`${basename(file)}\0${await sha256File(file)}\0`);
   return hash.digest("hex");
-}
-
-/** Regular files in the envd bundle's directory, sorted: they are copied to /opt/wrenn in the guest. */
-export async function envdFiles(bundle: string): Promise<string[]> {
-  const dir = dirname(bundle);
-  const entries = await readdir(dir, { withFileTypes: true });
-  return entries.filter((e) => e.isFile() && !e.name.endsWith(".map")).map((e) => join(dir, e.name)).sort();
 }
 
 async function digestBuildCode(): Promise<string> {

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { existsSync } from "node:fs";
 import { chmod, copyFile, link, mkdir, readFile, readdir, rename, rm, stat, writeFile } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
-import { envdFiles } from "./inputs.js";
+import { envdFiles } from "./envd-files.js";
 import { guestPaths, guestUser, wrennInit } from "./guest-scripts.js";
 import { hostBusybox } from "./initramfs.js";
 import type { Progress } from "./progress.js";

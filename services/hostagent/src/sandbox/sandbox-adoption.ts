@@ -1,22 +1,9 @@
-import type { Logger } from "@wrenn/shared";
-import type { RecoveredSandboxes, Runtime, SandboxHandle } from "../runtime/runtime.js";
+import type { RecoveredSandboxes, SandboxHandle } from "../runtime/runtime.js";
 import { createEnvdConnection } from "../envd/envd-connection.js";
+import { stepTimeoutMs } from "./envd-handshake.js";
+import type { SandboxContext } from "./sandbox-context.js";
 import type { Entry } from "./sandbox-entry.js";
-import type { SandboxEvents } from "./sandbox-events.js";
 import { readSandboxRecord } from "./sandbox-record.js";
-
-/** What adoption needs of the sandbox manager. */
-export interface AdoptionContext {
-  entries: Map<string, Entry>;
-  runtime: Runtime;
-  logger: Logger;
-  events: SandboxEvents;
-  sandboxesDir?: string;
-  healthTimeoutMs: number;
-  save(entry: Entry): Promise<void>;
-  forget(sandboxId: string): void;
-  armTtl(entry: Entry): void;
-}
 
 /**
  * Once at start, with what the runtime recovered: each live sandbox gets its
@@ -25,7 +12,7 @@ export interface AdoptionContext {
  * (its create was cut short) or whose envd stays silent is destroyed. Every
  * sandbox that did not make it is published as LOST.
  */
-export async function adoptSandboxes(recovered: RecoveredSandboxes, ctx: AdoptionContext): Promise<{ adopted: string[]; lost: string[] }> {
+export async function adoptSandboxes(recovered: RecoveredSandboxes, ctx: SandboxContext): Promise<{ adopted: string[]; lost: string[] }> {
   const adopted: string[] = [];
   const lost = [...recovered.lost];
   await Promise.all(
@@ -38,10 +25,11 @@ export async function adoptSandboxes(recovered: RecoveredSandboxes, ctx: Adoptio
   return { adopted, lost };
 }
 
-async function adoptOne(handle: SandboxHandle, paused: boolean, interruptedPause: boolean, ctx: AdoptionContext): Promise<boolean> {
+async function adoptOne(handle: SandboxHandle, paused: boolean, interruptedPause: boolean, ctx: SandboxContext): Promise<boolean> {
   const { sandboxId } = handle;
   const { logger, runtime } = ctx;
-  const record = ctx.sandboxesDir ? await readSandboxRecord(ctx.sandboxesDir, sandboxId) : undefined;
+  const { sandboxesDir } = ctx.options;
+  const record = sandboxesDir ? await readSandboxRecord(sandboxesDir, sandboxId) : undefined;
   if (record) {
     const entry: Entry = {
       info: {
@@ -66,9 +54,9 @@ async function adoptOne(handle: SandboxHandle, paused: boolean, interruptedPause
       if (paused && runtime.capabilities.pause === "freeze") entry.connection = createEnvdConnection(handle.envdTarget, record.token);
       if (!paused) {
         entry.connection = createEnvdConnection(handle.envdTarget, record.token);
-        await entry.connection.waitUntilServing(AbortSignal.timeout(ctx.healthTimeoutMs));
+        await entry.connection.waitUntilServing(AbortSignal.timeout(stepTimeoutMs.adoptHealth));
         // envd was told to prepare for a snapshot that never finished: let it run its pollers again.
-        if (interruptedPause) await entry.connection.afterRestore(AbortSignal.timeout(ctx.healthTimeoutMs));
+        if (interruptedPause) await entry.connection.afterRestore(AbortSignal.timeout(stepTimeoutMs.adoptHealth));
         // The runtime found it running although it was recorded paused (a pause cut short): its TTL runs again.
         if (record.state === "paused") ctx.armTtl(entry);
       }

@@ -1,6 +1,6 @@
 import type { EgressPolicy } from "../network/egress-policy.js";
 import type { EnvdConnection } from "../envd/envd-connection.js";
-import type { SandboxInfo } from "./sandbox-manager.js";
+import type { SandboxInfo } from "./sandbox-info.js";
 import type { SandboxRecord } from "./sandbox-record.js";
 
 /** The sandbox layer's state of one sandbox. */

@@ -1,5 +1,5 @@
 import { ExpiryAction, SandboxState, type HostSandbox } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
-import type { ExpiryAction as DomainExpiry, SandboxInfo, SandboxStateName } from "../../sandbox/sandbox-manager.js";
+import type { ExpiryAction as DomainExpiry, SandboxInfo, SandboxStateName } from "../../sandbox/sandbox-info.js";
 
 export function toSandboxState(state: SandboxStateName): SandboxState {
   return state === "paused" ? SandboxState.SANDBOX_STATE_PAUSED : SandboxState.SANDBOX_STATE_RUNNING;

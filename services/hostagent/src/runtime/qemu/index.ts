@@ -8,4 +8,5 @@ export { connectQmp, QmpError, type QmpClient, type QmpEvent } from "./qmp-clien
 export { ensureBaseTemplate, type QemuTemplate, type BaseTemplateOptions } from "./base-template.js";
 export { userNetworkProvider, freeLoopbackPort, type SandboxNetwork, type SandboxNetworkProvider } from "./network.js";
 export { createNetnsNetworkProvider, type NetnsNetworkProvider } from "./netns-network.js";
-export { createQemuRuntime, baseTemplateId, type QemuRuntime, type QemuRuntimeOptions } from "./qemu-runtime.js";
+export { createQemuRuntime, baseTemplateId, type QemuRuntime } from "./qemu-runtime.js";
+export type { QemuRuntimeOptions } from "./qemu-running.js";

@@ -4,7 +4,7 @@ import { createCleanupStack } from "../../host/cleanup-stack.js";
 import type { SandboxHandle } from "../runtime.js";
 import type { SandboxNetwork, SandboxNetworkProvider } from "./network.js";
 import { checkQemuRecord } from "./qemu-record.js";
-import type { Running } from "./qemu-runtime.js";
+import type { Running } from "./qemu-running.js";
 import { adoptVm } from "./qemu-vm.js";
 
 /**

@@ -1,56 +1,22 @@
 import { EventEmitter } from "node:events";
 import { mkdir, readFile, rm } from "node:fs/promises";
 import { join } from "node:path";
-import { errors, type Logger } from "@wrenn/shared";
-import type { GuestImage } from "../../image/build-image.js";
-import { createCleanupStack, type CleanupStack } from "../../host/cleanup-stack.js";
+import { errors } from "@wrenn/shared";
+import { createCleanupStack } from "../../host/cleanup-stack.js";
 import { diskUsage } from "../../host/disk-usage.js";
 import { SandboxStartError, type RecoveredSandboxes, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxSpec } from "../runtime.js";
-import type { NetworkRecord } from "../../network/sandbox-networks.js";
 import { recoverSandboxDirs } from "../recover-dirs.js";
 import { adoptQemuSandbox } from "./qemu-recovery.js";
 import { writeQemuRecord } from "./qemu-record.js";
+import type { QemuRuntimeOptions, Running } from "./qemu-running.js";
 import { baseTemplateId, createQemuTemplates } from "./qemu-templates.js";
 import { createDiskOverlay } from "./disk.js";
-import { userNetworkProvider, type SandboxNetworkProvider } from "./network.js";
+import { userNetworkProvider } from "./network.js";
 import type { MachineSpec } from "./qemu-args.js";
 import type { QemuExit } from "./qemu-process.js";
 import { restoreVm, type QemuVm } from "./qemu-vm.js";
 
-export interface QemuRuntimeOptions {
-  /** DATA_DIR/sandboxes: one directory per sandbox (disk overlay, QMP socket, serial log). */
-  sandboxesDir: string;
-  /** DATA_DIR/templates/qemu: one directory per template snapshot. */
-  templatesDir: string;
-  image: GuestImage;
-  logger: Logger;
-  /** Guest size of the base template (fixed by its snapshot). */
-  memoryMiB?: number;
-  vcpus?: number;
-  /** Default: user networking with envd on a loopback port. */
-  network?: SandboxNetworkProvider;
-}
-
 export { baseTemplateId };
-
-export interface Running {
-  handle: SandboxHandle;
-  /** The sandbox's directory (disk overlay, QMP socket, logs, records, pause snapshot). */
-  dir: string;
-  /** Absent while paused (after a restart nothing was ever started). */
-  vm?: QemuVm;
-  network?: NetworkRecord;
-  /** The machine as restored; a resume restores exactly this again. */
-  machine: MachineSpec;
-  wrap?: string[];
-  stack: CleanupStack;
-  destroying: boolean;
-  /** Set while the sandbox is paused: QEMU is gone, its state sits in the sandbox directory. */
-  paused: boolean;
-  /** Adopted with its vCPUs stopped by a pause the agent's death cut short (now continued). */
-  interruptedPause?: boolean;
-  teardown?: Promise<void>;
-}
 
 /** Extra operations of the QEMU runtime beyond the shared Runtime interface. */
 export interface QemuRuntime extends Runtime {

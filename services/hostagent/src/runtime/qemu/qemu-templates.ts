@@ -6,7 +6,7 @@ import type { CreateTemplateOptions, TemplateInfo } from "../runtime.js";
 import { baseTemplateRecipe, ensureBaseTemplate, readTemplateRecord, templateFromRecord, type QemuTemplate } from "./base-template.js";
 import { backingDirOf, baseTemplateDirName, isBaseTemplateDirName, removeUnusedBaseTemplates } from "./base-template-gc.js";
 import type { SandboxNetworkProvider } from "./network.js";
-import type { QemuRuntimeOptions, Running } from "./qemu-runtime.js";
+import type { QemuRuntimeOptions, Running } from "./qemu-running.js";
 import { templateFromSandbox } from "./template-from-sandbox.js";
 
 const templateIdPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;

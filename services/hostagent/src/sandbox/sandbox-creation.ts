@@ -1,0 +1,68 @@
+import { randomBytes } from "node:crypto";
+import { errors } from "@wrenn/shared";
+import { createFailure } from "./create-failure.js";
+import { envdHandshake } from "./envd-handshake.js";
+import type { SandboxContext } from "./sandbox-context.js";
+import type { Entry } from "./sandbox-entry.js";
+import type { CreateSandboxInput, SandboxInfo } from "./sandbox-info.js";
+import { defaultStartTimeoutSeconds, maxStartTimeoutSeconds, validateSandboxId, validateTtl } from "./sandbox-validation.js";
+
+/**
+ * Creates a sandbox: the runtime boots it, then the envd handshake gives it
+ * its identity, all within the start timeout. The entry exists (unlisted)
+ * from the start so a sandbox that dies while starting aborts its create;
+ * any failure destroys what was booted.
+ */
+export async function createSandbox(ctx: SandboxContext, input: CreateSandboxInput, signal: AbortSignal): Promise<SandboxInfo> {
+  const { runtime, logger, entries } = ctx;
+  const { sandboxId, templateId } = input;
+  validateSandboxId(sandboxId);
+  if (!runtime.templates().includes(templateId)) throw errors.notFound(`template "${templateId}" not found`);
+  const timeoutSeconds = input.startTimeoutSeconds || defaultStartTimeoutSeconds;
+  if (timeoutSeconds > maxStartTimeoutSeconds) {
+    throw errors.invalidArgument(`start_timeout_seconds must be at most ${maxStartTimeoutSeconds}`);
+  }
+  validateTtl(input.timeoutSeconds ?? 0);
+  if (entries.has(sandboxId)) throw errors.alreadyExists(`sandbox ${sandboxId} already exists`);
+
+  return ctx.lock.run(sandboxId, async () => {
+    if (entries.has(sandboxId)) throw errors.alreadyExists(`sandbox ${sandboxId} already exists`);
+    const starting = new AbortController();
+    const timeout = AbortSignal.timeout(timeoutSeconds * 1000);
+    const bootSignal = AbortSignal.any([signal, timeout, starting.signal]);
+    const entry: Entry = {
+      info: { sandboxId, templateId, startedAt: new Date(), state: "running", onExpiry: input.onExpiry ?? "kill", resources: { vcpus: 0, memoryMiB: 0, diskMiB: 0 } },
+      envs: input.envs,
+      egress: input.egress,
+      token: randomBytes(24).toString("base64url"),
+      ttlSeconds: input.timeoutSeconds || ctx.options.defaultTtlSeconds,
+      starting,
+      creating: true,
+    };
+    entries.set(sandboxId, entry);
+    let booted = false;
+    try {
+      const template = runtime.templateInfo().find((t) => t.id === templateId);
+      const handle = await runtime.create({ sandboxId, templateId, hostname: sandboxId, egress: input.egress }, bootSignal);
+      booted = true;
+      await envdHandshake(
+        entry,
+        handle.envdTarget,
+        { presentToken: template?.envdToken, afterRestore: template?.quiesced ?? false, signal: AbortSignal.any([signal, starting.signal]), healthSignal: bootSignal },
+        logger,
+      );
+      entry.info.startedAt = handle.startedAt;
+      entry.info.resources = handle.resources;
+      entry.starting = undefined;
+      ctx.armTtl(entry);
+      await ctx.save(entry);
+      entry.creating = false;
+      logger.info({ sandboxId, templateId }, "sandbox created");
+      return { ...entry.info };
+    } catch (err) {
+      ctx.forget(sandboxId);
+      if (booted) await runtime.destroy(sandboxId).catch((e) => logger.error({ err: e, sandboxId }, "destroy after failed create failed"));
+      throw createFailure(err, { signal, timeout, starting: starting.signal, timeoutSeconds, sandboxId, logger });
+    }
+  });
+}
