@@ -1,0 +1,81 @@
+// `npm run lint`, second half: the dependency rules ESLint's import-x cannot
+// express (docs/ARCHITECTURE.md, "Tests and CI"). import-x/no-cycle skips
+// type-only imports; here every import counts, because a cycle through types
+// is still two files that cannot be understood (or moved) one without the
+// other. The folder rules keep each service's layers pointing one way.
+// scripts/check-lint-rules.ts checks that each rule still fires.
+
+const hostagent = "^services/hostagent/src/";
+const controlplane = "^services/controlplane/src/";
+
+/** `from` (a folder of one service) never imports any of `to` (folders of the same service). */
+function layer(name, service, from, to, comment) {
+  return {
+    name,
+    comment,
+    severity: "error",
+    from: { path: `${service}${from}/` },
+    to: { path: `${service}(${to.join("|")})/` },
+  };
+}
+
+module.exports = {
+  forbidden: [
+    {
+      name: "no-circular",
+      comment: "no import cycles, type-only imports included",
+      severity: "error",
+      from: { path: "^(services|packages|clients|test|bench|scripts)/" },
+      to: { circular: true },
+    },
+    // Host agent: host/ (processes, files, cleanup) ← network/ ← runtime/ ← sandbox/ ← rpc/.
+    layer("hostagent-host-is-the-bottom", hostagent, "host", ["network", "runtime", "sandbox", "rpc", "relay"],
+      "host/ holds the host's primitives; everything may use it, it uses none of the agent's folders"),
+    layer("hostagent-network-below-runtime", hostagent, "network", ["runtime", "sandbox", "rpc", "relay"],
+      "network/ gives runtimes their networks; it knows no runtime"),
+    layer("hostagent-runtime-below-sandbox", hostagent, "runtime", ["sandbox", "rpc", "relay"],
+      "a runtime runs one sandbox; the bookkeeping of all of them (sandbox/) and the RPCs sit above it"),
+    layer("hostagent-sandbox-below-rpc", hostagent, "sandbox", ["rpc"],
+      "sandbox/ is what the RPCs call; it never calls back up"),
+    // Controlplane: the domain (lifecycle/) is what rpc/, gateway/ and db/ serve.
+    layer("controlplane-domain-knows-no-edge", controlplane, "lifecycle", ["db", "rpc", "gateway"],
+      "lifecycle/ holds the domain; storage and transports depend on it, never the reverse"),
+    {
+      name: "gen-through-its-entry",
+      comment:
+        "generated code is used through @wrenn/gen's own modules (wrenn/**, descriptor.ts), never its " +
+        "internals, and never by a relative path into gen/",
+      severity: "error",
+      from: { pathNot: "^gen/" },
+      to: { path: "^gen/ts/", pathNot: "^gen/ts/(wrenn/.+|descriptor)\\.ts$" },
+    },
+    {
+      name: "gen-by-package-name",
+      comment: "import @wrenn/gen/…, not a relative path into gen/",
+      severity: "error",
+      from: { pathNot: "^gen/" },
+      // A workspace import from the root (bench/) is "local" too, and also "aliased".
+      to: { path: "^gen/", dependencyTypes: ["local"], dependencyTypesNot: ["aliased"] },
+    },
+    {
+      name: "resolvable",
+      comment: "every import resolves (a rule that cannot see a file cannot check it)",
+      severity: "error",
+      from: {},
+      to: { couldNotResolve: true },
+    },
+  ],
+  options: {
+    tsPreCompilationDeps: true,
+    tsConfig: { fileName: "tsconfig.json" },
+    // Reached (so the gen rules see the target) but not read further.
+    doNotFollow: { path: ["node_modules", "^gen/"] },
+    exclude: { path: ["/node_modules/", "/dist/"] },
+    enhancedResolveOptions: {
+      exportsFields: ["exports"],
+      conditionNames: ["import", "require", "node", "default", "types"],
+      extensions: [".ts", ".js", ".json"],
+    },
+    skipAnalysisNotInRules: true,
+  },
+};
