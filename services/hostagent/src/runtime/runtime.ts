@@ -3,8 +3,8 @@ import type { EgressPolicy } from "../network/egress-policy.js";
 /**
  * The one interface the sandbox layer sees. A runtime boots an isolated
  * environment running envd and tells the caller where envd listens; envd
- * health checks and Init are the sandbox layer's job, so every runtime
- * (namespace now, QEMU later) shares them.
+ * health checks and Init are the sandbox layer's job, so both runtimes
+ * (namespace/ and qemu/ beside this file) share them.
  */
 export interface SandboxSpec {
   /** Wire id, "sb-" + 32 hex; already validated. */

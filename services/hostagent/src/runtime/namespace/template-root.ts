@@ -5,8 +5,8 @@ import type { Logger } from "@wrenn/shared";
 
 /**
  * Builds the "base" template root: the overlay lower layer every sandbox
- * starts from. For now it is assembled from the host (a later issue replaces
- * it with a debootstrap image): /usr is bind-mounted read-only at run time,
+ * starts from. It is assembled from the host (only the QEMU runtime boots
+ * the debootstrap guest image): /usr is bind-mounted read-only at run time,
  * so the template only holds the usual symlinks into usr, a curated /etc and
  * empty directories. Secrets such as /etc/shadow are deliberately absent.
  */
