@@ -3,12 +3,12 @@ import type { DatabasePool } from "slonik";
 import type { Logger } from "@wrenn/shared";
 import type { ControlPlaneConfig } from "./config.js";
 import type { EventBus } from "./events/event-bus.js";
-import type { HttpHandlerRoute } from "./gateway/index.js";
+import type { HttpApi, HttpHandlerRoute } from "./gateway/index.js";
 import type { HostRegistry } from "./hosts/host-registry.js";
 import type { SandboxLifecycle } from "./lifecycle/sandbox-lifecycle.js";
 import type { Reconciler } from "./reconciler/reconciler.js";
 
-export type { HttpHandlerRoute, HttpRouteRequest } from "./gateway/index.js";
+export type { HttpApi, HttpHandlerRoute, HttpRouteRequest } from "./gateway/index.js";
 
 /**
  * What request hooks attach to a request (a team, an API key's id), read by
@@ -46,6 +46,11 @@ export interface ExtensionContext {
 export interface ExtensionParts {
   /** Served on the controlplane's gRPC port, behind the same middleware and request hooks as the public API. */
   grpcServices?: GrpcService[];
+  /**
+   * Descriptor sets whose google.api.http-annotated methods the gateway
+   * transcodes to `grpcServices`, like the public API (NDJSON streams, OpenAPI).
+   */
+  httpApis?: HttpApi[];
   /** Raw HTTP handlers on the gateway, each owning a path prefix. */
   httpRoutes?: HttpHandlerRoute[];
   /** Started once every server listens; aborted and awaited first at shutdown. */

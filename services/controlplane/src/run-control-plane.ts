@@ -81,6 +81,7 @@ export async function runControlPlane(options: RunControlPlaneOptions = {}): Pro
       const gateway = createGateway({
         grpcTarget: dialable(config.grpcListen.host, port),
         logger,
+        extraApis: parts.flatMap((part) => part.httpApis ?? []),
         handlers: parts.flatMap((part) => part.httpRoutes ?? []),
         authorize: (request) => runRequestHooks(hooks, { protocol: "http", ...request }),
       });

@@ -58,8 +58,18 @@ describe.skipIf(!testDatabaseUrl)("an extension started through runControlPlane"
 
   it("serves the extension's RPC beside the public API, with what the hook attached", async () => {
     expect(await echo().echo({ value: "hello" }, withKey(apiKeys.team))).toEqual({ value: "hello (for team-a)" });
-    const { sandboxes: listed } = await sandboxes().listSandboxes({}, withKey(apiKeys.team));
-    expect(listed).toEqual([]);
+    // The public API still answers, past the hooks: its own NOT_FOUND, not a hook's refusal.
+    const unknown = await grpcError(sandboxes().getSandbox({ sandboxId: `sb-${"0".repeat(32)}` }, withKey(apiKeys.team)));
+    expect(unknown.code).toBe(Status.NOT_FOUND);
+  });
+
+  it("transcodes the extension's annotated RPC to HTTP/JSON and lists it in /openapi.json", async () => {
+    const res = await get("/v1/echo/hi%20there", apiKeys.team);
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ value: "hi there (for team-a)" });
+    const doc = (await (await get("/openapi.json")).json()) as { paths: Record<string, Record<string, { operationId: string }>> };
+    expect(doc.paths["/v1/echo/{value}"].get.operationId).toBe("Echo");
+    expect(doc.paths["/v1/sandboxes"].get.operationId).toBe("ListSandboxes");
   });
 
   it("serves the extension's HTTP route, under its prefix only", async () => {
@@ -81,8 +91,8 @@ describe.skipIf(!testDatabaseUrl)("an extension started through runControlPlane"
       expect(err.code).toBe(Status.UNAUTHENTICATED);
       expect(err.details).toBe("an API key is required");
     }
-    // The extension's own route and a route transcoded to the public API.
-    for (const path of ["/v1/team/members", "/v1/sandboxes"]) {
+    // The extension's own route, and routes transcoded to the public API and to the extension's RPC.
+    for (const path of ["/v1/team/members", "/v1/sandboxes", "/v1/echo/hi"]) {
       const res = await get(path);
       expect(res.status, path).toBe(401);
       expect(await res.json()).toEqual({ code: "UNAUTHENTICATED", message: "an API key is required", details: [] });

@@ -9,7 +9,7 @@ import { buildOpenApi } from "./openapi.js";
 import { renderDocsPage } from "./docs-page.js";
 import { createHandlerRoutes, hookMetadata, type HttpHandlerRoute, type HttpRequestInfo } from "./handler-routes.js";
 import { createRouter } from "./router.js";
-import { buildRouteTable, loadRegistry } from "./routes.js";
+import { buildRouteTable, loadRegistry, mergeRoutes } from "./routes.js";
 import type { GatewayLimits, TranscodeContext } from "./transcode-context.js";
 import { transcodeUnary } from "./transcode-unary.js";
 import { transcodeServerStream } from "./transcode-server-stream.js";
@@ -23,6 +23,8 @@ export interface GatewayOptions {
   descriptorSetBase64?: string;
   /** Services in this package (or below it) are exposed. */
   packagePrefix?: string;
+  /** More APIs transcoded the same way (an extension's services): each set's annotated methods in its package. */
+  extraApis?: HttpApi[];
   limits?: Partial<GatewayLimits>;
   /** Title and version of the OpenAPI document. */
   apiInfo?: { title: string; version: string };
@@ -34,6 +36,12 @@ export interface GatewayOptions {
    * handler gets as `attributes`. Health and the API documents are open.
    */
   authorize?: (request: HttpRequestInfo) => Promise<RequestAttributes>;
+}
+
+export interface HttpApi {
+  /** FileDescriptorSet (with imports, google/api/annotations.proto among them), base64. */
+  descriptorSetBase64: string;
+  packagePrefix: string;
 }
 
 export interface Gateway {
@@ -53,14 +61,18 @@ const defaultLimits: GatewayLimits = {
 /** HTTP/JSON → gRPC transcoding driven by the google.api.http annotations. */
 export function createGateway(options: GatewayOptions): Gateway {
   const logger = options.logger.child({ component: "gateway" });
-  const registry = loadRegistry(options.descriptorSetBase64 ?? defaultDescriptorSet);
-  const table = buildRouteTable(registry, options.packagePrefix ?? "wrenn.api.v1");
-  for (const path of table.skipped) logger.warn({ method: path }, "bidi-streaming RPC has an http rule; not served over HTTP");
-  const router = createRouter(table.routes);
-  const handlers = createHandlerRoutes(options.handlers ?? [], table.routes, router);
+  const apis = [
+    { descriptorSetBase64: options.descriptorSetBase64 ?? defaultDescriptorSet, packagePrefix: options.packagePrefix ?? "wrenn.api.v1" },
+    ...(options.extraApis ?? []),
+  ];
+  const tables = apis.map((api) => buildRouteTable(loadRegistry(api.descriptorSetBase64), api.packagePrefix));
+  for (const path of tables.flatMap((table) => table.skipped)) logger.warn({ method: path }, "bidi-streaming RPC has an http rule; not served over HTTP");
+  const routes = mergeRoutes(tables);
+  const router = createRouter(routes);
+  const handlers = createHandlerRoutes(options.handlers ?? [], routes, router);
   const info = options.apiInfo ?? { title: "Wrenn API", version: "v1" };
-  const openApiJson = JSON.stringify(buildOpenApi(table.routes, info));
-  const docsHtml = renderDocsPage(table.routes, info.title);
+  const openApiJson = JSON.stringify(buildOpenApi(routes, info));
+  const docsHtml = renderDocsPage(routes, info.title);
   const limits = { ...defaultLimits, ...options.limits };
   const backend = createGrpcBackend(options.grpcTarget);
 
@@ -101,7 +113,7 @@ export function createGateway(options: GatewayOptions): Gateway {
       route: match.route,
       pathVars: match.pathVars,
       query,
-      registry,
+      registry: match.route.registry,
       backend,
       limits,
       signal: abort.signal,

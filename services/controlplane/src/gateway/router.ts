@@ -51,6 +51,9 @@ function groupByTemplate(routes: Route[]): TemplateGroup[] {
   for (const route of routes) {
     const key = shapeKey(route.template);
     const group = groups.get(key);
+    const taken = group?.routes.find((r) => r.httpMethod === route.httpMethod);
+    // Two APIs (or two bindings) on one method and path: only one could ever be called.
+    if (taken) throw new Error(`${route.grpcPath} and ${taken.grpcPath} both bind ${route.httpMethod} ${route.template.source}`);
     if (group) group.routes.push(route);
     else groups.set(key, { template: route.template, routes: [route] });
   }

@@ -33,6 +33,8 @@ export interface Route {
   input: DescMessage;
   output: DescMessage;
   kind: StreamKind;
+  /** The registry of the descriptor set the route came from (JSON of Any and extensions resolves in it). */
+  registry: FileRegistry;
 }
 
 export interface RouteTable {
@@ -70,7 +72,7 @@ export function buildRouteTable(registry: FileRegistry, packagePrefix: string): 
           continue;
         }
         for (const binding of [rule, ...rule.additionalBindings]) {
-          routes.push(routeFromRule(binding, method, grpcPath));
+          routes.push(routeFromRule(binding, method, grpcPath, registry));
         }
       }
     }
@@ -79,7 +81,12 @@ export function buildRouteTable(registry: FileRegistry, packagePrefix: string): 
   return { registry, routes, skipped };
 }
 
-function routeFromRule(rule: HttpRuleLike, method: DescMethod, grpcPath: string): Route {
+/** Several APIs' routes as one list, in specificity order (the router's precondition). */
+export function mergeRoutes(tables: RouteTable[]): Route[] {
+  return tables.flatMap((table) => table.routes).sort((a, b) => compareSpecificity(a.template, b.template));
+}
+
+function routeFromRule(rule: HttpRuleLike, method: DescMethod, grpcPath: string, registry: FileRegistry): Route {
   let httpMethod: string;
   let path: string;
   const { pattern } = rule;
@@ -106,5 +113,6 @@ function routeFromRule(rule: HttpRuleLike, method: DescMethod, grpcPath: string)
     input: method.input,
     output: method.output,
     kind: method.methodKind,
+    registry,
   };
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { descriptorSetBase64 } from "@wrenn/gen/descriptor.js";
-import { buildRouteTable, loadRegistry } from "../../src/gateway/routes.js";
+import { buildRouteTable, loadRegistry, mergeRoutes } from "../../src/gateway/routes.js";
 import { createRouter } from "../../src/gateway/router.js";
 
 const { routes } = buildRouteTable(loadRegistry(descriptorSetBase64), "wrenn.api.v1");
@@ -53,5 +53,12 @@ describe("routing", () => {
       const path = route.template.openApiPath.replace(/\{[^}]+\}/g, (name) => (name === "{sandbox_id}" ? sb : "x"));
       expect(rpcFor(route.httpMethod, path), `${route.httpMethod} ${path}`).toBe(route.method.name);
     }
+  });
+
+  it("refuses two APIs that bind the same method and path (only one could ever be called)", () => {
+    const twice = mergeRoutes([1, 2].map(() => buildRouteTable(loadRegistry(descriptorSetBase64), "wrenn.api.v1")));
+    expect(() => createRouter(twice)).toThrow(
+      /^\/wrenn\.api\.v1\.\w+\/\w+ and \/wrenn\.api\.v1\.\w+\/\w+ both bind [A-Z]+ \/v1\//,
+    );
   });
 });

@@ -1,21 +1,68 @@
 /**
- * An extension as a private edition would write one: a gRPC service, an
- * HTTP route, a background worker and API-key hooks, built only from what
- * runControlPlane hands it.
+ * An extension as a private edition would write one: a gRPC service (also
+ * transcoded to HTTP from its annotations), an HTTP route, a background
+ * worker and API-key hooks, built only from what runControlPlane hands it.
  */
-import { create, fromBinary, toBinary } from "@bufbuild/protobuf";
-import { StringValueSchema } from "@bufbuild/protobuf/wkt";
+import { create, createFileRegistry, fromBinary, setExtension, toBinary, type DescExtension, type DescMessage } from "@bufbuild/protobuf";
+import {
+  FieldDescriptorProto_Label,
+  FieldDescriptorProto_Type,
+  FileDescriptorProtoSchema,
+  FileDescriptorSetSchema,
+  MethodOptionsSchema,
+} from "@bufbuild/protobuf/wkt";
 import { ServerError, Status, type ServiceDefinition } from "nice-grpc";
+import { descriptorSetBase64 as wrennDescriptorSet } from "@wrenn/gen/descriptor.js";
 import { deploymentIdOf } from "../../src/db/database.js";
 import { grpcService, type ControlPlaneExtension } from "../../src/extensions.js";
+
+/**
+ * The example's API, as `buf build` would describe this .proto (written out
+ * here so the test needs no compiler):
+ *
+ *   package wrenn.example.v1;
+ *   message Text { string value = 1; }
+ *   service EchoService {
+ *     rpc Echo(Text) returns (Text) { option (google.api.http) = { get: "/v1/echo/{value}" }; }
+ *   }
+ */
+function exampleDescriptorSet(): string {
+  const wrenn = fromBinary(FileDescriptorSetSchema, Buffer.from(wrennDescriptorSet, "base64"));
+  const known = createFileRegistry(wrenn);
+  const http = known.getExtension("google.api.http") as DescExtension;
+  const httpRule = known.getMessage("google.api.HttpRule")!;
+  const options = create(MethodOptionsSchema);
+  setExtension(options, http, create(httpRule, { pattern: { case: "get", value: "/v1/echo/{value}" } }) as never);
+  const file = create(FileDescriptorProtoSchema, {
+    name: "wrenn/example/v1/echo.proto",
+    package: "wrenn.example.v1",
+    syntax: "proto3",
+    dependency: ["google/api/annotations.proto"],
+    messageType: [
+      {
+        name: "Text",
+        field: [{ name: "value", jsonName: "value", number: 1, type: FieldDescriptorProto_Type.STRING, label: FieldDescriptorProto_Label.OPTIONAL }],
+      },
+    ],
+    service: [{ name: "EchoService", method: [{ name: "Echo", inputType: ".wrenn.example.v1.Text", outputType: ".wrenn.example.v1.Text", options }] }],
+  });
+  const set = create(FileDescriptorSetSchema, { file: [...wrenn.file, file] });
+  return Buffer.from(toBinary(FileDescriptorSetSchema, set)).toString("base64");
+}
+
+export const exampleApi = { descriptorSetBase64: exampleDescriptorSet(), packagePrefix: "wrenn.example.v1" };
+
+const textSchema = createFileRegistry(fromBinary(FileDescriptorSetSchema, Buffer.from(exampleApi.descriptorSetBase64, "base64"))).getMessage(
+  "wrenn.example.v1.Text",
+) as DescMessage;
 
 interface Text {
   value: string;
 }
-const encodeText = ({ value }: Text) => toBinary(StringValueSchema, create(StringValueSchema, { value }));
-const decodeText = (bytes: Uint8Array): Text => ({ value: fromBinary(StringValueSchema, bytes).value });
+const encodeText = ({ value }: Text) => toBinary(textSchema, create(textSchema, { value }));
+const decodeText = (bytes: Uint8Array): Text => ({ value: (fromBinary(textSchema, bytes) as unknown as Text).value });
 
-/** A one-method service whose messages are google.protobuf.StringValue: a real protobuf service, no generated code. */
+/** The service of that descriptor, for nice-grpc: a real protobuf service, no generated code. */
 export const EchoServiceDefinition = {
   echo: {
     path: "/wrenn.example.v1.EchoService/Echo",
@@ -50,6 +97,7 @@ export function exampleExtension(workerLog: WorkerLog): ControlPlaneExtension {
             },
           }),
         ],
+        httpApis: [exampleApi],
         httpRoutes: [
           {
             prefix: "/v1/team",
