@@ -1,11 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { readdir, readFile } from "node:fs/promises";
 import { createChannel, createClient, type Channel } from "nice-grpc";
 import { Redis } from "ioredis";
 import { createWrennClient, ExpiryAction, SandboxStatus, type WrennClient } from "@wrenn/client";
 import { SandboxServiceDefinition as HostSandboxServiceDefinition } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import { startStack, type Stack } from "@wrenn/devstack";
-import { waitFor } from "../harness/wait.js";
 
 let stack: Stack;
 let client: WrennClient;
@@ -33,13 +32,13 @@ async function statusOf(id: string) {
 }
 
 function becomes(id: string, wanted: SandboxStatus[], timeoutMs = 30_000) {
-  return waitFor(
-    `sandbox ${id} to become ${wanted.map((s) => SandboxStatus[s]).join(" or ")}`,
+  return vi.waitFor(
     async () => {
       const sandbox = await statusOf(id);
-      return wanted.includes(sandbox.status) ? sandbox : undefined;
+      if (wanted.includes(sandbox.status)) return sandbox;
+      throw new Error(`sandbox ${id} is ${SandboxStatus[sandbox.status]}, waiting for ${wanted.map((s) => SandboxStatus[s]).join(" or ")}`);
     },
-    timeoutMs,
+    { timeout: timeoutMs, interval: 100 },
   );
 }
 
@@ -50,7 +49,8 @@ async function hostEventsOf(sandboxId: string): Promise<string[]> {
     const entries = await redis.xrange("wrenn:sandbox-events", "-", "+");
     return entries
       .map(([, fields]) => JSON.parse(fields[fields.indexOf("event") + 1]))
-      .filter((e) => e.sandboxId === sandboxId && e.type === "sandbox.host-event")
+      // Events name the sandbox by UUID, the API by "sb-" and its hex digits.
+      .filter((e) => String(e.sandboxId).replaceAll("-", "") === sandboxId.slice(3) && e.type === "sandbox.host-event")
       .map((e) => e.hostEvent as string);
   } finally {
     redis.disconnect();
@@ -116,10 +116,8 @@ describe("what the host does on its own reaches the controlplane", () => {
     const host = createClient(HostSandboxServiceDefinition, hostChannel);
     const zombie = `sb-${"0".repeat(24)}${Date.now().toString(16).padStart(8, "0").slice(-8)}`;
     await host.createSandbox({ sandboxId: zombie, templateId: "base", startTimeoutSeconds: 60 });
-    await waitFor(
-      "the zombie to be destroyed",
-      async () => ((await host.listSandboxes({})).sandboxes.some((s) => s.sandboxId === zombie) ? undefined : true),
-      20_000,
-    );
+    await expect
+      .poll(async () => (await host.listSandboxes({})).sandboxes.map((s) => s.sandboxId), { timeout: 20_000, message: "the sandboxes on the host (the zombie to be destroyed)" })
+      .not.toContain(zombie);
   });
 });

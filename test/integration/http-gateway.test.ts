@@ -1,6 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "@wrenn/devstack";
-import { waitFor } from "../harness/wait.js";
 
 let stack: Stack;
 
@@ -29,11 +28,9 @@ describe("the HTTP/JSON gateway, as curl uses it", () => {
     expect(created.body.sandbox.status).toBe("SANDBOX_STATUS_STARTING");
     const id: string = created.body.sandbox.sandboxId;
 
-    await waitFor("the sandbox to run", async () => {
-      const got = await json("GET", `/v1/sandboxes/${id}`);
-      expect(got.body.sandbox.status).not.toBe("SANDBOX_STATUS_ERROR");
-      return got.body.sandbox.status === "SANDBOX_STATUS_RUNNING" ? true : undefined;
-    });
+    await expect
+      .poll(async () => (await json("GET", `/v1/sandboxes/${id}`)).body.sandbox.status, { timeout: 60_000, message: "the sandbox's status" })
+      .toBe("SANDBOX_STATUS_RUNNING");
 
     const res = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}/processes`, {
       method: "POST",
@@ -52,10 +49,12 @@ describe("the HTTP/JSON gateway, as curl uses it", () => {
 
     const destroyed = await json("DELETE", `/v1/sandboxes/${id}`);
     expect(destroyed.status).toBe(202);
-    await waitFor("the sandbox to stop", async () => {
-      const got = await json("GET", `/v1/sandboxes/${id}`);
-      return got.status === 404 || got.body.sandbox.status === "SANDBOX_STATUS_STOPPED" ? true : undefined;
-    });
+    await expect
+      .poll(async () => {
+        const got = await json("GET", `/v1/sandboxes/${id}`);
+        return got.status === 404 ? "gone" : got.body.sandbox.status;
+      }, { timeout: 60_000, message: "the destroyed sandbox's status" })
+      .toMatch(/^(gone|SANDBOX_STATUS_STOPPED)$/);
   });
 
   it("answers unknown sandboxes with 404 and malformed requests with 400, as {code, message}", async () => {

@@ -3,7 +3,6 @@ import { readdir, readFile } from "node:fs/promises";
 import { ClientError, Status } from "nice-grpc";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
 import { startStack, type Stack } from "@wrenn/devstack";
-import { waitFor } from "../harness/wait.js";
 
 let stack: Stack;
 let client: WrennClient;
@@ -65,12 +64,12 @@ describe("pause and resume through the public gRPC API", () => {
       })(),
     );
     await client.run(id, "sh", ["-c", "nohup setsid sh -c 'i=0; while true; do i=$((i+1)); echo $i > /tmp/counter.next; mv /tmp/counter.next /tmp/counter; sleep 0.2; done' >/dev/null 2>&1 &"]);
-    await waitFor("the counter to count", async () => ((await counter(id)) >= 3 ? true : undefined), 20_000);
+    await expect.poll(() => counter(id), { timeout: 20_000, interval: 100, message: "the counter" }).toBeGreaterThanOrEqual(3);
     const beforePause = await counter(id);
 
     const pausing = await client.sandboxes.pauseSandbox({ sandboxId: id });
     expect([SandboxStatus.SANDBOX_STATUS_PAUSING, SandboxStatus.SANDBOX_STATUS_PAUSED]).toContain(pausing.sandbox!.status);
-    await waitFor("the sandbox to be paused", async () => ((await statusOf(id)) === SandboxStatus.SANDBOX_STATUS_PAUSED ? true : undefined));
+    await expect.poll(() => statusOf(id), { timeout: 60_000, interval: 100, message: "the sandbox's status" }).toBe(SandboxStatus.SANDBOX_STATUS_PAUSED);
 
     const refused = await grpcError(client.run(id, "echo", ["hi"]));
     expect(Status[refused.code]).toBe("FAILED_PRECONDITION");
@@ -85,7 +84,7 @@ describe("pause and resume through the public gRPC API", () => {
     expect((await client.run(id, "cat", ["/tmp/before-pause.txt"])).stdout).toBe("still here\n");
     const afterResume = await counter(id);
     expect(afterResume).toBeGreaterThanOrEqual(beforePause);
-    await waitFor("the counter to go on", async () => ((await counter(id)) > afterResume + 2 ? true : undefined), 20_000);
+    await expect.poll(() => counter(id), { timeout: 20_000, interval: 100, message: "the counter after the resume" }).toBeGreaterThan(afterResume + 2);
 
     const metrics = await client.sandboxes.getSandboxMetrics({ sandboxId: id });
     expect(metrics.memoryBytes).toBeGreaterThan(0);
@@ -100,7 +99,9 @@ describe("pause and resume through the public gRPC API", () => {
     // An unknown template is NOT_FOUND at create time now; a sandbox whose process is killed from outside is in error.
     const failed = await client.sandboxes.createSandbox({ waitReady: true });
     process.kill((await bwrapPidOf(failed.sandbox!.sandboxId))!, "SIGKILL");
-    await waitFor("the sandbox to be in error", async () => ((await statusOf(failed.sandbox!.sandboxId)) === SandboxStatus.SANDBOX_STATUS_ERROR ? true : undefined));
+    await expect
+      .poll(() => statusOf(failed.sandbox!.sandboxId), { timeout: 60_000, interval: 100, message: "the killed sandbox's status" })
+      .toBe(SandboxStatus.SANDBOX_STATUS_ERROR);
     const err = await grpcError(client.sandboxes.pauseSandbox({ sandboxId: failed.sandbox!.sandboxId }));
     expect(Status[err.code]).toBe("FAILED_PRECONDITION");
     expect(err.details).toBe("sandbox is error; only a running sandbox can be paused");
@@ -121,7 +122,9 @@ describe("pause, resume, timeout and metrics over HTTP", () => {
     const paused = await json("POST", `/v1/sandboxes/${id}/pause`, {});
     expect(paused.status).toBe(202);
     expect(paused.body.sandbox.status).toBe("SANDBOX_STATUS_PAUSING");
-    await waitFor("paused", async () => ((await json("GET", `/v1/sandboxes/${id}`)).body.sandbox.status === "SANDBOX_STATUS_PAUSED" ? true : undefined));
+    await expect
+      .poll(async () => (await json("GET", `/v1/sandboxes/${id}`)).body.sandbox.status, { timeout: 60_000, interval: 100, message: "the sandbox's status over HTTP" })
+      .toBe("SANDBOX_STATUS_PAUSED");
     const exec = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}/processes`, {
       method: "POST",
       headers: { "content-type": "application/json" },

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { Status } from "nice-grpc";
 import { Signal, type ProcessEvent } from "@wrenn/gen/wrenn/envd/v1/process.js";
-import { waitFor } from "../harness/wait.js";
 import { useStackWithSandbox } from "../harness/stack-with-sandbox.js";
 
 // Background processes and terminals through the public API, over gRPC and
@@ -46,10 +45,16 @@ async function attach(tag: string, until: (text: string) => boolean): Promise<{ 
 
 /** Resolves once exactly `count` clients are attached to the process with `tag`. */
 async function attachedClients(tag: string, count: number): Promise<void> {
-  await waitFor(`${count} client(s) attached to ${tag}`, async () => {
-    const p = (await ctx.client.processes.listProcesses({ sandboxId: ctx.sandboxId })).processes.find((x) => x.tag === tag);
-    return p && p.clients === count ? true : undefined;
-  });
+  await expect
+    .poll(async () => (await ctx.client.processes.listProcesses({ sandboxId: ctx.sandboxId })).processes.find((x) => x.tag === tag)?.clients, {
+      timeout: 60_000,
+      message: `clients attached to ${tag}`,
+    })
+    .toBe(count);
+}
+
+async function listedTags(): Promise<string[]> {
+  return (await ctx.client.processes.listProcesses({ sandboxId: ctx.sandboxId })).processes.map((p) => p.tag);
 }
 
 async function http(method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
@@ -83,9 +88,7 @@ describe("background processes through the public API", () => {
     const rest = await watching;
     expect(rest.text).toBe("started\ngot:one\ngot:two\ngot:three\nbye\n");
     expect(rest.end).toMatchObject({ exited: true, exitCode: 0 });
-    await waitFor("the finished process to leave the list", async () =>
-      (await ctx.client.processes.listProcesses({ sandboxId: ctx.sandboxId })).processes.some((p) => p.tag === "echoer") ? undefined : true,
-    );
+    await expect.poll(() => listedTags(), { timeout: 60_000, message: "the listed processes' tags" }).not.toContain("echoer");
   });
 
   it("signals and kills by tag (several processes at once), and says which pids", async () => {
@@ -93,15 +96,16 @@ describe("background processes through the public API", () => {
     const b = await startDetached("sleep", ["300"], { tag: "sleepers" });
     const signalled = await ctx.client.processes.signalProcess({ sandboxId: ctx.sandboxId, process: { pid: a.pid }, signal: Signal.SIGNAL_TERM });
     expect(signalled.pids).toEqual([a.pid]);
-    await waitFor("the TERMed sleeper to go", async () =>
-      (await ctx.client.processes.listProcesses({ sandboxId: ctx.sandboxId })).processes.some((p) => p.pid === a.pid) ? undefined : true,
-    );
+    await expect
+      .poll(async () => (await ctx.client.processes.listProcesses({ sandboxId: ctx.sandboxId })).processes.map((p) => p.pid), {
+        timeout: 60_000,
+        message: "the listed processes' pids",
+      })
+      .not.toContain(a.pid);
     const c = await startDetached("sleep", ["300"], { tag: "sleepers" });
     const killed = await ctx.client.processes.killProcess({ sandboxId: ctx.sandboxId, selector: "sleepers" });
     expect([...killed.pids].sort()).toEqual([b.pid, c.pid].sort());
-    await waitFor("the killed sleepers to go", async () =>
-      (await ctx.client.processes.listProcesses({ sandboxId: ctx.sandboxId })).processes.some((p) => p.tag === "sleepers") ? undefined : true,
-    );
+    await expect.poll(() => listedTags(), { timeout: 60_000, message: "the listed processes' tags" }).not.toContain("sleepers");
   });
 
   it("a PTY session is resized and the program sees the new width", async () => {

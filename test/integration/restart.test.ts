@@ -1,11 +1,10 @@
 import { existsSync } from "node:fs";
 import { readFile } from "node:fs/promises";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
 import { startStack, type Stack } from "@wrenn/devstack";
 import { recordStatuses, statusNames, type StatusRecorder } from "../harness/sandbox-watch.js";
-import { waitFor } from "../harness/wait.js";
 
 // A restart loses nothing: a running sandbox with a background counter and a
 // file in tmpfs, and a paused sandbox, through kill -9 of the host agent,
@@ -89,13 +88,13 @@ describe.each(runtimes)("a restart loses nothing (%s runtime)", (runtime) => {
 
   /** The counter's value once it is above `floor`: it counted on after that point. */
   function counterAbove(sandboxId: string, floor: number): Promise<number> {
-    return waitFor(
-      `the counter in ${sandboxId} to pass ${floor}`,
+    return vi.waitFor(
       async () => {
         const value = Number((await client.run(sandboxId, "cat", ["/tmp/c"])).stdout.trim());
-        return value > floor ? value : undefined;
+        if (value > floor) return value;
+        throw new Error(`the counter in ${sandboxId} is at ${value}, waiting for it to pass ${floor}`);
       },
-      120_000,
+      { timeout: 120_000, interval: 100 },
     );
   }
 
@@ -109,7 +108,13 @@ describe.each(runtimes)("a restart loses nothing (%s runtime)", (runtime) => {
   async function reconnect(): Promise<void> {
     client.close();
     client = createWrennClient(stack.grpcAddress);
-    await waitFor("the controlplane to answer", async () => (await client.sandboxes.getSandbox({ sandboxId: running })).sandbox, 120_000);
+    await vi.waitFor(
+      () =>
+        client.sandboxes.getSandbox({ sandboxId: running }).catch((err: unknown) => {
+          throw new Error(`waiting for the controlplane to answer GetSandbox: ${String(err)}`);
+        }),
+      { timeout: 120_000, interval: 100 },
+    );
   }
 
   async function survives(what: () => Promise<void>): Promise<void> {
@@ -146,7 +151,7 @@ describe.each(runtimes)("a restart loses nothing (%s runtime)", (runtime) => {
     const before = await noticed();
     await survives(async () => {
       await stack.services.hostagent.halt("SIGKILL");
-      await waitFor("the controlplane to notice the host is gone", async () => ((await noticed()) > before ? true : undefined), 120_000);
+      await expect.poll(noticed, { timeout: 120_000, interval: 100, message: '"host agent stopped answering" lines in its log' }).toBeGreaterThan(before);
       // Down, and known to be down: calls to the sandbox fail, its status does not change.
       await expect(client.run(running, "true")).rejects.toThrow(/unreachable|UNAVAILABLE/i);
       expect((await client.sandboxes.getSandbox({ sandboxId: running })).sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_RUNNING);

@@ -1,10 +1,9 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ClientError, createChannel, createClient, Status, type Channel } from "nice-grpc";
 import pg from "pg";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
 import { SandboxServiceDefinition as HostSandboxServiceDefinition } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import { startStack, type Stack } from "@wrenn/devstack";
-import { waitFor } from "../harness/wait.js";
 
 async function grpcError(promise: Promise<unknown>): Promise<ClientError> {
   const err = await promise.then(
@@ -61,10 +60,14 @@ describe("a stopped sandbox, within the retention time (default: one hour)", () 
     expect(starting!.status).toBe(SandboxStatus.SANDBOX_STATUS_STARTING);
     expect(starting!.resources).toBeUndefined();
     const id = starting!.sandboxId;
-    const running = await waitFor("the sandbox to run", async () => {
-      const { sandbox } = await client.sandboxes.getSandbox({ sandboxId: id });
-      return sandbox!.status === SandboxStatus.SANDBOX_STATUS_RUNNING ? sandbox! : undefined;
-    });
+    const running = await vi.waitFor(
+      async () => {
+        const { sandbox } = await client.sandboxes.getSandbox({ sandboxId: id });
+        if (sandbox!.status !== SandboxStatus.SANDBOX_STATUS_RUNNING) throw new Error(`the sandbox is ${SandboxStatus[sandbox!.status]}, not yet running`);
+        return sandbox!;
+      },
+      { timeout: 60_000 },
+    );
     const host = createClient(HostSandboxServiceDefinition, hostChannel);
     const onHost = (await host.listSandboxes({})).sandboxes.find((s) => s.sandboxId === id);
     expect(onHost?.resources?.vcpus).toBeGreaterThan(0);
@@ -132,13 +135,16 @@ describe("a stopped sandbox, after the retention time", () => {
     const { sandbox } = await client.sandboxes.createSandbox({ waitReady: true });
     const id = sandbox!.sandboxId;
     await client.sandboxes.destroySandbox({ sandboxId: id, wait: true });
-    await waitFor("the stopped sandbox to be gone", async () => {
-      const err = await client.sandboxes.getSandbox({ sandboxId: id }).then(
-        () => undefined,
-        (e: unknown) => e,
-      );
-      return err instanceof ClientError && err.code === Status.NOT_FOUND ? true : undefined;
-    });
+    await expect
+      .poll(
+        () =>
+          client.sandboxes.getSandbox({ sandboxId: id }).then(
+            ({ sandbox }) => SandboxStatus[sandbox!.status],
+            (e: unknown) => (e instanceof ClientError ? Status[e.code] : String(e)),
+          ),
+        { timeout: 60_000, message: "GetSandbox of the stopped sandbox" },
+      )
+      .toBe("NOT_FOUND");
     expect((await client.sandboxes.listSandboxes({})).sandboxes.map((s) => s.sandboxId)).not.toContain(id);
     for (const [name, call] of Object.entries({ ...operationsOn(client, id), destroy: () => client.sandboxes.destroySandbox({ sandboxId: id }) })) {
       const err = await grpcError(call());
@@ -148,10 +154,9 @@ describe("a stopped sandbox, after the retention time", () => {
     await db.connect();
     try {
       const uuid = id.slice(3).replace(/^(.{8})(.{4})(.{4})(.{4})(.{12})$/, "$1-$2-$3-$4-$5");
-      await waitFor("the row to be purged", async () => {
-        const { rows } = await db.query("SELECT 1 FROM sandboxes WHERE id = $1", [uuid]);
-        return rows.length === 0 ? true : undefined;
-      });
+      await expect
+        .poll(async () => (await db.query("SELECT 1 FROM sandboxes WHERE id = $1", [uuid])).rowCount, { timeout: 60_000, message: "the sandbox's rows" })
+        .toBe(0);
     } finally {
       await db.end();
     }

@@ -2,10 +2,9 @@ import { spawn, type ChildProcess } from "node:child_process";
 import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { repoRoot } from "@wrenn/devstack";
 import { freePort, portIsFree, processAlive } from "../harness/free-port.js";
-import { waitFor } from "../harness/wait.js";
 
 // `./wrenn up` as a user runs it, in the background with a data dir and ports
 // of its own (embedded database, namespace sandboxes): it supervises its
@@ -60,15 +59,24 @@ async function startUp(): Promise<Platform> {
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once("exit", (code, signal) => resolve({ code, signal })),
   );
-  const banner = await waitFor(
-    "./wrenn up to say it is up",
-    async () => {
-      if (child.exitCode !== null) throw new Error(`./wrenn up exited: ${text}`);
-      return /controlplane pid (\d+), hostagent pid (\d+)/.exec(text) ?? undefined;
-    },
-    600_000,
-  );
+  const outputWhileRunning = () => {
+    if (child.exitCode !== null) throw new Error(`./wrenn up exited: ${text}`);
+    return text;
+  };
+  const banner = await matchIn(outputWhileRunning, /controlplane pid (\d+), hostagent pid (\d+)/, "./wrenn up to say it is up", 600_000);
   return { child, output: () => text, exited, pids: { controlplane: Number(banner[1]), hostagent: Number(banner[2]) } };
+}
+
+/** The match of `pattern` once `output()` has it; the error shows the output so far. */
+function matchIn(output: () => string, pattern: RegExp, what: string, timeout = 60_000): Promise<RegExpExecArray> {
+  return vi.waitFor(
+    () => {
+      const match = pattern.exec(output());
+      if (!match) throw new Error(`waiting for ${what}; the output so far:\n${output()}`);
+      return match;
+    },
+    { timeout, interval: 100 },
+  );
 }
 
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, any> }> {
@@ -142,24 +150,28 @@ describe("./wrenn up", () => {
     expect((await exec(sandboxId, "echo one")).trim()).toBe("one");
 
     process.kill(up.pids.hostagent, "SIGKILL");
-    const report = await waitFor("the death report", async () => /! hostagent \(pid \d+\) died: signal SIGKILL\. Its last log lines:\n((?: {4}\| .*\n)+)/.exec(up!.output()) ?? undefined);
+    const report = await matchIn(() => up!.output(), /! hostagent \(pid \d+\) died: signal SIGKILL\. Its last log lines:\n((?: {4}\| .*\n)+)/, "the death report");
     // Its last log lines, as it wrote them (structured lines from the agent).
     expect(report[1]).toMatch(/"service":"hostagent"/);
-    const back = await waitFor("the host agent to be back", async () => /✓ hostagent is back \(pid (\d+)\) on (\S+)/.exec(up!.output()) ?? undefined, 120_000);
+    const back = await matchIn(() => up!.output(), /✓ hostagent is back \(pid (\d+)\) on (\S+)/, "the host agent to be back", 120_000);
     expect(back[2]).toBe(`127.0.0.1:${ports.hostagent}`);
     up.pids.hostagent = Number(back[1]);
     // The controlplane finds it again on its own: a new sandbox runs a command.
-    const next = await waitFor("a sandbox on the restarted agent", async () => {
-      const again = await api("POST", "/v1/sandboxes", { waitReady: true });
-      return again.json.sandbox?.status === "SANDBOX_STATUS_RUNNING" ? again.json.sandbox.sandboxId : undefined;
-    });
+    const next = await vi.waitFor(
+      async () => {
+        const again = await api("POST", "/v1/sandboxes", { waitReady: true });
+        if (again.json.sandbox?.status !== "SANDBOX_STATUS_RUNNING") throw new Error(`no running sandbox on the restarted agent yet: ${again.status} ${JSON.stringify(again.json)}`);
+        return again.json.sandbox.sandboxId as string;
+      },
+      { timeout: 60_000, interval: 100 },
+    );
     expect((await exec(next, "echo two")).trim()).toBe("two");
     await api("DELETE", `/v1/sandboxes/${next}?wait=true`);
   });
 
   it("kill -9 of the controlplane is reported and it comes back on the same address", async () => {
     process.kill(up!.pids.controlplane, "SIGKILL");
-    const back = await waitFor("the controlplane to be back", async () => /✓ controlplane is back \(pid (\d+)\) on (.+)/.exec(up!.output()) ?? undefined, 120_000);
+    const back = await matchIn(() => up!.output(), /✓ controlplane is back \(pid (\d+)\) on (.+)/, "the controlplane to be back", 120_000);
     expect(up!.output()).toMatch(/! controlplane \(pid \d+\) died: signal SIGKILL/);
     expect(back[2]).toContain(`127.0.0.1:${ports.http}`);
     up!.pids.controlplane = Number(back[1]);
