@@ -48,18 +48,45 @@ export async function exists(path: string): Promise<boolean> {
 
 const run = promisify(execFile);
 
-/** Named network namespaces and host links whose name starts with `<prefix>-` (the agent's WRENN_NETWORK_PREFIX). */
-export async function networkTraces(prefix: string): Promise<{ netns: string[]; links: string[] }> {
+/**
+ * Named network namespaces and host links whose name starts with
+ * `<prefix>-` (the agent's WRENN_NETWORK_PREFIX), and the per-sandbox chains
+ * (`sb-…`) of its nftables table `inet <prefix>` (no table: no chains).
+ */
+export async function networkTraces(prefix: string): Promise<{ netns: string[]; links: string[]; chains: string[] }> {
   const { stdout: ns } = await run("ip", ["netns", "list"]);
   const { stdout: links } = await run("ip", ["-o", "link", "show"]);
-  const named = (text: string, pick: (line: string) => string | undefined) =>
+  const chains = await run("nft", ["list", "table", "inet", prefix]).then(
+    (r) => r.stdout,
+    () => "",
+  );
+  const named = (text: string, pick: (line: string) => string | undefined, start: string) =>
     text
       .split("\n")
       .map(pick)
-      .filter((name): name is string => name !== undefined && name.startsWith(`${prefix}-`));
+      .filter((name): name is string => name !== undefined && name.startsWith(start));
   return {
-    netns: named(ns, (line) => line.split(" ")[0]),
+    netns: named(ns, (line) => line.split(" ")[0], `${prefix}-`),
     // "12: wds-1a2b3c4d@if11: <…>" → "wds-1a2b3c4d"
-    links: named(links, (line) => line.split(": ")[1]?.split("@")[0]),
+    links: named(links, (line) => line.split(": ")[1]?.split("@")[0], `${prefix}-`),
+    // "\tchain sb-1a2b3c4d {" → "sb-1a2b3c4d"
+    chains: named(chains, (line) => /^\s*chain (\S+)/.exec(line)?.[1], "sb-"),
   };
+}
+
+/**
+ * The sandbox's cgroup directories that exist: the agent nests them under its
+ * own group in each v1 hierarchy, `<agent's group>/wrenn/<sandbox id>`.
+ */
+export async function cgroupsOf(agentPid: number, sandboxId: string): Promise<string[]> {
+  const found: string[] = [];
+  for (const line of (await readFile(`/proc/${agentPid}/cgroup`, "utf8")).split("\n")) {
+    const [, controllers, path] = line.split(":");
+    for (const controller of controllers?.split(",") ?? []) {
+      if (!controller || controller.startsWith("name=")) continue;
+      const dir = join("/sys/fs/cgroup", controller, path ?? "/", "wrenn", sandboxId);
+      if (await exists(dir)) found.push(dir);
+    }
+  }
+  return found;
 }

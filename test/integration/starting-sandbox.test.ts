@@ -3,7 +3,7 @@ import { ClientError, Status } from "nice-grpc";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
 import { startStack, type Stack } from "@wrenn/devstack";
 import { fromWireId } from "@wrenn/shared";
-import { exists, hostSandboxIds, networkTraces, processesWith, sandboxDir } from "../harness/host-traces.js";
+import { cgroupsOf, exists, hostSandboxIds, networkTraces, processesWith, sandboxDir } from "../harness/host-traces.js";
 import { logEntries } from "../harness/service-logs.js";
 
 // A sandbox between CreateSandbox's answer (202, STARTING) and the host's
@@ -56,27 +56,37 @@ async function startNew(): Promise<string> {
 describe("a sandbox that is still starting", () => {
   it("refuses process, file and port calls with FAILED_PRECONDITION (HTTP 400) until it runs", async () => {
     const id = await startNew();
-    const starting = "sandbox is still starting; retry once it is running (or create it with wait_ready)";
+    try {
+      const starting = "sandbox is still starting; retry once it is running (or create it with wait_ready)";
 
-    const start = await refusal(drain(client.processes.startProcess({ sandboxId: id, start: { process: { cmd: "true", args: [], envs: {} }, timeoutMs: 0 } })));
-    expect([start.code, start.details]).toEqual([Status.FAILED_PRECONDITION, starting]);
-    const stat = await refusal(client.filesystem.statFile({ sandboxId: id, path: "/" }));
-    expect([stat.code, stat.details]).toEqual([Status.FAILED_PRECONDITION, starting]);
-    const ports = await refusal(client.ports.listPorts({ sandboxId: id }));
-    expect([ports.code, ports.details]).toEqual([Status.FAILED_PRECONDITION, starting]);
-    const http = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}/files/stat?path=%2F`);
-    expect({ status: http.status, body: await http.json() }).toEqual({ status: 400, body: { code: "FAILED_PRECONDITION", message: starting, details: [] } });
-    // Reading it is not an operation on it: Get answers, and says it is starting.
-    expect((await client.sandboxes.getSandbox({ sandboxId: id })).sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_STARTING);
+      const start = await refusal(drain(client.processes.startProcess({ sandboxId: id, start: { process: { cmd: "true", args: [], envs: {} }, timeoutMs: 0 } })));
+      expect([start.code, start.details]).toEqual([Status.FAILED_PRECONDITION, starting]);
+      const stat = await refusal(client.filesystem.statFile({ sandboxId: id, path: "/" }));
+      expect([stat.code, stat.details]).toEqual([Status.FAILED_PRECONDITION, starting]);
+      const ports = await refusal(client.ports.listPorts({ sandboxId: id }));
+      expect([ports.code, ports.details]).toEqual([Status.FAILED_PRECONDITION, starting]);
+      const http = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}/files/stat?path=%2F`);
+      expect({ status: http.status, body: await http.json() }).toEqual({ status: 400, body: { code: "FAILED_PRECONDITION", message: starting, details: [] } });
+      // Reading it is not an operation on it: Get answers, and says it is starting.
+      expect((await client.sandboxes.getSandbox({ sandboxId: id })).sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_STARTING);
 
-    // The refusal was about starting only: once it runs, the same calls work.
-    await vi.waitFor(
-      async () => expect((await client.sandboxes.getSandbox({ sandboxId: id })).sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_RUNNING),
-      { timeout: 60_000, interval: 100 },
-    );
-    expect((await client.filesystem.statFile({ sandboxId: id, path: "/" })).entry?.path).toBe("/");
-    expect((await client.run(id, "echo", ["up"])).stdout).toBe("up\n");
-    await client.sandboxes.destroySandbox({ sandboxId: id, wait: true });
+      // The refusal was about starting only: once it runs, the same calls work.
+      await vi.waitFor(
+        async () => expect((await client.sandboxes.getSandbox({ sandboxId: id })).sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_RUNNING),
+        { timeout: 60_000, interval: 100 },
+      );
+      expect((await client.filesystem.statFile({ sandboxId: id, path: "/" })).entry?.path).toBe("/");
+      expect((await client.run(id, "echo", ["up"])).stdout).toBe("up\n");
+      // What a running sandbox has on the host, each read the way the next test reads its absence.
+      expect(await hostSandboxIds(stack)).toContain(id);
+      expect(await processesWith("bwrap", id)).not.toEqual([]);
+      expect(await exists(sandboxDir(stack, id))).toBe(true);
+      const traces = await networkTraces(prefix);
+      expect([traces.netns.length, traces.links.length, traces.chains.length]).toEqual([1, 1, 1]);
+      expect(await cgroupsOf(stack.services.hostagent.pid!, id)).not.toEqual([]);
+    } finally {
+      await client.sandboxes.destroySandbox({ sandboxId: id, wait: true });
+    }
   });
 
   it("destroyed while starting, it ends STOPPED and the host is left with nothing of it", async () => {
@@ -103,7 +113,8 @@ describe("a sandbox that is still starting", () => {
     expect(await hostSandboxIds(stack)).not.toContain(id);
     expect(await processesWith("bwrap", id), "the sandbox's bwrap").toEqual([]);
     expect(await exists(sandboxDir(stack, id)), "the sandbox's directory").toBe(false);
-    expect(await networkTraces(prefix), "its network namespace and veth").toEqual({ netns: [], links: [] });
+    expect(await networkTraces(prefix), "its network namespace, veth and firewall chain").toEqual({ netns: [], links: [], chains: [] });
+    expect(await cgroupsOf(stack.services.hostagent.pid!, id), "its cgroups").toEqual([]);
     // And the late start did not bring it back to life in the controlplane.
     expect((await client.sandboxes.getSandbox({ sandboxId: id })).sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_STOPPED);
     const listed = (await client.sandboxes.listSandboxes({})).sandboxes.find((s) => s.sandboxId === id);
