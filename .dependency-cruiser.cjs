@@ -28,18 +28,27 @@ module.exports = {
       from: { path: "^(services|packages|clients|test|bench|scripts)/" },
       to: { circular: true },
     },
-    // Host agent: host/ (processes, files, cleanup) ← network/ ← runtime/ ← sandbox/ ← rpc/.
+    // Host agent: host/ (processes, files, cleanup) ← network/, envd/, image/ ← runtime/ ← sandbox/ ← rpc/.
     layer("hostagent-host-is-the-bottom", hostagent, "host", ["network", "runtime", "sandbox", "rpc", "relay"],
       "host/ holds the host's primitives; everything may use it, it uses none of the agent's folders"),
     layer("hostagent-network-below-runtime", hostagent, "network", ["runtime", "sandbox", "rpc", "relay"],
       "network/ gives runtimes their networks; it knows no runtime"),
+    layer("hostagent-envd-image-below-runtime", hostagent, "(envd|image)", ["runtime", "sandbox", "rpc", "relay"],
+      "the envd connection and the guest image builder serve runtimes; they know none"),
     layer("hostagent-runtime-below-sandbox", hostagent, "runtime", ["sandbox", "rpc", "relay"],
       "a runtime runs one sandbox; the bookkeeping of all of them (sandbox/) and the RPCs sit above it"),
     layer("hostagent-sandbox-below-rpc", hostagent, "sandbox", ["rpc"],
       "sandbox/ is what the RPCs call; it never calls back up"),
     // Controlplane: the domain (lifecycle/) is what rpc/, gateway/ and db/ serve.
-    layer("controlplane-domain-knows-no-edge", controlplane, "lifecycle", ["db", "rpc", "gateway"],
-      "lifecycle/ holds the domain; storage and transports depend on it, never the reverse"),
+    layer("controlplane-domain-knows-no-edge", controlplane, "lifecycle", ["db", "rpc", "gateway", "hosts", "reconciler"],
+      "lifecycle/ holds the domain; storage, transports and the host adapter depend on it, never the reverse"),
+    {
+      name: "controlplane-domain-no-wire-types",
+      comment: "the domain speaks its own types; wire messages are converted at the RPC edge and in the host adapter",
+      severity: "error",
+      from: { path: `${controlplane}lifecycle/` },
+      to: { path: ["^gen/", "node_modules/(nice-grpc|@grpc/)"] },
+    },
     {
       name: "gen-through-its-entry",
       comment:

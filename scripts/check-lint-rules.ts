@@ -82,6 +82,8 @@ const tree: Record<string, string> = {
   "services/hostagent/src/runtime/run.ts": "export const run = 1;\n",
   "services/controlplane/src/lifecycle/domain.ts": 'import { row } from "../db/row.js";\nexport const domain = row;\n',
   "services/controlplane/src/db/row.ts": "export const row = 1;\n",
+  "services/controlplane/src/lifecycle/wire.ts": 'import { m } from "../../../../gen/ts/wrenn/api/v1/sandbox.js";\nexport const w = m;\n',
+  "gen/ts/wrenn/api/v1/sandbox.ts": "export const m = 1;\n",
   "services/envd/src/gen-user.ts": 'import { t } from "../../../gen/ts/google/protobuf/timestamp.js";\nexport const u = t;\n',
   "gen/ts/google/protobuf/timestamp.ts": "export const t = 1;\n",
 };
@@ -89,6 +91,7 @@ const expected: Array<[string, string]> = [
   ["type-only import cycle", "no-circular"],
   ["host agent network/ importing runtime/", "hostagent-network-below-runtime"],
   ["controlplane lifecycle/ importing db/", "controlplane-domain-knows-no-edge"],
+  ["controlplane lifecycle/ importing wire types", "controlplane-domain-no-wire-types"],
   ["gen/ internals", "gen-through-its-entry"],
   ["relative path into gen/", "gen-by-package-name"],
 ];
