@@ -1,4 +1,4 @@
-import type { CallContext, CompatServiceDefinition, Metadata, ServiceImplementation } from "nice-grpc";
+import type { CompatServiceDefinition, Metadata, ServiceImplementation } from "nice-grpc";
 import type { DatabasePool } from "slonik";
 import type { Logger } from "@wrenn/shared";
 import type { ControlPlaneConfig } from "./config.js";
@@ -7,17 +7,11 @@ import type { HttpApi, HttpHandlerRoute } from "./gateway/index.js";
 import type { HostRegistry } from "./hosts/host-registry.js";
 import type { SandboxLifecycle } from "./lifecycle/sandbox-lifecycle.js";
 import type { Reconciler } from "./reconciler/reconciler.js";
+import type { RequestAttributes } from "./request-attributes.js";
 
 export type { HttpApi, HttpHandlerRoute, HttpRouteRequest } from "./gateway/index.js";
 
-/**
- * What request hooks attach to a request (a team, an API key's id), read by
- * later hooks and by handlers. An extension names its own keys, e.g. with
- * `declare module` augmentation of this interface.
- */
-export interface RequestAttributes {
-  [key: string]: unknown;
-}
+export type { RequestAttributes } from "./request-attributes.js";
 
 /**
  * An extension adds to the controlplane without copying its bootstrap: a
@@ -66,9 +60,6 @@ export interface GrpcService {
   definition: CompatServiceDefinition;
   implementation: object;
 }
-
-/** The call context of a hooked gRPC handler: nice-grpc's, plus what the hooks attached. */
-export type HookedCallContext = CallContext & { attributes: RequestAttributes };
 
 /** Pairs a definition with its implementation, type-checked; handlers read `context.attributes`. */
 export function grpcService<S extends CompatServiceDefinition>(

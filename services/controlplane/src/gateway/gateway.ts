@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { descriptorSetBase64 as defaultDescriptorSet } from "@wrenn/gen/descriptor.js";
 import type { Logger } from "@wrenn/shared";
-import type { RequestAttributes } from "../extensions.js";
+import type { RequestAttributes } from "../request-attributes.js";
 import { gatewayErrors, resolveError, sendError, sendJson } from "./gateway-error.js";
 import { createGrpcBackend } from "./grpc-backend.js";
 import { buildOpenApi } from "./openapi.js";

@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import { Metadata } from "nice-grpc-common";
-import type { RequestAttributes } from "../extensions.js";
+import type { RequestAttributes } from "../request-attributes.js";
 import { forwardedHeaders } from "./grpc-backend.js";
 import type { Route } from "./routes.js";
 import type { Router } from "./router.js";
