@@ -16,10 +16,7 @@ export function startWorkers(workers: BackgroundWorker[], logger: Logger): Runni
   const running = workers.map((worker) => {
     const log = logger.child({ worker: worker.name });
     log.info("worker started");
-    // A worker that throws before its first await fails the same way as one that rejects.
-    return Promise.resolve()
-      .then(() => worker.run(abort.signal))
-      .then(
+    return runNow(worker, abort.signal).then(
       () => {
         if (abort.signal.aborted) log.info("worker stopped");
         else log.warn("worker ended on its own");
@@ -43,4 +40,17 @@ export function startWorkers(workers: BackgroundWorker[], logger: Logger): Runni
       if (outcome === "late") logger.warn({ graceMs }, "workers still running at shutdown; leaving them");
     },
   };
+}
+
+/**
+ * Starts the worker at once (a stop() right after start must find it
+ * listening to its signal); one that throws before its first await fails
+ * the same way as one that rejects.
+ */
+function runNow(worker: BackgroundWorker, signal: AbortSignal): Promise<void> {
+  try {
+    return worker.run(signal);
+  } catch (err) {
+    return Promise.reject(err instanceof Error ? err : new Error(String(err)));
+  }
 }
