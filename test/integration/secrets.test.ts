@@ -1,4 +1,4 @@
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { randomBytes } from "node:crypto";
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
@@ -113,7 +113,30 @@ describe("env values given at create time", () => {
     expect(events, "the event stream").not.toContain(secret);
 
     // Gone with the sandbox: nothing on disk still holds it.
-    await client.sandboxes.destroySandbox({ sandboxId: id, wait: true });
+    expect((await client.sandboxes.destroySandbox({ sandboxId: id, wait: true })).sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_STOPPED);
+    expect(await filesContaining(stack.dataDir, secret), "files holding it after destroy").toEqual([]);
+  });
+
+  it("are kept across a kill -9 of the host agent, still only in sandbox.json, and its re-adoption logs none", async () => {
+    const secret = `s3cr3t-${randomBytes(12).toString("hex")}`;
+    const id = await createWith("grpc", { API_TOKEN: secret });
+    const record = join(sandboxDir(stack, id), "sandbox.json");
+    const reopened = async () => (await logText(stack, "controlplane")).split("event stream reopened").length;
+    const before = await reopened();
+    await stack.restart("hostagent", { signal: "SIGKILL" });
+
+    // The restarted agent took the sandbox back (from runtime.json and sandbox.json) and relays to it again.
+    const adopted = await vi.waitFor(async () => (await client.run(id, "sh", ["-c", 'printf %s "$API_TOKEN"'])).stdout, { timeout: 60_000, interval: 250 });
+    expect(adopted).toBe(secret);
+    expect(await filesContaining(stack.dataDir, secret), "files holding it").toEqual([record]);
+    expect((await lstat(record)).mode & 0o777).toBe(0o600);
+    expect(await logText(stack, "hostagent"), "the host agent's log, both runs").not.toContain(secret);
+    expect(await logText(stack, "controlplane"), "the controlplane's log").not.toContain(secret);
+    // Lifecycle calls reach the host again once the controlplane's control channel is back
+    // (until then a destroy fails "unreachable" and leaves the sandbox ERROR, though relayed calls work).
+    await expect.poll(reopened, { timeout: 60_000, interval: 100 }).toBeGreaterThan(before);
+    const { sandbox } = await client.sandboxes.destroySandbox({ sandboxId: id, wait: true });
+    expect(sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_STOPPED);
     expect(await filesContaining(stack.dataDir, secret), "files holding it after destroy").toEqual([]);
   });
 });
