@@ -3,7 +3,7 @@
 // type-only imports; here every import counts, because a cycle through types
 // is still two files that cannot be understood (or moved) one without the
 // other. The folder rules keep each service's layers pointing one way.
-// scripts/check-lint-rules.ts checks that each rule still fires.
+// scripts/check-lint-rules.ts plants a violation of each kind and checks it is reported.
 
 const hostagent = "^services/hostagent/src/";
 const controlplane = "^services/controlplane/src/";
