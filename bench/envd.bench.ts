@@ -3,22 +3,15 @@
  * exec round-trip latency of `true`, process output throughput, and file
  * write/read throughput through the streaming file RPCs.
  */
-import { execFileSync } from "node:child_process";
-import { fileURLToPath } from "node:url";
-// The benchmarks still borrow the service's test harness (issue 9 moves them onto a
-// shared one); until then this relative import into the service is allowed here only.
-// eslint-disable-next-line import-x/no-relative-packages
-import { startEnvd } from "../services/envd/test/harness.js";
+import { startEnvd } from "./services.js";
 import { percentile, type BenchSuite } from "./suite.js";
 
-const envdDir = fileURLToPath(new URL("../services/envd", import.meta.url));
 const MB = 1_000_000;
 
 export const suite: BenchSuite = {
   name: "envd",
   description: "exec latency, stream and file throughput of envd alone (unix socket)",
   async run(report) {
-    execFileSync("npm", ["run", "--silent", "build"], { cwd: envdDir, stdio: "ignore" });
     const envd = await startEnvd();
     try {
       // Exec round trip: Start `true` and read its stream to the end event.

@@ -11,10 +11,7 @@
  *                                      VMs need ~3.5 cores on a 2-core host; see the report)
  *   WRENN_BENCH_LEVELS=1,10,50         sandboxes alive at each scale step (overrides the above)
  */
-// The benchmarks still borrow the service's test harness (issue 9 moves them onto a
-// shared one); until then this relative import into the service is allowed here only.
-// eslint-disable-next-line import-x/no-relative-packages
-import { exec, newSandboxId, startAgent, type AgentProcess } from "../services/hostagent/test/harness.js";
+import { newSandboxId, startHostAgent, type BenchAgent } from "./services.js";
 import { percentile, type BenchSuite, type Report } from "./suite.js";
 
 const quick = process.argv.includes("--quick");
@@ -35,16 +32,16 @@ function agentEnv(runtime: string, memoryMb: number): Record<string, string> {
   return runtime === "qemu" ? { ...common, WRENN_RUNTIME: "qemu", WRENN_IMAGES_DIR: imagesDir } : { ...common, WRENN_RUNTIME: "namespace" };
 }
 
-async function createToFirstExec(agent: AgentProcess): Promise<{ id: string; ms: number }> {
+async function createToFirstExec(agent: BenchAgent): Promise<{ id: string; ms: number }> {
   const id = newSandboxId();
   const t0 = performance.now();
   await agent.sandboxes.createSandbox({ sandboxId: id, templateId: "base", startTimeoutSeconds: 300 });
-  const out = await exec(agent, id, "echo", ["ready"]);
-  if (out.stdout.trim() !== "ready") throw new Error(`unexpected exec output ${JSON.stringify(out.stdout)}`);
+  const out = await agent.exec(id, "echo", ["ready"]);
+  if (out.trim() !== "ready") throw new Error(`unexpected exec output ${JSON.stringify(out)}`);
   return { id, ms: performance.now() - t0 };
 }
 
-async function pauseResume(agent: AgentProcess, samples: number): Promise<{ pause: number[]; resume: number[] }> {
+async function pauseResume(agent: BenchAgent, samples: number): Promise<{ pause: number[]; resume: number[] }> {
   const id = (await createToFirstExec(agent)).id;
   const pause: number[] = [];
   const resume: number[] = [];
@@ -55,7 +52,7 @@ async function pauseResume(agent: AgentProcess, samples: number): Promise<{ paus
     t0 = performance.now();
     await agent.sandboxes.resumeSandbox({ sandboxId: id });
     // Resume counts until the sandbox answers again.
-    await exec(agent, id, "true");
+    await agent.exec(id, "true");
     resume.push(performance.now() - t0);
   }
   await agent.sandboxes.destroySandbox({ sandboxId: id });
@@ -67,7 +64,7 @@ async function benchRuntime(runtime: string, report: (metric: string, value: num
   const levels = process.env.WRENN_BENCH_LEVELS
     ? process.env.WRENN_BENCH_LEVELS.split(",").map(Number)
     : quick ? [1, 5] : runtime === "qemu" ? [1, 10, qemuMax] : [1, 10, 50];
-  const agent = await startAgent(agentEnv(runtime, 256), 900_000);
+  const agent = await startHostAgent(agentEnv(runtime, 256), 900_000);
   try {
     // Create → first exec output, nothing else alive.
     const times: number[] = [];
@@ -113,7 +110,7 @@ async function benchRuntime(runtime: string, report: (metric: string, value: num
   }
   if (runtime === "qemu" && !quick) {
     // A 1 GiB guest needs its own base template (vCPUs and memory are fixed by the snapshot).
-    const big = await startAgent(agentEnv(runtime, 1024), 900_000);
+    const big = await startHostAgent(agentEnv(runtime, 1024), 900_000);
     try {
       const pr = await pauseResume(big, 5);
       report("pause_1GiB_median", percentile(pr.pause, 50), "ms");
