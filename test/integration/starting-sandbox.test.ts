@@ -1,3 +1,5 @@
+import { existsSync } from "node:fs";
+import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { ClientError, Status } from "nice-grpc";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
@@ -9,28 +11,19 @@ import { logEntries } from "../harness/service-logs.js";
 // A sandbox between CreateSandbox's answer (202, STARTING) and the host's
 // answer, on the real host agent. The window is the host's real start: with
 // a network namespace of its own (veth, /30, firewall chain) and envd's
-// handshake, a namespace sandbox takes about a second here, while the calls
-// below take milliseconds. Each test checks it really acted while the
-// sandbox was starting (the refusal names it; the controlplane logs the
-// state a destroy came from), so a start that won the race fails the test
-// instead of passing it unexercised.
-const prefix = "wst";
-let stack: Stack;
-let client: WrennClient;
+// handshake, a namespace sandbox takes about a second here, a QEMU restore
+// under TCG longer, while the calls below take milliseconds. Each test
+// checks it really acted while the sandbox was starting (the refusal names
+// it; the controlplane logs the state a destroy came from), so a start that
+// won the race fails the test instead of passing it unexercised.
+const qemuInstalled = (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(dir, "qemu-system-x86_64")));
+const runtimes = (process.env.WRENN_TEST_RUNTIMES ?? (qemuInstalled ? "namespace,qemu" : "namespace")).split(",");
 
-beforeAll(async () => {
-  stack = await startStack({
-    sandboxNetwork: "netns",
-    // A prefix and pool of its own, so the network leftovers counted are this stack's.
-    hostagentEnv: { WRENN_NETWORK_PREFIX: prefix, WRENN_NETWORK_POOL: "10.248.0.0/16" },
-  });
-  client = createWrennClient(stack.grpcAddress);
-});
-
-afterAll(async () => {
-  client?.close();
-  await stack?.close();
-});
+/** Per runtime: a network prefix and pool of its own (so the leftovers counted are this stack's), and what runs a sandbox. */
+const legs: Record<string, { prefix: string; pool: string; process: string; cgroups: boolean }> = {
+  namespace: { prefix: "wst", pool: "10.248.0.0/16", process: "bwrap", cgroups: true },
+  qemu: { prefix: "wsq", pool: "10.245.0.0/16", process: "qemu-system", cgroups: false },
+};
 
 async function refusal(call: Promise<unknown>): Promise<ClientError> {
   const err = await call.then(
@@ -47,13 +40,34 @@ async function drain(stream: AsyncIterable<unknown>): Promise<void> {
   }
 }
 
-async function startNew(): Promise<string> {
-  const { sandbox } = await client.sandboxes.createSandbox({ templateId: "base", waitReady: false });
-  expect(sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_STARTING);
-  return sandbox!.sandboxId;
-}
+describe.each(runtimes)("a sandbox that is still starting (%s runtime)", (runtime) => {
+  const leg = legs[runtime]!;
+  const prefix = leg.prefix;
+  let stack: Stack;
+  let client: WrennClient;
 
-describe("a sandbox that is still starting", () => {
+  beforeAll(async () => {
+    stack = await startStack({
+      runtime: runtime as "namespace" | "qemu",
+      sandboxNetwork: "netns",
+      hostagentEnv: { WRENN_NETWORK_PREFIX: leg.prefix, WRENN_NETWORK_POOL: leg.pool },
+      // A first QEMU start builds the guest image and boots the base template.
+      hostagentStartTimeoutMs: 15 * 60_000,
+    });
+    client = createWrennClient(stack.grpcAddress);
+  }, 16 * 60_000);
+
+  afterAll(async () => {
+    client?.close();
+    await stack?.close();
+  });
+
+  async function startNew(): Promise<string> {
+    const { sandbox } = await client.sandboxes.createSandbox({ templateId: "base", waitReady: false });
+    expect(sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_STARTING);
+    return sandbox!.sandboxId;
+  }
+
   it("refuses process, file and port calls with FAILED_PRECONDITION (HTTP 400) until it runs", async () => {
     const id = await startNew();
     try {
@@ -79,11 +93,11 @@ describe("a sandbox that is still starting", () => {
       expect((await client.run(id, "echo", ["up"])).stdout).toBe("up\n");
       // What a running sandbox has on the host, each read the way the next test reads its absence.
       expect(await hostSandboxIds(stack)).toContain(id);
-      expect(await processesWith("bwrap", id)).not.toEqual([]);
+      expect(await processesWith(leg.process, id)).not.toEqual([]);
       expect(await exists(sandboxDir(stack, id))).toBe(true);
       const traces = await networkTraces(prefix);
       expect([traces.netns.length, traces.links.length, traces.chains.length]).toEqual([1, 1, 1]);
-      expect(await cgroupsOf(stack.services.hostagent.pid!, id)).not.toEqual([]);
+      if (leg.cgroups) expect(await cgroupsOf(stack.services.hostagent.pid!, id)).not.toEqual([]);
     } finally {
       await client.sandboxes.destroySandbox({ sandboxId: id, wait: true });
     }
@@ -111,7 +125,7 @@ describe("a sandbox that is still starting", () => {
     );
 
     expect(await hostSandboxIds(stack)).not.toContain(id);
-    expect(await processesWith("bwrap", id), "the sandbox's bwrap").toEqual([]);
+    expect(await processesWith(leg.process, id), `the sandbox's ${leg.process}`).toEqual([]);
     expect(await exists(sandboxDir(stack, id)), "the sandbox's directory").toBe(false);
     expect(await networkTraces(prefix), "its network namespace, veth and firewall chain").toEqual({ netns: [], links: [], chains: [] });
     expect(await cgroupsOf(stack.services.hostagent.pid!, id), "its cgroups").toEqual([]);
