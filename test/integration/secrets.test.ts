@@ -1,12 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
 import { lstat, readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import pg from "pg";
 import { Redis } from "ioredis";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
 import { startStack, type Stack } from "@wrenn/devstack";
-import { sandboxDir } from "../harness/host-traces.js";
+import { processesWith, sandboxDir } from "../harness/host-traces.js";
 import { logText } from "../harness/service-logs.js";
 
 // The env values given at create time go to the sandbox and are kept in one
@@ -17,25 +18,12 @@ import { logText } from "../harness/service-logs.js";
 // the sandbox is gone. The services log at debug level here: the promise
 // holds at every level.
 const stream = "wrenn:sandbox-events";
+const qemuInstalled = (process.env.PATH ?? "").split(":").some((dir) => existsSync(join(dir, "qemu-system-x86_64")));
+const runtimes = (process.env.WRENN_TEST_RUNTIMES ?? (qemuInstalled ? "namespace,qemu" : "namespace")).split(",");
+// Set by each runtime's beforeAll below (the describe blocks run one after the other).
 let stack: Stack;
 let client: WrennClient;
 let redis: Redis;
-const previousLevel = process.env.WRENN_LOG_LEVEL;
-
-beforeAll(async () => {
-  process.env.WRENN_LOG_LEVEL = "debug";
-  stack = await startStack();
-  client = createWrennClient(stack.grpcAddress);
-  redis = new Redis(process.env.REDIS_URL!);
-});
-
-afterAll(async () => {
-  if (previousLevel === undefined) delete process.env.WRENN_LOG_LEVEL;
-  else process.env.WRENN_LOG_LEVEL = previousLevel;
-  redis?.disconnect();
-  client?.close();
-  await stack?.close();
-});
 
 /**
  * Every regular file under the stack's data dir (both services' state and
@@ -90,7 +78,24 @@ async function createWith(via: "grpc" | "http", envs: Record<string, string>): P
   return body.sandbox.sandboxId;
 }
 
-describe("env values given at create time", () => {
+describe.each(runtimes)("env values given at create time (%s runtime)", (runtime) => {
+  const previousLevel = process.env.WRENN_LOG_LEVEL;
+
+  beforeAll(async () => {
+    process.env.WRENN_LOG_LEVEL = "debug";
+    stack = await startStack({ runtime: runtime as "namespace" | "qemu", hostagentStartTimeoutMs: 15 * 60_000 });
+    client = createWrennClient(stack.grpcAddress);
+    redis = new Redis(process.env.REDIS_URL!);
+  }, 16 * 60_000);
+
+  afterAll(async () => {
+    if (previousLevel === undefined) delete process.env.WRENN_LOG_LEVEL;
+    else process.env.WRENN_LOG_LEVEL = previousLevel;
+    redis?.disconnect();
+    client?.close();
+    await stack?.close();
+  });
+
   it.each(["grpc", "http"] as const)("reach the sandbox and are stored only in the host's sandbox.json, mode 0600 (create over %s)", async (via) => {
     const secret = `s3cr3t-${randomBytes(12).toString("hex")}`;
     // Where the stream stood before: only what this create published is searched.
@@ -108,6 +113,7 @@ describe("env values given at create time", () => {
     expect(await logText(stack, "controlplane"), "the controlplane's log").not.toContain(secret);
     expect(await logText(stack, "hostagent"), "the host agent's log").not.toContain(secret);
     expect(await databaseText(), "the database").not.toContain(secret);
+    expect(await processesWith(secret), "host processes with it in their command line").toEqual([]);
     const events = await streamTextSince(before!);
     expect(events, "the event stream (this create's running outcome is on it)").toContain(idHead(id));
     expect(events, "the event stream").not.toContain(secret);
