@@ -51,7 +51,7 @@ afterAll(async () => {
 async function publishedFor(sandboxId: string): Promise<Map<string, Record<string, unknown>>> {
   const hex = fromWireId("sb", sandboxId).replaceAll("-", "");
   const byType = new Map<string, Record<string, unknown>>();
-  for (const [, fields] of await redis.xrevrange(stream, "+", "-", "COUNT", 500)) {
+  for (const [, fields] of await redis.xrevrange(stream, "+", "-", "COUNT", 2000)) {
     const event = JSON.parse(fields[fields.indexOf("event") + 1]!) as Record<string, unknown>;
     const id = String(event.sandboxId).replace(/^sb-/, "").replaceAll("-", "");
     if (id === hex && !byType.has(String(event.type))) byType.set(String(event.type), event);
