@@ -16,6 +16,14 @@ const destroyTimeoutMs = 60_000;
 /** Pause and resume write or read memory images on the QEMU runtime: minutes, not seconds. */
 const pauseResumeTimeoutMs = 5 * 60_000;
 const controlTimeoutMs = 15_000;
+/**
+ * How long a call waits for the control channel to (re)connect before it is
+ * sent anyway (and fails "unreachable" if the host is still away): longer
+ * than the channel's longest reconnect backoff (host-connection.ts).
+ */
+const reconnectWaitMs = 10_000;
+/** Attempts of an idempotent call that keeps meeting a connection that breaks. */
+const maxAttempts = 3;
 
 /**
  * Host agents name sandboxes by wire id ("sb-…"), the controlplane by UUID:
@@ -41,12 +49,32 @@ export function envdCallMetadata(sandboxId: string): Metadata {
 export function createSandboxHost(connection: HostConnection): SandboxHost {
   const client = connection.sandboxes;
 
-  async function call<T>(what: string, timeoutMs: number, run: (signal: AbortSignal) => Promise<T>): Promise<T> {
+  /**
+   * One host call within `timeoutMs`. A host agent that just restarted is
+   * reachable again within seconds, but the control channel may still be in
+   * its reconnect backoff, and grpc-js fails calls at once meanwhile. So a
+   * lifecycle call (`waits`) first waits, at most reconnectWaitMs, for the
+   * channel, and is sent once it can be: it does not fail the sandbox into
+   * ERROR for a host that is merely reconnecting. Reads (list, metrics) do
+   * not wait: the reconciler and the caller simply ask again. Only a call
+   * that is safe to repeat (`idempotent`) is sent again after an UNAVAILABLE;
+   * a create never is (the first may have reached the host).
+   */
+  async function call<T>(
+    what: string,
+    timeoutMs: number,
+    run: (signal: AbortSignal) => Promise<T>,
+    { waits = true, idempotent = false }: { waits?: boolean; idempotent?: boolean } = {},
+  ): Promise<T> {
     const signal = AbortSignal.timeout(timeoutMs);
-    try {
-      return await run(signal);
-    } catch (err) {
-      throw describe(err, what, connection.address, signal);
+    for (let attempt = 1; ; attempt++) {
+      if (waits) await connection.controlReady(AbortSignal.any([signal, AbortSignal.timeout(reconnectWaitMs)]));
+      try {
+        return await run(signal);
+      } catch (err) {
+        const again = idempotent && attempt < maxAttempts && !signal.aborted && hasGrpcStatus(err) && err.code === Status.UNAVAILABLE;
+        if (!again) throw describe(err, what, connection.address, signal);
+      }
     }
   }
 
@@ -70,13 +98,15 @@ export function createSandboxHost(connection: HostConnection): SandboxHost {
     },
 
     async destroySandbox(sandboxId) {
-      const signal = AbortSignal.timeout(destroyTimeoutMs);
+      // Repeatable: a destroy that did reach the host answers NOT_FOUND the second time.
       try {
-        await client.destroySandbox({ sandboxId: toHost(sandboxId) }, { signal });
+        await call("destroy", destroyTimeoutMs, (signal) => client.destroySandbox({ sandboxId: toHost(sandboxId) }, { signal }), {
+          idempotent: true,
+        });
         return "destroyed";
       } catch (err) {
         if (hasGrpcStatus(err) && err.code === Status.NOT_FOUND) return "not-found";
-        throw describe(err, "destroy", connection.address, signal);
+        throw err;
       }
     },
 
@@ -101,12 +131,13 @@ export function createSandboxHost(connection: HostConnection): SandboxHost {
     async getSandboxMetrics(sandboxId) {
       const m = await call("metrics", controlTimeoutMs, (signal) =>
         client.getSandboxMetrics({ sandboxId: toHost(sandboxId) }, { signal }),
+        { waits: false },
       );
       return { cpuSeconds: m.cpuSeconds, cpuCores: m.cpuCores, memoryBytes: m.memoryBytes, diskBytes: m.diskBytes };
     },
 
     async listSandboxes() {
-      const response = await call("list", controlTimeoutMs, (signal) => client.listSandboxes({}, { signal }));
+      const response = await call("list", controlTimeoutMs, (signal) => client.listSandboxes({}, { signal }), { waits: false });
       const states: HostSandboxState[] = [];
       for (const s of response.sandboxes) {
         // A stopped entry is on its way out; it no longer counts as existing.

@@ -1,4 +1,4 @@
-import { Channel, credentials, type ChannelOptions } from "@grpc/grpc-js";
+import { Channel, connectivityState, credentials, type ChannelOptions } from "@grpc/grpc-js";
 import { createChannel, createClient } from "nice-grpc";
 import {
   SandboxServiceDefinition,
@@ -22,6 +22,13 @@ export interface HostConnection {
   filesystem: FilesystemServiceClient;
   /** Only ListPorts and WatchPorts: the agent relays no other EnvdService call. */
   ports: Pick<EnvdServiceClient, "listPorts" | "watchPorts">;
+  /**
+   * Resolves once the control channel is connected, or when `signal` aborts
+   * (whichever comes first; it never rejects). grpc-js fails a call at once
+   * while its channel waits out a reconnect backoff, so a lifecycle call sent
+   * just after a host agent restart would fail although the agent is back.
+   */
+  controlReady(signal: AbortSignal): Promise<void>;
   close(): void;
 }
 
@@ -44,11 +51,29 @@ function openChannel(address: string): Channel {
   return createChannel(address, credentials.createInsecure(), channelOptions);
 }
 
+/** Waits for `channel` to be READY (asking it to connect), until `signal` aborts. */
+async function whenReady(channel: Channel, signal: AbortSignal): Promise<void> {
+  for (;;) {
+    const state = channel.getConnectivityState(true);
+    if (state === connectivityState.READY || signal.aborted) return;
+    await new Promise<void>((resolve) => {
+      const done = () => {
+        signal.removeEventListener("abort", done);
+        resolve();
+      };
+      signal.addEventListener("abort", done, { once: true });
+      // A deadline of its own only so the watch does not outlive a long wait; the loop looks again.
+      channel.watchConnectivityState(state, Date.now() + 1_000, done);
+    });
+  }
+}
+
 export function createHostConnection(address: string): HostConnection {
   const control = openChannel(address);
   const streams = openChannel(address);
   return {
     address,
+    controlReady: (signal) => whenReady(control, signal),
     sandboxes: createClient(SandboxServiceDefinition, control),
     process: createClient(ProcessServiceDefinition, streams),
     filesystem: createClient(FilesystemServiceDefinition, streams),

@@ -113,6 +113,8 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
    */
   async function requireTemplate(templateId: string): Promise<void> {
     let templates: string[];
+    // Right after a host agent restart the channel may still be reconnecting: wait for it (bounded) rather than refuse the create.
+    await configured.controlReady(AbortSignal.timeout(hostInfoTimeoutMs));
     try {
       const response = await configured.sandboxes.listTemplates({}, { signal: AbortSignal.timeout(hostInfoTimeoutMs) });
       templates = response.templates.map((t) => t.templateId);
