@@ -1,3 +1,6 @@
+import { fromWireId, isWireId } from "@wrenn/shared";
+import { isUuid } from "../lifecycle/sandbox.js";
+
 /**
  * Lifecycle outcomes travel as events so that any controlplane can apply
  * them to the database: the instance that ran the host call writes its own
@@ -88,17 +91,30 @@ const eventTypes = new Set<string>([
 ]);
 const operations = new Set<string>(["create", "destroy", "pause", "resume"]);
 
-/** Parses an event from the wire; returns null for anything malformed. */
+/**
+ * An id as a UUID, the form events carry. Controlplanes from before that
+ * published wire ids ("sb-…", "host-…"), and their entries can still be in
+ * the stream (a rolling upgrade, a stream kept across an upgrade): they are
+ * read too, so their outcomes are not lost. Null for anything else.
+ */
+function decodeId(kind: "sb" | "host", value: unknown): string | null {
+  if (typeof value !== "string") return null;
+  if (isUuid(value)) return value.toLowerCase();
+  return isWireId(kind, value) ? fromWireId(kind, value) : null;
+}
+
+/** Parses an event from the wire (either id form); returns null for anything malformed, an unreadable sandbox id included. */
 export function parseSandboxEvent(json: string): SandboxEvent | null {
   try {
     const value = JSON.parse(json) as Partial<SandboxEvent>;
     if (typeof value !== "object" || value === null) return null;
     if (typeof value.type !== "string" || !eventTypes.has(value.type)) return null;
-    if (typeof value.sandboxId !== "string" || typeof value.time !== "string") return null;
+    const sandboxId = decodeId("sb", value.sandboxId);
+    if (!sandboxId || typeof value.time !== "string") return null;
     return {
       type: value.type,
-      sandboxId: value.sandboxId,
-      hostId: typeof value.hostId === "string" ? value.hostId : null,
+      sandboxId,
+      hostId: decodeId("host", value.hostId),
       time: value.time,
       ...(typeof value.error === "string" ? { error: value.error } : {}),
       ...(typeof value.operation === "string" && operations.has(value.operation) ? { operation: value.operation } : {}),

@@ -9,6 +9,7 @@ import { allowedFrom, hostEventRule } from "./transitions.js";
  * by a later operation) — which makes replaying an event harmless.
  */
 export async function applyOutcome(sandboxes: SandboxStore, event: SandboxEvent): Promise<SandboxRecord | null> {
+  // Ids are UUIDs by now (older wire ids are converted where stream entries are decoded, events/event-bus.ts).
   // An event naming no valid sandbox can never apply; dropping it beats redelivering it forever.
   if (!isUuid(event.sandboxId)) return null;
   const id = event.sandboxId;
