@@ -44,6 +44,8 @@ export async function applyOutcome(sandboxes: SandboxStore, event: SandboxEvent)
  * include_recent), so each applies only from the status it was meant for and
  * only if the row has not changed since the host saw it happen: an old
  * AUTO_PAUSED replayed after the user resumed must not pause it again.
+ * The one exception: an end the host explains (TTL kill, exit) of a sandbox
+ * the reconciler meanwhile marked missing (`despiteLaterChange`).
  */
 async function applyHostEvent(sandboxes: SandboxStore, id: string, event: SandboxEvent): Promise<SandboxRecord | null> {
   if (!event.hostEvent) return null;
@@ -57,7 +59,7 @@ async function applyHostEvent(sandboxes: SandboxStore, id: string, event: Sandbo
     if (!rule) return null;
     const updated = await sandboxes.transition(id, rule.from, rule.next, {
       error: rule.error ?? "",
-      unchangedSince,
+      unchangedSince: rule.despiteLaterChange ? undefined : unchangedSince,
       ...(rule.next === "running" ? {} : { expiresAt: null }),
     });
     if (updated) return updated;

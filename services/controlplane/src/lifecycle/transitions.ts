@@ -49,6 +49,15 @@ export interface HostEventRule {
   from: readonly SandboxStatus[];
   next: SandboxStatus;
   error?: string;
+  /**
+   * Applies even though the row changed after the host saw the event. Set
+   * for an end the host explains (TTL kill, exit) of a `missing` sandbox:
+   * the reconciler writes `missing` when a sandbox is gone from the host's
+   * list, which happens as soon as it ends, often before the host's event
+   * about that very end is applied. The event says why, so it wins; `missing`
+   * is kept for a sandbox gone without a word.
+   */
+  despiteLaterChange?: boolean;
 }
 
 /**
@@ -64,14 +73,14 @@ export function hostEventRule(kind: HostEventKind, current: SandboxStatus, detai
       return current === "running" || current === "pausing" ? { from, next: "paused" } : null;
     case "ttl-killed":
       if (current === "stopped") return null;
-      return { from, next: "stopped", error: current === "stopping" ? "" : "the sandbox's timeout ran out" };
+      return { from, next: "stopped", error: current === "stopping" ? "" : "the sandbox's timeout ran out", ...explains(current) };
     case "exited":
       if (current === "stopped") return null;
       // Expected while we are destroying it; otherwise it died on its own.
       if (current === "stopping") return { from, next: "stopped" };
       return detail
-        ? { from, next: "error", error: `the sandbox exited unexpectedly (${detail})` }
-        : { from, next: "stopped", error: "the sandbox exited" };
+        ? { from, next: "error", error: `the sandbox exited unexpectedly (${detail})`, ...explains(current) }
+        : { from, next: "stopped", error: "the sandbox exited", ...explains(current) };
     case "lost":
       if (current === "stopped") return null;
       if (current === "stopping") return { from, next: "stopped" };
@@ -81,6 +90,11 @@ export function hostEventRule(kind: HostEventKind, current: SandboxStatus, detai
       if (current !== "resuming" && current !== "paused" && current !== "running") return null;
       return { from, next: "error", error: detail ? `resume failed: ${detail}` : "resume failed" };
   }
+}
+
+/** An event that says why a sandbox ended overrides the reconciler's `missing`, whenever that was written. */
+function explains(current: SandboxStatus): Pick<HostEventRule, "despiteLaterChange"> {
+  return current === "missing" ? { despiteLaterChange: true } : {};
 }
 
 /** Where a sandbox should be after a failed pause/resume, from what its host says exists. */
