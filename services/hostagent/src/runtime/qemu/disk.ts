@@ -1,3 +1,4 @@
+import { chmod } from "node:fs/promises";
 import { runCommand } from "@wrenn/shared";
 
 export interface DiskInfo {
@@ -15,7 +16,7 @@ export async function diskInfo(path: string, signal?: AbortSignal): Promise<Disk
 /**
  * Creates a qcow2 copy-on-write overlay on `base` (a raw rootfs.ext4 or a
  * template's qcow2). Its virtual size is never below the base's: an overlay
- * smaller than its base fills up and every guest write fails.
+ * smaller than its base fills up and every guest write fails. Mode 0600.
  */
 export async function createDiskOverlay(
   base: string,
@@ -28,5 +29,7 @@ export async function createDiskOverlay(
     ["qemu-img", "create", "-q", "-f", "qcow2", "-F", baseInfo.format, "-b", base, overlay, String(size)],
     { signal: options.signal },
   );
+  // What the guest writes lands here: its owner's only.
+  await chmod(overlay, 0o600);
   return { virtualSize: size, format: "qcow2", backingFile: base };
 }

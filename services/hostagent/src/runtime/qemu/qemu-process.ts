@@ -57,10 +57,24 @@ export interface SpawnQemuOptions {
 
 const tailBytes = 8192;
 
+/**
+ * Runs the rest of the command under umask 077, through an exec (same pid).
+ * Every file QEMU makes is then its owner's only: the serial log, a memory
+ * file (a template's RAM, which may be a sandbox's), and a snapshot's state
+ * written by the migration's `exec:` shell (guest RAM, env values in clear).
+ */
+const ownerOnlyFiles = ["sh", "-c", 'umask 077 && exec "$@"', "sh"];
+
 export function spawnQemu(options: SpawnQemuOptions): QemuProcess {
   installExitHook();
   const persistent = !options.dieWithParent;
-  const command = [...(persistent ? [] : ["setpriv", "--pdeathsig", "KILL", "--"]), ...(options.wrap ?? []), options.binary, ...options.args];
+  const command = [
+    ...ownerOnlyFiles,
+    ...(persistent ? [] : ["setpriv", "--pdeathsig", "KILL", "--"]),
+    ...(options.wrap ?? []),
+    options.binary,
+    ...options.args,
+  ];
   const logFd = persistent && options.stderrFile ? openSync(options.stderrFile, "a", 0o600) : undefined;
   let child: ChildProcess;
   try {

@@ -230,8 +230,11 @@ function createVm(spec: MachineSpec, options: VmOptions, proc: QemuProcess, qmp:
       // The default cap is 32 MiB/s; the VM is stopped, so go as fast as the disk allows.
       await qmp.execute("migrate-set-parameters", { "max-bandwidth": 64 * 2 ** 30 });
       expected = true;
-      // mv after cat: the state file only appears once cat has written everything.
-      await qmp.execute("migrate", { uri: `exec:cat > ${shellQuote(partial)} && mv ${shellQuote(partial)} ${shellQuote(stateFile)}` });
+      // mv after cat: the state file only appears once cat has written everything. The state is guest
+      // RAM (env values in clear): owner-only, even from a QEMU adopted from an agent that started it otherwise.
+      await qmp.execute("migrate", {
+        uri: `exec:umask 077 && cat > ${shellQuote(partial)} && mv ${shellQuote(partial)} ${shellQuote(stateFile)}`,
+      });
       try {
         await waitMigration(qmp, timeoutMs);
         const deadline = Date.now() + timeoutMs;
@@ -258,7 +261,7 @@ function createVm(spec: MachineSpec, options: VmOptions, proc: QemuProcess, qmp:
         savedAt: new Date().toISOString(),
         stateBytes: (await stat(stateFile)).size,
       };
-      await writeFile(join(snapshotDir, `${metaFileName}.tmp`), JSON.stringify(meta, null, 2) + "\n");
+      await writeFile(join(snapshotDir, `${metaFileName}.tmp`), JSON.stringify(meta, null, 2) + "\n", { mode: 0o600 });
       await rename(join(snapshotDir, `${metaFileName}.tmp`), join(snapshotDir, metaFileName));
       return meta;
     },

@@ -1,4 +1,4 @@
-import { copyFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
+import { chmod, copyFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "@wrenn/shared";
 import { createCleanupStack } from "../../host/cleanup-stack.js";
@@ -46,6 +46,8 @@ export async function templateFromSandbox(options: TemplateFromSandboxOptions): 
   try {
     const started = performance.now();
     await copyFile(join(options.sourceDir, "disk.qcow2"), join(work, "disk.qcow2"));
+    // The sandbox's own disk writes; its RAM goes into `memory`, made 0600 by QEMU's umask (qemu-process.ts).
+    await chmod(join(work, "disk.qcow2"), 0o600);
     const network = await options.network(`template-${options.id}`, options.signal);
     stack.push("release template network", () => network.release());
     const spec: MachineSpec = {
