@@ -138,8 +138,8 @@ describe.each(runtimes)("env values given at create time (%s runtime)", (runtime
     expect((await lstat(record)).mode & 0o777).toBe(0o600);
     expect(await logText(stack, "hostagent"), "the host agent's log, both runs").not.toContain(secret);
     expect(await logText(stack, "controlplane"), "the controlplane's log").not.toContain(secret);
-    // Lifecycle calls reach the host again once the controlplane's control channel is back
-    // (until then a destroy fails "unreachable" and leaves the sandbox ERROR, though relayed calls work).
+    // Destroy only once the controlplane has seen the new agent, so this checks the restarted
+    // agent's own cleanup of the value (host-reconnect.test.ts covers a destroy sent sooner).
     await expect.poll(reopened, { timeout: 60_000, interval: 100 }).toBeGreaterThan(before);
     const { sandbox } = await client.sandboxes.destroySandbox({ sandboxId: id, wait: true });
     expect(sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_STOPPED);
