@@ -34,16 +34,6 @@ export const allowedFrom = {
   resumeFailed: ["resuming"],
 } as const satisfies Record<string, readonly SandboxStatus[]>;
 
-/** Statuses that a caller waiting on an operation waits to leave. */
-export const transientStatuses: readonly SandboxStatus[] = ["starting", "pausing", "resuming", "stopping"];
-
-export function isTransient(status: SandboxStatus): boolean {
-  return transientStatuses.includes(status);
-}
-
-/** Every status in which the sandbox may still exist on its host. */
-export const liveStatuses: readonly SandboxStatus[] = ["starting", "running", "pausing", "paused", "resuming", "stopping", "error", "missing"];
-
 export interface HostEventRule {
   /** Statuses the event applies to. */
   from: readonly SandboxStatus[];
