@@ -63,7 +63,14 @@ async function checkEslint(scratch: string): Promise<void> {
   writeFileSync(plantProject, JSON.stringify({ extends: join(root, "tsconfig.json"), include: [], files }));
   const eslint = new ESLint({
     cwd: root,
-    overrideConfig: { files: ["**/*.ts"], languageOptions: { parserOptions: { projectService: false, project: [plantProject] } } },
+    overrideConfig: {
+      files: ["**/*.ts"],
+      languageOptions: {
+        // With CI=true typescript-eslint infers a "single run" and types the files as they are on
+        // disk, without the planted line: the typed and resolver rules would then see no plant.
+        parserOptions: { projectService: false, project: [plantProject], disallowAutomaticSingleRunInference: true },
+      },
+    },
   });
   for (const plant of eslintPlants) {
     const filePath = join(root, plant.file);
