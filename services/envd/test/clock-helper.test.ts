@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
-import { afterAll, describe, expect, test } from "vitest";
+import { afterAll, describe, expect, test, vi } from "vitest";
 import { createLogger } from "@wrenn/shared";
 import { startClockHelper } from "../src/metadata/clock-helper.js";
 import { startEnvd } from "./harness.js";
@@ -45,8 +45,13 @@ describe("envd with a clock helper", () => {
       const before = Date.now();
       await envd.envd.init({ sandboxId: "sb-clock", templateId: "t", hostname: "", defaultUser: "", envs: {}, nowUnixMs: Date.now() + 3_600_000 });
       expect(Math.abs(Date.now() - before)).toBeLessThan(60_000);
-      const warning = envd.logs.find((l) => l.msg === "could not set the guest clock");
-      expect(warning?.err).toMatch(/EPERM/);
+      // The log line travels over envd's stdout and can arrive after Init's answer.
+      const warning = await vi.waitFor(() => {
+        const line = envd.logs.find((l) => l.msg === "could not set the guest clock");
+        if (!line) throw new Error("envd logged no 'could not set the guest clock' warning");
+        return line;
+      });
+      expect(warning.err).toMatch(/EPERM/);
       expect(envd.logs.some((l) => l.msg === "clock helper unavailable; falling back to date")).toBe(false);
     } finally {
       await envd.stop();
