@@ -5,11 +5,9 @@ import { createLogger, toWireId } from "@wrenn/shared";
 import { parseSandboxEvent, type SandboxEvent } from "../../src/events/event-bus.js";
 import { createRedisEventBus } from "../../src/events/redis-event-bus.js";
 import type { Database } from "../../src/db/database.js";
-import { createHostRepository } from "../../src/db/host-repository.js";
-import { createSandboxRepository } from "../../src/db/sandbox-repository.js";
 import { applyOutcome } from "../../src/lifecycle/apply-outcome.js";
 import type { SandboxStore } from "../../src/lifecycle/sandbox-store.js";
-import { openTestDatabase, testDatabaseUrl } from "../support/test-database.js";
+import { openTestDatabaseWithHost, testDatabaseUrl } from "../support/test-database.js";
 
 // Events carry UUIDs now; controlplanes from before published wire ids
 // ("sb-…", "host-…"). Entries of theirs can still be in the stream (a rolling
@@ -53,12 +51,7 @@ describe.skipIf(!redisUrl || !testDatabaseUrl)("an older controlplane's outcome 
   let redis: Redis;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    sandboxes = createSandboxRepository(db.pool);
-    hostId = randomUUID();
-    await createHostRepository(db.pool).upsertOnline({
-      id: hostId, agentHostId: "t", address: "127.0.0.1:1", runtime: "fake", cpuCount: 1, memoryBytes: 1, templates: [], version: "t",
-    });
+    ({ db, sandboxes, hostId } = await openTestDatabaseWithHost());
     redis = new Redis(redisUrl!);
   });
   afterAll(async () => {

@@ -2,11 +2,9 @@ import { toWireId } from "@wrenn/shared";
 import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Database } from "../../src/db/database.js";
-import { createHostRepository } from "../../src/db/host-repository.js";
-import { createSandboxRepository } from "../../src/db/sandbox-repository.js";
 import type { SandboxStatus } from "../../src/lifecycle/sandbox.js";
 import type { SandboxStore } from "../../src/lifecycle/sandbox-store.js";
-import { openTestDatabase, testDatabaseUrl, warnIfNoDatabase } from "../support/test-database.js";
+import { openTestDatabaseWithHost, testDatabaseUrl, warnIfNoDatabase } from "../support/test-database.js";
 import type { SandboxEvent } from "../../src/events/event-bus.js";
 import { applyOutcome } from "../../src/lifecycle/apply-outcome.js";
 
@@ -18,12 +16,7 @@ describe.skipIf(!testDatabaseUrl)("lifecycle transitions applied from outcome ev
   let hostId: string;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    sandboxes = createSandboxRepository(db.pool);
-    hostId = randomUUID();
-    await createHostRepository(db.pool).upsertOnline({
-      id: hostId, agentHostId: "t", address: "127.0.0.1:1", runtime: "fake", cpuCount: 1, memoryBytes: 1, templates: [], version: "t",
-    });
+    ({ db, sandboxes, hostId } = await openTestDatabaseWithHost());
   });
   afterAll(async () => {
     await db?.close();

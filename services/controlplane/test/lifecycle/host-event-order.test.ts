@@ -2,15 +2,13 @@ import { randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createLogger } from "@wrenn/shared";
 import type { Database } from "../../src/db/database.js";
-import { createHostRepository } from "../../src/db/host-repository.js";
-import { createSandboxRepository } from "../../src/db/sandbox-repository.js";
 import type { HostEventKind } from "../../src/events/event-bus.js";
 import { applyOutcome } from "../../src/lifecycle/apply-outcome.js";
 import type { SandboxHost } from "../../src/lifecycle/host-contract.js";
 import type { SandboxStatus } from "../../src/lifecycle/sandbox.js";
 import type { SandboxStore } from "../../src/lifecycle/sandbox-store.js";
 import { createReconciler } from "../../src/reconciler/reconciler.js";
-import { openTestDatabase, testDatabaseUrl, warnIfNoDatabase } from "../support/test-database.js";
+import { openTestDatabaseWithHost, testDatabaseUrl, warnIfNoDatabase } from "../support/test-database.js";
 
 warnIfNoDatabase("host event order tests");
 
@@ -28,12 +26,7 @@ describe.skipIf(!testDatabaseUrl)("a host event and a reconcile of the same end,
   let hostId: string;
 
   beforeAll(async () => {
-    db = await openTestDatabase();
-    sandboxes = createSandboxRepository(db.pool);
-    hostId = randomUUID();
-    await createHostRepository(db.pool).upsertOnline({
-      id: hostId, agentHostId: "t", address: "127.0.0.1:1", runtime: "fake", cpuCount: 1, memoryBytes: 1, templates: [], version: "t",
-    });
+    ({ db, sandboxes, hostId } = await openTestDatabaseWithHost());
   });
   afterAll(async () => {
     await db?.close();

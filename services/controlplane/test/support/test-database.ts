@@ -1,6 +1,10 @@
+import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
 import { createLogger } from "@wrenn/shared";
 import { openDatabase, type Database } from "../../src/db/database.js";
+import { createHostRepository } from "../../src/db/host-repository.js";
+import { createSandboxRepository } from "../../src/db/sandbox-repository.js";
+import type { SandboxStore } from "../../src/lifecycle/sandbox-store.js";
 
 /**
  * Real PostgreSQL for tests: this run's own database, made by
@@ -16,4 +20,20 @@ export function warnIfNoDatabase(what: string): void {
 export async function openTestDatabase(): Promise<Database> {
   if (!testDatabaseUrl) throw new Error("DATABASE_URL is unset");
   return openDatabase({ databaseUrl: testDatabaseUrl, dataDir: "/nonexistent", logger: createLogger("test", { level: "silent" }) });
+}
+
+/** The test database with one online host registered: what the lifecycle tests build their sandboxes on. */
+export interface DatabaseWithHost {
+  db: Database;
+  sandboxes: SandboxStore;
+  hostId: string;
+}
+
+export async function openTestDatabaseWithHost(): Promise<DatabaseWithHost> {
+  const db = await openTestDatabase();
+  const hostId = randomUUID();
+  await createHostRepository(db.pool).upsertOnline({
+    id: hostId, agentHostId: "t", address: "127.0.0.1:1", runtime: "fake", cpuCount: 1, memoryBytes: 1, templates: [], version: "t",
+  });
+  return { db, sandboxes: createSandboxRepository(db.pool), hostId };
 }
