@@ -660,7 +660,10 @@ func (x *GetSandboxResponse) GetSandbox() *Sandbox {
 }
 
 type ListSandboxesRequest struct {
-	state         protoimpl.MessageState `protogen:"open.v1"`
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Labels to match, each "key=value"; a sandbox is listed only if its
+	// metadata has every one of them.
+	Metadata      []string `protobuf:"bytes,1,rep,name=metadata,proto3" json:"metadata,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -693,6 +696,13 @@ func (x *ListSandboxesRequest) ProtoReflect() protoreflect.Message {
 // Deprecated: Use ListSandboxesRequest.ProtoReflect.Descriptor instead.
 func (*ListSandboxesRequest) Descriptor() ([]byte, []int) {
 	return file_wrenn_api_v1_sandbox_proto_rawDescGZIP(), []int{7}
+}
+
+func (x *ListSandboxesRequest) GetMetadata() []string {
+	if x != nil {
+		return x.Metadata
+	}
+	return nil
 }
 
 type ListSandboxesResponse struct {
@@ -1318,8 +1328,9 @@ const file_wrenn_api_v1_sandbox_proto_rawDesc = "" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\"E\n" +
 	"\x12GetSandboxResponse\x12/\n" +
-	"\asandbox\x18\x01 \x01(\v2\x15.wrenn.api.v1.SandboxR\asandbox\"\x16\n" +
-	"\x14ListSandboxesRequest\"L\n" +
+	"\asandbox\x18\x01 \x01(\v2\x15.wrenn.api.v1.SandboxR\asandbox\"2\n" +
+	"\x14ListSandboxesRequest\x12\x1a\n" +
+	"\bmetadata\x18\x01 \x03(\tR\bmetadata\"L\n" +
 	"\x15ListSandboxesResponse\x123\n" +
 	"\tsandboxes\x18\x01 \x03(\v2\x15.wrenn.api.v1.SandboxR\tsandboxes\"J\n" +
 	"\x15DestroySandboxRequest\x12\x1d\n" +

@@ -38,6 +38,7 @@ const (
 type SandboxServiceClient interface {
 	CreateSandbox(ctx context.Context, in *CreateSandboxRequest, opts ...grpc.CallOption) (*CreateSandboxResponse, error)
 	GetSandbox(ctx context.Context, in *GetSandboxRequest, opts ...grpc.CallOption) (*GetSandboxResponse, error)
+	// ListSandboxes lists the caller's team's sandboxes only.
 	ListSandboxes(ctx context.Context, in *ListSandboxesRequest, opts ...grpc.CallOption) (*ListSandboxesResponse, error)
 	DestroySandbox(ctx context.Context, in *DestroySandboxRequest, opts ...grpc.CallOption) (*DestroySandboxResponse, error)
 	// PauseSandbox freezes a running sandbox (processes, files and memory are
@@ -148,6 +149,7 @@ func (c *sandboxServiceClient) GetSandboxMetrics(ctx context.Context, in *GetSan
 type SandboxServiceServer interface {
 	CreateSandbox(context.Context, *CreateSandboxRequest) (*CreateSandboxResponse, error)
 	GetSandbox(context.Context, *GetSandboxRequest) (*GetSandboxResponse, error)
+	// ListSandboxes lists the caller's team's sandboxes only.
 	ListSandboxes(context.Context, *ListSandboxesRequest) (*ListSandboxesResponse, error)
 	DestroySandbox(context.Context, *DestroySandboxRequest) (*DestroySandboxResponse, error)
 	// PauseSandbox freezes a running sandbox (processes, files and memory are

@@ -266,6 +266,11 @@ export interface GetSandboxResponse {
 }
 
 export interface ListSandboxesRequest {
+  /**
+   * Labels to match, each "key=value"; a sandbox is listed only if its
+   * metadata has every one of them.
+   */
+  metadata: string[];
 }
 
 export interface ListSandboxesResponse {
@@ -1508,11 +1513,14 @@ export const GetSandboxResponse: MessageFns<GetSandboxResponse> = {
 };
 
 function createBaseListSandboxesRequest(): ListSandboxesRequest {
-  return {};
+  return { metadata: [] };
 }
 
 export const ListSandboxesRequest: MessageFns<ListSandboxesRequest> = {
-  encode(_: ListSandboxesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+  encode(message: ListSandboxesRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    for (const v of message.metadata) {
+      writer.uint32(10).string(v!);
+    }
     return writer;
   },
 
@@ -1529,6 +1537,14 @@ export const ListSandboxesRequest: MessageFns<ListSandboxesRequest> = {
       while (reader.pos < end) {
         const tag = reader.uint32();
         switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.metadata.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1541,20 +1557,26 @@ export const ListSandboxesRequest: MessageFns<ListSandboxesRequest> = {
     }
   },
 
-  fromJSON(_: any): ListSandboxesRequest {
-    return {};
+  fromJSON(object: any): ListSandboxesRequest {
+    return {
+      metadata: globalThis.Array.isArray(object?.metadata) ? object.metadata.map((e: any) => globalThis.String(e)) : [],
+    };
   },
 
-  toJSON(_: ListSandboxesRequest): unknown {
+  toJSON(message: ListSandboxesRequest): unknown {
     const obj: any = {};
+    if (message.metadata?.length) {
+      obj.metadata = message.metadata;
+    }
     return obj;
   },
 
   create(base?: DeepPartial<ListSandboxesRequest>): ListSandboxesRequest {
     return ListSandboxesRequest.fromPartial(base ?? {});
   },
-  fromPartial(_: DeepPartial<ListSandboxesRequest>): ListSandboxesRequest {
+  fromPartial(object: DeepPartial<ListSandboxesRequest>): ListSandboxesRequest {
     const message = createBaseListSandboxesRequest();
+    message.metadata = object.metadata?.map((e) => e) || [];
     return message;
   },
 };
@@ -2581,6 +2603,7 @@ export const SandboxServiceDefinition = {
         },
       },
     },
+    /** ListSandboxes lists the caller's team's sandboxes only. */
     listSandboxes: {
       name: "ListSandboxes",
       requestType: ListSandboxesRequest as typeof ListSandboxesRequest,
@@ -2870,6 +2893,7 @@ export interface SandboxServiceImplementation<CallContextExt = {}> {
     request: GetSandboxRequest,
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<GetSandboxResponse>>;
+  /** ListSandboxes lists the caller's team's sandboxes only. */
   listSandboxes(
     request: ListSandboxesRequest,
     context: CallContext & CallContextExt,
@@ -2912,6 +2936,7 @@ export interface SandboxServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<GetSandboxRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<GetSandboxResponse>;
+  /** ListSandboxes lists the caller's team's sandboxes only. */
   listSandboxes(
     request: DeepPartial<ListSandboxesRequest>,
     options?: CallOptions & CallOptionsExt,
