@@ -3,6 +3,7 @@ import { createGrpcServer, createLogger, type Logger } from "@wrenn/shared";
 import { loadControlPlaneConfig, type ControlPlaneConfig, type ListenAddress } from "./config.js";
 import type { ControlPlaneExtension, ExtensionContext, ExtensionParts } from "./extensions.js";
 import { createGateway } from "./gateway/index.js";
+import { createIdentityParts } from "./identity-parts.js";
 import { requestHookMiddleware, runRequestHooks } from "./request-hooks.js";
 import { publicServices, startCore, type CoreOptions } from "./server.js";
 import { startWorkers } from "./workers.js";
@@ -53,7 +54,10 @@ export async function runControlPlane(options: RunControlPlaneOptions = {}): Pro
   };
 
   try {
-    const parts: ExtensionParts[] = [];
+    // Identity first: its authentication hook runs before every extension's.
+    const identity = await createIdentityParts({ ...core.context, logger: logger.child({ component: "identity" }) });
+    if (identity.close) started.push(() => identity.close?.());
+    const parts: ExtensionParts[] = [identity];
     for (const extension of options.extensions ?? []) {
       const part = await extension.setup({ ...core.context, logger: logger.child({ extension: extension.name }) });
       parts.push(part);
@@ -63,7 +67,8 @@ export async function runControlPlane(options: RunControlPlaneOptions = {}): Pro
     const hooks = parts.flatMap((part) => part.requestHooks ?? []);
 
     const { server, health } = createGrpcServer({ logger, reflectedServices: publicServices });
-    const hooked = server.with(requestHookMiddleware(hooks));
+    let hooked = server.with(requestHookMiddleware(hooks));
+    for (const middleware of identity.middleware) hooked = hooked.with(middleware);
     for (const service of [...core.services, ...parts.flatMap((part) => part.grpcServices ?? [])]) {
       hooked.add(service.definition, service.implementation as never);
     }
