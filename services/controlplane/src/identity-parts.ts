@@ -1,5 +1,7 @@
 import type { ServerMiddleware } from "nice-grpc";
 import type { ExtensionContext, ExtensionParts, RequestAttributes } from "./extensions.js";
+import { createAuditRepository } from "./db/identity/audit-repository.js";
+import { createAuditLog } from "./identity/audit.js";
 
 /** What identity adds beyond an extension's parts: a middleware that sees each call's outcome (the audit log). */
 export interface IdentityParts extends ExtensionParts {
@@ -16,6 +18,9 @@ export interface IdentityParts extends ExtensionParts {
  */
 export async function createIdentityParts(context: ExtensionContext): Promise<IdentityParts> {
   void context;
+  // The audit log for what is not an RPC (cookie logins, OIDC): `audit.record(...)`; RPCs are recorded by the audit middleware.
+  const audit = createAuditLog(createAuditRepository(context.pool), context.logger.child({ component: "audit" }));
+  void audit;
   return {
     grpcServices: [],
     httpRoutes: [],
