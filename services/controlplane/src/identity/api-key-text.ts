@@ -1,0 +1,43 @@
+import { createHash, randomBytes } from "node:crypto";
+
+/**
+ * The text forms of the secrets Wrenn hands out, and their one hash. Each is
+ * 32 random bytes in base64url behind a short tag, so a leaked string says
+ * what it is (and secret scanners can match it). Only SHA-256 of the whole
+ * text is stored: the secrets are random, so a fast hash is enough (a KDF is
+ * for passwords, which are not).
+ */
+const secretBytes = 32;
+
+/** "wrn_" and 43 base64url characters. */
+export const apiKeyPattern = /^wrn_[A-Za-z0-9_-]{43}$/;
+
+/** How many leading characters of a key are shown in lists and logs: "wrn_" and 8 more. */
+export const apiKeyPrefixLength = 12;
+
+export function newApiKeyText(): string {
+  return `wrn_${randomBytes(secretBytes).toString("base64url")}`;
+}
+
+/** The visible part of a key (also of a malformed one, for logs: never more than 12 characters). */
+export function apiKeyPrefix(key: string): string {
+  return key.slice(0, apiKeyPrefixLength);
+}
+
+/** A browser session's token ("wrs_…"), its refresh token ("wrr_…") and its CSRF token (no tag: a JS-readable cookie). */
+export function newSessionToken(): string {
+  return `wrs_${randomBytes(secretBytes).toString("base64url")}`;
+}
+
+export function newRefreshToken(): string {
+  return `wrr_${randomBytes(secretBytes).toString("base64url")}`;
+}
+
+export function newCsrfToken(): string {
+  return randomBytes(secretBytes).toString("base64url");
+}
+
+/** What the database keeps of a key, session, refresh or invite token: SHA-256 of the whole text. */
+export function secretHash(text: string): Buffer {
+  return createHash("sha256").update(text, "utf8").digest();
+}
