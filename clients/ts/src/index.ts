@@ -1,4 +1,4 @@
-import { createChannel, createClient, type Channel } from "nice-grpc";
+import { createChannel, createClientFactory, Metadata, type Channel, type ClientMiddleware } from "nice-grpc";
 import { SandboxServiceDefinition, type SandboxServiceClient } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
 import { ProcessServiceDefinition, type ProcessServiceClient } from "@wrenn/gen/wrenn/api/v1/process.js";
 import { FilesystemServiceDefinition, type FilesystemServiceClient } from "@wrenn/gen/wrenn/api/v1/filesystem.js";
@@ -34,9 +34,28 @@ export interface RunResult {
   timedOut: boolean;
 }
 
-/** Typed gRPC clients for the public API at `address` ("host:port"). */
-export function createWrennClient(address: string): WrennClient {
+export interface WrennClientOptions {
+  /** An API key (`wrn_…`), sent with every call as `authorization: Bearer <key>`. */
+  apiKey?: string;
+}
+
+/**
+ * Adds `authorization: Bearer <apiKey>` to every call that does not carry
+ * its own credential (a call's own metadata wins, so one can try another key).
+ */
+export function apiKeyMiddleware(apiKey: string): ClientMiddleware {
+  return async function* bearer(call, options) {
+    const metadata = Metadata(options.metadata);
+    if (!metadata.has("authorization") && !metadata.has("x-api-key")) metadata.set("authorization", `Bearer ${apiKey}`);
+    return yield* call.next(call.request, { ...options, metadata });
+  };
+}
+
+/** Typed gRPC clients for the public API at `address` ("host:port"), authenticated with `options.apiKey`. */
+export function createWrennClient(address: string, options: WrennClientOptions = {}): WrennClient {
   const channel: Channel = createChannel(address);
+  const factory = options.apiKey ? createClientFactory().use(apiKeyMiddleware(options.apiKey)) : createClientFactory();
+  const createClient = factory.create.bind(factory);
   const processes = createClient(ProcessServiceDefinition, channel);
   return {
     sandboxes: createClient(SandboxServiceDefinition, channel),
