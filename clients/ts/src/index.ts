@@ -43,7 +43,7 @@ export interface WrennClientOptions {
  * Adds `authorization: Bearer <apiKey>` to every call that does not carry
  * its own credential (a call's own metadata wins, so one can try another key).
  */
-export function apiKeyMiddleware(apiKey: string): ClientMiddleware {
+function apiKeyMiddleware(apiKey: string): ClientMiddleware {
   return async function* bearer(call, options) {
     const metadata = Metadata(options.metadata);
     if (!metadata.has("authorization") && !metadata.has("x-api-key")) metadata.set("authorization", `Bearer ${apiKey}`);
