@@ -48,6 +48,8 @@ export const controlPlaneEnvSchema = z.object({
   WRENN_RECONCILE_STUCK_AFTER_MS: z.coerce.number().int().min(1_000).default(10 * 60_000),
   /** How long a stopped sandbox stays readable (Get, List) before it is NOT_FOUND and purged. */
   WRENN_STOPPED_RETENTION_SECONDS: z.coerce.number().int().min(0).max(365 * 24 * 3600).default(3600),
+  /** CreateSandbox calls per minute per API key (per user for sessions), shared by every copy through Redis. */
+  WRENN_CREATE_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(60),
 });
 
 export interface ControlPlaneConfig {
@@ -68,6 +70,8 @@ export interface ControlPlaneConfig {
   reconcileStuckAfterMs?: number;
   /** Unset: 1 hour. */
   stoppedRetentionSeconds?: number;
+  /** CreateSandbox calls per minute per API key (per user for sessions); unset: 60. */
+  createRatePerMinute?: number;
 }
 
 export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
@@ -84,5 +88,6 @@ export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): Co
     reconcileIntervalMs: parsed.WRENN_RECONCILE_INTERVAL_MS,
     reconcileStuckAfterMs: parsed.WRENN_RECONCILE_STUCK_AFTER_MS,
     stoppedRetentionSeconds: parsed.WRENN_STOPPED_RETENTION_SECONDS,
+    createRatePerMinute: parsed.WRENN_CREATE_RATE_PER_MINUTE,
   };
 }

@@ -21,6 +21,7 @@ import { createSandboxService } from "./rpc/sandbox/sandbox-service.js";
 import { createHostRegistry } from "./hosts/host-registry.js";
 import { startHostEventWatcher, type HostEventWatcher } from "./hosts/host-event-watcher.js";
 import { createReconciler } from "./reconciler/reconciler.js";
+import { createMemoryRateLimiter, createRedisRateLimiter } from "./limits/create-rate-limiter.js";
 
 export interface CoreOptions {
   config: ControlPlaneConfig;
@@ -126,9 +127,15 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     await hosts.start();
     reconciler.start();
 
-    const resolve = createRelayResolver((id) => lifecycle.operable(id), (hostId) => hosts.connectionFor(hostId));
+    const resolve = createRelayResolver((teamId, id) => lifecycle.operable(teamId, id), (hostId) => hosts.connectionFor(hostId));
+    // One limit for every copy when they share Redis; this process's own otherwise.
+    const perMinute = config.createRatePerMinute ?? 60;
+    const limiter = config.redisUrl
+      ? createRedisRateLimiter({ url: config.redisUrl, perMinute, logger })
+      : createMemoryRateLimiter(perMinute);
+    cleanups.push(() => limiter.close());
     const services = [
-      grpcService(SandboxServiceDefinition, createSandboxService(lifecycle)),
+      grpcService(SandboxServiceDefinition, createSandboxService(lifecycle, { limiter, perMinute })),
       grpcService(ProcessServiceDefinition, createProcessService(resolve)),
       grpcService(FilesystemServiceDefinition, createFilesystemService(resolve)),
       grpcService(PortServiceDefinition, createPortService(resolve)),

@@ -1,12 +1,14 @@
 import { sql, type DatabasePool } from "slonik";
 import { z } from "zod";
-import { safeStatusMessage } from "@wrenn/shared";
+import { errors, safeStatusMessage } from "@wrenn/shared";
 import { sandboxStatuses, type SandboxRecord } from "../lifecycle/sandbox.js";
-import type { SandboxStore, TransitionOptions } from "../lifecycle/sandbox-store.js";
+import type { SandboxFilter, SandboxStore, TransitionOptions } from "../lifecycle/sandbox-store.js";
+import { quotaExceeded } from "../lifecycle/ownership.js";
 
 const sandboxRow = z
   .object({
     id: z.string().uuid(),
+    team_id: z.string().uuid().nullable(),
     template_id: z.string(),
     status: z.enum(sandboxStatuses),
     host_id: z.string().uuid().nullable(),
@@ -24,6 +26,7 @@ const sandboxRow = z
   .transform(
     (row): SandboxRecord => ({
       id: row.id,
+      teamId: row.team_id,
       templateId: row.template_id,
       status: row.status,
       hostId: row.host_id,
@@ -41,18 +44,30 @@ const sandboxRow = z
     }),
   );
 
-const columns = sql.fragment`id, template_id, status, host_id, metadata, error, on_expiry, expires_at, vcpus, memory_mib, disk_mib,
+const columns = sql.fragment`id, team_id, template_id, status, host_id, metadata, error, on_expiry, expires_at, vcpus, memory_mib, disk_mib,
   stopped_at, created_at, updated_at`;
 
 /** The PostgreSQL implementation of the lifecycle's sandbox store. */
 export function createSandboxRepository(pool: DatabasePool): SandboxStore {
   return {
     async insertStarting(sandbox) {
-      return pool.one(sql.type(sandboxRow)`
-        INSERT INTO sandboxes (id, template_id, status, host_id, metadata, on_expiry)
-        VALUES (${sandbox.id}::uuid, ${sandbox.templateId}, 'starting', ${sandbox.hostId}::uuid, ${sql.jsonb(sandbox.metadata)},
-                ${sandbox.onExpiry ?? "kill"})
-        RETURNING ${columns}`);
+      // The team's row lock serialises its creates (every copy of the
+      // controlplane alike): each statement after it reads what the creates
+      // before it committed, so two concurrent creates cannot both take the last place.
+      return pool.transaction(async (tx) => {
+        const quota = await tx.maybeOneFirst(sql.type(z.object({ sandbox_quota: z.number() }))`
+          SELECT sandbox_quota FROM teams WHERE id = ${sandbox.teamId}::uuid FOR UPDATE`);
+        if (quota === null) throw errors.notFound("team not found");
+        const active = await tx.oneFirst(sql.type(z.object({ n: z.number() }))`
+          SELECT count(*)::int AS n FROM sandboxes
+          WHERE team_id = ${sandbox.teamId}::uuid AND status NOT IN ('stopped', 'error')`);
+        if (active >= quota) throw quotaExceeded(active, quota);
+        return tx.one(sql.type(sandboxRow)`
+          INSERT INTO sandboxes (id, team_id, template_id, status, host_id, metadata, on_expiry)
+          VALUES (${sandbox.id}::uuid, ${sandbox.teamId}::uuid, ${sandbox.templateId}, 'starting', ${sandbox.hostId}::uuid,
+                  ${sql.jsonb(sandbox.metadata)}, ${sandbox.onExpiry ?? "kill"})
+          RETURNING ${columns}`);
+      });
     },
 
     async get(id) {
@@ -87,10 +102,10 @@ export function createSandboxRepository(pool: DatabasePool): SandboxStore {
         RETURNING ${columns}`);
     },
 
-    async listVisible(stoppedSince) {
+    async listVisible(stoppedSince, filter = {}) {
       const rows = await pool.any(sql.type(sandboxRow)`
         SELECT ${columns} FROM sandboxes
-        WHERE status <> 'stopped' OR stopped_at >= ${sql.timestamp(stoppedSince)}
+        WHERE (status <> 'stopped' OR stopped_at >= ${sql.timestamp(stoppedSince)}) ${filterConditions(filter)}
         ORDER BY created_at, id`);
       return [...rows];
     },
@@ -114,4 +129,14 @@ export function createSandboxRepository(pool: DatabasePool): SandboxStore {
         RETURNING ${columns}`);
     },
   };
+}
+
+/** `AND …` for each part of the filter; nothing when it is empty. */
+function filterConditions(filter: SandboxFilter) {
+  const conditions = [
+    ...(filter.teamId === undefined ? [] : [sql.fragment`team_id = ${filter.teamId}::uuid`]),
+    // Containment of a one-pair object per label: each pair must be present with this value.
+    ...(filter.metadata ?? []).map(([key, value]) => sql.fragment`metadata @> ${sql.jsonb({ [key]: value })}`),
+  ];
+  return conditions.length === 0 ? sql.fragment`` : sql.fragment`AND ${sql.join(conditions, sql.fragment` AND `)}`;
 }

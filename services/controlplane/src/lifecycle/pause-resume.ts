@@ -5,6 +5,7 @@ import type { SandboxEvent } from "../events/event-bus.js";
 import type { Scheduler, SandboxHost, SandboxMetrics } from "./host-contract.js";
 import { allowedFrom, settleFromHost } from "./transitions.js";
 import type { Visibility } from "./visibility.js";
+import { ownedBy } from "./ownership.js";
 
 export interface LifecycleResult {
   sandbox: SandboxRecord;
@@ -24,11 +25,12 @@ export interface PauseResumeDeps {
   visibility: Visibility;
 }
 
+/** Each takes the caller's team first: another team's sandbox is NOT_FOUND, like an unknown id (ownership.ts). */
 export interface PauseResume {
-  pause(id: string, options?: { wait?: boolean; signal?: AbortSignal }): Promise<LifecycleResult>;
-  resume(id: string, options?: { timeoutSeconds?: number; wait?: boolean; signal?: AbortSignal }): Promise<LifecycleResult>;
-  setTimeout(id: string, timeoutSeconds: number): Promise<{ sandbox: SandboxRecord; expiresAt: Date | null }>;
-  metrics(id: string, signal?: AbortSignal): Promise<SandboxMetrics>;
+  pause(teamId: string, id: string, options?: { wait?: boolean; signal?: AbortSignal }): Promise<LifecycleResult>;
+  resume(teamId: string, id: string, options?: { timeoutSeconds?: number; wait?: boolean; signal?: AbortSignal }): Promise<LifecycleResult>;
+  setTimeout(teamId: string, id: string, timeoutSeconds: number): Promise<{ sandbox: SandboxRecord; expiresAt: Date | null }>;
+  metrics(teamId: string, id: string, signal?: AbortSignal): Promise<SandboxMetrics>;
 }
 
 /** Host refusals that reach the caller as they are (when the caller waits). */
@@ -93,7 +95,10 @@ export function createPauseResume(deps: PauseResumeDeps): PauseResume {
     }
   }
 
+  const operable = async (teamId: string, id: string) => visibility.operable(ownedBy(teamId, await sandboxes.get(id)));
+
   async function start(
+    teamId: string,
     id: string,
     operation: "pause" | "resume",
     options: { timeoutSeconds?: number; wait?: boolean; signal?: AbortSignal },
@@ -103,7 +108,7 @@ export function createPauseResume(deps: PauseResumeDeps): PauseResume {
         ? (["pausing", "paused", allowedFrom.pausing] as const)
         : (["resuming", "running", allowedFrom.resuming] as const);
     for (let attempt = 0; attempt < 5; attempt++) {
-      const current = visibility.operable(await sandboxes.get(id));
+      const current = await operable(teamId, id);
       // Asking again for what is already happening (or done) is harmless.
       if (current.status === target) return { sandbox: current, done: true };
       if (current.status === transient) {
@@ -131,25 +136,25 @@ export function createPauseResume(deps: PauseResumeDeps): PauseResume {
     throw errors.aborted("the sandbox's status kept changing; try again");
   }
 
-  async function live(id: string, allowed: readonly SandboxStatus[], what: string): Promise<SandboxRecord> {
-    const current = visibility.operable(await sandboxes.get(id));
+  async function live(teamId: string, id: string, allowed: readonly SandboxStatus[], what: string): Promise<SandboxRecord> {
+    const current = await operable(teamId, id);
     if (!allowed.includes(current.status)) throw errors.failedPrecondition(`sandbox is ${current.status}; ${what}`);
     return current;
   }
 
   return {
-    pause: (id, options = {}) => start(id, "pause", options),
-    resume: (id, options = {}) => start(id, "resume", options),
+    pause: (teamId, id, options = {}) => start(teamId, id, "pause", options),
+    resume: (teamId, id, options = {}) => start(teamId, id, "resume", options),
 
-    async setTimeout(id, timeoutSeconds) {
-      const current = await live(id, ["running", "paused"], "only a running or paused sandbox has a timeout");
+    async setTimeout(teamId, id, timeoutSeconds) {
+      const current = await live(teamId, id, ["running", "paused"], "only a running or paused sandbox has a timeout");
       const { expiresAt } = await (await hostOf(current)).setSandboxTimeout(id, timeoutSeconds);
       const updated = (await sandboxes.setExpiresAt(id, expiresAt)) ?? current;
       return { sandbox: updated, expiresAt };
     },
 
-    async metrics(id) {
-      const current = await live(id, ["running", "paused"], "metrics are only known for a running or paused sandbox");
+    async metrics(teamId, id) {
+      const current = await live(teamId, id, ["running", "paused"], "metrics are only known for a running or paused sandbox");
       return (await hostOf(current)).getSandboxMetrics(id);
     },
   };

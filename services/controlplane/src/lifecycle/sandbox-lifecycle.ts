@@ -1,6 +1,6 @@
 import { errors, hasGrpcStatus, newUuid, type Logger } from "@wrenn/shared";
 import type { SandboxRecord } from "./sandbox.js";
-import type { SandboxStore } from "./sandbox-store.js";
+import type { SandboxFilter, SandboxStore } from "./sandbox-store.js";
 import type { EventBus, SandboxEvent } from "../events/event-bus.js";
 import type { Scheduler } from "./host-contract.js";
 import { applyOutcome } from "./apply-outcome.js";
@@ -9,6 +9,7 @@ import { createStatusWatch, type StatusWatch } from "./status-watch.js";
 import { createPauseResume, type PauseResume } from "./pause-resume.js";
 import type { CreateSandboxInput } from "./validation.js";
 import { createVisibility, type Visibility } from "./visibility.js";
+import { ownedBy } from "./ownership.js";
 
 export interface LifecycleOptions {
   sandboxes: SandboxStore;
@@ -30,15 +31,25 @@ export interface LifecycleResult {
   done: boolean;
 }
 
+/**
+ * The public operations, each for a caller's team (`teamId`, the principal's):
+ * a sandbox of another team, or of none, is NOT_FOUND with the same message
+ * as an unknown id (ownership.ts). Internal callers (reconciler, outcome
+ * consumer, host events) use the store, unscoped.
+ */
 export interface SandboxLifecycle extends PauseResume {
-  create(input: CreateSandboxInput, options?: { wait?: boolean; signal?: AbortSignal }): Promise<LifecycleResult>;
-  destroy(id: string, options?: { wait?: boolean; signal?: AbortSignal }): Promise<LifecycleResult>;
-  /** NOT_FOUND when unknown (or stopped longer ago than the retention time). */
-  get(id: string): Promise<SandboxRecord>;
-  /** Sandboxes that are not stopped, and those stopped within the retention time, oldest first. */
-  list(): Promise<SandboxRecord[]>;
+  /** Creates a sandbox of `teamId`; RESOURCE_EXHAUSTED over the team's quota. */
+  create(teamId: string, input: CreateSandboxInput, options?: { wait?: boolean; signal?: AbortSignal }): Promise<LifecycleResult>;
+  destroy(teamId: string, id: string, options?: { wait?: boolean; signal?: AbortSignal }): Promise<LifecycleResult>;
+  /** NOT_FOUND when unknown, another team's (or stopped longer ago than the retention time). */
+  get(teamId: string, id: string): Promise<SandboxRecord>;
+  /**
+   * The team's sandboxes that are not stopped, and those stopped within the
+   * retention time, oldest first; with `metadata`, only those carrying every pair.
+   */
+  list(teamId: string, filter?: { metadata?: SandboxFilter["metadata"] }): Promise<SandboxRecord[]>;
   /** For operations on a sandbox: NOT_FOUND, or FAILED_PRECONDITION "sandbox is stopped". */
-  operable(id: string): Promise<SandboxRecord>;
+  operable(teamId: string, id: string): Promise<SandboxRecord>;
   visibility: Visibility;
   /** Applies an outcome event (from the stream) to the database; idempotent. */
   applyEvent(event: SandboxEvent): Promise<void>;
@@ -157,16 +168,17 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
   return {
     ...pauseResume,
     visibility,
-    async create(input, { wait = false, signal } = {}) {
+    async create(teamId, input, { wait = false, signal } = {}) {
       const placed = await scheduler.pickHost({ templateId: input.templateId });
       const record = await sandboxes.insertStarting({
         id: newUuid(),
+        teamId,
         templateId: input.templateId,
         hostId: placed.hostId,
         metadata: input.metadata,
         onExpiry: input.onExpiry,
       });
-      logger.info({ sandboxId: record.id, hostId: record.hostId, templateId: record.templateId }, "sandbox starting");
+      logger.info({ sandboxId: record.id, teamId, hostId: record.hostId, templateId: record.templateId }, "sandbox starting");
       // The background task must outlive the request: a cancelled caller does not cancel the create.
       track(runCreate(record, input, placed.host).catch((err) => logger.error({ err, sandboxId: record.id }, "create task failed")));
       if (!wait) return { sandbox: record, done: false };
@@ -174,10 +186,10 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
       return { sandbox: settled, done: settled.status !== "starting" };
     },
 
-    async destroy(id, { wait = false, signal } = {}) {
+    async destroy(teamId, id, { wait = false, signal } = {}) {
       // A few rounds: the status may change between the read and the conditional update.
       for (let attempt = 0; attempt < 5; attempt++) {
-        const current = visibility.readable(await sandboxes.get(id));
+        const current = visibility.readable(ownedBy(teamId, await sandboxes.get(id)));
         // Destroying a stopped sandbox again is harmless: it is returned as it is.
         if (current.status === "stopped") return { sandbox: current, done: true };
         if (current.status === "stopping") {
@@ -197,14 +209,14 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
       throw errors.aborted("the sandbox's status kept changing; try again");
     },
 
-    async get(id) {
-      return visibility.readable(await sandboxes.get(id));
+    async get(teamId, id) {
+      return visibility.readable(ownedBy(teamId, await sandboxes.get(id)));
     },
 
-    list: () => sandboxes.listVisible(visibility.stoppedSince()),
+    list: (teamId, filter = {}) => sandboxes.listVisible(visibility.stoppedSince(), { teamId, metadata: filter.metadata }),
 
-    async operable(id) {
-      return visibility.operable(await sandboxes.get(id));
+    async operable(teamId, id) {
+      return visibility.operable(ownedBy(teamId, await sandboxes.get(id)));
     },
 
     async applyEvent(event) {

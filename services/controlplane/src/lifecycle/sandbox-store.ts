@@ -2,6 +2,8 @@ import type { ExpiryAction, SandboxRecord, SandboxResources, SandboxStatus } fro
 
 export interface NewSandbox {
   id: string;
+  /** The owning team; the insert counts against its sandbox quota (`teams.sandbox_quota`). */
+  teamId: string;
   templateId: string;
   hostId: string;
   metadata: Record<string, string>;
@@ -26,19 +28,35 @@ export interface TransitionOptions {
   resources?: SandboxResources;
 }
 
+export interface SandboxFilter {
+  teamId?: string;
+  /** Label pairs that must all be present with exactly these values. */
+  metadata?: readonly (readonly [key: string, value: string])[];
+}
+
 /**
  * What the lifecycle needs from the store of record (PostgreSQL in
  * db/sandbox-repository.ts). Ids are UUIDs.
  */
 export interface SandboxStore {
-  /** Inserts a sandbox in `starting`. Environment variables are never passed here. */
+  /**
+   * Inserts a sandbox in `starting`, under a per-team lock so concurrent
+   * creates cannot exceed the team's quota (sandboxes not stopped or in error
+   * count): over it, RESOURCE_EXHAUSTED (`quotaExceeded`). Environment
+   * variables are never passed here.
+   */
   insertStarting(sandbox: NewSandbox): Promise<SandboxRecord>;
   /** The row as it is, whatever its status (visibility rules are the lifecycle's). */
   get(id: string): Promise<SandboxRecord | null>;
   /** Every sandbox that is not `stopped`, oldest first. */
   listActive(): Promise<SandboxRecord[]>;
-  /** Every sandbox that is not `stopped` or stopped at or after `stoppedSince`, oldest first. */
-  listVisible(stoppedSince: Date): Promise<SandboxRecord[]>;
+  /**
+   * Every sandbox that is not `stopped` or stopped at or after `stoppedSince`,
+   * oldest first; only `filter.teamId`'s when set (every team's otherwise: the
+   * platform admin's view), and only those whose metadata holds every pair of
+   * `filter.metadata`.
+   */
+  listVisible(stoppedSince: Date, filter?: SandboxFilter): Promise<SandboxRecord[]>;
   /** Deletes sandboxes stopped before `stoppedBefore`; returns how many. */
   purgeStopped(stoppedBefore: Date): Promise<number>;
   /**

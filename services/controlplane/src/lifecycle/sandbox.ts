@@ -20,6 +20,11 @@ export interface SandboxRecord {
   /** UUID. */
   id: string;
   templateId: string;
+  /**
+   * UUID of the team that owns it. Null only for rows from before teams
+   * existed: those belong to no caller (NOT_FOUND to everyone; platform admins see them).
+   */
+  teamId: string | null;
   status: SandboxStatus;
   /** UUID of the host the sandbox was placed on. */
   hostId: string | null;

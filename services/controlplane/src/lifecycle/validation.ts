@@ -117,6 +117,27 @@ export function validateCreateSandbox(input: {
   };
 }
 
+/**
+ * ListSandboxes' label filter: each item "key=value" (split at the first
+ * "="), the key a valid metadata key. Anything else is INVALID_ARGUMENT
+ * naming the item, rather than a filter that silently matches nothing.
+ */
+export function parseMetadataFilter(items: readonly string[]): [key: string, value: string][] {
+  if (items.length > limits.metadataEntries) {
+    throw errors.invalidArgument(`metadata may hold at most ${limits.metadataEntries} filters, got ${items.length}`);
+  }
+  return items.map((item) => {
+    const at = item.indexOf("=");
+    const key = at < 0 ? "" : item.slice(0, at);
+    const value = at < 0 ? "" : item.slice(at + 1);
+    const keyValid = key.length > 0 && key.length <= limits.metadataKeyLength && metadataKeyPattern.test(key);
+    if (!keyValid || value.includes("\u0000") || hasLoneSurrogate(value)) {
+      throw errors.invalidArgument(`metadata filter ${quote(item)} must be "key=value" with a valid metadata key`);
+    }
+    return [key, value];
+  });
+}
+
 /** Quotes a value for a message: at most 64 characters of it, never cut inside one, controls visible. */
 function quote(value: string): string {
   return quoteForMessage(value);

@@ -11,8 +11,11 @@ export interface RelayTarget {
   metadata: Metadata;
 }
 
-/** Finds where to relay an envd call for a sandbox (its UUID). */
-export type RelayResolver = (sandboxId: string) => Promise<RelayTarget>;
+/**
+ * Finds where to relay an envd call for a sandbox (its UUID) of the caller's
+ * team (the principal's): another team's sandbox is NOT_FOUND, like an unknown one.
+ */
+export type RelayResolver = (teamId: string, sandboxId: string) => Promise<RelayTarget>;
 
 /**
  * `operable` is the lifecycle's one rule for operations on a sandbox (NOT_FOUND,
@@ -21,13 +24,13 @@ export type RelayResolver = (sandboxId: string) => Promise<RelayTarget>;
  * state then (`explainCutCall`).
  */
 export function createRelayResolver(
-  operable: (id: string) => Promise<SandboxRecord>,
+  operable: (teamId: string, id: string) => Promise<SandboxRecord>,
   connectionFor: (hostId: string) => Promise<HostConnection>,
 ): RelayResolver {
-  return async (sandboxId) => {
-    const hostId = relayHostOf(await operable(sandboxId));
+  return async (teamId, sandboxId) => {
+    const hostId = relayHostOf(await operable(teamId, sandboxId));
     const connection = await connectionFor(hostId);
-    const explain = (err: unknown) => explainCutCall(err, () => operable(sandboxId));
+    const explain = (err: unknown) => explainCutCall(err, () => operable(teamId, sandboxId));
     return { connection: explainingFailures(connection, explain), metadata: envdCallMetadata(sandboxId) };
   };
 }

@@ -7,7 +7,7 @@ import { createHostRepository } from "../../src/db/host-repository.js";
 import type { HostStore } from "../../src/hosts/host-store.js";
 import { createSandboxRepository } from "../../src/db/sandbox-repository.js";
 import type { SandboxStore } from "../../src/lifecycle/sandbox-store.js";
-import { openTestDatabase, testDatabaseUrl, warnIfNoDatabase } from "../support/test-database.js";
+import { insertTestTeam, openTestDatabase, testDatabaseUrl, warnIfNoDatabase } from "../support/test-database.js";
 import { createLogger } from "@wrenn/shared";
 
 warnIfNoDatabase("repository tests");
@@ -17,12 +17,14 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
   let sandboxes: SandboxStore;
   let hosts: HostStore;
   let hostId: string;
+  let teamId: string;
 
   beforeAll(async () => {
     db = await openTestDatabase();
     sandboxes = createSandboxRepository(db.pool);
     hosts = createHostRepository(db.pool);
     hostId = randomUUID();
+    teamId = await insertTestTeam(db.pool);
     await hosts.upsertOnline({
       id: hostId,
       agentHostId: "test-host",
@@ -46,8 +48,8 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
 
   it("stores a new sandbox as starting with its metadata and returns it", async () => {
     const id = randomUUID();
-    const created = await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: { owner: "ana", "a.b/c": "d" } });
-    expect(created).toMatchObject({ id, templateId: "base", status: "starting", hostId, metadata: { owner: "ana", "a.b/c": "d" }, error: "" });
+    const created = await sandboxes.insertStarting({ id, teamId, templateId: "base", hostId, metadata: { owner: "ana", "a.b/c": "d" } });
+    expect(created).toMatchObject({ id, teamId, templateId: "base", status: "starting", hostId, metadata: { owner: "ana", "a.b/c": "d" }, error: "" });
     expect(created.createdAt).toBeInstanceOf(Date);
     expect(Math.abs(created.createdAt.getTime() - Date.now())).toBeLessThan(60_000);
     expect(await sandboxes.get(id)).toEqual(created);
@@ -56,7 +58,7 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
 
   it("changes status only from an expected status", async () => {
     const id = randomUUID();
-    await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    await sandboxes.insertStarting({ id, teamId, templateId: "base", hostId, metadata: {} });
     expect(await sandboxes.transition(id, ["running"], "stopping")).toBeNull();
     expect((await sandboxes.get(id))?.status).toBe("starting");
     const running = await sandboxes.transition(id, ["starting"], "running");
@@ -70,7 +72,7 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
 
   it("stores a host's reason as safe text, even with NUL or a megabyte of it", async () => {
     const id = randomUUID();
-    await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    await sandboxes.insertStarting({ id, teamId, templateId: "base", hostId, metadata: {} });
     const failed = await sandboxes.transition(id, ["starting"], "error", "exited\u0000 (signal 9)\n" + "x".repeat(1024 * 1024));
     expect(failed?.error.startsWith("exited\uFFFD (signal 9) xxx")).toBe(true);
     expect(Buffer.byteLength(failed!.error)).toBeLessThanOrEqual(1024);
@@ -78,7 +80,7 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
 
   it("lets exactly one of many concurrent writers win a transition", async () => {
     const id = randomUUID();
-    await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    await sandboxes.insertStarting({ id, teamId, templateId: "base", hostId, metadata: {} });
     const results = await Promise.all(
       Array.from({ length: 8 }, (_, i) => sandboxes.transition(id, ["starting"], i % 2 ? "running" : "error", `writer ${i}`)),
     );
@@ -88,8 +90,8 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
   it("lists sandboxes that are not stopped", async () => {
     const live = randomUUID();
     const gone = randomUUID();
-    await sandboxes.insertStarting({ id: live, templateId: "base", hostId, metadata: {} });
-    await sandboxes.insertStarting({ id: gone, templateId: "base", hostId, metadata: {} });
+    await sandboxes.insertStarting({ id: live, teamId, templateId: "base", hostId, metadata: {} });
+    await sandboxes.insertStarting({ id: gone, teamId, templateId: "base", hostId, metadata: {} });
     await sandboxes.transition(gone, ["starting"], "stopping");
     await sandboxes.transition(gone, ["stopping"], "stopped");
     const ids = (await sandboxes.listActive()).map((s) => s.id);
@@ -99,7 +101,7 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
 
   it("records what the host gave a sandbox, and keeps it through later changes", async () => {
     const id = randomUUID();
-    const starting = await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    const starting = await sandboxes.insertStarting({ id, teamId, templateId: "base", hostId, metadata: {} });
     expect(starting.resources).toBeNull();
     const running = await sandboxes.transition(id, ["starting"], "running", { resources: { vcpus: 2, memoryMib: 1024, diskMib: 4096 } });
     expect(running?.resources).toEqual({ vcpus: 2, memoryMib: 1024, diskMib: 4096 });
@@ -109,7 +111,7 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
 
   it("notes when a sandbox stopped, lists it while retained and purges it afterwards", async () => {
     const id = randomUUID();
-    await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    await sandboxes.insertStarting({ id, teamId, templateId: "base", hostId, metadata: {} });
     expect((await sandboxes.transition(id, ["starting"], "stopping"))?.stoppedAt).toBeNull();
     const stopped = await sandboxes.transition(id, ["stopping"], "stopped");
     expect(stopped?.stoppedAt).toBeInstanceOf(Date);
@@ -125,9 +127,9 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
 
   it("refuses statuses outside the allowed set and unknown hosts", async () => {
     const id = randomUUID();
-    await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    await sandboxes.insertStarting({ id, teamId, templateId: "base", hostId, metadata: {} });
     await expect(db.pool.query(sql.unsafe`UPDATE sandboxes SET status = 'hibernating' WHERE id = ${id}`)).rejects.toBeInstanceOf(CheckIntegrityConstraintViolationError);
-    await expect(sandboxes.insertStarting({ id: randomUUID(), templateId: "base", hostId: randomUUID(), metadata: {} })).rejects.toBeInstanceOf(
+    await expect(sandboxes.insertStarting({ id: randomUUID(), teamId, templateId: "base", hostId: randomUUID(), metadata: {} })).rejects.toBeInstanceOf(
       ForeignKeyIntegrityConstraintViolationError,
     );
   });
@@ -138,7 +140,7 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
     );
     expect(columns).toEqual([
       "created_at", "disk_mib", "error", "expires_at", "host_id", "id", "memory_mib", "metadata", "on_expiry", "status", "stopped_at",
-      "template_id", "updated_at", "vcpus",
+      "team_id", "template_id", "updated_at", "vcpus",
     ]);
   });
 

@@ -48,10 +48,11 @@ describe.skipIf(!redisUrl || !testDatabaseUrl)("an older controlplane's outcome 
   let db: Database;
   let sandboxes: SandboxStore;
   let hostId: string;
+  let teamId: string;
   let redis: Redis;
 
   beforeAll(async () => {
-    ({ db, sandboxes, hostId } = await openTestDatabaseWithHost());
+    ({ db, sandboxes, hostId, teamId } = await openTestDatabaseWithHost());
     redis = new Redis(redisUrl!);
   });
   afterAll(async () => {
@@ -61,7 +62,7 @@ describe.skipIf(!redisUrl || !testDatabaseUrl)("an older controlplane's outcome 
 
   it("is applied to the sandbox, and an entry naming no sandbox is dropped (acknowledged), not redelivered forever", async () => {
     const id = randomUUID();
-    await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    await sandboxes.insertStarting({ id, teamId, templateId: "base", hostId, metadata: {} });
     const stream = `wrenn-test:${randomUUID()}`;
     const bus = createRedisEventBus({ url: redisUrl!, stream, logger: createLogger("test", { level: "silent" }), redeliverAfterMs: 300, blockMs: 200 });
     const handled: SandboxEvent[] = [];

@@ -14,9 +14,10 @@ describe.skipIf(!testDatabaseUrl)("lifecycle transitions applied from outcome ev
   let db: Database;
   let sandboxes: SandboxStore;
   let hostId: string;
+  let teamId: string;
 
   beforeAll(async () => {
-    ({ db, sandboxes, hostId } = await openTestDatabaseWithHost());
+    ({ db, sandboxes, hostId, teamId } = await openTestDatabaseWithHost());
   });
   afterAll(async () => {
     await db?.close();
@@ -24,7 +25,7 @@ describe.skipIf(!testDatabaseUrl)("lifecycle transitions applied from outcome ev
 
   async function sandboxIn(status: SandboxStatus): Promise<string> {
     const id = randomUUID();
-    await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    await sandboxes.insertStarting({ id, teamId, templateId: "base", hostId, metadata: {} });
     const path: Record<SandboxStatus, SandboxStatus[]> = {
       starting: [], running: ["running"], stopping: ["stopping"], stopped: ["stopping", "stopped"], error: ["error"], missing: ["missing"],
       pausing: ["running", "pausing"], paused: ["running", "pausing", "paused"], resuming: ["running", "pausing", "paused", "resuming"],

@@ -24,9 +24,10 @@ describe.skipIf(!testDatabaseUrl)("a host event and a reconcile of the same end,
   let db: Database;
   let sandboxes: SandboxStore;
   let hostId: string;
+  let teamId: string;
 
   beforeAll(async () => {
-    ({ db, sandboxes, hostId } = await openTestDatabaseWithHost());
+    ({ db, sandboxes, hostId, teamId } = await openTestDatabaseWithHost());
   });
   afterAll(async () => {
     await db?.close();
@@ -59,7 +60,7 @@ describe.skipIf(!testDatabaseUrl)("a host event and a reconcile of the same end,
     ["lost", "", "running", "reconcile first", "missing", "the host no longer has the sandbox"],
   ])("%s (detail %j) of a %s sandbox, %s → %s", async (kind, detail, status, order, expected, error) => {
     const id = randomUUID();
-    await sandboxes.insertStarting({ id, templateId: "base", hostId, metadata: {} });
+    await sandboxes.insertStarting({ id, teamId, templateId: "base", hostId, metadata: {} });
     await sandboxes.transition(id, ["starting"], "running");
     if (status === "paused") {
       await sandboxes.transition(id, ["running"], "pausing");

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { inject } from "vitest";
+import { sql, type DatabasePool } from "slonik";
 import { createLogger } from "@wrenn/shared";
 import { openDatabase, type Database } from "../../src/db/database.js";
 import { createHostRepository } from "../../src/db/host-repository.js";
@@ -22,11 +23,22 @@ export async function openTestDatabase(): Promise<Database> {
   return openDatabase({ databaseUrl: testDatabaseUrl, dataDir: "/nonexistent", logger: createLogger("test", { level: "silent" }) });
 }
 
-/** The test database with one online host registered: what the lifecycle tests build their sandboxes on. */
+/**
+ * A bare team row, for tests below the RPC layer that only need a sandbox's
+ * owner (tests through the API use createTestTeam, which adds a user and a key).
+ */
+export async function insertTestTeam(pool: DatabasePool, options: { quota?: number } = {}): Promise<string> {
+  const id = randomUUID();
+  await pool.query(sql.unsafe`INSERT INTO teams (id, name, sandbox_quota) VALUES (${id}, ${`test team ${id.slice(0, 8)}`}, ${options.quota ?? 1000})`);
+  return id;
+}
+
+/** The test database with one online host registered and one team: what the lifecycle tests build their sandboxes on. */
 export interface DatabaseWithHost {
   db: Database;
   sandboxes: SandboxStore;
   hostId: string;
+  teamId: string;
 }
 
 export async function openTestDatabaseWithHost(): Promise<DatabaseWithHost> {
@@ -35,5 +47,5 @@ export async function openTestDatabaseWithHost(): Promise<DatabaseWithHost> {
   await createHostRepository(db.pool).upsertOnline({
     id: hostId, agentHostId: "t", address: "127.0.0.1:1", runtime: "fake", cpuCount: 1, memoryBytes: 1, templates: [], version: "t",
   });
-  return { db, sandboxes: createSandboxRepository(db.pool), hostId };
+  return { db, sandboxes: createSandboxRepository(db.pool), hostId, teamId: await insertTestTeam(db.pool) };
 }

@@ -1,9 +1,10 @@
-import type { CallContext } from "nice-grpc";
 import { errors } from "@wrenn/shared";
 import type { WriteFileRequest as EnvdWriteFileRequest } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import type { WriteFileRequest, WriteFileResponse } from "@wrenn/gen/wrenn/api/v1/filesystem.js";
 import type { RelayResolver } from "../sandbox-relay.js";
 import { sandboxIdOf } from "../sandbox-id.js";
+import type { CallerContext } from "../caller-context.js";
+import { principalOf } from "../../identity/principal.js";
 import { requirePath } from "./paths.js";
 
 /**
@@ -11,13 +12,13 @@ import { requirePath } from "./paths.js";
  * Messages are pulled from the caller only as fast as the host takes them.
  */
 export function writeFileHandler(resolve: RelayResolver) {
-  return async function writeFile(requests: AsyncIterable<WriteFileRequest>, context: CallContext): Promise<WriteFileResponse> {
+  return async function writeFile(requests: AsyncIterable<WriteFileRequest>, context: CallerContext): Promise<WriteFileResponse> {
     const iterator = requests[Symbol.asyncIterator]();
     const first = await iterator.next();
     if (first.done) throw errors.invalidArgument("write_file needs at least one message naming sandbox_id and path");
     const head = first.value;
     requirePath(head.path, "path");
-    const target = await resolve(sandboxIdOf(head.sandboxId));
+    const target = await resolve(principalOf(context).teamId, sandboxIdOf(head.sandboxId));
 
     async function* chunks(): AsyncGenerator<EnvdWriteFileRequest> {
       yield { path: head.path, data: head.data, user: head.user };

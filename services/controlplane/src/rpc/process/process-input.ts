@@ -1,4 +1,3 @@
-import type { CallContext } from "nice-grpc";
 import { errors } from "@wrenn/shared";
 import type { StreamInputRequest } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import type {
@@ -11,6 +10,8 @@ import type {
 } from "@wrenn/gen/wrenn/api/v1/process.js";
 import type { RelayResolver } from "../sandbox-relay.js";
 import { sandboxIdOf } from "../sandbox-id.js";
+import type { CallerContext } from "../caller-context.js";
+import { principalOf } from "../../identity/principal.js";
 import { requireSelector } from "./selector.js";
 
 /** One message of input is bounded like a file chunk; bigger input goes through StreamProcessInput. */
@@ -23,10 +24,10 @@ function checkSize(data: Uint8Array): void {
 }
 
 export function sendProcessInputHandler(resolve: RelayResolver) {
-  return async function sendProcessInput(request: SendProcessInputRequest, context: CallContext): Promise<SendProcessInputResponse> {
+  return async function sendProcessInput(request: SendProcessInputRequest, context: CallerContext): Promise<SendProcessInputResponse> {
     const process = requireSelector(request.process);
     checkSize(request.data);
-    const target = await resolve(sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
     await target.connection.process.sendInput({ process, data: request.data }, { metadata: target.metadata, signal: context.signal });
     return {};
   };
@@ -39,7 +40,7 @@ export function sendProcessInputHandler(resolve: RelayResolver) {
 export function streamProcessInputHandler(resolve: RelayResolver) {
   return async function streamProcessInput(
     requests: AsyncIterable<StreamProcessInputRequest>,
-    context: CallContext,
+    context: CallerContext,
   ): Promise<StreamProcessInputResponse> {
     const iterator = requests[Symbol.asyncIterator]();
     const first = await iterator.next();
@@ -47,7 +48,7 @@ export function streamProcessInputHandler(resolve: RelayResolver) {
     const head = first.value;
     const process = requireSelector(head.process);
     checkSize(head.data);
-    const target = await resolve(sandboxIdOf(head.sandboxId));
+    const target = await resolve(principalOf(context).teamId, sandboxIdOf(head.sandboxId));
 
     async function* messages(): AsyncGenerator<StreamInputRequest> {
       yield { process, data: head.data };
@@ -68,9 +69,9 @@ export function streamProcessInputHandler(resolve: RelayResolver) {
 }
 
 export function closeProcessStdinHandler(resolve: RelayResolver) {
-  return async function closeProcessStdin(request: CloseProcessStdinRequest, context: CallContext): Promise<CloseProcessStdinResponse> {
+  return async function closeProcessStdin(request: CloseProcessStdinRequest, context: CallerContext): Promise<CloseProcessStdinResponse> {
     const process = requireSelector(request.process);
-    const target = await resolve(sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
     await target.connection.process.closeStdin({ process }, { metadata: target.metadata, signal: context.signal });
     return {};
   };

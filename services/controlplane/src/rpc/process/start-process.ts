@@ -1,8 +1,9 @@
-import type { CallContext } from "nice-grpc";
 import { errors } from "@wrenn/shared";
 import type { StartProcessRequest, StartProcessResponse } from "@wrenn/gen/wrenn/api/v1/process.js";
 import type { RelayResolver } from "../sandbox-relay.js";
 import { sandboxIdOf } from "../sandbox-id.js";
+import type { CallerContext } from "../caller-context.js";
+import { principalOf } from "../../identity/principal.js";
 import { checkProcessConfig } from "./process-limits.js";
 
 /**
@@ -13,13 +14,13 @@ import { checkProcessConfig } from "./process-limits.js";
 export function startProcessHandler(resolve: RelayResolver) {
   return async function* startProcess(
     request: StartProcessRequest,
-    context: CallContext,
+    context: CallerContext,
   ): AsyncGenerator<StartProcessResponse, void> {
     const sandboxId = sandboxIdOf(request.sandboxId);
     if (!request.start) throw errors.invalidArgument("start is required");
     if (!request.start.process?.cmd) throw errors.invalidArgument("start.process.cmd is required");
     checkProcessConfig(request.start.process);
-    const target = await resolve(sandboxId);
+    const target = await resolve(principalOf(context).teamId, sandboxId);
     const events = target.connection.process.start(request.start, { metadata: target.metadata, signal: context.signal });
     for await (const response of events) {
       yield { event: response.event };
