@@ -76,7 +76,16 @@ export function resolveError(err: unknown): ResolvedError {
   if (hasGrpcStatus(err)) {
     const code = err.code;
     const message = transportFailure.test(err.details) ? "backend unavailable" : err.details;
-    return { code, message, httpStatus: httpStatusFor(code), headers: {}, expected: true };
+    return { code, message, httpStatus: httpStatusFor(code), headers: retryAfterHeader(err), expected: true };
   }
   return { code: Status.INTERNAL, message: "internal error", httpStatus: 500, headers: {}, expected: false };
+}
+
+/**
+ * A refusal's `retry-after` trailer (whole seconds; the create rate limit
+ * sets it, rpc/http-code.ts) becomes the HTTP Retry-After header of its 429.
+ */
+function retryAfterHeader(err: object): Record<string, string> {
+  const value = (err as { metadata?: { get?(key: string): unknown[] } }).metadata?.get?.("retry-after")[0];
+  return typeof value === "string" && /^\d{1,6}$/.test(value) ? { "retry-after": value } : {};
 }
