@@ -1,4 +1,4 @@
-import { sql, type DatabasePool, type FragmentSqlToken } from "slonik";
+import { sql, type DatabasePool, type DatabaseTransactionConnection, type FragmentSqlToken } from "slonik";
 import { z } from "zod";
 import type { AuditEntry, AuditStore } from "../../identity/audit.js";
 
@@ -75,4 +75,26 @@ export function createAuditRepository(pool: DatabasePool): AuditStore {
       return [...rows];
     },
   };
+}
+
+/**
+ * What a purge leaves of a user in the audit log (run in the transaction that
+ * deletes them): entries they made read "deleted-user" with no user id,
+ * entries about them lose the resource id, and their email is taken out of
+ * every entry's details.
+ */
+export async function anonymizeAuditEntriesOf(
+  tx: DatabaseTransactionConnection,
+  user: { id: string; wireId: string; email: string },
+): Promise<void> {
+  await tx.query(sql.unsafe`
+    UPDATE audit_logs SET actor_user_id = NULL, actor_name = 'deleted-user'
+    WHERE actor_user_id = ${user.id}::uuid OR lower(actor_name) = lower(${user.email})`);
+  await tx.query(sql.unsafe`
+    UPDATE audit_logs SET resource_id = '' WHERE resource_id IN (${user.wireId}, ${user.id})`);
+  await tx.query(sql.unsafe`
+    UPDATE audit_logs
+    SET details = (SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb) FROM jsonb_each(details)
+                   WHERE NOT (jsonb_typeof(value) = 'string' AND lower(value #>> '{}') = lower(${user.email})))
+    WHERE EXISTS (SELECT 1 FROM jsonb_each_text(details) AS d WHERE lower(d.value) = lower(${user.email}))`);
 }
