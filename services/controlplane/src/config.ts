@@ -48,6 +48,10 @@ export const controlPlaneEnvSchema = z.object({
   WRENN_RECONCILE_STUCK_AFTER_MS: z.coerce.number().int().min(1_000).default(10 * 60_000),
   /** How long a stopped sandbox stays readable (Get, List) before it is NOT_FOUND and purged. */
   WRENN_STOPPED_RETENTION_SECONDS: z.coerce.number().int().min(0).max(365 * 24 * 3600).default(3600),
+  /** Where the first start writes the bootstrap admin's API key (mode 0600; the password goes beside it in admin-password). Unset: <data dir>/api-key. */
+  WRENN_BOOTSTRAP_KEY_FILE: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  /** The bootstrap admin's email. */
+  WRENN_ADMIN_EMAIL: z.string().email().default("admin@wrenn.local"),
   /** CreateSandbox calls per minute per API key (per user for sessions), shared by every copy through Redis. */
   WRENN_CREATE_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(60),
 });
@@ -70,6 +74,10 @@ export interface ControlPlaneConfig {
   reconcileStuckAfterMs?: number;
   /** Unset: 1 hour. */
   stoppedRetentionSeconds?: number;
+  /** Unset: <dataDir>/api-key. */
+  bootstrapKeyFile?: string;
+  /** Unset: admin@wrenn.local. */
+  adminEmail?: string;
   /** CreateSandbox calls per minute per API key (per user for sessions); unset: 60. */
   createRatePerMinute?: number;
 }
@@ -88,6 +96,8 @@ export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): Co
     reconcileIntervalMs: parsed.WRENN_RECONCILE_INTERVAL_MS,
     reconcileStuckAfterMs: parsed.WRENN_RECONCILE_STUCK_AFTER_MS,
     stoppedRetentionSeconds: parsed.WRENN_STOPPED_RETENTION_SECONDS,
+    bootstrapKeyFile: parsed.WRENN_BOOTSTRAP_KEY_FILE,
+    adminEmail: parsed.WRENN_ADMIN_EMAIL,
     createRatePerMinute: parsed.WRENN_CREATE_RATE_PER_MINUTE,
   };
 }

@@ -85,8 +85,10 @@ export interface HookedRequest {
   path: string;
   /** HTTP only: "GET", "POST", … */
   httpMethod?: string;
-  /** gRPC call metadata; for HTTP, the `authorization` and `x-*` headers, the same the gateway forwards. */
+  /** gRPC call metadata; for HTTP, the `authorization`, `cookie` and `x-*` headers, the same the gateway forwards. */
   metadata: Metadata;
+  /** The connection's peer address ("127.0.0.1", "::1"): the gRPC peer, or the HTTP client of a handler route. */
+  peer?: string;
   /** What the hooks before this one attached. */
   attributes: RequestAttributes;
 }

@@ -1,5 +1,16 @@
 import type { ServerMiddleware } from "nice-grpc";
-import type { ExtensionContext, ExtensionParts, RequestAttributes } from "./extensions.js";
+import { AccountServiceDefinition } from "@wrenn/gen/wrenn/api/v1/account.js";
+import { ApiKeyServiceDefinition } from "@wrenn/gen/wrenn/api/v1/api_key.js";
+import { grpcService, type ExtensionContext, type ExtensionParts, type RequestAttributes } from "./extensions.js";
+import { createAuthHook } from "./auth/auth-hook.js";
+import { bootstrapAdmin } from "./auth/bootstrap.js";
+import { csrfSafeMethods } from "./auth/safe-methods.js";
+import { createApiKeyRepository } from "./db/identity/api-key-repository.js";
+import { createTeamBasics } from "./db/identity/personal-team.js";
+import { createSessionRepository } from "./db/identity/session-repository.js";
+import { createUserRepository } from "./db/identity/user-repository.js";
+import { createAccountService } from "./rpc/account/account-service.js";
+import { createApiKeyService } from "./rpc/api-key/api-key-service.js";
 import { createAuditRepository } from "./db/identity/audit-repository.js";
 import { createAuditLog } from "./identity/audit.js";
 
@@ -17,15 +28,24 @@ export interface IdentityParts extends ExtensionParts {
  * extension's.
  */
 export async function createIdentityParts(context: ExtensionContext): Promise<IdentityParts> {
-  void context;
   // The audit log for what is not an RPC (cookie logins, OIDC): `audit.record(...)`; RPCs are recorded by the audit middleware.
   const audit = createAuditLog(createAuditRepository(context.pool), context.logger.child({ component: "audit" }));
   void audit;
+  const users = createUserRepository(context.pool);
+  const teams = createTeamBasics(context.pool);
+  const apiKeys = createApiKeyRepository(context.pool);
+  const sessions = createSessionRepository(context.pool);
+  // The first start on an empty database makes an admin and a key file (auth/bootstrap.ts).
+  await bootstrapAdmin(context.pool, context.config, context.logger);
+  const authHook = createAuthHook({ apiKeys, sessions, teams, csrfSafe: csrfSafeMethods(), logger: context.logger.child({ component: "auth" }) });
   return {
-    grpcServices: [],
+    grpcServices: [
+      grpcService(AccountServiceDefinition, createAccountService(users, teams)),
+      grpcService(ApiKeyServiceDefinition, createApiKeyService(apiKeys, teams)),
+    ],
     httpRoutes: [],
     workers: [],
-    requestHooks: [],
+    requestHooks: [authHook],
     middleware: [],
   };
 }

@@ -23,7 +23,14 @@ export async function runRequestHooks(hooks: RequestHook[], request: Omit<Hooked
  */
 export function requestHookMiddleware(hooks: RequestHook[]): ServerMiddleware<{ attributes: RequestAttributes }> {
   return async function* runHooks(call, context) {
-    const attributes = await runRequestHooks(hooks, { protocol: "grpc", path: call.method.path, metadata: context.metadata });
+    const attributes = await runRequestHooks(hooks, { protocol: "grpc", path: call.method.path, metadata: context.metadata, peer: peerAddress(context.peer) });
     return yield* call.next(call.request, { ...context, attributes });
   };
+}
+
+/** grpc-js gives the peer as the socket's "address:port" ("::1:5000" for IPv6, no brackets); the address alone. */
+function peerAddress(peer: string): string {
+  const match = /^\[?(.+?)\]?:\d+$/.exec(peer);
+  const address = match ? match[1] : peer;
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }

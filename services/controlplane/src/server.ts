@@ -41,7 +41,8 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export const publicServices = ["wrenn.api.v1.SandboxService", "wrenn.api.v1.ProcessService", "wrenn.api.v1.FilesystemService", "wrenn.api.v1.PortService"];
+export const publicServices = ["wrenn.api.v1.SandboxService", "wrenn.api.v1.ProcessService", "wrenn.api.v1.FilesystemService", "wrenn.api.v1.PortService",
+  "wrenn.api.v1.AccountService", "wrenn.api.v1.ApiKeyService"];
 
 /**
  * Database (migrated), event bus, host registry with one event stream per

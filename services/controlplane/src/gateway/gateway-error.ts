@@ -76,7 +76,10 @@ export function resolveError(err: unknown): ResolvedError {
   if (hasGrpcStatus(err)) {
     const code = err.code;
     const message = transportFailure.test(err.details) ? "backend unavailable" : err.details;
-    return { code, message, httpStatus: httpStatusFor(code), headers: retryAfterHeader(err), expected: true };
+    // RFC 9110 §11.6.1: a 401 names the scheme the client should use.
+    const headers: Record<string, string> = code === Status.UNAUTHENTICATED ? { "www-authenticate": 'Bearer realm="wrenn"' } : {};
+    Object.assign(headers, retryAfterHeader(err));
+    return { code, message, httpStatus: httpStatusFor(code), headers, expected: true };
   }
   return { code: Status.INTERNAL, message: "internal error", httpStatus: 500, headers: {}, expected: false };
 }

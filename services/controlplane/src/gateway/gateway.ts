@@ -4,7 +4,7 @@ import { descriptorSetBase64 as defaultDescriptorSet } from "@wrenn/gen/descript
 import type { Logger } from "@wrenn/shared";
 import type { RequestAttributes } from "../request-attributes.js";
 import { gatewayErrors, resolveError, sendError, sendJson } from "./gateway-error.js";
-import { createGrpcBackend } from "./grpc-backend.js";
+import { clientAddress, createGrpcBackend } from "./grpc-backend.js";
 import { buildOpenApi } from "./openapi.js";
 import { renderDocsPage } from "./docs-page.js";
 import { createHandlerRoutes, hookMetadata, type HttpHandlerRoute, type HttpRequestInfo } from "./handler-routes.js";
@@ -97,8 +97,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
     const handler = handlers.match(rawPath);
     if (handler) {
-      const metadata = hookMetadata(req.headers);
-      const attributes = options.authorize ? await options.authorize({ path: rawPath, httpMethod: method, metadata }) : {};
+      const metadata = hookMetadata(req);
+      const attributes = options.authorize ? await options.authorize({ path: rawPath, httpMethod: method, metadata, peer: clientAddress(req) }) : {};
       return handler.handle(req, res, { path: rawPath, query, attributes, signal: abort.signal });
     }
 

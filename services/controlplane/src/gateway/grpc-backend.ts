@@ -1,5 +1,5 @@
 import * as grpc from "@grpc/grpc-js";
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingMessage } from "node:http";
 import { httpCodeMetadataKey } from "@wrenn/shared";
 
 /**
@@ -54,15 +54,23 @@ const hopByHop = new Set([
   "upgrade",
 ]);
 
-/** `authorization` and `x-*` request headers become call metadata; nothing else does. */
-export function metadataFromHeaders(headers: IncomingHttpHeaders): grpc.Metadata {
+/**
+ * The header that carries the HTTP client's address to the gRPC server
+ * (whose own peer is this gateway). Whatever a client sent under this name
+ * is dropped; the hook trusts it only from a loopback peer.
+ */
+export const clientIpHeader = "x-wrenn-client-ip";
+
+/** `authorization`, `cookie` and `x-*` request headers become call metadata, plus the client's address; nothing else does. */
+export function metadataFromHeaders(req: IncomingMessage): grpc.Metadata {
   const metadata = new grpc.Metadata();
-  for (const [name, value] of forwardedHeaders(headers)) metadata.add(name, value);
+  for (const [name, value] of forwardedHeaders(req)) metadata.add(name, value);
   return metadata;
 }
 
 /** The request headers that travel as call metadata, by name (lower case); `-bin` values decoded from base64. */
-export function forwardedHeaders(headers: IncomingHttpHeaders): [string, string | Buffer][] {
+export function forwardedHeaders(req: IncomingMessage): [string, string | Buffer][] {
+  const { headers } = req;
   const forwarded: [string, string | Buffer][] = [];
   const named = new Set(
     String(headers.connection ?? "")
@@ -72,13 +80,21 @@ export function forwardedHeaders(headers: IncomingHttpHeaders): [string, string 
   );
   for (const [rawName, rawValue] of Object.entries(headers)) {
     const name = rawName.toLowerCase();
-    if (rawValue === undefined || hopByHop.has(name) || named.has(name)) continue;
-    if (name !== "authorization" && !name.startsWith("x-")) continue;
+    if (rawValue === undefined || hopByHop.has(name) || named.has(name) || name === clientIpHeader) continue;
+    // The session cookie authenticates browser calls (the hook reads it from metadata).
+    if (name !== "authorization" && name !== "cookie" && !name.startsWith("x-")) continue;
     for (const value of Array.isArray(rawValue) ? rawValue : [rawValue]) {
       forwarded.push([name, name.endsWith("-bin") ? Buffer.from(value, "base64") : value]);
     }
   }
+  forwarded.push([clientIpHeader, clientAddress(req)]);
   return forwarded;
+}
+
+/** The HTTP peer's address, IPv4-mapped IPv6 written as plain IPv4 ("::ffff:10.0.0.1" → "10.0.0.1"). */
+export function clientAddress(req: IncomingMessage): string {
+  const address = req.socket.remoteAddress ?? "";
+  return address.startsWith("::ffff:") && address.includes(".") ? address.slice(7) : address;
 }
 
 /** Response metadata a handler uses to pick the HTTP status of a success ("202"). */

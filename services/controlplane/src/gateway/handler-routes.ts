@@ -1,4 +1,4 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { Metadata } from "nice-grpc-common";
 import type { RequestAttributes } from "../request-attributes.js";
 import { forwardedHeaders } from "./grpc-backend.js";
@@ -31,8 +31,10 @@ export interface HttpRouteRequest {
 export interface HttpRequestInfo {
   path: string;
   httpMethod: string;
-  /** `authorization` and `x-*` headers, as they would be forwarded to gRPC. */
+  /** `authorization`, `cookie` and `x-*` headers, as they would be forwarded to gRPC. */
   metadata: Metadata;
+  /** The HTTP client's address. */
+  peer: string;
 }
 
 /** The gateway's own paths, which no handler route may take. */
@@ -64,10 +66,10 @@ export function createHandlerRoutes(handlers: HttpHandlerRoute[], routes: Route[
   };
 }
 
-/** The same `authorization` and `x-*` headers the transcoded calls carry, as call metadata. */
-export function hookMetadata(headers: IncomingHttpHeaders): Metadata {
+/** The same headers the transcoded calls carry (`authorization`, `cookie`, `x-*`, the client's address), as call metadata. */
+export function hookMetadata(req: IncomingMessage): Metadata {
   const metadata = Metadata();
-  for (const [name, value] of forwardedHeaders(headers)) metadata.append(name, value);
+  for (const [name, value] of forwardedHeaders(req)) metadata.append(name, value);
   return metadata;
 }
 

@@ -31,7 +31,7 @@ export async function transcodeClientStream(ctx: TranscodeContext): Promise<void
     route.grpcPath,
     serializeBytes,
     deserializeBytes,
-    metadataFromHeaders(ctx.req.headers),
+    metadataFromHeaders(ctx.req),
     {},
     (err, value) => {
       if (err || value === undefined) settleOutcome.reject(err ?? new Error("no response"));

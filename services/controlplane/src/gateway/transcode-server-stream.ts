@@ -24,7 +24,7 @@ export async function transcodeServerStream(ctx: TranscodeContext): Promise<void
     serializeBytes,
     deserializeBytes,
     request,
-    metadataFromHeaders(ctx.req.headers),
+    metadataFromHeaders(ctx.req),
     {},
   );
   const cancel = (): void => call.cancel();

@@ -38,7 +38,7 @@ function callUnary(ctx: TranscodeContext, request: Uint8Array): Promise<UnaryRes
       serializeBytes,
       deserializeBytes,
       request,
-      metadataFromHeaders(ctx.req.headers),
+      metadataFromHeaders(ctx.req),
       { deadline: Date.now() + ctx.limits.unaryTimeoutMs },
       (err, value) => {
         error = err ?? undefined;

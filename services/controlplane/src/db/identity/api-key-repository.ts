@@ -1,4 +1,4 @@
-import { sql, type DatabasePool } from "slonik";
+import { sql, type CommonQueryMethods } from "slonik";
 import { z } from "zod";
 import { newUuid } from "@wrenn/shared";
 import { apiKeyPrefix, newApiKeyText, secretHash } from "../../identity/api-key-text.js";
@@ -58,7 +58,7 @@ const lookupRow = z
 const columns = sql.fragment`id, team_id, created_by, name, prefix, expires_at, last_used_at, revoked_at, created_at`;
 
 /** The PostgreSQL implementation of the identity ApiKeyStore. No cache: a revoke is seen by every controlplane's next lookup. */
-export function createApiKeyRepository(pool: DatabasePool): ApiKeyStore {
+export function createApiKeyRepository(pool: CommonQueryMethods): ApiKeyStore {
   return {
     async create(input) {
       const secret = newApiKeyText();

@@ -1,4 +1,4 @@
-import { sql, type DatabasePool, type DatabaseTransactionConnection } from "slonik";
+import { sql, type CommonQueryMethods } from "slonik";
 import { z } from "zod";
 import { newUuid } from "@wrenn/shared";
 import type { TeamRecord, TeamStore } from "../../identity/identity-store.js";
@@ -27,7 +27,7 @@ export const teamColumns = sql.fragment`id, name, personal_for, sandbox_quota, c
 const roleRow = z.object({ role: z.enum(["owner", "admin", "member"]) });
 
 /** The user's personal team and their owner membership; run inside the transaction that made the user. */
-export async function insertPersonalTeam(tx: DatabaseTransactionConnection, userId: string, name: string): Promise<TeamRecord> {
+export async function insertPersonalTeam(tx: CommonQueryMethods, userId: string, name: string): Promise<TeamRecord> {
   const team = await tx.one(sql.type(teamRow)`
     INSERT INTO teams (id, name, personal_for) VALUES (${newUuid()}::uuid, ${name}, ${userId}::uuid)
     RETURNING ${teamColumns}`);
@@ -36,7 +36,7 @@ export async function insertPersonalTeam(tx: DatabaseTransactionConnection, user
 }
 
 /** The team lookups authentication needs (the rest of teams is the team repository's). */
-export function createTeamBasics(pool: DatabasePool): TeamStore {
+export function createTeamBasics(pool: CommonQueryMethods): TeamStore {
   return {
     async get(teamId) {
       return pool.maybeOne(sql.type(teamRow)`SELECT ${teamColumns} FROM teams WHERE id = ${teamId}::uuid`);

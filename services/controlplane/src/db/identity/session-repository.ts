@@ -1,4 +1,4 @@
-import { sql, type DatabasePool } from "slonik";
+import { sql, type CommonQueryMethods } from "slonik";
 import { z } from "zod";
 import { newUuid } from "@wrenn/shared";
 import { newCsrfToken, newRefreshToken, newSessionToken, secretHash } from "../../identity/api-key-text.js";
@@ -49,7 +49,7 @@ const fromNow = (ms: number) => sql.fragment`now() + ${ms} * interval '1 millise
  * current refresh hash, so of two refreshes with the same token exactly one
  * wins; the old refresh hash is kept to recognise a replay.
  */
-export function createSessionRepository(pool: DatabasePool): SessionStore {
+export function createSessionRepository(pool: CommonQueryMethods): SessionStore {
   return {
     async create(userId, ip) {
       const token = newSessionToken();

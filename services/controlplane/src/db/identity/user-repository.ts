@@ -1,11 +1,11 @@
-import { sql, UniqueIntegrityConstraintViolationError, type DatabasePool } from "slonik";
+import { sql, UniqueIntegrityConstraintViolationError, type CommonQueryMethods } from "slonik";
 import { newUuid } from "@wrenn/shared";
 import type { UserStore } from "../../identity/identity-store.js";
 import { insertPersonalTeam } from "./personal-team.js";
 import { userColumns, userRow } from "./user-row.js";
 
 /** The PostgreSQL implementation of the identity UserStore. */
-export function createUserRepository(pool: DatabasePool): UserStore {
+export function createUserRepository(pool: CommonQueryMethods): UserStore {
   return {
     async get(id) {
       return pool.maybeOne(sql.type(userRow)`SELECT ${userColumns()} FROM users WHERE id = ${id}::uuid`);
