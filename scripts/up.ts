@@ -19,6 +19,8 @@ const runtime = (process.env.WRENN_RUNTIME as "qemu" | "namespace" | "auto" | un
 process.stdout.write(`Starting Wrenn (${runtime} sandboxes)…\n`);
 
 const keep = process.env.WRENN_SANDBOXES_ON_STOP !== "destroy";
+// The controlplane writes the first API key on its first start (an empty database): shown once, then only its path.
+const keyIsNew = !existsSync(join(dataDir, "api-key"));
 // Signals are handled from the start: one during a (long, first) start aborts it.
 const starting = new AbortController();
 let stopping = false;
@@ -53,6 +55,8 @@ const stack = await startStack({
   dataDir,
   databaseUrl: process.env.DATABASE_URL,
   runtime,
+  // A DATABASE_URL database that already had users gets no new key.
+  apiKeyRequired: embedded,
   sandboxNetwork: (process.env.WRENN_SANDBOX_NETWORK as "isolated" | "netns" | "auto" | undefined) ?? "auto",
   hostagentStartTimeoutMs: 20 * 60_000,
   onHostagentLog: showProgress,
@@ -73,6 +77,7 @@ stopStack = async () => {
 
 process.stdout.write(`
 Wrenn is up${embedded ? " (embedded database and event bus)" : ""}.
+${apiKeyLines()}
   gRPC API      ${stack.grpcAddress}
   HTTP/JSON     ${stack.httpUrl}   (OpenAPI: ${stack.httpUrl}/openapi.json)
   host agent    ${stack.hostagentAddress}
@@ -80,10 +85,21 @@ Wrenn is up${embedded ? " (embedded database and event bus)" : ""}.
   processes     controlplane pid ${stack.services.controlplane.pid}, hostagent pid ${stack.services.hostagent.pid}
 
 Try:
-  curl -s -X POST ${stack.httpUrl}/v1/sandboxes -d '{"waitReady":true}'
+  curl -s -X POST ${stack.httpUrl}/v1/sandboxes -H "Authorization: Bearer $(cat ${stack.apiKeyFile})" -d '{"waitReady":true}'
 
 Ctrl-C stops the platform; ${keep ? "running sandboxes keep running and the next start re-adopts them" : "every sandbox is destroyed (WRENN_SANDBOXES_ON_STOP=destroy)"}.
 `);
+
+/** The API key (only when it was just created: it is a secret, and consoles get shared and logged) and where it is kept. */
+function apiKeyLines(): string {
+  if (!stack.apiKey) return "  API key       none written (the database already had users): make one with POST /v1/teams/{team_id}/api-keys";
+  const lines = keyIsNew
+    ? [`  API key       ${stack.apiKey}`, `                (just created, shown this once; kept in ${stack.apiKeyFile})`]
+    : [`  API key       in ${stack.apiKeyFile}`];
+  const password = join(dataDir, "admin-password");
+  if (existsSync(password)) lines.push(`  admin login   ${process.env.WRENN_ADMIN_EMAIL ?? "admin@wrenn.local"}, password in ${password}`);
+  return lines.join("\n");
+}
 
 /** The host agent's image build and template steps, as one line each. */
 function showProgress(entry: Record<string, unknown>): void {
@@ -114,7 +130,8 @@ function report(event: ServiceEvent): void {
 
 async function destroyEverySandbox(httpUrl: string): Promise<void> {
   const signal = AbortSignal.timeout(120_000);
-  const listed = (await (await fetch(`${httpUrl}/v1/sandboxes`, { signal })).json()) as { sandboxes?: { sandboxId: string; status: string }[] };
+  const headers = { authorization: `Bearer ${stack.apiKey}` };
+  const listed = (await (await fetch(`${httpUrl}/v1/sandboxes`, { headers, signal })).json()) as { sandboxes?: { sandboxId: string; status: string }[] };
   const live = (listed.sandboxes ?? []).filter((s) => s.status !== "SANDBOX_STATUS_STOPPED");
-  await Promise.all(live.map((s) => fetch(`${httpUrl}/v1/sandboxes/${s.sandboxId}?wait=true`, { method: "DELETE", signal })));
+  await Promise.all(live.map((s) => fetch(`${httpUrl}/v1/sandboxes/${s.sandboxId}?wait=true`, { method: "DELETE", headers, signal })));
 }

@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { mkdir, mkdtemp, rm } from "node:fs/promises";
+import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
@@ -24,6 +24,14 @@ export interface Stack {
   databaseUrl?: string;
   dataDir: string;
   logDir: string;
+  /**
+   * Where the controlplane wrote the bootstrap admin's first API key
+   * (`<dataDir>/api-key`, 0600): on an empty database only, so a stack
+   * restarted on the same data dir and database keeps its key.
+   */
+  apiKeyFile: string;
+  /** That key (every API call but Signup needs one): empty only when `apiKeyRequired: false` and none was written. */
+  apiKey: string;
   /** The running service processes (each replaced when it restarts). */
   services: Record<ServiceName, SupervisedService>;
   /**
@@ -66,6 +74,11 @@ export interface StackOptions {
    * else "keep" (the next start re-adopts them).
    */
   sandboxesOnStop?: "keep" | "destroy";
+  /**
+   * Fail the start when the controlplane wrote no API key (default). `./wrenn
+   * up` on a database of its own that already had users gets none.
+   */
+  apiKeyRequired?: boolean;
   /** Aborting stops a start in progress (started services are stopped, startStack rejects). */
   signal?: AbortSignal;
 }
@@ -115,6 +128,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     started.push(hostagent);
     const hostagentAddress = hostagent.current.addresses.get("grpc")!;
 
+    const apiKeyFile = join(dataDir, "api-key");
     const controlplane = await startSupervisedService({
       ...common,
       name: "controlplane",
@@ -126,6 +140,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         WRENN_DATA_DIR: join(dataDir, "controlplane"),
         DATABASE_URL: database?.url,
         REDIS_URL: options.embedded ? undefined : requireEnv("REDIS_URL"),
+        // The first start on an empty database creates an admin and its first key, written here.
+        WRENN_BOOTSTRAP_KEY_FILE: apiKeyFile,
       },
       logFile: join(logDir, "controlplane.log"),
       listeners: ["grpc", "http"],
@@ -133,6 +149,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
     started.push(controlplane);
     const services = { hostagent, controlplane };
+    const apiKey = await readApiKey(apiKeyFile, options.apiKeyRequired ?? true);
 
     return {
       grpcAddress: controlplane.current.addresses.get("grpc")!,
@@ -141,6 +158,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       databaseUrl: database?.url,
       dataDir,
       logDir,
+      apiKeyFile,
+      apiKey,
       services,
       async restart(name, restartOptions) {
         if (name) return services[name].restart(restartOptions);
@@ -173,6 +192,18 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 /** Where guest images are cached across stacks: the host agent's own default as root, else per user. */
 export function sharedImagesDir(): string {
   return process.getuid?.() === 0 ? "/var/lib/wrenn/images" : join(homedir(), ".wrenn", "images");
+}
+
+/** The bootstrap key, written by the controlplane before it listens (kept from an earlier start on the same data dir). */
+async function readApiKey(file: string, required: boolean): Promise<string> {
+  try {
+    return (await readFile(file, "utf8")).trim();
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT" || required) {
+      throw new Error(`no API key in ${file}: the controlplane writes one on its first start on an empty database (${(err as Error).message})`);
+    }
+    return "";
+  }
 }
 
 export function requireEnv(name: string): string {
