@@ -18,7 +18,7 @@ export function useStackWithSandbox(): StackWithSandbox {
   const ctx = {} as StackWithSandbox;
   beforeAll(async () => {
     ctx.stack = await startStack();
-    ctx.client = createWrennClient(ctx.stack.grpcAddress);
+    ctx.client = createWrennClient(ctx.stack.grpcAddress, { apiKey: ctx.stack.apiKey });
     const { sandbox } = await ctx.client.sandboxes.createSandbox({ templateId: "base", waitReady: true });
     expect(sandbox?.status).toBe(SandboxStatus.SANDBOX_STATUS_RUNNING);
     ctx.sandboxId = sandbox!.sandboxId;

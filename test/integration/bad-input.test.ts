@@ -4,6 +4,7 @@ import { ClientError, createChannel, createClient, Status, type Channel } from "
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
 import { SandboxServiceDefinition as HostSandboxServiceDefinition } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import { startStack, type ServiceEvent, type Stack } from "@wrenn/devstack";
+import { keyHeaders } from "../harness/api-key.js";
 
 /**
  * Issue 8's crash request: an id of astral characters that the old code cut
@@ -22,7 +23,7 @@ let pids: Record<string, number | undefined>;
 
 beforeAll(async () => {
   stack = await startStack({ onServiceEvent: (event) => serviceEvents.push(event) });
-  client = createWrennClient(stack.grpcAddress);
+  client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
   hostChannel = createChannel(stack.hostagentAddress);
   pids = { controlplane: stack.services.controlplane.pid, hostagent: stack.services.hostagent.pid };
   const { sandbox } = await client.sandboxes.createSandbox({ waitReady: true });
@@ -56,7 +57,7 @@ function expectReadable(message: string): void {
 
 describe("no input kills a server", () => {
   it("the crash request over HTTP is a 400 with a readable message", async () => {
-    const res = await fetch(`${stack.httpUrl}/v1/sandboxes/${crashIdEncoded}`);
+    const res = await fetch(`${stack.httpUrl}/v1/sandboxes/${crashIdEncoded}`, { headers: keyHeaders(stack) });
     expect(res.status).toBe(400);
     const body = (await res.json()) as { code: string; message: string };
     expect(body.code).toBe("INVALID_ARGUMENT");
@@ -106,12 +107,12 @@ describe("no input kills a server", () => {
 
   it("NUL, control characters and huge ids are 400s", async () => {
     for (const id of ["%00", "sb-%00%01%1b", "x".repeat(8 * 1024)]) {
-      const res = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}`);
+      const res = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}`, { headers: keyHeaders(stack) });
       expect(res.status, `GET /v1/sandboxes/${id.slice(0, 20)}`).toBe(400);
       expectReadable(((await res.json()) as { message: string }).message);
     }
     // A 1 MiB request line is refused by Node's HTTP parser before any handler; over gRPC it reaches one.
-    expect((await fetch(`${stack.httpUrl}/v1/sandboxes/${"x".repeat(1024 * 1024)}`)).status).toBe(431);
+    expect((await fetch(`${stack.httpUrl}/v1/sandboxes/${"x".repeat(1024 * 1024)}`, { headers: keyHeaders(stack) })).status).toBe(431);
     const huge = await grpcError(client.sandboxes.getSandbox({ sandboxId: "\u0000".repeat(1024 * 1024) }));
     expect(Status[huge.code]).toBe("INVALID_ARGUMENT");
     expectReadable(huge.details);
@@ -127,7 +128,7 @@ describe("no input kills a server", () => {
     expectReadable(nul.details);
     const overHttp = await fetch(`${stack.httpUrl}/v1/sandboxes`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: keyHeaders(stack, { "content-type": "application/json" }),
       body: JSON.stringify({ metadata }),
     });
     expect(overHttp.status).toBe(400);
@@ -170,7 +171,7 @@ describe("no input kills a server", () => {
   it("after all of it, every server still answers and none was restarted", async () => {
     const unknown = await grpcError(client.sandboxes.getSandbox({ sandboxId: `sb-${"0".repeat(32)}` }));
     expect(Status[unknown.code]).toBe("NOT_FOUND");
-    expect((await fetch(`${stack.httpUrl}/v1/sandboxes`)).status).toBe(200);
+    expect((await fetch(`${stack.httpUrl}/v1/sandboxes`, { headers: keyHeaders(stack) })).status).toBe(200);
     const host = createClient(HostSandboxServiceDefinition, hostChannel);
     expect((await host.listSandboxes({})).sandboxes.map((s) => s.sandboxId)).toContain(sandboxId);
     // envd inside the sandbox too.

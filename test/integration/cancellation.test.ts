@@ -3,6 +3,7 @@ import { randomBytes } from "node:crypto";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
 import { startStack, type Stack } from "@wrenn/devstack";
 import { hostSandboxIds, processesWith } from "../harness/host-traces.js";
+import { keyHeaders } from "../harness/api-key.js";
 
 // A caller that goes away: its cancellation travels controlplane → host
 // agent relay → envd, and a foreground command dies with its caller
@@ -18,7 +19,7 @@ let sandboxId: string;
 beforeAll(async () => {
   // Per-sandbox networks make a start take about a second, long enough to cancel a create while it waits.
   stack = await startStack({ sandboxNetwork: "netns", hostagentEnv: { WRENN_NETWORK_PREFIX: "wcx", WRENN_NETWORK_POOL: "10.247.0.0/16" } });
-  client = createWrennClient(stack.grpcAddress);
+  client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
   const { sandbox } = await client.sandboxes.createSandbox({ templateId: "base", waitReady: true });
   sandboxId = sandbox!.sandboxId;
 });
@@ -88,6 +89,7 @@ describe("a caller that goes away", () => {
     const controller = new AbortController();
     const response = await fetch(`${stack.httpUrl}/v1/sandboxes/${sandboxId}/processes`, {
       method: "POST",
+      headers: keyHeaders(stack),
       body: JSON.stringify({ process: { cmd: "sh", args } }),
       signal: controller.signal,
     });

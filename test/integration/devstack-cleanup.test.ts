@@ -22,7 +22,7 @@ async function bwrapPidOf(sandboxId: string): Promise<number | undefined> {
 describe("a test stack cleans up after itself", () => {
   it("close() destroys the sandboxes of an agent that was killed and left dead", async () => {
     const stack = await startStack();
-    const client = createWrennClient(stack.grpcAddress);
+    const client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
     let pid: number | undefined;
     try {
       const { sandbox } = await client.sandboxes.createSandbox({ waitReady: true });

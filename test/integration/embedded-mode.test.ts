@@ -9,7 +9,7 @@ let client: WrennClient;
 
 beforeAll(async () => {
   stack = await startStack({ embedded: true });
-  client = createWrennClient(stack.grpcAddress);
+  client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
 });
 
 afterAll(async () => {

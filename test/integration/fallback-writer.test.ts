@@ -27,7 +27,7 @@ let host: HostClient;
 
 beforeAll(async () => {
   stack = await startStack();
-  client = createWrennClient(stack.grpcAddress);
+  client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
   db = new pg.Client({ connectionString: stack.databaseUrl });
   await db.connect();
   redis = new Redis(process.env.REDIS_URL!);

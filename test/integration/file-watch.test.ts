@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Status } from "nice-grpc";
 import { FileEventType, type FileEvent } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { useStackWithSandbox } from "../harness/stack-with-sandbox.js";
+import { keyHeaders } from "../harness/api-key.js";
 
 // Watching a directory through the public API on a real stack: the events a
 // user's editor or file tree would need, over gRPC and as NDJSON over HTTP.
@@ -48,7 +49,7 @@ describe("watching a directory through the public API", () => {
   it("streams as NDJSON over HTTP until the caller leaves", async () => {
     await ctx.client.run(ctx.sandboxId, "mkdir", ["-p", "/tmp/http-watched"]);
     const leave = new AbortController();
-    const res = await fetch(`${ctx.stack.httpUrl}/v1/sandboxes/${ctx.sandboxId}/files/watch?path=/tmp/http-watched`, { signal: leave.signal });
+    const res = await fetch(`${ctx.stack.httpUrl}/v1/sandboxes/${ctx.sandboxId}/files/watch?path=/tmp/http-watched`, { headers: keyHeaders(ctx.stack), signal: leave.signal });
     expect(res.status).toBe(200);
     expect(res.headers.get("content-type")).toContain("application/x-ndjson");
     const reader = res.body!.getReader();

@@ -15,7 +15,7 @@ beforeAll(async () => {
   // startStack passes the environment through: a short reconcile interval keeps the test quick.
   process.env.WRENN_RECONCILE_INTERVAL_MS = "1000";
   stack = await startStack();
-  client = createWrennClient(stack.grpcAddress);
+  client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
   hostChannel = createChannel(stack.hostagentAddress);
 });
 

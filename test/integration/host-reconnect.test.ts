@@ -15,7 +15,7 @@ describe("a lifecycle call right after a kill -9 of the host agent", () => {
 
   beforeAll(async () => {
     stack = await startStack({ runtime: "namespace" });
-    client = createWrennClient(stack.grpcAddress);
+    client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
   });
 
   afterAll(async () => {

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startStack, type Stack } from "@wrenn/devstack";
+import { keyHeaders } from "../harness/api-key.js";
 
 let stack: Stack;
 
@@ -14,7 +15,7 @@ afterAll(async () => {
 async function json(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${stack.httpUrl}${path}`, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: keyHeaders(stack, body === undefined ? {} : { "content-type": "application/json" }),
     body: body === undefined ? undefined : typeof body === "string" ? body : JSON.stringify(body),
   });
   const text = await res.text();
@@ -34,7 +35,7 @@ describe("the HTTP/JSON gateway, as curl uses it", () => {
 
     const res = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}/processes`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: keyHeaders(stack, { "content-type": "application/json" }),
       body: JSON.stringify({ process: { cmd: "sh", args: ["-c", "echo hello; echo oops >&2; exit 3"] } }),
     });
     expect(res.status).toBe(200);

@@ -19,7 +19,7 @@ beforeAll(async () => {
     hostagentEnv: { WRENN_NETWORK_PREFIX: "wit", WRENN_NETWORK_POOL: "10.253.0.0/16" },
     hostagentStartTimeoutMs: 15 * 60_000,
   });
-  client = createWrennClient(stack.grpcAddress);
+  client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
 }, 16 * 60_000);
 
 afterAll(async () => {

@@ -3,13 +3,14 @@ import { readdir, readFile } from "node:fs/promises";
 import { ClientError, Status } from "nice-grpc";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
 import { startStack, type Stack } from "@wrenn/devstack";
+import { keyHeaders } from "../harness/api-key.js";
 
 let stack: Stack;
 let client: WrennClient;
 
 beforeAll(async () => {
   stack = await startStack();
-  client = createWrennClient(stack.grpcAddress);
+  client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
 });
 
 afterAll(async () => {
@@ -47,7 +48,7 @@ async function counter(id: string): Promise<number> {
 async function json(method: string, path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(`${stack.httpUrl}${path}`, {
     method,
-    headers: body === undefined ? {} : { "content-type": "application/json" },
+    headers: keyHeaders(stack, body === undefined ? {} : { "content-type": "application/json" }),
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
@@ -127,7 +128,7 @@ describe("pause, resume, timeout and metrics over HTTP", () => {
       .toBe("SANDBOX_STATUS_PAUSED");
     const exec = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}/processes`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: keyHeaders(stack, { "content-type": "application/json" }),
       body: JSON.stringify({ process: { cmd: "true" } }),
     });
     expect(exec.status).toBe(400);

@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Status } from "nice-grpc";
 import type { WatchPortsResponse } from "@wrenn/gen/wrenn/api/v1/port.js";
 import { useStackWithSandbox } from "../harness/stack-with-sandbox.js";
+import { keyHeaders } from "../harness/api-key.js";
 
 // Which ports a sandbox listens on, through the public API on a real stack:
 // a server started in the sandbox shows up in the list and on the watch
@@ -47,7 +48,7 @@ describe("listening ports through the public API", () => {
   it("lists a listening server over HTTP, and answers NOT_FOUND for an unknown sandbox", async () => {
     await startServer("http-server", 8124);
     const overHttp = async () => {
-      const res = await fetch(`${ctx.stack.httpUrl}/v1/sandboxes/${ctx.sandboxId}/ports`);
+      const res = await fetch(`${ctx.stack.httpUrl}/v1/sandboxes/${ctx.sandboxId}/ports`, { headers: keyHeaders(ctx.stack) });
       return { status: res.status, body: (await res.json()) as unknown };
     };
     await expect

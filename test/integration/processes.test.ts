@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import { Status } from "nice-grpc";
 import { Signal, type ProcessEvent } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import { useStackWithSandbox } from "../harness/stack-with-sandbox.js";
+import { keyHeaders } from "../harness/api-key.js";
 
 // Background processes and terminals through the public API, over gRPC and
 // over HTTP, on a real stack: start detached, list, re-attach by tag with the
@@ -58,7 +59,7 @@ async function listedTags(): Promise<string[]> {
 }
 
 async function http(method: string, path: string, body?: string): Promise<{ status: number; text: string }> {
-  const res = await fetch(`${ctx.stack.httpUrl}${path}`, { method, headers: body === undefined ? {} : { "content-type": "application/json" }, body });
+  const res = await fetch(`${ctx.stack.httpUrl}${path}`, { method, headers: keyHeaders(ctx.stack, body === undefined ? {} : { "content-type": "application/json" }), body });
   return { status: res.status, text: await res.text() };
 }
 
@@ -145,6 +146,7 @@ describe("background processes over HTTP, as curl uses them", () => {
     const controller = new AbortController();
     const start = await fetch(`${ctx.stack.httpUrl}/v1/sandboxes/${ctx.sandboxId}/processes`, {
       method: "POST",
+      headers: keyHeaders(ctx.stack),
       body: JSON.stringify({ process: { cmd: "sh", args: ["-c", "while read l; do echo http:$l; done"] }, tag: "web", background: true, keepStdinOpen: true }),
       signal: controller.signal,
     });

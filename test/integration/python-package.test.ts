@@ -36,7 +36,7 @@ describe("the Python client installs with its dependencies declared", () => {
     expect(install.status, install.output).toBe(0);
     const imports = run(python, ["-c", "import grpc, google.api.annotations_pb2, wrenn_gen.wrenn.api.v1.sandbox_pb2_grpc"]);
     expect(imports.status, imports.output).toBe(0);
-    const hello = run(python, [join(repoRoot, "clients", "python", "examples", "hello.py")], { WRENN_ADDRESS: stack.grpcAddress });
+    const hello = run(python, [join(repoRoot, "clients", "python", "examples", "hello.py")], { WRENN_ADDRESS: stack.grpcAddress, WRENN_API_KEY: stack.apiKey });
     expect(hello.output).toMatch(/^hello\nexit code 0 in sb-[0-9a-f]{32}\n$/);
     expect(hello.status).toBe(0);
   });

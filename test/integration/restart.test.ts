@@ -42,7 +42,7 @@ describe.each(runtimes)("a restart loses nothing (%s runtime)", (runtime) => {
         ? { sandboxNetwork: "netns" as const, hostagentEnv: { WRENN_NETWORK_PREFIX: "wrt", WRENN_NETWORK_POOL: "10.251.0.0/16" }, hostagentStartTimeoutMs: 15 * 60_000 }
         : {}),
     });
-    client = createWrennClient(stack.grpcAddress);
+    client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
     running = await createWithCounter();
     paused = await createWithCounter();
     blobSha = (await exec(running, tmpfsScript)).trim();
@@ -107,7 +107,7 @@ describe.each(runtimes)("a restart loses nothing (%s runtime)", (runtime) => {
   /** After a restart: a fresh client (the old channel would back off), and the API answering again. */
   async function reconnect(): Promise<void> {
     client.close();
-    client = createWrennClient(stack.grpcAddress);
+    client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
     await vi.waitFor(
       () =>
         client.sandboxes.getSandbox({ sandboxId: running }).catch((err: unknown) => {

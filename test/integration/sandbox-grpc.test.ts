@@ -7,13 +7,14 @@ import { Redis } from "ioredis";
 import pg from "pg";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
 import { startStack, type Stack } from "@wrenn/devstack";
+import { keyHeaders } from "../harness/api-key.js";
 
 let stack: Stack;
 let client: WrennClient;
 
 beforeAll(async () => {
   stack = await startStack();
-  client = createWrennClient(stack.grpcAddress);
+  client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
 });
 
 afterAll(async () => {
@@ -131,7 +132,7 @@ describe("a sandbox through the public gRPC API", () => {
     expect(after).toEqual(before);
     const overHttp = await fetch(`${stack.httpUrl}/v1/sandboxes`, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: keyHeaders(stack, { "content-type": "application/json" }),
       body: JSON.stringify({ templateId: "no-such-template" }),
     });
     expect(overHttp.status).toBe(404);

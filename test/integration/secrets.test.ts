@@ -9,6 +9,7 @@ import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/clien
 import { startStack, type Stack } from "@wrenn/devstack";
 import { processesWith, sandboxDir } from "../harness/host-traces.js";
 import { logText } from "../harness/service-logs.js";
+import { keyHeaders } from "../harness/api-key.js";
 
 // The env values given at create time go to the sandbox and are kept in one
 // place only: the host agent's sandbox.json (mode 0600), which a restarted
@@ -72,7 +73,7 @@ async function createWith(via: "grpc" | "http", envs: Record<string, string>): P
     expect(sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_RUNNING);
     return sandbox!.sandboxId;
   }
-  const response = await fetch(`${stack.httpUrl}/v1/sandboxes`, { method: "POST", body: JSON.stringify({ templateId: "base", envs, waitReady: true }) });
+  const response = await fetch(`${stack.httpUrl}/v1/sandboxes`, { method: "POST", headers: keyHeaders(stack), body: JSON.stringify({ templateId: "base", envs, waitReady: true }) });
   const body = (await response.json()) as { sandbox: { sandboxId: string; status: string } };
   expect([response.status, body.sandbox.status]).toEqual([200, "SANDBOX_STATUS_RUNNING"]);
   return body.sandbox.sandboxId;
@@ -84,7 +85,7 @@ describe.each(runtimes)("env values given at create time (%s runtime)", (runtime
   beforeAll(async () => {
     process.env.WRENN_LOG_LEVEL = "debug";
     stack = await startStack({ runtime: runtime as "namespace" | "qemu", hostagentStartTimeoutMs: 15 * 60_000 });
-    client = createWrennClient(stack.grpcAddress);
+    client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
     redis = new Redis(process.env.REDIS_URL!);
   }, 16 * 60_000);
 

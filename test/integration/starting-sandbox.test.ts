@@ -7,6 +7,7 @@ import { startStack, type Stack } from "@wrenn/devstack";
 import { fromWireId } from "@wrenn/shared";
 import { cgroupsOf, exists, hostSandboxIds, networkTraces, processesWith, sandboxDir } from "../harness/host-traces.js";
 import { logEntries } from "../harness/service-logs.js";
+import { keyHeaders } from "../harness/api-key.js";
 
 // A sandbox between CreateSandbox's answer (202, STARTING) and the host's
 // answer, on the real host agent. The window is the host's real start: with
@@ -54,7 +55,7 @@ describe.each(runtimes)("a sandbox that is still starting (%s runtime)", (runtim
       // A first QEMU start builds the guest image and boots the base template.
       hostagentStartTimeoutMs: 15 * 60_000,
     });
-    client = createWrennClient(stack.grpcAddress);
+    client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
   }, 16 * 60_000);
 
   afterAll(async () => {
@@ -79,7 +80,7 @@ describe.each(runtimes)("a sandbox that is still starting (%s runtime)", (runtim
       expect([stat.code, stat.details]).toEqual([Status.FAILED_PRECONDITION, starting]);
       const ports = await refusal(client.ports.listPorts({ sandboxId: id }));
       expect([ports.code, ports.details]).toEqual([Status.FAILED_PRECONDITION, starting]);
-      const http = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}/files/stat?path=%2F`);
+      const http = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}/files/stat?path=%2F`, { headers: keyHeaders(stack) });
       expect({ status: http.status, body: await http.json() }).toEqual({ status: 400, body: { code: "FAILED_PRECONDITION", message: starting, details: [] } });
       // Reading it is not an operation on it: Get answers, and says it is starting.
       expect((await client.sandboxes.getSandbox({ sandboxId: id })).sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_STARTING);

@@ -4,6 +4,7 @@ import pg from "pg";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
 import { SandboxServiceDefinition as HostSandboxServiceDefinition } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import { startStack, type Stack } from "@wrenn/devstack";
+import { keyHeaders } from "../harness/api-key.js";
 
 async function grpcError(promise: Promise<unknown>): Promise<ClientError> {
   const err = await promise.then(
@@ -46,7 +47,7 @@ describe("a stopped sandbox, within the retention time (default: one hour)", () 
 
   beforeAll(async () => {
     stack = await startStack();
-    client = createWrennClient(stack.grpcAddress);
+    client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
     hostChannel = createChannel(stack.hostagentAddress);
   });
   afterAll(async () => {
@@ -77,7 +78,7 @@ describe("a stopped sandbox, within the retention time (default: one hour)", () 
     const listed = (await client.sandboxes.listSandboxes({})).sandboxes.find((s) => s.sandboxId === id);
     expect(listed?.resources).toEqual(onHost!.resources);
     // Over HTTP too, as the API's JSON.
-    const res = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}`);
+    const res = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}`, { headers: keyHeaders(stack) });
     expect(((await res.json()) as { sandbox: { resources: unknown } }).sandbox.resources).toEqual({
       vcpus: onHost!.resources!.vcpus,
       memoryMib: onHost!.resources!.memoryMib,
@@ -102,13 +103,13 @@ describe("a stopped sandbox, within the retention time (default: one hour)", () 
       const err = await grpcError(call());
       expect({ name, code: Status[err.code], details: err.details }).toEqual({ name, code: "FAILED_PRECONDITION", details: "sandbox is stopped" });
     }
-    const overHttp = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}/metrics`);
+    const overHttp = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}/metrics`, { headers: keyHeaders(stack) });
     expect(overHttp.status).toBe(400);
     expect(await overHttp.json()).toMatchObject({ code: "FAILED_PRECONDITION", message: "sandbox is stopped" });
 
     const again = await client.sandboxes.destroySandbox({ sandboxId: id, wait: false });
     expect(again.sandbox!.status).toBe(SandboxStatus.SANDBOX_STATUS_STOPPED);
-    const againOverHttp = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}`, { method: "DELETE" });
+    const againOverHttp = await fetch(`${stack.httpUrl}/v1/sandboxes/${id}`, { method: "DELETE", headers: keyHeaders(stack) });
     expect(againOverHttp.status).toBe(200);
   });
 });
@@ -122,7 +123,7 @@ describe("a stopped sandbox, after the retention time", () => {
     // startStack passes the environment through to the controlplane.
     process.env.WRENN_STOPPED_RETENTION_SECONDS = "1";
     stack = await startStack();
-    client = createWrennClient(stack.grpcAddress);
+    client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
   });
   afterAll(async () => {
     if (previous === undefined) delete process.env.WRENN_STOPPED_RETENTION_SECONDS;
