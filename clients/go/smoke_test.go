@@ -1,6 +1,7 @@
 // Smoke test of the generated Go client against a running Wrenn stack. Run by
 // test/integration/clients.test.ts, which starts the stack and sets
-// WRENN_ADDRESS (the controlplane's gRPC host:port).
+// WRENN_ADDRESS (the controlplane's gRPC host:port) and WRENN_API_KEY (the
+// stack's API key, sent with each call as "authorization: Bearer <key>").
 package wrennclient
 
 import (
@@ -16,6 +17,7 @@ import (
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/codes"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 	"google.golang.org/grpc/status"
 )
 
@@ -33,9 +35,20 @@ func dial(t *testing.T) *grpc.ClientConn {
 	return conn
 }
 
+// authed carries the stack's API key on every call made with it.
+func authed(t *testing.T, ctx context.Context) context.Context {
+	t.Helper()
+	key := os.Getenv("WRENN_API_KEY")
+	if key == "" {
+		t.Fatal("WRENN_API_KEY must hold an API key of the stack")
+	}
+	return metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+key)
+}
+
 func TestCreateRunEchoAndDestroy(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	ctx = authed(t, ctx)
 	conn := dial(t)
 	sandboxes := apiv1.NewSandboxServiceClient(conn)
 	processes := apiv1.NewProcessServiceClient(conn)
@@ -89,8 +102,21 @@ func TestUnknownSandboxIsNotFound(t *testing.T) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	sandboxes := apiv1.NewSandboxServiceClient(dial(t))
-	_, err := sandboxes.GetSandbox(ctx, &apiv1.GetSandboxRequest{SandboxId: "sb-00000000000000000000000000000000"})
+	_, err := sandboxes.GetSandbox(authed(t, ctx), &apiv1.GetSandboxRequest{SandboxId: "sb-00000000000000000000000000000000"})
 	if status.Code(err) != codes.NotFound {
 		t.Fatalf("GetSandbox(unknown) error = %v, want NotFound", err)
+	}
+}
+
+func TestCallWithoutKeyOrWithWrongKeyIsUnauthenticated(t *testing.T) {
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	sandboxes := apiv1.NewSandboxServiceClient(dial(t))
+	wrong := metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer wrn_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA")
+	for name, callCtx := range map[string]context.Context{"no key": ctx, "wrong key": wrong} {
+		_, err := sandboxes.ListSandboxes(callCtx, &apiv1.ListSandboxesRequest{})
+		if status.Code(err) != codes.Unauthenticated {
+			t.Fatalf("ListSandboxes with %s: error = %v, want Unauthenticated", name, err)
+		}
 	}
 }

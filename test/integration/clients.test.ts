@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
+import { ClientError, Status } from "nice-grpc";
 import { createWrennClient, SandboxStatus } from "@wrenn/client";
 import { startStack, type Stack } from "@wrenn/devstack";
 import { repoRoot } from "@wrenn/devstack";
@@ -20,7 +21,7 @@ afterAll(async () => {
 function runSmoke(command: string, args: string[], cwd: string, env: Record<string, string> = {}) {
   const result = spawnSync(command, args, {
     cwd,
-    env: { ...process.env, WRENN_ADDRESS: stack.grpcAddress, WRENN_HOSTAGENT_ADDRESS: stack.hostagentAddress, ...env },
+    env: { ...process.env, WRENN_ADDRESS: stack.grpcAddress, WRENN_API_KEY: stack.apiKey, WRENN_HOSTAGENT_ADDRESS: stack.hostagentAddress, ...env },
     encoding: "utf8",
     timeout: 300_000,
   });
@@ -30,7 +31,7 @@ function runSmoke(command: string, args: string[], cwd: string, env: Record<stri
 
 describe("generated client smoke tests", () => {
   it("the TypeScript client runs echo hello", async () => {
-    const client = createWrennClient(stack.grpcAddress);
+    const client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
     try {
       const { sandbox } = await client.sandboxes.createSandbox({ templateId: "base", waitReady: true });
       expect(sandbox?.status).toBe(SandboxStatus.SANDBOX_STATUS_RUNNING);
@@ -43,13 +44,28 @@ describe("generated client smoke tests", () => {
     }
   });
 
+  it("the TypeScript client without a key, or with a wrong one, is refused with UNAUTHENTICATED", async () => {
+    for (const client of [createWrennClient(stack.grpcAddress), createWrennClient(stack.grpcAddress, { apiKey: `wrn_${"A".repeat(43)}` })]) {
+      try {
+        const refused = await client.sandboxes.listSandboxes({}).then(
+          () => undefined,
+          (err: unknown) => err,
+        );
+        expect(refused).toBeInstanceOf(ClientError);
+        expect(Status[(refused as ClientError).code]).toBe("UNAUTHENTICATED");
+      } finally {
+        client.close();
+      }
+    }
+  });
+
   it("the Python client runs echo hello, and reflection and health answer stock tooling", () => {
     const python = join(repoRoot, ".venv", "bin", "python");
     const result = runSmoke(python, ["-m", "pytest", "-q", "clients/python/tests"], repoRoot, {
       PYTHONPATH: join(repoRoot, "gen", "python"),
     });
     expect(result.error).toBeUndefined();
-    expect(result.output).toMatch(/\b6 passed\b/);
+    expect(result.output).toMatch(/\b7 passed\b/);
     expect(result.output).not.toMatch(/failed|error/i);
     expect(result.status, result.output).toBe(0);
   });
@@ -58,6 +74,7 @@ describe("generated client smoke tests", () => {
     const result = runSmoke("go", ["test", "-count=1", "-v", "./..."], join(repoRoot, "clients", "go"));
     expect(result.error).toBeUndefined();
     expect(result.output).toContain("--- PASS: TestCreateRunEchoAndDestroy");
+    expect(result.output).toContain("--- PASS: TestCallWithoutKeyOrWithWrongKeyIsUnauthenticated");
     expect(result.status, result.output).toBe(0);
   });
 

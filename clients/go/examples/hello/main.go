@@ -2,7 +2,9 @@
 //
 //	cd clients/go && go run ./examples/hello
 //
-// WRENN_ADDRESS is the controlplane's gRPC address (default 127.0.0.1:50051).
+// WRENN_ADDRESS is the controlplane's gRPC address (default 127.0.0.1:50051),
+// WRENN_API_KEY an API key (default: the one `./wrenn up` wrote to .wrenn/api-key,
+// read from the repository root).
 package main
 
 import (
@@ -12,12 +14,14 @@ import (
 	"io"
 	"log"
 	"os"
+	"strings"
 	"time"
 
 	apiv1 "github.com/wrenn-dev/wrenn/gen/go/wrenn/api/v1"
 	envdv1 "github.com/wrenn-dev/wrenn/gen/go/wrenn/envd/v1"
 	"google.golang.org/grpc"
 	"google.golang.org/grpc/credentials/insecure"
+	"google.golang.org/grpc/metadata"
 )
 
 func main() {
@@ -32,6 +36,8 @@ func main() {
 	defer conn.Close()
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 	defer cancel()
+	// Every call but signup carries an API key.
+	ctx = metadata.AppendToOutgoingContext(ctx, "authorization", "Bearer "+apiKey())
 	sandboxes := apiv1.NewSandboxServiceClient(conn)
 	processes := apiv1.NewProcessServiceClient(conn)
 
@@ -68,4 +74,15 @@ func main() {
 			fmt.Printf("exit code %d in %s\n", end.GetExitCode(), id)
 		}
 	}
+}
+
+func apiKey() string {
+	if key := os.Getenv("WRENN_API_KEY"); key != "" {
+		return key
+	}
+	data, err := os.ReadFile("../../.wrenn/api-key") // run from clients/go
+	if err != nil {
+		log.Fatalf("no WRENN_API_KEY and no key file: %v", err)
+	}
+	return strings.TrimSpace(string(data))
 }
