@@ -42,7 +42,8 @@ export interface Core {
 }
 
 export const publicServices = ["wrenn.api.v1.SandboxService", "wrenn.api.v1.ProcessService", "wrenn.api.v1.FilesystemService", "wrenn.api.v1.PortService",
-  "wrenn.api.v1.AccountService", "wrenn.api.v1.ApiKeyService"];
+  "wrenn.api.v1.AccountService", "wrenn.api.v1.ApiKeyService",
+  "wrenn.api.v1.AdminService", "wrenn.api.v1.AuditService"];
 
 /**
  * Database (migrated), event bus, host registry with one event stream per
