@@ -41,7 +41,7 @@ export interface Core {
   close(): Promise<void>;
 }
 
-export const publicServices = ["wrenn.api.v1.SandboxService", "wrenn.api.v1.ProcessService", "wrenn.api.v1.FilesystemService", "wrenn.api.v1.PortService",
+export const publicServices = ["wrenn.api.v1.SandboxService", "wrenn.api.v1.ProcessService", "wrenn.api.v1.FilesystemService", "wrenn.api.v1.PortService", "wrenn.api.v1.TeamService",
   "wrenn.api.v1.AccountService", "wrenn.api.v1.ApiKeyService",
   "wrenn.api.v1.AdminService", "wrenn.api.v1.AuditService"];
 

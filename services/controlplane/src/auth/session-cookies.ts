@@ -1,6 +1,6 @@
 import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
-import type { SessionStore, SessionTokens } from "../identity/identity-store.js";
+import { sessionTtlMs, type SessionStore, type SessionTokens } from "../identity/identity-store.js";
 
 /**
  * The browser session's three cookies. The tokens are opaque (their SHA-256
@@ -42,7 +42,9 @@ export function createSessionCookies(sessions: SessionStore): SessionCookies {
 export function setSessionCookies(res: ServerResponse, req: IncomingMessage, tokens: SessionTokens): void {
   const now = Date.now();
   const secure = isSecureRequest(req);
-  const sessionAge = secondsUntil(tokens.session.expiresAt, now);
+  // A session token always lives the full 15 minutes from now (created or rotated); the refresh token's
+  // 7 days count from login and are not extended by a rotation, so its age comes from the row.
+  const sessionAge = Math.round(sessionTtlMs / 1000);
   const refreshAge = secondsUntil(tokens.session.refreshExpiresAt, now);
   appendSetCookie(res, [
     cookie(sessionCookie, tokens.token, { path: "/", maxAge: sessionAge, httpOnly: true, secure }),
