@@ -1,7 +1,8 @@
 /**
  * An extension as a private edition would write one: a gRPC service (also
  * transcoded to HTTP from its annotations), an HTTP route, a background
- * worker and API-key hooks, built only from what runControlPlane hands it.
+ * worker and request hooks built on the caller identity found (identity's
+ * hook runs first), only from what runControlPlane hands it.
  */
 import { create, createFileRegistry, fromBinary, setExtension, toBinary, type DescExtension, type DescMessage } from "@bufbuild/protobuf";
 import {
@@ -15,6 +16,7 @@ import { ServerError, Status, type ServiceDefinition } from "nice-grpc";
 import { descriptorSetBase64 as wrennDescriptorSet } from "@wrenn/gen/descriptor.js";
 import { deploymentIdOf } from "../../src/db/database.js";
 import { grpcService, type ControlPlaneExtension } from "../../src/extensions.js";
+import { principalOf } from "../../src/identity/principal.js";
 
 /**
  * The example's API, as `buf build` would describe this .proto (written out
@@ -76,16 +78,14 @@ export const EchoServiceDefinition = {
   },
 } as const satisfies ServiceDefinition;
 
-/** API keys of the example and the team each one belongs to. */
-export const apiKeys = { team: "key-team-a", blocked: "key-team-blocked" } as const;
-
 /** What the example's worker went through, in order, for the test to read. */
 export interface WorkerLog {
   /** "started <deployment id>", then "stopping <deployment id>" once aborted (read while the database is still open). */
   entries: string[];
 }
 
-export function exampleExtension(workerLog: WorkerLog): ControlPlaneExtension {
+/** `blockedTeams`: team ids (UUIDs) the example's second hook refuses; read at each call. */
+export function exampleExtension(workerLog: WorkerLog, blockedTeams: ReadonlySet<string> = new Set()): ControlPlaneExtension {
   return {
     name: "example",
     setup({ pool }) {
@@ -119,16 +119,11 @@ export function exampleExtension(workerLog: WorkerLog): ControlPlaneExtension {
           },
         ],
         requestHooks: [
-          // The first hook says who is calling…
-          ({ metadata }) => {
-            const key = metadata.get("authorization");
-            if (key === `Bearer ${apiKeys.team}`) return { team: "team-a" };
-            if (key === `Bearer ${apiKeys.blocked}`) return { team: "team-blocked" };
-            throw new ServerError(Status.UNAUTHENTICATED, "an API key is required");
-          },
+          // The first hook builds on the caller identity's hook found (it ran before any extension's)…
+          ({ attributes }) => ({ team: principalOf({ attributes }).teamId }),
           // …and the next decides on what the first attached.
           ({ attributes }) => {
-            if (attributes.team === "team-blocked") throw new ServerError(Status.PERMISSION_DENIED, "team-blocked may not call this");
+            if (blockedTeams.has(String(attributes.team))) throw new ServerError(Status.PERMISSION_DENIED, "this team may not call this");
           },
         ],
       };
