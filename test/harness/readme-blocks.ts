@@ -12,6 +12,8 @@ export interface ReadmeStep {
   outputContains: string[];
   /** `SB=…`: the user pastes the sandboxId from the previous answer here. */
   setsSandbox: boolean;
+  /** `export WRENN_API_KEY=…`: reads the API key for the calls after it (no HTTP call of its own). */
+  setsKey: boolean;
 }
 
 /** The ```sh blocks of one README section ("## With curl" up to the next "## "). */
@@ -46,7 +48,7 @@ export function readmeSteps(blocks: string[]): ReadmeStep[] {
       if (!pending && !line.trim()) continue;
       pending = pending ? `${pending}\n${line}` : line;
       if (incomplete(pending)) continue;
-      steps.push({ command: pending, status: 200, output: [], outputContains: [], setsSandbox: /^SB=/.test(pending) });
+      steps.push({ command: pending, status: 200, output: [], outputContains: [], setsSandbox: /^SB=/.test(pending), setsKey: /^export WRENN_API_KEY=/.test(pending) });
       pending = "";
     }
     if (pending) throw new Error(`unfinished command in a README block: ${pending}`);
