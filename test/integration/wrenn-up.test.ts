@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from "node:child_process";
-import { mkdtemp, readdir, readFile, rm } from "node:fs/promises";
+import { mkdtemp, readdir, readFile, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -12,6 +12,8 @@ import { freePort, portIsFree, processAlive } from "../harness/free-port.js";
 // comes back on the same address and the API works again), and SIGTERM or
 // SIGINT to its PID stops every service and frees every port. The second
 // start, on the same data dir, finds the first one's sandbox still running.
+// The first start prints the API key it created (and where it keeps it); the
+// second prints only where it is.
 let dataDir: string;
 let ports: { grpc: number; http: number; hostagent: number };
 let up: Platform | undefined;
@@ -79,9 +81,15 @@ function matchIn(output: () => string, pattern: RegExp, what: string, timeout = 
   );
 }
 
+/** The key the first start created, as a user reads it: `cat .wrenn/api-key`. */
+async function keyHeaders(): Promise<Record<string, string>> {
+  return { authorization: `Bearer ${(await readFile(join(dataDir, "api-key"), "utf8")).trim()}` };
+}
+
 async function api(method: string, path: string, body?: unknown): Promise<{ status: number; json: Record<string, any> }> {
   const response = await fetch(`http://127.0.0.1:${ports.http}${path}`, {
     method,
+    headers: await keyHeaders(),
     body: body === undefined ? undefined : JSON.stringify(body),
     signal: AbortSignal.timeout(60_000),
   });
@@ -93,6 +101,7 @@ async function api(method: string, path: string, body?: unknown): Promise<{ stat
 async function exec(sandboxId: string, script: string): Promise<string> {
   const response = await fetch(`http://127.0.0.1:${ports.http}/v1/sandboxes/${sandboxId}/processes`, {
     method: "POST",
+    headers: await keyHeaders(),
     body: JSON.stringify({ process: { cmd: "sh", args: ["-c", script] } }),
     signal: AbortSignal.timeout(60_000),
   });
@@ -144,6 +153,13 @@ describe("./wrenn up", () => {
 
   it("supervises its services: kill -9 of the host agent is reported, it comes back, the API works", async () => {
     up = await startUp();
+    // The key it just created, shown once, with where it is kept (owner-only, like every secret file).
+    const key = (await readFile(join(dataDir, "api-key"), "utf8")).trim();
+    expect(key).toMatch(/^wrn_[A-Za-z0-9_-]{43}$/);
+    expect((await stat(join(dataDir, "api-key"))).mode & 0o777).toBe(0o600);
+    expect(up.output()).toContain(`API key       ${key}`);
+    expect(up.output()).toContain(`kept in ${join(dataDir, "api-key")}`);
+    expect((await fetch(`http://127.0.0.1:${ports.http}/v1/sandboxes`)).status, "a call without the key").toBe(401);
     const created = await api("POST", "/v1/sandboxes", { waitReady: true });
     expect(created.status).toBe(200);
     sandboxId = created.json.sandbox.sandboxId;
@@ -186,6 +202,10 @@ describe("./wrenn up", () => {
 
   it("the next start re-adopts the running sandbox; SIGINT stops it cleanly too", async () => {
     up = await startUp();
+    // The same key (same database), and this time only where it is.
+    const key = (await readFile(join(dataDir, "api-key"), "utf8")).trim();
+    expect(up.output()).toContain(`API key       in ${join(dataDir, "api-key")}`);
+    expect(up.output()).not.toContain(key);
     const found = await api("GET", `/v1/sandboxes/${sandboxId}`);
     expect(found.json.sandbox?.status, JSON.stringify(found.json)).toBe("SANDBOX_STATUS_RUNNING");
     expect((await exec(sandboxId, "echo three")).trim()).toBe("three");
