@@ -50,11 +50,16 @@ describe("sandbox lifecycle routes", () => {
     expect(await readJson(res)).toEqual({ code: "INVALID_ARGUMENT", message: 'unknown template "no-such-template"', details: [] });
   });
 
-  it("passes authorization and x-* headers as metadata, and nothing else", async () => {
-    await post("/v1/sandboxes", {}, { authorization: "Bearer k-123", "x-request-id": "r-9", cookie: "s=1" });
+  it("passes authorization, cookie and x-* headers as metadata, nothing else, and the client's address in place of any sent", async () => {
+    await post("/v1/sandboxes", {}, {
+      authorization: "Bearer k-123", "x-request-id": "r-9", cookie: "wrenn_session=s1", "accept-language": "fr", "x-wrenn-client-ip": "203.0.113.9",
+    });
     const md = gw.backend.seen.get("CreateSandbox")!;
     expect(md.get("authorization")).toBe("Bearer k-123");
     expect(md.get("x-request-id")).toBe("r-9");
-    expect(md.has("cookie")).toBe(false);
+    // The session cookie authenticates browser calls; the hook reads it from metadata.
+    expect(md.get("cookie")).toBe("wrenn_session=s1");
+    expect(md.has("accept-language")).toBe(false);
+    expect(md.get("x-wrenn-client-ip")).toBe("127.0.0.1");
   });
 });
