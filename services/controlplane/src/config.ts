@@ -54,6 +54,21 @@ export const controlPlaneEnvSchema = z.object({
   WRENN_ADMIN_EMAIL: z.string().email().default("admin@wrenn.local"),
   /** CreateSandbox calls per minute per API key (per user for sessions), shared by every copy through Redis. */
   WRENN_CREATE_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  /** The origin browsers reach the HTTP gateway at ("https://wrenn.example.com"); login redirect URLs are built from it. */
+  WRENN_PUBLIC_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  /** Generic OpenID Connect login, on when issuer, client id and secret are set. */
+  WRENN_OIDC_ISSUER: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  WRENN_OIDC_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().optional()),
+  WRENN_OIDC_CLIENT_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
+  WRENN_OIDC_REDIRECT_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  WRENN_OIDC_SCOPES: z.string().min(1).default("openid email profile"),
+  /** GitHub-style OAuth 2 login, on when client id and secret are set; the URLs default to github.com's. */
+  WRENN_GITHUB_CLIENT_ID: z.preprocess(emptyAsUndefined, z.string().optional()),
+  WRENN_GITHUB_CLIENT_SECRET: z.preprocess(emptyAsUndefined, z.string().optional()),
+  WRENN_GITHUB_REDIRECT_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
+  WRENN_GITHUB_AUTHORIZE_URL: z.string().url().default("https://github.com/login/oauth/authorize"),
+  WRENN_GITHUB_TOKEN_URL: z.string().url().default("https://github.com/login/oauth/access_token"),
+  WRENN_GITHUB_API_URL: z.string().url().default("https://api.github.com"),
 });
 
 export interface ControlPlaneConfig {
@@ -80,6 +95,34 @@ export interface ControlPlaneConfig {
   adminEmail?: string;
   /** CreateSandbox calls per minute per API key (per user for sessions); unset: 60. */
   createRatePerMinute?: number;
+  /** The origin browsers reach the HTTP gateway at; unset: each login request's own origin (Host). */
+  publicUrl?: string;
+  /** Absent: no OIDC login. */
+  oidc?: OidcLoginConfig;
+  /** Absent: no GitHub login. */
+  github?: GithubLoginConfig;
+}
+
+/** Generic OpenID Connect: the provider is found by issuer discovery; the id_token is checked (nonce, signature). */
+export interface OidcLoginConfig {
+  issuer: string;
+  clientId: string;
+  clientSecret: string;
+  /** Unset: <public URL>/auth/oidc/oidc/callback. */
+  redirectUrl?: string;
+  /** Space-separated; must include "openid". */
+  scopes: string;
+}
+
+/** GitHub-style OAuth 2 (GitHub, GitHub Enterprise): no id_token; the user comes from <apiUrl>/user and /user/emails. */
+export interface GithubLoginConfig {
+  clientId: string;
+  clientSecret: string;
+  /** Unset: <public URL>/auth/oidc/github/callback. */
+  redirectUrl?: string;
+  authorizeUrl: string;
+  tokenUrl: string;
+  apiUrl: string;
 }
 
 export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): ControlPlaneConfig {
@@ -99,5 +142,32 @@ export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): Co
     bootstrapKeyFile: parsed.WRENN_BOOTSTRAP_KEY_FILE,
     adminEmail: parsed.WRENN_ADMIN_EMAIL,
     createRatePerMinute: parsed.WRENN_CREATE_RATE_PER_MINUTE,
+    publicUrl: parsed.WRENN_PUBLIC_URL,
+    oidc: allOrNone("WRENN_OIDC", [parsed.WRENN_OIDC_ISSUER, parsed.WRENN_OIDC_CLIENT_ID, parsed.WRENN_OIDC_CLIENT_SECRET])
+      ? {
+          issuer: parsed.WRENN_OIDC_ISSUER!,
+          clientId: parsed.WRENN_OIDC_CLIENT_ID!,
+          clientSecret: parsed.WRENN_OIDC_CLIENT_SECRET!,
+          redirectUrl: parsed.WRENN_OIDC_REDIRECT_URL,
+          scopes: parsed.WRENN_OIDC_SCOPES,
+        }
+      : undefined,
+    github: allOrNone("WRENN_GITHUB", [parsed.WRENN_GITHUB_CLIENT_ID, parsed.WRENN_GITHUB_CLIENT_SECRET])
+      ? {
+          clientId: parsed.WRENN_GITHUB_CLIENT_ID!,
+          clientSecret: parsed.WRENN_GITHUB_CLIENT_SECRET!,
+          redirectUrl: parsed.WRENN_GITHUB_REDIRECT_URL,
+          authorizeUrl: parsed.WRENN_GITHUB_AUTHORIZE_URL,
+          tokenUrl: parsed.WRENN_GITHUB_TOKEN_URL,
+          apiUrl: parsed.WRENN_GITHUB_API_URL,
+        }
+      : undefined,
   };
+}
+
+/** A login provider is on when all of its required settings are set; some but not all is a mistake, said at start. */
+function allOrNone(prefix: string, values: (string | undefined)[]): boolean {
+  const set = values.filter((value) => value !== undefined).length;
+  if (set !== 0 && set !== values.length) throw new Error(`${prefix}_*: set the client id, the client secret (and the issuer, for OIDC) together, or none`);
+  return set === values.length;
 }

@@ -3,6 +3,7 @@ import { AccountServiceDefinition } from "@wrenn/gen/wrenn/api/v1/account.js";
 import { ApiKeyServiceDefinition } from "@wrenn/gen/wrenn/api/v1/api_key.js";
 import { grpcService, type ExtensionContext, type ExtensionParts, type RequestAttributes } from "./extensions.js";
 import { createAuthHook } from "./auth/auth-hook.js";
+import { createOidcLogin } from "./auth/oidc/oidc-login.js";
 import { bootstrapAdmin } from "./auth/bootstrap.js";
 import { csrfSafeMethods } from "./auth/safe-methods.js";
 import { createApiKeyRepository } from "./db/identity/api-key-repository.js";
@@ -58,6 +59,7 @@ export async function createIdentityParts(context: ExtensionContext): Promise<Id
   const sessionCookies = createSessionCookies(sessions);
   // The first start on an empty database makes an admin and a key file (auth/bootstrap.ts).
   await bootstrapAdmin(context.pool, context.config, context.logger);
+  const oidc = createOidcLogin(context, audit);
   const authHook = createAuthHook({ apiKeys, sessions, teams, csrfSafe: csrfSafeMethods(), logger: context.logger.child({ component: "auth" }) });
   return {
     grpcServices: [
@@ -67,8 +69,8 @@ export async function createIdentityParts(context: ExtensionContext): Promise<Id
       grpcService(ApiKeyServiceDefinition, createApiKeyService(apiKeys, teams)),
       grpcService(TeamServiceDefinition, createTeamService(createTeamRepository(context.pool))),
     ],
-    httpRoutes: [...createLoginRoutes({ users, sessions, cookies: sessionCookies, audit, logger: context.logger.child({ component: "login" }) })],
-    workers: [userPurgeWorker({ admins, audit, logger: context.logger.child({ worker: "user-purge" }) })],
+    httpRoutes: [...oidc.httpRoutes, ...createLoginRoutes({ users, sessions, cookies: sessionCookies, audit, logger: context.logger.child({ component: "login" }) })],
+    workers: [userPurgeWorker({ admins, audit, logger: context.logger.child({ worker: "user-purge" }) }), ...oidc.workers],
     requestHooks: [authHook],
     middleware: [auditMiddleware({ audit, teams, logger: context.logger.child({ component: "audit" }) })],
   };

@@ -1,0 +1,157 @@
+import { createHash, randomBytes } from "node:crypto";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { sql } from "slonik";
+import { createUserRepository } from "../../src/db/identity/user-repository.js";
+import { startTestControlPlane, type TestControlPlane } from "../support/test-controlplane.js";
+import { testDatabaseUrl, warnIfNoDatabase } from "../support/test-database.js";
+import { CookieJar, signInAtProvider, startTestOidcProvider, type TestOidcProvider } from "./oidc-test-provider.js";
+
+warnIfNoDatabase("OIDC login tests");
+
+const tag = randomBytes(4).toString("hex");
+const accounts = {
+  ada: { email: `ada-${tag}@example.test`, email_verified: true, name: "Ada" },
+  bob: { email: `bob-${tag}@example.test`, email_verified: true },
+  eve: { email: `eve-${tag}@example.test`, email_verified: false },
+};
+
+/**
+ * OIDC login end to end: a real OpenID provider (oidc-provider) on loopback,
+ * a real controlplane with its HTTP gateway, and this test as the browser,
+ * with a cookie jar per site and no redirect followed blindly.
+ */
+describe.skipIf(!testDatabaseUrl)("OIDC login against oidc-provider", () => {
+  let provider: TestOidcProvider;
+  let cp: TestControlPlane;
+  let base: string;
+
+  beforeAll(async () => {
+    provider = await startTestOidcProvider(accounts);
+    cp = await startTestControlPlane({
+      hostAgentUrl: "127.0.0.1:1",
+      httpListen: { host: "127.0.0.1", port: 0 },
+      oidc: { issuer: provider.issuer, clientId: provider.clientId, clientSecret: provider.clientSecret, scopes: "openid email profile" },
+    });
+    base = `http://${cp.running.httpAddress}`;
+    provider.serve(`${base}/auth/oidc/oidc/callback`);
+  });
+  afterAll(async () => {
+    await cp?.close();
+    await provider?.close();
+  });
+
+  /** Our /start, answered with a redirect to the provider's authorization endpoint. */
+  async function start(returnTo = "/dashboard?tab=keys"): Promise<URL> {
+    const res = await fetch(`${base}/auth/oidc/oidc/start?return_to=${encodeURIComponent(returnTo)}`, { redirect: "manual" });
+    expect(res.status).toBe(302);
+    return new URL(res.headers.get("location")!);
+  }
+
+  /** Start, sign in at the provider, and return the callback URL the provider sent the browser to. */
+  async function toCallback(account: keyof typeof accounts, returnTo?: string): Promise<URL> {
+    const callback = await signInAtProvider((await start(returnTo)).href, account);
+    expect(callback.origin + callback.pathname).toBe(`${base}/auth/oidc/oidc/callback`);
+    return callback;
+  }
+
+  async function whoAmI(jar: CookieJar): Promise<{ status: number; body: { user?: { userId: string; email: string }; credential?: string } }> {
+    const res = await jar.fetch(`${base}/v1/whoami`);
+    return { status: res.status, body: (await res.json()) as { user?: { userId: string; email: string }; credential?: string } };
+  }
+
+  it("signs in with PKCE (S256), state and nonce, and hands the session over in cookies only", async () => {
+    const authorize = await start();
+    expect(authorize.origin).toBe(provider.issuer);
+    const params = authorize.searchParams;
+    expect(params.get("code_challenge_method")).toBe("S256");
+    expect(params.get("nonce")).toMatch(/^[\w-]{20,}$/);
+    // The verifier stays server side, under the state's hash; the challenge sent is its S256.
+    const stateHash = createHash("sha256").update(params.get("state")!).digest();
+    const row = await cp.running.context.pool.one(
+      sql.unsafe`SELECT code_verifier, nonce FROM oidc_logins WHERE state_hash = ${sql.binary(stateHash)}`,
+    );
+    expect(params.get("code_challenge")).toBe(createHash("sha256").update(String(row.code_verifier)).digest("base64url"));
+    expect(params.get("nonce")).toBe(row.nonce);
+
+    const callback = await signInAtProvider(authorize.href, "ada");
+    expect(callback.searchParams.get("code")).toBeTruthy();
+    const jar = new CookieJar();
+    const res = await jar.fetch(callback.href);
+    expect(res.status).toBe(302);
+    const location = res.headers.get("location")!;
+    expect(location).toBe("/dashboard?tab=keys");
+    const session = res.headers.getSetCookie().find((line) => line.startsWith("wrenn_session="))!;
+    expect(session).toMatch(/; HttpOnly/);
+    expect(session).toMatch(/; SameSite=Lax/);
+    expect(location).not.toContain(jar.cookies.get("wrenn_session")!);
+
+    const me = await whoAmI(jar);
+    expect(me.status).toBe(200);
+    expect(me.body).toMatchObject({ credential: "session", user: { email: accounts.ada.email } });
+    // Neither the code nor the session token was logged.
+    const logs = cp.logs.join("");
+    expect(logs).toContain("OIDC login");
+    expect(logs).not.toContain(callback.searchParams.get("code")!);
+    expect(logs).not.toContain(jar.cookies.get("wrenn_session")!);
+  });
+
+  it("refuses a replayed callback: the state is single use", async () => {
+    const callback = await toCallback("ada");
+    const first = await new CookieJar().fetch(callback.href);
+    expect(first.status).toBe(302);
+    const replay = await new CookieJar().fetch(callback.href);
+    expect(replay.status).toBe(400);
+    expect(replay.headers.getSetCookie().some((line) => line.startsWith("wrenn_session="))).toBe(false);
+  });
+
+  it("refuses a tampered state, and the login's real state still works after it", async () => {
+    const callback = await toCallback("ada");
+    const tampered = new URL(callback);
+    tampered.searchParams.set("state", callback.searchParams.get("state")! + "x");
+    const refused = await new CookieJar().fetch(tampered.href);
+    expect(refused.status).toBe(400);
+    expect(await refused.json()).toMatchObject({ code: "INVALID_ARGUMENT" });
+    expect((await new CookieJar().fetch(callback.href)).status).toBe(302);
+  });
+
+  it("never follows a return_to that leaves the site", async () => {
+    for (const returnTo of ["https://evil.example", "//evil.example/x", "/\\evil.example", "javascript:alert(1)"]) {
+      const res = await fetch(`${base}/auth/oidc/oidc/start?return_to=${encodeURIComponent(returnTo)}`, { redirect: "manual" });
+      expect(res.status, returnTo).toBe(400);
+      expect(res.headers.get("location"), returnTo).toBeNull();
+    }
+  });
+
+  it("signs the same subject in as the same user, and links a verified email to the existing account", async () => {
+    const existing = await createUserRepository(cp.running.context.pool).createWithPersonalTeam({ email: accounts.bob.email, passwordHash: null });
+    const ids: string[] = [];
+    for (let round = 0; round < 2; round++) {
+      const jar = new CookieJar();
+      expect((await jar.fetch((await toCallback("bob")).href)).status).toBe(302);
+      ids.push((await whoAmI(jar)).body.user!.userId);
+    }
+    expect(ids[1]).toBe(ids[0]);
+    const users = await cp.running.context.pool.any(sql.unsafe`SELECT id FROM users WHERE lower(email) = ${accounts.bob.email}`);
+    expect(users.map((user) => user.id)).toEqual([existing!.user.id]);
+  });
+
+  it("refuses an email the provider has not verified, and a deactivated user", async () => {
+    const unverified = await new CookieJar().fetch((await toCallback("eve")).href);
+    expect(unverified.status).toBe(401);
+    expect(unverified.headers.getSetCookie().some((line) => line.startsWith("wrenn_session="))).toBe(false);
+
+    await cp.running.context.pool.query(sql.unsafe`UPDATE users SET deactivated_at = now() WHERE lower(email) = ${accounts.ada.email}`);
+    const deactivated = await new CookieJar().fetch((await toCallback("ada")).href);
+    expect(deactivated.status).toBe(401);
+    expect(deactivated.headers.getSetCookie().some((line) => line.startsWith("wrenn_session="))).toBe(false);
+  });
+
+  it("records successes and refusals in the audit log", async () => {
+    const rows = await cp.running.context.pool.any(
+      sql.unsafe`SELECT result, details->>'reason' AS reason FROM audit_logs WHERE action = 'auth.oidc_login' AND ip <> ''`,
+    );
+    const reasons = rows.filter((row) => row.result === "failure").map((row) => String(row.reason));
+    expect(rows.some((row) => row.result === "success")).toBe(true);
+    expect(reasons).toEqual(expect.arrayContaining(["bad_state", "email_unverified", "user_inactive"]));
+  });
+});
