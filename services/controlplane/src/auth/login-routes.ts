@@ -11,7 +11,8 @@ import { normalizeEmail } from "../identity/email.js";
 import { isActiveUser, type SessionStore, type UserRecord, type UserStore } from "../identity/identity-store.js";
 import { verifyPassword } from "../identity/password.js";
 import { userToApi } from "../rpc/account/user-to-api.js";
-import { clearSessionCookies, csrfCookie, readCookie, refreshCookie, sessionCookie, setSessionCookies, type SessionCookies } from "./session-cookies.js";
+import { csrfCookie, readCookie, refreshCookie, sessionCookie } from "./cookie-header.js";
+import { clearSessionCookies, setSessionCookies, type SessionCookies } from "./session-cookies.js";
 
 export interface LoginRouteDeps {
   users: UserStore;
@@ -84,7 +85,7 @@ async function login(deps: LoginRouteDeps, req: IncomingMessage, res: ServerResp
 }
 
 async function refresh(deps: LoginRouteDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const token = readCookie(req.headers, refreshCookie);
+  const token = readCookie(req.headers.cookie, refreshCookie);
   if (!token) return refuse(req, res, notSignedIn);
   const result = await deps.sessions.rotate(token);
   if (result.outcome === "invalid") return refuse(req, res, notSignedIn);
@@ -116,7 +117,7 @@ async function refresh(deps: LoginRouteDeps, req: IncomingMessage, res: ServerRe
 
 async function logout(deps: LoginRouteDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
   const csrf = header(req, "x-csrf-token");
-  const token = readCookie(req.headers, sessionCookie);
+  const token = readCookie(req.headers.cookie, sessionCookie);
   const live = token ? await deps.sessions.findByToken(token) : null;
   let ended: { id: string; user: UserRecord | null } | null = null;
   if (live) {
@@ -126,8 +127,8 @@ async function logout(deps: LoginRouteDeps, req: IncomingMessage, res: ServerRes
   } else {
     // The 15-minute token ran out but the refresh token would revive the session for days: end it
     // through the refresh token (a rotation, then revoke). The page's CSRF cookie must be echoed.
-    const refreshToken = readCookie(req.headers, refreshCookie);
-    const csrfCookieValue = readCookie(req.headers, csrfCookie);
+    const refreshToken = readCookie(req.headers.cookie, refreshCookie);
+    const csrfCookieValue = readCookie(req.headers.cookie, csrfCookie);
     if (refreshToken) {
       if (!csrfCookieValue || !sameText(csrf, csrfCookieValue)) throw errors.permissionDenied("missing or wrong x-csrf-token");
       const rotated = await deps.sessions.rotate(refreshToken);
@@ -147,7 +148,7 @@ async function logout(deps: LoginRouteDeps, req: IncomingMessage, res: ServerRes
 }
 
 async function session(deps: LoginRouteDeps, req: IncomingMessage, res: ServerResponse): Promise<void> {
-  const token = readCookie(req.headers, sessionCookie);
+  const token = readCookie(req.headers.cookie, sessionCookie);
   const live = token ? await deps.sessions.findByToken(token) : null;
   if (!live || !isActiveUser(live.user)) throw errors.unauthenticated(notSignedIn);
   sendJson(res, 200, { ...signedIn(live.user, live.csrfToken), expiresAt: live.expiresAt.toISOString() }, { "cache-control": "no-store" });

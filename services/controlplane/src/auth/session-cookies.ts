@@ -1,6 +1,7 @@
-import type { IncomingHttpHeaders, IncomingMessage, ServerResponse } from "node:http";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import type { TLSSocket } from "node:tls";
 import { sessionTtlMs, type SessionStore, type SessionTokens } from "../identity/identity-store.js";
+import { csrfCookie, refreshCookie, sessionCookie } from "./cookie-header.js";
 
 /**
  * The browser session's three cookies. The tokens are opaque (their SHA-256
@@ -18,9 +19,6 @@ import { sessionTtlMs, type SessionStore, type SessionTokens } from "../identity
  * `x-forwarded-proto: https` (a client lying about it only gets a cookie it
  * cannot send over plain HTTP).
  */
-export const sessionCookie = "wrenn_session";
-export const refreshCookie = "wrenn_refresh";
-export const csrfCookie = "wrenn_csrf";
 const refreshPath = "/auth";
 
 export interface SessionCookies {
@@ -62,24 +60,6 @@ export function clearSessionCookies(res: ServerResponse, req: IncomingMessage): 
     cookie(refreshCookie, "", { path: refreshPath, maxAge: 0, httpOnly: true, secure }),
     cookie(csrfCookie, "", { path: "/", maxAge: 0, httpOnly: false, secure }),
   ]);
-}
-
-/** The cookies of a `cookie` header (the first of a repeated name wins, like browsers send the most specific path first). */
-export function parseCookies(header: string | string[] | undefined): Map<string, string> {
-  const cookies = new Map<string, string>();
-  const text = Array.isArray(header) ? header.join("; ") : (header ?? "");
-  for (const part of text.split(";")) {
-    const eq = part.indexOf("=");
-    if (eq <= 0) continue;
-    const name = part.slice(0, eq).trim();
-    if (!cookies.has(name)) cookies.set(name, part.slice(eq + 1).trim());
-  }
-  return cookies;
-}
-
-export function readCookie(headers: IncomingHttpHeaders, name: string): string | undefined {
-  const value = parseCookies(headers.cookie).get(name);
-  return value === undefined || value === "" ? undefined : value;
 }
 
 /** TLS to us, or a TLS-terminating proxy in front saying so. */
