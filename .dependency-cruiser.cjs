@@ -42,6 +42,10 @@ module.exports = {
     // Controlplane: the domain (lifecycle/) is what rpc/, gateway/ and db/ serve.
     layer("controlplane-domain-knows-no-edge", controlplane, "lifecycle", ["db", "rpc", "gateway", "hosts", "reconciler"],
       "lifecycle/ holds the domain; storage, transports and the host adapter depend on it, never the reverse"),
+    // identity/ is the identity domain (principal, store contracts, secret formats, role rules): db/identity/,
+    // auth/ and rpc/ implement and serve it.
+    layer("controlplane-identity-knows-no-edge", controlplane, "identity", ["db", "rpc", "gateway", "auth", "hosts"],
+      "identity/ holds identity's domain rules and contracts; storage, transports and the auth hook depend on it, never the reverse"),
     {
       name: "controlplane-domain-no-wire-types",
       comment: "the domain speaks its own types; wire messages are converted at the RPC edge and in the host adapter",
