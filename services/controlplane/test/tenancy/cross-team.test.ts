@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import * as grpc from "@grpc/grpc-js";
 import { randomUUID } from "node:crypto";
 import { Status } from "nice-grpc";
-import { toWireId } from "@wrenn/shared";
+import { sql } from "slonik";
+import { fromWireId, toWireId } from "@wrenn/shared";
 import { SandboxStatus } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
 import { testDatabaseUrl, warnIfNoDatabase } from "../support/test-database.js";
 import { startFakeHostAgent, type FakeHostAgent } from "../support/fake-host-agent.js";
@@ -114,6 +115,16 @@ describe.skipIf(!testDatabaseUrl)("another team's sandbox, on every method that 
         code: Status.INVALID_ARGUMENT,
         details: expect.stringContaining(`metadata filter "${malformed}" must be "key=value"`),
       });
+    }
+  });
+
+  it("hides a sandbox without a team (a row from before teams) from every team", async () => {
+    const { sandbox } = await cp.sandboxes.createSandbox({ templateId: "base", metadata: {}, envs: {}, waitReady: true });
+    const orphan = sandbox!.sandboxId;
+    await cp.running.context.pool.query(sql.unsafe`UPDATE sandboxes SET team_id = NULL WHERE id = ${fromWireId("sb", orphan)}`);
+    for (const team of [cp, teamB]) {
+      await expect(team.sandboxes.getSandbox({ sandboxId: orphan })).rejects.toMatchObject({ code: Status.NOT_FOUND, details: "sandbox not found" });
+      expect((await team.sandboxes.listSandboxes({})).sandboxes.map((s) => s.sandboxId)).not.toContain(orphan);
     }
   });
 });
