@@ -20,6 +20,7 @@ export interface MessageRules {
 /** Wire ids (packages/shared/src/ids.ts): the prefix and the UUID's 32 hex digits. */
 export const idPatterns: Record<string, string> = {
   sandbox_id: "^sb-[0-9a-fA-F]{32}$",
+  key_id: "^key-[0-9a-fA-F]{32}$",
 };
 
 const noNul = "^[^\\u0000]*$";
@@ -90,4 +91,6 @@ export const requestRules: Record<string, MessageRules> = {
   },
   "wrenn.api.v1.UpdateProcessRequest": needsProcess(["pty"]),
   "wrenn.api.v1.KillProcessRequest": { required: ["selector"], fields: { selector: { minLength: 1 } } },
+
+  "wrenn.api.v1.CreateApiKeyRequest": { required: ["name"], fields: { name: { minLength: 1, maxLength: 100, pattern: "\\S" } } },
 };

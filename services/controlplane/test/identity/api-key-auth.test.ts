@@ -126,6 +126,17 @@ describe.skipIf(!testDatabaseUrl)("API keys over gRPC and HTTP (two controlplane
     expect((await a.clients({ "x-api-key": other.apiKey }).account.whoAmI({})).credential).toBe("api_key");
   });
 
+  it("refuses a blank or over-long name and a past expiry (INVALID_ARGUMENT); a future expiry is kept", async () => {
+    const keys = a.clients({ "x-api-key": team.apiKey }).apiKeys;
+    const teamId = toWireId("team", team.teamId);
+    for (const request of [{ name: "  " }, { name: "x".repeat(101) }, { name: "old", expiresAt: new Date(Date.now() - 1000) }]) {
+      expect((await failure(keys.createApiKey({ teamId, ...request }))).code).toBe(Status.INVALID_ARGUMENT);
+    }
+    const expiresAt = new Date(Date.now() + 3600_000);
+    const made = await keys.createApiKey({ teamId, name: "x".repeat(100), expiresAt });
+    expect(made.apiKey?.expiresAt?.getTime()).toBe(expiresAt.getTime());
+  });
+
   it("sets last_used_at on use, and does not rewrite it within the minute", async () => {
     const own = await createTestTeam(a.running.context.pool, "last used");
     const client = a.clients({ "x-api-key": own.apiKey });

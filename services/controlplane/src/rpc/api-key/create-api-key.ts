@@ -13,8 +13,9 @@ import { apiKeyToApi } from "./to-api.js";
 export function createApiKeyHandler(apiKeys: ApiKeyStore, teams: TeamStore) {
   return async function createApiKey(request: CreateApiKeyRequest, context: CallerContext): Promise<CreateApiKeyResponse> {
     const { teamId, principal } = await managedTeam(teams, request.teamId, context);
-    const name = request.name.trim();
-    if (name.length === 0) throw errors.invalidArgument("name is required");
+    // Kept as given (gateway/field-rules.ts states the same rule for /openapi.json): 1 to 100 characters, not all blank.
+    const name = request.name;
+    if (!/\S/.test(name)) throw errors.invalidArgument("name is required (not only spaces)");
     if ([...name].length > 100) throw errors.invalidArgument("name must be at most 100 characters");
     const expiresAt = request.expiresAt ?? null;
     if (expiresAt && expiresAt.getTime() <= Date.now()) throw errors.invalidArgument("expires_at must be in the future");
