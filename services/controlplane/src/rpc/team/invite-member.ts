@@ -22,6 +22,9 @@ export function inviteMemberHandler(teams: TeamMembershipStore) {
     const email = checkedEmail(request.email);
     const role = roleFromApi(request.role) ?? "member";
     if (!canManageMembers(team.role)) throw errors.permissionDenied("only owners and admins can invite members");
+    // A personal team stays its user's alone: with a second owner its user could leave it, and
+    // then have no team to act for by default.
+    if (team.personalFor !== null) throw errors.failedPrecondition("a personal team has only its owner; create a team to invite others");
     if (!rolesManageableBy(team.role).includes(role)) throw errors.permissionDenied("only owners can invite owners");
     if (await teams.hasMemberWithEmail(team.id, email)) {
       throw errors.alreadyExists(`${email} is already a member of team ${toWireId("team", team.id)}`);

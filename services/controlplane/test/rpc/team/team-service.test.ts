@@ -62,6 +62,10 @@ describe.skipIf(!testDatabaseUrl)("TeamService (PostgreSQL, session callers)", (
       ["Research", false],
     ]);
 
+    const personal = (await alice.teams.listTeams({})).teams[0];
+    const intoPersonal = await failure(alice.teams.inviteMember({ teamId: personal.teamId, email: bob.email, role: TeamRole.TEAM_ROLE_MEMBER }));
+    expect(intoPersonal.code).toBe(Status.FAILED_PRECONDITION);
+
     // Bob is invited as admin; the token works for bob's email only, and once.
     const invite = await alice.teams.inviteMember({ teamId, email: bob.email.toUpperCase(), role: TeamRole.TEAM_ROLE_ADMIN });
     expect(invite.token).toMatch(/^wri_[A-Za-z0-9_-]{43}$/);
