@@ -58,9 +58,9 @@ export function createRedisRateLimiter(options: { url: string; perMinute: number
       const key = `${prefix}:${subject}:${window.index}`;
       let count: number;
       try {
-        const results = await redis.multi().incr(key).expire(key, 2 * (windowMs / 1000)).exec();
-        count = Number(results?.[0]?.[1]);
-        if (!Number.isFinite(count)) throw new Error("no INCR result");
+        const [incr] = (await redis.multi().incr(key).expire(key, 2 * (windowMs / 1000)).exec()) ?? [];
+        if (!incr || incr[0]) throw incr?.[0] ?? new Error("the transaction was discarded");
+        count = Number(incr[1]);
       } catch (err) {
         logger.warn({ err: (err as Error).message }, "create rate limit unavailable; allowing the create");
         return { allowed: true };
