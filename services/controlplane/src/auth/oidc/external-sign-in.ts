@@ -1,3 +1,4 @@
+import { normalizeEmail } from "../../identity/email.js";
 import { isActiveUser, type UserRecord, type UserStore } from "../../identity/identity-store.js";
 import type { UserIdentityStore } from "../../identity/oidc-store.js";
 import { LoginRefused, type ExternalUser } from "./login-provider.js";
@@ -16,16 +17,19 @@ export interface SignedIn {
  * refused, whichever way they were found.
  */
 export async function signInExternal(users: UserStore, identities: UserIdentityStore, provider: string, external: ExternalUser): Promise<SignedIn> {
+  // One spelling per address, as signup stores it; the users table takes 3 to 254 characters.
+  const email = normalizeEmail(external.email);
+  if (email.length < 3 || email.length > 254 || !email.includes("@")) throw new LoginRefused(400, "the provider's email address cannot be used here", "bad_email");
   const knownId = await identities.userOf(provider, external.subject);
   if (knownId) return { user: active(await users.get(knownId)), how: "known" };
 
-  const existing = await users.findByEmail(external.email);
+  const existing = await users.findByEmail(email);
   if (existing) return { user: await linked(active(existing)), how: "linked" };
 
-  const created = await users.createWithPersonalTeam({ email: external.email, displayName: external.displayName.slice(0, 200), passwordHash: null });
+  const created = await users.createWithPersonalTeam({ email, displayName: external.displayName.slice(0, 200), passwordHash: null });
   if (created) return { user: await linked(created.user), how: "created" };
   // Someone took the email between the lookup and the insert (a second tab finishing the same login).
-  return { user: await linked(active(await users.findByEmail(external.email))), how: "linked" };
+  return { user: await linked(active(await users.findByEmail(email))), how: "linked" };
 
   async function linked(user: UserRecord): Promise<UserRecord> {
     const linkedTo = await identities.link(provider, external.subject, user.id);

@@ -3,7 +3,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import * as client from "openid-client";
 import { errors, type Logger } from "@wrenn/shared";
 import type { HttpHandlerRoute } from "../../extensions.js";
-import type { AuditLog } from "../../identity/audit.js";
+import { userActor, type AuditLog } from "../../identity/audit.js";
 import type { UserStore } from "../../identity/identity-store.js";
 import type { OidcLoginStore, UserIdentityStore } from "../../identity/oidc-store.js";
 import { isSecureRequest, type SessionCookies } from "../session-cookies.js";
@@ -85,10 +85,9 @@ export function createOidcRoutes(options: OidcRouteOptions): HttpHandlerRoute {
       logger.info({ provider: provider.name, userId: user.id, how, ip }, "OIDC login");
       await options.audit.record({
         teamId: null,
-        actor: { userId: user.id, name: user.email, keyPrefix: "" },
+        actor: userActor(user),
         action: "auth.oidc_login",
-        resourceType: "user",
-        resourceId: user.id,
+        resourceType: "session",
         result: "success",
         ip,
         details: { provider: provider.name, how },
@@ -104,9 +103,9 @@ export function createOidcRoutes(options: OidcRouteOptions): HttpHandlerRoute {
     logger.warn({ provider: provider.name, ip, reason: refusal.reason }, "OIDC login refused");
     await options.audit.record({
       teamId: null,
-      actor: { userId: null, name: email ?? "unknown", keyPrefix: "" },
+      actor: { userId: null, name: email ?? "anonymous", keyPrefix: "" },
       action: "auth.oidc_login",
-      resourceType: "user",
+      resourceType: "session",
       result: "failure",
       ip,
       details: { provider: provider.name, reason: refusal.reason },
