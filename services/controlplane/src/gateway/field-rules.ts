@@ -93,4 +93,8 @@ export const requestRules: Record<string, MessageRules> = {
   "wrenn.api.v1.KillProcessRequest": { required: ["selector"], fields: { selector: { minLength: 1 } } },
 
   "wrenn.api.v1.CreateApiKeyRequest": { required: ["name"], fields: { name: { minLength: 1, maxLength: 100, pattern: "\\S" } } },
+  // Admin and audit lists: at most 500 a page (0 means 100); an audit result is one of two words, or no filter.
+  "wrenn.api.v1.ListAuditLogsRequest": { fields: { page_size: { maximum: 500 }, result: { enum: ["", "success", "failure"] } } },
+  "wrenn.api.v1.ListUsersRequest": { fields: { page_size: { maximum: 500 } } },
+  "wrenn.api.v1.ListAllTeamsRequest": { fields: { page_size: { maximum: 500 } } },
 };
