@@ -99,8 +99,12 @@ describe.skipIf(!testDatabaseUrl)("OIDC login against oidc-provider", () => {
     const callback = await toCallback("ada");
     const first = await new CookieJar().fetch(callback.href);
     expect(first.status).toBe(302);
+    // Refused by us before the code reaches the provider (which would refuse a used code too).
+    const stateHash = createHash("sha256").update(callback.searchParams.get("state")!).digest();
+    expect(await cp.running.context.pool.exists(sql.unsafe`SELECT 1 FROM oidc_logins WHERE state_hash = ${sql.binary(stateHash)}`)).toBe(false);
     const replay = await new CookieJar().fetch(callback.href);
     expect(replay.status).toBe(400);
+    expect(await replay.json()).toMatchObject({ message: expect.stringMatching(/already used/) });
     expect(replay.headers.getSetCookie().some((line) => line.startsWith("wrenn_session="))).toBe(false);
   });
 
