@@ -20,6 +20,8 @@ export interface GrpcFuzzOptions {
   refresh(): Promise<void>;
   /** Called after an UNAVAILABLE: false means the server died, which ends the run. */
   alive(): Promise<boolean>;
+  /** The key sent with every case as `authorization: Bearer …` (`refresh` may replace it); each method also gets calls with no key and with a wrong one. */
+  apiKey(): string;
 }
 
 export interface GrpcFailure {
@@ -46,6 +48,13 @@ const unaryDeadlineMs = 15_000;
 const streamWindowMs = 400;
 const concurrency = 6;
 const streamMaxMessages = 3;
+/** The one public method that takes no credential (it makes the account that gets one). */
+const unauthenticatedMethods = new Set(["/wrenn.api.v1.AccountService/Signup"]);
+/** Well-formed, but no key of this stack. */
+const wrongKey = `wrn_${"A".repeat(43)}`;
+
+/** What a case is sent with: the stack's key, none, or a wrong one (which must get UNAUTHENTICATED). */
+type Credential = "key" | "none" | "wrong";
 
 export function publicMethods(packageName: string): DescMethod[] {
   const registry = createFileRegistry(fromBinary(FileDescriptorSetSchema, Buffer.from(descriptorSetBase64, "base64")));
@@ -62,17 +71,24 @@ export async function fuzzGrpc(options: GrpcFuzzOptions): Promise<GrpcFuzzResult
   const methods = publicMethods(options.packageName);
   const inputs = methods.map((m) => m.input);
   const perMethod = methods.map((m, i) => ({ method: m, cases: casesFor(m.input, rotate(inputs, i + 1).filter((x) => x !== m.input)) }));
-  const schedule: { method: DescMethod; fuzzCase: FuzzCase }[] = [];
+  const schedule: { method: DescMethod; fuzzCase: FuzzCase; credential: Credential }[] = [];
   for (let round = 0; perMethod.some((p) => round < p.cases.length); round++) {
-    for (const p of perMethod) if (round < p.cases.length) schedule.push({ method: p.method, fuzzCase: p.cases[round] });
+    for (const p of perMethod) if (round < p.cases.length) schedule.push({ method: p.method, fuzzCase: p.cases[round], credential: "key" });
+    // Early in the run (the budget may end it): each method's empty and baseline requests without a key and with a wrong one.
+    if (round <= 1) {
+      for (const p of perMethod) {
+        schedule.push({ method: p.method, fuzzCase: p.cases[round], credential: "none" }, { method: p.method, fuzzCase: p.cases[round], credential: "wrong" });
+      }
+    }
   }
 
   const client = new grpc.Client(options.address, grpc.credentials.createInsecure(), {
     "grpc.max_receive_message_length": 64 * 1024 * 1024,
   });
   const result: GrpcFuzzResult = { methods: methods.map(path), sent: 0, planned: schedule.length, byCode: {}, failures: [], notes: {}, durationMs: 0 };
-  const record = async (method: DescMethod, fuzzCase: FuzzCase): Promise<boolean> => {
-    const status = await call(client, method, fuzzCase.bytes(options.targets()), options.targets());
+  const record = async (method: DescMethod, fuzzCase: FuzzCase, credential: Credential): Promise<boolean> => {
+    const key = credential === "key" ? options.apiKey() : credential === "wrong" ? wrongKey : undefined;
+    const status = await call(client, method, fuzzCase.bytes(options.targets()), options.targets(), key);
     result.sent++;
     const name = status.clientCancelled ? "CANCELLED (by the fuzzer)" : grpc.status[status.code];
     result.byCode[name] = (result.byCode[name] ?? 0) + 1;
@@ -81,8 +97,11 @@ export async function fuzzGrpc(options: GrpcFuzzOptions): Promise<GrpcFuzzResult
       const note = `${name} from ${method.name}: ${status.details.slice(0, 120)}`;
       result.notes[note] = (result.notes[note] ?? 0) + 1;
     }
-    if (failureCodes.has(status.code) || died) {
-      result.failures.push({ method: path(method), label: fuzzCase.label, code: grpc.status[status.code], details: status.details.slice(0, 300) });
+    const label = credential === "key" ? fuzzCase.label : `${fuzzCase.label}, ${credential === "none" ? "no key" : "a wrong key"}`;
+    const letIn = credential !== "key" && !unauthenticatedMethods.has(path(method)) && status.code !== grpc.status.UNAUTHENTICATED;
+    if (failureCodes.has(status.code) || died || letIn) {
+      const details = letIn ? `answered without a valid key (want UNAUTHENTICATED): ${status.details}` : status.details;
+      result.failures.push({ method: path(method), label, code: grpc.status[status.code], details: details.slice(0, 300) });
     }
     return died;
   };
@@ -97,7 +116,7 @@ export async function fuzzGrpc(options: GrpcFuzzOptions): Promise<GrpcFuzzResult
         const i = next++;
         if (i % 24 === 0) refreshing = options.refresh();
         await refreshing;
-        if (await record(schedule[i].method, schedule[i].fuzzCase)) died = true;
+        if (await record(schedule[i].method, schedule[i].fuzzCase, schedule[i].credential)) died = true;
       }
     };
     await Promise.all(Array.from({ length: concurrency }, worker));
@@ -114,10 +133,11 @@ interface CallStatus {
   clientCancelled: boolean;
 }
 
-function call(client: grpc.Client, method: DescMethod, bytes: Buffer, targets: FuzzTargets): Promise<CallStatus> {
+function call(client: grpc.Client, method: DescMethod, bytes: Buffer, targets: FuzzTargets, apiKey: string | undefined): Promise<CallStatus> {
   const rpc = path(method);
   const id = (b: Buffer): Buffer => b;
   const md = new grpc.Metadata();
+  if (apiKey) md.set("authorization", `Bearer ${apiKey}`);
   return new Promise((resolve) => {
     let settled = false;
     let cancelledByUs = false;

@@ -16,6 +16,10 @@ const repoRoot = join(here, "../..");
 
 export interface HttpFuzzOptions {
   baseUrl: string;
+  /** Sent with every request (the config reads it from the environment: it is on no command line and in no file). */
+  apiKey: string;
+  /** That key's id, which the run never revokes (schemathesis_hooks.py). */
+  keyId: string;
   targets: FuzzTargets;
   seconds: number;
   workDir: string;
@@ -38,7 +42,9 @@ export interface HttpFuzzResult {
  * rightly refuses schema-valid requests on domain grounds: a stopped sandbox,
  * an unknown template, an occupied tag, with 400 FAILED_PRECONDITION), and
  * use_after_free / ensure_resource_availability (a destroyed sandbox stays
- * readable as STOPPED by design), and the auth checks (no auth yet).
+ * readable as STOPPED by design), and the auth checks (the schema declares no
+ * security scheme; test/fuzz/http-unauthenticated.ts checks every operation's
+ * refusal without a key, and team isolation has whole-stack tests).
  */
 const excludedChecks = ["positive_data_acceptance", "use_after_free", "ensure_resource_availability", "ignored_auth", "object_level_authorization"];
 
@@ -79,7 +85,7 @@ export async function fuzzHttp(options: HttpFuzzOptions): Promise<HttpFuzzResult
     const out = createWriteStream(logFile);
     const child = spawn(bin, args, {
       cwd: options.workDir,
-      env: { ...process.env, SCHEMATHESIS_HOOKS: "schemathesis_hooks", PYTHONPATH: here, NO_COLOR: "1" },
+      env: { ...process.env, SCHEMATHESIS_HOOKS: "schemathesis_hooks", PYTHONPATH: here, NO_COLOR: "1", WRENN_FUZZ_API_KEY: options.apiKey, WRENN_FUZZ_KEY_ID: options.keyId },
       stdio: ["ignore", "pipe", "pipe"],
     });
     child.stdout.pipe(out);
@@ -121,6 +127,8 @@ interface HarEntry {
  */
 function configToml(targets: FuzzTargets): string {
   return `# Written by test/fuzz/http-fuzz.ts for one run.
+headers = { Authorization = "Bearer \${WRENN_FUZZ_API_KEY}" }
+
 [dictionaries.sandbox]
 values = [${JSON.stringify(targets.sandboxId)}]
 

@@ -1,5 +1,9 @@
+import { readFile } from "node:fs/promises";
+import { join } from "node:path";
+import { Status } from "nice-grpc";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
 import { startStack, type Stack } from "@wrenn/devstack";
+import { keyThroughSession } from "../harness/signed-up-team.js";
 
 /** Ids the fuzzers can aim at: a real running sandbox and a tagged background process in it. */
 export interface FuzzTargets {
@@ -10,9 +14,20 @@ export interface FuzzTargets {
 
 export interface LiveStack {
   stack: Stack;
+  /** The harness's own client and its key (both replaced when a fuzzed call revoked the key). */
   client: WrennClient;
+  apiKey: string;
   targets: FuzzTargets;
-  /** Makes sure the targets exist (a fuzzed call may have destroyed, paused or expired them); replaces them if not. */
+  /**
+   * A new key of the targets' team (the bootstrap admin's), made through an
+   * admin session: a fuzzed call may revoke any key of the team it holds a
+   * key of, but no API key can end a session.
+   */
+  newKey(name: string): Promise<{ apiKey: string; keyId: string }>;
+  /**
+   * Makes sure the harness's key still works and the targets exist (a fuzzed
+   * call may have revoked the key, or destroyed, paused or expired them); replaces them if not.
+   */
   refresh(): Promise<void>;
   /** Destroys every sandbox of the stack, then stops it. */
   close(): Promise<void>;
@@ -25,18 +40,30 @@ export interface LiveStack {
  */
 export async function startLiveStack(): Promise<LiveStack> {
   const stack = await startStack({ runtime: "namespace" });
-  const client = createWrennClient(stack.grpcAddress);
+  const client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
+  const adminEmail = process.env.WRENN_ADMIN_EMAIL ?? "admin@wrenn.local";
   try {
     const live: LiveStack = {
       stack,
       client,
+      apiKey: stack.apiKey,
       targets: await createTargets(client),
+      async newKey(name) {
+        const password = (await readFile(join(stack.dataDir, "admin-password"), "utf8")).trim();
+        return keyThroughSession(stack.httpUrl, adminEmail, password, name);
+      },
       async refresh() {
-        if (!(await stillThere(client, live.targets))) live.targets = await createTargets(client);
+        if (!(await keyWorks(live.client))) {
+          live.client.close();
+          live.apiKey = (await live.newKey("fuzz harness")).apiKey;
+          live.client = createWrennClient(stack.grpcAddress, { apiKey: live.apiKey });
+        }
+        if (!(await stillThere(live.client, live.targets))) live.targets = await createTargets(live.client);
       },
       async close() {
-        await destroyAll(client).catch(() => undefined);
-        client.close();
+        await live.refresh().catch(() => undefined);
+        await destroyAll(live.client).catch(() => undefined);
+        live.client.close();
         await stack.close();
       },
     };
@@ -44,6 +71,16 @@ export async function startLiveStack(): Promise<LiveStack> {
   } catch (err) {
     client.close();
     await stack.close();
+    throw err;
+  }
+}
+
+async function keyWorks(client: WrennClient): Promise<boolean> {
+  try {
+    await client.sandboxes.listSandboxes({});
+    return true;
+  } catch (err) {
+    if ((err as { code?: Status }).code === Status.UNAUTHENTICATED) return false;
     throw err;
   }
 }

@@ -1,7 +1,9 @@
 /**
  * The fuzz stage of CI: a real platform (namespace runtime, real PostgreSQL
  * and Redis), a bounded Schemathesis run against /openapi.json, then every
- * public gRPC method with adversarial bytes. Fails on any HTTP 5xx, any
+ * public gRPC method with adversarial bytes (the stack's API key on each, and
+ * every method also without a key and with a wrong one, which must be
+ * refused: UNAUTHENTICATED / HTTP 401). Fails on any HTTP 5xx, any
  * INTERNAL / UNKNOWN / DATA_LOSS, an UNAVAILABLE from a dead server, a
  * Schemathesis check failure, or a controlplane or host agent that no longer
  * answers (or is no longer the same process) afterwards.
@@ -14,6 +16,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fuzzGrpc, type GrpcFuzzResult } from "./grpc-fuzz.js";
 import { fuzzHttp, type HttpFuzzResult } from "./http-fuzz.js";
+import { probeUnauthenticated } from "./http-unauthenticated.js";
 import { startLiveStack } from "./live-stack.js";
 import { checkLiveness, watch } from "./liveness.js";
 
@@ -37,9 +40,15 @@ async function main(): Promise<number> {
     });
     say(`controlplane pid ${watched.pids.controlplane}, host agent pid ${watched.pids.hostagent}, sandbox ${live.targets.sandboxId}`);
 
+    const refused = await probeUnauthenticated(live.stack.httpUrl, live.targets);
+    say(`HTTP: ${refused.sent} calls with no key or a wrong one; ${refused.problems.length} not refused with 401`);
+    problems.push(...refused.problems);
+
     if (httpSeconds > 0) {
       say(`HTTP: schemathesis for ${httpSeconds} s against ${live.stack.httpUrl}/openapi.json`);
-      http = await fuzzHttp({ baseUrl: live.stack.httpUrl, targets: live.targets, seconds: httpSeconds, workDir: join(workDir, "http") });
+      // A key of its own: its stateful phase may revoke what ListApiKeys shows it (the harness's key too, which refresh() replaces).
+      const { apiKey, keyId } = await live.newKey("schemathesis");
+      http = await fuzzHttp({ baseUrl: live.stack.httpUrl, apiKey, keyId, targets: live.targets, seconds: httpSeconds, workDir: join(workDir, "http") });
       for (const line of http.summary) console.log(`  ${line}`);
       if (http.exitCode !== 0) problems.push(`schemathesis exited with ${http.exitCode} (log: ${http.logFile})`);
       for (const e of http.serverErrors) problems.push(`HTTP ${e.status} for ${e.method} ${e.url}: ${e.body}`);
@@ -57,6 +66,7 @@ async function main(): Promise<number> {
         targets: () => live.targets,
         refresh: () => live.refresh(),
         alive: async () => (await checkLiveness(watched)).ok,
+        apiKey: () => live.apiKey,
       });
       for (const f of rpc.failures) {
         problems.push(`gRPC ${f.code} from ${f.method} (${f.label}): ${f.details}`);

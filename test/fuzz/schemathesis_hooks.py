@@ -6,6 +6,9 @@
   in the gateway, as a client that leaves would.
 - NDJSON responses are checked line by line for JSON; the first line is validated
   against the documented schema.
+- The run authenticates with an API key of its own (the config sends it); its stateful
+  phase finds that key's id through ListApiKeys and would revoke it, leaving every later
+  request a 401: a revoke of that one id (WRENN_FUZZ_KEY_ID) is aimed at an unknown id instead.
 - Hypothesis describes filter lambdas by parsing their source with `ast.parse`,
   which CPython 3.11 cannot do from two threads at once ("AST constructor
   recursion depth mismatch", a SystemError that ends a worker): with two
@@ -13,6 +16,7 @@
 """
 
 import json
+import os
 import threading
 
 import schemathesis
@@ -23,6 +27,14 @@ NDJSON = "application/x-ndjson"
 MAX_LINES = 8
 MAX_SECONDS = 1.5
 
+
+OWN_KEY_ID = os.environ.get("WRENN_FUZZ_KEY_ID", "")
+
+
+@schemathesis.hook
+def before_call(_ctx, case, **_kwargs):
+    if OWN_KEY_ID and case.method.upper() == "DELETE" and (case.path_parameters or {}).get("key_id") == OWN_KEY_ID:
+        case.path_parameters["key_id"] = "key-" + "0" * 32
 
 
 def _is_ndjson(content_type):
