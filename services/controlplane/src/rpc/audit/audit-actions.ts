@@ -58,6 +58,17 @@ const named: Record<string, Named> = {
 
 const auditedPackage = "wrenn.api.v1";
 
+/** google.api.HttpRule as @bufbuild/protobuf hands it back (no generated code for it). */
+interface HttpRuleLike {
+  pattern: { case?: string };
+  additionalBindings: HttpRuleLike[];
+}
+
+/** A read: every binding of its rule is a GET. */
+function onlyGets(rule: HttpRuleLike): boolean {
+  return rule.pattern.case === "get" && rule.additionalBindings.every(onlyGets);
+}
+
 /** "FooBarService" → "foo_bar"; "DoThing" → "do_thing". */
 function snake(name: string): string {
   return name.replace(/([a-z0-9])([A-Z])/g, "$1_$2").toLowerCase();
@@ -73,7 +84,8 @@ function fallbackName(service: string, method: string): Named {
 /**
  * Every state-changing method of every wrenn.api.v1 service, by gRPC path:
  * those whose google.api.http rule is not a GET, and those without a rule
- * (nothing says they only read). Read from the descriptor set the servers
+ * (nothing says they only read); a method with a GET and a POST binding is
+ * audited. Read from the descriptor set the servers
  * are built from, so the list cannot drift from the proto.
  */
 export function auditedMethods(descriptorSet: string = descriptorSetBase64): Map<string, AuditedMethod> {
@@ -84,8 +96,7 @@ export function auditedMethods(descriptorSet: string = descriptorSetBase64): Map
     if (file.proto.package !== auditedPackage) continue;
     for (const service of file.services) {
       for (const method of service.methods) {
-        const rule = httpRule && hasOption(method, httpRule) ? (getOption(method, httpRule) as { pattern: { case?: string } }) : null;
-        if (rule?.pattern.case === "get") continue;
+        if (httpRule && hasOption(method, httpRule) && onlyGets(getOption(method, httpRule) as HttpRuleLike)) continue;
         const key = `${service.name}/${method.name}`;
         const [action, resourceType, idField] = named[key] ?? fallbackName(service.name, method.name);
         audited.set(`/${service.typeName}/${method.name}`, {
