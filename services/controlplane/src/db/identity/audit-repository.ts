@@ -80,8 +80,9 @@ export function createAuditRepository(pool: DatabasePool): AuditStore {
 /**
  * What a purge leaves of a user in the audit log (run in the transaction that
  * deletes them): entries they made read "deleted-user" with no user id,
- * entries about them lose the resource id, and their email is taken out of
- * every entry's details.
+ * entries about them lose the resource id, and every detail that mentions
+ * their email (a value equal to it, or a refusal's message quoting it) is
+ * taken out of every entry.
  */
 export async function anonymizeAuditEntriesOf(
   tx: DatabaseTransactionConnection,
@@ -95,6 +96,6 @@ export async function anonymizeAuditEntriesOf(
   await tx.query(sql.unsafe`
     UPDATE audit_logs
     SET details = (SELECT coalesce(jsonb_object_agg(key, value), '{}'::jsonb) FROM jsonb_each(details)
-                   WHERE NOT (jsonb_typeof(value) = 'string' AND lower(value #>> '{}') = lower(${user.email})))
-    WHERE EXISTS (SELECT 1 FROM jsonb_each_text(details) AS d WHERE lower(d.value) = lower(${user.email}))`);
+                   WHERE NOT (jsonb_typeof(value) = 'string' AND strpos(lower(value #>> '{}'), lower(${user.email})) > 0))
+    WHERE EXISTS (SELECT 1 FROM jsonb_each_text(details) AS d WHERE strpos(lower(d.value), lower(${user.email})) > 0)`);
 }

@@ -1,5 +1,5 @@
 import { randomBytes, randomUUID } from "node:crypto";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { sql } from "slonik";
 import { createLogger, toWireId } from "@wrenn/shared";
 import type { Database } from "../../../src/db/database.js";
@@ -7,7 +7,7 @@ import { createAdminRepository } from "../../../src/db/identity/admin-repository
 import { createAuditRepository } from "../../../src/db/identity/audit-repository.js";
 import { createUserRepository } from "../../../src/db/identity/user-repository.js";
 import { createAuditLog, userActor, type AuditStore } from "../../../src/identity/audit.js";
-import { purgeDeletedUsersOnce } from "../../../src/identity/user-purge.js";
+import { purgeDeletedUsersOnce, userPurgeWorker } from "../../../src/identity/user-purge.js";
 import { openTestDatabase, testDatabaseUrl, warnIfNoDatabase } from "../../support/test-database.js";
 
 warnIfNoDatabase("user purge tests");
@@ -55,6 +55,10 @@ describe.skipIf(!testDatabaseUrl)("purging deleted users", () => {
       teamId: old.teamId, actor: someoneElse, action: "team.member.remove", resourceType: "user",
       resourceId: toWireId("usr", old.id), result: "success", details: { email: old.email.toLowerCase(), role: "member" },
     });
+    await audit.record({
+      teamId: old.teamId, actor: someoneElse, action: "team.member.invite", resourceType: "team_invite", result: "failure",
+      details: { code: "ALREADY_EXISTS", message: `${old.email} is already a member` },
+    });
     await audit.record({ teamId: recent.teamId, actor: userActor(recent), action: "sandbox.create", resourceType: "sandbox", resourceId: "sb-2", result: "success" });
 
     const purged = await purgeDeletedUsersOnce({ admins: createAdminRepository(db.pool), audit, logger: createLogger("test", { level: "silent" }), graceMs: 15 * day });
@@ -62,7 +66,8 @@ describe.skipIf(!testDatabaseUrl)("purging deleted users", () => {
     expect(await userExists(old.id)).toBe(false);
     expect(await userExists(recent.id)).toBe(true);
 
-    const [removal, creation] = await entriesOfTeam(old.teamId);
+    const [invite, removal, creation] = await entriesOfTeam(old.teamId);
+    expect(invite).toMatchObject({ action: "team.member.invite", details: { code: "ALREADY_EXISTS" } });
     expect(creation).toMatchObject({ actorUserId: null, actorName: "deleted-user", action: "sandbox.create", resourceId: "sb-1" });
     expect(removal).toMatchObject({ actorUserId: someoneElse.userId, actorName: "admin@example.test", resourceId: "", details: { role: "member" } });
     expect(JSON.stringify(await entriesOfTeam(old.teamId)).toLowerCase()).not.toContain(old.email.toLowerCase());
@@ -73,5 +78,16 @@ describe.skipIf(!testDatabaseUrl)("purging deleted users", () => {
     // The purge says what it did, as the system.
     const [purgeEntry] = await store.list({ teamId: null, action: "admin.user.purge", limit: 1 });
     expect(purgeEntry).toMatchObject({ scope: "admin", actorName: "system", result: "success", details: { purged: 1 } });
+  });
+
+  it("runs as a worker: purges at start, then waits for its next round until its signal aborts", async () => {
+    const old = await deletedUser(30);
+    const abort = new AbortController();
+    const silent = createLogger("test", { level: "silent" });
+    const worker = userPurgeWorker({ admins: createAdminRepository(db.pool), audit: createAuditLog(store, silent), logger: silent });
+    const running = worker.run(abort.signal);
+    await vi.waitFor(async () => expect(await userExists(old.id)).toBe(false), { timeout: 20_000, interval: 50 });
+    abort.abort();
+    await expect(running).resolves.toBeUndefined();
   });
 });
