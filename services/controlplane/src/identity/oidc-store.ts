@@ -13,16 +13,16 @@ export interface PendingOidcLogin {
 }
 
 export interface OidcLoginStore {
-  /** Stores a login under sha256(state) until `expiresAt`. */
-  start(stateHash: Buffer, login: PendingOidcLogin, expiresAt: Date): Promise<void>;
+  /** Stores a login under sha256(state) for `ttlMs` (by the database's clock, which every copy shares). */
+  start(stateHash: Buffer, login: PendingOidcLogin, ttlMs: number): Promise<void>;
   /**
    * Takes the login out for good: deleted in the same statement that reads
    * it, so a state is used once even when two copies see it at once. Null when
    * it is unknown, already used, expired, or another provider's.
    */
   take(stateHash: Buffer, provider: string): Promise<PendingOidcLogin | null>;
-  /** Deletes logins that expired before `now` (nobody came back); returns how many. */
-  deleteExpired(now: Date): Promise<number>;
+  /** Deletes expired logins (nobody came back); returns how many. */
+  deleteExpired(): Promise<number>;
 }
 
 /** Who a user is at an external provider: (provider, subject) → user (table user_identities). */

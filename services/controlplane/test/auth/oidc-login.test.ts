@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { sql } from "slonik";
+import { createOidcLoginRepository } from "../../src/db/identity/oidc-repository.js";
 import { createUserRepository } from "../../src/db/identity/user-repository.js";
 import { startTestControlPlane, type TestControlPlane } from "../support/test-controlplane.js";
 import { testDatabaseUrl, warnIfNoDatabase } from "../support/test-database.js";
@@ -116,6 +117,27 @@ describe.skipIf(!testDatabaseUrl)("OIDC login against oidc-provider", () => {
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ code: "INVALID_ARGUMENT" });
     expect((await new CookieJar().fetch(callback.href)).status).toBe(302);
+  });
+
+  it("refuses a login finished after its 10 minutes", async () => {
+    const callback = await toCallback("ada");
+    const stateHash = createHash("sha256").update(callback.searchParams.get("state")!).digest();
+    const lifetime = await cp.running.context.pool.oneFirst(sql.unsafe`
+      SELECT extract(epoch FROM expires_at - created_at) FROM oidc_logins WHERE state_hash = ${sql.binary(stateHash)}`);
+    expect(Math.round(Number(lifetime) / 60)).toBe(10);
+    // Time passes (in the database, the clock every controlplane copy shares).
+    await cp.running.context.pool.query(sql.unsafe`
+      UPDATE oidc_logins SET expires_at = now() - interval '1 second' WHERE state_hash = ${sql.binary(stateHash)}`);
+    const late = await new CookieJar().fetch(callback.href);
+    expect(late.status).toBe(400);
+    expect(await late.json()).toMatchObject({ message: expect.stringMatching(/expired/) });
+
+    // One nobody came back from is deleted by the sweeper's statement.
+    const abandoned = createHash("sha256").update((await start()).searchParams.get("state")!).digest();
+    const pool = cp.running.context.pool;
+    await pool.query(sql.unsafe`UPDATE oidc_logins SET expires_at = now() - interval '1 second' WHERE state_hash = ${sql.binary(abandoned)}`);
+    expect(await createOidcLoginRepository(pool).deleteExpired()).toBeGreaterThanOrEqual(1);
+    expect(await pool.exists(sql.unsafe`SELECT 1 FROM oidc_logins WHERE state_hash = ${sql.binary(abandoned)}`)).toBe(false);
   });
 
   it("never follows a return_to that leaves the site", async () => {

@@ -40,7 +40,7 @@ export function createOidcLogin(context: ExtensionContext, audit: AuditLog): { h
     async run(signal) {
       while (!signal.aborted) {
         try {
-          await logins.deleteExpired(new Date());
+          await logins.deleteExpired();
         } catch (err) {
           logger.warn({ err: (err as Error).message }, "could not delete expired OIDC logins");
         }

@@ -13,7 +13,7 @@ import { refusalOf } from "./provider-errors.js";
 import { safeReturnTo } from "./return-to.js";
 
 /** A login not finished within this long must start again. */
-export const loginTtlMs = 10 * 60_000;
+const loginTtlMs = 10 * 60_000;
 
 export interface OidcRouteOptions {
   providers: { provider: LoginProvider; redirectUrl?: string }[];
@@ -59,7 +59,7 @@ export function createOidcRoutes(options: OidcRouteOptions): HttpHandlerRoute {
       .catch((err: unknown) => {
         throw answer(refusalOf(err));
       });
-    await logins.start(stateHash(state), { provider: provider.name, codeVerifier, nonce, returnTo }, new Date(Date.now() + loginTtlMs));
+    await logins.start(stateHash(state), { provider: provider.name, codeVerifier, nonce, returnTo }, loginTtlMs);
     redirect(res, url.href);
   }
 

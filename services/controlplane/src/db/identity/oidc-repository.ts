@@ -13,11 +13,11 @@ const takenRow = z.object({
 /** The PostgreSQL implementation of the pending OIDC logins (table oidc_logins). */
 export function createOidcLoginRepository(pool: DatabasePool): OidcLoginStore {
   return {
-    async start(stateHash, login, expiresAt) {
+    async start(stateHash, login, ttlMs) {
       await pool.query(sql.unsafe`
         INSERT INTO oidc_logins (state_hash, provider, code_verifier, nonce, return_to, expires_at)
         VALUES (${sql.binary(stateHash)}, ${login.provider}, ${login.codeVerifier}, ${login.nonce}, ${login.returnTo},
-                ${expiresAt.toISOString()}::timestamptz)`);
+                now() + ${ttlMs} * interval '1 millisecond')`);
     },
 
     async take(stateHash, provider) {
@@ -30,8 +30,8 @@ export function createOidcLoginRepository(pool: DatabasePool): OidcLoginStore {
       return { provider: row.provider, codeVerifier: row.code_verifier, nonce: row.nonce, returnTo: row.return_to };
     },
 
-    async deleteExpired(now) {
-      const result = await pool.query(sql.unsafe`DELETE FROM oidc_logins WHERE expires_at < ${now.toISOString()}::timestamptz`);
+    async deleteExpired() {
+      const result = await pool.query(sql.unsafe`DELETE FROM oidc_logins WHERE expires_at <= now()`);
       return result.rowCount;
     },
   };
