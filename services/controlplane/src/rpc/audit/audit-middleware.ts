@@ -149,8 +149,10 @@ function failureDetails(err: unknown): Record<string, unknown> {
   return { code: Status[status.code], message: status.details.slice(0, 300) };
 }
 
+/** A decoded message's fields; nothing for lists, bytes (a file chunk holds no id) and scalars. */
 function asMessage(value: unknown): Message {
-  return typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Message) : {};
+  if (typeof value !== "object" || value === null || Array.isArray(value) || ArrayBuffer.isView(value) || value instanceof Date) return {};
+  return value as Message;
 }
 
 /** The same stream, with `onFirst` called with its first item before it is passed on. */
