@@ -13,8 +13,8 @@ export interface TestOidcProvider {
   issuer: string;
   clientId: string;
   clientSecret: string;
-  /** Registers the one client (whose redirect URL is known only once the controlplane listens) and starts serving. */
-  serve(redirectUri: string): void;
+  /** Registers the one client (whose redirect URLs are known only once the controlplane listens) and starts serving. */
+  serve(...redirectUris: string[]): void;
   close(): Promise<void>;
 }
 
@@ -35,13 +35,13 @@ export async function startTestOidcProvider(accounts: Record<string, TestAccount
     issuer,
     clientId,
     clientSecret,
-    serve(redirectUri) {
+    serve(...redirectUris) {
       const provider = new Provider(issuer, {
         clients: [
           {
             client_id: clientId,
             client_secret: clientSecret,
-            redirect_uris: [redirectUri],
+            redirect_uris: redirectUris,
             grant_types: ["authorization_code"],
             response_types: ["code"],
             token_endpoint_auth_method: "client_secret_basic",
