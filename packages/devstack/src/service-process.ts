@@ -19,7 +19,7 @@ export interface ServiceProcess {
   exited: Promise<ServiceExit>;
   /** The last lines it wrote (stdout and stderr), oldest first: what to show when it dies. */
   lastLines(): string[];
-  /** SIGTERM, then SIGKILL after a grace period; resolves once it has exited. */
+  /** SIGTERM, then SIGKILL after a grace period; resolves once it has exited and its last output is read. */
   stop(): Promise<void>;
 }
 
@@ -173,6 +173,8 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
         clearTimeout(killer);
       }
       await exited;
+      // Its last lines ("stopping") may still be in the pipes when it exits: read them too (bounded, as above).
+      await Promise.race([closed, new Promise((resolve) => setTimeout(resolve, 1_000).unref())]);
     },
   };
 }
