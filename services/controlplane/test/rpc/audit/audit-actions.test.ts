@@ -97,7 +97,9 @@ describe.skipIf(!testDatabaseUrl)("audit entries of state-changing calls", () =>
   it("records member changes: invite, join, role change, removal", async () => {
     const owner = await newSessionUser(cp.running.context.pool);
     const joiner = await newSessionUser(cp.running.context.pool);
-    const teamId = toWireId("team", owner.teamId);
+    // A personal team takes no members: a team of its own.
+    const { team } = await clients(owner.metadata).teams.createTeam({ name: "crew" });
+    const teamId = team!.teamId;
     const { token } = await clients(owner.metadata).teams.inviteMember({ teamId, email: joiner.email, role: TeamRole.TEAM_ROLE_MEMBER });
     await clients(joiner.metadata).teams.acceptInvite({ token });
     const joinerId = toWireId("usr", joiner.userId);
@@ -111,6 +113,8 @@ describe.skipIf(!testDatabaseUrl)("audit entries of state-changing calls", () =>
       ["team.member.invite", owner.email],
     ]);
     expect(entries[0]!.resourceId).toBe(joinerId);
+    const [created] = (await clients(owner.metadata).audit.listAuditLogs({ teamId, action: "team.create" })).entries;
+    expect(created).toMatchObject({ resourceId: teamId, actorName: owner.email, result: "success" });
   });
 
   it("records admin actions in the admin scope, with the admin as actor", async () => {
