@@ -94,10 +94,10 @@ describe.skipIf(!testDatabaseUrl)("GitHub-style OAuth login (PKCE, no id_token, 
 
   /** Start, let the stand-in authorize at once, and finish at our callback with a fresh browser. */
   async function login(): Promise<{ callback: Response; jar: CookieJar }> {
-    const start = await fetch(`${base}/auth/oidc/github/start?return_to=/after`, { redirect: "manual" });
+    const jar = new CookieJar();
+    const start = await jar.fetch(`${base}/auth/oidc/github/start?return_to=/after`);
     expect(start.status).toBe(302);
     const authorize = await fetch(start.headers.get("location")!, { redirect: "manual" });
-    const jar = new CookieJar();
     return { callback: await jar.fetch(authorize.headers.get("location")!), jar };
   }
 
@@ -133,9 +133,10 @@ describe.skipIf(!testDatabaseUrl)("GitHub-style OAuth login (PKCE, no id_token, 
   });
 
   it("refuses a callback the provider answered with an error, without repeating the provider's text", async () => {
-    const start = await fetch(`${base}/auth/oidc/github/start`, { redirect: "manual" });
+    const jar = new CookieJar();
+    const start = await jar.fetch(`${base}/auth/oidc/github/start`);
     const state = new URL(start.headers.get("location")!).searchParams.get("state")!;
-    const res = await fetch(`${base}/auth/oidc/github/callback?state=${state}&error=access_denied&error_description=${encodeURIComponent("<script>pwned</script>")}`);
+    const res = await jar.fetch(`${base}/auth/oidc/github/callback?state=${state}&error=access_denied&error_description=${encodeURIComponent("<script>pwned</script>")}`);
     expect(res.status).toBe(401);
     expect(await res.text()).not.toContain("pwned");
   });

@@ -41,19 +41,29 @@ describe.skipIf(!testDatabaseUrl)("OIDC login against oidc-provider", () => {
     await provider?.close();
   });
 
-  /** Our /start, answered with a redirect to the provider's authorization endpoint. */
-  async function start(returnTo = "/dashboard?tab=keys"): Promise<URL> {
-    const res = await fetch(`${base}/auth/oidc/oidc/start?return_to=${encodeURIComponent(returnTo)}`, { redirect: "manual" });
+  /** Our /start in this browser (its cookies for our site in `jar`), answered with a redirect to the provider. */
+  async function start(jar: CookieJar, returnTo = "/dashboard?tab=keys"): Promise<URL> {
+    const res = await jar.fetch(`${base}/auth/oidc/oidc/start?return_to=${encodeURIComponent(returnTo)}`);
     expect(res.status).toBe(302);
     return new URL(res.headers.get("location")!);
   }
 
-  /** Start, sign in at the provider, and return the callback URL the provider sent the browser to. */
-  async function toCallback(account: keyof typeof accounts, returnTo?: string): Promise<URL> {
-    const callback = await signInAtProvider((await start(returnTo)).href, account);
+  /** Start in a new browser, sign in at the provider, and return the callback URL the provider sent it to. */
+  async function toCallback(account: keyof typeof accounts, returnTo?: string): Promise<{ callback: URL; jar: CookieJar }> {
+    const jar = new CookieJar();
+    const callback = await signInAtProvider((await start(jar, returnTo)).href, account);
     expect(callback.origin + callback.pathname).toBe(`${base}/auth/oidc/oidc/callback`);
-    return callback;
+    return { callback, jar };
   }
+
+  /** Another browser that somehow holds the start cookie for `state` (copied along with a leaked URL). */
+  function holding(state: string): CookieJar {
+    const jar = new CookieJar();
+    jar.cookies.set("wrenn_oidc", state);
+    return jar;
+  }
+
+  const hashOf = (state: string) => createHash("sha256").update(state).digest();
 
   async function whoAmI(jar: CookieJar): Promise<{ status: number; body: { user?: { userId: string; email: string }; credential?: string } }> {
     const res = await jar.fetch(`${base}/v1/whoami`);
@@ -61,22 +71,21 @@ describe.skipIf(!testDatabaseUrl)("OIDC login against oidc-provider", () => {
   }
 
   it("signs in with PKCE (S256), state and nonce, and hands the session over in cookies only", async () => {
-    const authorize = await start();
+    const jar = new CookieJar();
+    const authorize = await start(jar);
     expect(authorize.origin).toBe(provider.issuer);
     const params = authorize.searchParams;
     expect(params.get("code_challenge_method")).toBe("S256");
     expect(params.get("nonce")).toMatch(/^[\w-]{20,}$/);
     // The verifier stays server side, under the state's hash; the challenge sent is its S256.
-    const stateHash = createHash("sha256").update(params.get("state")!).digest();
     const row = await cp.running.context.pool.one(
-      sql.unsafe`SELECT code_verifier, nonce FROM oidc_logins WHERE state_hash = ${sql.binary(stateHash)}`,
+      sql.unsafe`SELECT code_verifier, nonce FROM oidc_logins WHERE state_hash = ${sql.binary(hashOf(params.get("state")!))}`,
     );
     expect(params.get("code_challenge")).toBe(createHash("sha256").update(String(row.code_verifier)).digest("base64url"));
     expect(params.get("nonce")).toBe(row.nonce);
 
     const callback = await signInAtProvider(authorize.href, "ada");
     expect(callback.searchParams.get("code")).toBeTruthy();
-    const jar = new CookieJar();
     const res = await jar.fetch(callback.href);
     expect(res.status).toBe(302);
     const location = res.headers.get("location")!;
@@ -96,44 +105,55 @@ describe.skipIf(!testDatabaseUrl)("OIDC login against oidc-provider", () => {
     expect(logs).not.toContain(jar.cookies.get("wrenn_session")!);
   });
 
+  it("refuses a callback in a browser that did not start the login (login CSRF)", async () => {
+    const { callback, jar } = await toCallback("ada");
+    const elsewhere = await new CookieJar().fetch(callback.href);
+    expect(elsewhere.status).toBe(400);
+    expect(elsewhere.headers.getSetCookie().some((line) => line.startsWith("wrenn_session="))).toBe(false);
+    // Not spent by the refusal: the browser that started it still finishes.
+    expect((await jar.fetch(callback.href)).status).toBe(302);
+  });
+
   it("refuses a replayed callback: the state is single use", async () => {
-    const callback = await toCallback("ada");
-    const first = await new CookieJar().fetch(callback.href);
+    const { callback, jar } = await toCallback("ada");
+    const state = callback.searchParams.get("state")!;
+    const first = await jar.fetch(callback.href);
     expect(first.status).toBe(302);
+    expect(first.headers.getSetCookie()).toContainEqual(expect.stringMatching(/^wrenn_oidc=; .*Max-Age=0/));
     // Refused by us before the code reaches the provider (which would refuse a used code too).
-    const stateHash = createHash("sha256").update(callback.searchParams.get("state")!).digest();
-    expect(await cp.running.context.pool.exists(sql.unsafe`SELECT 1 FROM oidc_logins WHERE state_hash = ${sql.binary(stateHash)}`)).toBe(false);
-    const replay = await new CookieJar().fetch(callback.href);
+    expect(await cp.running.context.pool.exists(sql.unsafe`SELECT 1 FROM oidc_logins WHERE state_hash = ${sql.binary(hashOf(state))}`)).toBe(false);
+    const replay = await holding(state).fetch(callback.href);
     expect(replay.status).toBe(400);
     expect(await replay.json()).toMatchObject({ message: expect.stringMatching(/already used/) });
     expect(replay.headers.getSetCookie().some((line) => line.startsWith("wrenn_session="))).toBe(false);
   });
 
   it("refuses a tampered state, and the login's real state still works after it", async () => {
-    const callback = await toCallback("ada");
+    const { callback, jar } = await toCallback("ada");
     const tampered = new URL(callback);
     tampered.searchParams.set("state", callback.searchParams.get("state")! + "x");
-    const refused = await new CookieJar().fetch(tampered.href);
+    // Even with a start cookie that matches it: no such login was started.
+    const refused = await holding(tampered.searchParams.get("state")!).fetch(tampered.href);
     expect(refused.status).toBe(400);
     expect(await refused.json()).toMatchObject({ code: "INVALID_ARGUMENT" });
-    expect((await new CookieJar().fetch(callback.href)).status).toBe(302);
+    expect((await jar.fetch(callback.href)).status).toBe(302);
   });
 
   it("refuses a login finished after its 10 minutes", async () => {
-    const callback = await toCallback("ada");
-    const stateHash = createHash("sha256").update(callback.searchParams.get("state")!).digest();
+    const { callback, jar } = await toCallback("ada");
+    const stateHash = hashOf(callback.searchParams.get("state")!);
     const lifetime = await cp.running.context.pool.oneFirst(sql.unsafe`
       SELECT extract(epoch FROM expires_at - created_at) FROM oidc_logins WHERE state_hash = ${sql.binary(stateHash)}`);
     expect(Math.round(Number(lifetime) / 60)).toBe(10);
     // Time passes (in the database, the clock every controlplane copy shares).
     await cp.running.context.pool.query(sql.unsafe`
       UPDATE oidc_logins SET expires_at = now() - interval '1 second' WHERE state_hash = ${sql.binary(stateHash)}`);
-    const late = await new CookieJar().fetch(callback.href);
+    const late = await jar.fetch(callback.href);
     expect(late.status).toBe(400);
     expect(await late.json()).toMatchObject({ message: expect.stringMatching(/expired/) });
 
     // One nobody came back from is deleted by the sweeper's statement.
-    const abandoned = createHash("sha256").update((await start()).searchParams.get("state")!).digest();
+    const abandoned = hashOf((await start(new CookieJar())).searchParams.get("state")!);
     const pool = cp.running.context.pool;
     await pool.query(sql.unsafe`UPDATE oidc_logins SET expires_at = now() - interval '1 second' WHERE state_hash = ${sql.binary(abandoned)}`);
     expect(await createOidcLoginRepository(pool).deleteExpired()).toBeGreaterThanOrEqual(1);
@@ -152,8 +172,8 @@ describe.skipIf(!testDatabaseUrl)("OIDC login against oidc-provider", () => {
     const existing = await createUserRepository(cp.running.context.pool).createWithPersonalTeam({ email: accounts.bob.email, passwordHash: null });
     const ids: string[] = [];
     for (let round = 0; round < 2; round++) {
-      const jar = new CookieJar();
-      expect((await jar.fetch((await toCallback("bob")).href)).status).toBe(302);
+      const { callback, jar } = await toCallback("bob");
+      expect((await jar.fetch(callback.href)).status).toBe(302);
       ids.push((await whoAmI(jar)).body.user!.userId);
     }
     expect(ids[1]).toBe(ids[0]);
@@ -162,12 +182,14 @@ describe.skipIf(!testDatabaseUrl)("OIDC login against oidc-provider", () => {
   });
 
   it("refuses an email the provider has not verified, and a deactivated user", async () => {
-    const unverified = await new CookieJar().fetch((await toCallback("eve")).href);
+    const eve = await toCallback("eve");
+    const unverified = await eve.jar.fetch(eve.callback.href);
     expect(unverified.status).toBe(401);
     expect(unverified.headers.getSetCookie().some((line) => line.startsWith("wrenn_session="))).toBe(false);
 
     await cp.running.context.pool.query(sql.unsafe`UPDATE users SET deactivated_at = now() WHERE lower(email) = ${accounts.ada.email}`);
-    const deactivated = await new CookieJar().fetch((await toCallback("ada")).href);
+    const ada = await toCallback("ada");
+    const deactivated = await ada.jar.fetch(ada.callback.href);
     expect(deactivated.status).toBe(401);
     expect(deactivated.headers.getSetCookie().some((line) => line.startsWith("wrenn_session="))).toBe(false);
   });

@@ -38,22 +38,29 @@ describe.skipIf(!testDatabaseUrl)("OIDC login across two controlplane copies", (
   /** The request the balancer forwards: the public URL's path and query, to one copy. */
   const at = (cp: TestControlPlane, url: URL) => `http://${cp.running.httpAddress}${url.pathname}${url.search}`;
 
+  /** A browser still holding the start cookie (the callback clears it; a replay would bring it back). */
+  function holding(state: string): CookieJar {
+    const jar = new CookieJar();
+    jar.cookies.set("wrenn_oidc", state);
+    return jar;
+  }
+
   it("finishes on copy B a login started on copy A, once", async () => {
-    const start = await fetch(`http://${a.running.httpAddress}/auth/oidc/oidc/start?return_to=/home`, { redirect: "manual" });
+    const jar = new CookieJar();
+    const start = await jar.fetch(`http://${a.running.httpAddress}/auth/oidc/oidc/start?return_to=/home`);
     expect(start.status).toBe(302);
     const authorize = new URL(start.headers.get("location")!);
     expect(authorize.searchParams.get("redirect_uri")).toBe(`${publicUrl}/auth/oidc/oidc/callback`);
 
     const callback = await signInAtProvider(authorize.href, "grace");
     expect(callback.origin).toBe(publicUrl);
-    const jar = new CookieJar();
     const finished = await jar.fetch(at(b, callback));
     expect(finished.status).toBe(302);
     expect(finished.headers.get("location")).toBe("/home");
     const me = await jar.fetch(`http://${a.running.httpAddress}/v1/whoami`);
     expect(await me.json()).toMatchObject({ credential: "session", user: { email } });
 
-    const again = await new CookieJar().fetch(at(a, callback));
+    const again = await holding(callback.searchParams.get("state")!).fetch(at(a, callback));
     expect(again.status).toBe(400);
   });
 });

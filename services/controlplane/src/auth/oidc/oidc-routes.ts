@@ -3,9 +3,11 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import * as client from "openid-client";
 import { errors, type Logger } from "@wrenn/shared";
 import type { HttpHandlerRoute } from "../../extensions.js";
+import { gatewayErrors } from "../../gateway/gateway-error.js";
 import { userActor, type AuditLog } from "../../identity/audit.js";
 import type { UserStore } from "../../identity/identity-store.js";
 import type { OidcLoginStore, UserIdentityStore } from "../../identity/oidc-store.js";
+import { readCookie } from "../cookie-header.js";
 import { isSecureRequest, type SessionCookies } from "../session-cookies.js";
 import { signInExternal } from "./external-sign-in.js";
 import { LoginRefused, type LoginProvider } from "./login-provider.js";
@@ -28,6 +30,15 @@ export interface OidcRouteOptions {
 }
 
 const stateHash = (state: string) => createHash("sha256").update(state).digest();
+
+/**
+ * The state is also kept in this cookie of the browser that started the
+ * login, and the callback must come with it: a callback link someone else
+ * started (login CSRF: signing the victim into the attacker's account) is
+ * refused. SameSite=Lax still sends it on the provider's top-level redirect.
+ */
+const bindingCookie = "wrenn_oidc";
+const bindingPath = "/auth/oidc";
 
 /**
  * GET /auth/oidc/{provider}/start?return_to=/path: a new state, PKCE
@@ -60,13 +71,17 @@ export function createOidcRoutes(options: OidcRouteOptions): HttpHandlerRoute {
         throw answer(refusalOf(err));
       });
     await logins.start(stateHash(state), { provider: provider.name, codeVerifier, nonce, returnTo }, loginTtlMs);
+    setBinding(req, res, state, loginTtlMs / 1000);
     redirect(res, url.href);
   }
 
   async function callback(req: IncomingMessage, res: ServerResponse, provider: LoginProvider, query: URLSearchParams): Promise<void> {
     const ip = req.socket.remoteAddress ?? "";
     const state = query.get("state");
-    const login = state ? await logins.take(stateHash(state), provider.name) : null;
+    // The login is spent only by the browser that started it.
+    const ours = state !== null && readCookie(req.headers.cookie, bindingCookie) === state;
+    setBinding(req, res, "", 0);
+    const login = ours ? await logins.take(stateHash(state), provider.name) : null;
     if (!state || !login) {
       throw await refused(provider, ip, null, new LoginRefused(400, "this login link is unknown, already used or expired; start again", "bad_state"));
     }
@@ -120,7 +135,7 @@ export function createOidcRoutes(options: OidcRouteOptions): HttpHandlerRoute {
       if (!match) throw errors.notFound(`no route for ${req.method ?? "GET"} ${request.path}`);
       const provider = byName.get(match[1] as LoginProvider["name"])?.provider;
       if (!provider) throw errors.notFound(`login provider "${match[1]}" is not configured`);
-      if (req.method !== "GET") throw errors.unimplemented("only GET is served here");
+      if (req.method !== "GET") throw gatewayErrors.methodNotAllowed(["GET"]);
       const query = new URLSearchParams(request.query);
       if (match[2] === "start") await start(req, res, provider, query);
       else await callback(req, res, provider, query);
@@ -133,6 +148,11 @@ function answer(refusal: LoginRefused): Error {
   if (refusal.status === 401) return errors.unauthenticated(refusal.message);
   if (refusal.status === 502) return errors.unavailable(refusal.message);
   return errors.invalidArgument(refusal.message);
+}
+
+function setBinding(req: IncomingMessage, res: ServerResponse, state: string, maxAge: number): void {
+  const attributes = [`Path=${bindingPath}`, `Max-Age=${maxAge}`, "SameSite=Lax", "HttpOnly", ...(isSecureRequest(req) ? ["Secure"] : [])];
+  res.setHeader("set-cookie", [`${bindingCookie}=${state}; ${attributes.join("; ")}`]);
 }
 
 /** Where the browser reached us: the Host it sent (the provider only accepts registered redirect URLs, so a forged one fails there). */
