@@ -44,7 +44,8 @@ async function startFakeGithub(user: () => GithubUser): Promise<{ url: string; t
         const challenge = challenges.get(form.get("code") ?? "");
         challenges.delete(form.get("code") ?? "");
         const verified = challenge && createHash("sha256").update(form.get("code_verifier") ?? "").digest("base64url") === challenge;
-        if (!verified || form.get("client_secret") !== "gh-secret") return json(400, { error: "bad_verification_code" });
+        // GitHub answers a bad code with 200 and an error body.
+        if (!verified || form.get("client_secret") !== "gh-secret") return json(200, { error: "bad_verification_code", error_description: "The code passed is incorrect or expired." });
         const token = `gho_${randomBytes(8).toString("hex")}`;
         tokens.add(token);
         json(200, { access_token: token, token_type: "bearer", scope: "read:user,user:email" });
@@ -139,6 +140,15 @@ describe.skipIf(!testDatabaseUrl)("GitHub-style OAuth login (PKCE, no id_token, 
     const res = await jar.fetch(`${base}/auth/oidc/github/callback?state=${state}&error=access_denied&error_description=${encodeURIComponent("<script>pwned</script>")}`);
     expect(res.status).toBe(401);
     expect(await res.text()).not.toContain("pwned");
+  });
+
+  it("refuses a code the provider does not accept (GitHub's 200 with an error body) as a 400, not a server error", async () => {
+    const jar = new CookieJar();
+    const start = await jar.fetch(`${base}/auth/oidc/github/start`);
+    const state = new URL(start.headers.get("location")!).searchParams.get("state")!;
+    const res = await jar.fetch(`${base}/auth/oidc/github/callback?code=made-up&state=${state}`);
+    expect(res.status).toBe(400);
+    expect(await res.text()).not.toContain("incorrect");
   });
 
   it("answers NOT_FOUND for a provider that is not configured", async () => {
