@@ -70,14 +70,15 @@ describe("no input kills a server", () => {
     const get = await grpcError(client.sandboxes.getSandbox({ sandboxId: crashId }));
     expect(get.code).toBe(Status.INVALID_ARGUMENT);
     expectReadable(get.details);
+    // One at a time: a call made before the previous one is awaited would reject with nobody listening yet.
     for (const call of [
-      client.sandboxes.destroySandbox({ sandboxId: crashId }),
-      client.sandboxes.getSandboxMetrics({ sandboxId: crashId }),
-      client.run(crashId, "true"),
-      client.filesystem.statFile({ sandboxId: crashId, path: "/tmp" }),
-      client.ports.listPorts({ sandboxId: crashId }),
+      () => client.sandboxes.destroySandbox({ sandboxId: crashId }),
+      () => client.sandboxes.getSandboxMetrics({ sandboxId: crashId }),
+      () => client.run(crashId, "true"),
+      () => client.filesystem.statFile({ sandboxId: crashId, path: "/tmp" }),
+      () => client.ports.listPorts({ sandboxId: crashId }),
     ]) {
-      const err = await grpcError(call);
+      const err = await grpcError(call());
       expect(Status[err.code]).toBe("INVALID_ARGUMENT");
       expectReadable(err.details);
     }
@@ -85,8 +86,8 @@ describe("no input kills a server", () => {
 
   it("the same id sent straight to the host agent is INVALID_ARGUMENT there too", async () => {
     const host = createClient(HostSandboxServiceDefinition, hostChannel);
-    for (const call of [host.getSandboxMetrics({ sandboxId: crashId }), host.destroySandbox({ sandboxId: crashId })]) {
-      const err = await grpcError(call);
+    for (const call of [() => host.getSandboxMetrics({ sandboxId: crashId }), () => host.destroySandbox({ sandboxId: crashId })]) {
+      const err = await grpcError(call());
       expect(Status[err.code]).toBe("INVALID_ARGUMENT");
       expectReadable(err.details);
       // Quoted whole: 41 characters are well within what a message shows of a value.

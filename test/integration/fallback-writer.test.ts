@@ -123,8 +123,11 @@ describe("the fallback writer applies outcomes another controlplane published an
   it("a sandbox it started on the host becomes RUNNING with the host's sizes, and runs commands", async () => {
     const uuid = randomUUID();
     const sandboxId = toWireId("sb", uuid);
-    // 1. The other controlplane's row, as its CreateSandbox wrote it.
-    await db.query("INSERT INTO sandboxes (id, template_id, status, host_id) VALUES ($1, 'base', 'starting', $2)", [uuid, await hostUuid()]);
+    // 1. The other controlplane's row, as its CreateSandbox wrote it: for the caller's team (the one the sample was made for).
+    await db.query(
+      "INSERT INTO sandboxes (id, template_id, status, host_id, team_id) SELECT $1, 'base', 'starting', $2, team_id FROM sandboxes WHERE id = $3",
+      [uuid, await hostUuid(), fromWireId("sb", sample.id)],
+    );
     expect(await statusOf(sandboxId)).toBe(SandboxStatus.SANDBOX_STATUS_STARTING);
     // 2. Its host call, for real.
     const { sandbox: made } = await host.createSandbox({ sandboxId, templateId: "base", envs: {}, startTimeoutSeconds: 60, timeoutSeconds: 0 });
