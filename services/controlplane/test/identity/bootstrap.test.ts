@@ -3,34 +3,13 @@ import { randomBytes } from "node:crypto";
 import { readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import pg from "pg";
 import { sql } from "slonik";
 import { z } from "zod";
 import { startFakeHostAgent, type FakeHostAgent } from "../support/fake-host-agent.js";
-import { testDatabaseUrl, warnIfNoDatabase } from "../support/test-database.js";
+import { createEmptyTestDatabase, testDatabaseUrl, warnIfNoDatabase } from "../support/test-database.js";
 import { startIdentityStack, type IdentityStack } from "./identity-stack.js";
 
 warnIfNoDatabase("bootstrap tests");
-
-/** A database of its own, empty (no users), made from the run's test database's server; dropped afterwards. */
-async function withEmptyDatabase(url: string): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `wrenn_boot_${randomBytes(5).toString("hex")}`;
-  const admin = new pg.Client({ connectionString: url });
-  await admin.connect();
-  await admin.query(`CREATE DATABASE ${name}`);
-  await admin.end();
-  const own = new URL(url);
-  own.pathname = `/${name}`;
-  return {
-    url: own.toString(),
-    async drop() {
-      const client = new pg.Client({ connectionString: url });
-      await client.connect();
-      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
-      await client.end();
-    },
-  };
-}
 
 const fileExists = (path: string) => stat(path).then(() => true, () => false);
 
@@ -41,7 +20,7 @@ describe.skipIf(!testDatabaseUrl)("bootstrap admin on an empty database", () => 
 
   beforeAll(async () => {
     host = await startFakeHostAgent();
-    database = await withEmptyDatabase(testDatabaseUrl!);
+    database = await createEmptyTestDatabase();
   });
   afterAll(async () => {
     for (const stack of stacks) await stack.close();
@@ -90,7 +69,7 @@ describe.skipIf(!testDatabaseUrl)("bootstrap admin on an empty database", () => 
   });
 
   it("writes the key where WRENN_BOOTSTRAP_KEY_FILE says, on a fresh database", async () => {
-    const fresh = await withEmptyDatabase(testDatabaseUrl!);
+    const fresh = await createEmptyTestDatabase();
     const keyFile = join(tmpdir(), `wrenn-boot-${randomBytes(4).toString("hex")}`, "key");
     try {
       const stack = await startIdentityStack({ databaseUrl: fresh.url, hostAgentUrl: host.address, bootstrapKeyFile: keyFile, adminEmail: "ops@example.test" });

@@ -1,4 +1,5 @@
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
+import pg from "pg";
 import { inject } from "vitest";
 import { sql, type DatabasePool } from "slonik";
 import { createLogger } from "@wrenn/shared";
@@ -48,4 +49,31 @@ export async function openTestDatabaseWithHost(): Promise<DatabaseWithHost> {
     id: hostId, agentHostId: "t", address: "127.0.0.1:1", runtime: "fake", cpuCount: 1, memoryBytes: 1, templates: [], version: "t",
   });
   return { db, sandboxes: createSandboxRepository(db.pool), hostId, teamId: await insertTestTeam(db.pool) };
+}
+
+/**
+ * A database of its own, empty (no users, not even migrated), on the run's
+ * test database's server: for tests that must not share rows with
+ * concurrent test files (the first start's bootstrap, a purge that sweeps
+ * every user). Dropped by `drop()`.
+ */
+export async function createEmptyTestDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
+  if (!testDatabaseUrl) throw new Error("DATABASE_URL is unset");
+  const url = testDatabaseUrl;
+  const name = `wrenn_own_${randomBytes(5).toString("hex")}`;
+  const admin = new pg.Client({ connectionString: url });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const own = new URL(url);
+  own.pathname = `/${name}`;
+  return {
+    url: own.toString(),
+    async drop() {
+      const client = new pg.Client({ connectionString: url });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
 }

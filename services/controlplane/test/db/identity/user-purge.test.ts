@@ -2,29 +2,36 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { sql } from "slonik";
 import { createLogger, toWireId } from "@wrenn/shared";
-import type { Database } from "../../../src/db/database.js";
 import { createAdminRepository } from "../../../src/db/identity/admin-repository.js";
 import { createAuditRepository } from "../../../src/db/identity/audit-repository.js";
 import { createUserRepository } from "../../../src/db/identity/user-repository.js";
 import { createAuditLog, userActor, type AuditStore } from "../../../src/identity/audit.js";
 import { purgeDeletedUsersOnce, userPurgeWorker } from "../../../src/identity/user-purge.js";
-import { openTestDatabase, testDatabaseUrl, warnIfNoDatabase } from "../../support/test-database.js";
+import { openDatabase, type Database } from "../../../src/db/database.js";
+import { createEmptyTestDatabase, testDatabaseUrl, warnIfNoDatabase } from "../../support/test-database.js";
 
 warnIfNoDatabase("user purge tests");
 
 const day = 24 * 3600_000;
 
-/** The purge of soft-deleted users, straight against PostgreSQL, with deletion times moved into the past. */
+/**
+ * The purge of soft-deleted users, straight against PostgreSQL, with deletion
+ * times moved into the past. On a database of its own: the purge sweeps every
+ * user, and the test controlplanes of other files run it at their start.
+ */
 describe.skipIf(!testDatabaseUrl)("purging deleted users", () => {
   let db: Database;
   let store: AuditStore;
+  let own: { url: string; drop(): Promise<void> };
 
   beforeAll(async () => {
-    db = await openTestDatabase();
+    own = await createEmptyTestDatabase();
+    db = await openDatabase({ databaseUrl: own.url, dataDir: "/nonexistent", logger: createLogger("test", { level: "silent" }) });
     store = createAuditRepository(db.pool);
   });
   afterAll(async () => {
     await db?.close();
+    await own?.drop();
   });
 
   async function deletedUser(daysAgo: number): Promise<{ id: string; email: string; teamId: string }> {
