@@ -37,7 +37,9 @@ type ApiKey struct {
 	// Unset: never expires.
 	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
 	RevokedAt *timestamppb.Timestamp `protobuf:"bytes,8,opt,name=revoked_at,json=revokedAt,proto3" json:"revoked_at,omitempty"`
-	// Who made it: a user id, empty when made by another key or at bootstrap.
+	// Who made it: a user id. A key made by another key names that key's
+	// creator (so a deactivated user's keys cannot outlive them through a key);
+	// empty for the bootstrap key.
 	CreatedBy     string `protobuf:"bytes,9,opt,name=created_by,json=createdBy,proto3" json:"created_by,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache

@@ -32,7 +32,11 @@ export interface ApiKey {
   revokedAt:
     | Date
     | undefined;
-  /** Who made it: a user id, empty when made by another key or at bootstrap. */
+  /**
+   * Who made it: a user id. A key made by another key names that key's
+   * creator (so a deactivated user's keys cannot outlive them through a key);
+   * empty for the bootstrap key.
+   */
   createdBy: string;
 }
 
