@@ -1,5 +1,5 @@
 import type { ChannelOptions } from "@grpc/grpc-js";
-import { createServer, type Server, type ServerMiddleware } from "nice-grpc";
+import { createServer, type Server, type ServerAddBuilder, type ServerMiddleware } from "nice-grpc";
 import { isAbortError } from "abort-controller-x";
 import { ServerError, Status } from "nice-grpc-common";
 import { HealthDefinition, HealthServiceImpl, HealthState } from "nice-grpc-server-health";
@@ -47,21 +47,29 @@ const reflectionV1alpha = {
   },
 } as unknown as typeof ServerReflectionService;
 
-export interface GrpcServerOptions {
+export interface GrpcServerOptions<Ext extends object = object> {
   logger: Logger;
   /** Fully-qualified service names offered through server reflection. */
   reflectedServices: string[];
   /** Max message size in bytes, both directions. */
   maxMessageBytes?: number;
+  /**
+   * Runs on every service added to `server` (not on health or reflection),
+   * inside the error middleware (its bug is INTERNAL with a reference) and
+   * before undecodable requests are refused: the controlplane's request
+   * hooks, so a caller without a credential is UNAUTHENTICATED whatever bytes
+   * it sent.
+   */
+  beforeDecoding?: ServerMiddleware<Ext>;
 }
 
-export interface WrennGrpcServer {
-  server: Server;
+export interface WrennGrpcServer<Ext extends object = object> {
+  server: Server<Ext>;
   health: HealthState;
 }
 
 /** A nice-grpc server with the status guard, the error middleware, health service and reflection. */
-export function createGrpcServer(options: GrpcServerOptions): WrennGrpcServer {
+export function createGrpcServer<Ext extends object = object>(options: GrpcServerOptions<Ext>): WrennGrpcServer<Ext> {
   const max = options.maxMessageBytes ?? 16 * 1024 * 1024;
   const server = createServer({
     "grpc.max_receive_message_length": max,
@@ -69,20 +77,21 @@ export function createGrpcServer(options: GrpcServerOptions): WrennGrpcServer {
     "grpc.keepalive_permit_without_calls": 1,
     // grpc-js server options ride along with the channel options nice-grpc passes to it.
     interceptors: [statusGuard(options.logger)],
-  } as ChannelOptions)
-    .use(errorMiddleware(options.logger))
-    .use(requestDecodingMiddleware());
-  // Bytes that do not decode reach the middleware as a marker, not as grpc-js's INTERNAL.
+  } as ChannelOptions).use(errorMiddleware(options.logger));
+  // Bytes that do not decode reach the refusal as a marker, not as grpc-js's INTERNAL.
   guardAdds(server, options.logger);
+  const open = server.with(requestDecodingMiddleware());
+  const services = (options.beforeDecoding ? server.with(options.beforeDecoding) : server).with(requestDecodingMiddleware()) as ServerAddBuilder<Ext>;
   const health = HealthState();
-  server.add(HealthDefinition, HealthServiceImpl(health));
+  open.add(HealthDefinition, HealthServiceImpl(health));
   const reflection = ServerReflection(Buffer.from(descriptorSetBase64, "base64"), [
     ...options.reflectedServices,
     "grpc.health.v1.Health",
   ]);
-  server.add(ServerReflectionService, reflection);
+  open.add(ServerReflectionService, reflection);
   // Many tools (Python's grpcio-reflection, Postman, older grpcurl) still ask
   // v1alpha; its messages are the same on the wire, so serve both paths.
-  server.add(reflectionV1alpha, reflection);
-  return { server, health };
+  open.add(reflectionV1alpha, reflection);
+  // What callers add goes through `services`; listen and shutdown stay the server's.
+  return { server: { ...server, add: services.add, with: services.with } as Server<Ext>, health };
 }

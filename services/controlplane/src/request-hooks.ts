@@ -18,8 +18,9 @@ export async function runRequestHooks(hooks: RequestHook[], request: Omit<Hooked
 /**
  * The hooks as a gRPC middleware, inside the error middleware (so a refusal
  * is answered with the hook's status, and a hook's bug is INTERNAL with a
- * reference) and around every public and extension service. gRPC health and
- * reflection are added by createGrpcServer without it: they stay open.
+ * reference), outside the refusal of undecodable requests (createGrpcServer's
+ * `beforeDecoding`), and around every public and extension service. gRPC
+ * health and reflection are added by createGrpcServer without it: they stay open.
  */
 export function requestHookMiddleware(hooks: RequestHook[]): ServerMiddleware<{ attributes: RequestAttributes }> {
   return async function* runHooks(call, context) {

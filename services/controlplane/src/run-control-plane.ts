@@ -1,5 +1,6 @@
 import type { Server } from "nice-grpc";
 import { createGrpcServer, createLogger, type Logger } from "@wrenn/shared";
+import { carriesCredential, openGrpcMethods } from "./auth/auth-hook.js";
 import { loadControlPlaneConfig, type ControlPlaneConfig, type ListenAddress } from "./config.js";
 import type { ControlPlaneExtension, ExtensionContext, ExtensionParts } from "./extensions.js";
 import { createGateway } from "./gateway/index.js";
@@ -66,8 +67,9 @@ export async function runControlPlane(options: RunControlPlaneOptions = {}): Pro
     }
     const hooks = parts.flatMap((part) => part.requestHooks ?? []);
 
-    const { server, health } = createGrpcServer({ logger, reflectedServices: publicServices });
-    let hooked = server.with(requestHookMiddleware(hooks));
+    // The hooks run before undecodable bytes are refused: no credential is UNAUTHENTICATED whatever was sent.
+    const { server, health } = createGrpcServer({ logger, reflectedServices: publicServices, beforeDecoding: requestHookMiddleware(hooks) });
+    let hooked: Pick<typeof server, "add" | "with"> = server;
     for (const middleware of identity.middleware) hooked = hooked.with(middleware);
     for (const service of [...core.services, ...parts.flatMap((part) => part.grpcServices ?? [])]) {
       hooked.add(service.definition, service.implementation as never);
@@ -89,6 +91,7 @@ export async function runControlPlane(options: RunControlPlaneOptions = {}): Pro
         extraApis: parts.flatMap((part) => part.httpApis ?? []),
         handlers: parts.flatMap((part) => part.httpRoutes ?? []),
         authorize: (request) => runRequestHooks(hooks, { protocol: "http", ...request }),
+        authentication: { openMethods: openGrpcMethods, carriesCredential },
       });
       // The gateway logs its own "listening" line (listener "http").
       httpAddress = await gateway.listen(config.httpListen.port, config.httpListen.host);

@@ -15,8 +15,8 @@ export interface AuthHookOptions {
   logger: Logger;
 }
 
-/** The only gRPC method that needs no credential (health and reflection are outside the hooks). */
-const openGrpcMethods = new Set(["/wrenn.api.v1.AccountService/Signup"]);
+/** The only gRPC method that needs no credential (health and reflection are outside the hooks); the gateway gets it too. */
+export const openGrpcMethods: ReadonlySet<string> = new Set(["/wrenn.api.v1.AccountService/Signup"]);
 
 /** HTTP handler routes under /auth/ (login, refresh, logout, OIDC) check what they need themselves. */
 const openHttpPrefix = "/auth";
@@ -127,6 +127,16 @@ export function createAuthHook(options: AuthHookOptions): RequestHook {
     logger.debug({ ip, path: request.path }, "no credential");
     throw errors.unauthenticated(missing);
   };
+}
+
+/**
+ * Whether a request carries something the hook would check (good or bad):
+ * without one it is refused with no lookup, so the gateway may refuse it
+ * before reading the body.
+ */
+export function carriesCredential(metadata: HookedRequest["metadata"]): boolean {
+  const cookie = metadata.get("cookie");
+  return metadata.has("authorization") || metadata.has("x-api-key") || Boolean(readCookie(typeof cookie === "string" ? cookie : undefined, sessionCookie));
 }
 
 /** The key from `authorization: Bearer` or `x-api-key`; both at once must agree. */

@@ -2,8 +2,9 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { descriptorSetBase64 as defaultDescriptorSet } from "@wrenn/gen/descriptor.js";
 import type { Logger } from "@wrenn/shared";
+import type { Metadata } from "nice-grpc-common";
 import type { RequestAttributes } from "../request-attributes.js";
-import { gatewayErrors, resolveError, sendError, sendJson } from "./gateway-error.js";
+import { GatewayError, gatewayErrors, resolveError, sendError, sendJson } from "./gateway-error.js";
 import { clientAddress, createGrpcBackend } from "./grpc-backend.js";
 import { buildOpenApi } from "./openapi.js";
 import { renderDocsPage } from "./docs-page.js";
@@ -36,6 +37,20 @@ export interface GatewayOptions {
    * handler gets as `attributes`. Health and the API documents are open.
    */
   authorize?: (request: HttpRequestInfo) => Promise<RequestAttributes>;
+  /**
+   * How the gRPC server authenticates (with `authorize`), so a transcoded
+   * request for a method not in `openMethods` is 401, not 400, whatever its
+   * body: one with no credential at all is refused through `authorize` before
+   * its body is read; one whose body the gateway refuses is passed to
+   * `authorize` first (only then: a good request is authenticated once, by
+   * the gRPC server). Unset: the gateway leaves it all to the gRPC server.
+   */
+  authentication?: {
+    /** gRPC paths callable without a credential. */
+    openMethods: ReadonlySet<string>;
+    /** Whether the forwarded headers carry a credential at all, good or bad. */
+    carriesCredential(metadata: Metadata): boolean;
+  };
 }
 
 export interface HttpApi {
@@ -95,10 +110,10 @@ export function createGateway(options: GatewayOptions): Gateway {
     res.once("close", () => {
       if (!res.writableFinished) abort.abort();
     });
+    const authorize = () => (options.authorize ? options.authorize({ path: rawPath, httpMethod: method, metadata: hookMetadata(req), peer: clientAddress(req) }) : Promise.resolve({}));
     const handler = handlers.match(rawPath);
     if (handler) {
-      const metadata = hookMetadata(req);
-      const attributes = options.authorize ? await options.authorize({ path: rawPath, httpMethod: method, metadata, peer: clientAddress(req) }) : {};
+      const attributes = await authorize();
       return handler.handle(req, res, { path: rawPath, query, attributes, signal: abort.signal });
     }
 
@@ -119,13 +134,16 @@ export function createGateway(options: GatewayOptions): Gateway {
       signal: abort.signal,
       logger,
     };
-    switch (match.route.kind) {
-      case "server_streaming":
-        return transcodeServerStream(ctx);
-      case "client_streaming":
-        return transcodeClientStream(ctx);
-      default:
-        return transcodeUnary(ctx);
+    const auth = options.authentication;
+    if (!auth || auth.openMethods.has(match.route.grpcPath)) return transcode(ctx);
+    // Refused with the hook's own 401 and message, before any of the body is read.
+    if (!auth.carriesCredential(hookMetadata(req))) await authorize();
+    try {
+      return await transcode(ctx);
+    } catch (err) {
+      // The gateway's own refusals (of the body) come before the gRPC server could authenticate.
+      if (err instanceof GatewayError) await authorize();
+      throw err;
     }
   }
 
@@ -183,6 +201,17 @@ export function createGateway(options: GatewayOptions): Gateway {
       });
     },
   };
+}
+
+function transcode(ctx: TranscodeContext): Promise<void> {
+  switch (ctx.route.kind) {
+    case "server_streaming":
+      return transcodeServerStream(ctx);
+    case "client_streaming":
+      return transcodeClientStream(ctx);
+    default:
+      return transcodeUnary(ctx);
+  }
 }
 
 function sendRaw(res: ServerResponse, contentType: string, body: string): void {
