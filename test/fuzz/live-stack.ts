@@ -58,7 +58,7 @@ export async function startLiveStack(): Promise<LiveStack> {
           live.apiKey = (await live.newKey("fuzz harness")).apiKey;
           live.client = createWrennClient(stack.grpcAddress, { apiKey: live.apiKey });
         }
-        if (!(await stillThere(live.client, live.targets))) live.targets = await createTargets(live.client);
+        if (!(await stillThere(live.client, live.targets))) live.targets = await createTargetsWithinQuota(live.client);
       },
       async close() {
         await live.refresh().catch(() => undefined);
@@ -103,6 +103,21 @@ async function createTargets(client: WrennClient): Promise<FuzzTargets> {
     }
   }
   return { sandboxId: sandbox.sandboxId, processTag, processPid };
+}
+
+/**
+ * Fuzzed creates count against the same team's sandbox quota (and fuzzed
+ * destroys may have ended the targets): when the team is full, the sandboxes
+ * the fuzz left are destroyed to make room for new targets.
+ */
+async function createTargetsWithinQuota(client: WrennClient): Promise<FuzzTargets> {
+  try {
+    return await createTargets(client);
+  } catch (err) {
+    if ((err as { code?: Status }).code !== Status.RESOURCE_EXHAUSTED) throw err;
+    await destroyAll(client);
+    return createTargets(client);
+  }
 }
 
 async function stillThere(client: WrennClient, targets: FuzzTargets): Promise<boolean> {

@@ -58,15 +58,22 @@ async function main(): Promise<number> {
 
     if (grpcSeconds > 0 && problems.every((p) => !p.startsWith("after"))) {
       await live.refresh();
+      // A key of its own, as for Schemathesis: the creates it fuzzes use up that key's create rate, never the harness's,
+      // which must still be able to make new targets. Replaced through the admin session if a fuzzed call revokes it.
+      let fuzzKey = (await live.newKey("grpc fuzz")).apiKey;
+      const refreshAll = async () => {
+        await live.refresh();
+        if (!(await keyStillWorks(live.stack.httpUrl, fuzzKey))) fuzzKey = (await live.newKey("grpc fuzz")).apiKey;
+      };
       say(`gRPC: every public method for up to ${grpcSeconds} s`);
       rpc = await fuzzGrpc({
         address: live.stack.grpcAddress,
         packageName: "wrenn.api.v1",
         budgetMs: grpcSeconds * 1000,
         targets: () => live.targets,
-        refresh: () => live.refresh(),
+        refresh: refreshAll,
         alive: async () => (await checkLiveness(watched)).ok,
-        apiKey: () => live.apiKey,
+        apiKey: () => fuzzKey,
       });
       for (const f of rpc.failures) {
         problems.push(`gRPC ${f.code} from ${f.method} (${f.label}): ${f.details}`);
@@ -138,3 +145,10 @@ main().then(
     process.exit(2);
   },
 );
+
+/** Whether a key is still accepted (a fuzzed RevokeApiKey may have named it). */
+async function keyStillWorks(httpUrl: string, key: string): Promise<boolean> {
+  const response = await fetch(`${httpUrl}/v1/whoami`, { headers: { authorization: `Bearer ${key}` } });
+  await response.body?.cancel();
+  return response.status !== 401;
+}

@@ -149,6 +149,9 @@ describe("no input kills a server", () => {
 
   it("bytes that are not the request message are INVALID_ARGUMENT, not INTERNAL", async () => {
     const raw = new Client(stack.grpcAddress, credentials.createInsecure());
+    // With a key: the caller is authenticated first (without one this is UNAUTHENTICATED, whatever the bytes).
+    const metadata = new GrpcMetadata();
+    metadata.set("authorization", `Bearer ${stack.apiKey}`);
     try {
       // Field 1 (sandbox_id) says 255 bytes follow; none do.
       const err = await new Promise<ServiceError>((resolve, reject) => {
@@ -157,7 +160,7 @@ describe("no input kills a server", () => {
           (b: Buffer) => b,
           (b: Buffer) => b,
           Buffer.from([0x0a, 0xff, 0x01]),
-          new GrpcMetadata(),
+          metadata,
           {},
           (e) => (e ? resolve(e) : reject(new Error("expected an error"))),
         );
