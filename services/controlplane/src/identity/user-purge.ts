@@ -50,6 +50,8 @@ export function userPurgeWorker(options: UserPurgeOptions) {
 
 function sleep(ms: number, signal: AbortSignal): Promise<void> {
   return new Promise((resolve) => {
+    // Aborted while a round ran: an abort event already fired will not fire again.
+    if (signal.aborted) return resolve();
     const done = () => {
       clearTimeout(timer);
       signal.removeEventListener("abort", done);

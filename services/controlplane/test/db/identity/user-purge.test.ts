@@ -97,4 +97,24 @@ describe.skipIf(!testDatabaseUrl)("purging deleted users", () => {
     abort.abort();
     await expect(running).resolves.toBeUndefined();
   });
+
+  it("stops when its signal aborts during a round (the abort must not be missed while the purge runs)", async () => {
+    // A store whose purge waits until the test lets it finish, so the abort lands mid-round.
+    let roundStarted!: () => void;
+    let finishRound!: () => void;
+    const started = new Promise<void>((resolve) => (roundStarted = resolve));
+    const admins = {
+      purgeDeletedUsers: () => {
+        roundStarted();
+        return new Promise<number>((resolve) => (finishRound = () => resolve(0)));
+      },
+    };
+    const silent = createLogger("test", { level: "silent" });
+    const abort = new AbortController();
+    const running = userPurgeWorker({ admins, audit: createAuditLog(store, silent), logger: silent }).run(abort.signal);
+    await started;
+    abort.abort();
+    finishRound();
+    await expect(running).resolves.toBeUndefined();
+  });
 });
