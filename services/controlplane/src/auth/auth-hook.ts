@@ -117,7 +117,9 @@ export function createAuthHook(options: AuthHookOptions): RequestHook {
   }
 
   return async function authenticate(request) {
-    if (request.protocol === "grpc" ? openGrpcMethods.has(request.path) : underPrefix(request.path, openHttpPrefix)) return;
+    // Open calls carry no principal, but the audit log still wants their address (a signup's).
+    if (request.protocol === "grpc" && openGrpcMethods.has(request.path)) return { clientIp: clientIp(request) };
+    if (request.protocol === "http" && underPrefix(request.path, openHttpPrefix)) return;
     const ip = clientIp(request);
     const key = apiKeyOf(request);
     if (key !== undefined) return { principal: await byApiKey(request, key, ip) };

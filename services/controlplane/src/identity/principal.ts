@@ -28,6 +28,8 @@ export interface Principal {
 declare module "../request-attributes.js" {
   interface RequestAttributes {
     principal?: Principal;
+    /** The caller's address on open calls (Signup), which carry no principal. */
+    clientIp?: string;
   }
 }
 

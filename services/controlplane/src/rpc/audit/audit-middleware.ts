@@ -37,7 +37,7 @@ export function auditMiddleware(options: AuditMiddlewareOptions): ServerMiddlewa
     const isSignup = call.method.path === signupPath;
     if (!method || (!principal && !isSignup)) return yield* call.next(call.request, context);
 
-    const recorder = outcomeRecorder(options, method, principal ?? null, isSignup);
+    const recorder = outcomeRecorder(options, method, principal ?? null, isSignup, context.attributes?.clientIp ?? "");
     let request: Message = {};
     let input = call.request;
     if (call.method.requestStream) {
@@ -77,7 +77,7 @@ export function auditMiddleware(options: AuditMiddlewareOptions): ServerMiddlewa
   };
 }
 
-function outcomeRecorder(options: AuditMiddlewareOptions, method: AuditedMethod, principal: Principal | null, isSignup: boolean) {
+function outcomeRecorder(options: AuditMiddlewareOptions, method: AuditedMethod, principal: Principal | null, isSignup: boolean, openCallIp: string) {
   return {
     async record(request: Message, response: Message, err: unknown): Promise<void> {
       try {
@@ -93,7 +93,7 @@ function outcomeRecorder(options: AuditMiddlewareOptions, method: AuditedMethod,
           resourceType: method.resourceType,
           resourceId: idIn(method.idField, request, response),
           result,
-          ip: principal?.ip ?? "",
+          ip: principal?.ip ?? openCallIp,
           details: err === null ? {} : failureDetails(err),
         });
       } catch (recordErr) {
