@@ -1,4 +1,4 @@
-import { errors, fromWireId, toWireId } from "@wrenn/shared";
+import { errors, fromWireId, quoteForMessage, toWireId } from "@wrenn/shared";
 import type { ListAuditLogsRequest, ListAuditLogsResponse } from "@wrenn/gen/wrenn/api/v1/audit.js";
 import type { AuditResult, AuditStore } from "../../identity/audit.js";
 import type { TeamStore } from "../../identity/identity-store.js";
@@ -24,7 +24,7 @@ export function listAuditLogsHandler(store: AuditStore, teams: Pick<TeamStore, "
       if (!isPlatformAdmin(principal)) throw notAnAdmin();
     } else {
       teamId = fromWireId("team", request.teamId, "team_id");
-      if (!(await mayReadTeamLog(principal, teamId, teams))) throw errors.notFound(`team ${toWireId("team", teamId)} not found`);
+      if (!(await mayReadTeamLog(principal, teamId, teams))) throw errors.notFound(`team ${quoteForMessage(toWireId("team", teamId))} not found`);
     }
     const limit = pageSizeOf(request.pageSize);
     const entries = await store.list({

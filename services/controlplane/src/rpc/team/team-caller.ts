@@ -1,4 +1,4 @@
-import { errors, fromWireId, toWireId } from "@wrenn/shared";
+import { errors, fromWireId, quoteForMessage, toWireId } from "@wrenn/shared";
 import { principalOf } from "../../identity/principal.js";
 import type { MemberTeam, TeamMembershipStore } from "../../identity/team-membership-store.js";
 import type { CallerContext } from "../caller-context.js";
@@ -17,6 +17,6 @@ export function signedInUser(context: CallerContext): { id: string; email: strin
 export async function memberTeamOf(teams: TeamMembershipStore, wireTeamId: string, userId: string): Promise<MemberTeam> {
   const teamId = fromWireId("team", wireTeamId, "team_id");
   const team = await teams.teamOf(teamId, userId);
-  if (!team) throw errors.notFound(`team ${toWireId("team", teamId)} not found`);
+  if (!team) throw errors.notFound(`team ${quoteForMessage(toWireId("team", teamId))} not found`);
   return team;
 }

@@ -106,8 +106,8 @@ describe.skipIf(!testDatabaseUrl)("TeamService (PostgreSQL, session callers)", (
     const gone = await failure(carol.teams.listMembers({ teamId }));
     const missingId = toWireId("team", randomUUID());
     const missing = await failure(carol.teams.listMembers({ teamId: missingId }));
-    expect(gone).toMatchObject({ code: Status.NOT_FOUND, details: `team ${teamId} not found` });
-    expect(missing).toMatchObject({ code: Status.NOT_FOUND, details: `team ${missingId} not found` });
+    expect(gone).toMatchObject({ code: Status.NOT_FOUND, details: `team "${teamId}" not found` });
+    expect(missing).toMatchObject({ code: Status.NOT_FOUND, details: `team "${missingId}" not found` });
     expect((await failure(dave.teams.inviteMember({ teamId, email: dave.email, role: TeamRole.TEAM_ROLE_MEMBER }))).code).toBe(Status.NOT_FOUND);
     await bob.teams.leaveTeam({ teamId });
     expect((await alice.teams.listMembers({ teamId })).members.map((m) => m.email)).toEqual([alice.email]);
