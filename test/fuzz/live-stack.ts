@@ -39,6 +39,10 @@ export interface LiveStack {
  * that name existing things get past "not found" and reach deeper code.
  */
 export async function startLiveStack(): Promise<LiveStack> {
+  // The fuzz floods CreateSandbox (and its destroys end the targets, which the harness then makes again): the
+  // per-key create rate (tested on its own in the controlplane's suite) would refuse the harness's own creates.
+  // The services inherit this environment.
+  process.env.WRENN_CREATE_RATE_PER_MINUTE ??= "100000";
   const stack = await startStack({ runtime: "namespace" });
   const client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
   const adminEmail = process.env.WRENN_ADMIN_EMAIL ?? "admin@wrenn.local";
