@@ -16,6 +16,9 @@ export interface AuthHookOptions {
 }
 
 /** The only gRPC method that needs no credential (health and reflection are outside the hooks); the gateway gets it too. */
+/** How fresh api_keys.last_used_at is kept (the store's conditional UPDATE uses the same minute). */
+const lastUsedResolutionMs = 60_000;
+
 export const openGrpcMethods: ReadonlySet<string> = new Set(["/wrenn.api.v1.AccountService/Signup"]);
 
 /** HTTP handler routes under /auth/ (login, refresh, logout, OIDC) check what they need themselves. */
@@ -66,7 +69,8 @@ export function createAuthHook(options: AuthHookOptions): RequestHook {
     if (typeof team === "string" && team !== "" && fromWireId("team", team, "x-wrenn-team") !== found.teamId) {
       throw errors.notFound(`team ${quoteForMessage(team)} not found`);
     }
-    await apiKeys.touch(found.id);
+    // The lookup already says when the key was last marked used: within the minute, no write is needed.
+    if (!found.lastUsedAt || Date.now() - found.lastUsedAt.getTime() >= lastUsedResolutionMs) await apiKeys.touch(found.id);
     return {
       credential: "api_key",
       teamId: found.teamId,

@@ -85,12 +85,17 @@ export function createAdminRepository(pool: DatabasePool): AdminStore {
     return user ? { outcome: "changed", user } : refusal(tx, userId);
   }
 
+  /** A change that can never cost the platform its last admin (granting, reactivating): no guard needed. */
+  async function updateUndeletedUser(userId: string, set: FragmentSqlToken) {
+    const user = await pool.maybeOne(sql.type(userRow)`
+      UPDATE users SET ${set}, updated_at = now() WHERE id = ${userId}::uuid AND deleted_at IS NULL
+      RETURNING ${userColumns()}`);
+    return user ? ({ outcome: "changed", user } as const) : ({ outcome: "not_found" } as const);
+  }
+
   return {
     async grantAdmin(userId) {
-      const user = await pool.maybeOne(sql.type(userRow)`
-        UPDATE users SET is_admin = true, updated_at = now() WHERE id = ${userId}::uuid AND deleted_at IS NULL
-        RETURNING ${userColumns()}`);
-      return user ? { outcome: "changed", user } : { outcome: "not_found" };
+      return updateUndeletedUser(userId, sql.fragment`is_admin = true`);
     },
 
     async revokeAdmin(userId) {
@@ -128,10 +133,7 @@ export function createAdminRepository(pool: DatabasePool): AdminStore {
     },
 
     async reactivateUser(userId) {
-      const user = await pool.maybeOne(sql.type(userRow)`
-        UPDATE users SET deactivated_at = NULL, updated_at = now() WHERE id = ${userId}::uuid AND deleted_at IS NULL
-        RETURNING ${userColumns()}`);
-      return user ? { outcome: "changed", user } : { outcome: "not_found" };
+      return updateUndeletedUser(userId, sql.fragment`deactivated_at = NULL`);
     },
 
     async deleteUser(userId) {

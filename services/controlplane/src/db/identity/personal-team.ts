@@ -4,27 +4,26 @@ import { newUuid } from "@wrenn/shared";
 import type { TeamRecord, TeamStore } from "../../identity/identity-store.js";
 import type { TeamRole } from "../../identity/principal.js";
 
-export const teamRow = z
-  .object({
-    id: z.string().uuid(),
-    name: z.string(),
-    personal_for: z.string().uuid().nullable(),
-    sandbox_quota: z.number(),
-    created_at: z.number(),
-  })
-  .transform(
-    (row): TeamRecord => ({
-      id: row.id,
-      name: row.name,
-      personalFor: row.personal_for,
-      sandboxQuota: row.sandbox_quota,
-      createdAt: new Date(row.created_at),
-    }),
-  );
+/** The columns of a team row (`teamColumns`), for schemas that add to them. */
+export const teamFields = {
+  id: z.string().uuid(),
+  name: z.string(),
+  personal_for: z.string().uuid().nullable(),
+  sandbox_quota: z.number(),
+  created_at: z.number(),
+};
+
+export const teamRoleField = z.enum(["owner", "admin", "member"]);
+
+export function toTeamRecord(row: z.infer<z.ZodObject<typeof teamFields>>): TeamRecord {
+  return { id: row.id, name: row.name, personalFor: row.personal_for, sandboxQuota: row.sandbox_quota, createdAt: new Date(row.created_at) };
+}
+
+export const teamRow = z.object(teamFields).transform(toTeamRecord);
 
 export const teamColumns = sql.fragment`id, name, personal_for, sandbox_quota, created_at`;
 
-const roleRow = z.object({ role: z.enum(["owner", "admin", "member"]) });
+const roleRow = z.object({ role: teamRoleField });
 
 /** The user's personal team and their owner membership; run inside the transaction that made the user. */
 export async function insertPersonalTeam(tx: CommonQueryMethods, userId: string, name: string): Promise<TeamRecord> {

@@ -2,29 +2,12 @@ import { sql, type DatabasePool } from "slonik";
 import { z } from "zod";
 import { newUuid } from "@wrenn/shared";
 import type { TeamRole } from "../../identity/principal.js";
+import { teamFields, teamRoleField, toTeamRecord } from "./personal-team.js";
 import type { MemberChangeRefusal, MemberRecord, MemberTeam, TeamMembershipStore } from "../../identity/team-membership-store.js";
 
-const role = z.enum(["owner", "admin", "member"]);
+const role = teamRoleField;
 
-const memberTeamRow = z
-  .object({
-    id: z.string().uuid(),
-    name: z.string(),
-    personal_for: z.string().uuid().nullable(),
-    sandbox_quota: z.number(),
-    created_at: z.number(),
-    role,
-  })
-  .transform(
-    (row): MemberTeam => ({
-      id: row.id,
-      name: row.name,
-      personalFor: row.personal_for,
-      sandboxQuota: row.sandbox_quota,
-      createdAt: new Date(row.created_at),
-      role: row.role,
-    }),
-  );
+const memberTeamRow = z.object({ ...teamFields, role }).transform((row): MemberTeam => ({ ...toTeamRecord(row), role: row.role }));
 
 const memberRow = z
   .object({ user_id: z.string().uuid(), email: z.string(), display_name: z.string(), role, joined_at: z.number() })
