@@ -12,9 +12,10 @@ sudo_cmd=()
 # Debian packages: runtime (bubblewrap for the namespace runtime, iproute2),
 # test servers (postgresql, redis-server), protoc for plugin builds, and the
 # microVM runtime and its guest image build (QEMU, debootstrap, busybox). gcc and
-# libc6-dev for envd's static wrenn-pty helper.
+# libc6-dev for envd's static wrenn-pty helper. chromium for the browser tests (driven by playwright-core).
 debs=(bubblewrap iproute2 postgresql redis-server protobuf-compiler ca-certificates gcc libc6-dev
-  qemu-system-x86 qemu-utils debootstrap busybox-static e2fsprogs cpio util-linux nftables)
+  qemu-system-x86 qemu-utils debootstrap busybox-static e2fsprogs cpio util-linux nftables
+  chromium)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")

@@ -54,6 +54,13 @@ export const controlPlaneEnvSchema = z.object({
   WRENN_ADMIN_EMAIL: z.string().email().default("admin@wrenn.local"),
   /** CreateSandbox calls per minute per API key (per user for sessions), shared by every copy through Redis. */
   WRENN_CREATE_RATE_PER_MINUTE: z.coerce.number().int().min(1).default(60),
+  /** The port proxy's host form is `{port}-{sandbox}.{domain}`; `*.localhost` resolves to loopback without DNS. */
+  WRENN_PROXY_DOMAIN: z
+    .string()
+    .regex(/^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, "a lower-case DNS name such as sandboxes.example.com")
+    .default("localhost"),
+  /** How long the HTTP server lets in-flight requests and streams finish at shutdown before cutting them. */
+  WRENN_HTTP_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(10 * 60_000).default(10_000),
   /** The origin browsers reach the HTTP gateway at ("https://wrenn.example.com"); login redirect URLs are built from it. */
   WRENN_PUBLIC_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   /** Generic OpenID Connect login, on when issuer, client id and secret are set. */
@@ -95,6 +102,10 @@ export interface ControlPlaneConfig {
   adminEmail?: string;
   /** CreateSandbox calls per minute per API key (per user for sessions); unset: 60. */
   createRatePerMinute?: number;
+  /** Host form of the port proxy: `{port}-{sandbox}.{proxyDomain}`; unset: "localhost". */
+  proxyDomain?: string;
+  /** Unset: 10 s. */
+  httpShutdownGraceMs?: number;
   /** The origin browsers reach the HTTP gateway at; unset: each login request's own origin (Host). */
   publicUrl?: string;
   /** Absent: no OIDC login. */
@@ -143,6 +154,8 @@ export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): Co
     adminEmail: parsed.WRENN_ADMIN_EMAIL,
     createRatePerMinute: parsed.WRENN_CREATE_RATE_PER_MINUTE,
     publicUrl: parsed.WRENN_PUBLIC_URL,
+    proxyDomain: parsed.WRENN_PROXY_DOMAIN,
+    httpShutdownGraceMs: parsed.WRENN_HTTP_SHUTDOWN_GRACE_MS,
     oidc: allOrNone("WRENN_OIDC", [parsed.WRENN_OIDC_ISSUER, parsed.WRENN_OIDC_CLIENT_ID, parsed.WRENN_OIDC_CLIENT_SECRET])
       ? {
           issuer: parsed.WRENN_OIDC_ISSUER!,

@@ -3,8 +3,10 @@ import { createGrpcServer, createLogger, type Logger } from "@wrenn/shared";
 import { carriesCredential, openGrpcMethods } from "./auth/auth-hook.js";
 import { loadControlPlaneConfig, type ControlPlaneConfig, type ListenAddress } from "./config.js";
 import type { ControlPlaneExtension, ExtensionContext, ExtensionParts } from "./extensions.js";
-import { createGateway } from "./gateway/index.js";
+import { createGateway, type HttpRequestInfo } from "./gateway/index.js";
 import { createIdentityParts } from "./identity-parts.js";
+import { createControlPlaneMetrics } from "./observability/metrics.js";
+import { createReachParts } from "./reach-parts.js";
 import { requestHookMiddleware, runRequestHooks } from "./request-hooks.js";
 import { publicServices, startCore, type CoreOptions } from "./server.js";
 import { startWorkers } from "./workers.js";
@@ -85,12 +87,19 @@ export async function runControlPlane(options: RunControlPlaneOptions = {}): Pro
 
     let httpAddress: string | undefined;
     if (config.httpListen) {
+      const grpcTarget = dialable(config.grpcListen.host, port);
+      const authorize = (request: HttpRequestInfo) => runRequestHooks(hooks, { protocol: "http", ...request });
+      const metrics = createControlPlaneMetrics();
+      const reach = createReachParts({ config, logger, lifecycle: core.context.lifecycle, hosts: core.context.hosts, metrics, grpcTarget, authorize });
+      started.push(() => reach.close());
       const gateway = createGateway({
-        grpcTarget: dialable(config.grpcListen.host, port),
+        grpcTarget,
         logger,
         extraApis: parts.flatMap((part) => part.httpApis ?? []),
         handlers: parts.flatMap((part) => part.httpRoutes ?? []),
-        authorize: (request) => runRequestHooks(hooks, { protocol: "http", ...request }),
+        rawRoutes: reach.rawRoutes,
+        front: reach.front,
+        authorize,
         authentication: { openMethods: openGrpcMethods, carriesCredential },
       });
       // The gateway logs its own "listening" line (listener "http").

@@ -19,6 +19,9 @@ const sandboxRow = z
     vcpus: z.number().nullable(),
     memory_mib: z.number().nullable(),
     disk_mib: z.number().nullable(),
+    public_ports: z.boolean(),
+    auto_resume: z.boolean(),
+    traffic_token: z.string().nullable(),
     stopped_at: z.number().nullable(),
     created_at: z.number(),
     updated_at: z.number(),
@@ -38,6 +41,9 @@ const sandboxRow = z
         row.vcpus === null || row.memory_mib === null || row.disk_mib === null
           ? null
           : { vcpus: row.vcpus, memoryMib: row.memory_mib, diskMib: row.disk_mib },
+      publicPorts: row.public_ports,
+      autoResume: row.auto_resume,
+      trafficToken: row.traffic_token,
       stoppedAt: row.stopped_at === null ? null : new Date(row.stopped_at),
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
@@ -45,7 +51,7 @@ const sandboxRow = z
   );
 
 const columns = sql.fragment`id, team_id, template_id, status, host_id, metadata, error, on_expiry, expires_at, vcpus, memory_mib, disk_mib,
-  stopped_at, created_at, updated_at`;
+  public_ports, auto_resume, traffic_token, stopped_at, created_at, updated_at`;
 
 /** The PostgreSQL implementation of the lifecycle's sandbox store. */
 export function createSandboxRepository(pool: DatabasePool): SandboxStore {
@@ -63,9 +69,10 @@ export function createSandboxRepository(pool: DatabasePool): SandboxStore {
           WHERE team_id = ${sandbox.teamId}::uuid AND status NOT IN ('stopped', 'error')`);
         if (active >= quota) throw quotaExceeded(active, quota);
         return tx.one(sql.type(sandboxRow)`
-          INSERT INTO sandboxes (id, team_id, template_id, status, host_id, metadata, on_expiry)
+          INSERT INTO sandboxes (id, team_id, template_id, status, host_id, metadata, on_expiry, public_ports, auto_resume, traffic_token)
           VALUES (${sandbox.id}::uuid, ${sandbox.teamId}::uuid, ${sandbox.templateId}, 'starting', ${sandbox.hostId}::uuid,
-                  ${sql.jsonb(sandbox.metadata)}, ${sandbox.onExpiry ?? "kill"})
+                  ${sql.jsonb(sandbox.metadata)}, ${sandbox.onExpiry ?? "kill"}, ${sandbox.publicPorts ?? false},
+                  ${sandbox.autoResume ?? false}, ${sandbox.trafficToken ?? null})
           RETURNING ${columns}`);
       });
     },

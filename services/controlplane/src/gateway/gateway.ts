@@ -1,15 +1,17 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+import type { Duplex } from "node:stream";
 import { descriptorSetBase64 as defaultDescriptorSet } from "@wrenn/gen/descriptor.js";
-import type { Logger } from "@wrenn/shared";
-import type { Metadata } from "nice-grpc-common";
+import { Status, type Metadata } from "nice-grpc-common";
+import { httpStatusFor, type Logger } from "@wrenn/shared";
 import type { RequestAttributes } from "../request-attributes.js";
-import { GatewayError, gatewayErrors, resolveError, sendError, sendJson } from "./gateway-error.js";
+import { errorBody, GatewayError, gatewayErrors, resolveError, sendError, sendJson } from "./gateway-error.js";
 import { clientAddress, createGrpcBackend } from "./grpc-backend.js";
 import { buildOpenApi } from "./openapi.js";
 import { renderDocsPage } from "./docs-page.js";
 import { createHandlerRoutes, hookMetadata, type HttpHandlerRoute, type HttpRequestInfo } from "./handler-routes.js";
 import { createRouter } from "./router.js";
+import { withRawRoutes, type AnyRoute, type FrontHandler, type RawHttpRoute, type RoutedRawRoute } from "./raw-routes.js";
 import { buildRouteTable, loadRegistry, mergeRoutes } from "./routes.js";
 import type { GatewayLimits, TranscodeContext } from "./transcode-context.js";
 import { transcodeUnary } from "./transcode-unary.js";
@@ -31,6 +33,10 @@ export interface GatewayOptions {
   apiInfo?: { title: string; version: string };
   /** Hand-written handlers, each owning a path prefix (checked against the transcoded routes at start). */
   handlers?: HttpHandlerRoute[];
+  /** Hand-served routes on path templates, routed with the transcoded ones (file transfer, WebSocket bridges). */
+  rawRoutes?: RawHttpRoute[];
+  /** Asked first, in order, for every request and upgrade (the port proxy). */
+  front?: FrontHandler[];
   /**
    * Runs before every handler route (transcoded routes are checked by the
    * gRPC server they call): throw a status to refuse, or return what the
@@ -83,7 +89,8 @@ export function createGateway(options: GatewayOptions): Gateway {
   const tables = apis.map((api) => buildRouteTable(loadRegistry(api.descriptorSetBase64), api.packagePrefix));
   for (const path of tables.flatMap((table) => table.skipped)) logger.warn({ method: path }, "bidi-streaming RPC has an http rule; not served over HTTP");
   const routes = mergeRoutes(tables);
-  const router = createRouter(routes);
+  const router = createRouter<AnyRoute>(withRawRoutes(routes, options.rawRoutes ?? []));
+  const front = options.front ?? [];
   const handlers = createHandlerRoutes(options.handlers ?? [], routes, router);
   const info = options.apiInfo ?? { title: "Wrenn API", version: "v1" };
   const openApiJson = JSON.stringify(buildOpenApi(routes, info));
@@ -97,6 +104,9 @@ export function createGateway(options: GatewayOptions): Gateway {
     const rawPath = q >= 0 ? url.slice(0, q) : url;
     const query = q >= 0 ? url.slice(q + 1) : "";
     const method = req.method ?? "GET";
+
+    const claimant = front.find((handler) => handler.claims(req));
+    if (claimant) return claimant.handle(req, res);
 
     if (method === "GET" || method === "HEAD") {
       if (rawPath === "/healthz") return sendJson(res, 200, { status: "ok" });
@@ -121,6 +131,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (match.kind === "not_found") throw gatewayErrors.notFound(`no route for ${method} ${rawPath}`);
     if (match.kind === "method_not_allowed") throw gatewayErrors.methodNotAllowed(match.allow);
     if (match.kind === "bad_path") throw gatewayErrors.invalidArgument(match.message);
+    if (match.route.kind === "raw") return match.route.raw.handle(req, res, { pathVars: match.pathVars, query, signal: abort.signal });
 
     const ctx: TranscodeContext = {
       req,
@@ -167,6 +178,34 @@ export function createGateway(options: GatewayOptions): Gateway {
       sendError(res, resolved.code, resolved.message, resolved.httpStatus, headers);
     });
   });
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => socket.destroy());
+    handleUpgrade(req, socket, head).catch((err: unknown) => {
+      const resolved = resolveError(err);
+      if (!resolved.expected) logger.error({ err, path: req.url?.split("?")[0] }, "unhandled upgrade error");
+      refuseUpgrade(socket, resolved.code, resolved.message, resolved.httpStatus, resolved.headers);
+    });
+  });
+
+  /**
+   * An upgrade goes to the front handler that claims it, or to the WebSocket
+   * route its path and method match; every other route refuses it before any
+   * hook or handler runs, so an `Upgrade` header opens nothing.
+   */
+  async function handleUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): Promise<void> {
+    const claimant = front.find((handler) => handler.claims(req));
+    if (claimant) return claimant.upgrade(req, socket, head);
+    const url = req.url ?? "/";
+    const q = url.indexOf("?");
+    const rawPath = q >= 0 ? url.slice(0, q) : url;
+    const match = router.match(req.method ?? "GET", rawPath);
+    const route: RoutedRawRoute | undefined = match.kind === "found" && match.route.kind === "raw" && match.route.raw.upgrade ? match.route : undefined;
+    if (!route?.raw.upgrade || match.kind !== "found") return refuseUpgrade(socket, Status.INVALID_ARGUMENT, "this route does not accept an Upgrade");
+    const abort = new AbortController();
+    socket.once("close", () => abort.abort());
+    return route.raw.upgrade(req, socket, head, { pathVars: match.pathVars, query: q >= 0 ? url.slice(q + 1) : "", signal: abort.signal });
+  }
+
   // Slow or hung clients must not hold handlers forever (a production lesson),
   // but streams may legitimately run for hours: limit header time and idle
   // keep-alive time, and no total request time.
@@ -212,6 +251,18 @@ function transcode(ctx: TranscodeContext): Promise<void> {
     default:
       return transcodeUnary(ctx);
   }
+}
+
+/** Answers an upgrade request with the gateway's error body and closes the connection. */
+export function refuseUpgrade(socket: Duplex, code: Status, message: string, httpStatus = httpStatusFor(code), headers: Record<string, string> = {}): void {
+  if (!socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const body = JSON.stringify(errorBody(code, message));
+  const lines = [`HTTP/1.1 ${httpStatus} ${STATUS_CODES[httpStatus] ?? "Error"}`, "connection: close", "content-type: application/json; charset=utf-8", `content-length: ${Buffer.byteLength(body)}`];
+  for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
+  socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
 }
 
 function sendRaw(res: ServerResponse, contentType: string, body: string): void {

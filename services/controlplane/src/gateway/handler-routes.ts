@@ -3,7 +3,7 @@ import { Metadata } from "nice-grpc-common";
 import type { RequestAttributes } from "../request-attributes.js";
 import { forwardedHeaders } from "./grpc-backend.js";
 import type { Route } from "./routes.js";
-import type { Router } from "./router.js";
+import type { RoutableRoute, Router } from "./router.js";
 
 /**
  * A hand-written HTTP handler served beside the transcoded routes (an
@@ -49,7 +49,7 @@ export interface HandlerRoutes {
  * transcoded route, lie under one, or take a gateway path is refused, so no
  * request is ever silently served by the wrong one.
  */
-export function createHandlerRoutes(handlers: HttpHandlerRoute[], routes: Route[], router: Router): HandlerRoutes {
+export function createHandlerRoutes(handlers: HttpHandlerRoute[], routes: Route[], router: Router<RoutableRoute>): HandlerRoutes {
   const byLength = [...handlers].sort((a, b) => b.prefix.length - a.prefix.length);
   const seen = new Set<string>();
   for (const { prefix } of byLength) {

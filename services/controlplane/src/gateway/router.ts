@@ -1,14 +1,22 @@
 import { matchPathTemplate, type PathTemplate } from "./path-template.js";
 import type { Route } from "./routes.js";
 
-export type RouteMatch =
-  | { kind: "found"; route: Route; pathVars: Map<string, string> }
+/** What the router needs of a route: transcoded ones and raw ones (raw-routes.ts) alike. */
+export interface RoutableRoute {
+  httpMethod: string;
+  template: PathTemplate;
+  /** Names the route in errors: a gRPC path, or "raw GET /v1/…". */
+  grpcPath: string;
+}
+
+export type RouteMatch<R extends RoutableRoute = Route> =
+  | { kind: "found"; route: R; pathVars: Map<string, string> }
   | { kind: "not_found" }
   | { kind: "method_not_allowed"; allow: string[] }
   | { kind: "bad_path"; message: string };
 
-export interface Router {
-  match(httpMethod: string, rawPath: string): RouteMatch;
+export interface Router<R extends RoutableRoute = Route> {
+  match(httpMethod: string, rawPath: string): RouteMatch<R>;
 }
 
 /**
@@ -18,7 +26,7 @@ export interface Router {
  * call and 405, and only their methods are listed in Allow. Routes come
  * pre-sorted by specificity, so the first template that matches is it.
  */
-export function createRouter(routes: Route[]): Router {
+export function createRouter<R extends RoutableRoute = Route>(routes: R[]): Router<R> {
   const groups = groupByTemplate(routes);
   return {
     match(httpMethod, rawPath) {
@@ -40,14 +48,14 @@ export function createRouter(routes: Route[]): Router {
   };
 }
 
-interface TemplateGroup {
+interface TemplateGroup<R extends RoutableRoute> {
   template: PathTemplate;
-  routes: Route[];
+  routes: R[];
 }
 
 /** Routes whose templates accept exactly the same paths, in specificity order. */
-function groupByTemplate(routes: Route[]): TemplateGroup[] {
-  const groups = new Map<string, TemplateGroup>();
+function groupByTemplate<R extends RoutableRoute>(routes: R[]): TemplateGroup<R>[] {
+  const groups = new Map<string, TemplateGroup<R>>();
   for (const route of routes) {
     const key = shapeKey(route.template);
     const group = groups.get(key);

@@ -20,6 +20,12 @@ export interface HostRegistry extends Scheduler {
   start(): Promise<void>;
   /** The long-lived connection to a host, for relaying envd calls. */
   connectionFor(hostId: string): Promise<HostConnection>;
+  /**
+   * "host:port" of the host agent's port tunnel (GetHostInfo's
+   * port_proxy_address, a wildcard host replaced by the agent's own):
+   * UNAVAILABLE when the host is unknown or has no tunnel.
+   */
+  portProxyFor(hostId: string): Promise<string>;
   /** Hosts that answered their last heartbeat (UUIDs). */
   onlineHostIds(): string[];
   /**
@@ -49,6 +55,8 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
   let timer: NodeJS.Timeout | undefined;
   let registering: Promise<string> | null = null;
   const onlineListeners: ((hostId: string, connection: HostConnection) => void)[] = [];
+  /** hostId → the agent's port tunnel, as learnt from its GetHostInfo. */
+  const portProxies = new Map<string, string>();
 
   async function register(): Promise<string> {
     const info = await configured.sandboxes.getHostInfo({}, { signal: AbortSignal.timeout(hostInfoTimeoutMs) });
@@ -63,6 +71,7 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
       templates: info.templates,
       version: info.version,
     });
+    if (info.portProxyAddress) portProxies.set(id, tunnelAddress(info.portProxyAddress, options.hostAgentUrl));
     if (!online) logger.info({ hostId: id, address: options.hostAgentUrl, runtime: info.runtime }, "host registered");
     configuredHostId = id;
     connections.set(id, configured);
@@ -164,6 +173,21 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
       return opened;
     },
 
+    async portProxyFor(hostId: string): Promise<string> {
+      const known = portProxies.get(hostId);
+      if (known) return known;
+      const row = await hosts.get(hostId);
+      if (!row) throw errors.unavailable("the sandbox's host is not known to this controlplane");
+      const connection = await this.connectionFor(hostId);
+      const info = await connection.sandboxes.getHostInfo({}, { signal: AbortSignal.timeout(hostInfoTimeoutMs) }).catch((err: unknown) => {
+        throw unreachable(err);
+      });
+      if (!info.portProxyAddress) throw errors.unavailable("the sandbox's host agent has no port tunnel (an older agent?)");
+      const address = tunnelAddress(info.portProxyAddress, row.address);
+      portProxies.set(hostId, address);
+      return address;
+    },
+
     onlineHostIds() {
       return online && configuredHostId ? [configuredHostId] : [];
     },
@@ -178,4 +202,17 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
       for (const connection of all) connection.close();
     },
   };
+}
+
+/** The agent's advertised tunnel address, a wildcard host ("0.0.0.0", "::", "") replaced by the host the agent is dialled at. */
+export function tunnelAddress(advertised: string, agentAddress: string): string {
+  const split = (address: string) => {
+    const match = /^(?:\[([^\]]*)\]|([^:]*)):(\d+)$/.exec(address.replace(/^[a-z]+:\/\//, ""));
+    return match ? { host: match[1] ?? match[2], port: match[3] } : undefined;
+  };
+  const tunnel = split(advertised);
+  if (!tunnel) return advertised;
+  const wildcard = tunnel.host === "" || tunnel.host === "0.0.0.0" || tunnel.host === "::";
+  const host = wildcard ? (split(agentAddress)?.host ?? "127.0.0.1") : tunnel.host;
+  return host.includes(":") ? `[${host}]:${tunnel.port}` : `${host}:${tunnel.port}`;
 }

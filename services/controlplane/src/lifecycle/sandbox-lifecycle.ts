@@ -10,6 +10,7 @@ import { createPauseResume, type PauseResume } from "./pause-resume.js";
 import type { CreateSandboxInput } from "./validation.js";
 import { createVisibility, type Visibility } from "./visibility.js";
 import { ownedBy } from "./ownership.js";
+import { newTrafficToken } from "./traffic-token.js";
 
 export interface LifecycleOptions {
   sandboxes: SandboxStore;
@@ -50,6 +51,12 @@ export interface SandboxLifecycle extends PauseResume {
   list(teamId: string, filter?: { metadata?: SandboxFilter["metadata"] }): Promise<SandboxRecord[]>;
   /** For operations on a sandbox: NOT_FOUND, or FAILED_PRECONDITION "sandbox is stopped". */
   operable(teamId: string, id: string): Promise<SandboxRecord>;
+  /**
+   * Unscoped, for a path that decides access itself (the port proxy: public
+   * ports, a traffic token, or the owner's credential): the row if it is
+   * readable (known, and not stopped longer ago than the retention time), else null.
+   */
+  find(id: string): Promise<SandboxRecord | null>;
   visibility: Visibility;
   /** Applies an outcome event (from the stream) to the database; idempotent. */
   applyEvent(event: SandboxEvent): Promise<void>;
@@ -177,6 +184,9 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
         hostId: placed.hostId,
         metadata: input.metadata,
         onExpiry: input.onExpiry,
+        publicPorts: input.publicPorts,
+        autoResume: input.autoResume,
+        trafficToken: newTrafficToken(),
       });
       logger.info({ sandboxId: record.id, teamId, hostId: record.hostId, templateId: record.templateId }, "sandbox starting");
       // The background task must outlive the request: a cancelled caller does not cancel the create.
@@ -217,6 +227,11 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
 
     async operable(teamId, id) {
       return visibility.operable(ownedBy(teamId, await sandboxes.get(id)));
+    },
+
+    async find(id) {
+      const row = await sandboxes.get(id);
+      return row && visibility.isReadable(row) ? row : null;
     },
 
     async applyEvent(event) {

@@ -8,6 +8,9 @@ export interface NewSandbox {
   hostId: string;
   metadata: Record<string, string>;
   onExpiry?: ExpiryAction;
+  publicPorts?: boolean;
+  autoResume?: boolean;
+  trafficToken?: string;
 }
 
 export interface TransitionOptions {

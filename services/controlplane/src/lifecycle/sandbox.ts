@@ -37,6 +37,12 @@ export interface SandboxRecord {
   expiresAt: Date | null;
   /** As the host reported them when it started or resumed the sandbox; null before that. */
   resources: SandboxResources | null;
+  /** Anyone may reach its ports through the port proxy, with no credential. */
+  publicPorts: boolean;
+  /** A proxied request to it while it is paused resumes it. */
+  autoResume: boolean;
+  /** Opens its ports through the port proxy without the team's credential; null for rows from before it existed. */
+  trafficToken: string | null;
   /** When the sandbox became stopped; null while it is not. */
   stoppedAt: Date | null;
   createdAt: Date;

@@ -31,6 +31,10 @@ export interface CreateSandboxInput {
   onExpiry: ExpiryAction;
   /** Unset: allow all. */
   egress?: EgressRule;
+  /** Its ports are open to anyone through the port proxy. */
+  publicPorts: boolean;
+  /** A proxied request resumes it when paused. */
+  autoResume: boolean;
 }
 
 /**
@@ -45,6 +49,8 @@ export function validateCreateSandbox(input: {
   timeoutSeconds?: number;
   onExpiry?: ExpiryAction | "invalid";
   egress?: { mode: EgressRule["mode"] | "invalid"; allowedCidrs: readonly string[] };
+  publicPorts?: boolean;
+  autoResume?: boolean;
 }): CreateSandboxInput {
   const templateId = input.templateId === undefined || input.templateId === "" ? defaultTemplateId : input.templateId;
   if (templateId.length > limits.templateIdLength) {
@@ -114,6 +120,8 @@ export function validateCreateSandbox(input: {
     timeoutSeconds,
     onExpiry: input.onExpiry ?? "kill",
     ...(egress ? { egress } : {}),
+    publicPorts: input.publicPorts ?? false,
+    autoResume: input.autoResume ?? false,
   };
 }
 

@@ -22,21 +22,24 @@ export interface Visibility {
   stoppedSince(now?: Date): Date;
   /** The sandbox, or NOT_FOUND. */
   readable(record: SandboxRecord | null): SandboxRecord;
+  /** Whether `readable` would return it. */
+  isReadable(record: SandboxRecord): boolean;
   /** The sandbox, NOT_FOUND, or FAILED_PRECONDITION when it is stopped. */
   operable(record: SandboxRecord | null): SandboxRecord;
 }
 
 export function createVisibility(retentionSeconds = defaultStoppedRetentionSeconds): Visibility {
   const stoppedSince = (now = new Date()) => new Date(now.getTime() - retentionSeconds * 1000);
+  const isReadable = (record: SandboxRecord) => !(record.status === "stopped" && (record.stoppedAt ?? record.updatedAt) < stoppedSince());
   const readable = (record: SandboxRecord | null): SandboxRecord => {
-    if (!record) throw errors.notFound("sandbox not found");
-    if (record.status === "stopped" && (record.stoppedAt ?? record.updatedAt) < stoppedSince()) throw errors.notFound("sandbox not found");
+    if (!record || !isReadable(record)) throw errors.notFound("sandbox not found");
     return record;
   };
   return {
     retentionSeconds,
     stoppedSince,
     readable,
+    isReadable,
     operable(record) {
       const found = readable(record);
       if (found.status === "stopped") throw errors.failedPrecondition(stoppedMessage);

@@ -72,6 +72,9 @@ export async function startTestBackend(): Promise<TestBackend> {
         error: "",
         hostId: "host-1",
         resources: undefined,
+        publicPorts: request.publicPorts,
+        autoResume: request.autoResume,
+        trafficToken: "wrt_test",
       };
       state.sandboxes.set(sandbox.sandboxId, sandbox);
       context.header.set(httpCodeMetadataKey, "202");

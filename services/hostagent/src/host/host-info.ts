@@ -12,6 +12,8 @@ export interface HostInfo {
   memoryBytes: number;
   templates: string[];
   version: string;
+  /** "host:port" of the port tunnel (proxy/), once it listens. */
+  portProxyAddress?: string;
 }
 
 export const agentVersion: string = (

@@ -267,7 +267,15 @@ type Sandbox struct {
 	Error  string `protobuf:"bytes,7,opt,name=error,proto3" json:"error,omitempty"`
 	HostId string `protobuf:"bytes,8,opt,name=host_id,json=hostId,proto3" json:"host_id,omitempty"`
 	// What the sandbox was given.
-	Resources     *SandboxResources `protobuf:"bytes,9,opt,name=resources,proto3" json:"resources,omitempty"`
+	Resources *SandboxResources `protobuf:"bytes,9,opt,name=resources,proto3" json:"resources,omitempty"`
+	// Its ports are reachable through the port proxy by anyone, with no credential.
+	PublicPorts bool `protobuf:"varint,10,opt,name=public_ports,json=publicPorts,proto3" json:"public_ports,omitempty"`
+	// A proxied request to it while it is paused resumes it.
+	AutoResume bool `protobuf:"varint,11,opt,name=auto_resume,json=autoResume,proto3" json:"auto_resume,omitempty"`
+	// Opens its ports through the port proxy without an API key: send it as the
+	// X-Wrenn-Traffic-Token header (or once as ?wrenn_traffic_token=, which a
+	// browser then keeps as a cookie). Shown to the sandbox's team only.
+	TrafficToken  string `protobuf:"bytes,12,opt,name=traffic_token,json=trafficToken,proto3" json:"traffic_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -365,6 +373,27 @@ func (x *Sandbox) GetResources() *SandboxResources {
 	return nil
 }
 
+func (x *Sandbox) GetPublicPorts() bool {
+	if x != nil {
+		return x.PublicPorts
+	}
+	return false
+}
+
+func (x *Sandbox) GetAutoResume() bool {
+	if x != nil {
+		return x.AutoResume
+	}
+	return false
+}
+
+func (x *Sandbox) GetTrafficToken() string {
+	if x != nil {
+		return x.TrafficToken
+	}
+	return ""
+}
+
 // The size of a sandbox: fixed by its template (a snapshot keeps its vCPU
 // count and memory size), unset while the sandbox has not started yet.
 type SandboxResources struct {
@@ -443,7 +472,11 @@ type CreateSandboxRequest struct {
 	TimeoutSeconds uint32       `protobuf:"varint,5,opt,name=timeout_seconds,json=timeoutSeconds,proto3" json:"timeout_seconds,omitempty"`
 	OnExpiry       ExpiryAction `protobuf:"varint,6,opt,name=on_expiry,json=onExpiry,proto3,enum=wrenn.api.v1.ExpiryAction" json:"on_expiry,omitempty"`
 	// Outbound traffic; unset allows all.
-	Egress        *EgressPolicy `protobuf:"bytes,7,opt,name=egress,proto3" json:"egress,omitempty"`
+	Egress *EgressPolicy `protobuf:"bytes,7,opt,name=egress,proto3" json:"egress,omitempty"`
+	// Let anyone reach the sandbox's ports through the port proxy, with no credential.
+	PublicPorts bool `protobuf:"varint,8,opt,name=public_ports,json=publicPorts,proto3" json:"public_ports,omitempty"`
+	// Resume the sandbox when a proxied request reaches it while it is paused.
+	AutoResume    bool `protobuf:"varint,9,opt,name=auto_resume,json=autoResume,proto3" json:"auto_resume,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -525,6 +558,20 @@ func (x *CreateSandboxRequest) GetEgress() *EgressPolicy {
 		return x.Egress
 	}
 	return nil
+}
+
+func (x *CreateSandboxRequest) GetPublicPorts() bool {
+	if x != nil {
+		return x.PublicPorts
+	}
+	return false
+}
+
+func (x *CreateSandboxRequest) GetAutoResume() bool {
+	if x != nil {
+		return x.AutoResume
+	}
+	return false
 }
 
 type CreateSandboxResponse struct {
@@ -1283,7 +1330,7 @@ const file_wrenn_api_v1_sandbox_proto_rawDesc = "" +
 	"\x10MODE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eMODE_ALLOW_ALL\x10\x01\x12\x11\n" +
 	"\rMODE_DENY_ALL\x10\x02\x12\x13\n" +
-	"\x0fMODE_ALLOW_LIST\x10\x03\"\xdf\x03\n" +
+	"\x0fMODE_ALLOW_LIST\x10\x03\"\xc8\x04\n" +
 	"\aSandbox\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n" +
@@ -1297,7 +1344,12 @@ const file_wrenn_api_v1_sandbox_proto_rawDesc = "" +
 	"updated_at\x18\x06 \x01(\v2\x1a.google.protobuf.TimestampR\tupdatedAt\x12\x14\n" +
 	"\x05error\x18\a \x01(\tR\x05error\x12\x17\n" +
 	"\ahost_id\x18\b \x01(\tR\x06hostId\x12<\n" +
-	"\tresources\x18\t \x01(\v2\x1e.wrenn.api.v1.SandboxResourcesR\tresources\x1a;\n" +
+	"\tresources\x18\t \x01(\v2\x1e.wrenn.api.v1.SandboxResourcesR\tresources\x12!\n" +
+	"\fpublic_ports\x18\n" +
+	" \x01(\bR\vpublicPorts\x12\x1f\n" +
+	"\vauto_resume\x18\v \x01(\bR\n" +
+	"autoResume\x12#\n" +
+	"\rtraffic_token\x18\f \x01(\tR\ftrafficToken\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"b\n" +
@@ -1305,7 +1357,7 @@ const file_wrenn_api_v1_sandbox_proto_rawDesc = "" +
 	"\x05vcpus\x18\x01 \x01(\rR\x05vcpus\x12\x1d\n" +
 	"\n" +
 	"memory_mib\x18\x02 \x01(\rR\tmemoryMib\x12\x19\n" +
-	"\bdisk_mib\x18\x03 \x01(\rR\adiskMib\"\xf2\x03\n" +
+	"\bdisk_mib\x18\x03 \x01(\rR\adiskMib\"\xb6\x04\n" +
 	"\x14CreateSandboxRequest\x12\x1f\n" +
 	"\vtemplate_id\x18\x01 \x01(\tR\n" +
 	"templateId\x12L\n" +
@@ -1315,7 +1367,10 @@ const file_wrenn_api_v1_sandbox_proto_rawDesc = "" +
 	"wait_ready\x18\x04 \x01(\bR\twaitReady\x12'\n" +
 	"\x0ftimeout_seconds\x18\x05 \x01(\rR\x0etimeoutSeconds\x127\n" +
 	"\ton_expiry\x18\x06 \x01(\x0e2\x1a.wrenn.api.v1.ExpiryActionR\bonExpiry\x122\n" +
-	"\x06egress\x18\a \x01(\v2\x1a.wrenn.api.v1.EgressPolicyR\x06egress\x1a;\n" +
+	"\x06egress\x18\a \x01(\v2\x1a.wrenn.api.v1.EgressPolicyR\x06egress\x12!\n" +
+	"\fpublic_ports\x18\b \x01(\bR\vpublicPorts\x12\x1f\n" +
+	"\vauto_resume\x18\t \x01(\bR\n" +
+	"autoResume\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\x1a7\n" +

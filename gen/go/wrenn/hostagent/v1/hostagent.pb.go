@@ -795,13 +795,18 @@ type GetHostInfoResponse struct {
 	state  protoimpl.MessageState `protogen:"open.v1"`
 	HostId string                 `protobuf:"bytes,1,opt,name=host_id,json=hostId,proto3" json:"host_id,omitempty"`
 	// "namespace" or "qemu".
-	Runtime       string   `protobuf:"bytes,2,opt,name=runtime,proto3" json:"runtime,omitempty"`
-	CpuCount      uint32   `protobuf:"varint,3,opt,name=cpu_count,json=cpuCount,proto3" json:"cpu_count,omitempty"`
-	MemoryBytes   uint64   `protobuf:"varint,4,opt,name=memory_bytes,json=memoryBytes,proto3" json:"memory_bytes,omitempty"`
-	Templates     []string `protobuf:"bytes,5,rep,name=templates,proto3" json:"templates,omitempty"`
-	Version       string   `protobuf:"bytes,6,opt,name=version,proto3" json:"version,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Runtime     string   `protobuf:"bytes,2,opt,name=runtime,proto3" json:"runtime,omitempty"`
+	CpuCount    uint32   `protobuf:"varint,3,opt,name=cpu_count,json=cpuCount,proto3" json:"cpu_count,omitempty"`
+	MemoryBytes uint64   `protobuf:"varint,4,opt,name=memory_bytes,json=memoryBytes,proto3" json:"memory_bytes,omitempty"`
+	Templates   []string `protobuf:"bytes,5,rep,name=templates,proto3" json:"templates,omitempty"`
+	Version     string   `protobuf:"bytes,6,opt,name=version,proto3" json:"version,omitempty"`
+	// "host:port" of the agent's port tunnel: a plain HTTP/1.1 listener, apart
+	// from this gRPC port, that answers `CONNECT sb-…:<port>` by piping the
+	// connection to that port of the sandbox (see the host agent's proxy/). A
+	// wildcard host ("0.0.0.0", "::") means "the address you reach this agent at".
+	PortProxyAddress string `protobuf:"bytes,7,opt,name=port_proxy_address,json=portProxyAddress,proto3" json:"port_proxy_address,omitempty"`
+	unknownFields    protoimpl.UnknownFields
+	sizeCache        protoimpl.SizeCache
 }
 
 func (x *GetHostInfoResponse) Reset() {
@@ -872,6 +877,13 @@ func (x *GetHostInfoResponse) GetTemplates() []string {
 func (x *GetHostInfoResponse) GetVersion() string {
 	if x != nil {
 		return x.Version
+	}
+	return ""
+}
+
+func (x *GetHostInfoResponse) GetPortProxyAddress() string {
+	if x != nil {
+		return x.PortProxyAddress
 	}
 	return ""
 }
@@ -1854,14 +1866,15 @@ const file_wrenn_hostagent_v1_hostagent_proto_rawDesc = "" +
 	"\x14ListSandboxesRequest\"V\n" +
 	"\x15ListSandboxesResponse\x12=\n" +
 	"\tsandboxes\x18\x01 \x03(\v2\x1f.wrenn.hostagent.v1.HostSandboxR\tsandboxes\"\x14\n" +
-	"\x12GetHostInfoRequest\"\xc0\x01\n" +
+	"\x12GetHostInfoRequest\"\xee\x01\n" +
 	"\x13GetHostInfoResponse\x12\x17\n" +
 	"\ahost_id\x18\x01 \x01(\tR\x06hostId\x12\x18\n" +
 	"\aruntime\x18\x02 \x01(\tR\aruntime\x12\x1b\n" +
 	"\tcpu_count\x18\x03 \x01(\rR\bcpuCount\x12!\n" +
 	"\fmemory_bytes\x18\x04 \x01(\x04R\vmemoryBytes\x12\x1c\n" +
 	"\ttemplates\x18\x05 \x03(\tR\ttemplates\x12\x18\n" +
-	"\aversion\x18\x06 \x01(\tR\aversion\"4\n" +
+	"\aversion\x18\x06 \x01(\tR\aversion\x12,\n" +
+	"\x12port_proxy_address\x18\a \x01(\tR\x10portProxyAddress\"4\n" +
 	"\x13PauseSandboxRequest\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\"Q\n" +

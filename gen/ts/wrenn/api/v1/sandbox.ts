@@ -207,7 +207,19 @@ export interface Sandbox {
   error: string;
   hostId: string;
   /** What the sandbox was given. */
-  resources: SandboxResources | undefined;
+  resources:
+    | SandboxResources
+    | undefined;
+  /** Its ports are reachable through the port proxy by anyone, with no credential. */
+  publicPorts: boolean;
+  /** A proxied request to it while it is paused resumes it. */
+  autoResume: boolean;
+  /**
+   * Opens its ports through the port proxy without an API key: send it as the
+   * X-Wrenn-Traffic-Token header (or once as ?wrenn_traffic_token=, which a
+   * browser then keeps as a cookie). Shown to the sandbox's team only.
+   */
+  trafficToken: string;
 }
 
 export interface Sandbox_MetadataEntry {
@@ -240,7 +252,13 @@ export interface CreateSandboxRequest {
   timeoutSeconds: number;
   onExpiry: ExpiryAction;
   /** Outbound traffic; unset allows all. */
-  egress: EgressPolicy | undefined;
+  egress:
+    | EgressPolicy
+    | undefined;
+  /** Let anyone reach the sandbox's ports through the port proxy, with no credential. */
+  publicPorts: boolean;
+  /** Resume the sandbox when a proxied request reaches it while it is paused. */
+  autoResume: boolean;
 }
 
 export interface CreateSandboxRequest_MetadataEntry {
@@ -438,6 +456,9 @@ function createBaseSandbox(): Sandbox {
     error: "",
     hostId: "",
     resources: undefined,
+    publicPorts: false,
+    autoResume: false,
+    trafficToken: "",
   };
 }
 
@@ -469,6 +490,15 @@ export const Sandbox: MessageFns<Sandbox> = {
     }
     if (message.resources !== undefined) {
       SandboxResources.encode(message.resources, writer.uint32(74).fork()).join();
+    }
+    if (message.publicPorts !== false) {
+      writer.uint32(80).bool(message.publicPorts);
+    }
+    if (message.autoResume !== false) {
+      writer.uint32(88).bool(message.autoResume);
+    }
+    if (message.trafficToken !== "") {
+      writer.uint32(98).string(message.trafficToken);
     }
     return writer;
   },
@@ -561,6 +591,30 @@ export const Sandbox: MessageFns<Sandbox> = {
             message.resources = SandboxResources.decode(reader, reader.uint32());
             continue;
           }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.publicPorts = reader.bool();
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.autoResume = reader.bool();
+            continue;
+          }
+          case 12: {
+            if (tag !== 98) {
+              break;
+            }
+
+            message.trafficToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -617,6 +671,21 @@ export const Sandbox: MessageFns<Sandbox> = {
         ? globalThis.String(object.host_id)
         : "",
       resources: isSet(object.resources) ? SandboxResources.fromJSON(object.resources) : undefined,
+      publicPorts: isSet(object.publicPorts)
+        ? globalThis.Boolean(object.publicPorts)
+        : isSet(object.public_ports)
+        ? globalThis.Boolean(object.public_ports)
+        : false,
+      autoResume: isSet(object.autoResume)
+        ? globalThis.Boolean(object.autoResume)
+        : isSet(object.auto_resume)
+        ? globalThis.Boolean(object.auto_resume)
+        : false,
+      trafficToken: isSet(object.trafficToken)
+        ? globalThis.String(object.trafficToken)
+        : isSet(object.traffic_token)
+        ? globalThis.String(object.traffic_token)
+        : "",
     };
   },
 
@@ -655,6 +724,15 @@ export const Sandbox: MessageFns<Sandbox> = {
     if (message.resources !== undefined) {
       obj.resources = SandboxResources.toJSON(message.resources);
     }
+    if (message.publicPorts !== false) {
+      obj.publicPorts = message.publicPorts;
+    }
+    if (message.autoResume !== false) {
+      obj.autoResume = message.autoResume;
+    }
+    if (message.trafficToken !== "") {
+      obj.trafficToken = message.trafficToken;
+    }
     return obj;
   },
 
@@ -682,6 +760,9 @@ export const Sandbox: MessageFns<Sandbox> = {
     message.resources = (object.resources !== undefined && object.resources !== null)
       ? SandboxResources.fromPartial(object.resources)
       : undefined;
+    message.publicPorts = object.publicPorts ?? false;
+    message.autoResume = object.autoResume ?? false;
+    message.trafficToken = object.trafficToken ?? "";
     return message;
   },
 };
@@ -889,6 +970,8 @@ function createBaseCreateSandboxRequest(): CreateSandboxRequest {
     timeoutSeconds: 0,
     onExpiry: 0,
     egress: undefined,
+    publicPorts: false,
+    autoResume: false,
   };
 }
 
@@ -914,6 +997,12 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
     }
     if (message.egress !== undefined) {
       EgressPolicy.encode(message.egress, writer.uint32(58).fork()).join();
+    }
+    if (message.publicPorts !== false) {
+      writer.uint32(64).bool(message.publicPorts);
+    }
+    if (message.autoResume !== false) {
+      writer.uint32(72).bool(message.autoResume);
     }
     return writer;
   },
@@ -993,6 +1082,22 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
             message.egress = EgressPolicy.decode(reader, reader.uint32());
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.publicPorts = reader.bool();
+            continue;
+          }
+          case 9: {
+            if (tag !== 72) {
+              break;
+            }
+
+            message.autoResume = reader.bool();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1056,6 +1161,16 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
         ? expiryActionFromJSON(object.on_expiry)
         : 0,
       egress: isSet(object.egress) ? EgressPolicy.fromJSON(object.egress) : undefined,
+      publicPorts: isSet(object.publicPorts)
+        ? globalThis.Boolean(object.publicPorts)
+        : isSet(object.public_ports)
+        ? globalThis.Boolean(object.public_ports)
+        : false,
+      autoResume: isSet(object.autoResume)
+        ? globalThis.Boolean(object.autoResume)
+        : isSet(object.auto_resume)
+        ? globalThis.Boolean(object.auto_resume)
+        : false,
     };
   },
 
@@ -1094,6 +1209,12 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
     if (message.egress !== undefined) {
       obj.egress = EgressPolicy.toJSON(message.egress);
     }
+    if (message.publicPorts !== false) {
+      obj.publicPorts = message.publicPorts;
+    }
+    if (message.autoResume !== false) {
+      obj.autoResume = message.autoResume;
+    }
     return obj;
   },
 
@@ -1127,6 +1248,8 @@ export const CreateSandboxRequest: MessageFns<CreateSandboxRequest> = {
     message.egress = (object.egress !== undefined && object.egress !== null)
       ? EgressPolicy.fromPartial(object.egress)
       : undefined;
+    message.publicPorts = object.publicPorts ?? false;
+    message.autoResume = object.autoResume ?? false;
     return message;
   },
 };

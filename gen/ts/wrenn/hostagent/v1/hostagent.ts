@@ -292,6 +292,13 @@ export interface GetHostInfoResponse {
   memoryBytes: number;
   templates: string[];
   version: string;
+  /**
+   * "host:port" of the agent's port tunnel: a plain HTTP/1.1 listener, apart
+   * from this gRPC port, that answers `CONNECT sb-…:<port>` by piping the
+   * connection to that port of the sandbox (see the host agent's proxy/). A
+   * wildcard host ("0.0.0.0", "::") means "the address you reach this agent at".
+   */
+  portProxyAddress: string;
 }
 
 export interface PauseSandboxRequest {
@@ -1472,7 +1479,7 @@ export const GetHostInfoRequest: MessageFns<GetHostInfoRequest> = {
 };
 
 function createBaseGetHostInfoResponse(): GetHostInfoResponse {
-  return { hostId: "", runtime: "", cpuCount: 0, memoryBytes: 0, templates: [], version: "" };
+  return { hostId: "", runtime: "", cpuCount: 0, memoryBytes: 0, templates: [], version: "", portProxyAddress: "" };
 }
 
 export const GetHostInfoResponse: MessageFns<GetHostInfoResponse> = {
@@ -1494,6 +1501,9 @@ export const GetHostInfoResponse: MessageFns<GetHostInfoResponse> = {
     }
     if (message.version !== "") {
       writer.uint32(50).string(message.version);
+    }
+    if (message.portProxyAddress !== "") {
+      writer.uint32(58).string(message.portProxyAddress);
     }
     return writer;
   },
@@ -1559,6 +1569,14 @@ export const GetHostInfoResponse: MessageFns<GetHostInfoResponse> = {
             message.version = reader.string();
             continue;
           }
+          case 7: {
+            if (tag !== 58) {
+              break;
+            }
+
+            message.portProxyAddress = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1593,6 +1611,11 @@ export const GetHostInfoResponse: MessageFns<GetHostInfoResponse> = {
         ? object.templates.map((e: any) => globalThis.String(e))
         : [],
       version: isSet(object.version) ? globalThis.String(object.version) : "",
+      portProxyAddress: isSet(object.portProxyAddress)
+        ? globalThis.String(object.portProxyAddress)
+        : isSet(object.port_proxy_address)
+        ? globalThis.String(object.port_proxy_address)
+        : "",
     };
   },
 
@@ -1616,6 +1639,9 @@ export const GetHostInfoResponse: MessageFns<GetHostInfoResponse> = {
     if (message.version !== "") {
       obj.version = message.version;
     }
+    if (message.portProxyAddress !== "") {
+      obj.portProxyAddress = message.portProxyAddress;
+    }
     return obj;
   },
 
@@ -1630,6 +1656,7 @@ export const GetHostInfoResponse: MessageFns<GetHostInfoResponse> = {
     message.memoryBytes = object.memoryBytes ?? 0;
     message.templates = object.templates?.map((e) => e) || [];
     message.version = object.version ?? "";
+    message.portProxyAddress = object.portProxyAddress ?? "";
     return message;
   },
 };

@@ -15,7 +15,7 @@ export function listAllSandboxesHandler(listSandboxes: ListSandboxesOfAnyTeam) {
     const records = await listSandboxes(teamId);
     return {
       sandboxes: records.map((record) => ({
-        sandbox: sandboxToApi(record),
+        sandbox: sandboxToApi(record, { forOwner: false }),
         teamId: record.teamId ? toWireId("team", record.teamId) : "",
       })),
     };

@@ -29,6 +29,8 @@ export function createSandboxHandler(lifecycle: SandboxLifecycle, rate: CreateRa
       timeoutSeconds: request.timeoutSeconds,
       onExpiry: expiryFromApi(request.onExpiry),
       egress: request.egress ? { mode: egressModeFromApi(request.egress.mode), allowedCidrs: request.egress.allowedCidrs } : undefined,
+      publicPorts: request.publicPorts,
+      autoResume: request.autoResume,
     });
     const verdict = await rate.limiter.take(rateSubject(principal));
     if (!verdict.allowed) {

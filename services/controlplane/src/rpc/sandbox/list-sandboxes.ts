@@ -14,6 +14,6 @@ export function listSandboxesHandler(lifecycle: SandboxLifecycle) {
   return async function listSandboxes(request: ListSandboxesRequest, context: CallerContext): Promise<ListSandboxesResponse> {
     const metadata = parseMetadataFilter(request.metadata);
     const records = await lifecycle.list(principalOf(context).teamId, { metadata });
-    return { sandboxes: records.map(sandboxToApi) };
+    return { sandboxes: records.map((record) => sandboxToApi(record)) };
   };
 }

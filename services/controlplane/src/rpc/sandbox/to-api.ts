@@ -14,8 +14,12 @@ const statusToApi: Record<DbStatus, SandboxStatus> = {
   missing: SandboxStatus.SANDBOX_STATUS_MISSING,
 };
 
-/** Database row → public message; UUIDs become wire ids here and nowhere else. */
-export function sandboxToApi(record: SandboxRecord): Sandbox {
+/**
+ * Database row → public message; UUIDs become wire ids here and nowhere else.
+ * The traffic token goes to the sandbox's own team only: `forOwner` false
+ * (a platform admin's listing of every team) leaves it out.
+ */
+export function sandboxToApi(record: SandboxRecord, { forOwner = true }: { forOwner?: boolean } = {}): Sandbox {
   return {
     sandboxId: toWireId("sb", record.id),
     templateId: record.templateId,
@@ -27,5 +31,8 @@ export function sandboxToApi(record: SandboxRecord): Sandbox {
     hostId: record.hostId ? toWireId("host", record.hostId) : "",
     // Unset until the host said (while starting, or from an older host agent).
     resources: record.resources ?? undefined,
+    publicPorts: record.publicPorts,
+    autoResume: record.autoResume,
+    trafficToken: forOwner ? (record.trafficToken ?? "") : "",
   };
 }

@@ -11,6 +11,7 @@ export function getHostInfoHandler(hostInfo: () => HostInfo) {
       memoryBytes: info.memoryBytes,
       templates: info.templates,
       version: info.version,
+      portProxyAddress: info.portProxyAddress ?? "",
     };
   };
 }

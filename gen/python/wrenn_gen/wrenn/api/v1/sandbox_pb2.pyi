@@ -62,7 +62,7 @@ class EgressPolicy(_message.Message):
     def __init__(self, mode: _Optional[_Union[EgressPolicy.Mode, str]] = ..., allowed_cidrs: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Sandbox(_message.Message):
-    __slots__ = ("sandbox_id", "template_id", "status", "metadata", "created_at", "updated_at", "error", "host_id", "resources")
+    __slots__ = ("sandbox_id", "template_id", "status", "metadata", "created_at", "updated_at", "error", "host_id", "resources", "public_ports", "auto_resume", "traffic_token")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -79,6 +79,9 @@ class Sandbox(_message.Message):
     ERROR_FIELD_NUMBER: _ClassVar[int]
     HOST_ID_FIELD_NUMBER: _ClassVar[int]
     RESOURCES_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_PORTS_FIELD_NUMBER: _ClassVar[int]
+    AUTO_RESUME_FIELD_NUMBER: _ClassVar[int]
+    TRAFFIC_TOKEN_FIELD_NUMBER: _ClassVar[int]
     sandbox_id: str
     template_id: str
     status: SandboxStatus
@@ -88,7 +91,10 @@ class Sandbox(_message.Message):
     error: str
     host_id: str
     resources: SandboxResources
-    def __init__(self, sandbox_id: _Optional[str] = ..., template_id: _Optional[str] = ..., status: _Optional[_Union[SandboxStatus, str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[str] = ..., host_id: _Optional[str] = ..., resources: _Optional[_Union[SandboxResources, _Mapping]] = ...) -> None: ...
+    public_ports: bool
+    auto_resume: bool
+    traffic_token: str
+    def __init__(self, sandbox_id: _Optional[str] = ..., template_id: _Optional[str] = ..., status: _Optional[_Union[SandboxStatus, str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[str] = ..., host_id: _Optional[str] = ..., resources: _Optional[_Union[SandboxResources, _Mapping]] = ..., public_ports: _Optional[bool] = ..., auto_resume: _Optional[bool] = ..., traffic_token: _Optional[str] = ...) -> None: ...
 
 class SandboxResources(_message.Message):
     __slots__ = ("vcpus", "memory_mib", "disk_mib")
@@ -101,7 +107,7 @@ class SandboxResources(_message.Message):
     def __init__(self, vcpus: _Optional[int] = ..., memory_mib: _Optional[int] = ..., disk_mib: _Optional[int] = ...) -> None: ...
 
 class CreateSandboxRequest(_message.Message):
-    __slots__ = ("template_id", "metadata", "envs", "wait_ready", "timeout_seconds", "on_expiry", "egress")
+    __slots__ = ("template_id", "metadata", "envs", "wait_ready", "timeout_seconds", "on_expiry", "egress", "public_ports", "auto_resume")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -123,6 +129,8 @@ class CreateSandboxRequest(_message.Message):
     TIMEOUT_SECONDS_FIELD_NUMBER: _ClassVar[int]
     ON_EXPIRY_FIELD_NUMBER: _ClassVar[int]
     EGRESS_FIELD_NUMBER: _ClassVar[int]
+    PUBLIC_PORTS_FIELD_NUMBER: _ClassVar[int]
+    AUTO_RESUME_FIELD_NUMBER: _ClassVar[int]
     template_id: str
     metadata: _containers.ScalarMap[str, str]
     envs: _containers.ScalarMap[str, str]
@@ -130,7 +138,9 @@ class CreateSandboxRequest(_message.Message):
     timeout_seconds: int
     on_expiry: ExpiryAction
     egress: EgressPolicy
-    def __init__(self, template_id: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., envs: _Optional[_Mapping[str, str]] = ..., wait_ready: _Optional[bool] = ..., timeout_seconds: _Optional[int] = ..., on_expiry: _Optional[_Union[ExpiryAction, str]] = ..., egress: _Optional[_Union[EgressPolicy, _Mapping]] = ...) -> None: ...
+    public_ports: bool
+    auto_resume: bool
+    def __init__(self, template_id: _Optional[str] = ..., metadata: _Optional[_Mapping[str, str]] = ..., envs: _Optional[_Mapping[str, str]] = ..., wait_ready: _Optional[bool] = ..., timeout_seconds: _Optional[int] = ..., on_expiry: _Optional[_Union[ExpiryAction, str]] = ..., egress: _Optional[_Union[EgressPolicy, _Mapping]] = ..., public_ports: _Optional[bool] = ..., auto_resume: _Optional[bool] = ...) -> None: ...
 
 class CreateSandboxResponse(_message.Message):
     __slots__ = ("sandbox",)

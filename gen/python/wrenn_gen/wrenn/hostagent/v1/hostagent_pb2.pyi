@@ -147,20 +147,22 @@ class GetHostInfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetHostInfoResponse(_message.Message):
-    __slots__ = ("host_id", "runtime", "cpu_count", "memory_bytes", "templates", "version")
+    __slots__ = ("host_id", "runtime", "cpu_count", "memory_bytes", "templates", "version", "port_proxy_address")
     HOST_ID_FIELD_NUMBER: _ClassVar[int]
     RUNTIME_FIELD_NUMBER: _ClassVar[int]
     CPU_COUNT_FIELD_NUMBER: _ClassVar[int]
     MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
     TEMPLATES_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
+    PORT_PROXY_ADDRESS_FIELD_NUMBER: _ClassVar[int]
     host_id: str
     runtime: str
     cpu_count: int
     memory_bytes: int
     templates: _containers.RepeatedScalarFieldContainer[str]
     version: str
-    def __init__(self, host_id: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu_count: _Optional[int] = ..., memory_bytes: _Optional[int] = ..., templates: _Optional[_Iterable[str]] = ..., version: _Optional[str] = ...) -> None: ...
+    port_proxy_address: str
+    def __init__(self, host_id: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu_count: _Optional[int] = ..., memory_bytes: _Optional[int] = ..., templates: _Optional[_Iterable[str]] = ..., version: _Optional[str] = ..., port_proxy_address: _Optional[str] = ...) -> None: ...
 
 class PauseSandboxRequest(_message.Message):
     __slots__ = ("sandbox_id",)
