@@ -19,6 +19,8 @@ describe("create sandbox validation", () => {
       envs: { FOO: "bar" },
       timeoutSeconds: 0,
       onExpiry: "kill",
+      publicPorts: false,
+      autoResume: false,
     });
     expect(validateCreateSandbox({}).templateId).toBe("base");
   });
