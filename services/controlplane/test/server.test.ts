@@ -93,6 +93,20 @@ describe.skipIf(!testDatabaseUrl)("controlplane over gRPC (PostgreSQL, fake host
     expect(running.resources).toEqual({ vcpus: 1, memoryMib: 256, diskMib: 1024 });
   });
 
+  it("gives each sandbox its own traffic token and keeps its proxy settings", async () => {
+    const { sandbox: open } = await create({ templateId: "base", metadata: {}, envs: {}, waitReady: false, publicPorts: true, autoResume: true });
+    const { sandbox: closed } = await create({ templateId: "base", metadata: {}, envs: {}, waitReady: false });
+    expect(open).toMatchObject({ publicPorts: true, autoResume: true });
+    expect(closed).toMatchObject({ publicPorts: false, autoResume: false });
+    expect(open.trafficToken).toMatch(/^wrt_[A-Za-z0-9_-]{32}$/);
+    expect(closed.trafficToken).toMatch(/^wrt_[A-Za-z0-9_-]{32}$/);
+    expect(open.trafficToken).not.toBe(closed.trafficToken);
+    // Read back by its team, as made.
+    expect((await cp.sandboxes.getSandbox({ sandboxId: open.sandboxId })).sandbox).toMatchObject({
+      trafficToken: open.trafficToken, publicPorts: true, autoResume: true,
+    });
+  });
+
   it("marks the sandbox error with the host's reason when the host can't start it", async () => {
     const { sandbox } = await create({ templateId: "broken", metadata: {}, envs: {}, waitReady: true });
     expect(sandbox.status).toBe(SandboxStatus.SANDBOX_STATUS_ERROR);

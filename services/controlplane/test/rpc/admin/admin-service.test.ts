@@ -83,7 +83,11 @@ describe.skipIf(!testDatabaseUrl)("AdminService", () => {
 
     const { sandbox } = await cp.sandboxes.createSandbox({ templateId: "base", metadata: {}, envs: {}, waitReady: true });
     const all = await api.listAllSandboxes({});
-    expect(all.sandboxes.find((s) => s.sandbox?.sandboxId === sandbox!.sandboxId)?.teamId).toBe(toWireId("team", cp.teamId));
+    const listedForAdmin = all.sandboxes.find((s) => s.sandbox?.sandboxId === sandbox!.sandboxId);
+    expect(listedForAdmin?.teamId).toBe(toWireId("team", cp.teamId));
+    // The traffic token opens the sandbox's ports: its team sees it, an admin's listing of every team does not.
+    expect(sandbox!.trafficToken).toMatch(/^wrt_/);
+    expect(listedForAdmin?.sandbox?.trafficToken).toBe("");
     const othersOnly = await api.listAllSandboxes({ teamId: toWireId("team", made.teamId) });
     expect(othersOnly.sandboxes).toEqual([]);
   });
