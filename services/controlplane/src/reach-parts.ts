@@ -44,7 +44,7 @@ export function createReachParts(deps: ReachDeps): ReachParts {
     metrics: deps.metrics,
     logger: logger.child({ component: "port-proxy" }),
   });
-  const websockets = createWebSocketRoutes({ grpcTarget, authorize, logger: logger.child({ component: "websocket" }) });
+  const websockets = createWebSocketRoutes({ grpcTarget, authorize, publicUrl: config.publicUrl, logger: logger.child({ component: "websocket" }) });
   const transfer = createFileTransferRoutes({ grpcTarget, authorize, logger: logger.child({ component: "file-transfer" }) });
   return {
     front: [proxy.front],

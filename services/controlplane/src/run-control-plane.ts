@@ -91,7 +91,6 @@ export async function runControlPlane(options: RunControlPlaneOptions = {}): Pro
       const authorize = (request: HttpRequestInfo) => runRequestHooks(hooks, { protocol: "http", ...request });
       const metrics = createControlPlaneMetrics();
       const reach = createReachParts({ config, logger, lifecycle: core.context.lifecycle, hosts: core.context.hosts, metrics, grpcTarget, authorize });
-      started.push(() => reach.close());
       const gateway = createGateway({
         grpcTarget,
         logger,
@@ -105,6 +104,8 @@ export async function runControlPlane(options: RunControlPlaneOptions = {}): Pro
       // The gateway logs its own "listening" line (listener "http").
       httpAddress = await gateway.listen(config.httpListen.port, config.httpListen.host);
       started.push(() => gateway.close());
+      // Undone first: open bridges hear 1001 before the HTTP server stops.
+      started.push(() => reach.close());
     }
 
     const workers = startWorkers(
