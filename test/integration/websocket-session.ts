@@ -44,7 +44,7 @@ export class BridgeSession {
       ws.once("unexpected-response", (_req, res) => {
         let body = "";
         res.on("data", (chunk: Buffer) => (body += chunk.toString()));
-        res.on("end", () => reject(Object.assign(new Error(`upgrade answered ${res.statusCode}`), { status: res.statusCode, body } satisfies Refusal)));
+        res.on("end", () => reject(Object.assign(new Error(`upgrade answered ${res.statusCode}`), { status: res.statusCode ?? 0, body } satisfies Refusal)));
       });
       ws.once("error", reject);
     });
