@@ -87,6 +87,7 @@ export async function startHostAgent(env: Record<string, string>, startTimeoutMs
     entry: "services/hostagent/src/main.ts",
     env: {
       WRENN_HOSTAGENT_LISTEN: "127.0.0.1:0",
+      WRENN_PORT_PROXY_LISTEN: "127.0.0.1:0",
       WRENN_DATA_DIR: dataDir,
       WRENN_ENVD_BUNDLE: envdBundle,
       // The bench measures sandboxes, not the host firewall.

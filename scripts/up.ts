@@ -64,6 +64,7 @@ const stack = await startStack({
     grpc: process.env.WRENN_GRPC_LISTEN ?? "127.0.0.1:50051",
     http: process.env.WRENN_HTTP_LISTEN ?? "127.0.0.1:8080",
     hostagent: process.env.WRENN_HOSTAGENT_LISTEN ?? "127.0.0.1:50052",
+    portProxy: process.env.WRENN_PORT_PROXY_LISTEN ?? "127.0.0.1:50053",
   },
 }).catch((err: unknown) => {
   process.stderr.write(`${stopping ? "start aborted" : "Wrenn did not start"}: ${(err as Error).message}\n`);

@@ -20,6 +20,8 @@ export interface Stack {
   /** Controlplane HTTP/JSON gateway, e.g. http://127.0.0.1:1234. */
   httpUrl: string;
   hostagentAddress: string;
+  /** The host agent's port tunnel (CONNECT sb-…:<port>), host:port; kept across restarts like the other addresses. */
+  portProxyAddress: string;
   /** The per-stack database (real mode only). */
   databaseUrl?: string;
   dataDir: string;
@@ -50,7 +52,7 @@ export interface StackOptions {
   /** Data directory to use and keep; by default a temporary one, removed on close. */
   dataDir?: string;
   /** Listen addresses; by default loopback with ports chosen by the kernel. */
-  listen?: { grpc?: string; http?: string; hostagent?: string };
+  listen?: { grpc?: string; http?: string; hostagent?: string; portProxy?: string };
   /** Database URL used as is (no per-stack database); by default one is created from DATABASE_URL. */
   databaseUrl?: string;
   /** Where service logs go; by default files in the data directory. */
@@ -110,6 +112,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       entry: "services/hostagent/src/main.ts",
       env: {
         WRENN_HOSTAGENT_LISTEN: options.listen?.hostagent ?? "127.0.0.1:0",
+        WRENN_PORT_PROXY_LISTEN: options.listen?.portProxy ?? "127.0.0.1:0",
         WRENN_DATA_DIR: join(dataDir, "host"),
         WRENN_RUNTIME: options.runtime ?? process.env.WRENN_RUNTIME ?? "namespace",
         WRENN_SANDBOX_NETWORK: options.sandboxNetwork ?? process.env.WRENN_SANDBOX_NETWORK ?? "isolated",
@@ -121,9 +124,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       startTimeoutMs: options.hostagentStartTimeoutMs,
       onLog: options.onHostagentLog,
       logFile: join(logDir, "hostagent.log"),
-      listeners: ["grpc"],
+      listeners: ["grpc", "port-proxy"],
       // A restarted agent listens where the controlplane already dials it.
-      pinned: (addresses) => ({ WRENN_HOSTAGENT_LISTEN: addresses.get("grpc")! }),
+      pinned: (addresses) => ({ WRENN_HOSTAGENT_LISTEN: addresses.get("grpc")!, WRENN_PORT_PROXY_LISTEN: addresses.get("port-proxy")! }),
     });
     started.push(hostagent);
     const hostagentAddress = hostagent.current.addresses.get("grpc")!;
@@ -155,6 +158,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       grpcAddress: controlplane.current.addresses.get("grpc")!,
       httpUrl: `http://${controlplane.current.addresses.get("http")!}`,
       hostagentAddress,
+      portProxyAddress: hostagent.current.addresses.get("port-proxy")!,
       databaseUrl: database?.url,
       dataDir,
       logDir,

@@ -9,6 +9,7 @@ import type { HostAgentConfig } from "./config.js";
 import { describeHost, loadOrCreateHostId } from "./host/host-info.js";
 import { createRelayImplementation } from "./relay/envd-relay.js";
 import { pickMethods, rawServiceDefinition } from "./relay/relay-definition.js";
+import { startPortTunnel } from "./proxy/port-tunnel.js";
 import { createSandboxService } from "./rpc/sandbox/index.js";
 import { createSandboxManager } from "./sandbox/sandbox-manager.js";
 import { selectRuntime } from "./sandbox/select-runtime.js";
@@ -17,6 +18,8 @@ import { prepareSandboxNetworks } from "./sandbox/select-network.js";
 export interface RunningHostAgent {
   /** "host:port" actually bound, or "unix:/path". */
   address: string;
+  /** "host:port" of the port tunnel (proxy/port-tunnel.ts). */
+  portProxyAddress: string;
   hostId: string;
   runtime: string;
   /**
@@ -55,11 +58,15 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
     logger.info({ adopted: adopted.length, lost, ms: Math.round(performance.now() - started) }, "re-adopted sandboxes of the previous run");
   }
 
+  // Before the gRPC port, so GetHostInfo can name it from the first call.
+  const tunnel = await startPortTunnel({ listen: config.portProxyListen, lookup: (id) => manager.portReach(id), logger });
+  const stopCutting = manager.onUnreachable((sandboxId) => tunnel.closeSandbox(sandboxId));
+
   const { server } = createGrpcServer({
     logger,
     reflectedServices: [SandboxServiceDefinition.fullName, ...relayedServices.map((d) => d.fullName)],
   });
-  server.add(SandboxServiceDefinition, createSandboxService(manager, describeHost(hostId, runtime.name, runtime.templates)));
+  server.add(SandboxServiceDefinition, createSandboxService(manager, describeHost(hostId, runtime.name, runtime.templates, tunnel.address)));
   for (const definition of relayedServices) {
     const raw = rawServiceDefinition(definition);
     // The raw definition is a grpc-js style one (identity serializers); nice-grpc accepts those as is.
@@ -72,6 +79,7 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
 
   return {
     address,
+    portProxyAddress: tunnel.address,
     hostId,
     runtime: runtime.name,
     async close() {
@@ -80,6 +88,8 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
       const timer = setTimeout(() => server.forceShutdown(), 5000);
       await graceful.catch(() => {});
       clearTimeout(timer);
+      stopCutting();
+      await tunnel.close();
       await manager.close(config.sandboxesOnStop);
       // Keeps the host firewall table while kept sandboxes still use it.
       await networks?.close();

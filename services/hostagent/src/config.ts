@@ -21,6 +21,12 @@ export type RuntimeChoice = "auto" | "qemu" | "namespace";
 export interface HostAgentConfig {
   /** "host:port" (port 0 picks one) or "unix:/path". */
   listen: string;
+  /**
+   * The port tunnel (proxy/): "host:port" of a plain HTTP/1.1 listener taking
+   * CONNECT sb-…:<port>, advertised in GetHostInfo. Like the gRPC port it has
+   * no authentication of its own: bind it where only the controlplane reaches.
+   */
+  portProxyListen: string;
   dataDir: string;
   /** Guest images (QEMU); default DATA_DIR/images. Images are cached by a hash of their inputs. */
   imagesDir: string;
@@ -86,6 +92,10 @@ const size = (name: string) =>
 
 const schema = z.object({
   WRENN_HOSTAGENT_LISTEN: z.string().min(1).default("127.0.0.1:50052"),
+  WRENN_PORT_PROXY_LISTEN: z
+    .string()
+    .regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be "host:port"')
+    .default("127.0.0.1:50053"),
   WRENN_DATA_DIR: z.string().min(1).default(isRoot ? "/var/lib/wrenn" : join(homedir(), ".wrenn")),
   WRENN_IMAGES_DIR: z.string().min(1).optional(),
   WRENN_ENVD_BUNDLE: z.string().min(1).default(repoEnvdBundle),
@@ -117,6 +127,7 @@ export function loadHostAgentConfig(env: NodeJS.ProcessEnv = process.env): HostA
   const parsed = loadConfig(schema, env);
   return {
     listen: parsed.WRENN_HOSTAGENT_LISTEN,
+    portProxyListen: parsed.WRENN_PORT_PROXY_LISTEN,
     dataDir: parsed.WRENN_DATA_DIR,
     imagesDir: parsed.WRENN_IMAGES_DIR ?? join(parsed.WRENN_DATA_DIR, "images"),
     envdBundle: parsed.WRENN_ENVD_BUNDLE,

@@ -43,6 +43,7 @@ export async function startAgent(env: Record<string, string> = {}, startTimeoutM
     cwd: serviceDir,
     env: {
       WRENN_HOSTAGENT_LISTEN: "127.0.0.1:0",
+      WRENN_PORT_PROXY_LISTEN: "127.0.0.1:0",
       WRENN_DATA_DIR: dataDir,
       WRENN_ENVD_BUNDLE: envdBundle,
       WRENN_LOG_LEVEL: "info",

@@ -37,8 +37,9 @@ export async function loadOrCreateHostId(dataDir: string, configured?: string): 
   return id;
 }
 
-export function describeHost(hostId: string, runtime: string, templates: () => string[]): () => HostInfo {
+export function describeHost(hostId: string, runtime: string, templates: () => string[], portProxyAddress?: string): () => HostInfo {
   return () => ({
+    portProxyAddress,
     hostId,
     runtime,
     cpuCount: cpus().length,

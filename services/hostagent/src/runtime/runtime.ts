@@ -25,7 +25,18 @@ export interface SandboxHandle {
   /** Host pid of the process that holds the sandbox (bwrap or qemu). */
   pid: number;
   resources: SandboxResources;
+  /** Where the port tunnel (proxy/) reaches the sandbox's ports; undefined: nowhere from the host. */
+  ports?: PortReach;
 }
+
+/**
+ * How the host reaches a port a server listens on in a sandbox. "address":
+ * the sandbox's end of its veth (namespace runtime), or the namespace address
+ * the host DNATs to the guest (VM); envd forwards loopback-only listeners to
+ * it. "netns": a sandbox with no outside network (isolated namespace
+ * runtime) is dialled from inside its network namespace, at loopback.
+ */
+export type PortReach = { kind: "address"; host: string } | { kind: "netns"; path: string };
 
 /** What a sandbox gets, as its user sees it. */
 export interface SandboxResources {

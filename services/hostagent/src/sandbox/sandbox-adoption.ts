@@ -45,6 +45,7 @@ async function adoptOne(handle: SandboxHandle, paused: boolean, interruptedPause
       token: record.token,
       ttlSeconds: record.ttlSeconds,
       envdTarget: handle.envdTarget,
+      ports: handle.ports,
       egress: record.egress,
       creating: true,
     };

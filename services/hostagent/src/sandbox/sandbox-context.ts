@@ -1,3 +1,4 @@
+import { EventEmitter } from "node:events";
 import { errors, type Logger } from "@wrenn/shared";
 import type { Runtime } from "../runtime/runtime.js";
 import { createKeyedLock, type KeyedLock } from "./keyed-lock.js";
@@ -41,12 +42,18 @@ export interface SandboxContext {
   armTtl(entry: Entry): void;
   /** Under the sandbox's lock: removes it from the layer, then from the runtime. */
   destroyLocked(sandboxId: string): Promise<void>;
+  /** Tells listeners (the port tunnel) that the sandbox's ports are gone for now: destroyed, dead or pausing. */
+  unreachable(sandboxId: string): void;
+  onUnreachable(listener: (sandboxId: string) => void): () => void;
 }
 
 export function createSandboxContext(runtime: Runtime, logger: Logger, options: SandboxManagerOptions): SandboxContext {
   const entries = new Map<string, Entry>();
   const lock = createKeyedLock();
   const cpuSamples = new Map<string, { at: number; cpuSeconds: number }>();
+  const reach = new EventEmitter();
+  reach.setMaxListeners(0);
+  const unreachable = (sandboxId: string) => reach.emit("unreachable", sandboxId);
 
   function known(sandboxId: string): Entry {
     validateSandboxId(sandboxId);
@@ -60,6 +67,7 @@ export function createSandboxContext(runtime: Runtime, logger: Logger, options: 
     entries.delete(sandboxId);
     cpuSamples.delete(sandboxId);
     entry?.connection?.close();
+    if (entry) unreachable(sandboxId);
   }
 
   return {
@@ -90,6 +98,11 @@ export function createSandboxContext(runtime: Runtime, logger: Logger, options: 
       forget(sandboxId);
       await runtime.destroy(sandboxId);
       logger.info({ sandboxId }, "sandbox destroyed");
+    },
+    unreachable,
+    onUnreachable(listener) {
+      reach.on("unreachable", listener);
+      return () => reach.off("unreachable", listener);
     },
   };
 }

@@ -53,6 +53,7 @@ export async function createSandbox(ctx: SandboxContext, input: CreateSandboxInp
       );
       entry.info.startedAt = handle.startedAt;
       entry.info.resources = handle.resources;
+      entry.ports = handle.ports;
       entry.starting = undefined;
       ctx.armTtl(entry);
       await ctx.save(entry);

@@ -1,4 +1,5 @@
 import type { EgressPolicy } from "../network/egress-policy.js";
+import type { PortReach } from "../runtime/runtime.js";
 import type { EnvdConnection } from "../envd/envd-connection.js";
 import type { SandboxInfo } from "./sandbox-info.js";
 import type { SandboxRecord } from "./sandbox-record.js";
@@ -17,6 +18,10 @@ export interface Entry {
   /** Set while the entry is still being created (not listed, not reachable). */
   creating: boolean;
   egress?: EgressPolicy;
+  /** Set while a pause is under way: the port tunnel refuses it like a paused one. */
+  pausing?: boolean;
+  /** Where the port tunnel reaches its ports (from the runtime's handle). */
+  ports?: PortReach;
 }
 
 /** What sandbox.json keeps of an entry. */

@@ -1,6 +1,6 @@
 import { errors, isWireId, sandboxIdMetadataKey, type Logger } from "@wrenn/shared";
 import type { Client } from "@grpc/grpc-js";
-import { SandboxStartError, type RecoveredSandboxes, type Runtime, type StopMode, type TemplateInfo } from "../runtime/runtime.js";
+import { SandboxStartError, type PortReach, type RecoveredSandboxes, type Runtime, type StopMode, type TemplateInfo } from "../runtime/runtime.js";
 import { adoptSandboxes } from "./sandbox-adoption.js";
 import { createSandboxContext, type SandboxManagerOptions } from "./sandbox-context.js";
 import { createSandbox } from "./sandbox-creation.js";
@@ -38,9 +38,16 @@ export interface SandboxManager {
    * rest as lost.
    */
   adopt(recovered: RecoveredSandboxes): Promise<{ adopted: string[]; lost: string[] }>;
+  /** What the port tunnel needs to know of a sandbox: undefined when unknown (or its id is malformed). */
+  portReach(sandboxId: string): PortReachState | undefined;
+  /** Called when a sandbox's ports become unreachable (destroyed, dead, pausing); returns an unsubscribe function. */
+  onUnreachable(listener: (sandboxId: string) => void): () => void;
   /** "destroy" (default): every sandbox is removed; "keep": they stay running for the next start (the agent passes WRENN_SANDBOXES_ON_STOP). */
   close(mode?: StopMode): Promise<void>;
 }
+
+/** "starting" covers a create or an adoption in progress; "paused" a pause under way too. */
+export type PortReachState = { state: "running"; ports?: PortReach } | { state: "paused" | "starting" };
 
 /** A snapshot of a sandbox into a template may take long under TCG (RAM written, restored, written again). */
 const createTemplateTimeoutMs = 10 * 60_000;
@@ -123,6 +130,14 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
       return entry.connection.relayClient;
     },
     adopt: (recovered) => adoptSandboxes(recovered, ctx),
+    portReach(sandboxId) {
+      const entry = isWireId("sb", sandboxId) ? entries.get(sandboxId) : undefined;
+      if (entry === undefined) return undefined;
+      if (entry.creating) return { state: "starting" };
+      if (entry.info.state === "paused" || entry.pausing) return { state: "paused" };
+      return { state: "running", ports: entry.ports };
+    },
+    onUnreachable: (listener) => ctx.onUnreachable(listener),
     async close(mode = "destroy") {
       stopReaper();
       for (const entry of entries.values()) entry.connection?.close();

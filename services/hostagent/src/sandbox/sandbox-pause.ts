@@ -13,11 +13,25 @@ const resumeTimeoutMs = 120_000;
  * handed its envd back, a lost one is removed.
  */
 export async function pauseLocked(ctx: SandboxContext, entry: Entry): Promise<void> {
-  const { runtime, logger } = ctx;
+  const { runtime } = ctx;
   const { sandboxId } = entry.info;
   if (entry.info.state === "paused") throw errors.failedPrecondition(`sandbox ${sandboxId} is already paused`);
   const caps = runtime.capabilities;
   if (caps.pause === "none") throw errors.failedPrecondition(caps.pauseUnavailableReason ?? "this runtime cannot pause sandboxes");
+  // Tunnels into a frozen or snapshotted guest would hang (or be stale after the restore): cut them now.
+  entry.pausing = true;
+  ctx.unreachable(sandboxId);
+  try {
+    await pauseSteps(ctx, entry);
+  } finally {
+    entry.pausing = false;
+  }
+}
+
+async function pauseSteps(ctx: SandboxContext, entry: Entry): Promise<void> {
+  const { runtime, logger } = ctx;
+  const { sandboxId } = entry.info;
+  const caps = runtime.capabilities;
   if (caps.pause === "snapshot") {
     // envd stops its pollers and closes idle connections, so the snapshot catches it quiet.
     try {
@@ -63,6 +77,7 @@ export async function resumeLocked(ctx: SandboxContext, entry: Entry, ttlSeconds
   const signal = AbortSignal.timeout(resumeTimeoutMs);
   try {
     const handle = await runtime.resume(sandboxId, signal);
+    entry.ports = handle.ports;
     if (runtime.capabilities.pause === "snapshot") await envdHandshake(entry, handle.envdTarget, { presentToken: entry.token, afterRestore: true, signal }, logger);
   } catch (err) {
     // A failed resume must not leave a frozen VM that claims to run: destroy it and say so.

@@ -7,7 +7,7 @@ import { SandboxStartError, type SandboxHandle, type SandboxResources, type Sand
 import { bwrapArgs } from "./bwrap-args.js";
 import { createSandboxCgroups, type SandboxCgroups } from "./cgroups.js";
 import { mountOverlay, removeSandboxDir, unmountAllUnder } from "./mounts.js";
-import { outputFile, writeNamespaceRecord } from "./namespace-recovery.js";
+import { namespacePorts, outputFile, writeNamespaceRecord } from "./namespace-recovery.js";
 import type { NamespaceRuntimeOptions } from "./namespace-options.js";
 import { netnsWrap, spawnSandboxProcess, type SandboxProcess } from "./sandbox-process.js";
 
@@ -97,6 +97,7 @@ export async function startNamespaceSandbox(
       envdTarget: `unix:${hostSocket}`,
       pid: proc.pid,
       resources,
+      ports: namespacePorts(net?.address, proc.innerPid()),
     };
     // What a restarted agent needs to adopt it (written before anyone can use it).
     await writeNamespaceRecord(dir, handle, proc, net?.record);

@@ -5,7 +5,7 @@ import { identify, isSameProcess, type ProcessIdentity } from "../../host/host-p
 import { readJson, writeJsonAtomic } from "../../host/state-file.js";
 import type { NamespaceNetworkProvider, NamespaceSandboxNetwork } from "../../network/netns-provider.js";
 import type { NetworkRecord } from "../../network/sandbox-networks.js";
-import type { SandboxHandle, SandboxResources } from "../runtime.js";
+import type { PortReach, SandboxHandle, SandboxResources } from "../runtime.js";
 import { openSandboxCgroups, type SandboxCgroups } from "./cgroups.js";
 import { adoptSandboxProcess, type SandboxProcess } from "./sandbox-process.js";
 
@@ -42,6 +42,12 @@ export async function writeNamespaceRecord(dir: string, handle: SandboxHandle, p
     resources: handle.resources,
   };
   await writeJsonAtomic(join(dir, recordFile), record);
+}
+
+/** The veth address when the sandbox has a network, else its namespace (seen through its PID 1). */
+export function namespacePorts(address: string | undefined, initPid: number | undefined): PortReach | undefined {
+  if (address) return { kind: "address", host: address };
+  return initPid ? { kind: "netns", path: `/proc/${initPid}/ns/net` } : undefined;
 }
 
 export interface AdoptedNamespaceSandbox {
@@ -88,6 +94,7 @@ export async function adoptNamespaceSandbox(dir: string, sandboxId: string, netw
     envdTarget: record.envdTarget,
     pid: record.bwrap.pid,
     resources: record.resources,
+    ports: namespacePorts(record.network?.address, record.init?.pid),
   };
   return { handle, process: proc, cgroups, network: net, frozen, dir };
 }

@@ -3,6 +3,7 @@ import { userNetForEnvd } from "./machine-spec.js";
 import type { NetSpec } from "./qemu-args.js";
 import type { EgressPolicy } from "../../network/egress-policy.js";
 import type { NetworkRecord } from "../../network/sandbox-networks.js";
+import type { PortReach } from "../runtime.js";
 
 /**
  * How a sandbox VM gets its network. The default gives each VM QEMU user
@@ -50,3 +51,11 @@ export const userNetworkProvider: SandboxNetworkProvider = async () => {
   const port = await freeLoopbackPort();
   return { net: userNetForEnvd(port), envdTarget: `127.0.0.1:${port}`, release: async () => {} };
 };
+
+/**
+ * A VM in a namespace is reached at the namespace address, which the host
+ * DNATs to the guest (every port). User networking forwards envd's port only.
+ */
+export function vmPorts(network: NetworkRecord | undefined): PortReach | undefined {
+  return network ? { kind: "address", host: network.address } : undefined;
+}

@@ -2,7 +2,7 @@ import { rm } from "node:fs/promises";
 import type { Logger } from "@wrenn/shared";
 import { createCleanupStack } from "../../host/cleanup-stack.js";
 import type { SandboxHandle } from "../runtime.js";
-import type { SandboxNetwork, SandboxNetworkProvider } from "./network.js";
+import { vmPorts, type SandboxNetwork, type SandboxNetworkProvider } from "./network.js";
 import { checkQemuRecord } from "./qemu-record.js";
 import type { Running } from "./qemu-running.js";
 import { adoptVm } from "./qemu-vm.js";
@@ -33,6 +33,7 @@ export async function adoptQemuSandbox(dir: string, sandboxId: string, options: 
     envdTarget: record.envdTarget,
     pid: record.vm?.pid ?? -1,
     resources: record.resources,
+    ports: vmPorts(record.network),
   };
   const entry: Running = { handle, dir, network: record.network, machine: record.machine, wrap: record.wrap, stack, destroying: false, paused: !status.alive };
   if (status.alive) {

@@ -11,7 +11,7 @@ import { writeQemuRecord } from "./qemu-record.js";
 import type { QemuRuntimeOptions, Running } from "./qemu-running.js";
 import { baseTemplateId, createQemuTemplates } from "./qemu-templates.js";
 import { createDiskOverlay } from "./disk.js";
-import { userNetworkProvider } from "./network.js";
+import { userNetworkProvider, vmPorts } from "./network.js";
 import type { MachineSpec } from "./qemu-args.js";
 import type { QemuExit } from "./qemu-process.js";
 import { restoreVm, type QemuVm } from "./qemu-vm.js";
@@ -93,7 +93,7 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
       stack.push("stop VM", () => vm.stop());
       log.info({ pid: vm.pid, template: tpl.id, restoreMs: Math.round(performance.now() - started) }, "sandbox VM restored");
       const resources = { vcpus: machine.vcpus, memoryMiB: machine.memoryMiB, diskMiB: Math.floor(disk.virtualSize / 2 ** 20) };
-      const handle: SandboxHandle = { sandboxId, templateId: spec.templateId, startedAt: new Date(), envdTarget: net.envdTarget, pid: vm.pid, resources };
+      const handle: SandboxHandle = { sandboxId, templateId: spec.templateId, startedAt: new Date(), envdTarget: net.envdTarget, pid: vm.pid, resources, ports: vmPorts(net.record) };
       const entry: Running = { handle, dir, vm, network: net.record, machine, wrap: net.wrap, stack, destroying: false, paused: false };
       await persist(entry);
       running.set(sandboxId, entry);
