@@ -1,0 +1,53 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { once } from "node:events";
+import { FileType } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
+import { gatewayErrors } from "../gateway/gateway-error.js";
+import { metadataFromHeaders } from "../gateway/grpc-backend.js";
+import type { RawRouteRequest } from "../gateway/index.js";
+import { contentDisposition, contentType } from "./content-type.js";
+import type { FileCalls } from "./file-calls.js";
+import { requirePathParam, transferQuery } from "./transfer-request.js";
+
+/**
+ * GET …/files: the file's bytes as they are (no JSON framing), with its
+ * length from StatFile up front. Chunks are pulled from ReadFile only as
+ * fast as the client takes them. Errors before the first byte are the
+ * gateway's JSON errors; a failure after it cuts the response, so a client
+ * never takes a short file for a whole one.
+ */
+export async function handleDownload(calls: FileCalls, req: IncomingMessage, res: ServerResponse, request: RawRouteRequest): Promise<void> {
+  const query = transferQuery(request.query);
+  const target = { sandboxId: request.pathVars.get("sandbox_id") ?? "", path: requirePathParam(query), user: query.user };
+  const metadata = metadataFromHeaders(req);
+  const entry = await calls.stat(target, metadata, request.signal);
+  if (entry?.type === FileType.FILE_TYPE_DIRECTORY) throw gatewayErrors.invalidArgument(`${JSON.stringify(target.path.slice(0, 256))} is a directory`);
+  const size = entry?.size ?? 0;
+
+  const read = calls.read(target, metadata, request.signal);
+  const chunks = read.chunks[Symbol.asyncIterator]();
+  // The first chunk (or the end) before any header: a read that fails at once is still a JSON error.
+  let next = await chunks.next();
+  res.writeHead(200, {
+    "content-type": contentType(entry?.path || target.path),
+    "content-length": size,
+    "content-disposition": contentDisposition(entry?.path || target.path),
+    "cache-control": "no-store",
+    "x-content-type-options": "nosniff",
+  });
+  let sent = 0;
+  try {
+    for (; !next.done; next = await chunks.next()) {
+      const data = next.value;
+      sent += data.length;
+      // The file grew since StatFile: more bytes than announced would corrupt the framing.
+      if (sent > size) throw new Error("file changed during download");
+      if (!res.write(data)) await once(res, "drain", { signal: request.signal });
+    }
+    if (sent !== size) throw new Error("file changed during download");
+    res.end();
+  } catch (err) {
+    read.cancel();
+    res.destroy();
+    if (!request.signal.aborted && !(err instanceof Error && err.message === "file changed during download")) throw err;
+  }
+}
