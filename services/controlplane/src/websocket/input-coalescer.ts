@@ -19,8 +19,9 @@ export interface InputCoalescer {
 }
 
 /**
- * Turns keystrokes into few messages: what arrives within `windowMs` of a
- * batch's first byte, up to `maxBatchBytes`, travels as one StreamProcessInput
+ * Turns keystrokes into few messages: input after a quiet spell of
+ * `windowMs` goes at once; what follows within `windowMs` of the last
+ * message, up to `maxBatchBytes`, travels as one StreamProcessInput
  * message (one frame per key would be one gRPC message, one relay hop and one
  * write in envd each). A process that stops reading its input stops the input
  * call, then this, then (through `onFull`) the client's socket.
@@ -37,11 +38,13 @@ export function createInputCoalescer(options: InputCoalescerOptions): InputCoale
   let ended = false;
   let timer: NodeJS.Timeout | undefined;
   let wake: (() => void) | undefined;
+  let lastCut = -Infinity;
 
   function cut() {
     if (timer) clearTimeout(timer);
     timer = undefined;
     if (openBytes === 0) return;
+    lastCut = performance.now();
     ready.push(Buffer.concat(open, openBytes));
     open = [];
     openBytes = 0;
@@ -58,7 +61,11 @@ export function createInputCoalescer(options: InputCoalescerOptions): InputCoale
       if (openBytes >= maxBatchBytes) cut();
     }
     heldBytes += data.length;
-    if (openBytes > 0 && !timer) timer = setTimeout(cut, windowMs);
+    // A key after a quiet spell goes at once (no added latency); keys right behind it wait for the window.
+    if (openBytes > 0 && !timer) {
+      if (performance.now() - lastCut >= windowMs) cut();
+      else timer = setTimeout(cut, windowMs);
+    }
     if (!full && heldBytes > maxHeldBytes) {
       full = true;
       options.onFull();

@@ -9,11 +9,24 @@ async function drain(batches: AsyncIterable<Buffer>): Promise<Buffer[]> {
 }
 
 describe("input coalescer", () => {
-  it("sends keystrokes of one burst as one message, in order", async () => {
-    const input = createInputCoalescer({ windowMs: 20, onFull() {}, onRoom() {} });
+  it("sends a lone keystroke at once and the keys right behind it as one message, in order", async () => {
+    const input = createInputCoalescer({ windowMs: 1_000, onFull() {}, onRoom() {} });
     for (const key of "ls -la\n") input.push(Buffer.from(key));
-    const first = await input.batches[Symbol.asyncIterator]().next();
-    expect(first.value?.toString()).toBe("ls -la\n");
+    const batches = input.batches[Symbol.asyncIterator]();
+    expect((await batches.next()).value?.toString()).toBe("l");
+    input.end();
+    expect((await batches.next()).value?.toString()).toBe("s -la\n");
+  });
+
+  it("holds keys that come within the window until it passes", async () => {
+    const input = createInputCoalescer({ windowMs: 20, onFull() {}, onRoom() {} });
+    input.push(Buffer.from("a"));
+    input.push(Buffer.from("b"));
+    input.push(Buffer.from("c"));
+    const batches = input.batches[Symbol.asyncIterator]();
+    expect((await batches.next()).value?.toString()).toBe("a");
+    // No end(): only the window's timer lets "bc" go.
+    expect((await batches.next()).value?.toString()).toBe("bc");
   });
 
   it("cuts a paste into batches of at most maxBatchBytes, losing nothing", async () => {
@@ -23,7 +36,8 @@ describe("input coalescer", () => {
     input.push(Buffer.from(text.slice(7)));
     input.end();
     const batches = await drain(input.batches);
-    expect(batches.map((b) => b.length)).toEqual([10, 10, 10, 6]);
+    // The first piece after a quiet spell goes alone; the rest is cut at 10 bytes.
+    expect(batches.map((b) => b.length)).toEqual([7, 10, 10, 9]);
     expect(Buffer.concat(batches).toString()).toBe(text);
   });
 
