@@ -1,5 +1,5 @@
 import { randomBytes } from "node:crypto";
-import { chmod, cp, lstat, mkdir, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
+import { chmod, cp, lstat, mkdir, readFile, readlink, rename, rm, symlink, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "@wrenn/shared";
 
@@ -59,11 +59,17 @@ export const baseTemplateId = "base";
 /**
  * (Re)builds `templatesDir/base/rootfs` and returns its path. Built beside
  * the old one and renamed into place, so a crash never leaves half a root.
- * Call only when no sandbox uses the template (at agent start).
+ * At agent start; a root that sandboxes of a previous run still have as
+ * their overlay's lower layer is kept as it is (removing it would empty
+ * their view of / under them), and rebuilt at a start when none is left.
  */
 export async function buildBaseTemplate(templatesDir: string, logger: Logger): Promise<string> {
   const templateDir = join(templatesDir, baseTemplateId);
   const finalRoot = join(templateDir, "rootfs");
+  if (await usedAsLowerLayer(finalRoot)) {
+    logger.info({ template: baseTemplateId, root: finalRoot }, "template root kept: sandboxes of the previous run use it");
+    return finalRoot;
+  }
   const staging = join(templateDir, `rootfs.staging-${randomBytes(4).toString("hex")}`);
   await mkdir(templateDir, { recursive: true });
   try {
@@ -106,6 +112,14 @@ async function populate(root: string, logger: Logger): Promise<void> {
   await writeFile(join(root, "etc", "hosts"), "127.0.0.1\tlocalhost\n::1\tlocalhost ip6-localhost ip6-loopback\n");
   // Mount target for the read-only envd bundle.
   await writeFile(join(root, sandboxPaths.envdBundle), "", { mode: 0o644 });
+}
+
+/** An overlay mount on this host names `dir` as its lower layer (mount options escape "," and "\\"). */
+async function usedAsLowerLayer(dir: string): Promise<boolean> {
+  const mountinfo = await readFile("/proc/self/mountinfo", "utf8").catch(() => "");
+  const escaped = dir.replace(/\\/g, "\\\\").replace(/,/g, "\\,");
+  const option = `lowerdir=${escaped}`;
+  return mountinfo.split("\n").some((line) => line.includes(" - overlay ") && (line.includes(`${option},`) || line.endsWith(option)));
 }
 
 async function hostSymlinkTarget(path: string): Promise<string | undefined> {
