@@ -7,7 +7,7 @@ import type { HostRegistry } from "../hosts/host-registry.js";
 import type { SandboxLifecycle } from "../lifecycle/sandbox-lifecycle.js";
 import type { ControlPlaneMetrics } from "../observability/metrics.js";
 import type { RequestAttributes } from "../request-attributes.js";
-import { decideAccess } from "./access.js";
+import { decideAccess, notFound } from "./access.js";
 import { defaultRetryPolicy, type RetryPolicy } from "./dial-retry.js";
 import { forwardHttp } from "./forward-http.js";
 import { forwardUpgrade } from "./forward-upgrade.js";
@@ -61,8 +61,10 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
     const record = await lifecycle.find(sandboxIdOf(address));
     const access = await decideAccess(req, address, record, authorize);
     if (access.kind === "redirect") return { kind: "answer", status: 307, headers: { location: access.location, "set-cookie": access.setCookie, "cache-control": "no-store" } };
-    if (record && finished.has(record.status)) pool.evictSandbox(record.id);
-    return { kind: "go", address, target: await readyTarget({ lifecycle, hosts }, record!, address, signal) };
+    // decideAccess lets no request through to an unknown sandbox; this only tells the compiler.
+    if (!record) throw notFound(address);
+    if (finished.has(record.status)) pool.evictSandbox(record.id);
+    return { kind: "go", address, target: await readyTarget({ lifecycle, hosts }, record, address, signal) };
   }
 
   function failed(err: unknown, address: ProxyAddress, target: TunnelTarget): unknown {

@@ -17,7 +17,7 @@ describe("port proxy access", () => {
   it("lets the owner in by X-API-Key, Bearer key or session cookie", async () => {
     const sb = proxy.addSandbox();
     const url = `${proxy.base}/proxy/${sb}/${proxy.appPort}/`;
-    for (const headers of [{ "x-api-key": keyA }, { authorization: `Bearer ${keyA}` }, { cookie: `wrenn_session=${sessionA}` }]) {
+    for (const headers of <Record<string, string>[]>[{ "x-api-key": keyA }, { authorization: `Bearer ${keyA}` }, { cookie: `wrenn_session=${sessionA}` }]) {
       expect((await answer(url, headers)).status).toBe(200);
     }
   });

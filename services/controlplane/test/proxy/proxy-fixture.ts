@@ -5,10 +5,12 @@ import { WebSocketServer } from "ws";
 import { createLogger, errors, fromWireId, toWireId } from "@wrenn/shared";
 import { createGateway, type Gateway } from "../../src/gateway/gateway.js";
 import type { HttpRequestInfo } from "../../src/gateway/index.js";
+import type { Principal } from "../../src/identity/principal.js";
 import type { SandboxLifecycle } from "../../src/lifecycle/sandbox-lifecycle.js";
 import type { SandboxRecord } from "../../src/lifecycle/sandbox.js";
 import { createControlPlaneMetrics, type ControlPlaneMetrics } from "../../src/observability/metrics.js";
 import { createPortProxy, type PortProxy } from "../../src/proxy/port-proxy.js";
+import type { RequestAttributes } from "../../src/request-attributes.js";
 import { startFakeTunnel, type FakeTunnel } from "./fake-tunnel.js";
 
 export const teamA = randomUUID();
@@ -99,14 +101,15 @@ export function useProxy(): ProxyFixture {
 }
 
 /** The authentication hook's rules that matter here: a key or session has a team, and x-wrenn-team must be it. */
-function fakeAuthorize(request: HttpRequestInfo) {
+function fakeAuthorize(request: HttpRequestInfo): Promise<RequestAttributes> {
   const key = request.metadata.get("x-api-key") ?? String(request.metadata.get("authorization") ?? "").replace(/^Bearer /, "");
   const cookie = String(request.metadata.get("cookie") ?? "");
   const team = key === keyA || cookie === `wrenn_session=${sessionA}` ? teamA : key === keyB ? teamB : undefined;
   if (!team) return Promise.reject(errors.unauthenticated("invalid API key"));
   const wanted = request.metadata.get("x-wrenn-team");
   if (typeof wanted === "string" && fromWireId("team", wanted) !== team) return Promise.reject(errors.notFound("team not found"));
-  return Promise.resolve({ principal: { teamId: team } });
+  const principal: Principal = { credential: "api_key", teamId: team, role: null, user: null, apiKey: null, sessionId: null, ip: request.peer };
+  return Promise.resolve({ principal });
 }
 
 export interface RawAnswer {
