@@ -29,6 +29,8 @@ export interface PortProxyOptions {
   retry?: RetryPolicy;
   /** How often agents of finished sandboxes and idle agents are dropped; 60 s by default. */
   sweepMs?: number;
+  /** How long an idle keep-alive tunnel is kept; 4 s by default. */
+  idleSocketMs?: number;
 }
 
 export interface PortProxy {
@@ -49,7 +51,7 @@ const idleAgentMs = 5 * 60_000;
 export function createPortProxy(options: PortProxyOptions): PortProxy {
   const { lifecycle, hosts, authorize, metrics, logger } = options;
   const reader = createAddressReader(options.domain);
-  const pool = createTunnelPool(options.retry ?? defaultRetryPolicy);
+  const pool = createTunnelPool(options.retry ?? defaultRetryPolicy, options.idleSocketMs);
   const upgraded = new Set<Duplex>();
 
   /** Everything up to the dial: the address, the sandbox, access, and the sandbox running. */

@@ -33,14 +33,14 @@ export interface TunnelPool {
 }
 
 /** Idle keep-alive tunnels close before a typical server's own keep-alive timeout (Node's 5 s), so a reused one is rarely half-closed. */
-const freeSocketTimeoutMs = 4_000;
+export const defaultIdleSocketMs = 4_000;
 
 /**
  * The proxy's HTTP agents, one per (sandbox, port), each opening its
  * connections as tunnels through that sandbox's host agent. They are the
  * proxy's own: no proxied byte shares a connection with a gRPC call.
  */
-export function createTunnelPool(policy: RetryPolicy): TunnelPool {
+export function createTunnelPool(policy: RetryPolicy, idleSocketMs = defaultIdleSocketMs): TunnelPool {
   const agents = new Map<string, { agent: TunnelAgent; target: TunnelTarget; lastUsed: number }>();
   const dial = (target: TunnelTarget, signal?: AbortSignal) =>
     dialWithRetry(() => openTunnel(target.tunnelAddress, target.wireId, target.port, signal), policy, signal);
@@ -55,7 +55,7 @@ export function createTunnelPool(policy: RetryPolicy): TunnelPool {
         return known.agent;
       }
       known?.agent.destroy();
-      const agent = new TunnelAgent((signal) => dial(target, signal));
+      const agent = new TunnelAgent((signal) => dial(target, signal), idleSocketMs);
       agents.set(key, { agent, target, lastUsed: Date.now() });
       return agent;
     },
@@ -85,8 +85,12 @@ export function createTunnelPool(policy: RetryPolicy): TunnelPool {
 }
 
 class TunnelAgent extends Agent {
-  constructor(private readonly open: (signal?: AbortSignal) => Promise<Socket>) {
-    super({ keepAlive: true, timeout: freeSocketTimeoutMs, scheduling: "lifo" });
+  constructor(
+    private readonly open: (signal?: AbortSignal) => Promise<Socket>,
+    idleSocketMs: number,
+  ) {
+    // `timeout` closes only idle (free) sockets: on a busy one Node just emits 'timeout' on the request.
+    super({ keepAlive: true, timeout: idleSocketMs, scheduling: "lifo" });
   }
 
   /** Asynchronous, through the callback (Agent supports it): the tunnel is ready only after the agent's 200. */

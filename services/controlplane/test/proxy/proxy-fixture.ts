@@ -86,6 +86,10 @@ export function useProxy(): ProxyFixture {
       domain: "localhost", lifecycle, hosts: { portProxyFor: () => Promise.resolve(fixture.tunnel.address) },
       authorize: fakeAuthorize, metrics: fixture.metrics, logger: createLogger("proxy-test", { level: "silent" }),
       retry: { budgetMs: 3_000, firstDelayMs: 50, maxDelayMs: 400 },
+      // Often, so a test sees a finished sandbox's tunnels go without waiting a minute.
+      sweepMs: 100,
+      // Idle tunnels stay (longer than any test): only the sweep or an eviction closes them.
+      idleSocketMs: 600_000,
     });
     gateway = createGateway({ grpcTarget: "127.0.0.1:1", logger: createLogger("gateway-test", { level: "silent" }), front: [proxy.front] });
     fixture.base = `http://${await gateway.listen(0, "127.0.0.1")}`;

@@ -118,6 +118,14 @@ describe("port proxy, HTTP", () => {
     await expect.poll(() => proxy.tunnel.open.size).toBe(openBefore - 1);
   });
 
+  it("drops a destroyed sandbox's idle tunnels on its sweep, with no request to it", async () => {
+    const sb = proxy.addSandbox();
+    await (await fetch(`${proxy.base}/proxy/${sb}/${proxy.appPort}/`, { headers: withKey })).text();
+    const openBefore = proxy.tunnel.open.size;
+    proxy.records.delete(fromWireId("sb", sb));
+    await expect.poll(() => proxy.tunnel.open.size, { timeout: 10_000 }).toBe(openBefore - 1);
+  });
+
   it("answers 404 when the host no longer knows the sandbox", async () => {
     const sb = proxy.addSandbox();
     proxy.tunnel.sandboxes.delete(sb);
