@@ -60,12 +60,14 @@ export function createPortProxy(options: PortProxyOptions): PortProxy {
     if (reading.kind === "malformed") throw new GatewayError(Status.INVALID_ARGUMENT, reading.message);
     if (reading.kind === "add_slash") return { kind: "answer", status: 308, headers: { location: reading.location } };
     const { address } = reading;
-    const record = await lifecycle.find(sandboxIdOf(address));
+    const sandboxId = sandboxIdOf(address);
+    const record = await lifecycle.find(sandboxId);
+    // Whoever asks, a sandbox found gone or finished has no use for its tunnels.
+    if (!record || finished.has(record.status)) pool.evictSandbox(sandboxId);
     const access = await decideAccess(req, address, record, authorize);
     if (access.kind === "redirect") return { kind: "answer", status: 307, headers: { location: access.location, "set-cookie": access.setCookie, "cache-control": "no-store" } };
     // decideAccess lets no request through to an unknown sandbox; this only tells the compiler.
     if (!record) throw notFound(address);
-    if (finished.has(record.status)) pool.evictSandbox(record.id);
     return { kind: "go", address, target: await readyTarget({ lifecycle, hosts }, record, address, signal) };
   }
 
