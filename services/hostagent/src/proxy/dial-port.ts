@@ -8,7 +8,7 @@ const connectTimeoutMs = 5000;
 
 /** Opens a TCP connection to `port` of the sandbox, wherever its ports are (see PortReach). */
 export function dialPort(sandboxId: string, reach: PortReach, port: number, dialer: NetnsDialer, signal: AbortSignal): Promise<Socket> {
-  if (reach.kind === "netns") return dialer.dial(sandboxId, reach.path, port, signal);
+  if (reach.kind === "netns") return dialer.dial(sandboxId, reach, port, signal);
   return new Promise<Socket>((resolve, reject) => {
     const socket = connect({ host: reach.host, port, noDelay: true });
     const fail = (err: DialError) => {

@@ -13,7 +13,7 @@ import { DialError } from "./dial-error.js";
  * first dial, end when the sandbox goes, and exit when idle.
  */
 export interface NetnsDialer {
-  dial(sandboxId: string, netnsPath: string, port: number, signal: AbortSignal): Promise<Socket>;
+  dial(sandboxId: string, netns: { path: string; inode: number }, port: number, signal: AbortSignal): Promise<Socket>;
   /** Ends the sandbox's helper (its sandbox is gone or paused). */
   release(sandboxId: string): void;
   close(): void;
@@ -27,6 +27,11 @@ export interface NetnsDialer {
  */
 const helperScript = `
 const net = require("node:net");
+// The namespace must be the sandbox's, not whatever a reused pid now points to.
+if (String(require("node:fs").statSync("/proc/self/ns/net").ino) !== process.env.WRENN_NETNS_INODE) {
+  process.stderr.write("not the sandbox's network namespace (its PID 1 is gone)\\n");
+  process.exit(3);
+}
 function attempt(id, port, hosts) {
   const s = net.connect({ host: hosts[0], port, noDelay: true });
   const timer = setTimeout(() => s.destroy(Object.assign(new Error("connect timed out"), { code: "ETIMEDOUT" })), 5000);
@@ -66,11 +71,11 @@ export function createNetnsDialer(logger: Logger): NetnsDialer {
     if (helper.child.exitCode === null && helper.child.signalCode === null) helper.child.kill("SIGKILL");
   }
 
-  function start(sandboxId: string, netnsPath: string): Helper {
+  function start(sandboxId: string, netns: { path: string; inode: number }): Helper {
     // A clean environment: the agent's NODE_OPTIONS (tsx's loader) must not follow the helper.
-    const child = spawn("nsenter", [`--net=${netnsPath}`, "--", process.execPath, "--max-old-space-size=32", "-e", helperScript], {
+    const child = spawn("nsenter", [`--net=${netns.path}`, "--", process.execPath, "--max-old-space-size=32", "-e", helperScript], {
       stdio: ["ignore", "ignore", "pipe", "ipc"],
-      env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin" },
+      env: { PATH: process.env.PATH ?? "/usr/sbin:/usr/bin:/sbin:/bin", WRENN_NETNS_INODE: String(netns.inode) },
     });
     const helper: Helper = { child, pending: new Map() };
     let stderr = "";
@@ -97,8 +102,8 @@ export function createNetnsDialer(logger: Logger): NetnsDialer {
   }
 
   return {
-    dial(sandboxId, netnsPath, port, signal) {
-      const helper = helpers.get(sandboxId) ?? start(sandboxId, netnsPath);
+    dial(sandboxId, netns, port, signal) {
+      const helper = helpers.get(sandboxId) ?? start(sandboxId, netns);
       clearTimeout(helper.idle);
       helper.idle = setTimeout(() => stop(sandboxId, helper, "idle"), idleExitMs).unref();
       const id = nextId++;

@@ -70,6 +70,7 @@ export async function startPortTunnel(options: PortTunnelOptions): Promise<PortT
   });
   server.on("clientError", (err: NodeJS.ErrnoException, socket: Duplex) => {
     socket.on("error", () => {});
+    if (err.code === "ECONNRESET") return socket.destroy();
     const status = err.code === "HPE_HEADER_OVERFLOW" ? 431 : err.code === "ERR_HTTP_REQUEST_TIMEOUT" ? 408 : 400;
     log.debug({ code: err.code }, "refused a malformed tunnel request");
     refuse(socket, status, status === 400 ? usage : (reasonText[status] ?? usage));
@@ -128,20 +129,23 @@ export async function startPortTunnel(options: PortTunnelOptions): Promise<PortT
         upstream.resume();
         log.debug({ sandboxId, port }, "tunnel open");
       },
-      (err: DialError) => {
+      (err: Partial<DialError>) => {
         forget();
-        if (err.code === "EABORTED") return client.destroy();
+        const code = err.code ?? "EIO";
+        if (code === "EABORTED") return client.destroy();
         const why =
-          err.code === "ECONNREFUSED"
+          code === "ECONNREFUSED"
             ? `nothing is listening on port ${port} of sandbox ${sandboxId}`
-            : `could not reach port ${port} of sandbox ${sandboxId}: ${err.code} (${err.message})`;
-        log.debug({ sandboxId, port, code: err.code }, "tunnel dial failed");
+            : `could not reach port ${port} of sandbox ${sandboxId}: ${code} (${err.message ?? "unknown error"})`;
+        log.debug({ sandboxId, port, code }, "tunnel dial failed");
         refuse(client, 502, why);
       },
     );
   }
 
   const address = await listen(server, options.listen);
+  // E.g. EMFILE on accept under a flood: logged, never thrown (an unhandled 'error' would end the agent).
+  server.on("error", (err) => log.error({ err }, "port tunnel listener error"));
   log.info({ listener: "port-proxy", address }, "listening");
 
   return {

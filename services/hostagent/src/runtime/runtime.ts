@@ -36,7 +36,10 @@ export interface SandboxHandle {
  * it. "netns": a sandbox with no outside network (isolated namespace
  * runtime) is dialled from inside its network namespace, at loopback.
  */
-export type PortReach = { kind: "address"; host: string } | { kind: "netns"; path: string };
+export type PortReach =
+  | { kind: "address"; host: string }
+  /** `inode` of that namespace when the handle was made: a reused pid must not lead the dial into another namespace. */
+  | { kind: "netns"; path: string; inode: number };
 
 /** What a sandbox gets, as its user sees it. */
 export interface SandboxResources {

@@ -97,7 +97,7 @@ export async function startNamespaceSandbox(
       envdTarget: `unix:${hostSocket}`,
       pid: proc.pid,
       resources,
-      ports: namespacePorts(net?.address, proc.innerPid()),
+      ports: await namespacePorts(net?.address, proc.innerPid()),
     };
     // What a restarted agent needs to adopt it (written before anyone can use it).
     await writeNamespaceRecord(dir, handle, proc, net?.record);

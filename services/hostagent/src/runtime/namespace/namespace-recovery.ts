@@ -45,9 +45,15 @@ export async function writeNamespaceRecord(dir: string, handle: SandboxHandle, p
 }
 
 /** The veth address when the sandbox has a network, else its namespace (seen through its PID 1). */
-export function namespacePorts(address: string | undefined, initPid: number | undefined): PortReach | undefined {
+export async function namespacePorts(address: string | undefined, initPid: number | undefined): Promise<PortReach | undefined> {
   if (address) return { kind: "address", host: address };
-  return initPid ? { kind: "netns", path: `/proc/${initPid}/ns/net` } : undefined;
+  if (!initPid) return undefined;
+  const path = `/proc/${initPid}/ns/net`;
+  const inode = await stat(path).then(
+    (s) => s.ino,
+    () => undefined,
+  );
+  return inode === undefined ? undefined : { kind: "netns", path, inode };
 }
 
 export interface AdoptedNamespaceSandbox {
@@ -94,7 +100,7 @@ export async function adoptNamespaceSandbox(dir: string, sandboxId: string, netw
     envdTarget: record.envdTarget,
     pid: record.bwrap.pid,
     resources: record.resources,
-    ports: namespacePorts(record.network?.address, record.init?.pid),
+    ports: await namespacePorts(record.network?.address, record.init?.pid),
   };
   return { handle, process: proc, cgroups, network: net, frozen, dir };
 }
