@@ -15,6 +15,8 @@ export interface OpenedProcess {
   tag: string;
   /** The events after the start event. */
   events: AsyncIterator<{ event?: ProcessEvent }>;
+  /** This bridge started the process (a new terminal), rather than attached to one. */
+  created: boolean;
 }
 
 export interface BridgeOptions {
@@ -77,7 +79,10 @@ export async function runBridge(options: BridgeOptions): Promise<void> {
     }
     const resize = parseClientControl(bytes.toString("utf8"));
     if (!resize) return closeWith(closeCodes.unsupported, 'text frames carry JSON control: {"type":"resize","cols":N,"rows":N}');
-    client.updateProcess({ sandboxId, process, pty: { cols: resize.cols, rows: resize.rows } }, { metadata, signal: abort.signal }).catch(closeForError);
+    // A refused resize (the process has no terminal) leaves the bridge as it was; a lost sandbox ends the output anyway.
+    client.updateProcess({ sandboxId, process, pty: { cols: resize.cols, rows: resize.rows } }, { metadata, signal: abort.signal }).catch((err: unknown) => {
+      if (!abort.signal.aborted) logger.debug({ err }, "resize refused");
+    });
   });
   const left = new Promise<void>((resolve) => ws.once("close", () => resolve()));
   ws.once("close", () => {

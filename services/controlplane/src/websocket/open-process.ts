@@ -47,7 +47,7 @@ export async function openPty(ctx: OpenContext, params: URLSearchParams): Promis
     },
     { metadata: ctx.metadata, signal: ctx.signal },
   );
-  return firstStart(events[Symbol.asyncIterator]());
+  return { ...(await firstStart(events[Symbol.asyncIterator]())), created: true };
 }
 
 /** The stream route's process: a pid (decimal) or a tag, re-attached with its buffered output replayed. */
@@ -69,7 +69,7 @@ async function firstStart(events: AsyncIterator<{ event?: ProcessEvent }>): Prom
     const next = await events.next();
     if (next.done) throw errors.unavailable("the process stream ended before the process started");
     const start = next.value.event?.start;
-    if (start) return { pid: start.pid, tag: start.tag, events };
+    if (start) return { pid: start.pid, tag: start.tag, events, created: false };
   }
 }
 

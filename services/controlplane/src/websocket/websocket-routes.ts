@@ -80,6 +80,8 @@ export function createWebSocketRoutes(options: WebSocketRoutesOptions): WebSocke
         if (!socket.writable || closing) {
           abort.abort();
           socket.destroy();
+          // A terminal nobody will ever see: not left running for envd's idle timeout.
+          if (opened.created) await client.killProcess({ sandboxId: ctx.sandboxId, selector: String(opened.pid) }, { metadata }).catch(() => undefined);
           return;
         }
         wss.handleUpgrade(req, socket, head, (ws) => {
