@@ -57,8 +57,10 @@ export function downstreamHeaders(rawHeaders: string[], req: IncomingMessage, ad
     const name = rawHeaders[i];
     const lower = name.toLowerCase();
     if (hopByHop.has(lower) || named.has(lower)) continue;
-    const value = lower === "location" && address.form === "path" ? rewriteLocation(rawHeaders[i + 1], req, address) : rawHeaders[i + 1];
-    out.push(name, value);
+    let value: string | undefined = rawHeaders[i + 1];
+    if (lower === "location" && address.form === "path") value = rewriteLocation(value, req, address);
+    if (lower === "set-cookie") value = sandboxCookie(value, address);
+    if (value !== undefined) out.push(name, value);
   }
   return out;
 }
@@ -84,6 +86,32 @@ export function rewriteLocation(location: string, req: IncomingMessage, address:
   if (!own.has(url.host.toLowerCase())) return location;
   const host = req.headers.host ?? url.host;
   return `${requestScheme(req)}://${host}${underPrefix(url.pathname + url.search + url.hash, address.prefix)}`;
+}
+
+/**
+ * A cookie the sandbox's server sets, kept to the sandbox's own addresses:
+ * none named wrenn_* (a sandbox must not plant a session or CSRF cookie on
+ * Wrenn's origin), no Domain (host-only: never the proxy domain's other
+ * sandboxes or the API), and under the path form a Path put under the
+ * prefix (an absent Path already defaults to the request's directory there).
+ */
+export function sandboxCookie(setCookie: string, address: ProxyAddress): string | undefined {
+  const [pair = "", ...attributes] = setCookie.split(";");
+  const name = pair.slice(0, Math.max(0, pair.indexOf("="))).trim().toLowerCase();
+  if (name.startsWith("wrenn_")) return undefined;
+  const kept: string[] = [pair.trim()];
+  for (const attribute of attributes) {
+    const trimmed = attribute.trim();
+    const key = trimmed.split("=")[0].trim().toLowerCase();
+    if (key === "domain") continue;
+    if (key === "path" && address.form === "path") {
+      const path = trimmed.slice(trimmed.indexOf("=") + 1).trim();
+      kept.push(`Path=${path.startsWith("/") ? underPrefix(path, address.prefix) : address.prefix + "/"}`);
+      continue;
+    }
+    if (trimmed) kept.push(trimmed);
+  }
+  return kept.join("; ");
 }
 
 function underPrefix(path: string, prefix: string): string {

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from "node:http";
 import { describe, expect, it } from "vitest";
-import { rewriteLocation } from "../../src/proxy/forward-headers.js";
+import { rewriteLocation, sandboxCookie } from "../../src/proxy/forward-headers.js";
 import { createAddressReader, type ProxyAddress } from "../../src/proxy/proxy-address.js";
 
 // Reading both address forms, hostile Hosts and paths included, and which
@@ -53,5 +53,18 @@ describe("Location under the path form", () => {
     ["http://localhost:9000/a", "http://localhost:9000/a"],
   ])("%s → %s", (location, expected) => {
     expect(rewriteLocation(location, req, address)).toBe(expected);
+  });
+});
+
+describe("cookies a sandbox sets", () => {
+  const byPath: ProxyAddress = { form: "path", wireId: sb, port: 8000, upstreamPath: "/", prefix: `/proxy/${sb}/8000` };
+  const byHost: ProxyAddress = { ...byPath, form: "host", prefix: "" };
+  it("drops wrenn_* cookies and Domain, and keeps Path under the path form's prefix", () => {
+    expect(sandboxCookie("wrenn_session=planted; Path=/", byPath)).toBeUndefined();
+    expect(sandboxCookie("WRENN_csrf=x", byHost)).toBeUndefined();
+    expect(sandboxCookie("app=1; Domain=localhost; Path=/; HttpOnly", byHost)).toBe("app=1; Path=/; HttpOnly");
+    expect(sandboxCookie("app=1; Path=/; SameSite=Lax", byPath)).toBe(`app=1; Path=/proxy/${sb}/8000/; SameSite=Lax`);
+    expect(sandboxCookie("app=1; path=/api", byPath)).toBe(`app=1; Path=/proxy/${sb}/8000/api`);
+    expect(sandboxCookie("app=1", byPath)).toBe("app=1");
   });
 });
