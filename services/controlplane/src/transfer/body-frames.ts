@@ -5,8 +5,14 @@ import { createGunzip } from "node:zlib";
 import { Status } from "nice-grpc-common";
 import { GatewayError, gatewayErrors } from "../gateway/gateway-error.js";
 
-/** One WriteFile message's worth of data: large enough to keep per-message cost low, far under envd's 8 MiB message limit. */
-export const frameBytes = 1024 * 1024;
+/**
+ * One WriteFile message's worth of data: what a socket read brings (so
+ * frames pass through uncopied) and envd's own read chunk. Far under the
+ * message limits (envd 8 MiB, agent and controlplane 16 MiB), and small
+ * because each relay on the way (controlplane → agent → envd) may queue up
+ * to 16 messages of a client stream: 1 MiB per hop rather than 16.
+ */
+export const frameBytes = 64 * 1024;
 
 /**
  * The request body, inflated while it streams when it says

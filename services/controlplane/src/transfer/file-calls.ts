@@ -72,25 +72,35 @@ export function fileCalls(backend: GrpcBackend) {
       );
       // Failures arrive through the callback; this keeps write errors from throwing.
       call.on("error", () => undefined);
-      // A call that ends before we finished sending has failed (or answered too early): that answer wins.
-      const ended = response.then(
-        () => Promise.reject(new Error("WriteFile answered before the upload ended")),
-        (err: unknown) => Promise.reject(err),
-      );
-      ended.catch(() => undefined);
-      const frame = (message: WriteFileRequest) =>
-        new Promise<void>((resolve, reject) => call.write(WriteFileRequest.encode(message).finish(), (err: Error | null | undefined) => (err ? reject(err) : resolve())));
-      const first = frame({ sandboxId: target.sandboxId, path: target.path, user: target.user, data: Buffer.alloc(0) });
-      first.catch(() => undefined);
-      let last: Promise<void> = first;
+      // The frame being written; a call that ends first (it failed, or answered
+      // too early) rejects it with its own answer. One waiter at a time, so a
+      // long upload accumulates nothing.
+      let waiter: { resolve(): void; reject(err: unknown): void } | undefined;
+      let ended: unknown;
+      void response.then(
+        () => (ended = new Error("WriteFile answered before the upload ended")),
+        (err: unknown) => (ended = err),
+      ).finally(() => waiter?.reject(ended));
+      let inFlight: Promise<void> = Promise.resolve();
+      const frame = (message: WriteFileRequest) => {
+        inFlight = new Promise<void>((resolve, reject) => {
+          waiter = { resolve, reject };
+          call.write(WriteFileRequest.encode(message).finish(), (err: Error | null | undefined) => (err ? reject(err) : resolve()));
+        });
+        inFlight.catch(() => undefined);
+      };
+      const settled = async () => {
+        if (ended !== undefined) throw ended;
+        await inFlight;
+      };
+      frame({ sandboxId: target.sandboxId, path: target.path, user: target.user, data: Buffer.alloc(0) });
       return {
         async send(data) {
-          await Promise.race([last, ended]);
-          last = frame({ sandboxId: "", path: "", data });
-          last.catch(() => undefined);
+          await settled();
+          frame({ sandboxId: "", path: "", data });
         },
         async finish() {
-          await Promise.race([last, ended]);
+          await settled();
           call.end();
           return response;
         },
