@@ -6,13 +6,14 @@ import { createLogger } from "@wrenn/shared";
 import { cleanupStaleNetworks } from "../../src/network/index.js";
 import { newSandboxId, startAgent, type AgentProcess, testRuntimes as runtimes } from "../harness.js";
 import { getThroughTunnel, startInSandbox } from "./sandbox-server.js";
-import { tunnelTo } from "./tunnel-client.js";
+import { closedBy, tunnelTo } from "./tunnel-client.js";
 
 /**
  * The tunnel for sandboxes with a network of their own (netns + veth): the
  * agent dials the sandbox's address, which for a VM the host DNATs to the
  * guest, and envd forwards a loopback-only listener to that address. A
- * restarted agent (sandboxes kept) reaches the same servers. Its own prefix
+ * restarted agent (sandboxes kept) reaches the same servers, and a pause
+ * cuts tunnels until the resume. Its own prefix
  * and pool keep it apart from any other agent on the machine.
  */
 const prefix = "wtptn";
@@ -50,7 +51,7 @@ describe.each(runtimes)("port tunnel into sandboxes with a network on the %s run
     await rm(dataDir, { recursive: true, force: true });
   }, 120_000);
 
-  test("servers on all interfaces and on loopback only answer through the tunnel, before and after an agent restart", async () => {
+  test("servers on all interfaces and on loopback only answer through the tunnel, across an agent restart and a pause", async () => {
     const sandboxId = newSandboxId();
     await agent.sandboxes.createSandbox({ sandboxId, templateId: "base", startTimeoutSeconds: 300 });
     await startInSandbox(agent, sandboxId, "node", ["-e", server(8000, "0.0.0.0")]);
@@ -70,5 +71,14 @@ describe.each(runtimes)("port tunnel into sandboxes with a network on the %s run
     const again = agent.service.addresses.get("port-proxy")!;
     expect(await getThroughTunnel(again, sandboxId, 8000, "/c")).toContain("served /c on 8000");
     expect(await getThroughTunnel(again, sandboxId, 8001, "/d")).toContain("served /d on 8001");
+
+    // A paused VM is snapshotted (a frozen namespace sandbox frozen): open tunnels are cut, new ones refused at once.
+    const open = await tunnelTo(again, sandboxId, 8000);
+    expect(open.status).toBe(200);
+    await agent.sandboxes.pauseSandbox({ sandboxId });
+    await closedBy(open.socket);
+    expect((await tunnelTo(again, sandboxId, 8000)).status).toBe(409);
+    await agent.sandboxes.resumeSandbox({ sandboxId });
+    expect(await getThroughTunnel(again, sandboxId, 8000, "/e")).toContain("served /e on 8000");
   }, 600_000);
 });
