@@ -10,10 +10,10 @@ const ctx = useStackWithSandbox();
 const streamUrl = (selector: string | number) =>
   bridgeUrl(ctx.stack.httpUrl, `/v1/sandboxes/${ctx.sandboxId}/processes/${selector}/stream`, { token: ctx.stack.apiKey });
 
-async function startBackground(tag: string, script: string): Promise<number> {
+async function startBackground(tag: string, script: string, keepStdinOpen = true): Promise<number> {
   const leave = new AbortController();
   const events = ctx.client.processes.startProcess(
-    { sandboxId: ctx.sandboxId, start: { process: { cmd: "sh", args: ["-c", script], envs: {} }, tag, background: true, keepStdinOpen: true, timeoutMs: 0 } },
+    { sandboxId: ctx.sandboxId, start: { process: { cmd: "sh", args: ["-c", script], envs: {} }, tag, background: true, keepStdinOpen, timeoutMs: 0 } },
     { signal: leave.signal },
   );
   try {
@@ -54,6 +54,19 @@ describe("process stream over WebSocket", () => {
     await ctx.client.processes.killProcess({ sandboxId: ctx.sandboxId, selector: String(pid) });
     expect((await session.closed).code).toBe(1000);
     expect(session.control("exit")).toEqual({ type: "exit", exitCode: -1, signal: "SIGKILL" });
+  });
+
+  it("a failed call closes with 4000 + its gRPC status and the message as the reason", async () => {
+    const tag = `closed-stdin-${Date.now()}`;
+    // Without keep_stdin_open envd closes stdin at once: StreamProcessInput is refused.
+    await startBackground(tag, "echo stdin-closed; exec sleep 600", false);
+    const session = await BridgeSession.open(streamUrl(tag));
+    await session.untilText(/stdin-closed\n/);
+    session.type("nowhere to go\n");
+    const closed = await session.closed;
+    await ctx.client.processes.killProcess({ sandboxId: ctx.sandboxId, selector: tag });
+    expect(closed.code).toBe(4000 + 9); // FAILED_PRECONDITION
+    expect(closed.reason).toMatch(/stdin/);
   });
 
   it("an unknown tag is 404 before the upgrade", async () => {
