@@ -19,6 +19,7 @@ const commonErrors = {
   "403": error("The sandbox user may not do this"),
   "404": error("No such sandbox (or another team's), or no such file"),
   "409": error("The sandbox is not running"),
+  default: error("Any other failure: the gRPC status's HTTP code (429, 503, …)"),
 };
 
 export const uploadOperation: Record<string, unknown> = {
@@ -61,7 +62,10 @@ export const downloadOperation: Record<string, unknown> = {
   description: "The file's bytes as the body, with Content-Length, a content type from its extension and Content-Disposition: attachment. A transfer that fails midway is cut, never ended short.",
   parameters: [{ name: "path", in: "query", required: true, description: "The file to read.", schema: { type: "string" } }, userParameter],
   responses: {
-    "200": { description: "The file", content: { "application/octet-stream": { schema: { type: "string", format: "binary" } } } },
+    "200": {
+      description: "The file; its type from the extension (text/plain, image/png, …), else application/octet-stream",
+      content: { "*/*": { schema: { type: "string", format: "binary" } } },
+    },
     ...commonErrors,
   },
 };
