@@ -5,7 +5,9 @@ import { loadControlPlaneConfig, type ControlPlaneConfig, type ListenAddress } f
 import type { ControlPlaneExtension, ExtensionContext, ExtensionParts } from "./extensions.js";
 import { createGateway, type HttpRequestInfo } from "./gateway/index.js";
 import { createIdentityParts } from "./identity-parts.js";
+import { createSandboxRepository } from "./db/sandbox-repository.js";
 import { createControlPlaneMetrics } from "./observability/metrics.js";
+import { createReadiness } from "./observability/readiness.js";
 import { createReachParts } from "./reach-parts.js";
 import { requestHookMiddleware, runRequestHooks } from "./request-hooks.js";
 import { publicServices, startCore, type CoreOptions } from "./server.js";
@@ -89,7 +91,9 @@ export async function runControlPlane(options: RunControlPlaneOptions = {}): Pro
     if (config.httpListen) {
       const grpcTarget = dialable(config.grpcListen.host, port);
       const authorize = (request: HttpRequestInfo) => runRequestHooks(hooks, { protocol: "http", ...request });
-      const metrics = createControlPlaneMetrics();
+      const { pool, hosts } = core.context;
+      const sandboxRows = createSandboxRepository(pool);
+      const metrics = createControlPlaneMetrics({ countSandboxesByStatus: () => sandboxRows.countByStatus() });
       const reach = createReachParts({ config, logger, lifecycle: core.context.lifecycle, hosts: core.context.hosts, metrics, grpcTarget, authorize });
       const gateway = createGateway({
         grpcTarget,
@@ -100,6 +104,9 @@ export async function runControlPlane(options: RunControlPlaneOptions = {}): Pro
         front: reach.front,
         authorize,
         authentication: { openMethods: openGrpcMethods, carriesCredential },
+        metrics,
+        readiness: createReadiness({ pool, onlineHostIds: () => hosts.onlineHostIds(), logger: logger.child({ component: "readiness" }) }),
+        shutdownGraceMs: config.httpShutdownGraceMs,
       });
       // The gateway logs its own "listening" line (listener "http").
       httpAddress = await gateway.listen(config.httpListen.port, config.httpListen.host);

@@ -135,6 +135,12 @@ export function createSandboxRepository(pool: DatabasePool): SandboxStore {
         WHERE id = ${id}::uuid
         RETURNING ${columns}`);
     },
+
+    async countByStatus() {
+      const rows = await pool.any(sql.type(z.object({ status: z.enum(sandboxStatuses), n: z.number() }))`
+        SELECT status, count(*)::int AS n FROM sandboxes GROUP BY status`);
+      return Object.fromEntries(rows.map((row) => [row.status, row.n]));
+    },
   };
 }
 

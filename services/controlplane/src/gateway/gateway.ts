@@ -1,17 +1,21 @@
-import { createServer, STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { STATUS_CODES, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Duplex } from "node:stream";
 import { descriptorSetBase64 as defaultDescriptorSet } from "@wrenn/gen/descriptor.js";
 import { Status, type Metadata } from "nice-grpc-common";
 import { httpStatusFor, type Logger } from "@wrenn/shared";
+import type { ControlPlaneMetrics } from "../observability/metrics.js";
+import type { ReadinessCheck } from "../observability/readiness.js";
 import type { RequestAttributes } from "../request-attributes.js";
-import { errorBody, GatewayError, gatewayErrors, resolveError, sendError, sendJson } from "./gateway-error.js";
+import { errorBody, GatewayError, gatewayErrors, resolveError, sendError } from "./gateway-error.js";
 import { clientAddress, createGrpcBackend } from "./grpc-backend.js";
 import { buildOpenApi } from "./openapi.js";
-import { renderDocsPage } from "./docs-page.js";
+import { createDocsAssets } from "./docs-page.js";
+import { createDrainingServer, defaultServerLimits, type HttpServerLimits } from "./http-server.js";
+import { createOpsRoutes } from "./ops-routes.js";
 import { createHandlerRoutes, hookMetadata, type HttpHandlerRoute, type HttpRequestInfo } from "./handler-routes.js";
 import { createRouter } from "./router.js";
-import { withRawRoutes, type AnyRoute, type FrontHandler, type RawHttpRoute, type RoutedRawRoute } from "./raw-routes.js";
+import { toRoutedRaw, withRawRoutes, type AnyRoute, type FrontHandler, type RawHttpRoute, type RoutedRawRoute } from "./raw-routes.js";
 import { buildRouteTable, loadRegistry, mergeRoutes } from "./routes.js";
 import type { GatewayLimits, TranscodeContext } from "./transcode-context.js";
 import { transcodeUnary } from "./transcode-unary.js";
@@ -28,7 +32,16 @@ export interface GatewayOptions {
   packagePrefix?: string;
   /** More APIs transcoded the same way (an extension's services): each set's annotated methods in its package. */
   extraApis?: HttpApi[];
+  /** Limits of JSON transcoding (bodies of transcoded routes only: raw routes read their own). */
   limits?: Partial<GatewayLimits>;
+  /** Header time, idle keep-alive time and header size of the HTTP server. */
+  serverLimits?: Partial<HttpServerLimits>;
+  /** How long close() lets in-flight requests, streams and upgraded sockets finish before cutting them; unset: 10 s. */
+  shutdownGraceMs?: number;
+  /** Every request is observed (by route template) and /metrics serves the registry; unset: no /metrics. */
+  metrics?: Pick<ControlPlaneMetrics, "registry" | "observeRequest">;
+  /** What /readyz checks (503 when one fails); unset: ready while the server runs. */
+  readiness?: () => Promise<ReadinessCheck[]>;
   /** Title and version of the OpenAPI document. */
   apiInfo?: { title: string; version: string };
   /** Hand-written handlers, each owning a path prefix (checked against the transcoded routes at start). */
@@ -69,6 +82,11 @@ export interface Gateway {
   server: Server;
   /** Resolves with the bound address, "host:port". */
   listen(port: number, host?: string): Promise<string>;
+  /**
+   * Stops accepting, lets what is in flight finish within the shutdown
+   * grace (responses then carry Connection: close, /readyz is 503), cuts the
+   * rest, then closes the gRPC channel.
+   */
   close(): Promise<void>;
 }
 
@@ -93,10 +111,19 @@ export function createGateway(options: GatewayOptions): Gateway {
   const front = options.front ?? [];
   const handlers = createHandlerRoutes(options.handlers ?? [], routes, router);
   const info = options.apiInfo ?? { title: "Wrenn API", version: "v1" };
-  const openApiJson = JSON.stringify(buildOpenApi(routes, info));
-  const docsHtml = renderDocsPage(routes, info.title);
+  const openApi = buildOpenApi(routes, info, { rawRoutes: (options.rawRoutes ?? []).map(toRoutedRaw), openMethods: options.authentication?.openMethods });
   const limits = { ...defaultLimits, ...options.limits };
   const backend = createGrpcBackend(options.grpcTarget);
+  const metrics = options.metrics;
+  const ops = createOpsRoutes({
+    openApiJson: JSON.stringify(openApi),
+    docs: createDocsAssets(info.title),
+    registry: metrics?.registry,
+    readiness: options.readiness,
+    draining: () => http.draining,
+  });
+  /** The route label each response is counted under (templates, never raw paths: ids would explode the series). */
+  const labels = new WeakMap<ServerResponse, string>();
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? "/";
@@ -106,12 +133,14 @@ export function createGateway(options: GatewayOptions): Gateway {
     const method = req.method ?? "GET";
 
     const claimant = front.find((handler) => handler.claims(req));
-    if (claimant) return claimant.handle(req, res);
+    if (claimant) {
+      labels.set(res, claimant.name);
+      return claimant.handle(req, res);
+    }
 
     if (method === "GET" || method === "HEAD") {
-      if (rawPath === "/healthz") return sendJson(res, 200, { status: "ok" });
-      if (rawPath === "/openapi.json") return sendRaw(res, "application/json; charset=utf-8", openApiJson);
-      if (rawPath === "/docs" || rawPath === "/docs/") return sendRaw(res, "text/html; charset=utf-8", docsHtml);
+      const served = await ops.serve(rawPath, res);
+      if (served) return void labels.set(res, served);
     }
 
     // Aborted when the client disconnects before we finished answering; the
@@ -123,6 +152,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     const authorize = () => (options.authorize ? options.authorize({ path: rawPath, httpMethod: method, metadata: hookMetadata(req), peer: clientAddress(req) }) : Promise.resolve({}));
     const handler = handlers.match(rawPath);
     if (handler) {
+      labels.set(res, `${handler.prefix}/…`);
       const attributes = await authorize();
       return handler.handle(req, res, { path: rawPath, query, attributes, signal: abort.signal });
     }
@@ -131,6 +161,7 @@ export function createGateway(options: GatewayOptions): Gateway {
     if (match.kind === "not_found") throw gatewayErrors.notFound(`no route for ${method} ${rawPath}`);
     if (match.kind === "method_not_allowed") throw gatewayErrors.methodNotAllowed(match.allow);
     if (match.kind === "bad_path") throw gatewayErrors.invalidArgument(match.message);
+    labels.set(res, match.route.template.source);
     if (match.route.kind === "raw") return match.route.raw.handle(req, res, { pathVars: match.pathVars, query, signal: abort.signal });
 
     const ctx: TranscodeContext = {
@@ -158,10 +189,15 @@ export function createGateway(options: GatewayOptions): Gateway {
     }
   }
 
-  const server = createServer((req, res) => {
+  function onRequest(req: IncomingMessage, res: ServerResponse): void {
     const started = performance.now();
-    res.once("finish", () => {
-      const fields = { method: req.method, path: req.url?.split("?")[0], status: res.statusCode, ms: Math.round(performance.now() - started) };
+    // "close" also ends a response that was cut (client gone, shutdown): counted with the status it had begun with.
+    res.once("close", () => {
+      const ms = performance.now() - started;
+      metrics?.observeRequest(labels.get(res) ?? "unmatched", req.method ?? "GET", res.statusCode, ms / 1000);
+      if (!res.writableFinished) return;
+      // The path without its query: query strings carry tokens.
+      const fields = { method: req.method, path: req.url?.split("?")[0], status: res.statusCode, ms: Math.round(ms) };
       if (res.statusCode >= 500) logger.warn(fields, "request failed");
       else logger.debug(fields, "request");
     });
@@ -177,15 +213,21 @@ export function createGateway(options: GatewayOptions): Gateway {
       }
       sendError(res, resolved.code, resolved.message, resolved.httpStatus, headers);
     });
-  });
-  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
-    socket.on("error", () => socket.destroy());
+  }
+
+  function onUpgrade(req: IncomingMessage, socket: Duplex, head: Buffer): void {
     handleUpgrade(req, socket, head).catch((err: unknown) => {
       const resolved = resolveError(err);
       if (!resolved.expected) logger.error({ err, path: req.url?.split("?")[0] }, "unhandled upgrade error");
       refuseUpgrade(socket, resolved.code, resolved.message, resolved.httpStatus, resolved.headers);
     });
-  });
+  }
+
+  const http = createDrainingServer({ ...defaultServerLimits, ...options.serverLimits }, onRequest, onUpgrade, (socket) =>
+    refuseUpgrade(socket, Status.UNAVAILABLE, "the server is shutting down"),
+  );
+  const server: Server = http.server;
+  const graceMs = options.shutdownGraceMs ?? 10_000;
 
   /**
    * An upgrade goes to the front handler that claims it, or to the WebSocket
@@ -206,14 +248,6 @@ export function createGateway(options: GatewayOptions): Gateway {
     return route.raw.upgrade(req, socket, head, { pathVars: match.pathVars, query: q >= 0 ? url.slice(q + 1) : "", signal: abort.signal });
   }
 
-  // Slow or hung clients must not hold handlers forever (a production lesson),
-  // but streams may legitimately run for hours: limit header time and idle
-  // keep-alive time, and no total request time.
-  server.headersTimeout = 30_000;
-  server.requestTimeout = 0;
-  server.keepAliveTimeout = 65_000;
-  server.maxHeadersCount = 200;
-
   return {
     server,
     listen(port, host = "127.0.0.1") {
@@ -228,16 +262,10 @@ export function createGateway(options: GatewayOptions): Gateway {
         });
       });
     },
-    close() {
-      return new Promise((resolve) => {
-        server.close(() => {
-          backend.close();
-          resolve();
-        });
-        // Idle keep-alive sockets would hold close() open; open streams end with the process.
-        server.closeIdleConnections();
-        setTimeout(() => server.closeAllConnections(), 2_000).unref();
-      });
+    async close() {
+      const { cut } = await http.shutdown(graceMs);
+      if (cut > 0) logger.warn({ cut, graceMs }, "requests still running at the end of the shutdown grace were cut");
+      backend.close();
     },
   };
 }
@@ -263,9 +291,4 @@ export function refuseUpgrade(socket: Duplex, code: Status, message: string, htt
   const lines = [`HTTP/1.1 ${httpStatus} ${STATUS_CODES[httpStatus] ?? "Error"}`, "connection: close", "content-type: application/json; charset=utf-8", `content-length: ${Buffer.byteLength(body)}`];
   for (const [name, value] of Object.entries(headers)) lines.push(`${name}: ${value}`);
   socket.end(`${lines.join("\r\n")}\r\n\r\n${body}`);
-}
-
-function sendRaw(res: ServerResponse, contentType: string, body: string): void {
-  res.writeHead(200, { "content-type": contentType, "content-length": Buffer.byteLength(body) });
-  res.end(body);
 }

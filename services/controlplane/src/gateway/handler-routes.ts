@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { Metadata } from "nice-grpc-common";
 import type { RequestAttributes } from "../request-attributes.js";
 import { forwardedHeaders } from "./grpc-backend.js";
+import { gatewayPaths } from "./ops-routes.js";
 import type { Route } from "./routes.js";
 import type { RoutableRoute, Router } from "./router.js";
 
@@ -38,7 +39,7 @@ export interface HttpRequestInfo {
 }
 
 /** The gateway's own paths, which no handler route may take. */
-const reserved = ["/healthz", "/openapi.json", "/docs"];
+const reserved = gatewayPaths;
 
 export interface HandlerRoutes {
   match(rawPath: string): HttpHandlerRoute | undefined;

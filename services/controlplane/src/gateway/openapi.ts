@@ -1,5 +1,8 @@
 import type { DescMessage } from "@bufbuild/protobuf";
 import { createSchemaBuilder, type Schema, type SchemaBuilder } from "./openapi-schemas.js";
+import { rawOperation, securityComponents, securityOf } from "./openapi-raw.js";
+import type { PathTemplate } from "./path-template.js";
+import type { RoutedRawRoute } from "./raw-routes.js";
 import { shapeKey } from "./router.js";
 import type { Route } from "./routes.js";
 
@@ -8,7 +11,10 @@ import type { Route } from "./routes.js";
  * two cannot drift: the same paths and methods, path variables that cannot
  * be a literal segment of a more specific route, query parameters for the
  * fields neither the path nor the body binds, bodies without the fields the
- * path binds, NDJSON for streams in both directions.
+ * path binds, NDJSON for streams in both directions. The raw routes are
+ * listed from their own operation objects, and every operation names the
+ * credentials it takes (an API key as a bearer token or X-API-Key), so
+ * Swagger UI's try-it-out sends the caller's key.
  */
 
 export interface OpenApiInfo {
@@ -18,35 +24,64 @@ export interface OpenApiInfo {
 
 const ndjsonNote = "NDJSON (application/x-ndjson): one JSON message a line.";
 
-export function buildOpenApi(routes: Route[], info: OpenApiInfo): Record<string, unknown> {
+export interface OpenApiExtras {
+  /** Hand-served routes, listed from their `openapi` objects. */
+  rawRoutes?: RoutedRawRoute[];
+  /** gRPC paths callable without a credential: their operations declare no security. */
+  openMethods?: ReadonlySet<string>;
+}
+
+export function buildOpenApi(routes: Route[], info: OpenApiInfo, extras: OpenApiExtras = {}): Record<string, unknown> {
   const schemas = createSchemaBuilder(requestTypes(routes));
+  const raws = extras.rawRoutes ?? [];
+  const templates = [...routes, ...raws].map((r) => r.template);
   const paths: Record<string, Record<string, unknown>> = {};
   for (const route of routes) {
     const operation: Record<string, unknown> = {
       operationId: route.method.name,
       tags: [route.method.parent.name],
-      parameters: [...pathParameters(route, routes, schemas), ...queryParameters(route, schemas)],
+      ...streamingNote(route),
+      parameters: [...pathParameters(route, templates, schemas), ...queryParameters(route, schemas)],
       responses: responses(route, schemas),
+      ...securityOf(extras.openMethods?.has(route.grpcPath) ?? false),
     };
     const body = requestBody(route, schemas);
     if (body) operation.requestBody = body;
     (paths[route.template.openApiPath] ??= {})[route.httpMethod.toLowerCase()] = operation;
   }
+  for (const raw of raws) {
+    const parameters = pathParameters(raw, templates, schemas, routes);
+    (paths[raw.template.openApiPath] ??= {})[raw.httpMethod.toLowerCase()] = rawOperation(raw, parameters);
+  }
   return {
     openapi: "3.1.0",
     info,
     paths,
-    components: { schemas: { ...schemas.components(), Status: statusSchema, StreamError: streamErrorSchema } },
+    components: { schemas: { ...schemas.components(), Status: statusSchema, StreamError: streamErrorSchema }, securitySchemes: securityComponents },
   };
 }
 
-function pathParameters(route: Route, routes: Route[], schemas: SchemaBuilder): Schema[] {
+/** Swagger UI shows the summary beside the path: streams say there that they are NDJSON. */
+function streamingNote(route: Route): Record<string, unknown> {
+  if (route.kind === "server_streaming") return { summary: `${route.method.name} (streams NDJSON)`, "x-wrenn-streaming": "server", description: `The response is a stream. ${ndjsonNote}` };
+  if (route.kind === "client_streaming") return { summary: `${route.method.name} (NDJSON request body)`, "x-wrenn-streaming": "client", description: `The request body is a stream. ${ndjsonNote}` };
+  return { summary: route.method.name };
+}
+
+/**
+ * A raw route's variable takes the schema a transcoded route gives the
+ * variable of the same name (the wire id pattern of a sandbox_id), else a
+ * non-empty string.
+ */
+function pathParameters(route: Route | RoutedRawRoute, templates: PathTemplate[], schemas: SchemaBuilder, transcoded: Route[] = []): Schema[] {
   return route.template.variables.map((v) => {
     const name = v.fieldPath.join(".");
-    const field = fieldAt(route.input, v.fieldPath);
-    let schema: Schema = field ? schemas.field(field.owner, field.field) : { type: "string" };
+    let schema: Schema = { type: "string" };
+    const owner = route.kind === "raw" ? transcoded.find((r) => r.template.variables.some((o) => o.fieldPath.join(".") === name)) : route;
+    const field = owner ? fieldAt(owner.input, v.fieldPath) : undefined;
+    if (field) schema = schemas.field(field.owner, field.field);
     if (schema.type === "string" && schema.minLength === undefined) schema = { ...schema, minLength: 1 };
-    const shadowed = v.end - v.start === 1 ? shadowingLiterals(route, v.start, routes) : [];
+    const shadowed = v.end - v.start === 1 ? shadowingLiterals(route.template, v.start, templates) : [];
     if (shadowed.length > 0) schema = { ...schema, not: { enum: shadowed } };
     return { name, in: "path", required: true, schema };
   });
@@ -57,13 +92,13 @@ function pathParameters(route: Route, routes: Route[], schemas: SchemaBuilder): 
  * variable would collide with: the router gives such a path to the
  * literal route (literals win), so those values never reach this one.
  */
-function shadowingLiterals(route: Route, at: number, routes: Route[]): string[] {
-  const mine = route.template.segments;
+function shadowingLiterals(template: PathTemplate, at: number, templates: PathTemplate[]): string[] {
+  const mine = template.segments;
   const out = new Set<string>();
-  for (const other of routes) {
-    const theirs = other.template.segments;
-    if (shapeKey(other.template) === shapeKey(route.template)) continue;
-    if (theirs.length !== mine.length || other.template.verb !== route.template.verb) continue;
+  for (const other of templates) {
+    const theirs = other.segments;
+    if (shapeKey(other) === shapeKey(template)) continue;
+    if (theirs.length !== mine.length || other.verb !== template.verb) continue;
     const candidate = theirs[at];
     if (candidate.kind !== "literal") continue;
     const compatible = mine.every((seg, i) => {

@@ -77,4 +77,6 @@ export interface SandboxStore {
   listActiveOnHost(hostId: string): Promise<SandboxRecord[]>;
   /** Records the host's expiry time, whatever the status. */
   setExpiresAt(id: string, expiresAt: Date | null): Promise<SandboxRecord | null>;
+  /** How many sandboxes are in each status (every team; statuses with none are absent), for /metrics. */
+  countByStatus(): Promise<Partial<Record<SandboxStatus, number>>>;
 }

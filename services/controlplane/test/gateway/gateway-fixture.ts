@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { afterAll, beforeAll } from "vitest";
 import { createLogger } from "@wrenn/shared";
 import { createGateway, type Gateway, type GatewayOptions } from "../../src/gateway/gateway.js";
@@ -48,4 +49,21 @@ export async function ndjson(res: Response): Promise<Record<string, any>[]> {
     .split("\n")
     .filter((l) => l !== "")
     .map((l) => JSON.parse(l));
+}
+
+/**
+ * Writes `text` on a fresh TCP connection to the gateway and resolves with
+ * everything the server sent once it closed the connection (the test's own
+ * timeout bounds the wait). For requests fetch() cannot make: partial
+ * headers, spoofed upgrades.
+ */
+export function rawExchange(base: string, text: string): Promise<string> {
+  const { hostname, port } = new URL(base);
+  return new Promise((resolve, reject) => {
+    const socket = connect(Number(port), hostname, () => socket.write(text));
+    const chunks: Buffer[] = [];
+    socket.on("data", (chunk: Buffer) => chunks.push(chunk));
+    socket.once("error", (err: NodeJS.ErrnoException) => (err.code === "ECONNRESET" ? undefined : reject(err)));
+    socket.once("close", () => resolve(Buffer.concat(chunks).toString("latin1")));
+  });
 }

@@ -1,0 +1,113 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import type { Duplex } from "node:stream";
+
+/** Limits of the HTTP server itself, before any route sees a request. */
+export interface HttpServerLimits {
+  /** Time a client has to send the request line and headers (slowloris): then 408 and the connection closes. */
+  headersTimeoutMs: number;
+  /** An idle keep-alive connection is closed after this long without a request. */
+  keepAliveTimeoutMs: number;
+  /** Request line plus headers, in bytes: beyond it, 431. */
+  maxHeaderBytes: number;
+}
+
+export const defaultServerLimits: HttpServerLimits = {
+  headersTimeoutMs: 20_000,
+  // Longer than the usual load balancer idle timeout (60 s), so the balancer closes first and never reuses a closed socket.
+  keepAliveTimeoutMs: 65_000,
+  maxHeaderBytes: 32 * 1024,
+};
+
+export interface DrainingServer {
+  server: Server;
+  /** True once shutdown began: new upgrades are refused, responses carry `Connection: close`. */
+  readonly draining: boolean;
+  /**
+   * Stops accepting connections and lets in-flight requests, streams and
+   * upgraded sockets (WebSockets, proxied upgrades: close() does not track
+   * them) finish for up to `graceMs`, then cuts what is left. Resolves with
+   * how many were cut once every connection is gone.
+   */
+  shutdown(graceMs: number): Promise<{ cut: number }>;
+}
+
+type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+
+/**
+ * An http.Server with header, idle and header-size limits and no total
+ * request time (streams and downloads may run for hours), which keeps count
+ * of what is in flight so a shutdown can wait for it.
+ */
+export function createDrainingServer(
+  limits: HttpServerLimits,
+  onRequest: (req: IncomingMessage, res: ServerResponse) => void,
+  onUpgrade: UpgradeListener,
+  refuseWhileDraining: (socket: Duplex) => void,
+): DrainingServer {
+  const server = createServer(
+    {
+      maxHeaderSize: limits.maxHeaderBytes,
+      headersTimeout: limits.headersTimeoutMs,
+      requestTimeout: 0,
+      keepAliveTimeout: limits.keepAliveTimeoutMs,
+      // Node checks the header timeout on this period: keep it a fraction of the timeout so the limit holds.
+      connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(limits.headersTimeoutMs / 4))),
+    },
+    (req, res) => {
+      inFlight.add(res);
+      res.once("close", () => {
+        inFlight.delete(res);
+        // A keep-alive connection whose response began before the drain is idle now: close it.
+        if (draining) server.closeIdleConnections();
+        settle();
+      });
+      if (draining) res.setHeader("connection", "close");
+      onRequest(req, res);
+    },
+  );
+  server.maxHeadersCount = 200;
+  const inFlight = new Set<ServerResponse>();
+  const upgraded = new Set<Duplex>();
+  let draining = false;
+  let settle: () => void = () => {};
+
+  server.on("upgrade", (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    socket.on("error", () => socket.destroy());
+    if (draining) return refuseWhileDraining(socket);
+    upgraded.add(socket);
+    socket.once("close", () => {
+      upgraded.delete(socket);
+      settle();
+    });
+    onUpgrade(req, socket, head);
+  });
+
+  return {
+    server,
+    get draining() {
+      return draining;
+    },
+    async shutdown(graceMs) {
+      draining = true;
+      const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+      server.closeIdleConnections();
+      const done = new Promise<void>((resolve) => {
+        settle = () => {
+          if (inFlight.size === 0 && upgraded.size === 0) resolve();
+        };
+        settle();
+      });
+      let timer: NodeJS.Timeout | undefined;
+      const expired = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), graceMs)));
+      const timedOut = await Promise.race([done.then(() => false), expired]);
+      clearTimeout(timer);
+      const cut = timedOut ? inFlight.size + upgraded.size : 0;
+      // Also when nothing is in flight: a connection whose response was closed
+      // early (its client cancelled a stream) can stay listed as active and hold close() open.
+      server.closeAllConnections();
+      for (const socket of upgraded) socket.destroy();
+      await closed;
+      return { cut };
+    },
+  };
+}
