@@ -100,8 +100,8 @@ describe.skipIf(diskFree < neededDiskBytes)(`a 2 GiB transfer (needs ${neededDis
     // garbage (socket reads, gRPC framing in and out of the relay, ~7 copies
     // of every byte in this one process) is freed by V8 only once 64 MB of
     // external memory piled up since the last full GC, so its peak sits just
-    // above that trigger: the same upload through the gRPC API alone peaks
-    // 68-80 MiB over the baseline. Downloads stay near zero.
+    // above that trigger: a 512 MiB upload through the gRPC API alone (no
+    // HTTP) peaked 68-80 MiB over the baseline here. Downloads stay near zero.
     expect(uploadGrowth).toBeLessThan(96 * 1024 ** 2);
     expect(downloadGrowth).toBeLessThan(64 * 1024 ** 2);
     await inSandbox("rm", "-f", sandboxPath);
