@@ -1,4 +1,5 @@
 import { createHash, randomBytes, randomUUID } from "node:crypto";
+import { request } from "node:http";
 import { gzipSync } from "node:zlib";
 import { beforeAll, describe, expect, it } from "vitest";
 import { toWireId } from "@wrenn/shared";
@@ -103,6 +104,19 @@ describe("HTTP file transfer", () => {
       `root 9\nroot 9\nroot ${2 * 1024 * 1024 + 5}\n`,
     );
     expect(await run("cat", "/tmp/multi/base/nested/dir/b.txt")).toBe("relative\n");
+  });
+
+  it("leaves no file behind when the client cuts an upload midway", async () => {
+    const req = request(filesUrl(ctx.sandboxId, { path: "/tmp/cut/partial.bin" }), {
+      method: "POST",
+      headers: keyHeaders(ctx.stack, { "content-type": "application/octet-stream", "content-length": String(64 * 1024 * 1024) }),
+    });
+    req.on("error", () => undefined);
+    req.write(randomBytes(4 * 1024 * 1024));
+    // Once the first bytes are in the sandbox (the directory exists), cut the connection.
+    await expect.poll(() => run("sh", "-c", "test -d /tmp/cut && echo yes"), { timeout: 30_000 }).toBe("yes\n");
+    req.destroy();
+    await expect.poll(() => run("sh", "-c", "ls -A /tmp/cut"), { timeout: 30_000, message: "files left in /tmp/cut" }).toBe("");
   });
 
   it("refuses malformed requests with the gateway's JSON errors", async () => {
