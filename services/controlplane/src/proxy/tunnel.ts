@@ -14,6 +14,9 @@ export class TunnelRefusal extends Error {
 /** The tunnel itself could not be reached (the agent is down or restarting). */
 export class TunnelUnreachable extends Error {}
 
+/** A host agent that does not answer the CONNECT by then is taken as unreachable (not a hang until the OS gives up). */
+const answerTimeoutMs = 5_000;
+
 /** A response head bigger than this is not a tunnel's answer. */
 const maxHeadBytes = 16 * 1024;
 
@@ -40,6 +43,7 @@ export function openTunnel(address: string, wireId: string, port: number, signal
       reject(err);
     };
     const onAbort = () => fail(abortError());
+    const timer = setTimeout(() => fail(new TunnelUnreachable(`the host agent's port tunnel at ${address} did not answer`)), answerTimeoutMs);
     const onError = (err: Error) => fail(new TunnelUnreachable(`the host agent's port tunnel at ${address} is unreachable: ${err.message}`));
     const onClose = () => fail(new TunnelUnreachable(`the host agent's port tunnel at ${address} closed the connection`));
     // Paused mode ('readable' + read()), so that once the head is taken the
@@ -66,6 +70,7 @@ export function openTunnel(address: string, wireId: string, port: number, signal
       resolve(socket);
     };
     function cleanup() {
+      clearTimeout(timer);
       signal?.removeEventListener("abort", onAbort);
       socket.off("readable", onReadable);
       socket.off("error", onError);
