@@ -15,7 +15,7 @@ import { freePort, portIsFree, processAlive } from "../harness/free-port.js";
 // The first start prints the API key it created (and where it keeps it); the
 // second prints only where it is.
 let dataDir: string;
-let ports: { grpc: number; http: number; hostagent: number };
+let ports: { grpc: number; http: number; hostagent: number; portProxy: number };
 let up: Platform | undefined;
 
 interface Platform {
@@ -27,7 +27,7 @@ interface Platform {
 
 beforeAll(async () => {
   dataDir = await mkdtemp(join(tmpdir(), "wrenn-up-"));
-  ports = { grpc: await freePort(), http: await freePort(), hostagent: await freePort() };
+  ports = { grpc: await freePort(), http: await freePort(), hostagent: await freePort(), portProxy: await freePort() };
 });
 
 afterAll(async () => {
@@ -53,6 +53,7 @@ async function startUp(): Promise<Platform> {
     WRENN_GRPC_LISTEN: `127.0.0.1:${ports.grpc}`,
     WRENN_HTTP_LISTEN: `127.0.0.1:${ports.http}`,
     WRENN_HOSTAGENT_LISTEN: `127.0.0.1:${ports.hostagent}`,
+    WRENN_PORT_PROXY_LISTEN: `127.0.0.1:${ports.portProxy}`,
   });
   const child = spawn(join(repoRoot, "wrenn"), ["up"], { cwd: repoRoot, env, stdio: ["ignore", "pipe", "pipe"] });
   let text = "";
@@ -169,8 +170,10 @@ describe("./wrenn up", () => {
     const report = await matchIn(() => up!.output(), /! hostagent \(pid \d+\) died: signal SIGKILL\. Its last log lines:\n((?: {4}\| .*\n)+)/, "the death report");
     // Its last log lines, as it wrote them (structured lines from the agent).
     expect(report[1]).toMatch(/"service":"hostagent"/);
-    const back = await matchIn(() => up!.output(), /✓ hostagent is back \(pid (\d+)\) on (\S+)/, "the host agent to be back", 120_000);
+    // The first address it prints is its gRPC one, then its port tunnel's: both where they were.
+    const back = await matchIn(() => up!.output(), /✓ hostagent is back \(pid (\d+)\) on ([^\s,]+)/, "the host agent to be back", 120_000);
     expect(back[2]).toBe(`127.0.0.1:${ports.hostagent}`);
+    expect(up.output()).toMatch(new RegExp(`hostagent is back \\(pid ${back[1]}\\) on [^\\n]*127\\.0\\.0\\.1:${ports.portProxy}\\n`));
     up.pids.hostagent = Number(back[1]);
     // The controlplane finds it again on its own: a new sandbox runs a command.
     const next = await vi.waitFor(

@@ -76,6 +76,8 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
   const port = await server.listen(config.listen);
   const address = config.listen.startsWith("unix:") ? config.listen : `${config.listen.replace(/:\d+$/, "")}:${port}`;
   logger.info({ listener: "grpc", address, hostId, dataDir, runtime: runtime.name }, "listening");
+  // Bound before the gRPC port, logged after it: the gRPC address stays the first one tools print.
+  logger.info({ listener: "port-proxy", address: tunnel.address }, "listening");
 
   return {
     address,

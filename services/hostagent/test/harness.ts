@@ -54,7 +54,7 @@ export async function startAgent(env: Record<string, string> = {}, startTimeoutM
       WRENN_SANDBOXES_ON_STOP: "destroy",
       ...env,
     },
-    listeners: ["grpc"],
+    listeners: ["grpc", "port-proxy"],
     startTimeoutMs,
   });
   const address = service.addresses.get("grpc")!;

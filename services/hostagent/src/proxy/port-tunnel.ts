@@ -19,7 +19,7 @@ import { established, parseTarget, refuse, usage } from "./tunnel-answer.js";
  * HTTP parser reads the request, so header limits and timeouts are its.
  */
 export interface PortTunnel {
-  /** "host:port" actually bound. */
+  /** "host:port" actually bound (the caller logs it). */
   address: string;
   /** Cuts every tunnel into the sandbox (and dials in progress). */
   closeSandbox(sandboxId: string): void;
@@ -146,7 +146,6 @@ export async function startPortTunnel(options: PortTunnelOptions): Promise<PortT
   const address = await listen(server, options.listen);
   // E.g. EMFILE on accept under a flood: logged, never thrown (an unhandled 'error' would end the agent).
   server.on("error", (err) => log.error({ err }, "port tunnel listener error"));
-  log.info({ listener: "port-proxy", address }, "listening");
 
   return {
     address,
