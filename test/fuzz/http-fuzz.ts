@@ -129,6 +129,10 @@ function configToml(targets: FuzzTargets): string {
   return `# Written by test/fuzz/http-fuzz.ts for one run.
 headers = { Authorization = "Bearer \${WRENN_FUZZ_API_KEY}" }
 
+# Schemathesis's default list plus 426: a plain GET of a WebSocket route (OpenPty, StreamProcess) is 426 whatever its query.
+[checks.negative_data_rejection]
+expected-statuses = ["400", "401", "403", "404", "405", "406", "409", "415", "422", "426", "428", "429", "5xx"]
+
 [dictionaries.sandbox]
 values = [${JSON.stringify(targets.sandboxId)}]
 

@@ -198,7 +198,8 @@ export function createGateway(options: GatewayOptions): Gateway {
       if (!res.writableFinished) return;
       // The path without its query: query strings carry tokens.
       const fields = { method: req.method, path: req.url?.split("?")[0], status: res.statusCode, ms: Math.round(ms) };
-      if (res.statusCode >= 500) logger.warn(fields, "request failed");
+      // A probe of an unready /readyz or a failed scrape is the probe's to report; readiness logs its own changes.
+      if (res.statusCode >= 500 && !quietPaths.has(labels.get(res) ?? "")) logger.warn(fields, "request failed");
       else logger.debug(fields, "request");
     });
     handle(req, res).catch((err: unknown) => {
@@ -269,6 +270,8 @@ export function createGateway(options: GatewayOptions): Gateway {
     },
   };
 }
+
+const quietPaths = new Set(["/readyz", "/metrics"]);
 
 function transcode(ctx: TranscodeContext): Promise<void> {
   switch (ctx.route.kind) {

@@ -10,7 +10,7 @@ export interface ControlPlaneMetrics {
   readonly registry: Registry;
   /**
    * One finished HTTP request: `route` is the template ("/v1/sandboxes/{sandbox_id}"),
-   * never the raw path ("proxy" for the port proxy, "unmatched" when no route took it).
+   * never the raw path (a front handler's name, "port-proxy", for the proxy; "unmatched" when no route took it).
    */
   observeRequest(route: string, method: string, status: number, seconds: number): void;
   /** Bytes the port proxy carried: "in" from clients toward sandboxes, "out" back. */
