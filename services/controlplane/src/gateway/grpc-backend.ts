@@ -1,6 +1,7 @@
 import * as grpc from "@grpc/grpc-js";
 import type { IncomingMessage } from "node:http";
-import { httpCodeMetadataKey } from "@wrenn/shared";
+import { errors, httpCodeMetadataKey } from "@wrenn/shared";
+import { gatewayErrors } from "./gateway-error.js";
 
 /**
  * Generic (descriptor-free) gRPC calls over long-lived channels. Messages
@@ -84,11 +85,35 @@ export function forwardedHeaders(req: IncomingMessage): [string, string | Buffer
     // The session cookie authenticates browser calls (the hook reads it from metadata).
     if (name !== "authorization" && name !== "cookie" && !name.startsWith("x-")) continue;
     for (const value of Array.isArray(rawValue) ? rawValue : [rawValue]) {
-      forwarded.push([name, name.endsWith("-bin") ? Buffer.from(value, "base64") : value]);
+      if (name.endsWith("-bin")) forwarded.push([name, Buffer.from(value, "base64")]);
+      else {
+        const carried = carriable(name, value);
+        if (carried !== undefined) forwarded.push([name, carried]);
+      }
     }
   }
   forwarded.push([clientIpHeader, clientAddress(req)]);
   return forwarded;
+}
+
+/** What gRPC metadata can carry as a text value: printable ASCII and spaces (HTTP also allows tabs and bytes above 0x7e). */
+const metadataText = /^[ -~]*$/;
+
+/**
+ * A header value as metadata, or undefined to leave it out. Metadata would
+ * refuse the value (a 500 for a header the client chose), so: a cookie
+ * whose value it cannot carry is dropped from the header (another site on
+ * this host may have set it; Wrenn's cookies are ASCII); a credential that
+ * holds such characters is no credential of ours (401); any other header, 400.
+ */
+function carriable(name: string, value: string): string | undefined {
+  if (metadataText.test(value)) return value;
+  if (name === "cookie") {
+    const kept = value.split(";").filter((pair) => metadataText.test(pair));
+    return kept.length > 0 ? kept.join(";") : undefined;
+  }
+  if (name === "authorization" || name === "x-api-key") throw errors.unauthenticated("invalid API key");
+  throw gatewayErrors.invalidArgument(`header ${name} holds characters other than printable ASCII`);
 }
 
 /** The HTTP peer's address, IPv4-mapped IPv6 written as plain IPv4 ("::ffff:10.0.0.1" → "10.0.0.1"). */
