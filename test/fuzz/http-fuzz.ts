@@ -42,9 +42,9 @@ export interface HttpFuzzResult {
  * rightly refuses schema-valid requests on domain grounds: a stopped sandbox,
  * an unknown template, an occupied tag, with 400 FAILED_PRECONDITION), and
  * use_after_free / ensure_resource_availability (a destroyed sandbox stays
- * readable as STOPPED by design), and the auth checks (the schema declares no
- * security scheme; test/fuzz/http-unauthenticated.ts checks every operation's
- * refusal without a key, and team isolation has whole-stack tests).
+ * readable as STOPPED by design), and the auth checks
+ * (test/fuzz/http-unauthenticated.ts checks every operation's refusal
+ * without a key and with wrong ones, and team isolation has whole-stack tests).
  */
 const excludedChecks = ["positive_data_acceptance", "use_after_free", "ensure_resource_availability", "ignored_auth", "object_level_authorization"];
 
@@ -128,6 +128,17 @@ interface HarEntry {
 function configToml(targets: FuzzTargets): string {
   return `# Written by test/fuzz/http-fuzz.ts for one run.
 headers = { Authorization = "Bearer \${WRENN_FUZZ_API_KEY}" }
+
+# The document declares both API key schemes: each carries the run's key (else Schemathesis fills X-API-Key with
+# random text, and most requests stop at 401). No auto-signup: the run acts as the key's team only.
+[auth]
+auto-signup = false
+
+[auth.openapi.bearer]
+bearer = "\${WRENN_FUZZ_API_KEY}"
+
+[auth.openapi.apiKey]
+api_key = "\${WRENN_FUZZ_API_KEY}"
 
 # Schemathesis's default list plus 426: a plain GET of a WebSocket route (OpenPty, StreamProcess) is 426 whatever its query.
 [checks.negative_data_rejection]
