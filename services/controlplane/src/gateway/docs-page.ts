@@ -31,8 +31,10 @@ const packageFiles: Record<string, string> = {
 export const docsContentSecurityPolicy =
   "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; img-src 'self' data:; connect-src 'self'; frame-ancestors 'none'";
 
+const require = createRequire(import.meta.url);
+
 export function createDocsAssets(title: string): DocsAssets {
-  const root = dirname(createRequire(import.meta.url).resolve("swagger-ui-dist/package.json"));
+  const root = dirname(require.resolve("swagger-ui-dist/package.json"));
   const cache = new Map<string, Promise<DocsFile>>();
   const own: Record<string, DocsFile> = {
     "": { contentType: "text/html; charset=utf-8", body: Buffer.from(page(title)) },
