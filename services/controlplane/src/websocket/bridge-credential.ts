@@ -29,6 +29,8 @@ export function bridgeCredential(req: IncomingMessage, params: URLSearchParams, 
   const token = params.get("token");
   if (token !== null) {
     if (token === "") throw errors.unauthenticated("the token parameter is empty");
+    // Metadata refuses anything but printable ASCII (a 500 otherwise); no key holds other characters.
+    if (!/^[ -~]+$/.test(token)) throw errors.unauthenticated("invalid API key");
     metadata.set("x-api-key", token);
   }
   const viaCookie = !metadata.has("x-api-key") && !metadata.has("authorization");
