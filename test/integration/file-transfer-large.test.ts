@@ -97,14 +97,11 @@ describe.skipIf(diskFree < neededDiskBytes)(`a 2 GiB transfer (needs ${neededDis
 
     const mib = (n: number) => (n / 1024 ** 2).toFixed(1);
     console.log(`controlplane RSS growth: upload ${mib(uploadGrowth)} MiB, download ${mib(downloadGrowth)} MiB (from ${mib(before)} MiB)`);
-    // Bounded whatever the size (a held file would be 2 GiB). An upload's
-    // garbage (socket reads, gRPC framing in and out of the relay: about 8
-    // copies of every byte in this one process) is freed by V8 only once
-    // 64 MB of external memory piled up since the last full GC, and later
-    // the busier the machine, so its peak sits at or above that trigger:
-    // 56-92 MiB here on a loaded machine, and a 512 MiB upload through the
-    // gRPC API alone (no HTTP) peaked 68-80 MiB. Downloads stay near zero.
-    expect(uploadGrowth).toBeLessThan(128 * 1024 ** 2);
+    // Bounded whatever the size (a held file would be 2 GiB): the issue's
+    // figure is 64 MiB. What remains is V8's young generation filling to its
+    // cap (the stack runs the controlplane with a 2 MiB semi-space) and the
+    // copies in flight, not the file.
+    expect(uploadGrowth).toBeLessThan(64 * 1024 ** 2);
     expect(downloadGrowth).toBeLessThan(64 * 1024 ** 2);
     await inSandbox("rm", "-f", sandboxPath);
   }, 600_000);

@@ -48,6 +48,8 @@ export interface SpawnServiceOptions {
   env: Record<string, string | undefined>;
   /** Off: the service sees PATH and `env` only, not the test runner's environment. */
   inheritEnv?: boolean;
+  /** Flags for node itself, before the entry (V8 heap settings, which cannot change once it runs). */
+  nodeFlags?: string[];
   /** A command node runs under, e.g. ["ip", "netns", "exec", "ns1"] (it must exec node, keeping the pid). */
   prefix?: string[];
   /** Appends every line it writes here. */
@@ -86,7 +88,7 @@ export async function spawnService(options: SpawnServiceOptions): Promise<Servic
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
-  const node = [process.execPath, ...(options.bundled ? [] : ["--import", "tsx"]), options.entry];
+  const node = [process.execPath, ...(options.nodeFlags ?? []), ...(options.bundled ? [] : ["--import", "tsx"]), options.entry];
   const [file, ...args] = [...(options.prefix ?? []), ...node];
   const child = spawn(file!, args, {
     cwd: options.cwd ?? repoRoot,
