@@ -8,6 +8,8 @@ export interface ReadmeStep {
   status: number;
   /** The JSON lines shown after it, in order. */
   output: Shape[];
+  /** Plain text shown after it instead (a downloaded file, a page through the proxy): the output, line by line. */
+  text: string[];
   /** Text the README says the output bytes (base64 stdout or pty) contain: quoted in the prose after a line. */
   outputContains: string[];
   /** `SB=…`: the user pastes the sandboxId from the previous answer here. */
@@ -36,8 +38,11 @@ export function readmeSteps(blocks: string[]): ReadmeStep[] {
         if (!step) throw new Error(`output line before any command: ${line}`);
         const shown = line.replace(/^#\s?/, "");
         const json = shown.indexOf("{");
-        // Prose ("hello", "then one line per change") is not a shape.
-        if (json < 0) continue;
+        // A line without JSON is the output as text (a download, a proxied page).
+        if (json < 0) {
+          step.text.push(shown);
+          continue;
+        }
         const status = /^(\d{3})\s/.exec(shown.slice(0, json));
         if (status && step.output.length === 0) step.status = Number(status[1]);
         const { shape, rest } = parseShape(shown.slice(json));
@@ -48,7 +53,7 @@ export function readmeSteps(blocks: string[]): ReadmeStep[] {
       if (!pending && !line.trim()) continue;
       pending = pending ? `${pending}\n${line}` : line;
       if (incomplete(pending)) continue;
-      steps.push({ command: pending, status: 200, output: [], outputContains: [], setsSandbox: /^SB=/.test(pending), setsKey: /^export WRENN_API_KEY=/.test(pending) });
+      steps.push({ command: pending, status: 200, output: [], text: [], outputContains: [], setsSandbox: /^SB=/.test(pending), setsKey: /^export WRENN_API_KEY=/.test(pending) });
       pending = "";
     }
     if (pending) throw new Error(`unfinished command in a README block: ${pending}`);
