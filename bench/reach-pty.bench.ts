@@ -10,7 +10,7 @@
 import { spawn } from "node:child_process";
 import WebSocket from "ws";
 import { createWrennClient } from "@wrenn/client";
-import { startStack } from "@wrenn/devstack";
+import { startBenchStack } from "./services.js";
 import { percentile, type BenchSuite, type Report } from "./suite.js";
 
 const quick = process.argv.includes("--quick");
@@ -96,7 +96,7 @@ export const suite: BenchSuite = {
   name: "reach-pty",
   description: "PTY keystroke echo round trip over the WebSocket bridge, alone and beside port-proxy downloads",
   async run(report) {
-    const stack = await startStack();
+    const stack = await startBenchStack();
     const client = createWrennClient(stack.grpcAddress, { apiKey: stack.apiKey });
     let sandboxId = "";
     try {

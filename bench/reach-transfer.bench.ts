@@ -9,17 +9,17 @@
  *   (c) upload and download throughput over HTTP (POST/GET …/files), as MB/s
  *       and as a ratio to envd's own WriteFile/ReadFile throughput.
  *
- *   npm run bench reach-transfer [-- --quick]   (needs DATABASE_URL and REDIS_URL: scripts/services.sh)
+ *   npm run bench reach-transfer [-- --quick]   (local PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set, else embedded mode)
  */
 import { request, type IncomingMessage } from "node:http";
 import { Readable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { setTimeout as sleep } from "node:timers/promises";
 import { createChannel, createClient, Metadata } from "nice-grpc";
-import { startStack, type Stack } from "@wrenn/devstack";
+import type { Stack } from "@wrenn/devstack";
 import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/api/v1/process.js";
 import { SandboxServiceDefinition } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
-import { startEnvd } from "./services.js";
+import { startBenchStack, startEnvd } from "./services.js";
 import { percentile, type BenchSuite, type Report } from "./suite.js";
 
 const quick = process.argv.includes("--quick");
@@ -36,7 +36,7 @@ export const suite: BenchSuite = {
   name: "reach-transfer",
   description: "exec latency beside a slow HTTP download, and HTTP upload/download throughput vs envd alone",
   async run(report) {
-    const stack = await startStack();
+    const stack = await startBenchStack();
     const channel = createChannel(stack.grpcAddress);
     const auth = { "*": { metadata: Metadata({ authorization: `Bearer ${stack.apiKey}` }) } };
     const sandboxes = createClient(SandboxServiceDefinition, channel, auth);

@@ -10,7 +10,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createChannel, createClient, Metadata, type Channel } from "nice-grpc";
-import { repoRoot, spawnService } from "@wrenn/devstack";
+import { repoRoot, spawnService, startStack, type Stack } from "@wrenn/devstack";
 import { EnvdServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { ProcessServiceDefinition, type StartRequest } from "@wrenn/gen/wrenn/envd/v1/process.js";
@@ -125,4 +125,15 @@ export async function startHostAgent(env: Record<string, string>, startTimeoutMs
 
 export function newSandboxId(): string {
   return toWireId("sb", randomUUID());
+}
+
+/**
+ * A whole platform for the suites that go through the API: on the local
+ * PostgreSQL and Redis when DATABASE_URL and REDIS_URL are set (what
+ * `./wrenn test` starts), else in embedded mode (PGlite and the in-process
+ * bus), so `npm run bench` needs nothing running beforehand.
+ */
+export function startBenchStack(): Promise<Stack> {
+  const external = Boolean(process.env.DATABASE_URL && process.env.REDIS_URL);
+  return startStack(external ? {} : { embedded: true });
 }
