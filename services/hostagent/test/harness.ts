@@ -77,6 +77,14 @@ export async function startAgent(env: Record<string, string> = {}, startTimeoutM
   };
 }
 
+/** Destroys whatever sandboxes the agent still has (a failed test's leftovers), then stops it. */
+export async function stopAgentAndSandboxes(agent: AgentProcess): Promise<void> {
+  for (const { sandboxId } of (await agent.sandboxes.listSandboxes({}).catch(() => ({ sandboxes: [] }))).sandboxes) {
+    await agent.sandboxes.destroySandbox({ sandboxId }).catch(() => {});
+  }
+  await agent.stop();
+}
+
 export function newSandboxId(): string {
   return toWireId("sb", randomUUID());
 }

@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { setTimeout as sleep } from "node:timers/promises";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { SandboxEventType, SandboxState, type SandboxEvent } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
-import { exec, leftoversOf, newSandboxId, sandboxPidOf, startAgent, type AgentProcess, testRuntimes as runtimes } from "./harness.js";
+import { exec, leftoversOf, newSandboxId, sandboxPidOf, startAgent, stopAgentAndSandboxes, type AgentProcess, testRuntimes as runtimes } from "./harness.js";
 import { freeLoopbackPort as freePort } from "../src/runtime/qemu/network.js";
 
 /**
@@ -84,12 +84,7 @@ describe.each(runtimes)("host agent restart on the %s runtime", (runtime) => {
   }, startTimeoutMs);
 
   afterAll(async () => {
-    if (agent) {
-      for (const { sandboxId } of (await agent.sandboxes.listSandboxes({}).catch(() => ({ sandboxes: [] }))).sandboxes) {
-        await agent.sandboxes.destroySandbox({ sandboxId }).catch(() => {});
-      }
-      await agent.stop();
-    }
+    if (agent) await stopAgentAndSandboxes(agent);
     // WRENN_TEST_KEEP_DATA=1 keeps the data dir (records, logs) for a look after a failure.
     if (!process.env.WRENN_TEST_KEEP_DATA) await rm(dataDir, { recursive: true, force: true });
   }, 120_000);

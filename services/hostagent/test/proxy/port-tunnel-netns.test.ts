@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { createLogger } from "@wrenn/shared";
 import { cleanupStaleNetworks } from "../../src/network/index.js";
-import { newSandboxId, startAgent, type AgentProcess, testRuntimes as runtimes } from "../harness.js";
+import { newSandboxId, startAgent, stopAgentAndSandboxes, type AgentProcess, testRuntimes as runtimes } from "../harness.js";
 import { getThroughTunnel, startInSandbox } from "./sandbox-server.js";
 import { closedBy, tunnelTo } from "./tunnel-client.js";
 
@@ -41,12 +41,7 @@ describe.each(runtimes)("port tunnel into sandboxes with a network on the %s run
   }, startTimeoutMs);
 
   afterAll(async () => {
-    if (agent) {
-      for (const { sandboxId } of (await agent.sandboxes.listSandboxes({}).catch(() => ({ sandboxes: [] }))).sandboxes) {
-        await agent.sandboxes.destroySandbox({ sandboxId }).catch(() => {});
-      }
-      await agent.stop();
-    }
+    if (agent) await stopAgentAndSandboxes(agent);
     await cleanupStaleNetworks({ logger: createLogger("test", { level: "warn" }), prefix });
     await rm(dataDir, { recursive: true, force: true });
   }, 120_000);

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, test } from "vitest";
-import { newSandboxId, startAgent, type AgentProcess } from "../harness.js";
+import { newSandboxId, startAgent, stopAgentAndSandboxes, type AgentProcess } from "../harness.js";
 import { getThroughTunnel, startInSandbox } from "./sandbox-server.js";
 import { closedBy, tunnelTo } from "./tunnel-client.js";
 
@@ -22,12 +22,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (agent) {
-    for (const { sandboxId } of (await agent.sandboxes.listSandboxes({}).catch(() => ({ sandboxes: [] }))).sandboxes) {
-      await agent.sandboxes.destroySandbox({ sandboxId }).catch(() => {});
-    }
-    await agent.stop();
-  }
+  if (agent) await stopAgentAndSandboxes(agent);
   await rm(dataDir, { recursive: true, force: true });
 }, 60_000);
 
