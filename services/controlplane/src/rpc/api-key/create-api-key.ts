@@ -1,6 +1,7 @@
 import type { CreateApiKeyRequest, CreateApiKeyResponse } from "@wrenn/gen/wrenn/api/v1/api_key.js";
 import { errors } from "@wrenn/shared";
 import type { ApiKeyStore, TeamStore } from "../../identity/identity-store.js";
+import { requireStorableName } from "../../identity/stored-name.js";
 import type { CallerContext } from "../caller-context.js";
 import { managedTeam } from "./key-manager.js";
 import { apiKeyToApi } from "./to-api.js";
@@ -17,6 +18,7 @@ export function createApiKeyHandler(apiKeys: ApiKeyStore, teams: TeamStore) {
     const name = request.name;
     if (!/\S/.test(name)) throw errors.invalidArgument("name is required (not only spaces)");
     if ([...name].length > 100) throw errors.invalidArgument("name must be at most 100 characters");
+    requireStorableName(name);
     const expiresAt = request.expiresAt ?? null;
     if (expiresAt && expiresAt.getTime() <= Date.now()) throw errors.invalidArgument("expires_at must be in the future");
     const { key, secret } = await apiKeys.create({ teamId, name, createdBy: principal.user?.id ?? null, expiresAt });

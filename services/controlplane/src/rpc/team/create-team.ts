@@ -1,5 +1,6 @@
 import type { CreateTeamRequest, CreateTeamResponse } from "@wrenn/gen/wrenn/api/v1/team.js";
 import { errors } from "@wrenn/shared";
+import { requireStorableName } from "../../identity/stored-name.js";
 import type { TeamMembershipStore } from "../../identity/team-membership-store.js";
 import type { CallerContext } from "../caller-context.js";
 import { signedInUser } from "./team-caller.js";
@@ -11,6 +12,7 @@ export function createTeamHandler(teams: TeamMembershipStore) {
     const user = signedInUser(context);
     const name = request.name.trim();
     if (name.length < 1 || [...name].length > 100) throw errors.invalidArgument("name must be 1 to 100 characters");
+    requireStorableName(name);
     const team = await teams.createTeam(user.id, name);
     return { team: teamToApi(team, team.role) };
   };

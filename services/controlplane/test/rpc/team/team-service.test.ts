@@ -56,6 +56,8 @@ describe.skipIf(!testDatabaseUrl)("TeamService (PostgreSQL, session callers)", (
     const [alice, bob, carol, dave] = await Promise.all(["alice", "bob", "carol", "dave"].map(person));
     const { team } = await alice.teams.createTeam({ name: "  Research  " });
     expect(team).toMatchObject({ name: "Research", role: TeamRole.TEAM_ROLE_OWNER, personal: false });
+    // PostgreSQL text cannot hold NUL: the caller's mistake, not INTERNAL.
+    expect((await failure(alice.teams.createTeam({ name: "a\u0000b" }))).code).toBe(Status.INVALID_ARGUMENT);
     const teamId = team!.teamId;
     expect((await alice.teams.listTeams({})).teams.map((t) => [t.name, t.personal])).toEqual([
       [expect.any(String), true],
