@@ -100,6 +100,12 @@ describe.skipIf(!testDatabaseUrl)("browser sessions: cookie, CSRF token, team ch
     const res = await fetch(`${cp.httpUrl}/v1/signup`, { method: "POST", body: JSON.stringify({ email, password: "correct horse battery" }) });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ user: { email } });
+    // A display name PostgreSQL cannot store (NUL) is the caller's mistake: 400, not 500.
+    const nul = await fetch(`${cp.httpUrl}/v1/signup`, {
+      method: "POST",
+      body: JSON.stringify({ email: `nul-${email}`, password: "correct horse battery", displayName: "a\u0000b" }),
+    });
+    expect(nul.status).toBe(400);
     // Whatever the route answers (it checks the cookie itself), it is not the hook's refusal.
     const auth = await fetch(`${cp.httpUrl}/auth/session`);
     expect(JSON.stringify(await auth.json())).not.toContain("authentication required");

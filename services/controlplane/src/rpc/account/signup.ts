@@ -3,6 +3,7 @@ import { errors } from "@wrenn/shared";
 import { checkedEmail } from "../../identity/email.js";
 import type { UserStore } from "../../identity/identity-store.js";
 import { checkPasswordRules, hashPassword } from "../../identity/password.js";
+import { requireStorableName } from "../../identity/stored-name.js";
 import { teamToApi } from "../team/to-api.js";
 import { userToApi } from "./user-to-api.js";
 
@@ -17,6 +18,7 @@ export function signupHandler(users: UserStore) {
     checkPasswordRules(request.password);
     const displayName = request.displayName.trim();
     if ([...displayName].length > 200) throw errors.invalidArgument("display_name must be at most 200 characters");
+    requireStorableName(displayName, "display_name");
     const created = await users.createWithPersonalTeam({ email, displayName, passwordHash: await hashPassword(request.password) });
     if (!created) throw errors.alreadyExists("an account with this email already exists");
     return { user: userToApi(created.user), team: teamToApi(created.team, "owner") };
