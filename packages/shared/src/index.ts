@@ -12,3 +12,4 @@ export * from "./metadata-keys.js";
 export * from "./ipv4-cidr.js";
 export * from "./egress-mode.js";
 export * from "./run-command.js";
+export * from "./recipe/recipe.js";

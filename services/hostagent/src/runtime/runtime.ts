@@ -14,6 +14,12 @@ export interface SandboxSpec {
   hostname: string;
   /** Outbound traffic policy, enforced on the host by the network provider; undefined = allow all. */
   egress?: EgressPolicy;
+  /**
+   * Builds only: start from this checkpoint (a directory `checkpoint()` wrote)
+   * instead of the template's snapshot; `templateId` is then the template the
+   * checkpoint's disk is backed by.
+   */
+  fromCheckpoint?: string;
 }
 
 export interface SandboxHandle {
@@ -109,12 +115,27 @@ export interface PauseResult {
   ms: number;
 }
 
+/** What a template applies to every sandbox made from it (recorded in its template.json). */
+export interface TemplateDefaults {
+  /** envd's default user; undefined: root. */
+  user?: string;
+  /** Working directory of processes started without one; undefined: the user's home. */
+  workdir?: string;
+  /** Environment of every process; a create's envs win over these. */
+  envs: Record<string, string>;
+}
+
 export interface TemplateInfo {
   id: string;
   parentId?: string;
   createdAt: Date;
   vcpus: number;
   memoryMiB: number;
+  /** Root disk size of its sandboxes. */
+  diskMiB: number;
+  defaults: TemplateDefaults;
+  /** Bytes its own files take on disk (allocated; a backing template's not counted). */
+  diskBytes: number;
   /** Sandboxes (running, paused or starting) and templates that use its files. */
   users: number;
   /** envd token of the sandbox it was snapshotted from (its envd still requires it), if any. */
@@ -127,6 +148,25 @@ export interface CreateTemplateOptions {
   envdToken?: string;
   quiesced: boolean;
   signal: AbortSignal;
+  /** Recorded with the template; undefined: the source's template's defaults. */
+  defaults?: TemplateDefaults;
+}
+
+/** A running sandbox's memory, device state and disk saved in a directory while it runs on (builds' step cache). */
+export interface CheckpointInfo {
+  dir: string;
+  /** The template the checkpoint's disk is backed by: removing that template removes its checkpoints. */
+  templateId: string;
+  /** Size the sandbox's disk had (MiB). */
+  diskMiB: number;
+  /** Bytes of saved device state and RAM, and of the disk overlay copy. */
+  stateBytes: number;
+  diskBytes: number;
+  ms: number;
+}
+
+export interface TemplateFromCheckpointOptions extends CreateTemplateOptions {
+  defaults: TemplateDefaults;
 }
 
 export interface Runtime {
@@ -173,6 +213,20 @@ export interface Runtime {
   /** FAILED_PRECONDITION while anything uses it. */
   deleteTemplate(templateId: string): Promise<void>;
   templateInfo(): TemplateInfo[];
+  /**
+   * Saves a running sandbox's memory, device state and disk into `dir` (which
+   * must not exist yet) and lets it run on; the caller quiesces envd around
+   * it. FAILED_PRECONDITION where capabilities.templates is false.
+   */
+  checkpoint(sandboxId: string, dir: string, signal: AbortSignal): Promise<CheckpointInfo>;
+  /**
+   * Makes template `templateId` from a checkpoint: RAM laid into a memory file
+   * clones map, the disk flattened into one compact image without a backing
+   * file, `defaults` recorded. The checkpoint is left as it was.
+   */
+  templateFromCheckpoint(checkpointDir: string, templateId: string, options: TemplateFromCheckpointOptions): Promise<TemplateInfo>;
+  /** Grows a running sandbox's root disk device to `diskMiB` (growing its filesystem is the caller's, inside the guest). */
+  growDisk(sandboxId: string, diskMiB: number): Promise<void>;
 }
 
 /** Thrown by runtimes when a sandbox process exits before it became ready. */

@@ -26,6 +26,14 @@ export interface CreateSandboxInput {
   timeoutSeconds?: number;
   onExpiry?: ExpiryAction;
   egress?: EgressPolicy;
+  /**
+   * A sandbox of the agent's own (a build's): left out of list() and so of
+   * ListSandboxes, WatchEvents and the port tunnel, never relayed to, and
+   * destroyed rather than adopted when the agent restarts.
+   */
+  internal?: boolean;
+  /** Start from this checkpoint (SandboxManager.checkpoint's directory) instead of the template's snapshot. */
+  fromCheckpoint?: string;
 }
 
 export interface SandboxMetrics extends SandboxStats {

@@ -1,6 +1,7 @@
 import { errors, isWireId, sandboxIdMetadataKey, type Logger } from "@wrenn/shared";
 import type { Client } from "@grpc/grpc-js";
-import { SandboxStartError, type PortReach, type RecoveredSandboxes, type Runtime, type StopMode, type TemplateInfo } from "../runtime/runtime.js";
+import { SandboxStartError, type CheckpointInfo, type PortReach, type RecoveredSandboxes, type Runtime, type StopMode, type TemplateDefaults, type TemplateInfo } from "../runtime/runtime.js";
+import type { EnvdConnection } from "../envd/envd-connection.js";
 import { adoptSandboxes } from "./sandbox-adoption.js";
 import { createSandboxContext, type SandboxManagerOptions } from "./sandbox-context.js";
 import { createSandbox } from "./sandbox-creation.js";
@@ -29,6 +30,19 @@ export interface SandboxManager {
   createTemplate(sandboxId: string, templateId: string, pauseSource: boolean): Promise<{ template: TemplateInfo; source: SandboxInfo }>;
   deleteTemplate(templateId: string): Promise<void>;
   templates(): TemplateInfo[];
+  /**
+   * Builds: quiesces envd, has the runtime save the running sandbox into
+   * `dir` (with `dir/checkpoint.json`: the envd token and template a restore
+   * needs), and lets it run on (envd AfterRestore).
+   */
+  checkpoint(sandboxId: string, dir: string, signal: AbortSignal): Promise<CheckpointInfo>;
+  /** Builds: template `templateId` made from a checkpoint (see Runtime.templateFromCheckpoint). */
+  templateFromCheckpoint(checkpointDir: string, templateId: string, defaults: TemplateDefaults, signal: AbortSignal): Promise<TemplateInfo>;
+  /** Grows a running sandbox's disk device to `diskMiB`; the guest's filesystem is the caller's to grow. */
+  growDisk(sandboxId: string, diskMiB: number): Promise<void>;
+  /** The agent's own connection to a running sandbox's envd (internal ones included), for typed calls. */
+  envd(sandboxId: string): EnvdConnection;
+  /** Sandboxes callers see: internal ones are left out. */
   list(): SandboxInfo[];
   /** The relay's client for a running sandbox; INVALID_ARGUMENT / NOT_FOUND otherwise. */
   envdClient(sandboxId: string | undefined): Client;
@@ -114,6 +128,15 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
       }).then(({ template }) => ({ template, source: { ...known(sandboxId).info } }));
     },
     deleteTemplate: (templateId) => runtime.deleteTemplate(templateId),
+    // Placeholders until the build primitives land (see the interface above).
+    checkpoint: () => Promise.reject(errors.unimplemented("checkpoint is not implemented yet")),
+    templateFromCheckpoint: () => Promise.reject(errors.unimplemented("templateFromCheckpoint is not implemented yet")),
+    growDisk: () => Promise.reject(errors.unimplemented("growDisk is not implemented yet")),
+    envd(sandboxId) {
+      const connection = entries.get(sandboxId)?.connection;
+      if (connection === undefined) throw errors.notFound(`sandbox ${sandboxId} not found`);
+      return connection;
+    },
     templates: () => runtime.templateInfo().map(({ envdToken: _secret, ...rest }) => rest),
     list: () => [...entries.values()].filter((e) => !e.creating).map((e) => ({ ...e.info })),
     envdClient(sandboxId) {

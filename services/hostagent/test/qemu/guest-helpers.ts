@@ -50,7 +50,7 @@ export function guestClient(portOrTarget: number | string, currentToken: string 
       let exitCode = -1;
       initialised ??= envd
         .init(
-          { sandboxId: "", templateId: "", hostname: "", defaultUser: "", envs: {}, accessToken: testEnvdToken, nowUnixMs: Date.now(), entropy: Buffer.alloc(0) },
+          { sandboxId: "", templateId: "", hostname: "", defaultUser: "", defaultWorkdir: "", envs: {}, accessToken: testEnvdToken, nowUnixMs: Date.now(), entropy: Buffer.alloc(0) },
           AbortSignal.timeout(30_000),
         )
         .catch((err: unknown) => {

@@ -37,9 +37,11 @@ type InitRequest struct {
 	// Fresh randomness from the host (32 to 512 bytes). envd credits it to the
 	// guest kernel's pool and reseeds the kernel's generator, so every clone of
 	// one snapshot draws different random numbers from then on.
-	Entropy       []byte `protobuf:"bytes,8,opt,name=entropy,proto3" json:"entropy,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Entropy []byte `protobuf:"bytes,8,opt,name=entropy,proto3" json:"entropy,omitempty"`
+	// Working directory of processes started without one; empty: the user's home.
+	DefaultWorkdir string `protobuf:"bytes,9,opt,name=default_workdir,json=defaultWorkdir,proto3" json:"default_workdir,omitempty"`
+	unknownFields  protoimpl.UnknownFields
+	sizeCache      protoimpl.SizeCache
 }
 
 func (x *InitRequest) Reset() {
@@ -126,6 +128,13 @@ func (x *InitRequest) GetEntropy() []byte {
 		return x.Entropy
 	}
 	return nil
+}
+
+func (x *InitRequest) GetDefaultWorkdir() string {
+	if x != nil {
+		return x.DefaultWorkdir
+	}
+	return ""
 }
 
 type InitResponse struct {
@@ -641,7 +650,7 @@ var File_wrenn_envd_v1_envd_proto protoreflect.FileDescriptor
 
 const file_wrenn_envd_v1_envd_proto_rawDesc = "" +
 	"\n" +
-	"\x18wrenn/envd/v1/envd.proto\x12\rwrenn.envd.v1\"\xf2\x02\n" +
+	"\x18wrenn/envd/v1/envd.proto\x12\rwrenn.envd.v1\"\x9b\x03\n" +
 	"\vInitRequest\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n" +
@@ -652,7 +661,8 @@ const file_wrenn_envd_v1_envd_proto_rawDesc = "" +
 	"\x04envs\x18\x05 \x03(\v2$.wrenn.envd.v1.InitRequest.EnvsEntryR\x04envs\x12\x1e\n" +
 	"\vnow_unix_ms\x18\x06 \x01(\x03R\tnowUnixMs\x12&\n" +
 	"\faccess_token\x18\a \x01(\tH\x00R\vaccessToken\x88\x01\x01\x12\x18\n" +
-	"\aentropy\x18\b \x01(\fR\aentropy\x1a7\n" +
+	"\aentropy\x18\b \x01(\fR\aentropy\x12'\n" +
+	"\x0fdefault_workdir\x18\t \x01(\tR\x0edefaultWorkdir\x1a7\n" +
 	"\tEnvsEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01B\x0f\n" +

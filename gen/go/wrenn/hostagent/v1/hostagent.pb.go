@@ -1303,7 +1303,16 @@ type Template struct {
 	Vcpus            uint32                 `protobuf:"varint,4,opt,name=vcpus,proto3" json:"vcpus,omitempty"`
 	MemoryMib        uint32                 `protobuf:"varint,5,opt,name=memory_mib,json=memoryMib,proto3" json:"memory_mib,omitempty"`
 	// Sandboxes and templates that use its files.
-	Users         uint32 `protobuf:"varint,6,opt,name=users,proto3" json:"users,omitempty"`
+	Users uint32 `protobuf:"varint,6,opt,name=users,proto3" json:"users,omitempty"`
+	// Size of the root disk of its sandboxes.
+	DiskMib uint32 `protobuf:"varint,7,opt,name=disk_mib,json=diskMib,proto3" json:"disk_mib,omitempty"`
+	// Applied to every sandbox made from it: envd's default user and working
+	// directory, and envs under the create's own.
+	DefaultUser    string            `protobuf:"bytes,8,opt,name=default_user,json=defaultUser,proto3" json:"default_user,omitempty"`
+	DefaultWorkdir string            `protobuf:"bytes,9,opt,name=default_workdir,json=defaultWorkdir,proto3" json:"default_workdir,omitempty"`
+	Envs           map[string]string `protobuf:"bytes,10,rep,name=envs,proto3" json:"envs,omitempty" protobuf_key:"bytes,1,opt,name=key" protobuf_val:"bytes,2,opt,name=value"`
+	// Bytes its files take on this host's disk (allocated, not apparent).
+	DiskBytes     uint64 `protobuf:"varint,11,opt,name=disk_bytes,json=diskBytes,proto3" json:"disk_bytes,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -1376,6 +1385,41 @@ func (x *Template) GetMemoryMib() uint32 {
 func (x *Template) GetUsers() uint32 {
 	if x != nil {
 		return x.Users
+	}
+	return 0
+}
+
+func (x *Template) GetDiskMib() uint32 {
+	if x != nil {
+		return x.DiskMib
+	}
+	return 0
+}
+
+func (x *Template) GetDefaultUser() string {
+	if x != nil {
+		return x.DefaultUser
+	}
+	return ""
+}
+
+func (x *Template) GetDefaultWorkdir() string {
+	if x != nil {
+		return x.DefaultWorkdir
+	}
+	return ""
+}
+
+func (x *Template) GetEnvs() map[string]string {
+	if x != nil {
+		return x.Envs
+	}
+	return nil
+}
+
+func (x *Template) GetDiskBytes() uint64 {
+	if x != nil {
+		return x.DiskBytes
 	}
 	return 0
 }
@@ -1902,7 +1946,7 @@ const file_wrenn_hostagent_v1_hostagent_proto_rawDesc = "" +
 	"\fmemory_bytes\x18\x03 \x01(\x04R\vmemoryBytes\x12\x1d\n" +
 	"\n" +
 	"disk_bytes\x18\x04 \x01(\x04R\tdiskBytes\x126\n" +
-	"\x05state\x18\x05 \x01(\x0e2 .wrenn.hostagent.v1.SandboxStateR\x05state\"\xdf\x01\n" +
+	"\x05state\x18\x05 \x01(\x0e2 .wrenn.hostagent.v1.SandboxStateR\x05state\"\xda\x03\n" +
 	"\bTemplate\x12\x1f\n" +
 	"\vtemplate_id\x18\x01 \x01(\tR\n" +
 	"templateId\x12,\n" +
@@ -1912,7 +1956,17 @@ const file_wrenn_hostagent_v1_hostagent_proto_rawDesc = "" +
 	"\x05vcpus\x18\x04 \x01(\rR\x05vcpus\x12\x1d\n" +
 	"\n" +
 	"memory_mib\x18\x05 \x01(\rR\tmemoryMib\x12\x14\n" +
-	"\x05users\x18\x06 \x01(\rR\x05users\"z\n" +
+	"\x05users\x18\x06 \x01(\rR\x05users\x12\x19\n" +
+	"\bdisk_mib\x18\a \x01(\rR\adiskMib\x12!\n" +
+	"\fdefault_user\x18\b \x01(\tR\vdefaultUser\x12'\n" +
+	"\x0fdefault_workdir\x18\t \x01(\tR\x0edefaultWorkdir\x12:\n" +
+	"\x04envs\x18\n" +
+	" \x03(\v2&.wrenn.hostagent.v1.Template.EnvsEntryR\x04envs\x12\x1d\n" +
+	"\n" +
+	"disk_bytes\x18\v \x01(\x04R\tdiskBytes\x1a7\n" +
+	"\tEnvsEntry\x12\x10\n" +
+	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
+	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"z\n" +
 	"\x15CreateTemplateRequest\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n" +
@@ -1982,7 +2036,7 @@ func file_wrenn_hostagent_v1_hostagent_proto_rawDescGZIP() []byte {
 }
 
 var file_wrenn_hostagent_v1_hostagent_proto_enumTypes = make([]protoimpl.EnumInfo, 4)
-var file_wrenn_hostagent_v1_hostagent_proto_msgTypes = make([]protoimpl.MessageInfo, 30)
+var file_wrenn_hostagent_v1_hostagent_proto_msgTypes = make([]protoimpl.MessageInfo, 31)
 var file_wrenn_hostagent_v1_hostagent_proto_goTypes = []any{
 	(SandboxState)(0),                 // 0: wrenn.hostagent.v1.SandboxState
 	(ExpiryAction)(0),                 // 1: wrenn.hostagent.v1.ExpiryAction
@@ -2018,12 +2072,13 @@ var file_wrenn_hostagent_v1_hostagent_proto_goTypes = []any{
 	(*WatchEventsRequest)(nil),        // 31: wrenn.hostagent.v1.WatchEventsRequest
 	(*WatchEventsResponse)(nil),       // 32: wrenn.hostagent.v1.WatchEventsResponse
 	nil,                               // 33: wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntry
-	(*timestamppb.Timestamp)(nil),     // 34: google.protobuf.Timestamp
+	nil,                               // 34: wrenn.hostagent.v1.Template.EnvsEntry
+	(*timestamppb.Timestamp)(nil),     // 35: google.protobuf.Timestamp
 }
 var file_wrenn_hostagent_v1_hostagent_proto_depIdxs = []int32{
 	0,  // 0: wrenn.hostagent.v1.HostSandbox.state:type_name -> wrenn.hostagent.v1.SandboxState
-	34, // 1: wrenn.hostagent.v1.HostSandbox.started_at:type_name -> google.protobuf.Timestamp
-	34, // 2: wrenn.hostagent.v1.HostSandbox.expires_at:type_name -> google.protobuf.Timestamp
+	35, // 1: wrenn.hostagent.v1.HostSandbox.started_at:type_name -> google.protobuf.Timestamp
+	35, // 2: wrenn.hostagent.v1.HostSandbox.expires_at:type_name -> google.protobuf.Timestamp
 	1,  // 3: wrenn.hostagent.v1.HostSandbox.on_expiry:type_name -> wrenn.hostagent.v1.ExpiryAction
 	5,  // 4: wrenn.hostagent.v1.HostSandbox.resources:type_name -> wrenn.hostagent.v1.SandboxResources
 	33, // 5: wrenn.hostagent.v1.CreateSandboxRequest.envs:type_name -> wrenn.hostagent.v1.CreateSandboxRequest.EnvsEntry
@@ -2036,42 +2091,43 @@ var file_wrenn_hostagent_v1_hostagent_proto_depIdxs = []int32{
 	4,  // 12: wrenn.hostagent.v1.ResumeSandboxResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
 	4,  // 13: wrenn.hostagent.v1.SetSandboxTimeoutResponse.sandbox:type_name -> wrenn.hostagent.v1.HostSandbox
 	0,  // 14: wrenn.hostagent.v1.GetSandboxMetricsResponse.state:type_name -> wrenn.hostagent.v1.SandboxState
-	34, // 15: wrenn.hostagent.v1.Template.created_at:type_name -> google.protobuf.Timestamp
-	23, // 16: wrenn.hostagent.v1.CreateTemplateResponse.template:type_name -> wrenn.hostagent.v1.Template
-	4,  // 17: wrenn.hostagent.v1.CreateTemplateResponse.source:type_name -> wrenn.hostagent.v1.HostSandbox
-	23, // 18: wrenn.hostagent.v1.ListTemplatesResponse.templates:type_name -> wrenn.hostagent.v1.Template
-	2,  // 19: wrenn.hostagent.v1.SandboxEvent.type:type_name -> wrenn.hostagent.v1.SandboxEventType
-	34, // 20: wrenn.hostagent.v1.SandboxEvent.at:type_name -> google.protobuf.Timestamp
-	30, // 21: wrenn.hostagent.v1.WatchEventsResponse.event:type_name -> wrenn.hostagent.v1.SandboxEvent
-	6,  // 22: wrenn.hostagent.v1.SandboxService.CreateSandbox:input_type -> wrenn.hostagent.v1.CreateSandboxRequest
-	9,  // 23: wrenn.hostagent.v1.SandboxService.DestroySandbox:input_type -> wrenn.hostagent.v1.DestroySandboxRequest
-	11, // 24: wrenn.hostagent.v1.SandboxService.ListSandboxes:input_type -> wrenn.hostagent.v1.ListSandboxesRequest
-	13, // 25: wrenn.hostagent.v1.SandboxService.GetHostInfo:input_type -> wrenn.hostagent.v1.GetHostInfoRequest
-	15, // 26: wrenn.hostagent.v1.SandboxService.PauseSandbox:input_type -> wrenn.hostagent.v1.PauseSandboxRequest
-	17, // 27: wrenn.hostagent.v1.SandboxService.ResumeSandbox:input_type -> wrenn.hostagent.v1.ResumeSandboxRequest
-	19, // 28: wrenn.hostagent.v1.SandboxService.SetSandboxTimeout:input_type -> wrenn.hostagent.v1.SetSandboxTimeoutRequest
-	21, // 29: wrenn.hostagent.v1.SandboxService.GetSandboxMetrics:input_type -> wrenn.hostagent.v1.GetSandboxMetricsRequest
-	24, // 30: wrenn.hostagent.v1.SandboxService.CreateTemplate:input_type -> wrenn.hostagent.v1.CreateTemplateRequest
-	26, // 31: wrenn.hostagent.v1.SandboxService.DeleteTemplate:input_type -> wrenn.hostagent.v1.DeleteTemplateRequest
-	28, // 32: wrenn.hostagent.v1.SandboxService.ListTemplates:input_type -> wrenn.hostagent.v1.ListTemplatesRequest
-	31, // 33: wrenn.hostagent.v1.SandboxService.WatchEvents:input_type -> wrenn.hostagent.v1.WatchEventsRequest
-	8,  // 34: wrenn.hostagent.v1.SandboxService.CreateSandbox:output_type -> wrenn.hostagent.v1.CreateSandboxResponse
-	10, // 35: wrenn.hostagent.v1.SandboxService.DestroySandbox:output_type -> wrenn.hostagent.v1.DestroySandboxResponse
-	12, // 36: wrenn.hostagent.v1.SandboxService.ListSandboxes:output_type -> wrenn.hostagent.v1.ListSandboxesResponse
-	14, // 37: wrenn.hostagent.v1.SandboxService.GetHostInfo:output_type -> wrenn.hostagent.v1.GetHostInfoResponse
-	16, // 38: wrenn.hostagent.v1.SandboxService.PauseSandbox:output_type -> wrenn.hostagent.v1.PauseSandboxResponse
-	18, // 39: wrenn.hostagent.v1.SandboxService.ResumeSandbox:output_type -> wrenn.hostagent.v1.ResumeSandboxResponse
-	20, // 40: wrenn.hostagent.v1.SandboxService.SetSandboxTimeout:output_type -> wrenn.hostagent.v1.SetSandboxTimeoutResponse
-	22, // 41: wrenn.hostagent.v1.SandboxService.GetSandboxMetrics:output_type -> wrenn.hostagent.v1.GetSandboxMetricsResponse
-	25, // 42: wrenn.hostagent.v1.SandboxService.CreateTemplate:output_type -> wrenn.hostagent.v1.CreateTemplateResponse
-	27, // 43: wrenn.hostagent.v1.SandboxService.DeleteTemplate:output_type -> wrenn.hostagent.v1.DeleteTemplateResponse
-	29, // 44: wrenn.hostagent.v1.SandboxService.ListTemplates:output_type -> wrenn.hostagent.v1.ListTemplatesResponse
-	32, // 45: wrenn.hostagent.v1.SandboxService.WatchEvents:output_type -> wrenn.hostagent.v1.WatchEventsResponse
-	34, // [34:46] is the sub-list for method output_type
-	22, // [22:34] is the sub-list for method input_type
-	22, // [22:22] is the sub-list for extension type_name
-	22, // [22:22] is the sub-list for extension extendee
-	0,  // [0:22] is the sub-list for field type_name
+	35, // 15: wrenn.hostagent.v1.Template.created_at:type_name -> google.protobuf.Timestamp
+	34, // 16: wrenn.hostagent.v1.Template.envs:type_name -> wrenn.hostagent.v1.Template.EnvsEntry
+	23, // 17: wrenn.hostagent.v1.CreateTemplateResponse.template:type_name -> wrenn.hostagent.v1.Template
+	4,  // 18: wrenn.hostagent.v1.CreateTemplateResponse.source:type_name -> wrenn.hostagent.v1.HostSandbox
+	23, // 19: wrenn.hostagent.v1.ListTemplatesResponse.templates:type_name -> wrenn.hostagent.v1.Template
+	2,  // 20: wrenn.hostagent.v1.SandboxEvent.type:type_name -> wrenn.hostagent.v1.SandboxEventType
+	35, // 21: wrenn.hostagent.v1.SandboxEvent.at:type_name -> google.protobuf.Timestamp
+	30, // 22: wrenn.hostagent.v1.WatchEventsResponse.event:type_name -> wrenn.hostagent.v1.SandboxEvent
+	6,  // 23: wrenn.hostagent.v1.SandboxService.CreateSandbox:input_type -> wrenn.hostagent.v1.CreateSandboxRequest
+	9,  // 24: wrenn.hostagent.v1.SandboxService.DestroySandbox:input_type -> wrenn.hostagent.v1.DestroySandboxRequest
+	11, // 25: wrenn.hostagent.v1.SandboxService.ListSandboxes:input_type -> wrenn.hostagent.v1.ListSandboxesRequest
+	13, // 26: wrenn.hostagent.v1.SandboxService.GetHostInfo:input_type -> wrenn.hostagent.v1.GetHostInfoRequest
+	15, // 27: wrenn.hostagent.v1.SandboxService.PauseSandbox:input_type -> wrenn.hostagent.v1.PauseSandboxRequest
+	17, // 28: wrenn.hostagent.v1.SandboxService.ResumeSandbox:input_type -> wrenn.hostagent.v1.ResumeSandboxRequest
+	19, // 29: wrenn.hostagent.v1.SandboxService.SetSandboxTimeout:input_type -> wrenn.hostagent.v1.SetSandboxTimeoutRequest
+	21, // 30: wrenn.hostagent.v1.SandboxService.GetSandboxMetrics:input_type -> wrenn.hostagent.v1.GetSandboxMetricsRequest
+	24, // 31: wrenn.hostagent.v1.SandboxService.CreateTemplate:input_type -> wrenn.hostagent.v1.CreateTemplateRequest
+	26, // 32: wrenn.hostagent.v1.SandboxService.DeleteTemplate:input_type -> wrenn.hostagent.v1.DeleteTemplateRequest
+	28, // 33: wrenn.hostagent.v1.SandboxService.ListTemplates:input_type -> wrenn.hostagent.v1.ListTemplatesRequest
+	31, // 34: wrenn.hostagent.v1.SandboxService.WatchEvents:input_type -> wrenn.hostagent.v1.WatchEventsRequest
+	8,  // 35: wrenn.hostagent.v1.SandboxService.CreateSandbox:output_type -> wrenn.hostagent.v1.CreateSandboxResponse
+	10, // 36: wrenn.hostagent.v1.SandboxService.DestroySandbox:output_type -> wrenn.hostagent.v1.DestroySandboxResponse
+	12, // 37: wrenn.hostagent.v1.SandboxService.ListSandboxes:output_type -> wrenn.hostagent.v1.ListSandboxesResponse
+	14, // 38: wrenn.hostagent.v1.SandboxService.GetHostInfo:output_type -> wrenn.hostagent.v1.GetHostInfoResponse
+	16, // 39: wrenn.hostagent.v1.SandboxService.PauseSandbox:output_type -> wrenn.hostagent.v1.PauseSandboxResponse
+	18, // 40: wrenn.hostagent.v1.SandboxService.ResumeSandbox:output_type -> wrenn.hostagent.v1.ResumeSandboxResponse
+	20, // 41: wrenn.hostagent.v1.SandboxService.SetSandboxTimeout:output_type -> wrenn.hostagent.v1.SetSandboxTimeoutResponse
+	22, // 42: wrenn.hostagent.v1.SandboxService.GetSandboxMetrics:output_type -> wrenn.hostagent.v1.GetSandboxMetricsResponse
+	25, // 43: wrenn.hostagent.v1.SandboxService.CreateTemplate:output_type -> wrenn.hostagent.v1.CreateTemplateResponse
+	27, // 44: wrenn.hostagent.v1.SandboxService.DeleteTemplate:output_type -> wrenn.hostagent.v1.DeleteTemplateResponse
+	29, // 45: wrenn.hostagent.v1.SandboxService.ListTemplates:output_type -> wrenn.hostagent.v1.ListTemplatesResponse
+	32, // 46: wrenn.hostagent.v1.SandboxService.WatchEvents:output_type -> wrenn.hostagent.v1.WatchEventsResponse
+	35, // [35:47] is the sub-list for method output_type
+	23, // [23:35] is the sub-list for method input_type
+	23, // [23:23] is the sub-list for extension type_name
+	23, // [23:23] is the sub-list for extension extendee
+	0,  // [0:23] is the sub-list for field type_name
 }
 
 func init() { file_wrenn_hostagent_v1_hostagent_proto_init() }
@@ -2085,7 +2141,7 @@ func file_wrenn_hostagent_v1_hostagent_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_wrenn_hostagent_v1_hostagent_proto_rawDesc), len(file_wrenn_hostagent_v1_hostagent_proto_rawDesc)),
 			NumEnums:      4,
-			NumMessages:   30,
+			NumMessages:   31,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -32,6 +32,8 @@ export interface InitRequest {
    * one snapshot draws different random numbers from then on.
    */
   entropy: Buffer;
+  /** Working directory of processes started without one; empty: the user's home. */
+  defaultWorkdir: string;
 }
 
 export interface InitRequest_EnvsEntry {
@@ -94,6 +96,7 @@ function createBaseInitRequest(): InitRequest {
     nowUnixMs: 0,
     accessToken: undefined,
     entropy: Buffer.alloc(0),
+    defaultWorkdir: "",
   };
 }
 
@@ -122,6 +125,9 @@ export const InitRequest: MessageFns<InitRequest> = {
     }
     if (message.entropy.length !== 0) {
       writer.uint32(66).bytes(message.entropy);
+    }
+    if (message.defaultWorkdir !== "") {
+      writer.uint32(74).string(message.defaultWorkdir);
     }
     return writer;
   },
@@ -206,6 +212,14 @@ export const InitRequest: MessageFns<InitRequest> = {
             message.entropy = Buffer.from(reader.bytes());
             continue;
           }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.defaultWorkdir = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -261,6 +275,11 @@ export const InitRequest: MessageFns<InitRequest> = {
         ? globalThis.String(object.access_token)
         : undefined,
       entropy: isSet(object.entropy) ? Buffer.from(bytesFromBase64(object.entropy)) : Buffer.alloc(0),
+      defaultWorkdir: isSet(object.defaultWorkdir)
+        ? globalThis.String(object.defaultWorkdir)
+        : isSet(object.default_workdir)
+        ? globalThis.String(object.default_workdir)
+        : "",
     };
   },
 
@@ -296,6 +315,9 @@ export const InitRequest: MessageFns<InitRequest> = {
     if (message.entropy.length !== 0) {
       obj.entropy = base64FromBytes(message.entropy);
     }
+    if (message.defaultWorkdir !== "") {
+      obj.defaultWorkdir = message.defaultWorkdir;
+    }
     return obj;
   },
 
@@ -320,6 +342,7 @@ export const InitRequest: MessageFns<InitRequest> = {
     message.nowUnixMs = object.nowUnixMs ?? 0;
     message.accessToken = object.accessToken ?? undefined;
     message.entropy = object.entropy ?? Buffer.alloc(0);
+    message.defaultWorkdir = object.defaultWorkdir ?? "";
     return message;
   },
 };

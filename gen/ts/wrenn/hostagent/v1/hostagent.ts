@@ -354,6 +354,22 @@ export interface Template {
   memoryMib: number;
   /** Sandboxes and templates that use its files. */
   users: number;
+  /** Size of the root disk of its sandboxes. */
+  diskMib: number;
+  /**
+   * Applied to every sandbox made from it: envd's default user and working
+   * directory, and envs under the create's own.
+   */
+  defaultUser: string;
+  defaultWorkdir: string;
+  envs: { [key: string]: string };
+  /** Bytes its files take on this host's disk (allocated, not apparent). */
+  diskBytes: number;
+}
+
+export interface Template_EnvsEntry {
+  key: string;
+  value: string;
 }
 
 export interface CreateTemplateRequest {
@@ -2350,7 +2366,19 @@ export const GetSandboxMetricsResponse: MessageFns<GetSandboxMetricsResponse> = 
 };
 
 function createBaseTemplate(): Template {
-  return { templateId: "", parentTemplateId: "", createdAt: undefined, vcpus: 0, memoryMib: 0, users: 0 };
+  return {
+    templateId: "",
+    parentTemplateId: "",
+    createdAt: undefined,
+    vcpus: 0,
+    memoryMib: 0,
+    users: 0,
+    diskMib: 0,
+    defaultUser: "",
+    defaultWorkdir: "",
+    envs: {},
+    diskBytes: 0,
+  };
 }
 
 export const Template: MessageFns<Template> = {
@@ -2372,6 +2400,21 @@ export const Template: MessageFns<Template> = {
     }
     if (message.users !== 0) {
       writer.uint32(48).uint32(message.users);
+    }
+    if (message.diskMib !== 0) {
+      writer.uint32(56).uint32(message.diskMib);
+    }
+    if (message.defaultUser !== "") {
+      writer.uint32(66).string(message.defaultUser);
+    }
+    if (message.defaultWorkdir !== "") {
+      writer.uint32(74).string(message.defaultWorkdir);
+    }
+    globalThis.Object.entries(message.envs).forEach(([key, value]: [string, string]) => {
+      Template_EnvsEntry.encode({ key: key as any, value }, writer.uint32(82).fork()).join();
+    });
+    if (message.diskBytes !== 0) {
+      writer.uint32(88).uint64(message.diskBytes);
     }
     return writer;
   },
@@ -2437,6 +2480,49 @@ export const Template: MessageFns<Template> = {
             message.users = reader.uint32();
             continue;
           }
+          case 7: {
+            if (tag !== 56) {
+              break;
+            }
+
+            message.diskMib = reader.uint32();
+            continue;
+          }
+          case 8: {
+            if (tag !== 66) {
+              break;
+            }
+
+            message.defaultUser = reader.string();
+            continue;
+          }
+          case 9: {
+            if (tag !== 74) {
+              break;
+            }
+
+            message.defaultWorkdir = reader.string();
+            continue;
+          }
+          case 10: {
+            if (tag !== 82) {
+              break;
+            }
+
+            const entry10 = Template_EnvsEntry.decode(reader, reader.uint32());
+            if (entry10.value !== undefined) {
+              message.envs[entry10.key] = entry10.value;
+            }
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.diskBytes = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -2473,6 +2559,40 @@ export const Template: MessageFns<Template> = {
         ? globalThis.Number(object.memory_mib)
         : 0,
       users: isSet(object.users) ? globalThis.Number(object.users) : 0,
+      diskMib: isSet(object.diskMib)
+        ? globalThis.Number(object.diskMib)
+        : isSet(object.disk_mib)
+        ? globalThis.Number(object.disk_mib)
+        : 0,
+      defaultUser: isSet(object.defaultUser)
+        ? globalThis.String(object.defaultUser)
+        : isSet(object.default_user)
+        ? globalThis.String(object.default_user)
+        : "",
+      defaultWorkdir: isSet(object.defaultWorkdir)
+        ? globalThis.String(object.defaultWorkdir)
+        : isSet(object.default_workdir)
+        ? globalThis.String(object.default_workdir)
+        : "",
+      envs: isObject(object.envs)
+        ? (globalThis.Object.entries(object.envs) as [string, any][]).reduce(
+          (acc: { [key: string]: string }, [key, value]: [string, any]) => {
+            globalThis.Object.defineProperty(acc, key, {
+              value: globalThis.String(value),
+              enumerable: true,
+              configurable: true,
+              writable: true,
+            });
+            return acc;
+          },
+          {},
+        )
+        : {},
+      diskBytes: isSet(object.diskBytes)
+        ? globalThis.Number(object.diskBytes)
+        : isSet(object.disk_bytes)
+        ? globalThis.Number(object.disk_bytes)
+        : 0,
     };
   },
 
@@ -2496,6 +2616,27 @@ export const Template: MessageFns<Template> = {
     if (message.users !== 0) {
       obj.users = Math.round(message.users);
     }
+    if (message.diskMib !== 0) {
+      obj.diskMib = Math.round(message.diskMib);
+    }
+    if (message.defaultUser !== "") {
+      obj.defaultUser = message.defaultUser;
+    }
+    if (message.defaultWorkdir !== "") {
+      obj.defaultWorkdir = message.defaultWorkdir;
+    }
+    if (message.envs) {
+      const entries = globalThis.Object.entries(message.envs) as [string, string][];
+      if (entries.length > 0) {
+        obj.envs = {};
+        entries.forEach(([k, v]) => {
+          obj.envs[k] = v;
+        });
+      }
+    }
+    if (message.diskBytes !== 0) {
+      obj.diskBytes = Math.round(message.diskBytes);
+    }
     return obj;
   },
 
@@ -2510,6 +2651,104 @@ export const Template: MessageFns<Template> = {
     message.vcpus = object.vcpus ?? 0;
     message.memoryMib = object.memoryMib ?? 0;
     message.users = object.users ?? 0;
+    message.diskMib = object.diskMib ?? 0;
+    message.defaultUser = object.defaultUser ?? "";
+    message.defaultWorkdir = object.defaultWorkdir ?? "";
+    message.envs = (globalThis.Object.entries(object.envs ?? {}) as [string, string][]).reduce(
+      (acc: { [key: string]: string }, [key, value]: [string, string]) => {
+        if (value !== undefined) {
+          acc[key] = globalThis.String(value);
+        }
+        return acc;
+      },
+      {},
+    );
+    message.diskBytes = object.diskBytes ?? 0;
+    return message;
+  },
+};
+
+function createBaseTemplate_EnvsEntry(): Template_EnvsEntry {
+  return { key: "", value: "" };
+}
+
+export const Template_EnvsEntry: MessageFns<Template_EnvsEntry> = {
+  encode(message: Template_EnvsEntry, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.key !== "") {
+      writer.uint32(10).string(message.key);
+    }
+    if (message.value !== "") {
+      writer.uint32(18).string(message.value);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): Template_EnvsEntry {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseTemplate_EnvsEntry();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.key = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.value = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): Template_EnvsEntry {
+    return {
+      key: isSet(object.key) ? globalThis.String(object.key) : "",
+      value: isSet(object.value) ? globalThis.String(object.value) : "",
+    };
+  },
+
+  toJSON(message: Template_EnvsEntry): unknown {
+    const obj: any = {};
+    if (message.key !== "") {
+      obj.key = message.key;
+    }
+    if (message.value !== "") {
+      obj.value = message.value;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<Template_EnvsEntry>): Template_EnvsEntry {
+    return Template_EnvsEntry.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<Template_EnvsEntry>): Template_EnvsEntry {
+    const message = createBaseTemplate_EnvsEntry();
+    message.key = object.key ?? "";
+    message.value = object.value ?? "";
     return message;
   },
 };

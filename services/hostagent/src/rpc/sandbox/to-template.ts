@@ -10,5 +10,10 @@ export function toTemplate(info: TemplateInfo): Template {
     vcpus: info.vcpus,
     memoryMib: info.memoryMiB,
     users: info.users,
+    diskMib: info.diskMiB,
+    defaultUser: info.defaults.user ?? "",
+    defaultWorkdir: info.defaults.workdir ?? "",
+    envs: info.defaults.envs,
+    diskBytes: info.diskBytes,
   };
 }

@@ -159,9 +159,21 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
         createdAt: new Date(0),
         vcpus: 0,
         memoryMiB: 0,
+        diskMiB: 0,
+        defaults: { envs: {} },
+        diskBytes: 0,
         users: [...running.values()].filter((e) => e.handle.templateId === id && !e.destroying).length,
         quiesced: false,
       })),
+    async checkpoint() {
+      throw errors.failedPrecondition(noTemplates);
+    },
+    async templateFromCheckpoint() {
+      throw errors.failedPrecondition(noTemplates);
+    },
+    async growDisk() {
+      throw errors.failedPrecondition("the namespace runtime has no disk device to grow");
+    },
     templates: () => [...options.templateRoots.keys()],
     create,
     async destroy(sandboxId) {

@@ -33,7 +33,7 @@ export async function warmUpEnvd(target: string, logger: Logger, signal?: AbortS
     for (let round = 0; round < rounds; round++) {
       // The first Init sets the token; the connection presents it from then on.
       await envd.init(
-        { sandboxId: "template", templateId: "template", hostname: "wrenn", defaultUser: "", envs: {}, nowUnixMs: Date.now(), accessToken: token, entropy: randomBytes(64) },
+        { sandboxId: "template", templateId: "template", hostname: "wrenn", defaultUser: "", defaultWorkdir: "", envs: {}, nowUnixMs: Date.now(), accessToken: token, entropy: randomBytes(64) },
         deadline,
       );
       tokenSet = true;

@@ -188,6 +188,16 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
     createTemplate: (sandboxId, templateId, opts) => tpls.createFromSandbox(sandboxId, templateId, opts),
     deleteTemplate: (templateId) => tpls.remove(templateId),
     templateInfo: () => tpls.info(),
+    // Placeholders until the build primitives land (see runtime.ts for the contract).
+    async checkpoint() {
+      throw errors.unimplemented("checkpoint is not implemented yet");
+    },
+    async templateFromCheckpoint() {
+      throw errors.unimplemented("templateFromCheckpoint is not implemented yet");
+    },
+    async growDisk() {
+      throw errors.unimplemented("growDisk is not implemented yet");
+    },
     async stats(sandboxId) {
       const entry = running.get(sandboxId);
       if (!entry || entry.destroying) throw errors.notFound(`sandbox ${sandboxId} not found`);

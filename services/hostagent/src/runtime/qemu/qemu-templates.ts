@@ -151,6 +151,10 @@ export function createQemuTemplates(options: QemuRuntimeOptions, network: Sandbo
       createdAt: tpl.createdAt,
       vcpus: tpl.spec.vcpus,
       memoryMiB: tpl.spec.memoryMiB,
+      // Placeholders until template sizes and defaults land.
+      diskMiB: 0,
+      defaults: { envs: {} },
+      diskBytes: 0,
       users: usersOf(tpl.id),
       envdToken: tpl.envdToken,
       quiesced: tpl.quiesced,

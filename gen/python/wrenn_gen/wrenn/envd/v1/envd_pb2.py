@@ -24,7 +24,7 @@ _sym_db = _symbol_database.Default()
 
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18wrenn/envd/v1/envd.proto\x12\rwrenn.envd.v1\"\xf2\x02\n\x0bInitRequest\x12\x1d\n\nsandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n\x0btemplate_id\x18\x02 \x01(\tR\ntemplateId\x12\x1a\n\x08hostname\x18\x03 \x01(\tR\x08hostname\x12!\n\x0c\x64\x65\x66\x61ult_user\x18\x04 \x01(\tR\x0b\x64\x65\x66\x61ultUser\x12\x38\n\x04\x65nvs\x18\x05 \x03(\x0b\x32$.wrenn.envd.v1.InitRequest.EnvsEntryR\x04\x65nvs\x12\x1e\n\x0bnow_unix_ms\x18\x06 \x01(\x03R\tnowUnixMs\x12&\n\x0c\x61\x63\x63\x65ss_token\x18\x07 \x01(\tH\x00R\x0b\x61\x63\x63\x65ssToken\x88\x01\x01\x12\x18\n\x07\x65ntropy\x18\x08 \x01(\x0cR\x07\x65ntropy\x1a\x37\n\tEnvsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\x42\x0f\n\r_access_token\"1\n\x0cInitResponse\x12!\n\x0c\x65nvd_version\x18\x01 \x01(\tR\x0b\x65nvdVersion\"\x18\n\x16PrepareSnapshotRequest\"\x19\n\x17PrepareSnapshotResponse\"5\n\x13\x41\x66terRestoreRequest\x12\x1e\n\x0bnow_unix_ms\x18\x01 \x01(\x03R\tnowUnixMs\"\x16\n\x14\x41\x66terRestoreResponse\"\x12\n\x10ListPortsRequest\">\n\x11ListPortsResponse\x12)\n\x05ports\x18\x01 \x03(\x0b\x32\x13.wrenn.envd.v1.PortR\x05ports\"R\n\x04Port\x12\x18\n\x07\x61\x64\x64ress\x18\x01 \x01(\tR\x07\x61\x64\x64ress\x12\x12\n\x04port\x18\x02 \x01(\rR\x04port\x12\x1c\n\tforwarded\x18\x03 \x01(\x08R\tforwarded\"\x13\n\x11WatchPortsRequest\"\xd5\x01\n\x12WatchPortsResponse\x12-\n\x06opened\x18\x01 \x01(\x0b\x32\x13.wrenn.envd.v1.PortH\x00R\x06opened\x12-\n\x06\x63losed\x18\x02 \x01(\x0b\x32\x13.wrenn.envd.v1.PortH\x00R\x06\x63losed\x12K\n\tkeepalive\x18\x03 \x01(\x0b\x32+.wrenn.envd.v1.WatchPortsResponse.KeepAliveH\x00R\tkeepalive\x1a\x0b\n\tKeepAliveB\x07\n\x05\x65vent2\xae\x03\n\x0b\x45nvdService\x12?\n\x04Init\x12\x1a.wrenn.envd.v1.InitRequest\x1a\x1b.wrenn.envd.v1.InitResponse\x12`\n\x0fPrepareSnapshot\x12%.wrenn.envd.v1.PrepareSnapshotRequest\x1a&.wrenn.envd.v1.PrepareSnapshotResponse\x12W\n\x0c\x41\x66terRestore\x12\".wrenn.envd.v1.AfterRestoreRequest\x1a#.wrenn.envd.v1.AfterRestoreResponse\x12N\n\tListPorts\x12\x1f.wrenn.envd.v1.ListPortsRequest\x1a .wrenn.envd.v1.ListPortsResponse\x12S\n\nWatchPorts\x12 .wrenn.envd.v1.WatchPortsRequest\x1a!.wrenn.envd.v1.WatchPortsResponse0\x01\x42\x38Z6github.com/wrenn-dev/wrenn/gen/go/wrenn/envd/v1;envdv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18wrenn/envd/v1/envd.proto\x12\rwrenn.envd.v1\"\x9b\x03\n\x0bInitRequest\x12\x1d\n\nsandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n\x0btemplate_id\x18\x02 \x01(\tR\ntemplateId\x12\x1a\n\x08hostname\x18\x03 \x01(\tR\x08hostname\x12!\n\x0c\x64\x65\x66\x61ult_user\x18\x04 \x01(\tR\x0b\x64\x65\x66\x61ultUser\x12\x38\n\x04\x65nvs\x18\x05 \x03(\x0b\x32$.wrenn.envd.v1.InitRequest.EnvsEntryR\x04\x65nvs\x12\x1e\n\x0bnow_unix_ms\x18\x06 \x01(\x03R\tnowUnixMs\x12&\n\x0c\x61\x63\x63\x65ss_token\x18\x07 \x01(\tH\x00R\x0b\x61\x63\x63\x65ssToken\x88\x01\x01\x12\x18\n\x07\x65ntropy\x18\x08 \x01(\x0cR\x07\x65ntropy\x12\'\n\x0f\x64\x65\x66\x61ult_workdir\x18\t \x01(\tR\x0e\x64\x65\x66\x61ultWorkdir\x1a\x37\n\tEnvsEntry\x12\x10\n\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n\x05value\x18\x02 \x01(\tR\x05value:\x02\x38\x01\x42\x0f\n\r_access_token\"1\n\x0cInitResponse\x12!\n\x0c\x65nvd_version\x18\x01 \x01(\tR\x0b\x65nvdVersion\"\x18\n\x16PrepareSnapshotRequest\"\x19\n\x17PrepareSnapshotResponse\"5\n\x13\x41\x66terRestoreRequest\x12\x1e\n\x0bnow_unix_ms\x18\x01 \x01(\x03R\tnowUnixMs\"\x16\n\x14\x41\x66terRestoreResponse\"\x12\n\x10ListPortsRequest\">\n\x11ListPortsResponse\x12)\n\x05ports\x18\x01 \x03(\x0b\x32\x13.wrenn.envd.v1.PortR\x05ports\"R\n\x04Port\x12\x18\n\x07\x61\x64\x64ress\x18\x01 \x01(\tR\x07\x61\x64\x64ress\x12\x12\n\x04port\x18\x02 \x01(\rR\x04port\x12\x1c\n\tforwarded\x18\x03 \x01(\x08R\tforwarded\"\x13\n\x11WatchPortsRequest\"\xd5\x01\n\x12WatchPortsResponse\x12-\n\x06opened\x18\x01 \x01(\x0b\x32\x13.wrenn.envd.v1.PortH\x00R\x06opened\x12-\n\x06\x63losed\x18\x02 \x01(\x0b\x32\x13.wrenn.envd.v1.PortH\x00R\x06\x63losed\x12K\n\tkeepalive\x18\x03 \x01(\x0b\x32+.wrenn.envd.v1.WatchPortsResponse.KeepAliveH\x00R\tkeepalive\x1a\x0b\n\tKeepAliveB\x07\n\x05\x65vent2\xae\x03\n\x0b\x45nvdService\x12?\n\x04Init\x12\x1a.wrenn.envd.v1.InitRequest\x1a\x1b.wrenn.envd.v1.InitResponse\x12`\n\x0fPrepareSnapshot\x12%.wrenn.envd.v1.PrepareSnapshotRequest\x1a&.wrenn.envd.v1.PrepareSnapshotResponse\x12W\n\x0c\x41\x66terRestore\x12\".wrenn.envd.v1.AfterRestoreRequest\x1a#.wrenn.envd.v1.AfterRestoreResponse\x12N\n\tListPorts\x12\x1f.wrenn.envd.v1.ListPortsRequest\x1a .wrenn.envd.v1.ListPortsResponse\x12S\n\nWatchPorts\x12 .wrenn.envd.v1.WatchPortsRequest\x1a!.wrenn.envd.v1.WatchPortsResponse0\x01\x42\x38Z6github.com/wrenn-dev/wrenn/gen/go/wrenn/envd/v1;envdv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -35,31 +35,31 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_INITREQUEST_ENVSENTRY']._loaded_options = None
   _globals['_INITREQUEST_ENVSENTRY']._serialized_options = b'8\001'
   _globals['_INITREQUEST']._serialized_start=44
-  _globals['_INITREQUEST']._serialized_end=414
-  _globals['_INITREQUEST_ENVSENTRY']._serialized_start=342
-  _globals['_INITREQUEST_ENVSENTRY']._serialized_end=397
-  _globals['_INITRESPONSE']._serialized_start=416
-  _globals['_INITRESPONSE']._serialized_end=465
-  _globals['_PREPARESNAPSHOTREQUEST']._serialized_start=467
-  _globals['_PREPARESNAPSHOTREQUEST']._serialized_end=491
-  _globals['_PREPARESNAPSHOTRESPONSE']._serialized_start=493
-  _globals['_PREPARESNAPSHOTRESPONSE']._serialized_end=518
-  _globals['_AFTERRESTOREREQUEST']._serialized_start=520
-  _globals['_AFTERRESTOREREQUEST']._serialized_end=573
-  _globals['_AFTERRESTORERESPONSE']._serialized_start=575
-  _globals['_AFTERRESTORERESPONSE']._serialized_end=597
-  _globals['_LISTPORTSREQUEST']._serialized_start=599
-  _globals['_LISTPORTSREQUEST']._serialized_end=617
-  _globals['_LISTPORTSRESPONSE']._serialized_start=619
-  _globals['_LISTPORTSRESPONSE']._serialized_end=681
-  _globals['_PORT']._serialized_start=683
-  _globals['_PORT']._serialized_end=765
-  _globals['_WATCHPORTSREQUEST']._serialized_start=767
-  _globals['_WATCHPORTSREQUEST']._serialized_end=786
-  _globals['_WATCHPORTSRESPONSE']._serialized_start=789
-  _globals['_WATCHPORTSRESPONSE']._serialized_end=1002
-  _globals['_WATCHPORTSRESPONSE_KEEPALIVE']._serialized_start=982
-  _globals['_WATCHPORTSRESPONSE_KEEPALIVE']._serialized_end=993
-  _globals['_ENVDSERVICE']._serialized_start=1005
-  _globals['_ENVDSERVICE']._serialized_end=1435
+  _globals['_INITREQUEST']._serialized_end=455
+  _globals['_INITREQUEST_ENVSENTRY']._serialized_start=383
+  _globals['_INITREQUEST_ENVSENTRY']._serialized_end=438
+  _globals['_INITRESPONSE']._serialized_start=457
+  _globals['_INITRESPONSE']._serialized_end=506
+  _globals['_PREPARESNAPSHOTREQUEST']._serialized_start=508
+  _globals['_PREPARESNAPSHOTREQUEST']._serialized_end=532
+  _globals['_PREPARESNAPSHOTRESPONSE']._serialized_start=534
+  _globals['_PREPARESNAPSHOTRESPONSE']._serialized_end=559
+  _globals['_AFTERRESTOREREQUEST']._serialized_start=561
+  _globals['_AFTERRESTOREREQUEST']._serialized_end=614
+  _globals['_AFTERRESTORERESPONSE']._serialized_start=616
+  _globals['_AFTERRESTORERESPONSE']._serialized_end=638
+  _globals['_LISTPORTSREQUEST']._serialized_start=640
+  _globals['_LISTPORTSREQUEST']._serialized_end=658
+  _globals['_LISTPORTSRESPONSE']._serialized_start=660
+  _globals['_LISTPORTSRESPONSE']._serialized_end=722
+  _globals['_PORT']._serialized_start=724
+  _globals['_PORT']._serialized_end=806
+  _globals['_WATCHPORTSREQUEST']._serialized_start=808
+  _globals['_WATCHPORTSREQUEST']._serialized_end=827
+  _globals['_WATCHPORTSRESPONSE']._serialized_start=830
+  _globals['_WATCHPORTSRESPONSE']._serialized_end=1043
+  _globals['_WATCHPORTSRESPONSE_KEEPALIVE']._serialized_start=1023
+  _globals['_WATCHPORTSRESPONSE_KEEPALIVE']._serialized_end=1034
+  _globals['_ENVDSERVICE']._serialized_start=1046
+  _globals['_ENVDSERVICE']._serialized_end=1476
 # @@protoc_insertion_point(module_scope)

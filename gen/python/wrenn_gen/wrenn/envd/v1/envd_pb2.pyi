@@ -7,7 +7,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class InitRequest(_message.Message):
-    __slots__ = ("sandbox_id", "template_id", "hostname", "default_user", "envs", "now_unix_ms", "access_token", "entropy")
+    __slots__ = ("sandbox_id", "template_id", "hostname", "default_user", "envs", "now_unix_ms", "access_token", "entropy", "default_workdir")
     class EnvsEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -23,6 +23,7 @@ class InitRequest(_message.Message):
     NOW_UNIX_MS_FIELD_NUMBER: _ClassVar[int]
     ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
     ENTROPY_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_WORKDIR_FIELD_NUMBER: _ClassVar[int]
     sandbox_id: str
     template_id: str
     hostname: str
@@ -31,7 +32,8 @@ class InitRequest(_message.Message):
     now_unix_ms: int
     access_token: str
     entropy: bytes
-    def __init__(self, sandbox_id: _Optional[str] = ..., template_id: _Optional[str] = ..., hostname: _Optional[str] = ..., default_user: _Optional[str] = ..., envs: _Optional[_Mapping[str, str]] = ..., now_unix_ms: _Optional[int] = ..., access_token: _Optional[str] = ..., entropy: _Optional[bytes] = ...) -> None: ...
+    default_workdir: str
+    def __init__(self, sandbox_id: _Optional[str] = ..., template_id: _Optional[str] = ..., hostname: _Optional[str] = ..., default_user: _Optional[str] = ..., envs: _Optional[_Mapping[str, str]] = ..., now_unix_ms: _Optional[int] = ..., access_token: _Optional[str] = ..., entropy: _Optional[bytes] = ..., default_workdir: _Optional[str] = ...) -> None: ...
 
 class InitResponse(_message.Message):
     __slots__ = ("envd_version",)

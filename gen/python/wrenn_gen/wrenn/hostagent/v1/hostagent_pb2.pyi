@@ -225,20 +225,37 @@ class GetSandboxMetricsResponse(_message.Message):
     def __init__(self, cpu_seconds: _Optional[float] = ..., cpu_cores: _Optional[float] = ..., memory_bytes: _Optional[int] = ..., disk_bytes: _Optional[int] = ..., state: _Optional[_Union[SandboxState, str]] = ...) -> None: ...
 
 class Template(_message.Message):
-    __slots__ = ("template_id", "parent_template_id", "created_at", "vcpus", "memory_mib", "users")
+    __slots__ = ("template_id", "parent_template_id", "created_at", "vcpus", "memory_mib", "users", "disk_mib", "default_user", "default_workdir", "envs", "disk_bytes")
+    class EnvsEntry(_message.Message):
+        __slots__ = ("key", "value")
+        KEY_FIELD_NUMBER: _ClassVar[int]
+        VALUE_FIELD_NUMBER: _ClassVar[int]
+        key: str
+        value: str
+        def __init__(self, key: _Optional[str] = ..., value: _Optional[str] = ...) -> None: ...
     TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
     PARENT_TEMPLATE_ID_FIELD_NUMBER: _ClassVar[int]
     CREATED_AT_FIELD_NUMBER: _ClassVar[int]
     VCPUS_FIELD_NUMBER: _ClassVar[int]
     MEMORY_MIB_FIELD_NUMBER: _ClassVar[int]
     USERS_FIELD_NUMBER: _ClassVar[int]
+    DISK_MIB_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_USER_FIELD_NUMBER: _ClassVar[int]
+    DEFAULT_WORKDIR_FIELD_NUMBER: _ClassVar[int]
+    ENVS_FIELD_NUMBER: _ClassVar[int]
+    DISK_BYTES_FIELD_NUMBER: _ClassVar[int]
     template_id: str
     parent_template_id: str
     created_at: _timestamp_pb2.Timestamp
     vcpus: int
     memory_mib: int
     users: int
-    def __init__(self, template_id: _Optional[str] = ..., parent_template_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., vcpus: _Optional[int] = ..., memory_mib: _Optional[int] = ..., users: _Optional[int] = ...) -> None: ...
+    disk_mib: int
+    default_user: str
+    default_workdir: str
+    envs: _containers.ScalarMap[str, str]
+    disk_bytes: int
+    def __init__(self, template_id: _Optional[str] = ..., parent_template_id: _Optional[str] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., vcpus: _Optional[int] = ..., memory_mib: _Optional[int] = ..., users: _Optional[int] = ..., disk_mib: _Optional[int] = ..., default_user: _Optional[str] = ..., default_workdir: _Optional[str] = ..., envs: _Optional[_Mapping[str, str]] = ..., disk_bytes: _Optional[int] = ...) -> None: ...
 
 class CreateTemplateRequest(_message.Message):
     __slots__ = ("sandbox_id", "template_id", "pause_source")
