@@ -71,7 +71,8 @@ CREATE TABLE build_events (
   build_id uuid NOT NULL REFERENCES builds (id) ON DELETE CASCADE,
   seq      bigint NOT NULL,
   at       timestamptz NOT NULL DEFAULT now(),
-  -- The event as wrenn.api.v1.BuildEvent's canonical JSON (without seq and at).
+  -- The event: one kind with the fields of wrenn.api.v1.BuildEvent (camelCase; without seq and at),
+  -- its ended kind naming the template made by row id (services/controlplane/src/templates/build.ts).
   event    jsonb NOT NULL,
   PRIMARY KEY (build_id, seq)
 );

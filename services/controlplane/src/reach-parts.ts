@@ -6,6 +6,7 @@ import type { SandboxLifecycle } from "./lifecycle/sandbox-lifecycle.js";
 import type { ControlPlaneMetrics } from "./observability/metrics.js";
 import { createPortProxy } from "./proxy/port-proxy.js";
 import type { RequestAttributes } from "./request-attributes.js";
+import { createBuildRoutes } from "./builds/build-routes.js";
 import { createFileTransferRoutes } from "./transfer/file-transfer-routes.js";
 import { createWebSocketRoutes } from "./websocket/websocket-routes.js";
 
@@ -46,11 +47,13 @@ export function createReachParts(deps: ReachDeps): ReachParts {
   });
   const websockets = createWebSocketRoutes({ grpcTarget, authorize, publicUrl: config.publicUrl, logger: logger.child({ component: "websocket" }) });
   const transfer = createFileTransferRoutes({ grpcTarget, authorize, logger: logger.child({ component: "file-transfer" }) });
+  // Not a reach into a sandbox, but the same kind of route: a raw body, then the public gRPC API.
+  const builds = createBuildRoutes({ grpcTarget, authorize, logger: logger.child({ component: "build-upload" }) });
   return {
     front: [proxy.front],
-    rawRoutes: [...websockets.routes, ...transfer.routes],
+    rawRoutes: [...websockets.routes, ...transfer.routes, ...builds.routes],
     async close() {
-      await Promise.allSettled([proxy.close(), websockets.close(), transfer.close()]);
+      await Promise.allSettled([proxy.close(), websockets.close(), transfer.close(), builds.close()]);
     },
   };
 }

@@ -22,6 +22,7 @@ import { createHostRegistry } from "./hosts/host-registry.js";
 import { startHostEventWatcher, type HostEventWatcher } from "./hosts/host-event-watcher.js";
 import { createReconciler } from "./reconciler/reconciler.js";
 import { createMemoryRateLimiter, createRedisRateLimiter } from "./limits/create-rate-limiter.js";
+import { createTemplateParts } from "./template-parts.js";
 
 export interface CoreOptions {
   config: ControlPlaneConfig;
@@ -43,7 +44,7 @@ export interface Core {
 
 export const publicServices = ["wrenn.api.v1.SandboxService", "wrenn.api.v1.ProcessService", "wrenn.api.v1.FilesystemService", "wrenn.api.v1.PortService", "wrenn.api.v1.TeamService",
   "wrenn.api.v1.AccountService", "wrenn.api.v1.ApiKeyService",
-  "wrenn.api.v1.AdminService", "wrenn.api.v1.AuditService"];
+  "wrenn.api.v1.AdminService", "wrenn.api.v1.AuditService", "wrenn.api.v1.TemplateService", "wrenn.api.v1.BuildService"];
 
 /**
  * Database (migrated), event bus, host registry with one event stream per
@@ -136,11 +137,15 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       ? createRedisRateLimiter({ url: config.redisUrl, perMinute, logger })
       : createMemoryRateLimiter(perMinute);
     cleanups.push(() => limiter.close());
+    // After the hosts: builds still active are followed again at once.
+    const templates = await createTemplateParts({ pool: db.pool, hosts, lifecycle, logger });
+    cleanups.push(() => templates.close());
     const services = [
-      grpcService(SandboxServiceDefinition, createSandboxService(lifecycle, { limiter, perMinute })),
+      grpcService(SandboxServiceDefinition, createSandboxService(lifecycle, { limiter, perMinute }, templates.resolve)),
       grpcService(ProcessServiceDefinition, createProcessService(resolve)),
       grpcService(FilesystemServiceDefinition, createFilesystemService(resolve)),
       grpcService(PortServiceDefinition, createPortService(resolve)),
+      ...templates.services,
     ];
     return { context: { config, logger, pool: db.pool, bus, lifecycle, hosts, reconciler }, services, close };
   } catch (err) {

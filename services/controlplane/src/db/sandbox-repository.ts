@@ -10,6 +10,7 @@ const sandboxRow = z
     id: z.string().uuid(),
     team_id: z.string().uuid().nullable(),
     template_id: z.string(),
+    template_uuid: z.string().uuid().nullable(),
     status: z.enum(sandboxStatuses),
     host_id: z.string().uuid().nullable(),
     metadata: z.record(z.string()),
@@ -31,6 +32,7 @@ const sandboxRow = z
       id: row.id,
       teamId: row.team_id,
       templateId: row.template_id,
+      templateUuid: row.template_uuid,
       status: row.status,
       hostId: row.host_id,
       metadata: row.metadata,
@@ -50,7 +52,7 @@ const sandboxRow = z
     }),
   );
 
-const columns = sql.fragment`id, team_id, template_id, status, host_id, metadata, error, on_expiry, expires_at, vcpus, memory_mib, disk_mib,
+const columns = sql.fragment`id, team_id, template_id, template_uuid, status, host_id, metadata, error, on_expiry, expires_at, vcpus, memory_mib, disk_mib,
   public_ports, auto_resume, traffic_token, stopped_at, created_at, updated_at`;
 
 /** The PostgreSQL implementation of the lifecycle's sandbox store. */
@@ -69,8 +71,8 @@ export function createSandboxRepository(pool: DatabasePool): SandboxStore {
           WHERE team_id = ${sandbox.teamId}::uuid AND status NOT IN ('stopped', 'error')`);
         if (active >= quota) throw quotaExceeded(active, quota);
         return tx.one(sql.type(sandboxRow)`
-          INSERT INTO sandboxes (id, team_id, template_id, status, host_id, metadata, on_expiry, public_ports, auto_resume, traffic_token)
-          VALUES (${sandbox.id}::uuid, ${sandbox.teamId}::uuid, ${sandbox.templateId}, 'starting', ${sandbox.hostId}::uuid,
+          INSERT INTO sandboxes (id, team_id, template_id, template_uuid, status, host_id, metadata, on_expiry, public_ports, auto_resume, traffic_token)
+          VALUES (${sandbox.id}::uuid, ${sandbox.teamId}::uuid, ${sandbox.templateId}, ${sandbox.templateUuid ?? null}::uuid, 'starting', ${sandbox.hostId}::uuid,
                   ${sql.jsonb(sandbox.metadata)}, ${sandbox.onExpiry ?? "kill"}, ${sandbox.publicPorts ?? false},
                   ${sandbox.autoResume ?? false}, ${sandbox.trafficToken ?? null})
           RETURNING ${columns}`);

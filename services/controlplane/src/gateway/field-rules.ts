@@ -21,9 +21,11 @@ export interface MessageRules {
 export const idPatterns: Record<string, string> = {
   sandbox_id: "^sb-[0-9a-fA-F]{32}$",
   key_id: "^key-[0-9a-fA-F]{32}$",
+  build_id: "^bld-[0-9a-fA-F]{32}$",
 };
 
 const noNul = "^[^\\u0000]*$";
+const templateName = "^[a-z0-9][a-z0-9._-]{0,62}(:[A-Za-z0-9][A-Za-z0-9._-]{0,63})?$";
 const sandboxPath: Schema = { minLength: 1, maxLength: 4096, pattern: noNul };
 const thirtyDays = 30 * 24 * 3600;
 const ptyDimension: Schema = { minimum: 1, maximum: 65535 };
@@ -34,7 +36,7 @@ const needsProcess = (extra: string[] = []): MessageRules => ({ required: ["proc
 export const requestRules: Record<string, MessageRules> = {
   "wrenn.api.v1.CreateSandboxRequest": {
     fields: {
-      template_id: { maxLength: 64, pattern: "^([A-Za-z0-9][A-Za-z0-9._-]*)?$" },
+      template_id: { maxLength: 128, pattern: "^([A-Za-z0-9][A-Za-z0-9._:-]*)?$" },
       metadata: {
         maxProperties: 64,
         propertyNames: { minLength: 1, maxLength: 64, pattern: "^[A-Za-z0-9][A-Za-z0-9._/-]*$" },
@@ -51,6 +53,8 @@ export const requestRules: Record<string, MessageRules> = {
   "wrenn.api.v1.EgressPolicy": {
     fields: { allowed_cidrs: { maxItems: 256, items: { type: "string", pattern: "^\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}\\.\\d{1,3}/\\d{1,2}$" } } },
   },
+  // A new template's "name" or "name:tag" (templates/template-ref.ts).
+  "wrenn.api.v1.SnapshotSandboxRequest": { required: ["name"], fields: { name: { maxLength: 128, pattern: templateName } } },
   "wrenn.api.v1.ResumeSandboxRequest": { fields: { timeout_seconds: { maximum: thirtyDays } } },
   "wrenn.api.v1.SetSandboxTimeoutRequest": { fields: { timeout_seconds: { maximum: thirtyDays } } },
 

@@ -7,6 +7,7 @@ import {
 import { ProcessServiceDefinition, type ProcessServiceClient } from "@wrenn/gen/wrenn/envd/v1/process.js";
 import { FilesystemServiceDefinition, type FilesystemServiceClient } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { EnvdServiceDefinition, type EnvdServiceClient } from "@wrenn/gen/wrenn/envd/v1/envd.js";
+import { BuildServiceDefinition, type BuildServiceClient } from "@wrenn/gen/wrenn/hostagent/v1/build.js";
 
 /**
  * The long-lived connections to one host agent. Control calls (create,
@@ -18,6 +19,8 @@ import { EnvdServiceDefinition, type EnvdServiceClient } from "@wrenn/gen/wrenn/
 export interface HostConnection {
   address: string;
   sandboxes: SandboxServiceClient;
+  /** Template builds; on the streams channel, since an archive upload is bulk data. */
+  builds: BuildServiceClient;
   process: ProcessServiceClient;
   filesystem: FilesystemServiceClient;
   /** Only ListPorts and WatchPorts: the agent relays no other EnvdService call. */
@@ -75,6 +78,7 @@ export function createHostConnection(address: string): HostConnection {
     address,
     controlReady: (signal) => whenReady(control, signal),
     sandboxes: createClient(SandboxServiceDefinition, control),
+    builds: createClient(BuildServiceDefinition, streams),
     process: createClient(ProcessServiceDefinition, streams),
     filesystem: createClient(FilesystemServiceDefinition, streams),
     ports: createClient(EnvdServiceDefinition, streams),

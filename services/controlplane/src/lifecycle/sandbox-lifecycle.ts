@@ -106,7 +106,7 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
       // envs go to the host and nowhere else: not the database, not the logs.
       started = await host.createSandbox({
         sandboxId: record.id,
-        templateId: input.templateId,
+        templateId: input.template?.hostTemplateId ?? input.templateId,
         envs: input.envs,
         startTimeoutSeconds,
         timeoutSeconds: input.timeoutSeconds,
@@ -176,11 +176,12 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
     ...pauseResume,
     visibility,
     async create(teamId, input, { wait = false, signal } = {}) {
-      const placed = await scheduler.pickHost({ templateId: input.templateId });
+      const placed = await scheduler.pickHost({ templateId: input.template?.hostTemplateId ?? input.templateId });
       const record = await sandboxes.insertStarting({
         id: newUuid(),
         teamId,
         templateId: input.templateId,
+        templateUuid: input.template?.uuid ?? null,
         hostId: placed.hostId,
         metadata: input.metadata,
         onExpiry: input.onExpiry,

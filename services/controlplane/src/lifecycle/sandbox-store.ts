@@ -5,6 +5,8 @@ export interface NewSandbox {
   /** The owning team; the insert counts against its sandbox quota (`teams.sandbox_quota`). */
   teamId: string;
   templateId: string;
+  /** The template row it is made from (`sandboxes.template_uuid`). */
+  templateUuid?: string | null;
   hostId: string;
   metadata: Record<string, string>;
   onExpiry?: ExpiryAction;

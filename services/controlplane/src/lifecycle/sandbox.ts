@@ -20,6 +20,8 @@ export interface SandboxRecord {
   /** UUID. */
   id: string;
   templateId: string;
+  /** The template row it was made from; null for sandboxes from before templates had rows. */
+  templateUuid: string | null;
   /**
    * UUID of the team that owns it. Null only for rows from before teams
    * existed: those belong to no caller (NOT_FOUND to everyone; platform admins see them).

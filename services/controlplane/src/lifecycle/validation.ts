@@ -6,7 +6,8 @@ import type { EgressRule } from "./host-contract.js";
 export const defaultTemplateId = "base";
 
 export const limits = {
-  templateIdLength: 64,
+  /** "name:tag": a 63-character name, ":" and a 64-character tag. */
+  templateIdLength: 128,
   metadataEntries: 64,
   metadataKeyLength: 64,
   metadataValueLength: 1024,
@@ -18,12 +19,15 @@ export const limits = {
   timeoutSeconds: 30 * 24 * 3600,
 } as const;
 
-const templateIdPattern = /^[A-Za-z0-9][A-Za-z0-9._-]*$/;
+const templateIdPattern = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
 const metadataKeyPattern = /^[A-Za-z0-9][A-Za-z0-9._\/-]*$/;
 const envKeyPattern = /^[A-Za-z_][A-Za-z0-9_]*$/;
 
 export interface CreateSandboxInput {
+  /** The template as the caller named it (shown as the sandbox's template_id). */
   templateId: string;
+  /** The template resolved (templates/): its row (UUID) and the id its host knows it by. Unset: `templateId` is sent to the host as is. */
+  template?: { uuid: string; hostTemplateId: string };
   metadata: Record<string, string>;
   envs: Record<string, string>;
   /** 0 = no timeout. */
@@ -58,7 +62,7 @@ export function validateCreateSandbox(input: {
   }
   if (!templateIdPattern.test(templateId)) {
     throw errors.invalidArgument(
-      `template_id must start with a letter or digit and contain only letters, digits, ".", "_" and "-", got ${quote(templateId)}`,
+      `template_id must start with a letter or digit and contain only letters, digits, ".", "_", "-" and ":", got ${quote(templateId)}`,
     );
   }
 

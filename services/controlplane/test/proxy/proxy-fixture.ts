@@ -62,7 +62,7 @@ export function useProxy(): ProxyFixture {
     fixture.addSandbox = (fields = {}) => {
       const id = randomUUID();
       const record: SandboxRecord = {
-        id, templateId: "base", teamId: teamA, status: "running", hostId: "host-1", metadata: {}, error: "", onExpiry: "kill", expiresAt: null,
+        id, templateId: "base", templateUuid: null, teamId: teamA, status: "running", hostId: "host-1", metadata: {}, error: "", onExpiry: "kill", expiresAt: null,
         resources: null, publicPorts: false, autoResume: false, trafficToken: `wrt_${randomUUID().replace(/-/g, "")}`, stoppedAt: null,
         createdAt: new Date(), updatedAt: new Date(), ...fields,
       };

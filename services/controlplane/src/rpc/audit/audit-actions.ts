@@ -54,6 +54,10 @@ const named: Record<string, Named> = {
   "AdminService/DeactivateUser": user("admin.user.deactivate"),
   "AdminService/ReactivateUser": user("admin.user.reactivate"),
   "AdminService/DeleteUser": user("admin.user.delete"),
+  "TemplateService/DeleteTemplate": ["template.delete", "template", "templateId"],
+  "TemplateService/SnapshotSandbox": ["template.snapshot", "sandbox", "sandboxId"],
+  "BuildService/CreateBuild": ["build.create", "build", "buildId"],
+  "BuildService/CancelBuild": ["build.cancel", "build", "buildId"],
 };
 
 const auditedPackage = "wrenn.api.v1";

@@ -13,13 +13,16 @@ export interface CreateRateLimit {
   perMinute: number;
 }
 
+/** Finds the template a create names (templates/template-resolver.ts): NOT_FOUND for another team's, as for an unknown one. */
+export type ResolveTemplate = (teamId: string, ref: string) => Promise<{ id: string; hostTemplateId: string }>;
+
 /**
  * Creates a sandbox of the caller's team. Each API key (each user, for
  * browser sessions) may create `perMinute` a minute: beyond that
  * RESOURCE_EXHAUSTED with a `retry-after` trailer (HTTP 429 + Retry-After).
  * The team's concurrent-sandbox quota is checked by the insert itself.
  */
-export function createSandboxHandler(lifecycle: SandboxLifecycle, rate: CreateRateLimit) {
+export function createSandboxHandler(lifecycle: SandboxLifecycle, rate: CreateRateLimit, resolveTemplate: ResolveTemplate) {
   return async function createSandbox(request: CreateSandboxRequest, context: CallerContext): Promise<CreateSandboxResponse> {
     const principal = principalOf(context);
     const input = validateCreateSandbox({
@@ -39,6 +42,8 @@ export function createSandboxHandler(lifecycle: SandboxLifecycle, rate: CreateRa
         `create rate limit of ${rate.perMinute} per minute reached; retry after ${verdict.retryAfterSeconds} s`,
       );
     }
+    const template = await resolveTemplate(principal.teamId, input.templateId);
+    input.template = { uuid: template.id, hostTemplateId: template.hostTemplateId };
     const result = await lifecycle.create(principal.teamId, input, { wait: request.waitReady, signal: context.signal });
     if (!result.done) markAccepted(context);
     return { sandbox: sandboxToApi(result.sandbox) };
