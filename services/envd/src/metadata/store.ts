@@ -9,6 +9,8 @@ export interface SandboxMetadata {
   hostname: string;
   /** User for processes and file operations that name none. */
   defaultUser: string;
+  /** cwd of processes started without one; "" or unset: the user's home. */
+  defaultWorkdir?: string;
   /** Environment added to every process, under the request's own envs. */
   envs: Record<string, string>;
 }

@@ -44,7 +44,7 @@ export function prepareProcess(input: StartInput, metadata: MetadataStore, resol
     throw errors.permissionDenied(`envd does not run as root and cannot start processes as "${user.name}"`);
   }
 
-  const cwd = resolveCwd(input.cwd, user.home);
+  const cwd = resolveCwd(input.cwd, user.home, metadata.get().defaultWorkdir);
   if (input.tag !== undefined && input.tag.includes("\0")) throw errors.invalidArgument("tag must not contain NUL bytes");
   if (input.tag !== undefined && /^\d+$/.test(input.tag)) {
     throw errors.invalidArgument(`tag "${input.tag}" is a number; numbers select pids, so tags must not be numeric`);
@@ -85,8 +85,10 @@ export function validatePtySize(size: { rows: number; cols: number }): void {
   }
 }
 
-function resolveCwd(requested: string | undefined, home: string): string {
+function resolveCwd(requested: string | undefined, home: string, defaultWorkdir: string | undefined): string {
   if (requested === undefined || requested === "") {
+    // The template's WORKDIR; a template whose directory was removed since falls back to the home.
+    if (defaultWorkdir && isDirectory(defaultWorkdir)) return defaultWorkdir;
     // Accounts such as nobody have a home that does not exist; run in / then.
     return isDirectory(home) ? home : "/";
   }

@@ -173,8 +173,10 @@ export interface Runtime {
   /** "namespace" or "qemu". */
   readonly name: string;
   readonly capabilities: RuntimeCapabilities;
-  /** Template ids this runtime can create sandboxes from. */
+  /** Template ids this runtime lists (base sizes included, built or not). */
   templates(): string[];
+  /** A create may name this template: one that exists, or any valid base-size id (made on first use). */
+  hasTemplate(templateId: string): boolean;
   /**
    * Boots the sandbox and resolves once its envd endpoint exists. On any
    * failure, or when `signal` aborts, everything created so far is undone

@@ -35,7 +35,7 @@ export async function envdHandshake(entry: Entry, target: string, options: Hands
   const t2 = performance.now();
   const { sandboxId, templateId } = entry.info;
   await connection.init(
-    { sandboxId, templateId, hostname: sandboxId, defaultUser: "root", defaultWorkdir: "", envs: entry.envs, nowUnixMs: Date.now(), accessToken: entry.token, entropy: randomBytes(64) },
+    { sandboxId, templateId, hostname: sandboxId, defaultUser: entry.user ?? "root", defaultWorkdir: entry.workdir ?? "", envs: entry.envs, nowUnixMs: Date.now(), accessToken: entry.token, entropy: randomBytes(64) },
     AbortSignal.any([signal, AbortSignal.timeout(stepTimeoutMs.init)]),
   );
   const ms = (a: number, b: number) => Math.round(b - a);

@@ -17,19 +17,26 @@ export async function adoptSandboxes(recovered: RecoveredSandboxes, ctx: Sandbox
   const lost = [...recovered.lost];
   await Promise.all(
     recovered.adopted.map(async ({ handle, paused, interruptedPause }) => {
-      if (await adoptOne(handle, paused, interruptedPause ?? false, ctx)) adopted.push(handle.sandboxId);
-      else lost.push(handle.sandboxId);
+      const outcome = await adoptOne(handle, paused, interruptedPause ?? false, ctx);
+      if (outcome === "adopted") adopted.push(handle.sandboxId);
+      else if (outcome === "lost") lost.push(handle.sandboxId);
     }),
   );
   for (const sandboxId of lost) ctx.events.publish("lost", sandboxId, "the sandbox did not survive the host agent's restart; what it left was removed");
   return { adopted, lost };
 }
 
-async function adoptOne(handle: SandboxHandle, paused: boolean, interruptedPause: boolean, ctx: SandboxContext): Promise<boolean> {
+/** "internal": the agent's own sandbox (a build's), destroyed and reported to nobody: its owner did not survive the restart either. */
+async function adoptOne(handle: SandboxHandle, paused: boolean, interruptedPause: boolean, ctx: SandboxContext): Promise<"adopted" | "lost" | "internal"> {
   const { sandboxId } = handle;
   const { logger, runtime } = ctx;
   const { sandboxesDir } = ctx.options;
   const record = sandboxesDir ? await readSandboxRecord(sandboxesDir, sandboxId) : undefined;
+  if (record?.internal) {
+    logger.info({ sandboxId }, "internal sandbox of the previous run; removing it");
+    await runtime.destroy(sandboxId).catch((err: unknown) => logger.error({ err, sandboxId }, "could not remove an internal sandbox"));
+    return "internal";
+  }
   if (record) {
     const entry: Entry = {
       info: {
@@ -42,6 +49,8 @@ async function adoptOne(handle: SandboxHandle, paused: boolean, interruptedPause
         resources: handle.resources,
       },
       envs: record.envs,
+      user: record.user,
+      workdir: record.workdir,
       token: record.token,
       ttlSeconds: record.ttlSeconds,
       envdTarget: handle.envdTarget,
@@ -63,7 +72,7 @@ async function adoptOne(handle: SandboxHandle, paused: boolean, interruptedPause
       }
       entry.creating = false;
       await ctx.save(entry);
-      return true;
+      return "adopted";
     } catch (err) {
       logger.warn({ err, sandboxId }, "adopted sandbox's envd does not answer; removing it");
       ctx.forget(sandboxId);
@@ -72,5 +81,5 @@ async function adoptOne(handle: SandboxHandle, paused: boolean, interruptedPause
     logger.warn({ sandboxId }, "sandbox of a previous run has no usable record (its create was cut short); removing it");
   }
   await runtime.destroy(sandboxId).catch((err: unknown) => logger.error({ err, sandboxId }, "could not remove an unadoptable sandbox"));
-  return false;
+  return "lost";
 }

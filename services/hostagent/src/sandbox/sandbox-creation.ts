@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { errors } from "@wrenn/shared";
 import { createFailure } from "./create-failure.js";
 import { envdHandshake } from "./envd-handshake.js";
+import { readCheckpointRecord } from "./sandbox-checkpoint.js";
 import type { SandboxContext } from "./sandbox-context.js";
 import type { Entry } from "./sandbox-entry.js";
 import type { CreateSandboxInput, SandboxInfo } from "./sandbox-info.js";
@@ -15,9 +16,12 @@ import { defaultStartTimeoutSeconds, maxStartTimeoutSeconds, validateSandboxId, 
  */
 export async function createSandbox(ctx: SandboxContext, input: CreateSandboxInput, signal: AbortSignal): Promise<SandboxInfo> {
   const { runtime, logger, entries } = ctx;
-  const { sandboxId, templateId } = input;
+  const { sandboxId } = input;
   validateSandboxId(sandboxId);
-  if (!runtime.templates().includes(templateId)) throw errors.notFound(`template "${templateId}" not found`);
+  // From a checkpoint: its record names the template its disk is backed by (and the token its envd still holds).
+  const checkpoint = input.fromCheckpoint !== undefined ? await readCheckpointRecord(input.fromCheckpoint) : undefined;
+  const templateId = checkpoint?.templateId ?? input.templateId;
+  if (!runtime.hasTemplate(templateId)) throw errors.notFound(`template "${templateId}" not found`);
   const timeoutSeconds = input.startTimeoutSeconds || defaultStartTimeoutSeconds;
   if (timeoutSeconds > maxStartTimeoutSeconds) {
     throw errors.invalidArgument(`start_timeout_seconds must be at most ${maxStartTimeoutSeconds}`);
@@ -35,22 +39,26 @@ export async function createSandbox(ctx: SandboxContext, input: CreateSandboxInp
       envs: input.envs,
       egress: input.egress,
       token: randomBytes(24).toString("base64url"),
-      ttlSeconds: input.timeoutSeconds || ctx.options.defaultTtlSeconds,
+      // The agent's own sandboxes live as long as their owner says, never by the callers' default TTL.
+      ttlSeconds: input.timeoutSeconds || (input.internal ? 0 : ctx.options.defaultTtlSeconds),
+      internal: input.internal === true ? true : undefined,
       starting,
       creating: true,
     };
     entries.set(sandboxId, entry);
     let booted = false;
     try {
-      const template = runtime.templateInfo().find((t) => t.id === templateId);
-      const handle = await runtime.create({ sandboxId, templateId, hostname: sandboxId, egress: input.egress }, bootSignal);
+      const handle = await runtime.create({ sandboxId, templateId, hostname: sandboxId, egress: input.egress, fromCheckpoint: input.fromCheckpoint }, bootSignal);
       booted = true;
-      await envdHandshake(
-        entry,
-        handle.envdTarget,
-        { presentToken: template?.envdToken, afterRestore: template?.quiesced ?? false, signal: AbortSignal.any([signal, starting.signal]), healthSignal: bootSignal },
-        logger,
-      );
+      // A base-size template exists only now (made by this create): read its record after it.
+      const template = runtime.templateInfo().find((t) => t.id === templateId);
+      const defaults = template?.defaults ?? { envs: {} };
+      entry.envs = { ...defaults.envs, ...input.envs };
+      entry.user = defaults.user;
+      entry.workdir = defaults.workdir;
+      const presentToken = checkpoint ? checkpoint.envdToken : template?.envdToken;
+      const afterRestore = checkpoint ? true : (template?.quiesced ?? false);
+      await envdHandshake(entry, handle.envdTarget, { presentToken, afterRestore, signal: AbortSignal.any([signal, starting.signal]), healthSignal: bootSignal }, logger);
       entry.info.startedAt = handle.startedAt;
       entry.info.resources = handle.resources;
       entry.ports = handle.ports;
@@ -58,7 +66,7 @@ export async function createSandbox(ctx: SandboxContext, input: CreateSandboxInp
       ctx.armTtl(entry);
       await ctx.save(entry);
       entry.creating = false;
-      logger.info({ sandboxId, templateId }, "sandbox created");
+      logger.info({ sandboxId, templateId, internal: entry.internal, fromCheckpoint: input.fromCheckpoint !== undefined }, "sandbox created");
       return { ...entry.info };
     } catch (err) {
       ctx.forget(sandboxId);

@@ -7,7 +7,13 @@ import type { SandboxRecord } from "./sandbox-record.js";
 /** The sandbox layer's state of one sandbox. */
 export interface Entry {
   info: SandboxInfo;
+  /** The template's default env under the create's own (what every Init gives envd). */
   envs: Record<string, string>;
+  /** The template's default user and working directory (undefined: root, the user's home). */
+  user?: string;
+  workdir?: string;
+  /** A sandbox of the agent's own (a build's): never listed, relayed to or adopted. */
+  internal?: boolean;
   /** envd's access token: generated per sandbox, kept in memory and in sandbox.json (0600), sent by the relay. */
   token: string;
   ttlSeconds: number;
@@ -37,6 +43,9 @@ export function recordOf(entry: Entry): SandboxRecord {
     ttlSeconds: entry.ttlSeconds,
     token: entry.token,
     envs: entry.envs,
+    user: entry.user,
+    workdir: entry.workdir,
+    internal: entry.internal,
     egress: entry.egress,
     resources: info.resources,
   };

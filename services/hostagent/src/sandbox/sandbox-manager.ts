@@ -9,6 +9,7 @@ import type { SandboxEvents } from "./sandbox-events.js";
 import type { CreateSandboxInput, SandboxInfo, SandboxMetrics } from "./sandbox-info.js";
 import { sandboxMetrics } from "./sandbox-metrics.js";
 import { pauseLocked, resumeLocked } from "./sandbox-pause.js";
+import { checkpointLocked, readCheckpointRecord } from "./sandbox-checkpoint.js";
 import { validateTtl } from "./sandbox-validation.js";
 import { startTtlReaper } from "./ttl-reaper.js";
 
@@ -78,8 +79,9 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
       return;
     }
     ctx.forget(exit.sandboxId);
-    logger.warn({ sandboxId: exit.sandboxId, code: exit.code, signal: exit.signal }, "sandbox is gone");
-    events.publish("exited", exit.sandboxId, exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal ?? "unknown"}`);
+    logger.warn({ sandboxId: exit.sandboxId, code: exit.code, signal: exit.signal, internal: entry.internal }, "sandbox is gone");
+    // The agent's own sandboxes are no caller's business; their owner (a build) sees the exit itself.
+    if (!entry.internal) events.publish("exited", exit.sandboxId, exit.code !== null ? `exit code ${exit.code}` : `signal ${exit.signal ?? "unknown"}`);
   });
 
   const stopReaper = startTtlReaper(ctx);
@@ -113,7 +115,7 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
     createTemplate(sandboxId, templateId, pauseSource) {
       const caps = runtime.capabilities;
       if (!caps.templates) throw errors.failedPrecondition(caps.templatesUnavailableReason ?? "this runtime cannot make templates");
-      if (runtime.templates().includes(templateId)) throw errors.alreadyExists(`template "${templateId}" already exists`);
+      if (runtime.hasTemplate(templateId)) throw errors.alreadyExists(`template "${templateId}" already exists`);
       return locked(sandboxId, async (entry) => {
         const wasRunning = entry.info.state === "running";
         if (wasRunning) await pauseLocked(ctx, entry);
@@ -128,17 +130,27 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
       }).then(({ template }) => ({ template, source: { ...known(sandboxId).info } }));
     },
     deleteTemplate: (templateId) => runtime.deleteTemplate(templateId),
-    // Placeholders until the build primitives land (see the interface above).
-    checkpoint: () => Promise.reject(errors.unimplemented("checkpoint is not implemented yet")),
-    templateFromCheckpoint: () => Promise.reject(errors.unimplemented("templateFromCheckpoint is not implemented yet")),
-    growDisk: () => Promise.reject(errors.unimplemented("growDisk is not implemented yet")),
+    checkpoint: (sandboxId, dir, signal) => locked(sandboxId, (entry) => checkpointLocked(ctx, entry, dir, signal)),
+    async templateFromCheckpoint(checkpointDir, templateId, defaults, signal) {
+      const record = await readCheckpointRecord(checkpointDir);
+      const template = await runtime.templateFromCheckpoint(checkpointDir, templateId, { envdToken: record.envdToken, quiesced: true, defaults, signal });
+      logger.info({ templateId, diskBytes: template.diskBytes }, "template created from checkpoint");
+      const { envdToken: _secret, ...rest } = template;
+      return rest;
+    },
+    growDisk: (sandboxId, diskMiB) =>
+      locked(sandboxId, async (entry) => {
+        await runtime.growDisk(sandboxId, diskMiB);
+        entry.info.resources = { ...entry.info.resources, diskMiB };
+        await ctx.save(entry);
+      }),
     envd(sandboxId) {
       const connection = entries.get(sandboxId)?.connection;
       if (connection === undefined) throw errors.notFound(`sandbox ${sandboxId} not found`);
       return connection;
     },
     templates: () => runtime.templateInfo().map(({ envdToken: _secret, ...rest }) => rest),
-    list: () => [...entries.values()].filter((e) => !e.creating).map((e) => ({ ...e.info })),
+    list: () => [...entries.values()].filter((e) => !e.creating && !e.internal).map((e) => ({ ...e.info })),
     envdClient(sandboxId) {
       if (sandboxId === undefined || sandboxId === "") {
         throw errors.invalidArgument(`metadata ${sandboxIdMetadataKey} is required to reach a sandbox`);
@@ -147,7 +159,8 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
         throw errors.invalidArgument(`metadata ${sandboxIdMetadataKey} must be "sb-" followed by 32 lowercase hex digits`);
       }
       const entry = entries.get(sandboxId);
-      if (entry === undefined || entry.creating) throw errors.notFound(`sandbox ${sandboxId} not found`);
+      // The agent's own sandboxes (builds) are never relayed to: to callers they do not exist.
+      if (entry === undefined || entry.creating || entry.internal) throw errors.notFound(`sandbox ${sandboxId} not found`);
       if (entry.info.state === "paused") throw errors.failedPrecondition(`sandbox ${sandboxId} is paused; resume it first`);
       if (entry.connection === undefined) throw errors.unavailable(`sandbox ${sandboxId} is between states; retry`);
       return entry.connection.relayClient;
@@ -155,7 +168,7 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
     adopt: (recovered) => adoptSandboxes(recovered, ctx),
     portReach(sandboxId) {
       const entry = isWireId("sb", sandboxId) ? entries.get(sandboxId) : undefined;
-      if (entry === undefined) return undefined;
+      if (entry === undefined || entry.internal) return undefined;
       if (entry.creating) return { state: "starting" };
       if (entry.info.state === "paused" || entry.pausing) return { state: "paused" };
       return { state: "running", ports: entry.ports };

@@ -19,6 +19,10 @@ export interface SandboxRecord {
   ttlSeconds: number;
   token: string;
   envs: Record<string, string>;
+  user?: string;
+  workdir?: string;
+  /** Destroyed, not adopted, when the agent restarts. */
+  internal?: boolean;
   egress?: EgressPolicy;
   resources: SandboxResources;
 }

@@ -22,6 +22,9 @@ export function createInitHandler(deps: EnvdDeps) {
     if (!deps.users.snapshot().byName(defaultUser)) {
       throw errors.invalidArgument(`unknown default_user "${defaultUser}": not in /etc/passwd`);
     }
+    if (request.defaultWorkdir !== "" && (!request.defaultWorkdir.startsWith("/") || request.defaultWorkdir.includes("\0"))) {
+      throw errors.invalidArgument("default_workdir must be an absolute path");
+    }
     for (const key of Object.keys(request.envs)) {
       if (!key || key.includes("=") || key.includes("\0")) {
         throw errors.invalidArgument(`invalid environment variable name "${key}"`);
@@ -43,6 +46,7 @@ export function createInitHandler(deps: EnvdDeps) {
       templateId: request.templateId,
       hostname: request.hostname,
       defaultUser,
+      defaultWorkdir: request.defaultWorkdir,
       envs: request.envs,
     });
     // The middleware already checked that a caller replacing the token knows the current one.

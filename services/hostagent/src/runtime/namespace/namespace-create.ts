@@ -5,7 +5,9 @@ import { errors } from "@wrenn/shared";
 import { createCleanupStack, type CleanupStack } from "../../host/cleanup-stack.js";
 import { SandboxStartError, type SandboxHandle, type SandboxResources, type SandboxSpec } from "../runtime.js";
 import { bwrapArgs } from "./bwrap-args.js";
-import { createSandboxCgroups, type SandboxCgroups } from "./cgroups.js";
+import { baseTemplateId, parseBaseSize } from "../base-sizes.js";
+import { createSandboxCgroups, type CgroupLimits, type SandboxCgroups } from "./cgroups.js";
+import { namespaceResources } from "./namespace-resources.js";
 import { mountOverlay, removeSandboxDir, unmountAllUnder } from "./mounts.js";
 import { namespacePorts, outputFile, writeNamespaceRecord } from "./namespace-recovery.js";
 import type { NamespaceRuntimeOptions } from "./namespace-options.js";
@@ -30,6 +32,21 @@ export interface StartedNamespaceSandbox {
  * and envd's socket moved out of the sandbox's view. Resolves once envd's
  * socket exists; on any failure, or when `signal` aborts, unwinds every step.
  */
+/**
+ * The root and limits of a template: a base-size id is the base root with
+ * that size's CPU and memory limits, where the host has cgroups for them
+ * (without any limits configured a sandbox runs unlimited and says so).
+ */
+export function namespaceTemplate(options: NamespaceRuntimeOptions, templateId: string): { lower: string; limits: CgroupLimits | undefined } | undefined {
+  const lower = options.templateRoots.get(templateId);
+  if (lower !== undefined) return { lower, limits: options.limits };
+  const size = parseBaseSize(templateId);
+  const base = options.templateRoots.get(baseTemplateId);
+  if (size === undefined || base === undefined) return undefined;
+  if (!options.limits) return { lower: base, limits: undefined };
+  return { lower: base, limits: { ...options.limits, memoryBytes: size.memoryMiB * 2 ** 20, cpus: size.vcpus } };
+}
+
 export async function startNamespaceSandbox(
   options: NamespaceRuntimeOptions,
   resources: SandboxResources,
@@ -37,8 +54,10 @@ export async function startNamespaceSandbox(
   signal: AbortSignal,
 ): Promise<StartedNamespaceSandbox> {
   const { sandboxId } = spec;
-  const lower = options.templateRoots.get(spec.templateId);
-  if (lower === undefined) throw errors.notFound(`template "${spec.templateId}" not found`);
+  const sized = namespaceTemplate(options, spec.templateId);
+  if (sized === undefined) throw errors.notFound(`template "${spec.templateId}" not found`);
+  const { lower, limits } = sized;
+  if (limits !== options.limits) resources = namespaceResources(options.sandboxesDir, limits);
   const dir = join(options.sandboxesDir, sandboxId);
   const socketPath = join(dir, "run", "envd.sock");
   if (Buffer.byteLength(socketPath) > maxSocketPath) {
@@ -79,7 +98,7 @@ export async function startNamespaceSandbox(
       nodePath: options.nodePath,
       joinNetns: net !== undefined,
     });
-    const cgroups = options.limits ? await createSandboxCgroups(sandboxId, options.limits, log) : undefined;
+    const cgroups = limits ? await createSandboxCgroups(sandboxId, limits, log) : undefined;
     if (cgroups) stack.push("remove cgroups", () => cgroups.remove());
     const proc = spawnSandboxProcess(sandboxId, args, log, cgroups?.paths, net ? netnsWrap(net.netnsPath) : [], join(dir, outputFile));
     stack.push("kill sandbox processes", () => killAll(proc, cgroups));

@@ -7,9 +7,10 @@ import { createCleanupStack, type CleanupStack } from "../../host/cleanup-stack.
 import { recoverSandboxDirs } from "../recover-dirs.js";
 import type { RecoveredSandboxes, Runtime, RuntimeCapabilities, SandboxExit, SandboxHandle, SandboxSpec } from "../runtime.js";
 import type { SandboxCgroups } from "./cgroups.js";
+import { listedBaseSizes } from "../base-sizes.js";
 import { groupCpuSeconds, setFrozen } from "./freezer.js";
 import { removeSandboxDir, unmountAllUnder } from "./mounts.js";
-import { killAll, startNamespaceSandbox } from "./namespace-create.js";
+import { killAll, namespaceTemplate, startNamespaceSandbox } from "./namespace-create.js";
 import type { NamespaceRuntimeOptions } from "./namespace-options.js";
 import { adoptNamespaceSandbox, type AdoptedNamespaceSandbox } from "./namespace-recovery.js";
 import { namespaceResources } from "./namespace-resources.js";
@@ -150,7 +151,7 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
       throw errors.failedPrecondition(noTemplates);
     },
     async deleteTemplate(templateId) {
-      if (options.templateRoots.has(templateId)) throw errors.failedPrecondition(`template "${templateId}" is built in and cannot be deleted`);
+      if (namespaceTemplate(options, templateId)) throw errors.failedPrecondition(`template "${templateId}" is built in and cannot be deleted`);
       throw errors.notFound(`template "${templateId}" not found`);
     },
     templateInfo: () =>
@@ -174,7 +175,8 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
     async growDisk() {
       throw errors.failedPrecondition("the namespace runtime has no disk device to grow");
     },
-    templates: () => [...options.templateRoots.keys()],
+    templates: () => [...new Set([...options.templateRoots.keys(), ...listedBaseSizes])],
+    hasTemplate: (id) => namespaceTemplate(options, id) !== undefined,
     create,
     async destroy(sandboxId) {
       const entry = running.get(sandboxId);

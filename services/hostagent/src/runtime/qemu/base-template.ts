@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
-import { mkdir, readFile, rename, rm, writeFile } from "node:fs/promises";
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from "node:fs/promises";
 import { join } from "node:path";
 import type { Logger } from "@wrenn/shared";
 import type { GuestImage } from "../../image/build-image.js";
 import { createCleanupStack } from "../../host/cleanup-stack.js";
-import { createDiskOverlay } from "./disk.js";
+import type { TemplateDefaults } from "../runtime.js";
+import { createDiskOverlay, diskInfo } from "./disk.js";
 import { waitEnvdServing } from "../../envd/envd-connection.js";
 import { warmUpEnvd } from "./envd-warmup.js";
 import { machineSpecFor } from "./machine-spec.js";
@@ -32,6 +33,11 @@ export interface QemuTemplate {
   envdToken?: string;
   /** envd was quiesced (PrepareSnapshot) in the snapshot: clones call AfterRestore. */
   quiesced: boolean;
+  /** Virtual size of its disk: its sandboxes' root disk size. */
+  diskMiB: number;
+  defaults: TemplateDefaults;
+  /** Allocated bytes of its own files (measured once: they never change). */
+  diskBytes: number;
 }
 
 /** template.json: written last (by rename of the whole directory), so its presence means complete. */
@@ -44,6 +50,10 @@ export interface TemplateRecord {
   parentId?: string;
   envdToken?: string;
   quiesced?: boolean;
+  /** Virtual size of disk.qcow2 (absent in records of older agents: measured on load). */
+  diskMiB?: number;
+  /** Default user, workdir and env of its sandboxes (absent: root, home, none). */
+  defaults?: TemplateDefaults;
   /** How the base template was made; an older recipe is rebuilt (see baseTemplateRecipe). */
   recipe?: number;
 }
@@ -51,7 +61,23 @@ export interface TemplateRecord {
 /** 2: envd is warmed up before the snapshot (see envd-warmup.ts); 3: that warm-up sets envd's token, recorded here. */
 export const baseTemplateRecipe = 3;
 
-export function templateFromRecord(dir: string, record: TemplateRecord): QemuTemplate {
+/** The template the record describes, with its disk's virtual size and allocated bytes measured when the record lacks them. */
+export async function loadTemplate(dir: string, record: TemplateRecord): Promise<QemuTemplate> {
+  const diskMiB = record.diskMiB ?? Math.floor((await diskInfo(join(dir, "disk.qcow2"))).virtualSize / 2 ** 20);
+  return templateFromRecord(dir, { ...record, diskMiB }, await allocatedBytes(dir));
+}
+
+/** Bytes the files directly in `dir` take on disk (st_blocks): sparse memory files and qcow2 holes count as what they hold. */
+export async function allocatedBytes(dir: string): Promise<number> {
+  let total = 0;
+  for (const name of await readdir(dir)) {
+    const st = await stat(join(dir, name)).catch(() => undefined);
+    if (st?.isFile()) total += st.blocks * 512;
+  }
+  return total;
+}
+
+function templateFromRecord(dir: string, record: TemplateRecord, diskBytes: number): QemuTemplate {
   return {
     id: record.id,
     dir,
@@ -63,6 +89,9 @@ export function templateFromRecord(dir: string, record: TemplateRecord): QemuTem
     createdAt: new Date(record.createdAt),
     envdToken: record.envdToken,
     quiesced: record.quiesced ?? false,
+    diskMiB: record.diskMiB ?? 0,
+    defaults: { user: record.defaults?.user, workdir: record.defaults?.workdir, envs: { ...(record.defaults?.envs ?? {}) } },
+    diskBytes,
   };
 }
 
@@ -97,7 +126,7 @@ export async function ensureBaseTemplate(options: BaseTemplateOptions): Promise<
       record.spec.vcpus === options.vcpus &&
       record.recipe === baseTemplateRecipe
     ) {
-      return templateFromRecord(dir, record);
+      return loadTemplate(dir, record);
     }
     logger.info({ template: options.id, was: record.imageHash, now: image.hash }, "template is stale; rebuilding");
   }
@@ -108,7 +137,7 @@ export async function ensureBaseTemplate(options: BaseTemplateOptions): Promise<
   await mkdir(work, { recursive: true });
   stack.push("remove template work dir", () => rm(work, { recursive: true, force: true }));
   try {
-    await createDiskOverlay(image.rootfs, join(work, "disk.qcow2"), { signal: options.signal });
+    const disk = await createDiskOverlay(image.rootfs, join(work, "disk.qcow2"), { signal: options.signal });
     const network = await options.network(`template-${options.id}`, options.signal);
     stack.push("release template network", () => network.release());
     const spec = machineSpecFor(image, {
@@ -139,12 +168,14 @@ export async function ensureBaseTemplate(options: BaseTemplateOptions): Promise<
       createdAt: new Date().toISOString(),
       envdToken,
       recipe: baseTemplateRecipe,
+      diskMiB: Math.floor(disk.virtualSize / 2 ** 20),
+      defaults: { envs: {} },
     };
     await writeFile(join(work, "template.json"), JSON.stringify(record, null, 2) + "\n");
     stack.release();
     await rm(dir, { recursive: true, force: true });
     await rename(work, dir);
-    return templateFromRecord(dir, record);
+    return loadTemplate(dir, record);
   } catch (err) {
     await stack.unwind();
     throw err;

@@ -4,13 +4,15 @@ import { join } from "node:path";
 import { errors } from "@wrenn/shared";
 import { createCleanupStack } from "../../host/cleanup-stack.js";
 import { diskUsage } from "../../host/disk-usage.js";
-import { SandboxStartError, type RecoveredSandboxes, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxSpec } from "../runtime.js";
+import { SandboxStartError, type TemplateFromCheckpointOptions, type TemplateInfo, type RecoveredSandboxes, type Runtime, type RuntimeCapabilities, type SandboxExit, type SandboxHandle, type SandboxSpec } from "../runtime.js";
 import { recoverSandboxDirs } from "../recover-dirs.js";
 import { adoptQemuSandbox } from "./qemu-recovery.js";
 import { writeQemuRecord } from "./qemu-record.js";
 import type { QemuRuntimeOptions, Running } from "./qemu-running.js";
 import { baseTemplateId, createQemuTemplates } from "./qemu-templates.js";
-import { createDiskOverlay } from "./disk.js";
+import { createDiskOverlay, diskInfo } from "./disk.js";
+import { checkpointSandbox, copySparse, growSandboxDisk, readCheckpointMachine } from "./qemu-checkpoint.js";
+import { templateFromSandbox } from "./template-from-sandbox.js";
 import { userNetworkProvider, vmPorts } from "./network.js";
 import type { MachineSpec } from "./qemu-args.js";
 import type { QemuExit } from "./qemu-process.js";
@@ -83,13 +85,16 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
       // Not recursive: an existing directory belongs to something we don't track.
       await mkdir(dir, { mode: 0o700 });
       stack.push("remove sandbox directory", () => rm(dir, { recursive: true, force: true }));
-      const disk = await createDiskOverlay(tpl.diskPath, join(dir, "disk.qcow2"), { signal });
+      // From a checkpoint: its own copy of the checkpoint's overlay (backed by the template's disk, like any clone's).
+      const disk = spec.fromCheckpoint
+        ? await copySparse(join(spec.fromCheckpoint, "disk.qcow2"), join(dir, "disk.qcow2"), signal).then(() => diskInfo(join(dir, "disk.qcow2"), signal))
+        : await createDiskOverlay(tpl.diskPath, join(dir, "disk.qcow2"), { signal });
       const net = await network(sandboxId, signal, { egress: spec.egress });
       stack.push("release network", () => net.release());
       const machine: MachineSpec = { ...tpl.spec, disk: { path: join(dir, "disk.qcow2"), format: "qcow2" }, net: net.net };
       const started = performance.now();
       // dieWithParent false: the VM outlives the agent, which re-adopts it on restart.
-      const vm = await restoreVm(machine, tpl.dir, { dir, logger: log, wrap: net.wrap, name: `wrenn-${sandboxId}`, signal, dieWithParent: false });
+      const vm = await restoreVm(machine, spec.fromCheckpoint ?? tpl.dir, { dir, logger: log, wrap: net.wrap, name: `wrenn-${sandboxId}`, signal, dieWithParent: false });
       stack.push("stop VM", () => vm.stop());
       log.info({ pid: vm.pid, template: tpl.id, restoreMs: Math.round(performance.now() - started) }, "sandbox VM restored");
       const resources = { vcpus: machine.vcpus, memoryMiB: machine.memoryMiB, diskMiB: Math.floor(disk.virtualSize / 2 ** 20) };
@@ -182,21 +187,56 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
     }
   }
 
+  function runningEntry(sandboxId: string): Running {
+    const entry = running.get(sandboxId);
+    if (!entry || entry.destroying) throw errors.notFound(`sandbox ${sandboxId} not found`);
+    return entry;
+  }
+
+  async function templateFromCheckpoint(checkpointDir: string, templateId: string, opts: TemplateFromCheckpointOptions): Promise<TemplateInfo> {
+    tpls.checkNewId(templateId);
+    const source = await readCheckpointMachine(checkpointDir);
+    if (!source) throw errors.notFound(`no checkpoint in ${checkpointDir}`);
+    // The checkpoint's disk is backed by its template's: that must stay while we read it.
+    const release = tpls.hold(source.templateId);
+    try {
+      const parent = await tpls.get(source.templateId);
+      const making = templateFromSandbox({
+        id: templateId,
+        dir: join(options.templatesDir, templateId),
+        sourceDir: checkpointDir,
+        sourceMachine: parent.spec,
+        imageHash: parent.imageHash,
+        envdToken: opts.envdToken,
+        quiesced: opts.quiesced,
+        defaults: opts.defaults,
+        diskMiB: source.diskMiB,
+        disk: "flatten",
+        network,
+        logger,
+        signal: opts.signal,
+      });
+      return await tpls.add(templateId, making);
+    } finally {
+      release();
+    }
+  }
+
   return {
     name: "qemu",
     capabilities,
     createTemplate: (sandboxId, templateId, opts) => tpls.createFromSandbox(sandboxId, templateId, opts),
     deleteTemplate: (templateId) => tpls.remove(templateId),
     templateInfo: () => tpls.info(),
-    // Placeholders until the build primitives land (see runtime.ts for the contract).
-    async checkpoint() {
-      throw errors.unimplemented("checkpoint is not implemented yet");
+    checkpoint(sandboxId, dir, signal) {
+      return checkpointSandbox(runningEntry(sandboxId), dir, logger, signal);
     },
-    async templateFromCheckpoint() {
-      throw errors.unimplemented("templateFromCheckpoint is not implemented yet");
-    },
-    async growDisk() {
-      throw errors.unimplemented("growDisk is not implemented yet");
+    templateFromCheckpoint,
+    async growDisk(sandboxId, diskMiB) {
+      const entry = runningEntry(sandboxId);
+      const size = await growSandboxDisk(entry, diskMiB);
+      entry.handle = { ...entry.handle, resources: { ...entry.handle.resources, diskMiB: size } };
+      await persist(entry).catch((err: unknown) => logger.error({ err, sandboxId }, "could not record the new disk size"));
     },
     async stats(sandboxId) {
       const entry = running.get(sandboxId);
@@ -210,6 +250,7 @@ export function createQemuRuntime(options: QemuRuntimeOptions): QemuRuntime {
     resume,
     paused: () => [...running.values()].filter((e) => e.paused && !e.destroying).map((e) => e.handle.sandboxId),
     templates: () => tpls.ids(),
+    hasTemplate: (id) => tpls.has(id),
     async prepare(signal) {
       const base = await tpls.get(baseTemplateId, signal);
       await tpls.load();

@@ -3,7 +3,8 @@ import { readdir, rm } from "node:fs/promises";
 import { dirname, join } from "node:path";
 import { errors } from "@wrenn/shared";
 import type { CreateTemplateOptions, TemplateInfo } from "../runtime.js";
-import { baseTemplateRecipe, ensureBaseTemplate, readTemplateRecord, templateFromRecord, type QemuTemplate } from "./base-template.js";
+import { baseTemplateId, isBaseTemplateId, parseBaseSize, listedBaseSizes } from "../base-sizes.js";
+import { baseTemplateRecipe, ensureBaseTemplate, loadTemplate, readTemplateRecord, type QemuTemplate } from "./base-template.js";
 import { backingDirOf, baseTemplateDirName, isBaseTemplateDirName, removeUnusedBaseTemplates } from "./base-template-gc.js";
 import type { SandboxNetworkProvider } from "./network.js";
 import type { QemuRuntimeOptions, Running } from "./qemu-running.js";
@@ -11,7 +12,7 @@ import { templateFromSandbox } from "./template-from-sandbox.js";
 
 const templateIdPattern = /^[a-z0-9][a-z0-9-]{0,62}$/;
 
-export const baseTemplateId = "base";
+export { baseTemplateId };
 
 /** The QEMU runtime's templates: the base template (built once per size and image) and snapshots of sandboxes. */
 export interface QemuTemplates {
@@ -20,10 +21,16 @@ export interface QemuTemplates {
   /** Counts a create in progress as a user of the template until the returned function is called. */
   hold(id: string): () => void;
   ids(): string[];
+  /** The id names a template a create may use: one that exists or is being made, or any valid base size (made on first use). */
+  has(id: string): boolean;
   info(): TemplateInfo[];
   /** Loads templates made from sandboxes by an earlier run; ones made from another image are removed. */
   load(): Promise<void>;
   createFromSandbox(sandboxId: string, templateId: string, opts: CreateTemplateOptions): Promise<TemplateInfo>;
+  /** Registers a template made elsewhere (templateFromCheckpoint): `making` holds the id until it settles. */
+  add(templateId: string, making: Promise<QemuTemplate>): Promise<TemplateInfo>;
+  /** INVALID_ARGUMENT / ALREADY_EXISTS for an id a new template cannot take. */
+  checkNewId(templateId: string): void;
   /** FAILED_PRECONDITION while anything uses it. */
   remove(templateId: string): Promise<void>;
   /** Base templates of an earlier size or image go once no sandbox or snapshot template uses them. */
@@ -71,18 +78,18 @@ export function createQemuTemplates(options: QemuRuntimeOptions, network: Sandbo
         await rm(dir, { recursive: true, force: true });
         continue;
       }
-      const tpl = templateFromRecord(dir, record);
+      const tpl = await loadTemplate(dir, record);
       ready.set(name, tpl);
       templates.set(name, Promise.resolve(tpl));
     }
   }
 
   function get(id: string, signal?: AbortSignal): Promise<QemuTemplate> {
-    if (id !== baseTemplateId && !templates.has(id)) throw errors.notFound(`template "${id}" not found`);
+    const size = id === baseTemplateId ? { memoryMiB: options.memoryMiB ?? 1024, vcpus: options.vcpus ?? 2 } : parseBaseSize(id);
+    if (size === undefined && !templates.has(id)) throw errors.notFound(`template "${id}" not found`);
     let building = templates.get(id);
-    if (!building) {
-      const memoryMiB = options.memoryMiB ?? 1024;
-      const vcpus = options.vcpus ?? 2;
+    if (!building && size) {
+      const { memoryMiB, vcpus } = size;
       building = ensureBaseTemplate({
         id,
         // Keyed by what the snapshot fixes: a new size or image never overwrites files sandboxes still map.
@@ -104,14 +111,31 @@ export function createQemuTemplates(options: QemuRuntimeOptions, network: Sandbo
         () => templates.delete(id),
       );
     }
+    if (!building) throw errors.notFound(`template "${id}" not found`);
     return building;
   }
 
-  async function createFromSandbox(sandboxId: string, templateId: string, opts: CreateTemplateOptions): Promise<TemplateInfo> {
+  function checkNewId(templateId: string): void {
     if (!templateIdPattern.test(templateId)) {
       throw errors.invalidArgument("template_id must be 1-63 lowercase letters, digits or dashes, starting with a letter or digit");
     }
-    if (templates.has(templateId) || templateId === baseTemplateId) throw errors.alreadyExists(`template "${templateId}" already exists`);
+    if (templates.has(templateId) || isBaseTemplateId(templateId)) throw errors.alreadyExists(`template "${templateId}" already exists`);
+  }
+
+  async function add(templateId: string, making: Promise<QemuTemplate>): Promise<TemplateInfo> {
+    templates.set(templateId, making);
+    try {
+      const tpl = await making;
+      ready.set(templateId, tpl);
+      return info(tpl);
+    } catch (err) {
+      templates.delete(templateId);
+      throw err;
+    }
+  }
+
+  async function createFromSandbox(sandboxId: string, templateId: string, opts: CreateTemplateOptions): Promise<TemplateInfo> {
+    checkNewId(templateId);
     const entry = running.get(sandboxId);
     if (!entry || entry.destroying) throw errors.notFound(`sandbox ${sandboxId} not found`);
     if (!entry.paused) throw errors.failedPrecondition(`sandbox ${sandboxId} must be paused to be snapshotted`);
@@ -125,6 +149,10 @@ export function createQemuTemplates(options: QemuRuntimeOptions, network: Sandbo
       imageHash,
       envdToken: opts.envdToken,
       quiesced: opts.quiesced,
+      // Undefined: the sandbox's template's defaults carry over (a snapshot of a build's sandbox keeps its user, workdir, env).
+      defaults: opts.defaults ?? ready.get(entry.handle.templateId)?.defaults ?? { envs: {} },
+      diskMiB: entry.handle.resources.diskMiB,
+      disk: "copy",
       network,
       logger,
       signal: opts.signal,
@@ -151,10 +179,9 @@ export function createQemuTemplates(options: QemuRuntimeOptions, network: Sandbo
       createdAt: tpl.createdAt,
       vcpus: tpl.spec.vcpus,
       memoryMiB: tpl.spec.memoryMiB,
-      // Placeholders until template sizes and defaults land.
-      diskMiB: 0,
-      defaults: { envs: {} },
-      diskBytes: 0,
+      diskMiB: tpl.diskMiB,
+      defaults: { ...tpl.defaults, envs: { ...tpl.defaults.envs } },
+      diskBytes: tpl.diskBytes,
       users: usersOf(tpl.id),
       envdToken: tpl.envdToken,
       quiesced: tpl.quiesced,
@@ -162,7 +189,7 @@ export function createQemuTemplates(options: QemuRuntimeOptions, network: Sandbo
   }
 
   async function remove(templateId: string): Promise<void> {
-    if (templateId === baseTemplateId) throw errors.failedPrecondition("the base template cannot be deleted");
+    if (isBaseTemplateId(templateId)) throw errors.failedPrecondition("base templates cannot be deleted");
     const tpl = ready.get(templateId);
     if (!tpl) {
       if (templates.has(templateId)) throw errors.failedPrecondition(`template "${templateId}" is still being created`);
@@ -182,8 +209,14 @@ export function createQemuTemplates(options: QemuRuntimeOptions, network: Sandbo
     const inUse = new Set<string>();
     for (const entry of running.values()) inUse.add(dirname(entry.machine.memory.path));
     for (const tpl of ready.values()) {
-      const parent = tpl.id === baseTemplateId ? undefined : await backingDirOf(tpl.diskPath);
+      const parent = isBaseTemplateId(tpl.id) ? undefined : await backingDirOf(tpl.diskPath);
       if (parent) inUse.add(parent);
+    }
+    // Base templates of other sizes made from the current image stay: they are made once and kept.
+    for (const name of await readdir(options.templatesDir).catch(() => [] as string[])) {
+      if (!isBaseTemplateDirName(name)) continue;
+      const record = await readTemplateRecord(join(options.templatesDir, name)).catch(() => undefined);
+      if (record && record.imageHash === imageHash && record.recipe === baseTemplateRecipe) inUse.add(join(options.templatesDir, name));
     }
     await removeUnusedBaseTemplates(options.templatesDir, currentDir, inUse, logger).catch((err: unknown) => logger.warn({ err }, "could not remove old base templates"));
   }
@@ -191,7 +224,10 @@ export function createQemuTemplates(options: QemuRuntimeOptions, network: Sandbo
   return {
     get,
     hold,
-    ids: () => [baseTemplateId, ...[...templates.keys()].filter((id) => id !== baseTemplateId)],
+    ids: () => [...new Set([baseTemplateId, ...listedBaseSizes.filter((id) => parseBaseSize(id) !== undefined), ...templates.keys()])],
+    has: (id) => templates.has(id) || isBaseTemplateId(id),
+    add,
+    checkNewId,
     info: () => [...ready.values()].map(info),
     load: loadSnapshotTemplates,
     createFromSandbox,

@@ -64,6 +64,12 @@ export interface QemuVm {
    * they are and belong to the snapshot from now on.
    */
   snapshot(snapshotDir: string, options?: { timeoutMs?: number }): Promise<SnapshotMeta>;
+  /**
+   * Like snapshot, but QEMU stays, stopped: the caller copies the disk and
+   * then calls resume (QEMU 7.2's `cont` after a completed outgoing migration
+   * takes the block devices back). Failure resumes the VM.
+   */
+  saveState(snapshotDir: string, options?: { timeoutMs?: number; signal?: AbortSignal }): Promise<SnapshotMeta>;
   /** Quits QEMU (QMP quit, then SIGKILL); resolves when the process is gone. */
   stop(): Promise<void>;
   /** Lets go of a VM that keeps running after the agent stops: QMP closed, exit no longer watched. */
@@ -203,6 +209,51 @@ function createVm(spec: MachineSpec, options: VmOptions, proc: QemuProcess, qmp:
     return { ...exit, expected };
   });
 
+  /** Stops the vCPUs and migrates device state (and RAM unless shared) into `snapshotDir/state`; QEMU stays, stopped. On failure it runs again. */
+  async function save(snapshotDir: string, timeoutMs: number, signal?: AbortSignal): Promise<SnapshotMeta> {
+    const stateFile = join(snapshotDir, stateFileName);
+    const partial = `${stateFile}.partial`;
+    await rm(stateFile, { force: true });
+    await qmp.execute("stop");
+    const ignoreShared = spec.memory.share;
+    try {
+      await qmp.execute("migrate-set-capabilities", { capabilities: [{ capability: "x-ignore-shared", state: ignoreShared }] });
+      // The default cap is 32 MiB/s; the VM is stopped, so go as fast as the disk allows.
+      await qmp.execute("migrate-set-parameters", { "max-bandwidth": 64 * 2 ** 30 });
+      // mv after cat: the state file only appears once cat has written everything. The state is guest
+      // RAM (env values in clear): owner-only, even from a QEMU adopted from an agent that started it otherwise.
+      await qmp.execute("migrate", {
+        uri: `exec:umask 077 && cat > ${shellQuote(partial)} && mv ${shellQuote(partial)} ${shellQuote(stateFile)}`,
+      });
+      await waitMigration(qmp, timeoutMs, signal);
+      const deadline = Date.now() + timeoutMs;
+      while (!existsSync(stateFile)) {
+        signal?.throwIfAborted();
+        if (Date.now() > deadline) throw new Error("state file not written");
+        await sleep(1);
+      }
+    } catch (err) {
+      await qmp.execute("migrate_cancel").catch(() => {});
+      await qmp.execute("cont").catch(() => {});
+      await rm(partial, { force: true });
+      await rm(stateFile, { force: true });
+      throw err;
+    }
+    const meta: SnapshotMeta = {
+      ignoreShared,
+      memoryMiB: spec.memoryMiB,
+      vcpus: spec.vcpus,
+      memoryPath: spec.memory.path,
+      diskPath: spec.disk.path,
+      netKind: spec.net?.kind ?? "none",
+      savedAt: new Date().toISOString(),
+      stateBytes: (await stat(stateFile)).size,
+    };
+    await writeFile(join(snapshotDir, `${metaFileName}.tmp`), JSON.stringify(meta, null, 2) + "\n", { mode: 0o600 });
+    await rename(join(snapshotDir, `${metaFileName}.tmp`), join(snapshotDir, metaFileName));
+    return meta;
+  }
+
   const vm: QemuVm = {
     pid: proc.pid,
     dir: options.dir,
@@ -220,50 +271,21 @@ function createVm(spec: MachineSpec, options: VmOptions, proc: QemuProcess, qmp:
       await qmp.execute("cont");
     },
     async snapshot(snapshotDir, snapshotOptions = {}) {
-      const timeoutMs = snapshotOptions.timeoutMs ?? 10 * 60_000;
-      const stateFile = join(snapshotDir, stateFileName);
-      const partial = `${stateFile}.partial`;
-      await rm(stateFile, { force: true });
-      await qmp.execute("stop");
-      const ignoreShared = spec.memory.share;
-      await qmp.execute("migrate-set-capabilities", { capabilities: [{ capability: "x-ignore-shared", state: ignoreShared }] });
-      // The default cap is 32 MiB/s; the VM is stopped, so go as fast as the disk allows.
-      await qmp.execute("migrate-set-parameters", { "max-bandwidth": 64 * 2 ** 30 });
+      // The exit that follows the migration is ours.
       expected = true;
-      // mv after cat: the state file only appears once cat has written everything. The state is guest
-      // RAM (env values in clear): owner-only, even from a QEMU adopted from an agent that started it otherwise.
-      await qmp.execute("migrate", {
-        uri: `exec:umask 077 && cat > ${shellQuote(partial)} && mv ${shellQuote(partial)} ${shellQuote(stateFile)}`,
-      });
+      let meta: SnapshotMeta;
       try {
-        await waitMigration(qmp, timeoutMs);
-        const deadline = Date.now() + timeoutMs;
-        while (!existsSync(stateFile)) {
-          if (Date.now() > deadline) throw new Error("state file not written");
-          await sleep(1);
-        }
+        meta = await save(snapshotDir, snapshotOptions.timeoutMs ?? 10 * 60_000);
       } catch (err) {
         expected = false;
-        await qmp.execute("migrate_cancel").catch(() => {});
-        await qmp.execute("cont").catch(() => {});
-        await rm(partial, { force: true });
         throw err;
       }
       await qmp.execute("quit").catch(() => {});
       await vm.stop();
-      const meta: SnapshotMeta = {
-        ignoreShared,
-        memoryMiB: spec.memoryMiB,
-        vcpus: spec.vcpus,
-        memoryPath: spec.memory.path,
-        diskPath: spec.disk.path,
-        netKind: spec.net?.kind ?? "none",
-        savedAt: new Date().toISOString(),
-        stateBytes: (await stat(stateFile)).size,
-      };
-      await writeFile(join(snapshotDir, `${metaFileName}.tmp`), JSON.stringify(meta, null, 2) + "\n", { mode: 0o600 });
-      await rename(join(snapshotDir, `${metaFileName}.tmp`), join(snapshotDir, metaFileName));
       return meta;
+    },
+    saveState(snapshotDir, saveOptions = {}) {
+      return save(snapshotDir, saveOptions.timeoutMs ?? 10 * 60_000, saveOptions.signal);
     },
     async stop() {
       expected = true;

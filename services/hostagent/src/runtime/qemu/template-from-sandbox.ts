@@ -1,8 +1,9 @@
 import { chmod, copyFile, mkdir, rename, rm, writeFile } from "node:fs/promises";
 import { join } from "node:path";
-import type { Logger } from "@wrenn/shared";
 import { createCleanupStack } from "../../host/cleanup-stack.js";
-import { templateFromRecord, type QemuTemplate, type TemplateRecord } from "./base-template.js";
+import { runCommand, type Logger } from "@wrenn/shared";
+import type { TemplateDefaults } from "../runtime.js";
+import { loadTemplate, type QemuTemplate, type TemplateRecord } from "./base-template.js";
 import type { SandboxNetworkProvider } from "./network.js";
 import type { MachineSpec } from "./qemu-args.js";
 import { restoreVm } from "./qemu-vm.js";
@@ -15,8 +16,14 @@ export interface TemplateFromSandboxOptions {
   sourceDir: string;
   /** The machine the sandbox was restored as. */
   sourceMachine: MachineSpec;
-  parentId: string;
+  /** The template the source's disk is backed by; undefined once flattened. */
+  parentId?: string;
   imageHash: string;
+  defaults: TemplateDefaults;
+  /** Virtual size of the source's disk. */
+  diskMiB: number;
+  /** "copy": the source's overlay as it is (backed by the parent's disk); "flatten": one image without backing file. */
+  disk: "copy" | "flatten";
   envdToken?: string;
   quiesced: boolean;
   network: SandboxNetworkProvider;
@@ -45,7 +52,12 @@ export async function templateFromSandbox(options: TemplateFromSandboxOptions): 
   stack.push("remove template work dir", () => rm(work, { recursive: true, force: true }));
   try {
     const started = performance.now();
-    await copyFile(join(options.sourceDir, "disk.qcow2"), join(work, "disk.qcow2"));
+    if (options.disk === "flatten") {
+      // Zero clusters are skipped, so a trimmed guest filesystem gives a compact image.
+      await runCommand(["qemu-img", "convert", "-q", "-O", "qcow2", join(options.sourceDir, "disk.qcow2"), join(work, "disk.qcow2")], { signal: options.signal });
+    } else {
+      await copyFile(join(options.sourceDir, "disk.qcow2"), join(work, "disk.qcow2"));
+    }
     // The sandbox's own disk writes; its RAM goes into `memory`, made 0600 by QEMU's umask (qemu-process.ts).
     await chmod(join(work, "disk.qcow2"), 0o600);
     const network = await options.network(`template-${options.id}`, options.signal);
@@ -68,16 +80,22 @@ export async function templateFromSandbox(options: TemplateFromSandboxOptions): 
       spec: finalSpec,
       bootMs: 0,
       createdAt: new Date().toISOString(),
-      parentId: options.parentId,
+      parentId: options.disk === "flatten" ? undefined : options.parentId,
+      diskMiB: options.diskMiB,
+      defaults: options.defaults,
       envdToken: options.envdToken,
       quiesced: options.quiesced,
     };
     // The record may hold an envd token: readable by the agent only.
     await writeFile(join(work, "template.json"), JSON.stringify(record, null, 2) + "\n", { mode: 0o600 });
-    stack.release();
+    // An abort that came while the snapshot was written still leaves nothing behind.
+    options.signal?.throwIfAborted();
     await rename(work, dir);
-    log.info({ ms: Math.round(performance.now() - started), stateBytes: meta.stateBytes }, "template snapshot taken from sandbox");
-    return templateFromRecord(dir, record);
+    stack.push("remove template dir", () => rm(dir, { recursive: true, force: true }));
+    const tpl = await loadTemplate(dir, record);
+    stack.release();
+    log.info({ ms: Math.round(performance.now() - started), stateBytes: meta.stateBytes, disk: options.disk }, "template snapshot taken");
+    return tpl;
   } catch (err) {
     await stack.unwind();
     throw err;
