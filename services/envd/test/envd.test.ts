@@ -85,6 +85,18 @@ describe("envd daemon", () => {
     expect((bad as ClientError).code).toBe(Status.INVALID_ARGUMENT);
   });
 
+  it("Init's default_workdir is the cwd of processes started without one; an explicit cwd wins; empty keeps the home", async () => {
+    const envd = await envdWith();
+    await envd.envd.init({ defaultUser: "root", defaultWorkdir: "/tmp", envs: {} });
+    const pwd = (cwd?: string) => collect(envd.process.start({ process: { cmd: "pwd", args: [], cwd } })).then((r) => r.stdout.toString().trim());
+    expect(await pwd()).toBe("/tmp");
+    expect(await pwd("/")).toBe("/");
+    await envd.envd.init({ defaultUser: "root", defaultWorkdir: "", envs: {} });
+    expect(await pwd()).toBe((await collect(envd.process.start({ process: { cmd: "sh", args: ["-c", "echo $HOME"] } }))).stdout.toString().trim());
+    const bad = await envd.envd.init({ defaultUser: "root", defaultWorkdir: "relative/dir" }).catch((e: ClientError) => e);
+    expect((bad as ClientError).code).toBe(Status.INVALID_ARGUMENT);
+  });
+
   it("kills running processes and exits on SIGTERM", async () => {
     const envd = await envdWith();
     const pids: number[] = [];
