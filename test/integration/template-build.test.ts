@@ -1,9 +1,11 @@
-import { readdir } from "node:fs/promises";
+import { execFile } from "node:child_process";
+import { mkdtemp, readdir, rm, writeFile } from "node:fs/promises";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ClientError, Status } from "nice-grpc";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
-import { startStack, type Stack } from "@wrenn/devstack";
+import { repoRoot, startStack, type Stack } from "@wrenn/devstack";
 import { BuildStatus, type Build, type BuildEvent } from "@wrenn/gen/wrenn/api/v1/template.js";
 import { hostSandboxIds, processesWith } from "../harness/host-traces.js";
 import { tarGz } from "../harness/tar-archive.js";
@@ -80,6 +82,16 @@ async function grpcError(promise: Promise<unknown>): Promise<ClientError> {
   );
   expect(err, "expected a gRPC error").toBeInstanceOf(ClientError);
   return err as ClientError;
+}
+
+/** `./wrenn template build …` run from `cwd` (where -f and --archive are), against the stack. */
+function cli(cwd: string, args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const env = { ...process.env, WRENN_API_ADDR: stack.grpcAddress, WRENN_API_KEY: stack.apiKey };
+    execFile(join(repoRoot, "wrenn"), ["template", "build", ...args], { cwd, env, timeout: 600_000 }, (err, stdout, stderr) => {
+      resolve({ code: err ? (typeof err.code === "number" ? err.code : -1) : 0, stdout, stderr });
+    });
+  });
 }
 
 async function sh(sandboxId: string, script: string): Promise<string> {
@@ -181,6 +193,54 @@ describe("a recipe with every instruction", () => {
   });
 });
 
+describe("the CLI", () => {
+  let dir: string;
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), "wrenn-template-cli-"));
+    await writeFile(join(dir, "recipe.txt"), recipe);
+    await writeFile(join(dir, "site.tar.gz"), archive);
+    await writeFile(join(dir, "fails.txt"), "FROM base\nENV WHO=step\nRUN echo \"$WHO about to fail\"; echo to-stderr >&2; exit 3\nRUN echo never\n");
+  });
+  afterAll(() => rm(dir, { recursive: true, force: true }));
+
+  it("./wrenn template build of the unchanged recipe and archive reports every step cached and exits 0", async () => {
+    const { code, stdout, stderr } = await cli(dir, ["-f", "recipe.txt", "--name", "webapp:v1", "--archive", "site.tar.gz"]);
+    expect(code, stdout + stderr).toBe(0);
+    expect(stdout.match(/\(cached\)/g)).toHaveLength(7);
+    expect(stdout).toMatch(/Built webapp:v1 \(tpl-[0-9a-f]{32}\) in .*: 7 steps, 7 cached/);
+  });
+
+  it("a failing RUN exits non-zero with the line and the step's output; the build is FAILED at that line, with the exit code and output tail, and makes no template", async () => {
+    const { code, stdout, stderr } = await cli(dir, ["-f", "fails.txt", "--name", "fails"]);
+    expect(code, stdout + stderr).toBe(1);
+    expect(stdout).toContain("recipe line 3");
+    expect(stdout).toContain("step about to fail");
+
+    const done = (await api.builds.listBuilds({})).builds.find((b) => b.name === "fails:latest")!;
+    const events = await buildEvents(api, done.buildId);
+    expect(done.status, describeBuild(done, events)).toBe(BuildStatus.BUILD_STATUS_FAILED);
+    expect(done.failedLine).toBe(3);
+    expect(done.error).toContain("exit code 3");
+    expect(done.error).toContain("step about to fail");
+    expect(done.templateId).toBe("");
+    const failed = events.find((e) => e.stepFailed)?.stepFailed;
+    expect(failed).toMatchObject({ step: 2, line: 3, reason: "exit code 3" });
+    expect(failed!.outputTail).toContain("step about to fail");
+    expect(failed!.outputTail).toContain("to-stderr");
+    expect(started(events).map((s) => s.line)).not.toContain(4);
+    expect(buildOutput(events)).not.toContain("never");
+    expect(events.at(-1)?.ended?.status).toBe(BuildStatus.BUILD_STATUS_FAILED);
+    expect(Status[(await grpcError(api.templates.getTemplate({ templateId: "fails" }))).code]).toBe("NOT_FOUND");
+  });
+
+  it("a bad line is refused before anything is sent", async () => {
+    await writeFile(join(dir, "bad.txt"), "FROM base\nRUN true\nFROBNICATE now\n");
+    const { code, stderr } = await cli(dir, ["-f", "bad.txt", "--name", "bad"]);
+    expect(code).toBe(1);
+    expect(stderr).toContain('bad.txt: line 3: unknown instruction "FROBNICATE"');
+  });
+});
+
 describe("bad recipes fail naming the line", () => {
   it("an unknown instruction and a missing argument are INVALID_ARGUMENT at create, over gRPC and HTTP", async () => {
     const unknown = await grpcError(createBuild(api, { name: "bad", recipe: "FROM base\nRUN true\nFROBNICATE now\n" }));
@@ -221,24 +281,6 @@ describe("bad recipes fail naming the line", () => {
       expect(build.failedLine).toBe(3);
       expect(build.error).toContain("../etc/passwd");
     }
-  });
-
-  it("a failing RUN fails the build at its line, with the exit code and the output's tail, and leaves no template", async () => {
-    const build = await createBuild(api, { name: "fails", recipe: "FROM base\nENV WHO=step\nRUN echo \"$WHO about to fail\"; echo to-stderr >&2; exit 3\nRUN echo never\n" });
-    const { build: done, events } = await finishedBuild(api, build.buildId);
-    expect(done.status, describeBuild(done, events)).toBe(BuildStatus.BUILD_STATUS_FAILED);
-    expect(done.failedLine).toBe(3);
-    expect(done.error).toContain("exit code 3");
-    expect(done.error).toContain("step about to fail");
-    expect(done.templateId).toBe("");
-    const failed = events.find((e) => e.stepFailed)?.stepFailed;
-    expect(failed).toMatchObject({ step: 2, line: 3, reason: "exit code 3" });
-    expect(failed!.outputTail).toContain("step about to fail");
-    expect(failed!.outputTail).toContain("to-stderr");
-    expect(started(events).map((s) => s.line)).not.toContain(4);
-    expect(buildOutput(events)).not.toContain("never");
-    expect(events.at(-1)?.ended?.status).toBe(BuildStatus.BUILD_STATUS_FAILED);
-    expect(Status[(await grpcError(api.templates.getTemplate({ templateId: "fails" }))).code]).toBe("NOT_FOUND");
   });
 });
 
