@@ -2,6 +2,7 @@ import { access, mkdir } from "node:fs/promises";
 import { join, resolve } from "node:path";
 import { createGrpcServer, type Logger } from "@wrenn/shared";
 import { SandboxServiceDefinition } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
+import { BuildServiceDefinition } from "@wrenn/gen/wrenn/hostagent/v1/build.js";
 import { EnvdServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/envd/v1/process.js";
@@ -11,6 +12,9 @@ import { createRelayImplementation } from "./relay/envd-relay.js";
 import { pickMethods, rawServiceDefinition } from "./relay/relay-definition.js";
 import { startPortTunnel } from "./proxy/port-tunnel.js";
 import { createSandboxService } from "./rpc/sandbox/index.js";
+import { createBuildService } from "./rpc/build/index.js";
+import { loadBuildConfig } from "./build/build-config.js";
+import { createBuilder } from "./build/builder.js";
 import { createSandboxManager } from "./sandbox/sandbox-manager.js";
 import { selectRuntime } from "./sandbox/select-runtime.js";
 import { prepareSandboxNetworks } from "./sandbox/select-network.js";
@@ -58,15 +62,35 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
     logger.info({ adopted: adopted.length, lost, ms: Math.round(performance.now() - started) }, "re-adopted sandboxes of the previous run");
   }
 
+  // After adoption: the build sandboxes of a previous run are gone by now, and
+  // their builds/<id> directories say which builds the restart interrupted.
+  const builder = await createBuilder({
+    manager,
+    capabilities: runtime.capabilities,
+    runtimeName: runtime.name,
+    dataDir,
+    cacheBudgetBytes: loadBuildConfig().cacheBudgetBytes,
+    logger,
+  });
+  // A deleted template takes the build cache entries backed by it along.
+  const sandboxLayer: typeof manager = {
+    ...manager,
+    async deleteTemplate(templateId) {
+      await manager.deleteTemplate(templateId);
+      await builder.templateDeleted(templateId);
+    },
+  };
+
   // Before the gRPC port, so GetHostInfo can name it from the first call.
   const tunnel = await startPortTunnel({ listen: config.portProxyListen, lookup: (id) => manager.portReach(id), logger });
   const stopCutting = manager.onUnreachable((sandboxId) => tunnel.closeSandbox(sandboxId));
 
   const { server } = createGrpcServer({
     logger,
-    reflectedServices: [SandboxServiceDefinition.fullName, ...relayedServices.map((d) => d.fullName)],
+    reflectedServices: [SandboxServiceDefinition.fullName, BuildServiceDefinition.fullName, ...relayedServices.map((d) => d.fullName)],
   });
-  server.add(SandboxServiceDefinition, createSandboxService(manager, describeHost(hostId, runtime.name, runtime.templates, tunnel.address)));
+  server.add(SandboxServiceDefinition, createSandboxService(sandboxLayer, describeHost(hostId, runtime.name, runtime.templates, tunnel.address)));
+  server.add(BuildServiceDefinition, createBuildService(builder));
   for (const definition of relayedServices) {
     const raw = rawServiceDefinition(definition);
     // The raw definition is a grpc-js style one (identity serializers); nice-grpc accepts those as is.
@@ -91,6 +115,8 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
       await graceful.catch(() => {});
       clearTimeout(timer);
       stopCutting();
+      // Builds unwind (their sandboxes destroyed) before the manager goes.
+      await builder.close();
       await tunnel.close();
       await manager.close(config.sandboxesOnStop);
       // Keeps the host firewall table while kept sandboxes still use it.
