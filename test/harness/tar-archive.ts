@@ -1,7 +1,7 @@
 import { gzipSync } from "node:zlib";
 
 /** One entry of a test archive; a directory has no content. */
-export interface TarEntry {
+interface TarEntry {
   /** Written as given, so a test can make an entry a real tar tool would refuse to ("../x"). */
   path: string;
   type?: "file" | "dir" | "symlink";
