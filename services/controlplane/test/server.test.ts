@@ -8,6 +8,7 @@ import { createSandboxRepository } from "../src/db/sandbox-repository.js";
 import { warnIfNoDatabase } from "./support/test-database.js";
 import { startFakeHostAgent, type FakeHostAgent } from "./support/fake-host-agent.js";
 import { startTestControlPlane, type TestControlPlane } from "./support/test-controlplane.js";
+import { addTemplateRow } from "./support/test-templates.js";
 
 warnIfNoDatabase("controlplane service tests");
 
@@ -34,6 +35,8 @@ describe.skipIf(!testDatabaseUrl)("controlplane over gRPC (PostgreSQL, fake host
   beforeAll(async () => {
     host = await startFakeHostAgent();
     cp = await startTestControlPlane({ hostAgentUrl: host.address });
+    // A platform template the host fails to start sandboxes from.
+    await addTemplateRow(cp.running.context.pool, { name: "broken", hostTemplateId: "broken" });
   });
   afterAll(async () => {
     await cp?.close();

@@ -13,6 +13,9 @@ import {
   type FilesystemServiceImplementation,
 } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { sandboxIdMetadataKey } from "@wrenn/shared";
+import { BuildServiceDefinition } from "@wrenn/gen/wrenn/hostagent/v1/build.js";
+import type { Template } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
+import { fakeBuildService, type FakeBuildState } from "./fake-build-service.js";
 
 /**
  * A unit-test double for the host agent: an in-memory server speaking its
@@ -21,13 +24,15 @@ import { sandboxIdMetadataKey } from "@wrenn/shared";
  * milliseconds and with failures on demand. Each behaviour tested with it is
  * also tested against the real host agent in test/integration.
  *
- * Templates: "base", and "broken", which fails with FAILED_PRECONDITION; creates take
+ * Templates: "base" (and its sizes "base-1x1024", "base-2x4096"), and
+ * "broken", which fails with FAILED_PRECONDITION; snapshots and builds
+ * (fake-build-service.ts) work when `runtime` is "qemu". Creates take
  * `createDelayMs`. Commands: "echo" prints its args; "denied" fails with
  * PERMISSION_DENIED; "forever" sends keepalives until cancelled, or until its
  * sandbox is destroyed, which cuts it with UNAVAILABLE as the real agent's
  * relay does when the sandbox's envd goes away mid-call.
  */
-export interface FakeHostAgent {
+export interface FakeHostAgent extends FakeBuildState {
   address: string;
   hostId: string;
   /** Sandboxes the fake currently runs, by wire id, with the envs they got. */
@@ -49,6 +54,23 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
     createDelayMs: 100,
     forgetOnDestroy: false,
     cancelled: [],
+    runtime: "fake",
+    builds: new Map(),
+    stepMs: 30,
+    holdBuilds: false,
+    templates: new Map(
+      (
+        [
+          ["base", 2, 1024],
+          ["base-1x1024", 1, 1024],
+          ["base-2x4096", 2, 4096],
+          ["broken", 1, 256],
+        ] as const
+      ).map(([templateId, vcpus, memoryMib]): [string, Template] => [
+        templateId,
+        { templateId, parentTemplateId: "", createdAt: new Date(), vcpus, memoryMib, users: 0, diskMib: 2048, defaultUser: "", defaultWorkdir: "", envs: {}, diskBytes: 0 },
+      ]),
+    ),
     close: async () => server.forceShutdown(),
   };
   /** Fires when a sandbox is destroyed, cutting the calls relayed to it. */
@@ -82,11 +104,25 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
       return { sandboxes: [...fake.sandboxes].map(([sandboxId, s]) => ({ sandboxId, templateId: s.templateId, state: 1 })) };
     },
     async listTemplates() {
-      const templates = ["base", "broken"].map((templateId) => ({ templateId, parentTemplateId: "", vcpus: 1, memoryMib: 256, users: 0 }));
-      return { templates };
+      return { templates: [...fake.templates.values()] };
+    },
+    async createTemplate(request) {
+      if (fake.runtime !== "qemu") throw new ServerError(Status.FAILED_PRECONDITION, "the namespace runtime cannot make templates: no memory snapshots");
+      const source = fake.sandboxes.get(request.sandboxId);
+      if (!source) throw new ServerError(Status.NOT_FOUND, "no such sandbox");
+      const template: Template = {
+        templateId: request.templateId, parentTemplateId: source.templateId, createdAt: new Date(), vcpus: 1, memoryMib: 256, users: 0,
+        diskMib: 1024, defaultUser: "", defaultWorkdir: "", envs: {}, diskBytes: 4096,
+      };
+      fake.templates.set(template.templateId, template);
+      return { template, source: { sandboxId: request.sandboxId, templateId: source.templateId, state: 1, startedAt: new Date() } as never };
+    },
+    async deleteTemplate(request) {
+      if (!fake.templates.delete(request.templateId)) throw new ServerError(Status.NOT_FOUND, "no such template");
+      return {};
     },
     async getHostInfo() {
-      return { hostId: fake.hostId, runtime: "fake", cpuCount: 2, memoryBytes: 4 * 1024 ** 3, templates: ["base"], version: "fake" };
+      return { hostId: fake.hostId, runtime: fake.runtime, cpuCount: 2, memoryBytes: 4 * 1024 ** 3, templates: [...fake.templates.keys()], version: "fake" };
     },
   });
 
@@ -178,6 +214,7 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
   server.add(SandboxServiceDefinition, sandboxService);
   server.add(ProcessServiceDefinition, processService);
   server.add(FilesystemServiceDefinition, filesystemService);
+  server.add(BuildServiceDefinition, fakeBuildService(fake));
   const port = await server.listen("127.0.0.1:0");
   fake.address = `127.0.0.1:${port}`;
   return fake;

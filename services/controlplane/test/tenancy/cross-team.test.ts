@@ -53,7 +53,7 @@ describe.skipIf(!testDatabaseUrl)("another team's sandbox, on every method that 
   });
 
   it("finds the public services and their methods in the descriptor set", () => {
-    expect(services).toEqual(["wrenn.api.v1.FilesystemService", "wrenn.api.v1.PortService", "wrenn.api.v1.ProcessService", "wrenn.api.v1.SandboxService"]);
+    expect(services).toEqual(["wrenn.api.v1.FilesystemService", "wrenn.api.v1.PortService", "wrenn.api.v1.ProcessService", "wrenn.api.v1.SandboxService", "wrenn.api.v1.TemplateService"]);
     expect(methods.map((m) => m.grpcPath)).toEqual(
       expect.arrayContaining(["/wrenn.api.v1.SandboxService/DestroySandbox", "/wrenn.api.v1.ProcessService/StartProcess", "/wrenn.api.v1.FilesystemService/WriteFile", "/wrenn.api.v1.PortService/WatchPorts"]),
     );

@@ -23,16 +23,24 @@ const registry = loadRegistry(descriptorSetBase64);
 
 /** Methods of wrenn.api.v1 whose request has a top-level `sandbox_id`, with their service names. */
 export function sandboxMethods(): { services: string[]; methods: SandboxMethod[] } {
+  return methodsNaming("sandbox_id");
+}
+
+/**
+ * Methods of wrenn.api.v1 whose request has a top-level field `field`
+ * (`template_id`, `build_id`); every one must have an HTTP binding.
+ */
+export function methodsNaming(field: string): { services: string[]; methods: SandboxMethod[] } {
   const services = new Set<string>();
   const methods: SandboxMethod[] = [];
   const routes = buildRouteTable(registry, "wrenn.api.v1").routes;
   for (const service of [...registry.files].flatMap((file) => (file.proto.package === "wrenn.api.v1" ? file.services : []))) {
     for (const method of service.methods) {
-      if (!method.input.fields.some((field) => field.name === "sandbox_id")) continue;
+      if (!method.input.fields.some((f) => f.name === field)) continue;
       const grpcPath = `/${service.typeName}/${method.name}`;
       const route = routes.find((r) => r.grpcPath === grpcPath);
       // A method without an HTTP binding would be a hole in the HTTP half of the test.
-      if (!route) throw new Error(`${grpcPath} names a sandbox but has no google.api.http rule`);
+      if (!route) throw new Error(`${grpcPath} names a ${field} but has no google.api.http rule`);
       services.add(service.typeName);
       methods.push({ grpcPath, kind: method.methodKind, input: method.input, route });
     }
@@ -90,8 +98,10 @@ function plausibleFields(message: DescMessage, depth: number): Record<string, un
   return init;
 }
 
-function requestMessage(method: SandboxMethod, sandboxId: string) {
-  return create(method.input, { ...plausibleFields(method.input, 0), sandboxId } as never);
+/** The method's plausible request with `id` in its sandbox_id, template_id or build_id (whichever it names). */
+function requestMessage(method: SandboxMethod, id: string) {
+  const idField = method.input.fields.find((f) => ["sandbox_id", "template_id", "build_id"].includes(f.name))!;
+  return create(method.input, { ...plausibleFields(method.input, 0), [idField.localName]: id } as never);
 }
 
 export interface CallOutcome {
