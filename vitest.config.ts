@@ -4,7 +4,7 @@ import { defineConfig } from "vitest/config";
 // may carry its own vitest.config.ts (timeouts, setup).
 export default defineConfig({
   test: {
-    projects: ["packages/*", "services/*", "clients/ts", "test"],
+    projects: ["packages/*", "services/*", "clients/ts", "clients/cli", "test"],
     // Two cores here: more workers only make the real-VM tests slower.
     maxWorkers: 2,
   },
