@@ -94,8 +94,7 @@ export async function runBuild(job: BuildJob, deps: RunnerDeps): Promise<void> {
       }
       const diskMiB = diskOf(spec, from);
       if (diskMiB < from.diskMiB) throw new BuildFailure(`disk_mib ${diskMiB} is smaller than template "${from.id}"'s disk (${from.diskMiB} MiB)`);
-      const envd = manager.envd(sandboxId);
-      const base = { envd, timeoutMs: spec.stepTimeoutMs, signal, archive: job.archive };
+      const base = { envd: manager.envd(sandboxId), timeoutMs: spec.stepTimeoutMs, signal, archive: job.archive };
       if (checkpointDir === undefined && diskMiB > created.resources.diskMiB) {
         record.append({ kind: "phase", phase: "disk", detail: `growing the disk to ${diskMiB} MiB` });
         await manager.growDisk(sandboxId, diskMiB);
@@ -108,7 +107,8 @@ export async function runBuild(job: BuildJob, deps: RunnerDeps): Promise<void> {
         record.append({ kind: "stepStarted", step: stepNo, line: step.line, instruction: step.text, cached: false });
         const t0 = performance.now();
         const output = new StepOutput((stream, text) => record.append({ kind: "stepOutput", step: stepNo, stream, text }));
-        const ctx: StepContext = { ...base, vars, step: stepNo, output, plan: job.plans.get(done) };
+        // The connection is looked up per step: a checkpoint may replace it.
+        const ctx: StepContext = { ...base, envd: manager.envd(sandboxId), vars, step: stepNo, output, plan: job.plans.get(done) };
         try {
           await executeStep(step, ctx);
         } catch (err) {
