@@ -1,7 +1,8 @@
-import { createHash } from "node:crypto";
-import { createReadStream } from "node:fs";
-import { open } from "node:fs/promises";
+import { createHash, type Hash } from "node:crypto";
+import { createReadStream, createWriteStream } from "node:fs";
+import { open, rm } from "node:fs/promises";
 import { Readable, Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import { checkLinkTarget, normalizeEntryPath, shown } from "./archive-paths.js";
 import { ArchiveError, type ArchiveEntry, type BuildArchive } from "./archive-types.js";
@@ -17,6 +18,8 @@ type Kind = "tar" | "tar.gz" | "zip";
 
 /** Bounds on what one archive may hold: entries are kept in memory (not contents). */
 const maxEntries = 200_000;
+// A tar.gz is unpacked on the host's disk (build dir); this bounds what a small upload can make it write.
+const maxUnpackedBytes = 8 * 1024 ** 3;
 
 async function detect(path: string): Promise<{ kind: Kind; bytes: number }> {
   const handle = await open(path, "r");
@@ -48,22 +51,58 @@ async function hashFile(path: string): Promise<string> {
   return hash.digest("hex");
 }
 
-async function scanTarFile(path: string, gzipped: boolean): Promise<{ entries: RawEntry[]; sha256: string }> {
+/** A transform that passes bytes through while counting them, failing past a limit (a gzip bomb). */
+function limit(maxBytes: number, message: string): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      seen += chunk.length;
+      done(seen > maxBytes ? new ArchiveError(message) : null, chunk);
+    },
+  });
+}
+
+/** A transform feeding every byte to a hash on the way. */
+function hashing(hash: Hash): Transform {
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      hash.update(chunk);
+      done(null, chunk);
+    },
+  });
+}
+
+/**
+ * Unpacks a tar.gz into a plain tar beside it, hashing the compressed bytes
+ * on the way. gzip cannot seek, and the builder reads files one by one: from
+ * the plain tar each read is a ranged read instead of inflating from the start.
+ */
+async function gunzipBeside(path: string): Promise<{ tarPath: string; sha256: string }> {
+  const tarPath = `${path}.unpacked.tar`;
+  const hash = createHash("sha256");
+  try {
+    await pipeline(
+      createReadStream(path),
+      hashing(hash),
+      createGunzip(),
+      limit(maxUnpackedBytes, `the tar.gz archive unpacks to more than ${maxUnpackedBytes / 1024 ** 3} GiB`),
+      createWriteStream(tarPath),
+    );
+  } catch (err) {
+    await rm(tarPath, { force: true });
+    if (err instanceof ArchiveError) {
+      throw err;
+    }
+    throw new ArchiveError(`the tar.gz archive is corrupt: ${(err as Error).message}`);
+  }
+  return { tarPath, sha256: hash.digest("hex") };
+}
+
+async function scanTarFile(path: string): Promise<{ entries: RawEntry[]; sha256: string }> {
   const hash = createHash("sha256");
   const file = createReadStream(path);
-  const tapped = file.pipe(
-    new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        done(null, chunk);
-      },
-    }),
-  );
-  file.on("error", (err) => tapped.destroy(err));
-  const source = gzipped ? tapped.pipe(createGunzip()) : tapped;
-  if (gzipped) {
-    tapped.on("error", (err) => source.destroy(err));
-  }
+  const source = file.pipe(hashing(hash));
+  file.on("error", (err) => source.destroy(err));
   try {
     const entries = await scanTar(new ByteReader(source[Symbol.asyncIterator]()), maxEntries);
     return { entries, sha256: hash.digest("hex") };
@@ -71,34 +110,11 @@ async function scanTarFile(path: string, gzipped: boolean): Promise<{ entries: R
     if (err instanceof ArchiveError) {
       throw err;
     }
-    const reason = (err as Error).message;
-    throw new ArchiveError(gzipped ? `the tar.gz archive is corrupt: ${reason}` : `the tar archive is corrupt: ${reason}`);
+    throw new ArchiveError(`the tar archive is corrupt: ${(err as Error).message}`);
   } finally {
     file.destroy();
     source.destroy();
   }
-}
-
-/** A stream of bytes [start, start + length) of another stream (for members inside a gzip). */
-function slice(source: Readable, start: number, length: number): Readable {
-  let position = 0;
-  const out = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      const from = Math.max(0, start - position);
-      const to = Math.min(chunk.length, start + length - position);
-      position += chunk.length;
-      if (to > from) {
-        this.push(chunk.subarray(from, to));
-      }
-      if (position >= start + length) {
-        this.push(null);
-        source.destroy();
-      }
-      done();
-    },
-  });
-  source.on("error", (err) => out.destroy(err));
-  return source.pipe(out);
 }
 
 interface Located {
@@ -172,24 +188,37 @@ function validate(raws: RawEntry[]): Map<string, Located> {
  * file on one streaming pass; refuses "..", absolute paths, symlinks leading
  * out of the archive, hard links to nothing earlier, devices and fifos, with
  * an ArchiveError naming the entry. Contents are read again from disk on
- * read(), so memory holds the entry list only.
+ * read(), so memory holds the entry list only. A tar.gz is unpacked to
+ * `<path>.unpacked.tar` (removed by close(), or at once when opening fails).
  */
 export async function openBuildArchive(path: string): Promise<BuildArchive> {
   const { kind, bytes } = await detect(path);
   let sha256: string;
   let raws: RawEntry[];
+  // What read() reads: the archive itself, or for tar.gz the plain tar unpacked beside it.
+  let dataPath = path;
+  const dropUnpacked = () => (dataPath === path ? Promise.resolve() : rm(dataPath, { force: true }));
   const handle = kind === "zip" ? await open(path, "r") : undefined;
+  let byPath: Map<string, Located>;
   try {
     if (handle) {
       raws = await scanZip(path, handle, bytes, maxEntries);
       sha256 = await hashFile(path);
+    } else if (kind === "tar") {
+      ({ entries: raws, sha256 } = await scanTarFile(path));
     } else {
-      ({ entries: raws, sha256 } = await scanTarFile(path, kind === "tar.gz"));
+      const unpacked = await gunzipBeside(path);
+      dataPath = unpacked.tarPath;
+      sha256 = unpacked.sha256;
+      raws = (await scanTarFile(dataPath)).entries;
     }
+    byPath = validate(raws);
+  } catch (err) {
+    await dropUnpacked();
+    throw err;
   } finally {
     await handle?.close();
   }
-  const byPath = validate(raws);
   const entries = [...byPath.values()].map((l) => l.entry);
   const open_ = new Set<Readable>();
   let closed = false;
@@ -212,15 +241,8 @@ export async function openBuildArchive(path: string): Promise<BuildArchive> {
       } else if (kind === "zip") {
         const zip = raw as ZipEntry;
         stream = zipContent(path, zip.dataStart ?? 0, zip);
-      } else if (kind === "tar") {
-        stream = createReadStream(path, { start: raw.offset, end: raw.offset + raw.size - 1 });
       } else {
-        // gzip cannot seek: inflate from the start and keep only this member's bytes.
-        const file = createReadStream(path);
-        const inflated = file.pipe(createGunzip());
-        file.on("error", (err) => inflated.destroy(err));
-        stream = slice(inflated, raw.offset, raw.size);
-        stream.once("close", () => file.destroy());
+        stream = createReadStream(dataPath, { start: raw.offset, end: raw.offset + raw.size - 1 });
       }
       open_.add(stream);
       stream.once("close", () => open_.delete(stream));
@@ -232,7 +254,7 @@ export async function openBuildArchive(path: string): Promise<BuildArchive> {
         stream.destroy();
       }
       open_.clear();
-      return Promise.resolve();
+      return dropUnpacked();
     },
   };
 }

@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { text } from "node:stream/consumers";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
@@ -125,6 +125,19 @@ describe("openBuildArchive", () => {
     expect(byPath.get("b.txt")).toMatchObject({ type: "file", size: 5, sha256: sha256("first") });
     expect(await text(archive.read(byPath.get("b.txt")!))).toBe("first");
     expect(await text(archive.read(byPath.get("a.txt")!))).toBe("second");
+  });
+
+  it("leaves nothing beside a tar.gz once closed, or when opening it fails", async () => {
+    const good = join(dir, "g.tar.gz");
+    writeFileSync(good, handTar([{ name: "a.txt", content: "a" }], true));
+    const archive = await openBuildArchive(good);
+    expect(readdirSync(dir).sort()).toEqual(["g.tar.gz", "g.tar.gz.unpacked.tar"]);
+    await archive.close();
+    expect(readdirSync(dir)).toEqual(["g.tar.gz"]);
+    const bad = join(dir, "b.tar.gz");
+    writeFileSync(bad, handTar([{ name: "../x", content: "a" }], true));
+    await refusal(bad);
+    expect(readdirSync(dir).sort()).toEqual(["b.tar.gz", "g.tar.gz"]);
   });
 
   it("adds parent directories an archive leaves out", async () => {
