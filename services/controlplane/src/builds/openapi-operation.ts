@@ -50,10 +50,9 @@ export const createBuildOperation: Record<string, unknown> = {
   },
   responses: {
     "200": { description: "The build, queued or running", content: { "application/json": { schema: { type: "object", properties: { build: { $ref: "#/components/schemas/wrenn.api.v1.Build" } } } } } },
-    "400": error("A bad spec or recipe (the message names the line), or a malformed body"),
+    "400": error("A bad spec or recipe (the message names the line), a malformed body, or no host that can build templates (FAILED_PRECONDITION)"),
     "401": error("No or a bad credential (checked before the body is read)"),
     "403": error("A platform build by someone who is not a platform admin"),
-    "409": error("No host can build templates (FAILED_PRECONDITION)"),
     "413": error("The archive is larger than the host accepts"),
     "415": error("Neither multipart/form-data nor application/json"),
     default: error("Any other failure: the gRPC status's HTTP code (429, 503, …)"),
