@@ -128,6 +128,7 @@ describe("deleting a template", () => {
     expect(Status[(await grpcError(owner.api.templates.getTemplate({ templateId: mine.templateId }))).code]).toBe("NOT_FOUND");
     expect(Status[(await grpcError(owner.client.sandboxes.createSandbox({ templateId: "private-app:v1", waitReady: true }))).code]).toBe("NOT_FOUND");
     // The sandbox it was snapshotted from is unaffected.
+    expect(SandboxStatus[(await owner.client.sandboxes.getSandbox({ sandboxId: source })).sandbox!.status]).toBe("SANDBOX_STATUS_RUNNING");
     expect((await owner.client.run(source, "echo", ["still here"])).stdout).toBe("still here\n");
   });
 });
