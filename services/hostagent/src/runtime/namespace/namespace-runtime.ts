@@ -175,7 +175,7 @@ export function createNamespaceRuntime(options: NamespaceRuntimeOptions): Runtim
     async growDisk() {
       throw errors.failedPrecondition("the namespace runtime has no disk device to grow");
     },
-    templates: () => [...new Set([...options.templateRoots.keys(), ...listedBaseSizes])],
+    templates: () => [...new Set([...options.templateRoots.keys(), ...listedBaseSizes.filter((id) => namespaceTemplate(options, id) !== undefined)])],
     hasTemplate: (id) => namespaceTemplate(options, id) !== undefined,
     create,
     async destroy(sandboxId) {
