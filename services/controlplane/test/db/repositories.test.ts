@@ -140,7 +140,7 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
     );
     expect(columns).toEqual([
       "auto_resume", "created_at", "disk_mib", "error", "expires_at", "host_id", "id", "memory_mib", "metadata", "on_expiry", "public_ports",
-      "status", "stopped_at", "team_id", "template_id", "traffic_token", "updated_at", "vcpus",
+      "status", "stopped_at", "team_id", "template_id", "template_uuid", "traffic_token", "updated_at", "vcpus",
     ]);
   });
 

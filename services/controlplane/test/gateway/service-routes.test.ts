@@ -19,7 +19,19 @@ describe("service routes", () => {
     // The sandbox API exactly; the identity services' routes (account, teams, keys, admin, audit) are theirs to list.
     const sandboxOps = ops.filter((op) => op.split(" ")[1].startsWith("/v1/sandboxes"));
     const identityPaths = /^\/v1\/(whoami|signup|invites|teams|admin|audit-logs)(\/|$)/;
-    expect(ops.filter((op) => !sandboxOps.includes(op) && !identityPaths.test(op.split(" ")[1]))).toEqual([]);
+    const templateOps = ops.filter((op) => /^\/v1\/(templates|builds)(\/|$)/.test(op.split(" ")[1]));
+    expect(ops.filter((op) => !sandboxOps.includes(op) && !templateOps.includes(op) && !identityPaths.test(op.split(" ")[1]))).toEqual([]);
+    expect(templateOps.sort()).toEqual(
+      [
+        "GET /v1/templates ListTemplates",
+        "GET /v1/templates/{template_id} GetTemplate",
+        "DELETE /v1/templates/{template_id} DeleteTemplate",
+        "GET /v1/builds ListBuilds",
+        "GET /v1/builds/{build_id} GetBuild",
+        "POST /v1/builds/{build_id}/cancel CancelBuild",
+        "GET /v1/builds/{build_id}/events WatchBuild",
+      ].sort(),
+    );
     expect(sandboxOps.sort()).toEqual(
       [
         "POST /v1/sandboxes CreateSandbox",
@@ -49,6 +61,7 @@ describe("service routes", () => {
         "POST /v1/sandboxes/{sandbox_id}/resume ResumeSandbox",
         "POST /v1/sandboxes/{sandbox_id}/timeout SetSandboxTimeout",
         "GET /v1/sandboxes/{sandbox_id}/metrics GetSandboxMetrics",
+        "POST /v1/sandboxes/{sandbox_id}/snapshot SnapshotSandbox",
       ].sort(),
     );
     const list = doc.paths["/v1/sandboxes/{sandbox_id}/files/list"].get;
