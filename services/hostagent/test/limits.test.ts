@@ -46,4 +46,19 @@ describe("per-sandbox cgroup v1 limits", () => {
     await expect(access(memoryDir)).rejects.toThrow();
     await expect(access(pidsDir)).rejects.toThrow();
   });
+
+  it("a base-size template id is the base root with that size's memory limit and CPUs, reported as its resources", async () => {
+    const sandboxId = newSandboxId();
+    const { sandbox } = await agent.sandboxes.createSandbox({ sandboxId, templateId: "base-1x512", envs: {} });
+    try {
+      expect(sandbox?.resources).toMatchObject({ vcpus: 1, memoryMib: 512 });
+      const memoryDir = await cgroupDirOf((await bwrapPidOf(sandboxId))!, "memory");
+      expect((await readFile(join(memoryDir, "memory.limit_in_bytes"), "utf8")).trim()).toBe(String(512 * 1024 * 1024));
+      expect((await exec(agent, sandboxId, "cat", ["/etc/os-release"])).exitCode).toBe(0);
+    } finally {
+      await agent.sandboxes.destroySandbox({ sandboxId });
+    }
+    const bad = await agent.sandboxes.createSandbox({ sandboxId: newSandboxId(), templateId: "base-1x500", envs: {} }).catch((e: Error) => e);
+    expect(String(bad)).toMatch(/not found/);
+  });
 });

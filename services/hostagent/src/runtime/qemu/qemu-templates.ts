@@ -44,6 +44,8 @@ export function createQemuTemplates(options: QemuRuntimeOptions, network: Sandbo
   const ready = new Map<string, QemuTemplate>();
   /** Creates in progress per template: they hold its files like a running sandbox. */
   const pending = new Map<string, number>();
+  /** Base template builds by directory (a size's files are made once, whichever id asked first). */
+  const buildsByDir = new Map<string, Promise<QemuTemplate>>();
   let imageHash = options.image.hash;
 
   function usersOf(id: string): number {
@@ -90,17 +92,17 @@ export function createQemuTemplates(options: QemuRuntimeOptions, network: Sandbo
     let building = templates.get(id);
     if (!building && size) {
       const { memoryMiB, vcpus } = size;
-      building = ensureBaseTemplate({
-        id,
-        // Keyed by what the snapshot fixes: a new size or image never overwrites files sandboxes still map.
-        dir: join(options.templatesDir, baseTemplateDirName(options.image.hash, vcpus, memoryMiB, baseTemplateRecipe)),
-        image: options.image,
-        memoryMiB,
-        vcpus,
-        network,
-        logger,
-        signal,
-      });
+      // Keyed by what the snapshot fixes: a new size or image never overwrites files sandboxes still map.
+      const dir = join(options.templatesDir, baseTemplateDirName(options.image.hash, vcpus, memoryMiB, baseTemplateRecipe));
+      // `base` and the base-size id of the default size share one directory: one build, under each id.
+      let shared = buildsByDir.get(dir);
+      if (!shared) {
+        shared = ensureBaseTemplate({ id, dir, image: options.image, memoryMiB, vcpus, network, logger, signal });
+        const made = shared;
+        buildsByDir.set(dir, made);
+        made.catch(() => buildsByDir.get(dir) === made && buildsByDir.delete(dir));
+      }
+      building = shared.then((tpl) => ({ ...tpl, id }));
       templates.set(id, building);
       // A failed build is retried by the next create instead of being cached.
       building.then(
