@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import { readdir, readFile } from "node:fs/promises";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, test } from "vitest";
 import { BuildState, type BuildEvent } from "@wrenn/gen/wrenn/hostagent/v1/build.js";
@@ -96,6 +97,39 @@ describe.runIf(qemuInstalled)("BuildService on QEMU", () => {
     expect(third.filter((e) => e.stepStarted).map((e) => e.stepStarted!.cached)).toEqual([true, true, true, true, false, false, false, false]);
     for (const id of [spec.templateId, again.templateId, changed.templateId]) await agent.sandboxes.deleteTemplate({ templateId: id });
   }, 900_000);
+
+  test("a bigger disk is grown (device and filesystem); a build FROM a built template works; deleting that template drops the cache entries backed by it", async () => {
+    const base = (await agent.sandboxes.listTemplates({})).templates.find((t) => t.templateId === "base")!;
+    const grown = specOf("RUN df -m --output=size / | tail -1 | tr -d ' ' > /home/wrenn-user/df.txt", { diskMib: base.diskMib + 512 });
+    await startBuild(builds, grown);
+    const first = await eventsUntilEnd(builds, grown.buildId);
+    expect(ended(first)?.error).toBe("");
+    expect(ended(first)?.template?.diskMib).toBe(base.diskMib + 512);
+
+    const child = specOf("RUN cat df.txt > copied.txt", { fromTemplateId: grown.templateId });
+    await startBuild(builds, child);
+    const second = await eventsUntilEnd(builds, child.buildId);
+    expect(ended(second)?.error).toBe("");
+    const sandboxId = newSandboxId();
+    await agent.sandboxes.createSandbox({ sandboxId, templateId: child.templateId, startTimeoutSeconds: 120 });
+    const size = Number((await exec(agent, sandboxId, "cat", ["/home/wrenn-user/copied.txt"])).stdout);
+    // The filesystem took the new space (ext4 keeps some for itself).
+    expect(size).toBeGreaterThan(base.diskMib + 400);
+    await agent.sandboxes.destroySandbox({ sandboxId });
+
+    const backedBy = async (templateId: string) => {
+      let n = 0;
+      for (const key of await readdir(join(agent.dataDir, "build-cache"))) {
+        const meta = JSON.parse(await readFile(join(agent.dataDir, "build-cache", key, "build-step.json"), "utf8").catch(() => "{}")) as { templateId?: string };
+        if (meta.templateId === templateId) n += 1;
+      }
+      return n;
+    };
+    expect(await backedBy(grown.templateId)).toBe(1);
+    await agent.sandboxes.deleteTemplate({ templateId: child.templateId });
+    await agent.sandboxes.deleteTemplate({ templateId: grown.templateId });
+    expect(await backedBy(grown.templateId)).toBe(0);
+  }, 600_000);
 
   test("a failing RUN reports its step, line and output, and leaves no sandbox, directory or template", async () => {
     const spec = specOf("RUN echo fine\n\nRUN echo broken >&2; exit 3\nRUN echo never");
