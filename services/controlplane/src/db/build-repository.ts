@@ -68,11 +68,23 @@ const columns = sql.fragment`id, team_id, platform, name, tag, recipe, from_temp
 
 const eventRow = z.object({ seq: int8, at: z.number(), event: z.record(z.unknown()) });
 
+/**
+ * A value jsonb takes: NUL and lone surrogates (a build's output may hold
+ * any bytes) replaced by U+FFFD, or the insert would fail and the follower
+ * would retry the same event forever.
+ */
+function storable(value: unknown): unknown {
+  if (typeof value === "string") return value.replace(/\u0000|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g, "\uFFFD");
+  if (Array.isArray(value)) return value.map(storable);
+  if (value && typeof value === "object") return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, storable(v)]));
+  return value;
+}
+
 /** Inserts one event and applies its progress to the row; false when that seq was stored already. */
 async function appendIn(tx: DatabaseTransactionConnection, id: string, event: { seq: number; at: Date; body: BuildEventBody }): Promise<boolean> {
   const inserted = await tx.maybeOneFirst(sql.type(z.object({ seq: int8 }))`
     INSERT INTO build_events (build_id, seq, at, event)
-    VALUES (${id}::uuid, ${event.seq}, ${sql.timestamp(event.at)}, ${sql.jsonb(JSON.parse(JSON.stringify(event.body)) as never)})
+    VALUES (${id}::uuid, ${event.seq}, ${sql.timestamp(event.at)}, ${sql.jsonb(storable(event.body) as never)})
     ON CONFLICT (build_id, seq) DO NOTHING
     RETURNING seq`);
   if (inserted === null) return false;

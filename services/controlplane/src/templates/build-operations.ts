@@ -143,7 +143,8 @@ export function createBuildOperations(deps: {
 
     async *watch(teamId, id, afterSeq, signal) {
       await owned(teamId, id);
-      let last = afterSeq;
+      // A seq is a bigint in the database; anything beyond what a build can reach means "nothing yet".
+      let last = Math.min(afterSeq, Number.MAX_SAFE_INTEGER);
       while (!signal.aborted) {
         const events = await builds.events(id, last, 500);
         for (const event of events) {
