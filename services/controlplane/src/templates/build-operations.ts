@@ -76,7 +76,8 @@ export function createBuildOperations(deps: {
       }
       const fromRef = recipe.from?.template ?? "base:latest";
       const from = await resolveTemplate(templates, caller.teamId, fromRef).catch(() => {
-        throw errors.invalidArgument(`line ${recipe.from?.line ?? 1}: FROM template ${quoteForMessage(fromRef)} not found`);
+        // NOT_FOUND like every other reference to a template the caller cannot see; the line says where.
+        throw errors.notFound(`line ${recipe.from?.line ?? 1}: FROM template ${quoteForMessage(fromRef)} not found`);
       });
       const sizes = buildSizes(from, spec);
       const { hostId, host } = await hosts.pickBuildHost();

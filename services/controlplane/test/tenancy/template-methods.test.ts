@@ -146,7 +146,7 @@ describe.skipIf(!testDatabaseUrl)("another team's template or build, on every me
       builds.createBuild((async function* () {
         yield { spec: { name: "stolen", recipe: `# mine now\nFROM ${from}\nRUN true\n`, vcpus: 0, memoryMib: 0, diskMib: 0, platform: false, stepTimeoutSeconds: 0 } };
       })());
-    await expect(attempt(templateId)).rejects.toMatchObject({ code: Status.INVALID_ARGUMENT, details: `line 2: FROM template "${templateId}" not found` });
-    await expect(attempt(unknownTemplate)).rejects.toMatchObject({ code: Status.INVALID_ARGUMENT, details: `line 2: FROM template "${unknownTemplate}" not found` });
+    await expect(attempt(templateId)).rejects.toMatchObject({ code: Status.NOT_FOUND, details: `line 2: FROM template "${templateId}" not found` });
+    await expect(attempt(unknownTemplate)).rejects.toMatchObject({ code: Status.NOT_FOUND, details: `line 2: FROM template "${unknownTemplate}" not found` });
   });
 });
