@@ -2,6 +2,7 @@ import { errors, isWireId, sandboxIdMetadataKey, type Logger } from "@wrenn/shar
 import type { Client } from "@grpc/grpc-js";
 import { SandboxStartError, type CheckpointInfo, type PortReach, type RecoveredSandboxes, type Runtime, type StopMode, type TemplateDefaults, type TemplateInfo } from "../runtime/runtime.js";
 import type { EnvdConnection } from "../envd/envd-connection.js";
+import { parseBaseSize } from "../runtime/base-sizes.js";
 import { adoptSandboxes } from "./sandbox-adoption.js";
 import { createSandboxContext, type SandboxManagerOptions } from "./sandbox-context.js";
 import { createSandbox } from "./sandbox-creation.js";
@@ -149,7 +150,7 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
       if (connection === undefined) throw errors.notFound(`sandbox ${sandboxId} not found`);
       return connection;
     },
-    templates: () => runtime.templateInfo().map(({ envdToken: _secret, ...rest }) => rest),
+    templates: () => listedTemplates(runtime),
     list: () => [...entries.values()].filter((e) => !e.creating && !e.internal).map((e) => ({ ...e.info })),
     envdClient(sandboxId) {
       if (sandboxId === undefined || sandboxId === "") {
@@ -181,4 +182,20 @@ export function createSandboxManager(runtime: Runtime, logger: Logger, options: 
       await runtime.close(mode);
     },
   };
+}
+
+/**
+ * Every template a create can name now: those whose files exist, and the
+ * listed base sizes not made yet (made on first use), with the size their id
+ * names. The envd token never leaves the agent.
+ */
+function listedTemplates(runtime: Runtime): TemplateInfo[] {
+  const made = runtime.templateInfo().map(({ envdToken: _secret, ...rest }) => rest);
+  const known = new Set(made.map((t) => t.id));
+  for (const id of runtime.templates()) {
+    if (known.has(id)) continue;
+    const size = parseBaseSize(id);
+    made.push({ id, createdAt: new Date(0), vcpus: size?.vcpus ?? 0, memoryMiB: size?.memoryMiB ?? 0, diskMiB: 0, defaults: { envs: {} }, diskBytes: 0, users: 0, quiesced: false });
+  }
+  return made;
 }
