@@ -56,7 +56,7 @@ export async function runBuild(job: BuildJob, deps: RunnerDeps): Promise<void> {
   record.state = "running";
   try {
     const steps = spec.recipe.steps;
-    let from = manager.templates().find((t) => t.id === spec.fromTemplateId);
+    let from = madeTemplate(manager, spec.fromTemplateId);
     let vars = initialVars();
     let done = 0;
     let checkpointDir: string | undefined;
@@ -88,7 +88,7 @@ export async function runBuild(job: BuildJob, deps: RunnerDeps): Promise<void> {
       cleanup.push("destroy the build sandbox", () => manager.destroy(sandboxId));
       if (from === undefined) {
         // A base size made on first use by this create: now it has a createdAt to key on (nothing can be cached yet).
-        from = manager.templates().find((t) => t.id === spec.fromTemplateId);
+        from = madeTemplate(manager, spec.fromTemplateId);
         if (from === undefined) throw new BuildFailure(`template "${spec.fromTemplateId}" vanished`);
         keys = stepKeys(steps, job.plans, from, diskOf(spec, from));
       }
@@ -204,6 +204,15 @@ async function checkpointStep(a: CheckpointArgs): Promise<string> {
 /** Free blocks handed back before the final checkpoint: the flattened disk is smaller. Best effort. */
 async function trim(ctx: StepContext): Promise<void> {
   await rootScript(ctx, "fstrim", "fstrim / || true").catch(() => {});
+}
+
+/**
+ * The template as made: a base size not made yet is listed with createdAt 0
+ * and no disk size, which must not key the cache (the create makes it).
+ */
+function madeTemplate(manager: SandboxManager, templateId: string): TemplateInfo | undefined {
+  const template = manager.templates().find((t) => t.id === templateId);
+  return template !== undefined && template.diskMiB > 0 && template.createdAt.getTime() > 0 ? template : undefined;
 }
 
 function diskOf(spec: ValidSpec, from: TemplateInfo): number {
