@@ -131,6 +131,20 @@ describe.runIf(qemuInstalled)("BuildService on QEMU", () => {
     expect(await backedBy(grown.templateId)).toBe(0);
   }, 600_000);
 
+  test("FROM a base size not made yet: the build makes it, and a second build of the same recipe is all cached", async () => {
+    const recipeText = "RUN nproc > /home/wrenn-user/cpus.txt";
+    const first = specOf(recipeText, { fromTemplateId: "base-1x1024" });
+    await startBuild(builds, first);
+    const one = await eventsUntilEnd(builds, first.buildId);
+    expect(ended(one)?.error).toBe("");
+    expect(ended(one)?.template).toMatchObject({ vcpus: 1, memoryMib: 1024 });
+    const second = specOf(recipeText, { fromTemplateId: "base-1x1024" });
+    await startBuild(builds, second);
+    const two = await eventsUntilEnd(builds, second.buildId);
+    expect(two.filter((e) => e.stepStarted).map((e) => e.stepStarted!.cached)).toEqual([true]);
+    for (const id of [first.templateId, second.templateId]) await agent.sandboxes.deleteTemplate({ templateId: id });
+  }, 600_000);
+
   test("a failing RUN reports its step, line and output, and leaves no sandbox, directory or template", async () => {
     const spec = specOf("RUN echo fine\n\nRUN echo broken >&2; exit 3\nRUN echo never");
     await startBuild(builds, spec);
