@@ -114,7 +114,9 @@ export async function runBuild(job: BuildJob, deps: RunnerDeps): Promise<void> {
         } catch (err) {
           if (err instanceof StepError) {
             record.append({ kind: "stepFailed", step: stepNo, line: step.line, reason: err.reason, outputTail: err.outputTail });
-            throw new BuildFailure(`step ${stepNo} (line ${step.line}) failed: ${err.reason}`);
+            // The build's error carries the output tail too: it is what a user reads first (Build.error).
+            const tail = err.outputTail.trimEnd();
+            throw new BuildFailure(`step ${stepNo} (line ${step.line}) failed: ${err.reason}${tail ? `\n${tail}` : ""}`);
           }
           throw err;
         }

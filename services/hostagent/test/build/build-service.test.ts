@@ -152,7 +152,7 @@ describe.runIf(qemuInstalled)("BuildService on QEMU", () => {
     const failed = events.find((e) => e.stepFailed)?.stepFailed;
     expect(failed).toMatchObject({ step: 2, line: 3, reason: "exit code 3" });
     expect(failed?.outputTail).toContain("broken");
-    expect(ended(events)).toMatchObject({ state: BuildState.BUILD_STATE_FAILED, error: "step 2 (line 3) failed: exit code 3" });
+    expect(ended(events)).toMatchObject({ state: BuildState.BUILD_STATE_FAILED, error: "step 2 (line 3) failed: exit code 3\nbroken" });
     expect(events.some((e) => e.stepStarted?.step === 3)).toBe(false);
     expect(await leftovers(agent.dataDir, spec.buildId, spec.templateId)).toEqual({ sandboxDirs: [], buildDir: false, templateDirs: [], qemu: [] });
     expect((await agent.sandboxes.listTemplates({})).templates.map((t) => t.templateId)).not.toContain(spec.templateId);
