@@ -49,7 +49,9 @@ export function createSchemaBuilder(requestTypes: Set<string>): SchemaBuilder {
     },
     field(owner, field) {
       const base = fieldSchema(field, builder.ref);
-      const id = field.fieldKind === "scalar" && field.scalar === ScalarType.STRING ? idPatterns[field.name] : undefined;
+      const idPattern = field.fieldKind === "scalar" && field.scalar === ScalarType.STRING ? idPatterns[field.name] : undefined;
+      // In answers an id field may be empty where nothing is linked (a template made by no build has no build_id).
+      const id = idPattern && !requestTypes.has(owner.typeName) ? `^(${idPattern.slice(1, -1)})?$` : idPattern;
       const rule = requestTypes.has(owner.typeName) ? requestRules[owner.typeName]?.fields?.[field.name] : undefined;
       return { ...base, ...(id ? { pattern: id } : {}), ...rule };
     },

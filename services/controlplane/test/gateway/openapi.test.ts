@@ -31,6 +31,16 @@ describe("/openapi.json", () => {
     expect(seen).toBe(routes.filter((r) => r.template.openApiPath.includes("{sandbox_id}")).length);
   });
 
+  it("lets an id field in an answer be empty where nothing is linked, while a path id stays strict", () => {
+    const build = toWireId("bld", newUuid());
+    const answer = new RegExp(schemas["wrenn.api.v1.Template"].properties.buildId.pattern);
+    for (const ok of ["", build]) expect(answer.test(ok)).toBe(true);
+    expect(answer.test("bld-123")).toBe(false);
+    const path = new RegExp(param("get", "/v1/builds/{build_id}", "build_id").schema.pattern);
+    expect(path.test(build)).toBe(true);
+    expect(path.test("")).toBe(false);
+  });
+
   it("says which values of a path variable belong to a more specific route, and the router agrees", () => {
     const selector = param("delete", "/v1/sandboxes/{sandbox_id}/processes/{selector}", "selector");
     expect(selector.schema.not.enum).toEqual(["close-stdin", "connect", "input", "signal", "update"]);
