@@ -110,7 +110,9 @@ async function multipartBuild(backend: GrpcBackend, req: IncomingMessage, metada
     started();
   };
 
-  parser.on("field", (name, value, info) => {
+  // busboy gives no name (undefined, despite its types) for a part whose name is empty or missing.
+  parser.on("field", (rawName: string | undefined, value, info) => {
+    const name = rawName ?? "";
     if (failure !== undefined) return;
     if (call) return stop(gatewayErrors.invalidArgument("fields must come before the archive part"));
     if (info.valueTruncated) return stop(gatewayErrors.invalidArgument(`field ${JSON.stringify(name.slice(0, 64))} is larger than ${fieldLimitBytes} bytes`));
@@ -120,7 +122,8 @@ async function multipartBuild(backend: GrpcBackend, req: IncomingMessage, metada
       stop(err);
     }
   });
-  parser.on("file", (name, stream) => {
+  parser.on("file", (rawName: string | undefined, stream) => {
+    const name = rawName ?? "";
     if (failure !== undefined || call || name !== "archive") {
       stream.resume();
       if (failure === undefined) stop(gatewayErrors.invalidArgument(`the only file part is "archive", once (got ${JSON.stringify(name.slice(0, 64))})`));

@@ -27,7 +27,7 @@ const textFields = new Set(["name", "recipe"]);
 
 /** One multipart text field into the spec's JSON (snake_case or camelCase names, as proto JSON takes them). */
 export function addFormField(spec: JsonObject, name: string, value: string): void {
-  if (name in spec) throw gatewayErrors.invalidArgument(`field ${JSON.stringify(name.slice(0, 64))} is given twice`);
+  if (Object.hasOwn(spec, name)) throw gatewayErrors.invalidArgument(`field ${JSON.stringify(name.slice(0, 64))} is given twice`);
   if (textFields.has(name)) spec[name] = value;
   else if (integerFields.has(name)) {
     if (!/^\d{1,10}$/.test(value.trim())) throw gatewayErrors.invalidArgument(`field ${name} must be a non-negative integer`);

@@ -63,6 +63,22 @@ describe.skipIf(!testDatabaseUrl)("POST /v1/builds: multipart or JSON, authentic
     expect(unknown.status).toBe(400);
   });
 
+  it("answers 400 for multipart parts without a name or named like object properties (the fuzz stage once got a 500)", async () => {
+    const boundary = "b0undary";
+    const part = (disposition: string, value: string) => `--${boundary}\r\nContent-Disposition: ${disposition}\r\n\r\n${value}\r\n`;
+    const headers = { ...apiKeyHeaders(cp.apiKey), "content-type": `multipart/form-data; boundary=${boundary}` };
+    for (const body of [
+      part('form-data; name=""', "{}") + part('form-data; name="recipe"', "RUN true") + `--${boundary}--\r\n`,
+      part("form-data", "x") + `--${boundary}--\r\n`,
+      part('form-data; name=""; filename="a.tar"', "x") + `--${boundary}--\r\n`,
+      part('form-data; name="constructor"', "x") + `--${boundary}--\r\n`,
+    ]) {
+      const res = await post(body, headers);
+      expect(res.status, body).toBe(400);
+      expect(((await res.json()) as { code: string }).code).toBe("INVALID_ARGUMENT");
+    }
+  });
+
   describe("on a host that can build", () => {
     beforeAll(() => {
       host.runtime = "qemu";
