@@ -43,6 +43,9 @@ export class CommandError extends Error {
   }
 }
 
+/** How long an aborted command has after SIGTERM before SIGKILL. */
+const abortKillAfterMs = 5000;
+
 /** Runs a command to completion and collects its output; rejects with a CommandError unless it exits 0. */
 export function runCommand(command: readonly string[], options: RunOptions = {}): Promise<RunResult> {
   return new Promise((resolve, reject) => {
@@ -72,8 +75,16 @@ export function runCommand(command: readonly string[], options: RunOptions = {})
     let failed = false;
     child.once("error", (cause) => {
       failed = true;
-      if (signal?.aborted) reject(signal.reason);
-      else reject(new CommandError(command, null, null, "", { cause }));
+      if (!signal?.aborted) return reject(new CommandError(command, null, null, "", { cause }));
+      // Aborted: node has sent SIGTERM; settle once the child is gone, so a caller
+      // that cleans up after the rejection (removing the files it writes) never
+      // races a command still running. One that ignores SIGTERM is killed.
+      if (child.exitCode !== null || child.signalCode !== null || child.pid === undefined) return reject(signal.reason);
+      const kill = setTimeout(() => child.kill("SIGKILL"), abortKillAfterMs);
+      child.once("close", () => {
+        clearTimeout(kill);
+        reject(signal.reason);
+      });
     });
     child.once("close", (code, exitSignal) => {
       if (failed) return;

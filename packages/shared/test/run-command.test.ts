@@ -59,6 +59,21 @@ describe("runCommand", () => {
     await expect(started).rejects.toThrow("stop now");
   });
 
+  it("rejects an aborted command only once it is gone, so cleanup after the rejection never races it (SIGKILL if it ignores SIGTERM)", async () => {
+    const controller = new AbortController();
+    let pid = 0;
+    const started = runCommand(sh("trap '' TERM; echo $$; while :; do sleep 0.05; done"), {
+      signal: controller.signal,
+      onStdout: (text) => {
+        pid = Number(text.trim());
+        controller.abort(new Error("stop now"));
+      },
+    });
+    await expect(started).rejects.toThrow("stop now");
+    expect(pid).toBeGreaterThan(0);
+    expect(() => process.kill(pid, 0)).toThrow();
+  }, 15_000);
+
   it("refuses to start when the signal already aborted", async () => {
     await expect(runCommand(["true"], { signal: AbortSignal.abort(new Error("too late")) })).rejects.toThrow("too late");
   });
