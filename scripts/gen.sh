@@ -21,6 +21,8 @@ mkdir -p gen/ts gen/go gen/python/wrenn_gen gen/descriptor
 
 buf lint
 buf generate --path proto/wrenn
+# The E2B SDKs' wire contract, as protobuf-es modules for Connect (gen/ts/e2b/…_pb.ts).
+buf generate --template buf.gen.e2b.yaml --path proto/e2b
 # Binary descriptor set with imports: read at runtime by the gateway and reflection.
 buf build --as-file-descriptor-set -o gen/descriptor/wrenn.binpb
 

@@ -9,6 +9,7 @@ import type { RequestAttributes } from "./request-attributes.js";
 import { createBuildRoutes } from "./builds/build-routes.js";
 import { createFileTransferRoutes } from "./transfer/file-transfer-routes.js";
 import { createWebSocketRoutes } from "./websocket/websocket-routes.js";
+import { createE2bParts } from "./e2b/e2b-parts.js";
 
 export interface ReachDeps {
   config: ControlPlaneConfig;
@@ -49,11 +50,21 @@ export function createReachParts(deps: ReachDeps): ReachParts {
   const transfer = createFileTransferRoutes({ grpcTarget, authorize, logger: logger.child({ component: "file-transfer" }) });
   // Not a reach into a sandbox, but the same kind of route: a raw body, then the public gRPC API.
   const builds = createBuildRoutes({ grpcTarget, authorize, logger: logger.child({ component: "build-upload" }) });
+  const domain = config.proxyDomain ?? "localhost";
+  const httpPort = config.httpListen?.port ?? 80;
+  const e2b = createE2bParts({
+    grpcTarget,
+    authorize,
+    domain,
+    sandboxDomain: httpPort === 80 || httpPort === 443 ? domain : `${domain}:${httpPort}`,
+    logger,
+  });
   return {
-    front: [proxy.front],
-    rawRoutes: [...websockets.routes, ...transfer.routes, ...builds.routes],
+    // The E2B envd face first: `49983-<id>.<domain>` is envd there, not a port behind the proxy.
+    front: [...e2b.front, proxy.front],
+    rawRoutes: [...websockets.routes, ...transfer.routes, ...builds.routes, ...e2b.rawRoutes],
     async close() {
-      await Promise.allSettled([proxy.close(), websockets.close(), transfer.close(), builds.close()]);
+      await Promise.allSettled([proxy.close(), websockets.close(), transfer.close(), builds.close(), e2b.close()]);
     },
   };
 }

@@ -75,6 +75,7 @@ export async function startTestBackend(): Promise<TestBackend> {
         publicPorts: request.publicPorts,
         autoResume: request.autoResume,
         trafficToken: "wrt_test",
+        accessToken: "",
       };
       state.sandboxes.set(sandbox.sandboxId, sandbox);
       context.header.set(httpCodeMetadataKey, "202");

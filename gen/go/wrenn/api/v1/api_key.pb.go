@@ -23,6 +23,59 @@ const (
 	_ = protoimpl.EnforceVersion(protoimpl.MaxVersion - 20)
 )
 
+type ApiKeyFormat int32
+
+const (
+	// Same as API_KEY_FORMAT_WRENN.
+	ApiKeyFormat_API_KEY_FORMAT_UNSPECIFIED ApiKeyFormat = 0
+	// "wrn_" and 43 base64url characters.
+	ApiKeyFormat_API_KEY_FORMAT_WRENN ApiKeyFormat = 1
+	// "e2b_" and 64 hex digits: the form older E2B SDK versions check on the
+	// client before they send a key (see the README's E2B section).
+	ApiKeyFormat_API_KEY_FORMAT_E2B ApiKeyFormat = 2
+)
+
+// Enum value maps for ApiKeyFormat.
+var (
+	ApiKeyFormat_name = map[int32]string{
+		0: "API_KEY_FORMAT_UNSPECIFIED",
+		1: "API_KEY_FORMAT_WRENN",
+		2: "API_KEY_FORMAT_E2B",
+	}
+	ApiKeyFormat_value = map[string]int32{
+		"API_KEY_FORMAT_UNSPECIFIED": 0,
+		"API_KEY_FORMAT_WRENN":       1,
+		"API_KEY_FORMAT_E2B":         2,
+	}
+)
+
+func (x ApiKeyFormat) Enum() *ApiKeyFormat {
+	p := new(ApiKeyFormat)
+	*p = x
+	return p
+}
+
+func (x ApiKeyFormat) String() string {
+	return protoimpl.X.EnumStringOf(x.Descriptor(), protoreflect.EnumNumber(x))
+}
+
+func (ApiKeyFormat) Descriptor() protoreflect.EnumDescriptor {
+	return file_wrenn_api_v1_api_key_proto_enumTypes[0].Descriptor()
+}
+
+func (ApiKeyFormat) Type() protoreflect.EnumType {
+	return &file_wrenn_api_v1_api_key_proto_enumTypes[0]
+}
+
+func (x ApiKeyFormat) Number() protoreflect.EnumNumber {
+	return protoreflect.EnumNumber(x)
+}
+
+// Deprecated: Use ApiKeyFormat.Descriptor instead.
+func (ApiKeyFormat) EnumDescriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_api_key_proto_rawDescGZIP(), []int{0}
+}
+
 type ApiKey struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "key-" followed by 32 hex characters.
@@ -143,7 +196,9 @@ type CreateApiKeyRequest struct {
 	TeamId string                 `protobuf:"bytes,1,opt,name=team_id,json=teamId,proto3" json:"team_id,omitempty"`
 	Name   string                 `protobuf:"bytes,2,opt,name=name,proto3" json:"name,omitempty"`
 	// Optional; must be in the future.
-	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,3,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// The key's text form. Both kinds work alike everywhere.
+	Format        ApiKeyFormat `protobuf:"varint,4,opt,name=format,proto3,enum=wrenn.api.v1.ApiKeyFormat" json:"format,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -197,6 +252,13 @@ func (x *CreateApiKeyRequest) GetExpiresAt() *timestamppb.Timestamp {
 		return x.ExpiresAt
 	}
 	return nil
+}
+
+func (x *CreateApiKeyRequest) GetFormat() ApiKeyFormat {
+	if x != nil {
+		return x.Format
+	}
+	return ApiKeyFormat_API_KEY_FORMAT_UNSPECIFIED
 }
 
 type CreateApiKeyResponse struct {
@@ -455,12 +517,13 @@ const file_wrenn_api_v1_api_key_proto_rawDesc = "" +
 	"\n" +
 	"revoked_at\x18\b \x01(\v2\x1a.google.protobuf.TimestampR\trevokedAt\x12\x1d\n" +
 	"\n" +
-	"created_by\x18\t \x01(\tR\tcreatedBy\"}\n" +
+	"created_by\x18\t \x01(\tR\tcreatedBy\"\xb1\x01\n" +
 	"\x13CreateApiKeyRequest\x12\x17\n" +
 	"\ateam_id\x18\x01 \x01(\tR\x06teamId\x12\x12\n" +
 	"\x04name\x18\x02 \x01(\tR\x04name\x129\n" +
 	"\n" +
-	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\"]\n" +
+	"expires_at\x18\x03 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x122\n" +
+	"\x06format\x18\x04 \x01(\x0e2\x1a.wrenn.api.v1.ApiKeyFormatR\x06format\"]\n" +
 	"\x14CreateApiKeyResponse\x12-\n" +
 	"\aapi_key\x18\x01 \x01(\v2\x14.wrenn.api.v1.ApiKeyR\x06apiKey\x12\x16\n" +
 	"\x06secret\x18\x02 \x01(\tR\x06secret\"-\n" +
@@ -472,7 +535,11 @@ const file_wrenn_api_v1_api_key_proto_rawDesc = "" +
 	"\ateam_id\x18\x01 \x01(\tR\x06teamId\x12\x15\n" +
 	"\x06key_id\x18\x02 \x01(\tR\x05keyId\"E\n" +
 	"\x14RevokeApiKeyResponse\x12-\n" +
-	"\aapi_key\x18\x01 \x01(\v2\x14.wrenn.api.v1.ApiKeyR\x06apiKey2\x90\x03\n" +
+	"\aapi_key\x18\x01 \x01(\v2\x14.wrenn.api.v1.ApiKeyR\x06apiKey*`\n" +
+	"\fApiKeyFormat\x12\x1e\n" +
+	"\x1aAPI_KEY_FORMAT_UNSPECIFIED\x10\x00\x12\x18\n" +
+	"\x14API_KEY_FORMAT_WRENN\x10\x01\x12\x16\n" +
+	"\x12API_KEY_FORMAT_E2B\x10\x022\x90\x03\n" +
 	"\rApiKeyService\x12~\n" +
 	"\fCreateApiKey\x12!.wrenn.api.v1.CreateApiKeyRequest\x1a\".wrenn.api.v1.CreateApiKeyResponse\"'\x82\xd3\xe4\x93\x02!:\x01*\"\x1c/v1/teams/{team_id}/api-keys\x12x\n" +
 	"\vListApiKeys\x12 .wrenn.api.v1.ListApiKeysRequest\x1a!.wrenn.api.v1.ListApiKeysResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/teams/{team_id}/api-keys\x12\x84\x01\n" +
@@ -490,37 +557,40 @@ func file_wrenn_api_v1_api_key_proto_rawDescGZIP() []byte {
 	return file_wrenn_api_v1_api_key_proto_rawDescData
 }
 
+var file_wrenn_api_v1_api_key_proto_enumTypes = make([]protoimpl.EnumInfo, 1)
 var file_wrenn_api_v1_api_key_proto_msgTypes = make([]protoimpl.MessageInfo, 7)
 var file_wrenn_api_v1_api_key_proto_goTypes = []any{
-	(*ApiKey)(nil),                // 0: wrenn.api.v1.ApiKey
-	(*CreateApiKeyRequest)(nil),   // 1: wrenn.api.v1.CreateApiKeyRequest
-	(*CreateApiKeyResponse)(nil),  // 2: wrenn.api.v1.CreateApiKeyResponse
-	(*ListApiKeysRequest)(nil),    // 3: wrenn.api.v1.ListApiKeysRequest
-	(*ListApiKeysResponse)(nil),   // 4: wrenn.api.v1.ListApiKeysResponse
-	(*RevokeApiKeyRequest)(nil),   // 5: wrenn.api.v1.RevokeApiKeyRequest
-	(*RevokeApiKeyResponse)(nil),  // 6: wrenn.api.v1.RevokeApiKeyResponse
-	(*timestamppb.Timestamp)(nil), // 7: google.protobuf.Timestamp
+	(ApiKeyFormat)(0),             // 0: wrenn.api.v1.ApiKeyFormat
+	(*ApiKey)(nil),                // 1: wrenn.api.v1.ApiKey
+	(*CreateApiKeyRequest)(nil),   // 2: wrenn.api.v1.CreateApiKeyRequest
+	(*CreateApiKeyResponse)(nil),  // 3: wrenn.api.v1.CreateApiKeyResponse
+	(*ListApiKeysRequest)(nil),    // 4: wrenn.api.v1.ListApiKeysRequest
+	(*ListApiKeysResponse)(nil),   // 5: wrenn.api.v1.ListApiKeysResponse
+	(*RevokeApiKeyRequest)(nil),   // 6: wrenn.api.v1.RevokeApiKeyRequest
+	(*RevokeApiKeyResponse)(nil),  // 7: wrenn.api.v1.RevokeApiKeyResponse
+	(*timestamppb.Timestamp)(nil), // 8: google.protobuf.Timestamp
 }
 var file_wrenn_api_v1_api_key_proto_depIdxs = []int32{
-	7,  // 0: wrenn.api.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
-	7,  // 1: wrenn.api.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
-	7,  // 2: wrenn.api.v1.ApiKey.expires_at:type_name -> google.protobuf.Timestamp
-	7,  // 3: wrenn.api.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
-	7,  // 4: wrenn.api.v1.CreateApiKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
-	0,  // 5: wrenn.api.v1.CreateApiKeyResponse.api_key:type_name -> wrenn.api.v1.ApiKey
-	0,  // 6: wrenn.api.v1.ListApiKeysResponse.api_keys:type_name -> wrenn.api.v1.ApiKey
-	0,  // 7: wrenn.api.v1.RevokeApiKeyResponse.api_key:type_name -> wrenn.api.v1.ApiKey
-	1,  // 8: wrenn.api.v1.ApiKeyService.CreateApiKey:input_type -> wrenn.api.v1.CreateApiKeyRequest
-	3,  // 9: wrenn.api.v1.ApiKeyService.ListApiKeys:input_type -> wrenn.api.v1.ListApiKeysRequest
-	5,  // 10: wrenn.api.v1.ApiKeyService.RevokeApiKey:input_type -> wrenn.api.v1.RevokeApiKeyRequest
-	2,  // 11: wrenn.api.v1.ApiKeyService.CreateApiKey:output_type -> wrenn.api.v1.CreateApiKeyResponse
-	4,  // 12: wrenn.api.v1.ApiKeyService.ListApiKeys:output_type -> wrenn.api.v1.ListApiKeysResponse
-	6,  // 13: wrenn.api.v1.ApiKeyService.RevokeApiKey:output_type -> wrenn.api.v1.RevokeApiKeyResponse
-	11, // [11:14] is the sub-list for method output_type
-	8,  // [8:11] is the sub-list for method input_type
-	8,  // [8:8] is the sub-list for extension type_name
-	8,  // [8:8] is the sub-list for extension extendee
-	0,  // [0:8] is the sub-list for field type_name
+	8,  // 0: wrenn.api.v1.ApiKey.created_at:type_name -> google.protobuf.Timestamp
+	8,  // 1: wrenn.api.v1.ApiKey.last_used_at:type_name -> google.protobuf.Timestamp
+	8,  // 2: wrenn.api.v1.ApiKey.expires_at:type_name -> google.protobuf.Timestamp
+	8,  // 3: wrenn.api.v1.ApiKey.revoked_at:type_name -> google.protobuf.Timestamp
+	8,  // 4: wrenn.api.v1.CreateApiKeyRequest.expires_at:type_name -> google.protobuf.Timestamp
+	0,  // 5: wrenn.api.v1.CreateApiKeyRequest.format:type_name -> wrenn.api.v1.ApiKeyFormat
+	1,  // 6: wrenn.api.v1.CreateApiKeyResponse.api_key:type_name -> wrenn.api.v1.ApiKey
+	1,  // 7: wrenn.api.v1.ListApiKeysResponse.api_keys:type_name -> wrenn.api.v1.ApiKey
+	1,  // 8: wrenn.api.v1.RevokeApiKeyResponse.api_key:type_name -> wrenn.api.v1.ApiKey
+	2,  // 9: wrenn.api.v1.ApiKeyService.CreateApiKey:input_type -> wrenn.api.v1.CreateApiKeyRequest
+	4,  // 10: wrenn.api.v1.ApiKeyService.ListApiKeys:input_type -> wrenn.api.v1.ListApiKeysRequest
+	6,  // 11: wrenn.api.v1.ApiKeyService.RevokeApiKey:input_type -> wrenn.api.v1.RevokeApiKeyRequest
+	3,  // 12: wrenn.api.v1.ApiKeyService.CreateApiKey:output_type -> wrenn.api.v1.CreateApiKeyResponse
+	5,  // 13: wrenn.api.v1.ApiKeyService.ListApiKeys:output_type -> wrenn.api.v1.ListApiKeysResponse
+	7,  // 14: wrenn.api.v1.ApiKeyService.RevokeApiKey:output_type -> wrenn.api.v1.RevokeApiKeyResponse
+	12, // [12:15] is the sub-list for method output_type
+	9,  // [9:12] is the sub-list for method input_type
+	9,  // [9:9] is the sub-list for extension type_name
+	9,  // [9:9] is the sub-list for extension extendee
+	0,  // [0:9] is the sub-list for field type_name
 }
 
 func init() { file_wrenn_api_v1_api_key_proto_init() }
@@ -533,13 +603,14 @@ func file_wrenn_api_v1_api_key_proto_init() {
 		File: protoimpl.DescBuilder{
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_wrenn_api_v1_api_key_proto_rawDesc), len(file_wrenn_api_v1_api_key_proto_rawDesc)),
-			NumEnums:      0,
+			NumEnums:      1,
 			NumMessages:   7,
 			NumExtensions: 0,
 			NumServices:   1,
 		},
 		GoTypes:           file_wrenn_api_v1_api_key_proto_goTypes,
 		DependencyIndexes: file_wrenn_api_v1_api_key_proto_depIdxs,
+		EnumInfos:         file_wrenn_api_v1_api_key_proto_enumTypes,
 		MessageInfos:      file_wrenn_api_v1_api_key_proto_msgTypes,
 	}.Build()
 	File_wrenn_api_v1_api_key_proto = out.File

@@ -275,7 +275,14 @@ type Sandbox struct {
 	// Opens its ports through the port proxy without an API key: send it as the
 	// X-Wrenn-Traffic-Token header (or once as ?wrenn_traffic_token=, which a
 	// browser then keeps as a cookie). Shown to the sandbox's team only.
-	TrafficToken  string `protobuf:"bytes,12,opt,name=traffic_token,json=trafficToken,proto3" json:"traffic_token,omitempty"`
+	TrafficToken string `protobuf:"bytes,12,opt,name=traffic_token,json=trafficToken,proto3" json:"traffic_token,omitempty"`
+	// A credential for this one sandbox: its process, file and port calls
+	// (ProcessService, FilesystemService, PortService and the file transfer and
+	// terminal routes), nothing else. Send it as the X-Wrenn-Access-Token header
+	// (or X-Access-Token, which the E2B SDKs send to envd). Hand it to code that
+	// should drive the sandbox without the team's API key. Shown to the
+	// sandbox's team only; it stops working when the sandbox is gone.
+	AccessToken   string `protobuf:"bytes,13,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -390,6 +397,13 @@ func (x *Sandbox) GetAutoResume() bool {
 func (x *Sandbox) GetTrafficToken() string {
 	if x != nil {
 		return x.TrafficToken
+	}
+	return ""
+}
+
+func (x *Sandbox) GetAccessToken() string {
+	if x != nil {
+		return x.AccessToken
 	}
 	return ""
 }
@@ -1330,7 +1344,7 @@ const file_wrenn_api_v1_sandbox_proto_rawDesc = "" +
 	"\x10MODE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eMODE_ALLOW_ALL\x10\x01\x12\x11\n" +
 	"\rMODE_DENY_ALL\x10\x02\x12\x13\n" +
-	"\x0fMODE_ALLOW_LIST\x10\x03\"\xc8\x04\n" +
+	"\x0fMODE_ALLOW_LIST\x10\x03\"\xeb\x04\n" +
 	"\aSandbox\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n" +
@@ -1349,7 +1363,8 @@ const file_wrenn_api_v1_sandbox_proto_rawDesc = "" +
 	" \x01(\bR\vpublicPorts\x12\x1f\n" +
 	"\vauto_resume\x18\v \x01(\bR\n" +
 	"autoResume\x12#\n" +
-	"\rtraffic_token\x18\f \x01(\tR\ftrafficToken\x1a;\n" +
+	"\rtraffic_token\x18\f \x01(\tR\ftrafficToken\x12!\n" +
+	"\faccess_token\x18\r \x01(\tR\vaccessToken\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"b\n" +

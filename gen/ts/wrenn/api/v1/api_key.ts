@@ -13,6 +13,51 @@ export const protobufPackage = "wrenn.api.v1";
 
 export const protobufFileName = "wrenn/api/v1/api_key.proto";
 
+export enum ApiKeyFormat {
+  /** API_KEY_FORMAT_UNSPECIFIED - Same as API_KEY_FORMAT_WRENN. */
+  API_KEY_FORMAT_UNSPECIFIED = 0,
+  /** API_KEY_FORMAT_WRENN - "wrn_" and 43 base64url characters. */
+  API_KEY_FORMAT_WRENN = 1,
+  /**
+   * API_KEY_FORMAT_E2B - "e2b_" and 64 hex digits: the form older E2B SDK versions check on the
+   * client before they send a key (see the README's E2B section).
+   */
+  API_KEY_FORMAT_E2B = 2,
+  UNRECOGNIZED = -1,
+}
+
+export function apiKeyFormatFromJSON(object: any): ApiKeyFormat {
+  switch (object) {
+    case 0:
+    case "API_KEY_FORMAT_UNSPECIFIED":
+      return ApiKeyFormat.API_KEY_FORMAT_UNSPECIFIED;
+    case 1:
+    case "API_KEY_FORMAT_WRENN":
+      return ApiKeyFormat.API_KEY_FORMAT_WRENN;
+    case 2:
+    case "API_KEY_FORMAT_E2B":
+      return ApiKeyFormat.API_KEY_FORMAT_E2B;
+    case -1:
+    case "UNRECOGNIZED":
+    default:
+      return ApiKeyFormat.UNRECOGNIZED;
+  }
+}
+
+export function apiKeyFormatToJSON(object: ApiKeyFormat): string {
+  switch (object) {
+    case ApiKeyFormat.API_KEY_FORMAT_UNSPECIFIED:
+      return "API_KEY_FORMAT_UNSPECIFIED";
+    case ApiKeyFormat.API_KEY_FORMAT_WRENN:
+      return "API_KEY_FORMAT_WRENN";
+    case ApiKeyFormat.API_KEY_FORMAT_E2B:
+      return "API_KEY_FORMAT_E2B";
+    case ApiKeyFormat.UNRECOGNIZED:
+    default:
+      return "UNRECOGNIZED";
+  }
+}
+
 export interface ApiKey {
   /** "key-" followed by 32 hex characters. */
   keyId: string;
@@ -44,7 +89,11 @@ export interface CreateApiKeyRequest {
   teamId: string;
   name: string;
   /** Optional; must be in the future. */
-  expiresAt: Date | undefined;
+  expiresAt:
+    | Date
+    | undefined;
+  /** The key's text form. Both kinds work alike everywhere. */
+  format: ApiKeyFormat;
 }
 
 export interface CreateApiKeyResponse {
@@ -308,7 +357,7 @@ export const ApiKey: MessageFns<ApiKey> = {
 };
 
 function createBaseCreateApiKeyRequest(): CreateApiKeyRequest {
-  return { teamId: "", name: "", expiresAt: undefined };
+  return { teamId: "", name: "", expiresAt: undefined, format: 0 };
 }
 
 export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
@@ -321,6 +370,9 @@ export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
     }
     if (message.expiresAt !== undefined) {
       Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(26).fork()).join();
+    }
+    if (message.format !== 0) {
+      writer.uint32(32).int32(message.format);
     }
     return writer;
   },
@@ -362,6 +414,14 @@ export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
             message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 4: {
+            if (tag !== 32) {
+              break;
+            }
+
+            message.format = reader.int32() as any;
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -387,6 +447,7 @@ export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
         : isSet(object.expires_at)
         ? fromJsonTimestamp(object.expires_at)
         : undefined,
+      format: isSet(object.format) ? apiKeyFormatFromJSON(object.format) : 0,
     };
   },
 
@@ -401,6 +462,9 @@ export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
     if (message.expiresAt !== undefined) {
       obj.expiresAt = message.expiresAt.toISOString();
     }
+    if (message.format !== 0) {
+      obj.format = apiKeyFormatToJSON(message.format);
+    }
     return obj;
   },
 
@@ -412,6 +476,7 @@ export const CreateApiKeyRequest: MessageFns<CreateApiKeyRequest> = {
     message.teamId = object.teamId ?? "";
     message.name = object.name ?? "";
     message.expiresAt = object.expiresAt ?? undefined;
+    message.format = object.format ?? 0;
     return message;
   },
 };

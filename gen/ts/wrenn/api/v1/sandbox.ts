@@ -220,6 +220,15 @@ export interface Sandbox {
    * browser then keeps as a cookie). Shown to the sandbox's team only.
    */
   trafficToken: string;
+  /**
+   * A credential for this one sandbox: its process, file and port calls
+   * (ProcessService, FilesystemService, PortService and the file transfer and
+   * terminal routes), nothing else. Send it as the X-Wrenn-Access-Token header
+   * (or X-Access-Token, which the E2B SDKs send to envd). Hand it to code that
+   * should drive the sandbox without the team's API key. Shown to the
+   * sandbox's team only; it stops working when the sandbox is gone.
+   */
+  accessToken: string;
 }
 
 export interface Sandbox_MetadataEntry {
@@ -459,6 +468,7 @@ function createBaseSandbox(): Sandbox {
     publicPorts: false,
     autoResume: false,
     trafficToken: "",
+    accessToken: "",
   };
 }
 
@@ -499,6 +509,9 @@ export const Sandbox: MessageFns<Sandbox> = {
     }
     if (message.trafficToken !== "") {
       writer.uint32(98).string(message.trafficToken);
+    }
+    if (message.accessToken !== "") {
+      writer.uint32(106).string(message.accessToken);
     }
     return writer;
   },
@@ -615,6 +628,14 @@ export const Sandbox: MessageFns<Sandbox> = {
             message.trafficToken = reader.string();
             continue;
           }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.accessToken = reader.string();
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -686,6 +707,11 @@ export const Sandbox: MessageFns<Sandbox> = {
         : isSet(object.traffic_token)
         ? globalThis.String(object.traffic_token)
         : "",
+      accessToken: isSet(object.accessToken)
+        ? globalThis.String(object.accessToken)
+        : isSet(object.access_token)
+        ? globalThis.String(object.access_token)
+        : "",
     };
   },
 
@@ -733,6 +759,9 @@ export const Sandbox: MessageFns<Sandbox> = {
     if (message.trafficToken !== "") {
       obj.trafficToken = message.trafficToken;
     }
+    if (message.accessToken !== "") {
+      obj.accessToken = message.accessToken;
+    }
     return obj;
   },
 
@@ -763,6 +792,7 @@ export const Sandbox: MessageFns<Sandbox> = {
     message.publicPorts = object.publicPorts ?? false;
     message.autoResume = object.autoResume ?? false;
     message.trafficToken = object.trafficToken ?? "";
+    message.accessToken = object.accessToken ?? "";
     return message;
   },
 };

@@ -34,5 +34,6 @@ export function sandboxToApi(record: SandboxRecord, { forOwner = true }: { forOw
     publicPorts: record.publicPorts,
     autoResume: record.autoResume,
     trafficToken: forOwner ? (record.trafficToken ?? "") : "",
+    accessToken: "",
   };
 }

@@ -26,7 +26,7 @@ from google.api import annotations_pb2 as google_dot_api_dot_annotations__pb2
 from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1awrenn/api/v1/api_key.proto\x12\x0cwrenn.api.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf2\x02\n\x06\x41piKey\x12\x15\n\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x17\n\x07team_id\x18\x02 \x01(\tR\x06teamId\x12\x12\n\x04name\x18\x03 \x01(\tR\x04name\x12\x16\n\x06prefix\x18\x04 \x01(\tR\x06prefix\x12\x39\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\x12<\n\x0clast_used_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nlastUsedAt\x12\x39\n\nexpires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\texpiresAt\x12\x39\n\nrevoked_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\trevokedAt\x12\x1d\n\ncreated_by\x18\t \x01(\tR\tcreatedBy\"}\n\x13\x43reateApiKeyRequest\x12\x17\n\x07team_id\x18\x01 \x01(\tR\x06teamId\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x39\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\texpiresAt\"]\n\x14\x43reateApiKeyResponse\x12-\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x14.wrenn.api.v1.ApiKeyR\x06\x61piKey\x12\x16\n\x06secret\x18\x02 \x01(\tR\x06secret\"-\n\x12ListApiKeysRequest\x12\x17\n\x07team_id\x18\x01 \x01(\tR\x06teamId\"F\n\x13ListApiKeysResponse\x12/\n\x08\x61pi_keys\x18\x01 \x03(\x0b\x32\x14.wrenn.api.v1.ApiKeyR\x07\x61piKeys\"E\n\x13RevokeApiKeyRequest\x12\x17\n\x07team_id\x18\x01 \x01(\tR\x06teamId\x12\x15\n\x06key_id\x18\x02 \x01(\tR\x05keyId\"E\n\x14RevokeApiKeyResponse\x12-\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x14.wrenn.api.v1.ApiKeyR\x06\x61piKey2\x90\x03\n\rApiKeyService\x12~\n\x0c\x43reateApiKey\x12!.wrenn.api.v1.CreateApiKeyRequest\x1a\".wrenn.api.v1.CreateApiKeyResponse\"\'\x82\xd3\xe4\x93\x02!\"\x1c/v1/teams/{team_id}/api-keys:\x01*\x12x\n\x0bListApiKeys\x12 .wrenn.api.v1.ListApiKeysRequest\x1a!.wrenn.api.v1.ListApiKeysResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/teams/{team_id}/api-keys\x12\x84\x01\n\x0cRevokeApiKey\x12!.wrenn.api.v1.RevokeApiKeyRequest\x1a\".wrenn.api.v1.RevokeApiKeyResponse\"-\x82\xd3\xe4\x93\x02\'*%/v1/teams/{team_id}/api-keys/{key_id}B6Z4github.com/wrenn-dev/wrenn/gen/go/wrenn/api/v1;apiv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x1awrenn/api/v1/api_key.proto\x12\x0cwrenn.api.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\"\xf2\x02\n\x06\x41piKey\x12\x15\n\x06key_id\x18\x01 \x01(\tR\x05keyId\x12\x17\n\x07team_id\x18\x02 \x01(\tR\x06teamId\x12\x12\n\x04name\x18\x03 \x01(\tR\x04name\x12\x16\n\x06prefix\x18\x04 \x01(\tR\x06prefix\x12\x39\n\ncreated_at\x18\x05 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\tcreatedAt\x12<\n\x0clast_used_at\x18\x06 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nlastUsedAt\x12\x39\n\nexpires_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\texpiresAt\x12\x39\n\nrevoked_at\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\trevokedAt\x12\x1d\n\ncreated_by\x18\t \x01(\tR\tcreatedBy\"\xb1\x01\n\x13\x43reateApiKeyRequest\x12\x17\n\x07team_id\x18\x01 \x01(\tR\x06teamId\x12\x12\n\x04name\x18\x02 \x01(\tR\x04name\x12\x39\n\nexpires_at\x18\x03 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\texpiresAt\x12\x32\n\x06\x66ormat\x18\x04 \x01(\x0e\x32\x1a.wrenn.api.v1.ApiKeyFormatR\x06\x66ormat\"]\n\x14\x43reateApiKeyResponse\x12-\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x14.wrenn.api.v1.ApiKeyR\x06\x61piKey\x12\x16\n\x06secret\x18\x02 \x01(\tR\x06secret\"-\n\x12ListApiKeysRequest\x12\x17\n\x07team_id\x18\x01 \x01(\tR\x06teamId\"F\n\x13ListApiKeysResponse\x12/\n\x08\x61pi_keys\x18\x01 \x03(\x0b\x32\x14.wrenn.api.v1.ApiKeyR\x07\x61piKeys\"E\n\x13RevokeApiKeyRequest\x12\x17\n\x07team_id\x18\x01 \x01(\tR\x06teamId\x12\x15\n\x06key_id\x18\x02 \x01(\tR\x05keyId\"E\n\x14RevokeApiKeyResponse\x12-\n\x07\x61pi_key\x18\x01 \x01(\x0b\x32\x14.wrenn.api.v1.ApiKeyR\x06\x61piKey*`\n\x0c\x41piKeyFormat\x12\x1e\n\x1a\x41PI_KEY_FORMAT_UNSPECIFIED\x10\x00\x12\x18\n\x14\x41PI_KEY_FORMAT_WRENN\x10\x01\x12\x16\n\x12\x41PI_KEY_FORMAT_E2B\x10\x02\x32\x90\x03\n\rApiKeyService\x12~\n\x0c\x43reateApiKey\x12!.wrenn.api.v1.CreateApiKeyRequest\x1a\".wrenn.api.v1.CreateApiKeyResponse\"\'\x82\xd3\xe4\x93\x02!\"\x1c/v1/teams/{team_id}/api-keys:\x01*\x12x\n\x0bListApiKeys\x12 .wrenn.api.v1.ListApiKeysRequest\x1a!.wrenn.api.v1.ListApiKeysResponse\"$\x82\xd3\xe4\x93\x02\x1e\x12\x1c/v1/teams/{team_id}/api-keys\x12\x84\x01\n\x0cRevokeApiKey\x12!.wrenn.api.v1.RevokeApiKeyRequest\x1a\".wrenn.api.v1.RevokeApiKeyResponse\"-\x82\xd3\xe4\x93\x02\'*%/v1/teams/{team_id}/api-keys/{key_id}B6Z4github.com/wrenn-dev/wrenn/gen/go/wrenn/api/v1;apiv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -40,20 +40,22 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_APIKEYSERVICE'].methods_by_name['ListApiKeys']._serialized_options = b'\202\323\344\223\002\036\022\034/v1/teams/{team_id}/api-keys'
   _globals['_APIKEYSERVICE'].methods_by_name['RevokeApiKey']._loaded_options = None
   _globals['_APIKEYSERVICE'].methods_by_name['RevokeApiKey']._serialized_options = b'\202\323\344\223\002\'*%/v1/teams/{team_id}/api-keys/{key_id}'
+  _globals['_APIKEYFORMAT']._serialized_start=1016
+  _globals['_APIKEYFORMAT']._serialized_end=1112
   _globals['_APIKEY']._serialized_start=108
   _globals['_APIKEY']._serialized_end=478
-  _globals['_CREATEAPIKEYREQUEST']._serialized_start=480
-  _globals['_CREATEAPIKEYREQUEST']._serialized_end=605
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=607
-  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=700
-  _globals['_LISTAPIKEYSREQUEST']._serialized_start=702
-  _globals['_LISTAPIKEYSREQUEST']._serialized_end=747
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=749
-  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=819
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=821
-  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=890
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=892
-  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=961
-  _globals['_APIKEYSERVICE']._serialized_start=964
-  _globals['_APIKEYSERVICE']._serialized_end=1364
+  _globals['_CREATEAPIKEYREQUEST']._serialized_start=481
+  _globals['_CREATEAPIKEYREQUEST']._serialized_end=658
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_start=660
+  _globals['_CREATEAPIKEYRESPONSE']._serialized_end=753
+  _globals['_LISTAPIKEYSREQUEST']._serialized_start=755
+  _globals['_LISTAPIKEYSREQUEST']._serialized_end=800
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_start=802
+  _globals['_LISTAPIKEYSRESPONSE']._serialized_end=872
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_start=874
+  _globals['_REVOKEAPIKEYREQUEST']._serialized_end=943
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_start=945
+  _globals['_REVOKEAPIKEYRESPONSE']._serialized_end=1014
+  _globals['_APIKEYSERVICE']._serialized_start=1115
+  _globals['_APIKEYSERVICE']._serialized_end=1515
 # @@protoc_insertion_point(module_scope)
