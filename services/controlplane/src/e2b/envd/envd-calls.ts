@@ -1,4 +1,5 @@
 import type { IncomingMessage } from "node:http";
+import { createContextKey } from "@connectrpc/connect";
 import { Metadata } from "nice-grpc-common";
 import type { ProcessServiceClient } from "@wrenn/gen/wrenn/api/v1/process.js";
 import type { FilesystemServiceClient } from "@wrenn/gen/wrenn/api/v1/filesystem.js";
@@ -26,6 +27,9 @@ export interface EnvdCaller {
   /** The user the SDK asked for (`Authorization: Basic base64("<user>:")` on RPCs, `?username=` on /files); unset: the sandbox's default user. */
   user?: string;
 }
+
+/** What a Connect handler reads about its request (set per request by the face's adapter); here so the services need not import the face. */
+export const envdCallerKey = createContextKey<EnvdCaller | undefined>(undefined, { description: "the E2B envd caller" });
 
 /** The metadata for the public API: the SDK's envd access token as Wrenn's sandbox-scoped credential, and the client's address. */
 export function callerMetadata(req: IncomingMessage): Metadata {

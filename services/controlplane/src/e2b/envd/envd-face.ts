@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import type { Duplex } from "node:stream";
-import { createContextKey, createContextValues, type ConnectRouter } from "@connectrpc/connect";
+import { createContextValues, type ConnectRouter } from "@connectrpc/connect";
 import { connectNodeAdapter } from "@connectrpc/connect-node";
 import { credentials } from "@grpc/grpc-js";
 import { createChannel, createClient } from "nice-grpc";
@@ -10,7 +10,7 @@ import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/api/v1/filesystem.
 import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/api/v1/process.js";
 import { fromWireId, toWireId, type Logger } from "@wrenn/shared";
 import type { FrontHandler } from "../../gateway/index.js";
-import { basicAuthUser, callerMetadata, type EnvdCaller, type PublicEnvdClients } from "./envd-calls.js";
+import { basicAuthUser, callerMetadata, envdCallerKey, type EnvdCaller, type PublicEnvdClients } from "./envd-calls.js";
 import { createFilesRoutes } from "./files-routes.js";
 import { filesystemService } from "./filesystem-service.js";
 import { processService } from "./process-service.js";
@@ -25,9 +25,6 @@ export interface EnvdFaceOptions {
   domain: string;
   logger: Logger;
 }
-
-/** What a Connect handler reads about its request (set per request by the adapter). */
-export const envdCallerKey = createContextKey<EnvdCaller | undefined>(undefined, { description: "the E2B envd caller" });
 
 /**
  * The in-sandbox half of the E2B-compatible face: what the SDKs send to envd
