@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from "node:timers/promises";
-import { runInGuest } from "../guest-process.js";
 import { StepOutput } from "../step-output.js";
+import { shellInGuest } from "./shell-command.js";
 import { StepError, type StepContext } from "./step-context.js";
 
 const retryMs = 250;
@@ -17,19 +17,8 @@ export async function readyStep(ctx: StepContext, command: string): Promise<void
   while (true) {
     attempts += 1;
     const output = new StepOutput(() => {});
-    const exit = await runInGuest(
-      ctx.envd,
-      {
-        cmd: "/bin/sh",
-        args: ["-c", command],
-        user: ctx.vars.user,
-        cwd: ctx.vars.workdir,
-        envs: ctx.vars.envs,
-        timeoutMs: Math.max(1000, Math.round(deadline - performance.now())),
-        onOutput: (stream, bytes) => output.write(stream, bytes),
-      },
-      ctx.signal,
-    );
+    const timeoutMs = Math.max(1000, Math.round(deadline - performance.now()));
+    const exit = await shellInGuest(ctx, command, timeoutMs, (stream, bytes) => output.write(stream, bytes));
     output.end();
     last = output.outputTail();
     if (exit.exitCode === 0 && exit.problem === "") {

@@ -159,16 +159,10 @@ export function createQemuTemplates(options: QemuRuntimeOptions, network: Sandbo
       logger,
       signal: opts.signal,
     });
-    templates.set(templateId, making);
     // The parent must not go while we copy from it.
     const release = hold(entry.handle.templateId);
     try {
-      const tpl = await making;
-      ready.set(templateId, tpl);
-      return info(tpl);
-    } catch (err) {
-      templates.delete(templateId);
-      throw err;
+      return await add(templateId, making);
     } finally {
       release();
     }
