@@ -13,9 +13,11 @@ sudo_cmd=()
 # test servers (postgresql, redis-server), protoc for plugin builds, and the
 # microVM runtime and its guest image build (QEMU, debootstrap, busybox). gcc and
 # libc6-dev for envd's static wrenn-pty helper. chromium for the browser tests (driven by playwright-core).
+# openssl makes the local CA of a TLS stack; libnss-myhostname resolves every `*.localhost` name to
+# loopback (the E2B_DOMAIN form: api.<domain>, 49983-<id>.<domain>), which plain glibc does not.
 debs=(bubblewrap iproute2 postgresql redis-server protobuf-compiler ca-certificates gcc libc6-dev
   qemu-system-x86 qemu-utils debootstrap busybox-static e2fsprogs cpio util-linux nftables
-  chromium)
+  chromium openssl libnss-myhostname)
 missing=()
 for pkg in "${debs[@]}"; do
   dpkg-query -W -f='${Status}' "$pkg" 2>/dev/null | grep -q "install ok installed" || missing+=("$pkg")
@@ -24,6 +26,15 @@ if [ "${#missing[@]}" -gt 0 ]; then
   log "installing Debian packages: ${missing[*]}"
   "${sudo_cmd[@]}" apt-get update -qq
   DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+# The package's own setup may leave nsswitch.conf alone (an edited file): myhostname goes right
+# after "files", before "dns", so `*.localhost` never waits on a DNS server.
+if ! grep -Eq '^hosts:.*[[:space:]]myhostname([[:space:]]|$)' /etc/nsswitch.conf; then
+  log "adding myhostname to the hosts line of /etc/nsswitch.conf"
+  "${sudo_cmd[@]}" sed -i -E 's/^(hosts:[[:space:]]+files)([[:space:]]|$)/\1 myhostname\2/' /etc/nsswitch.conf
+  grep -Eq '^hosts:.*[[:space:]]myhostname([[:space:]]|$)' /etc/nsswitch.conf \
+    || "${sudo_cmd[@]}" sed -i -E 's/^(hosts:.*)$/\1 myhostname/' /etc/nsswitch.conf
 fi
 
 # npm packages, exactly as locked.

@@ -2,7 +2,8 @@
 # Installs the pinned local codegen plugins and client runtimes: protoc-gen-go
 # and protoc-gen-go-grpc through the Go module proxy, and a Python virtualenv
 # (.venv) with grpcio-tools and the Python client (gen/python) installed with
-# its declared dependencies (clients/python/requirements.txt).
+# its declared dependencies (clients/python/requirements.txt), and the official
+# E2B SDK (PyPI e2b, pinned) that the E2B-compatibility tests drive.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf '\033[1m[codegen]\033[0m %s\n' "$*" >&2; }
@@ -28,4 +29,11 @@ if ! .venv/bin/python -c 'import grpc_tools, grpc, pytest, google.api.annotation
   log "installing Python packages"
   .venv/bin/pip install -q --disable-pip-version-check -r clients/python/requirements.txt
   touch .venv/.installed
+fi
+
+# The newest e2b that runs on this Python (3.11; e2b needs 3.11 or later); test/e2b-python drives it.
+e2b_version=2.63.0
+if ! .venv/bin/python -c "import importlib.metadata as m, sys; sys.exit(m.version('e2b') != '$e2b_version')" 2>/dev/null; then
+  log "installing the e2b Python SDK $e2b_version"
+  .venv/bin/pip install -q --disable-pip-version-check "e2b==$e2b_version"
 fi

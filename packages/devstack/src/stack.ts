@@ -3,6 +3,7 @@ import { mkdir, mkdtemp, readFile, rm } from "node:fs/promises";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import pg from "pg";
+import { ensureLocalTls } from "./local-ca.js";
 import { startSupervisedService, type ServiceEvent, type SupervisedService } from "./supervised-service.js";
 
 export type ServiceName = "hostagent" | "controlplane";
@@ -19,6 +20,10 @@ export interface Stack {
   grpcAddress: string;
   /** Controlplane HTTP/JSON gateway, e.g. http://127.0.0.1:1234. */
   httpUrl: string;
+  /** The gateway's TLS listener (StackOptions.tls), e.g. https://127.0.0.1:1235; the same routes as httpUrl. */
+  httpsUrl?: string;
+  /** With `tls`: the local CA's certificate (PEM) a client must trust, and the domain its wildcard certificate covers. */
+  tls?: { caFile: string; domain: string };
   hostagentAddress: string;
   /** The host agent's port tunnel (CONNECT sb-…:<port>), host:port; kept across restarts like the other addresses. */
   portProxyAddress: string;
@@ -81,6 +86,14 @@ export interface StackOptions {
    * up` on a database of its own that already had users gets none.
    */
   apiKeyRequired?: boolean;
+  /**
+   * A TLS listener beside the HTTP one, with a certificate for `*.<domain>`
+   * and `<domain>` from a local CA made in the data dir (kept there across
+   * restarts). The domain becomes the port proxy's (WRENN_PROXY_DOMAIN);
+   * by default "wrenn.localhost", whose names resolve to loopback where
+   * libnss-myhostname is on (scripts/bootstrap.sh).
+   */
+  tls?: boolean | { domain?: string; listen?: string };
   /** Aborting stops a start in progress (started services are stopped, startStack rejects). */
   signal?: AbortSignal;
 }
@@ -132,6 +145,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const hostagentAddress = hostagent.current.addresses.get("grpc")!;
 
     const apiKeyFile = join(dataDir, "api-key");
+    const tlsDomain = options.tls ? ((typeof options.tls === "object" && options.tls.domain) || defaultTlsDomain) : undefined;
+    const tlsFiles = tlsDomain ? await ensureLocalTls(join(dataDir, "tls"), tlsDomain) : undefined;
+    const tlsEnv: Record<string, string> = tlsFiles
+      ? {
+          WRENN_HTTPS_LISTEN: (typeof options.tls === "object" && options.tls.listen) || "127.0.0.1:0",
+          WRENN_TLS_CERT_FILE: tlsFiles.certFile,
+          WRENN_TLS_KEY_FILE: tlsFiles.keyFile,
+          WRENN_PROXY_DOMAIN: tlsDomain!,
+        }
+      : {};
     const controlplane = await startSupervisedService({
       ...common,
       name: "controlplane",
@@ -146,10 +169,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         REDIS_URL: options.embedded ? undefined : requireEnv("REDIS_URL"),
         // The first start on an empty database creates an admin and its first key, written here.
         WRENN_BOOTSTRAP_KEY_FILE: apiKeyFile,
+        ...tlsEnv,
       },
       logFile: join(logDir, "controlplane.log"),
-      listeners: ["grpc", "http"],
-      pinned: (addresses) => ({ WRENN_GRPC_LISTEN: addresses.get("grpc")!, WRENN_HTTP_LISTEN: addresses.get("http")! }),
+      listeners: tlsFiles ? ["grpc", "http", "https"] : ["grpc", "http"],
+      pinned: (addresses) => ({
+        WRENN_GRPC_LISTEN: addresses.get("grpc")!,
+        WRENN_HTTP_LISTEN: addresses.get("http")!,
+        ...(tlsFiles ? { WRENN_HTTPS_LISTEN: addresses.get("https")! } : {}),
+      }),
     });
     started.push(controlplane);
     const services = { hostagent, controlplane };
@@ -158,6 +186,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     return {
       grpcAddress: controlplane.current.addresses.get("grpc")!,
       httpUrl: `http://${controlplane.current.addresses.get("http")!}`,
+      httpsUrl: tlsFiles ? `https://${controlplane.current.addresses.get("https")!}` : undefined,
+      tls: tlsFiles && tlsDomain ? { caFile: tlsFiles.caFile, domain: tlsDomain } : undefined,
       hostagentAddress,
       portProxyAddress: hostagent.current.addresses.get("port-proxy")!,
       databaseUrl: database?.url,
@@ -193,6 +223,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     throw err;
   }
 }
+
+const defaultTlsDomain = "wrenn.localhost";
 
 /** Where guest images are cached across stacks: the host agent's own default as root, else per user. */
 export function sharedImagesDir(): string {

@@ -35,6 +35,12 @@ const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
 export const controlPlaneEnvSchema = z.object({
   WRENN_GRPC_LISTEN: listenSchema("127.0.0.1:50051"),
   WRENN_HTTP_LISTEN: listenSchema("127.0.0.1:8080"),
+  /** A second listener serving the same as the HTTP one over TLS (HTTP/1.1); on when set, with the certificate and key files. */
+  WRENN_HTTPS_LISTEN: z.preprocess(emptyAsUndefined, listenSchema("").optional()),
+  /** PEM certificate chain for WRENN_HTTPS_LISTEN: a wildcard `*.<proxy domain>` name covers the port proxy's and the E2B face's hosts. */
+  WRENN_TLS_CERT_FILE: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
+  /** PEM private key of that certificate. */
+  WRENN_TLS_KEY_FILE: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   WRENN_HOSTAGENT_URL: z.string().min(1).default("127.0.0.1:50052"),
   DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   REDIS_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
@@ -82,6 +88,8 @@ export interface ControlPlaneConfig {
   grpcListen: ListenAddress;
   /** Absent: no HTTP gateway is started. */
   httpListen?: ListenAddress;
+  /** Absent: no TLS listener. Serves what httpListen serves (needs httpListen). */
+  httpsListen?: TlsListenConfig;
   hostAgentUrl: string;
   /** Absent: an embedded PGlite database under dataDir. */
   databaseUrl?: string;
@@ -114,6 +122,13 @@ export interface ControlPlaneConfig {
   github?: GithubLoginConfig;
 }
 
+/** A TLS listener: where, and the PEM files it presents (read once, at start). */
+export interface TlsListenConfig {
+  address: ListenAddress;
+  certFile: string;
+  keyFile: string;
+}
+
 /** Generic OpenID Connect: the provider is found by issuer discovery; the id_token is checked (nonce, signature). */
 export interface OidcLoginConfig {
   issuer: string;
@@ -141,6 +156,7 @@ export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): Co
   return {
     grpcListen: parsed.WRENN_GRPC_LISTEN,
     httpListen: parsed.WRENN_HTTP_LISTEN,
+    httpsListen: tlsListen(parsed.WRENN_HTTPS_LISTEN, parsed.WRENN_TLS_CERT_FILE, parsed.WRENN_TLS_KEY_FILE),
     hostAgentUrl: parsed.WRENN_HOSTAGENT_URL,
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
@@ -176,6 +192,16 @@ export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): Co
         }
       : undefined,
   };
+}
+
+/** The TLS listener is on when its address is set; then both files are required (a certificate alone is a mistake too). */
+function tlsListen(address: ListenAddress | undefined, certFile: string | undefined, keyFile: string | undefined): TlsListenConfig | undefined {
+  if (!address) {
+    if (certFile || keyFile) throw new Error("WRENN_TLS_CERT_FILE and WRENN_TLS_KEY_FILE need WRENN_HTTPS_LISTEN");
+    return undefined;
+  }
+  if (!certFile || !keyFile) throw new Error("WRENN_HTTPS_LISTEN needs WRENN_TLS_CERT_FILE and WRENN_TLS_KEY_FILE");
+  return { address, certFile, keyFile };
 }
 
 /** A login provider is on when all of its required settings are set; some but not all is a mistake, said at start. */

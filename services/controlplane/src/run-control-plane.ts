@@ -1,3 +1,4 @@
+import { readFile } from "node:fs/promises";
 import type { Server } from "nice-grpc";
 import { createGrpcServer, createLogger, type Logger } from "@wrenn/shared";
 import { carriesCredential, openGrpcMethods } from "./auth/auth-hook.js";
@@ -29,6 +30,8 @@ export interface RunningControlPlane {
   grpcAddress: string;
   /** "host:port" of the HTTP gateway, when one runs. */
   httpAddress?: string;
+  /** "host:port" of the gateway's TLS listener, when one runs (WRENN_HTTPS_LISTEN). */
+  httpsAddress?: string;
   /** The core's state, as extensions get it (for tests and embedding code). */
   context: ExtensionContext;
   /** Workers, then the gateway and gRPC server, then extensions' close, then the core. Safe to call twice. */
@@ -88,6 +91,7 @@ export async function runControlPlane(options: RunControlPlaneOptions = {}): Pro
     logger.info({ listener: "grpc", address: grpcAddress }, "listening");
 
     let httpAddress: string | undefined;
+    let httpsAddress: string | undefined;
     if (config.httpListen) {
       const grpcTarget = dialable(config.grpcListen.host, port);
       const authorize = (request: HttpRequestInfo) => runRequestHooks(hooks, { protocol: "http", ...request });
@@ -111,6 +115,12 @@ export async function runControlPlane(options: RunControlPlaneOptions = {}): Pro
       // The gateway logs its own "listening" line (listener "http").
       httpAddress = await gateway.listen(config.httpListen.port, config.httpListen.host);
       started.push(() => gateway.close());
+      if (config.httpsListen) {
+        const { address, certFile, keyFile } = config.httpsListen;
+        const [cert, key] = await Promise.all([readFile(certFile), readFile(keyFile)]);
+        // The gateway logs this one too (listener "https").
+        httpsAddress = await gateway.listenTls(address.port, address.host, { cert, key });
+      }
       // Undone first: open bridges hear 1001 before the HTTP server stops.
       started.push(() => reach.close());
     }
@@ -120,7 +130,7 @@ export async function runControlPlane(options: RunControlPlaneOptions = {}): Pro
       logger,
     );
     started.push(() => workers.stop());
-    return { grpcAddress, httpAddress, context: core.context, stop };
+    return { grpcAddress, httpAddress, httpsAddress, context: core.context, stop };
   } catch (err) {
     await stop();
     throw err;

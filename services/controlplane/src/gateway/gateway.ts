@@ -11,7 +11,7 @@ import { errorBody, GatewayError, gatewayErrors, resolveError, sendError } from 
 import { clientAddress, createGrpcBackend } from "./grpc-backend.js";
 import { buildOpenApi } from "./openapi.js";
 import { createDocsAssets } from "./docs-page.js";
-import { createDrainingServer, defaultServerLimits, type HttpServerLimits } from "./http-server.js";
+import { createDrainingServer, defaultServerLimits, type DrainingServer, type HttpServerLimits, type TlsCredentials } from "./http-server.js";
 import { createOpsRoutes } from "./ops-routes.js";
 import { createHandlerRoutes, hookMetadata, type HttpHandlerRoute, type HttpRequestInfo } from "./handler-routes.js";
 import { createRouter } from "./router.js";
@@ -82,6 +82,8 @@ export interface Gateway {
   server: Server;
   /** Resolves with the bound address, "host:port". */
   listen(port: number, host?: string): Promise<string>;
+  /** A further listener serving the same routes over TLS; resolves with its bound address. Call at most once. */
+  listenTls(port: number, host: string, credentials: TlsCredentials): Promise<string>;
   /**
    * Stops accepting, lets what is in flight finish within the shutdown
    * grace (responses then carry Connection: close, /readyz is 503), cuts the
@@ -224,9 +226,11 @@ export function createGateway(options: GatewayOptions): Gateway {
     });
   }
 
-  const http = createDrainingServer({ ...defaultServerLimits, ...options.serverLimits }, onRequest, onUpgrade, (socket) =>
-    refuseUpgrade(socket, Status.UNAVAILABLE, "the server is shutting down"),
-  );
+  const serverLimits = { ...defaultServerLimits, ...options.serverLimits };
+  const refuseDraining = (socket: Duplex) => refuseUpgrade(socket, Status.UNAVAILABLE, "the server is shutting down");
+  const http = createDrainingServer(serverLimits, onRequest, onUpgrade, refuseDraining);
+  /** The TLS listener, when one was asked for: the same handlers, drained with the plain one. */
+  let https: DrainingServer | undefined;
   const server: Server = http.server;
   const graceMs = options.shutdownGraceMs ?? 10_000;
 
@@ -252,23 +256,34 @@ export function createGateway(options: GatewayOptions): Gateway {
   return {
     server,
     listen(port, host = "127.0.0.1") {
-      return new Promise((resolve, reject) => {
-        server.once("error", reject);
-        server.listen(port, host, () => {
-          server.off("error", reject);
-          const addr = server.address() as AddressInfo;
-          const address = `${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
-          logger.info({ listener: "http", address }, "listening");
-          resolve(address);
-        });
-      });
+      return listenOn(server, port, host, "http", logger);
+    },
+    listenTls(port, host, credentials) {
+      if (https) return Promise.reject(new Error("the gateway already has a TLS listener"));
+      https = createDrainingServer(serverLimits, onRequest, onUpgrade, refuseDraining, credentials);
+      return listenOn(https.server, port, host, "https", logger);
     },
     async close() {
-      const { cut } = await http.shutdown(graceMs);
+      const results = await Promise.all([http.shutdown(graceMs), https?.shutdown(graceMs)]);
+      const cut = results.reduce((sum, result) => sum + (result?.cut ?? 0), 0);
       if (cut > 0) logger.warn({ cut, graceMs }, "requests still running at the end of the shutdown grace were cut");
       backend.close();
     },
   };
+}
+
+/** Binds one listener and logs its "listening" line (what the devstack reads the port from). */
+function listenOn(server: Server, port: number, host: string, listener: string, logger: Logger): Promise<string> {
+  return new Promise((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      const addr = server.address() as AddressInfo;
+      const address = `${addr.family === "IPv6" ? `[${addr.address}]` : addr.address}:${addr.port}`;
+      logger.info({ listener, address }, "listening");
+      resolve(address);
+    });
+  });
 }
 
 const quietPaths = new Set(["/readyz", "/metrics"]);

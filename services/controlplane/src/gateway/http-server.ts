@@ -1,4 +1,5 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type IncomingMessage, type Server, type ServerOptions, type ServerResponse } from "node:http";
+import { createServer as createTlsServer } from "node:https";
 import type { Duplex } from "node:stream";
 
 /** Limits of the HTTP server itself, before any route sees a request. */
@@ -18,7 +19,14 @@ export const defaultServerLimits: HttpServerLimits = {
   maxHeaderBytes: 32 * 1024,
 };
 
+/** PEM certificate chain and key: the server speaks HTTPS (HTTP/1.1 over TLS) instead of plain HTTP. */
+export interface TlsCredentials {
+  cert: string | Buffer;
+  key: string | Buffer;
+}
+
 export interface DrainingServer {
+  /** An https.Server under TLS: the same events and connection calls, typed as the plain one. */
   server: Server;
   /** True once shutdown began: new upgrades are refused, responses carry `Connection: close`. */
   readonly draining: boolean;
@@ -34,7 +42,7 @@ export interface DrainingServer {
 type UpgradeListener = (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
 
 /**
- * An http.Server with header, idle and header-size limits and no total
+ * An http.Server (an https.Server when given TLS credentials) with header, idle and header-size limits and no total
  * request time (streams and downloads may run for hours), which keeps count
  * of what is in flight so a shutdown can wait for it.
  */
@@ -43,28 +51,35 @@ export function createDrainingServer(
   onRequest: (req: IncomingMessage, res: ServerResponse) => void,
   onUpgrade: UpgradeListener,
   refuseWhileDraining: (socket: Duplex) => void,
+  tls?: TlsCredentials,
 ): DrainingServer {
-  const server = createServer(
-    {
-      maxHeaderSize: limits.maxHeaderBytes,
-      headersTimeout: limits.headersTimeoutMs,
-      requestTimeout: 0,
-      keepAliveTimeout: limits.keepAliveTimeoutMs,
-      // Node checks the header timeout on this period: keep it a fraction of the timeout so the limit holds.
-      connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(limits.headersTimeoutMs / 4))),
-    },
-    (req, res) => {
-      inFlight.add(res);
-      res.once("close", () => {
-        inFlight.delete(res);
-        // A keep-alive connection whose response began before the drain is idle now: close it.
-        if (draining) server.closeIdleConnections();
-        settle();
-      });
-      if (draining) res.setHeader("connection", "close");
-      onRequest(req, res);
-    },
-  );
+  const httpOptions: ServerOptions = {
+    maxHeaderSize: limits.maxHeaderBytes,
+    headersTimeout: limits.headersTimeoutMs,
+    requestTimeout: 0,
+    keepAliveTimeout: limits.keepAliveTimeoutMs,
+    // Node checks the header timeout on this period: keep it a fraction of the timeout so the limit holds.
+    connectionsCheckingInterval: Math.min(1_000, Math.max(50, Math.floor(limits.headersTimeoutMs / 4))),
+  };
+  const onEachRequest = (req: IncomingMessage, res: ServerResponse) => {
+    inFlight.add(res);
+    res.once("close", () => {
+      inFlight.delete(res);
+      // A keep-alive connection whose response began before the drain is idle now: close it.
+      if (draining) server.closeIdleConnections();
+      settle();
+    });
+    if (draining) res.setHeader("connection", "close");
+    onRequest(req, res);
+  };
+  // HTTP/1.1 only (ALPN offers "http/1.1"): the handlers, the proxy and the WebSocket upgrades are HTTP/1 code, and every SDK negotiates down to it.
+  const server: Server = tls
+    ? (createTlsServer(
+        // A handshake gets no longer than the headers would: a client that never finishes it holds no socket for long.
+        { ...httpOptions, cert: tls.cert, key: tls.key, ALPNProtocols: ["http/1.1"], handshakeTimeout: limits.headersTimeoutMs },
+        onEachRequest,
+      ) as unknown as Server)
+    : createServer(httpOptions, onEachRequest);
   server.maxHeadersCount = 200;
   const inFlight = new Set<ServerResponse>();
   const upgraded = new Set<Duplex>();
