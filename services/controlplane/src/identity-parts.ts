@@ -60,7 +60,7 @@ export async function createIdentityParts(context: ExtensionContext): Promise<Id
   // The first start on an empty database makes an admin and a key file (auth/bootstrap.ts).
   await bootstrapAdmin(context.pool, context.config, context.logger);
   const oidc = createOidcLogin(context, audit);
-  const authHook = createAuthHook({ apiKeys, sessions, teams, csrfSafe: csrfSafeMethods(), logger: context.logger.child({ component: "auth" }) });
+  const authHook = createAuthHook({ apiKeys, sessions, teams, sandboxTokens: sandboxStore, csrfSafe: csrfSafeMethods(), logger: context.logger.child({ component: "auth" }) });
   return {
     grpcServices: [
       grpcService(AdminServiceDefinition, createAdminService(admins, anyTeamsSandboxes)),

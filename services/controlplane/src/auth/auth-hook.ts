@@ -1,15 +1,19 @@
 import { timingSafeEqual } from "node:crypto";
 import { errors, fromWireId, quoteForMessage, type Logger } from "@wrenn/shared";
 import type { HookedRequest, RequestHook } from "../extensions.js";
-import { apiKeyPattern, apiKeyPrefix } from "../identity/api-key-text.js";
+import { apiKeyPattern, apiKeyPrefix, sandboxAccessTokenPattern } from "../identity/api-key-text.js";
 import { isActiveUser, type ApiKeyStore, type SessionStore, type TeamStore } from "../identity/identity-store.js";
 import type { Principal } from "../identity/principal.js";
+import type { SandboxRecord } from "../lifecycle/sandbox.js";
 import { readCookie, sessionCookie } from "./cookie-header.js";
+import { accessTokenHeaders, accessTokenOf, outOfReach, sandboxTokenReaches } from "./sandbox-token-reach.js";
 
 export interface AuthHookOptions {
   apiKeys: ApiKeyStore;
   sessions: SessionStore;
   teams: TeamStore;
+  /** Finds the sandbox an access token ("wra_…") belongs to (sandboxes.access_token, a unique column). */
+  sandboxTokens: { findByAccessToken(token: string): Promise<SandboxRecord | null> };
   /** gRPC methods a session may call without x-csrf-token (csrf-safe-methods.ts: GET rules). */
   csrfSafe: ReadonlySet<string>;
   logger: Logger;
@@ -28,6 +32,10 @@ const openHttpPrefix = "/auth";
 const missing = "authentication required: send an API key (Authorization: Bearer <key>, or X-API-Key: <key>) or sign in";
 const badKey = "invalid API key";
 const badSession = "session expired or signed out";
+const badAccessToken = "invalid sandbox access token";
+
+/** A token stops working once its sandbox is being destroyed or gone (a purged row is simply unknown). */
+const endedStatuses: ReadonlySet<SandboxRecord["status"]> = new Set(["stopping", "stopped"]);
 
 const loopback = (ip: string) => ip === "::1" || ip.startsWith("127.");
 
@@ -39,6 +47,12 @@ const loopback = (ip: string) => ip === "::1" || ip.startsWith("127.");
  *   looked up by hash on every call (no cache: a revoke counts at once on
  *   every controlplane). Refused when unknown, revoked, expired, or made by
  *   a user who is now deactivated or deleted;
+ * - else a sandbox access token ("wra_…", Sandbox.access_token) in
+ *   `x-wrenn-access-token` or `x-access-token` (the E2B SDKs' header),
+ *   looked up by its unique column: a principal of the sandbox's team
+ *   limited to that one sandbox (`onlySandboxId`) and to its process, file
+ *   and port calls (anything else is PERMISSION_DENIED). Refused when
+ *   unknown, or when the sandbox is stopping, stopped or has no team;
  * - else the `wrenn_session` cookie: a live session of an active user. A
  *   method whose http rule is not GET also needs `x-csrf-token` equal to the
  *   session's CSRF token. The team is `x-wrenn-team` (a team the user is in)
@@ -48,7 +62,7 @@ const loopback = (ip: string) => ip === "::1" || ip.startsWith("127.");
  * with the caller's address and, for keys, the visible prefix only.
  */
 export function createAuthHook(options: AuthHookOptions): RequestHook {
-  const { apiKeys, sessions, teams, csrfSafe, logger } = options;
+  const { apiKeys, sessions, teams, sandboxTokens, csrfSafe, logger } = options;
 
   function refuse(request: HookedRequest, ip: string, message: string, reason: string, keyPrefix?: string): never {
     logger.warn({ ip, path: request.path, reason, ...(keyPrefix === undefined ? {} : { keyPrefix }) }, "authentication failed");
@@ -78,6 +92,27 @@ export function createAuthHook(options: AuthHookOptions): RequestHook {
       user: found.creator ? { id: found.creator.id, email: found.creator.email, isAdmin: found.creator.isAdmin } : null,
       apiKey: { id: found.id, prefix: found.prefix },
       sessionId: null,
+      ip,
+    };
+  }
+
+  async function byAccessToken(request: HookedRequest, token: string, ip: string): Promise<Principal> {
+    const prefix = token.startsWith("wra_") ? apiKeyPrefix(token) : undefined;
+    if (!sandboxAccessTokenPattern.test(token)) refuse(request, ip, badAccessToken, "malformed access token", prefix);
+    const sandbox = await sandboxTokens.findByAccessToken(token);
+    if (!sandbox) refuse(request, ip, badAccessToken, "unknown access token", prefix);
+    if (sandbox.teamId === null) refuse(request, ip, badAccessToken, "access token of a sandbox with no team", prefix);
+    if (endedStatuses.has(sandbox.status)) refuse(request, ip, badAccessToken, "access token of a stopped sandbox", prefix);
+    // A good token, just not for this call: its holder is told what it is for.
+    if (!sandboxTokenReaches(request)) throw errors.permissionDenied(outOfReach);
+    return {
+      credential: "sandbox_token",
+      teamId: sandbox.teamId,
+      role: null,
+      user: null,
+      apiKey: null,
+      sessionId: null,
+      onlySandboxId: sandbox.id,
       ip,
     };
   }
@@ -126,7 +161,11 @@ export function createAuthHook(options: AuthHookOptions): RequestHook {
     if (request.protocol === "http" && underPrefix(request.path, openHttpPrefix)) return;
     const ip = clientIp(request);
     const key = apiKeyOf(request);
+    // An API key decides when there is one; then a sandbox access token; the session cookie comes last,
+    // so a header credential a caller chose is never overridden by a cookie their browser happened to send.
     if (key !== undefined) return { principal: await byApiKey(request, key, ip) };
+    const accessToken = accessTokenOf(request.metadata);
+    if (accessToken !== undefined) return { principal: await byAccessToken(request, accessToken, ip) };
     const cookie = request.metadata.get("cookie");
     const token = readCookie(typeof cookie === "string" ? cookie : undefined, sessionCookie);
     if (token) return { principal: await bySession(request, token, ip) };
@@ -142,7 +181,12 @@ export function createAuthHook(options: AuthHookOptions): RequestHook {
  */
 export function carriesCredential(metadata: HookedRequest["metadata"]): boolean {
   const cookie = metadata.get("cookie");
-  return metadata.has("authorization") || metadata.has("x-api-key") || Boolean(readCookie(typeof cookie === "string" ? cookie : undefined, sessionCookie));
+  return (
+    metadata.has("authorization") ||
+    metadata.has("x-api-key") ||
+    accessTokenHeaders.some((name) => metadata.has(name)) ||
+    Boolean(readCookie(typeof cookie === "string" ? cookie : undefined, sessionCookie))
+  );
 }
 
 /** The key from `authorization: Bearer` or `x-api-key`; both at once must agree. */

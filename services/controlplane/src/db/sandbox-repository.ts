@@ -23,6 +23,7 @@ const sandboxRow = z
     public_ports: z.boolean(),
     auto_resume: z.boolean(),
     traffic_token: z.string().nullable(),
+    access_token: z.string().nullable(),
     stopped_at: z.number().nullable(),
     created_at: z.number(),
     updated_at: z.number(),
@@ -46,6 +47,7 @@ const sandboxRow = z
       publicPorts: row.public_ports,
       autoResume: row.auto_resume,
       trafficToken: row.traffic_token,
+      accessToken: row.access_token,
       stoppedAt: row.stopped_at === null ? null : new Date(row.stopped_at),
       createdAt: new Date(row.created_at),
       updatedAt: new Date(row.updated_at),
@@ -53,7 +55,7 @@ const sandboxRow = z
   );
 
 const columns = sql.fragment`id, team_id, template_id, template_uuid, status, host_id, metadata, error, on_expiry, expires_at, vcpus, memory_mib, disk_mib,
-  public_ports, auto_resume, traffic_token, stopped_at, created_at, updated_at`;
+  public_ports, auto_resume, traffic_token, access_token, stopped_at, created_at, updated_at`;
 
 /** The PostgreSQL implementation of the lifecycle's sandbox store. */
 export function createSandboxRepository(pool: DatabasePool): SandboxStore {
@@ -71,16 +73,21 @@ export function createSandboxRepository(pool: DatabasePool): SandboxStore {
           WHERE team_id = ${sandbox.teamId}::uuid AND status NOT IN ('stopped', 'error')`);
         if (active >= quota) throw quotaExceeded(active, quota);
         return tx.one(sql.type(sandboxRow)`
-          INSERT INTO sandboxes (id, team_id, template_id, template_uuid, status, host_id, metadata, on_expiry, public_ports, auto_resume, traffic_token)
+          INSERT INTO sandboxes (id, team_id, template_id, template_uuid, status, host_id, metadata, on_expiry, public_ports, auto_resume, traffic_token, access_token)
           VALUES (${sandbox.id}::uuid, ${sandbox.teamId}::uuid, ${sandbox.templateId}, ${sandbox.templateUuid ?? null}::uuid, 'starting', ${sandbox.hostId}::uuid,
                   ${sql.jsonb(sandbox.metadata)}, ${sandbox.onExpiry ?? "kill"}, ${sandbox.publicPorts ?? false},
-                  ${sandbox.autoResume ?? false}, ${sandbox.trafficToken ?? null})
+                  ${sandbox.autoResume ?? false}, ${sandbox.trafficToken ?? null}, ${sandbox.accessToken ?? null})
           RETURNING ${columns}`);
       });
     },
 
     async get(id) {
       return pool.maybeOne(sql.type(sandboxRow)`SELECT ${columns} FROM sandboxes WHERE id = ${id}::uuid`);
+    },
+
+    async findByAccessToken(token) {
+      // The unique partial index on access_token answers this.
+      return pool.maybeOne(sql.type(sandboxRow)`SELECT ${columns} FROM sandboxes WHERE access_token = ${token}`);
     },
 
     async listActive() {

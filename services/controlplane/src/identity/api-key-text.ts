@@ -33,6 +33,18 @@ export function newRefreshToken(): string {
   return `wrr_${randomBytes(secretBytes).toString("base64url")}`;
 }
 
+/**
+ * A sandbox's access token ("wra_…"): a credential for that one sandbox's
+ * process, file and port calls. Made at create and kept as issued (the team
+ * reads it back), so it is looked up by its text, not a hash.
+ */
+export function newSandboxAccessToken(): string {
+  return `wra_${randomBytes(secretBytes).toString("base64url")}`;
+}
+
+/** "wra_" and 43 base64url characters. */
+export const sandboxAccessTokenPattern = /^wra_[A-Za-z0-9_-]{43}$/;
+
 export function newCsrfToken(): string {
   return randomBytes(secretBytes).toString("base64url");
 }

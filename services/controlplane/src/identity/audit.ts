@@ -1,4 +1,4 @@
-import type { Logger } from "@wrenn/shared";
+import { toWireId, type Logger } from "@wrenn/shared";
 import type { Principal } from "./principal.js";
 
 /**
@@ -13,7 +13,7 @@ export type AuditResult = "success" | "failure";
 /** Who acted. `userId` is a UUID (null for an API key, a purged user or the system). */
 export interface AuditActor {
   userId: string | null;
-  /** The user's email, "api-key <prefix>", "system" or "deleted-user". */
+  /** The user's email, "api-key <prefix>", "sandbox-token <sandbox id>", "system" or "deleted-user". */
   name: string;
   /** An API key's visible prefix; "" otherwise. */
   keyPrefix: string;
@@ -96,8 +96,15 @@ export function createAuditLog(store: AuditStore, logger: Logger): AuditLog {
   };
 }
 
-/** The actor a principal stands for: a key as "api-key <prefix>", a session as its user. */
+/**
+ * The actor a principal stands for: a key as "api-key <prefix>", a sandbox
+ * access token as "sandbox-token sb-…" (the sandbox it belongs to: the token
+ * itself is a secret kept in its row), a session as its user.
+ */
 export function actorOf(principal: Principal): AuditActor {
+  if (principal.credential === "sandbox_token" && principal.onlySandboxId) {
+    return { userId: null, name: `sandbox-token ${toWireId("sb", principal.onlySandboxId)}`, keyPrefix: "" };
+  }
   if (principal.credential === "api_key" && principal.apiKey) {
     return { userId: null, name: `api-key ${principal.apiKey.prefix}`, keyPrefix: principal.apiKey.prefix };
   }

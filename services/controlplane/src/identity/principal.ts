@@ -10,7 +10,8 @@ export type TeamRole = "owner" | "admin" | "member";
  * never from the request alone.
  */
 export interface Principal {
-  credential: "api_key" | "session";
+  /** "sandbox_token": a sandbox's access token (Sandbox.access_token), good for that one sandbox's process, file and port calls. */
+  credential: "api_key" | "session" | "sandbox_token";
   /** The team the call acts for: the key's team, or the session user's chosen team (x-wrenn-team, else personal). */
   teamId: string;
   /** The session user's role in `teamId`; null for an API key (a key is not a member). */
@@ -21,6 +22,11 @@ export interface Principal {
   apiKey: { id: string; prefix: string } | null;
   /** Set for browser sessions. */
   sessionId: string | null;
+  /**
+   * Set for "sandbox_token" only: the UUID of the one sandbox the call may
+   * reach. The relay resolver answers any other sandbox as not found.
+   */
+  onlySandboxId?: string;
   /** The caller's address (the gateway forwards the HTTP client's), for logs and the audit log. */
   ip: string;
 }
@@ -28,7 +34,12 @@ export interface Principal {
 declare module "../request-attributes.js" {
   interface RequestAttributes {
     principal?: Principal;
-    /** The caller's address on open calls (Signup), which carry no principal. */
+    /**
+   * Set for "sandbox_token" only: the UUID of the one sandbox the call may
+   * reach. The relay resolver answers any other sandbox as not found.
+   */
+  onlySandboxId?: string;
+  /** The caller's address on open calls (Signup), which carry no principal. */
     clientIp?: string;
   }
 }

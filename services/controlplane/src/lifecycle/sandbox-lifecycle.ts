@@ -11,6 +11,7 @@ import type { CreateSandboxInput } from "./validation.js";
 import { createVisibility, type Visibility } from "./visibility.js";
 import { ownedBy } from "./ownership.js";
 import { newTrafficToken } from "./traffic-token.js";
+import { newSandboxAccessToken } from "../identity/api-key-text.js";
 
 export interface LifecycleOptions {
   sandboxes: SandboxStore;
@@ -188,6 +189,7 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
         publicPorts: input.publicPorts,
         autoResume: input.autoResume,
         trafficToken: newTrafficToken(),
+        accessToken: newSandboxAccessToken(),
       });
       logger.info({ sandboxId: record.id, teamId, hostId: record.hostId, templateId: record.templateId }, "sandbox starting");
       // The background task must outlive the request: a cancelled caller does not cancel the create.

@@ -13,6 +13,8 @@ export interface NewSandbox {
   publicPorts?: boolean;
   autoResume?: boolean;
   trafficToken?: string;
+  /** The sandbox's own credential (Sandbox.access_token, "wra_…"); unique among sandboxes. */
+  accessToken?: string;
 }
 
 export interface TransitionOptions {
@@ -53,6 +55,8 @@ export interface SandboxStore {
   insertStarting(sandbox: NewSandbox): Promise<SandboxRecord>;
   /** The row as it is, whatever its status (visibility rules are the lifecycle's). */
   get(id: string): Promise<SandboxRecord | null>;
+  /** The sandbox whose access token this is, whatever its status; null when none. */
+  findByAccessToken(token: string): Promise<SandboxRecord | null>;
   /** Every sandbox that is not `stopped`, oldest first. */
   listActive(): Promise<SandboxRecord[]>;
   /**

@@ -45,6 +45,8 @@ export interface SandboxRecord {
   autoResume: boolean;
   /** Opens its ports through the port proxy without the team's credential; null for rows from before it existed. */
   trafficToken: string | null;
+  /** Its own credential for process, file and port calls ("wra_…"); null for rows from before it existed. */
+  accessToken: string | null;
   /** When the sandbox became stopped; null while it is not. */
   stoppedAt: Date | null;
   createdAt: Date;

@@ -1,8 +1,10 @@
 import type { Metadata } from "nice-grpc";
+import { errors } from "@wrenn/shared";
 import type { SandboxRecord } from "../lifecycle/sandbox.js";
 import { explainCutCall, relayHostOf } from "../lifecycle/relaying.js";
 import type { HostConnection } from "../hosts/host-connection.js";
 import { envdCallMetadata } from "../hosts/host-agent-adapter.js";
+import type { Principal } from "../identity/principal.js";
 import { explainingFailures } from "./relay-cuts.js";
 
 export interface RelayTarget {
@@ -11,11 +13,15 @@ export interface RelayTarget {
   metadata: Metadata;
 }
 
+/** Who asks, as far as reaching a sandbox goes: the principal's team and, for a sandbox access token, its one sandbox. */
+export type RelayCaller = Pick<Principal, "teamId" | "onlySandboxId">;
+
 /**
  * Finds where to relay an envd call for a sandbox (its UUID) of the caller's
- * team (the principal's): another team's sandbox is NOT_FOUND, like an unknown one.
+ * team (the principal's): another team's sandbox is NOT_FOUND, like an
+ * unknown one, and so is any sandbox but its own for a sandbox access token.
  */
-export type RelayResolver = (teamId: string, sandboxId: string) => Promise<RelayTarget>;
+export type RelayResolver = (caller: RelayCaller, sandboxId: string) => Promise<RelayTarget>;
 
 /**
  * `operable` is the lifecycle's one rule for operations on a sandbox (NOT_FOUND,
@@ -27,7 +33,9 @@ export function createRelayResolver(
   operable: (teamId: string, id: string) => Promise<SandboxRecord>,
   connectionFor: (hostId: string) => Promise<HostConnection>,
 ): RelayResolver {
-  return async (teamId, sandboxId) => {
+  return async ({ teamId, onlySandboxId }, sandboxId) => {
+    // The same words as an unknown id: a token tells nothing about the team's other sandboxes.
+    if (onlySandboxId !== undefined && onlySandboxId !== sandboxId) throw errors.notFound("sandbox not found");
     const hostId = relayHostOf(await operable(teamId, sandboxId));
     const connection = await connectionFor(hostId);
     const explain = (err: unknown) => explainCutCall(err, () => operable(teamId, sandboxId));

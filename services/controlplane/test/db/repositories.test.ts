@@ -139,7 +139,7 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
       sql.unsafe`SELECT column_name FROM information_schema.columns WHERE table_name = 'sandboxes' ORDER BY column_name`,
     );
     expect(columns).toEqual([
-      "auto_resume", "created_at", "disk_mib", "error", "expires_at", "host_id", "id", "memory_mib", "metadata", "on_expiry", "public_ports",
+      "access_token", "auto_resume", "created_at", "disk_mib", "error", "expires_at", "host_id", "id", "memory_mib", "metadata", "on_expiry", "public_ports",
       "status", "stopped_at", "team_id", "template_id", "template_uuid", "traffic_token", "updated_at", "vcpus",
     ]);
   });

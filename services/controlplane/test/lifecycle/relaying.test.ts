@@ -11,7 +11,7 @@ function sandbox(status: SandboxStatus, extra: Partial<SandboxRecord> = {}): San
   const now = new Date();
   return {
     id: "0f3c2b1a-9d8e-4f7a-b6c5-d4e3f2a1b0c9", teamId: "5b0e6c1d-2a3f-4e8b-9c7d-1f0a2b3c4d5e", templateId: "base", templateUuid: null, status, hostId, metadata: {}, error: "", onExpiry: "kill",
-    expiresAt: null, resources: null, publicPorts: false, autoResume: false, trafficToken: null, stoppedAt: status === "stopped" ? now : null, createdAt: now, updatedAt: now, ...extra,
+    expiresAt: null, resources: null, publicPorts: false, autoResume: false, trafficToken: null, accessToken: null, stoppedAt: status === "stopped" ? now : null, createdAt: now, updatedAt: now, ...extra,
   };
 }
 

@@ -63,7 +63,7 @@ export function useProxy(): ProxyFixture {
       const id = randomUUID();
       const record: SandboxRecord = {
         id, templateId: "base", templateUuid: null, teamId: teamA, status: "running", hostId: "host-1", metadata: {}, error: "", onExpiry: "kill", expiresAt: null,
-        resources: null, publicPorts: false, autoResume: false, trafficToken: `wrt_${randomUUID().replace(/-/g, "")}`, stoppedAt: null,
+        resources: null, publicPorts: false, autoResume: false, trafficToken: `wrt_${randomUUID().replace(/-/g, "")}`, accessToken: null, stoppedAt: null,
         createdAt: new Date(), updatedAt: new Date(), ...fields,
       };
       fixture.records.set(id, record);

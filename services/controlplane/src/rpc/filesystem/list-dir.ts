@@ -8,7 +8,7 @@ import { requirePath } from "./paths.js";
 export function listDirHandler(resolve: RelayResolver) {
   return async function listDir(request: ListDirRequest, context: CallerContext): Promise<ListDirResponse> {
     requirePath(request.path, "path");
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(request.sandboxId));
     const response = await target.connection.filesystem.listDir(
       { path: request.path, depth: request.depth, user: request.user },
       { metadata: target.metadata, signal: context.signal },

@@ -8,7 +8,7 @@ import { requirePath } from "./paths.js";
 export function makeDirHandler(resolve: RelayResolver) {
   return async function makeDir(request: MakeDirRequest, context: CallerContext): Promise<MakeDirResponse> {
     requirePath(request.path, "path");
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(request.sandboxId));
     const response = await target.connection.filesystem.makeDir(
       { path: request.path, existOk: request.existOk, user: request.user },
       { metadata: target.metadata, signal: context.signal },

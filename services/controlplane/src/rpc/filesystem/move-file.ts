@@ -9,7 +9,7 @@ export function moveFileHandler(resolve: RelayResolver) {
   return async function moveFile(request: MoveFileRequest, context: CallerContext): Promise<MoveFileResponse> {
     requirePath(request.source, "source");
     requirePath(request.destination, "destination");
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(request.sandboxId));
     const response = await target.connection.filesystem.move(
       { source: request.source, destination: request.destination, user: request.user },
       { metadata: target.metadata, signal: context.signal },

@@ -9,7 +9,7 @@ import { requirePath } from "./paths.js";
 export function readFileHandler(resolve: RelayResolver) {
   return async function* readFile(request: ReadFileRequest, context: CallerContext): AsyncGenerator<ReadFileResponse, void> {
     requirePath(request.path, "path");
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(request.sandboxId));
     const chunks = target.connection.filesystem.readFile(
       { path: request.path, user: request.user },
       { metadata: target.metadata, signal: context.signal },

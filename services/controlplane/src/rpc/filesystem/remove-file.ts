@@ -8,7 +8,7 @@ import { requirePath } from "./paths.js";
 export function removeFileHandler(resolve: RelayResolver) {
   return async function removeFile(request: RemoveFileRequest, context: CallerContext): Promise<RemoveFileResponse> {
     requirePath(request.path, "path");
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(request.sandboxId));
     await target.connection.filesystem.remove(
       { path: request.path, user: request.user },
       { metadata: target.metadata, signal: context.signal },

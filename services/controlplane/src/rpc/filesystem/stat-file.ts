@@ -8,7 +8,7 @@ import { requirePath } from "./paths.js";
 export function statFileHandler(resolve: RelayResolver) {
   return async function statFile(request: StatFileRequest, context: CallerContext): Promise<StatFileResponse> {
     requirePath(request.path, "path");
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(request.sandboxId));
     const response = await target.connection.filesystem.stat(
       { path: request.path, user: request.user },
       { metadata: target.metadata, signal: context.signal },

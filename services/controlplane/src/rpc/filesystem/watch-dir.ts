@@ -9,7 +9,7 @@ import { requirePath } from "./paths.js";
 export function watchDirHandler(resolve: RelayResolver) {
   return async function* watchDir(request: WatchDirRequest, context: CallerContext): AsyncGenerator<WatchDirResponse, void> {
     requirePath(request.path, "path");
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(request.sandboxId));
     const events = target.connection.filesystem.watchDir(
       { path: request.path, recursive: request.recursive, user: request.user },
       { metadata: target.metadata, signal: context.signal },

@@ -18,7 +18,7 @@ export function writeFileHandler(resolve: RelayResolver) {
     if (first.done) throw errors.invalidArgument("write_file needs at least one message naming sandbox_id and path");
     const head = first.value;
     requirePath(head.path, "path");
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(head.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(head.sandboxId));
 
     async function* chunks(): AsyncGenerator<EnvdWriteFileRequest> {
       yield { path: head.path, data: head.data, user: head.user };

@@ -12,7 +12,7 @@ import { requireSelector } from "./selector.js";
 export function connectProcessHandler(resolve: RelayResolver) {
   return async function* connectProcess(request: ConnectProcessRequest, context: CallerContext): AsyncGenerator<ConnectProcessResponse, void> {
     const process = requireSelector(request.process);
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(request.sandboxId));
     const events = target.connection.process.connect({ process }, { metadata: target.metadata, signal: context.signal });
     for await (const response of events) yield { event: response.event };
   };

@@ -6,7 +6,7 @@ import { principalOf } from "../../identity/principal.js";
 
 export function listProcessesHandler(resolve: RelayResolver) {
   return async function listProcesses(request: ListProcessesRequest, context: CallerContext): Promise<ListProcessesResponse> {
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(request.sandboxId));
     const response = await target.connection.process.list({}, { metadata: target.metadata, signal: context.signal });
     return { processes: response.processes };
   };

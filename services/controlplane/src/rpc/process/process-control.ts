@@ -22,7 +22,7 @@ export function signalProcessHandler(resolve: RelayResolver) {
     if (!knownSignals.has(request.signal)) {
       throw errors.invalidArgument("signal must be one of SIGNAL_HUP, SIGNAL_INT, SIGNAL_TERM, SIGNAL_KILL");
     }
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(request.sandboxId));
     const response = await target.connection.process.sendSignal({ process, signal: request.signal }, { metadata: target.metadata, signal: context.signal });
     return { pids: response.pids };
   };
@@ -31,7 +31,7 @@ export function signalProcessHandler(resolve: RelayResolver) {
 export function killProcessHandler(resolve: RelayResolver) {
   return async function killProcess(request: KillProcessRequest, context: CallerContext): Promise<KillProcessResponse> {
     if (!request.selector) throw errors.invalidArgument("selector is required: a pid or a tag");
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(request.sandboxId));
     const response = await target.connection.process.kill({ selector: request.selector }, { metadata: target.metadata, signal: context.signal });
     return { pids: response.pids };
   };
@@ -42,7 +42,7 @@ export function updateProcessHandler(resolve: RelayResolver) {
     const process = requireSelector(request.process);
     if (!request.pty) throw errors.invalidArgument("pty is required: the new terminal size");
     if (request.pty.rows === 0 || request.pty.cols === 0) throw errors.invalidArgument("pty.rows and pty.cols must be positive");
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(request.sandboxId));
     await target.connection.process.update({ process, pty: request.pty }, { metadata: target.metadata, signal: context.signal });
     return {};
   };

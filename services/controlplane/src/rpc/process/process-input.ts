@@ -27,7 +27,7 @@ export function sendProcessInputHandler(resolve: RelayResolver) {
   return async function sendProcessInput(request: SendProcessInputRequest, context: CallerContext): Promise<SendProcessInputResponse> {
     const process = requireSelector(request.process);
     checkSize(request.data);
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(request.sandboxId));
     await target.connection.process.sendInput({ process, data: request.data }, { metadata: target.metadata, signal: context.signal });
     return {};
   };
@@ -48,7 +48,7 @@ export function streamProcessInputHandler(resolve: RelayResolver) {
     const head = first.value;
     const process = requireSelector(head.process);
     checkSize(head.data);
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(head.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(head.sandboxId));
 
     async function* messages(): AsyncGenerator<StreamInputRequest> {
       yield { process, data: head.data };
@@ -71,7 +71,7 @@ export function streamProcessInputHandler(resolve: RelayResolver) {
 export function closeProcessStdinHandler(resolve: RelayResolver) {
   return async function closeProcessStdin(request: CloseProcessStdinRequest, context: CallerContext): Promise<CloseProcessStdinResponse> {
     const process = requireSelector(request.process);
-    const target = await resolve(principalOf(context).teamId, sandboxIdOf(request.sandboxId));
+    const target = await resolve(principalOf(context), sandboxIdOf(request.sandboxId));
     await target.connection.process.closeStdin({ process }, { metadata: target.metadata, signal: context.signal });
     return {};
   };

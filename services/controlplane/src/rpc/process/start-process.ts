@@ -20,7 +20,7 @@ export function startProcessHandler(resolve: RelayResolver) {
     if (!request.start) throw errors.invalidArgument("start is required");
     if (!request.start.process?.cmd) throw errors.invalidArgument("start.process.cmd is required");
     checkProcessConfig(request.start.process);
-    const target = await resolve(principalOf(context).teamId, sandboxId);
+    const target = await resolve(principalOf(context), sandboxId);
     const events = target.connection.process.start(request.start, { metadata: target.metadata, signal: context.signal });
     for await (const response of events) {
       yield { event: response.event };

@@ -16,7 +16,7 @@ const statusToApi: Record<DbStatus, SandboxStatus> = {
 
 /**
  * Database row → public message; UUIDs become wire ids here and nowhere else.
- * The traffic token goes to the sandbox's own team only: `forOwner` false
+ * The traffic and access tokens go to the sandbox's own team only: `forOwner` false
  * (a platform admin's listing of every team) leaves it out.
  */
 export function sandboxToApi(record: SandboxRecord, { forOwner = true }: { forOwner?: boolean } = {}): Sandbox {
@@ -34,6 +34,6 @@ export function sandboxToApi(record: SandboxRecord, { forOwner = true }: { forOw
     publicPorts: record.publicPorts,
     autoResume: record.autoResume,
     trafficToken: forOwner ? (record.trafficToken ?? "") : "",
-    accessToken: "",
+    accessToken: forOwner ? (record.accessToken ?? "") : "",
   };
 }
