@@ -28,6 +28,9 @@ describe("e2b SDK: sandbox lifecycle", () => {
       const native = await fetch(`${e2b.stack.httpUrl}/v1/sandboxes/sb-${sandbox.sandboxId.slice(2)}`, { headers: { authorization: `Bearer ${e2b.stack.apiKey}` } });
       const body = (await native.json()) as { sandbox: { metadata: Record<string, string> } };
       expect(body.sandbox.metadata.suite).toBe("e2b-create");
+      // The create's envVars are the environment of the sandbox's processes.
+      const run = await sandbox.commands.run("echo \"$GREETING\"");
+      expect(run.stdout.trim()).toBe("hi");
     } finally {
       await sandbox.kill();
     }
@@ -82,6 +85,27 @@ describe("e2b SDK: sandbox lifecycle", () => {
       expect(info.metadata).toEqual({ suite: "e2b-pause" });
       // Connecting to a running one is fine too.
       expect((await Sandbox.connect(sandbox.sandboxId)).sandboxId).toBe(sandbox.sandboxId);
+    } finally {
+      await sandbox.kill();
+    }
+  });
+
+  it("setTimeout counts from now: a sandbox given 2 s is killed soon after", async () => {
+    const sandbox = await Sandbox.create({ timeoutMs: 120_000 });
+    try {
+      await sandbox.setTimeout(2_000);
+      await expect.poll(() => Sandbox.getInfo(sandbox.sandboxId).then(() => "alive", (err: unknown) => (err instanceof NotFoundError ? "gone" : String(err))), { timeout: 30_000, interval: 500 }).toBe("gone");
+    } finally {
+      await sandbox.kill().catch(() => undefined);
+    }
+  });
+
+  it("onTimeout pause (autoPause) pauses at the create's timeout, and connect brings it back", async () => {
+    const sandbox = await Sandbox.create({ timeoutMs: 2_000, lifecycle: { onTimeout: "pause" } });
+    try {
+      await expect.poll(async () => (await Sandbox.getInfo(sandbox.sandboxId)).state, { timeout: 30_000, interval: 500 }).toBe("paused");
+      await Sandbox.connect(sandbox.sandboxId, { timeoutMs: 60_000 });
+      expect((await Sandbox.getInfo(sandbox.sandboxId)).state).toBe("running");
     } finally {
       await sandbox.kill();
     }
