@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type * as grpc from "@grpc/grpc-js";
 import { once } from "node:events";
 import { FileType } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { gatewayErrors } from "../gateway/gateway-error.js";
 import { metadataFromHeaders } from "../gateway/grpc-backend.js";
 import type { RawRouteRequest } from "../gateway/index.js";
 import { contentDisposition, contentType } from "./content-type.js";
-import type { FileCalls } from "./file-calls.js";
+import type { FileCalls, FileTarget } from "./file-calls.js";
 import { requirePathParam, transferQuery } from "./transfer-request.js";
 
 /**
@@ -18,19 +19,37 @@ import { requirePathParam, transferQuery } from "./transfer-request.js";
 export async function handleDownload(calls: FileCalls, req: IncomingMessage, res: ServerResponse, request: RawRouteRequest): Promise<void> {
   const query = transferQuery(request.query);
   const target = { sandboxId: request.pathVars.get("sandbox_id") ?? "", path: requirePathParam(query), user: query.user };
-  const metadata = metadataFromHeaders(req);
-  const entry = await calls.stat(target, metadata, request.signal);
+  await sendFile(calls, target, metadataFromHeaders(req), res, request.signal, (path) => ({
+    "content-type": contentType(path),
+    "content-disposition": contentDisposition(path),
+  }));
+}
+
+/**
+ * The streaming half of a download, for any route that answers a file's
+ * bytes (also the E2B face's `GET /files`): Content-Length from StatFile,
+ * then ReadFile's chunks with back-pressure; `headers` adds the route's own
+ * (given the file's path).
+ */
+export async function sendFile(
+  calls: FileCalls,
+  target: FileTarget,
+  metadata: grpc.Metadata,
+  res: ServerResponse,
+  signal: AbortSignal,
+  headers: (path: string) => Record<string, string>,
+): Promise<void> {
+  const entry = await calls.stat(target, metadata, signal);
   if (entry?.type === FileType.FILE_TYPE_DIRECTORY) throw gatewayErrors.invalidArgument(`${JSON.stringify(target.path.slice(0, 256))} is a directory`);
   const size = entry?.size ?? 0;
 
-  const read = calls.read(target, metadata, request.signal);
+  const read = calls.read(target, metadata, signal);
   const chunks = read.chunks[Symbol.asyncIterator]();
   // The first chunk (or the end) before any header: a read that fails at once is still a JSON error.
   let next = await chunks.next();
   res.writeHead(200, {
-    "content-type": contentType(entry?.path || target.path),
+    ...headers(entry?.path || target.path),
     "content-length": size,
-    "content-disposition": contentDisposition(entry?.path || target.path),
     "cache-control": "no-store",
     "x-content-type-options": "nosniff",
   });
@@ -41,13 +60,13 @@ export async function handleDownload(calls: FileCalls, req: IncomingMessage, res
       sent += data.length;
       // The file grew since StatFile: more bytes than announced would corrupt the framing.
       if (sent > size) throw new Error("file changed during download");
-      if (!res.write(data)) await once(res, "drain", { signal: request.signal });
+      if (!res.write(data)) await once(res, "drain", { signal });
     }
     if (sent !== size) throw new Error("file changed during download");
     res.end();
   } catch (err) {
     read.cancel();
     res.destroy();
-    if (!request.signal.aborted && !(err instanceof Error && err.message === "file changed during download")) throw err;
+    if (!signal.aborted && !(err instanceof Error && err.message === "file changed during download")) throw err;
   }
 }

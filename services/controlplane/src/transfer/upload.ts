@@ -1,4 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
+import type * as grpc from "@grpc/grpc-js";
 import { posix } from "node:path";
 import type { Readable } from "node:stream";
 import busboy from "busboy";
@@ -26,24 +27,26 @@ export async function handleUpload(calls: FileCalls, req: IncomingMessage, res: 
   const type = String(req.headers["content-type"] ?? "").split(";")[0]!.trim().toLowerCase();
   let entries: JsonValue[];
   if (type === "multipart/form-data") {
-    entries = await uploadParts(calls, req, request, { sandboxId, path: query.path ?? "", user: query.user });
+    const base = { sandboxId, path: query.path ?? "", user: query.user };
+    const written = await uploadParts(calls, req, metadataFromHeaders(req), request.signal, (filename) => ({ ...base, path: partPath(base.path, filename) }));
+    entries = written.map(entryJson);
   } else if (type === "application/octet-stream" || type === "") {
     const target = { sandboxId, path: requirePathParam(query), user: query.user };
-    entries = [await writeOne(calls, req, target, requestBody(req), request.signal)];
+    entries = [entryJson(await writeOne(calls, metadataFromHeaders(req), target, requestBody(req), request.signal))];
   } else {
     throw new GatewayError(Status.INVALID_ARGUMENT, "the body must be application/octet-stream or multipart/form-data", 415);
   }
   if (!request.signal.aborted) sendJson(res, 200, { entries });
 }
 
-/** Streams one file's bytes into one WriteFile call; a failed call (another team: NOT_FOUND) is the answer. */
-async function writeOne(calls: FileCalls, req: IncomingMessage, target: FileTarget, body: Readable, signal: AbortSignal): Promise<JsonValue> {
-  const write = calls.write(target, metadataFromHeaders(req));
+/** Streams one file's bytes into one WriteFile call; a failed call (another team: NOT_FOUND) is the answer. Answers the encoded WriteFileResponse. */
+export async function writeOne(calls: FileCalls, metadata: grpc.Metadata, target: FileTarget, body: Readable, signal: AbortSignal): Promise<Uint8Array> {
+  const write = calls.write(target, metadata);
   const cancel = () => write.cancel();
   signal.addEventListener("abort", cancel, { once: true });
   try {
     for await (const frame of frames(body)) await write.send(frame);
-    return entryJson(await write.finish());
+    return await write.finish();
   } catch (err) {
     write.cancel();
     throw err;
@@ -55,16 +58,24 @@ async function writeOne(calls: FileCalls, req: IncomingMessage, target: FileTarg
 /**
  * Multipart: busboy hands over one part at a time and parses no further
  * until that part's stream is read, so files are written one after another
- * and the request is read only as fast as the sandbox takes it.
+ * and the request is read only as fast as the sandbox takes it. `targetOf`
+ * says where a part goes by its filename (the route's own rule). Answers
+ * the encoded WriteFileResponses in the order written.
  */
-async function uploadParts(calls: FileCalls, req: IncomingMessage, request: RawRouteRequest, base: FileTarget): Promise<JsonValue[]> {
+export async function uploadParts(
+  calls: FileCalls,
+  req: IncomingMessage,
+  metadata: grpc.Metadata,
+  signal: AbortSignal,
+  targetOf: (filename: string) => FileTarget,
+): Promise<Uint8Array[]> {
   let parser: busboy.Busboy;
   try {
     parser = busboy({ headers: req.headers, preservePath: true, limits: { files: maxFiles, fields: 0, fieldSize: 0 } });
   } catch (err) {
     throw gatewayErrors.invalidArgument(`malformed multipart request: ${err instanceof Error ? err.message : String(err)}`);
   }
-  const entries: JsonValue[] = [];
+  const entries: Uint8Array[] = [];
   let failure: unknown;
   let fail!: (err: unknown) => void;
   const failed = new Promise<never>((_, reject) => (fail = reject));
@@ -79,7 +90,7 @@ async function uploadParts(calls: FileCalls, req: IncomingMessage, request: RawR
     chain = chain.then(async () => {
       if (failure !== undefined) return void stream.resume();
       try {
-        entries.push(await writeOne(calls, req, { ...base, path: partPath(base.path, info.filename ?? "") }, stream, request.signal));
+        entries.push(await writeOne(calls, metadata, targetOf(info.filename ?? ""), stream, signal));
       } catch (err) {
         stream.resume();
         stop(err);
