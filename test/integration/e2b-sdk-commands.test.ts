@@ -147,7 +147,8 @@ describe("commands.run", () => {
     await expect
       .poll(async () => (await sbx.commands.list()).filter((p) => p.args.some((a) => a.includes(marker))).length, { timeout: 10_000 })
       .toBe(0);
-    expect((await sbx.commands.run(`pgrep -f ${marker} || echo none`)).stdout).toBe("none\n");
+    // "[s]leep…" matches the killed process's command line but not this check's own.
+    expect((await sbx.commands.run(`pgrep -f '[${marker.charAt(0)}]${marker.slice(1)}' || echo none`)).stdout).toBe("none\n");
   });
 
   it("reports a command ended by a signal as exit code -1 and 'signal: killed'", async () => {
@@ -238,6 +239,25 @@ describe("process.Process on the wire (what the SDKs rely on)", () => {
     expect(kinds.filter((k) => k === "keepalive").length).toBeGreaterThanOrEqual(2);
     expect(events.messages.at(-1)).toEqual({ event: { end: { exited: true, status: "exit status 0" } } });
     expect(events.error).toBeUndefined();
+  });
+
+  it("a tagged process is listed with its tag and config, re-attached and fed by tag", async () => {
+    const tag = `e2b-tag-${Date.now()}`;
+    const started = connectStream(wire(), "Start", { process: { cmd: "/bin/bash", args: ["-c", "read x; echo got:$x"], cwd: "/tmp" }, tag, stdin: true });
+    await expect
+      .poll(async () => ((await connectUnary(wire(), "List", {})).body as { processes?: { tag?: string }[] }).processes?.find((p) => p.tag === tag), { timeout: 10_000 })
+      .toMatchObject({ tag, config: { cmd: "/bin/bash", args: ["-c", "read x; echo got:$x"], cwd: "/tmp" } });
+    const attached = connectStream(wire(), "Connect", { process: { tag } });
+    expect((await connectUnary(wire(), "SendInput", { process: { tag }, input: { stdin: Buffer.from("it\n").toString("base64") } })).status).toBe(200);
+    for (const stream of [await started, await attached]) {
+      const stdout = stream.messages
+        .map((m) => (m as { event: { data?: { stdout?: string } } }).event.data?.stdout)
+        .filter((d): d is string => d !== undefined)
+        .map((d) => Buffer.from(d, "base64").toString())
+        .join("");
+      expect(stdout).toBe("got:it\n");
+      expect(stream.messages.at(-1)).toEqual({ event: { end: { exited: true, status: "exit status 0" } } });
+    }
   });
 
   it("StreamInput: a client stream of start then data events reaches the process", async () => {
