@@ -15,6 +15,9 @@ describe("e2b SDK: sandbox lifecycle", () => {
     const sandbox = await Sandbox.create({ metadata: { suite: "e2b-create", who: "ä b&c" }, envs: { GREETING: "hi" }, timeoutMs: 120_000 });
     try {
       expect(sandbox.sandboxId).toMatch(/^sb[0-9a-f]{32}$/);
+      // Ports are reached as <port>-<id>.<domain>, the domain with the port the API answered on.
+      expect(sandbox.sandboxDomain).toBe(`localhost:${new URL(e2b.stack.httpUrl).port}`);
+      expect(sandbox.getHost(8080)).toBe(`8080-${sandbox.sandboxId}.localhost:${new URL(e2b.stack.httpUrl).port}`);
       const info = await sandbox.getInfo();
       expect(info.sandboxId).toBe(sandbox.sandboxId);
       expect(info.state).toBe("running");

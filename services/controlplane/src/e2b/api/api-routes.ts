@@ -5,6 +5,7 @@ import { createGrpcBackend, metadataFromHeaders } from "../../gateway/grpc-backe
 import type { RequestAttributes } from "../../request-attributes.js";
 import { authorizeRequest } from "../../transfer/transfer-request.js";
 import { sendE2bError } from "./e2b-error.js";
+import { domainFor } from "./sandbox-domain.js";
 import { operations } from "./openapi-operations.js";
 import { sandboxCalls } from "./sandbox-calls.js";
 import * as handlers from "./sandbox-handlers.js";
@@ -40,7 +41,7 @@ export function createE2bApiRoutes(options: E2bApiRoutesOptions): { routes: RawH
         // The credential first, before any of the body is read.
         await authorizeRequest(req, options.authorize);
         const calls = sandboxCalls(backend, metadataFromHeaders(req), request.signal);
-        const domain = domainFor(options.sandboxDomain, req.socket.localPort);
+        const domain = domainFor(options.sandboxDomain, req.socket as { localPort?: number; encrypted?: boolean });
         await handler({ req, res, calls, pathId: request.pathVars.get("sandboxID") ?? "", query: request.query, domain });
       } catch (err) {
         sendE2bError(res, err, logger, overrides);
@@ -71,13 +72,4 @@ export function createE2bApiRoutes(options: E2bApiRoutesOptions): { routes: RawH
       return Promise.resolve();
     },
   };
-}
-
-/**
- * `Sandbox.domain` for a request: the configured one, except that a domain
- * computed from a listen port of 0 (the test stacks') names the port the
- * request really arrived on.
- */
-function domainFor(configured: string, localPort: number | undefined): string {
-  return configured.endsWith(":0") && localPort ? `${configured.slice(0, -2)}:${localPort}` : configured;
 }
