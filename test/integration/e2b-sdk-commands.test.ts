@@ -282,6 +282,15 @@ describe("process.Process on the wire (what the SDKs rely on)", () => {
     expect((await connectUnary(wire(), "SendSignal", { process: { pid: 1 } })).body).toMatchObject({ code: "invalid_argument" });
   });
 
+  it("requests naming no process, or another sandbox, get a status", async () => {
+    expect((await connectStream(wire(), "Start", {})).error?.code).toBe("invalid_argument");
+    expect((await connectStream(wire(), "Connect", {})).error?.code).toBe("invalid_argument");
+    expect((await connectUnary(wire(), "SendInput", { input: { stdin: "eA==" } })).body).toMatchObject({ code: "invalid_argument" });
+    expect((await connectUnary(wire(), "CloseStdin", { process: { tag: "" } })).body).toMatchObject({ code: "invalid_argument" });
+    const elsewhere = await connectUnary({ ...wire(), sandboxId: "sb" + "0".repeat(32) }, "List", {});
+    expect(elsewhere.body).toMatchObject({ code: "not_found" });
+  });
+
   it("a bad access token is 401 unauthenticated", async () => {
     const answer = await connectUnary({ ...wire(), accessToken: "wra_" + "1".repeat(40) }, "List", {});
     expect(answer.status).toBe(401);
