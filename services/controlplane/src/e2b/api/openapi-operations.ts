@@ -2,7 +2,9 @@
 
 const tags = ["E2B compatibility"];
 const stringMap = { type: "object", additionalProperties: { type: "string" } };
-const timeout = { type: "integer", minimum: 0, maximum: 7 * 24 * 3600, description: "Seconds." };
+/** A request field may also be null, which reads as not given (as a generated client may send it). */
+const orNull = (schema: { type: string } & Record<string, unknown>) => ({ ...schema, type: [schema.type, "null"] });
+const timeout = orNull({ type: "integer", minimum: 0, maximum: 7 * 24 * 3600, description: "Seconds." });
 const json = (schema: unknown) => ({ "application/json": { schema } });
 
 const errorSchema = {
@@ -71,13 +73,13 @@ const createBody = {
   content: json({
     type: "object",
     properties: {
-      templateID: { type: "string", description: "Default \"base\"" },
+      templateID: orNull({ type: "string", description: "Default \"base\"" }),
       timeout: { ...timeout, description: "Seconds until the sandbox is killed (or paused with autoPause); default 300, 0 = none." },
-      metadata: stringMap,
-      envVars: stringMap,
-      autoPause: { type: "boolean" },
-      autoResume: { type: "object", properties: { enabled: { type: "boolean" } } },
-      allow_internet_access: { type: "boolean" },
+      metadata: orNull(stringMap),
+      envVars: orNull(stringMap),
+      autoPause: orNull({ type: "boolean" }),
+      autoResume: orNull({ type: "object", properties: { enabled: orNull({ type: "boolean" }) } }),
+      allow_internet_access: orNull({ type: "boolean" }),
     },
   }),
 };
