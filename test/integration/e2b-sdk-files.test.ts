@@ -1,6 +1,7 @@
 import { spawnSync } from "node:child_process";
 import { createHash, randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, readFileSync, statfsSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { FileNotFoundError, FileType, Sandbox, type FilesystemEvent } from "e2b";
@@ -21,7 +22,21 @@ afterAll(async () => {
 });
 
 const python = join(import.meta.dirname, "..", "..", ".venv", "bin", "python");
+/** The sandbox's envd access token as the SDK holds it (what it sends as X-Access-Token). */
+const tokenOf = (sandbox: Sandbox) => (sandbox as unknown as { envdAccessToken?: string }).envdAccessToken ?? "";
 const sha256 = (data: Uint8Array) => createHash("sha256").update(data).digest("hex");
+
+const bigBytes = 512 * 1024 ** 2;
+
+function statusField(pid: number, field: "VmRSS" | "VmHWM"): number {
+  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((l) => l.startsWith(`${field}:`));
+  return Number(/(\d+)\s*kB/.exec(line ?? "")?.[1]) * 1024;
+}
+
+/** Resets the process's peak resident size (VmHWM), so the peak read later is this transfer's. */
+function resetPeak(pid: number): void {
+  writeFileSync(`/proc/${pid}/clear_refs`, "5");
+}
 
 /** Waits until `check` holds, polling; fails with what was last seen. */
 async function eventually(check: () => boolean, what: () => unknown, ms = 10_000): Promise<void> {
@@ -191,9 +206,112 @@ describe("e2b SDK files", () => {
     expect(inside.stdout.split(" ")[0]).toBe(sha256(data));
   }, 120_000);
 
+  it("keeps a polling watcher to the sandbox and credential that made it", async () => {
+    const other = await Sandbox.create();
+    try {
+      const call = (sandbox: Sandbox, method: string, body: unknown, token = tokenOf(sandbox)) =>
+        fetch(`${ctx.env.E2B_SANDBOX_URL}/filesystem.Filesystem/${method}`, {
+          method: "POST",
+          headers: { "content-type": "application/json", "connect-protocol-version": "1", "e2b-sandbox-id": sandbox.sandboxId, "x-access-token": token },
+          body: JSON.stringify(body),
+        });
+      await sbx.files.makeDir("/tmp/e2b/owned");
+      const created = await call(sbx, "CreateWatcher", { path: "/tmp/e2b/owned" });
+      expect(created.status).toBe(200);
+      const { watcherId } = (await created.json()) as { watcherId: string };
+      expect(watcherId).toBeTruthy();
+
+      // Another sandbox (its own valid token) cannot read or remove it.
+      const foreign = await call(other, "GetWatcherEvents", { watcherId });
+      expect(foreign.status).toBe(404);
+      expect(await foreign.json()).toMatchObject({ code: "not_found" });
+      expect((await call(other, "RemoveWatcher", { watcherId })).status).toBe(404);
+      // The other sandbox's token naming this sandbox is refused by the public API itself.
+      expect((await call(sbx, "GetWatcherEvents", { watcherId }, tokenOf(other))).status).not.toBe(200);
+
+      await sbx.files.write("/tmp/e2b/owned/o.txt", "o");
+      let events: { name: string; type: string }[] = [];
+      // Polled as the Python SDK does.
+      for (let i = 0; i < 50 && !events.some((e) => e.type === "EVENT_TYPE_WRITE"); i++) {
+        const polled = (await (await call(sbx, "GetWatcherEvents", { watcherId })).json()) as { events?: { name: string; type: string }[] };
+        events = [...events, ...(polled.events ?? [])];
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(events).toContainEqual({ name: "o.txt", type: "EVENT_TYPE_WRITE" });
+      expect((await call(sbx, "RemoveWatcher", { watcherId })).status).toBe(200);
+      expect((await call(sbx, "GetWatcherEvents", { watcherId })).status).toBe(404);
+    } finally {
+      await other.kill().catch(() => undefined);
+    }
+  });
+
+  // 512 MiB streamed by the SDK (octet-stream up, a ReadableStream down): the controlplane's peak RSS grows by far less than the file.
+  it.skipIf(statfsSync(tmpdir()).bavail * statfsSync(tmpdir()).bsize < 2 * bigBytes)("streams 512 MiB through the face while the controlplane holds a few MiB", async () => {
+    const pid = ctx.stack.services.controlplane.pid!;
+    const sent = createHash("sha256");
+    const block = randomBytes(1024 * 1024);
+    let index = 0;
+    const source = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        if (index * block.length >= bigBytes) return controller.close();
+        const chunk = Buffer.from(block);
+        chunk.writeUInt32BE(index++, 0);
+        sent.update(chunk);
+        controller.enqueue(chunk);
+      },
+    });
+    // Warm: the first streamed upload loads and compiles its code path; that is not the transfer's.
+    await sbx.files.write("/tmp/e2b/warm.bin", new Blob([block]).stream());
+    resetPeak(pid);
+    const before = statusField(pid, "VmRSS");
+    await sbx.files.write("/tmp/e2b/huge.bin", source);
+    const uploadGrowth = statusField(pid, "VmHWM") - before;
+
+    resetPeak(pid);
+    const beforeDown = statusField(pid, "VmRSS");
+    const got = createHash("sha256");
+    let gotBytes = 0;
+    for await (const chunk of (await sbx.files.read("/tmp/e2b/huge.bin", { format: "stream" })) as unknown as AsyncIterable<Uint8Array>) {
+      got.update(chunk);
+      gotBytes += chunk.length;
+    }
+    const downloadGrowth = statusField(pid, "VmHWM") - beforeDown;
+    expect(gotBytes).toBe(bigBytes);
+    expect(got.digest("hex")).toBe(sent.digest("hex"));
+    const mib = (n: number) => (n / 1024 ** 2).toFixed(1);
+    console.log(`controlplane RSS growth through the E2B face: upload ${mib(uploadGrowth)} MiB, download ${mib(downloadGrowth)} MiB`);
+    expect(uploadGrowth).toBeLessThan(64 * 1024 ** 2);
+    expect(downloadGrowth).toBeLessThan(64 * 1024 ** 2);
+    await sbx.files.remove("/tmp/e2b/huge.bin");
+  }, 300_000);
+
+  it("answers bad input with a status, and the face keeps serving", async () => {
+    const base = ctx.env.E2B_SANDBOX_URL!;
+    const headers = { "e2b-sandbox-id": sbx.sandboxId, "x-access-token": tokenOf(sbx) };
+    const broken = await fetch(`${base}/files?path=/tmp/e2b/broken`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "multipart/form-data; boundary=xyz" },
+      body: "--xyz\r\nContent-Disposition: form-data; name=\"file\"; filename=\"/tmp/e2b/broken\"\r\n\r\nno end",
+    });
+    expect(broken.status).toBe(400);
+    const notGzip = await fetch(`${base}/files?path=/tmp/e2b/notgz`, {
+      method: "POST",
+      headers: { ...headers, "content-type": "application/octet-stream", "content-encoding": "gzip" },
+      body: "plainly not gzip",
+    });
+    expect(notGzip.status).toBe(400);
+    const twice = await fetch(`${base}/files?path=/a&path=/b`, { headers });
+    expect(twice.status).toBe(400);
+    const dir = await fetch(`${base}/files?path=/tmp`, { headers });
+    expect(dir.status).toBe(400);
+    // A depth far past any tree is capped, not an error.
+    expect((await sbx.files.list("/tmp/e2b/tree", { depth: 4_294_967_295 })).length).toBeGreaterThan(3);
+    expect(await sbx.files.read("/tmp/e2b/hello.txt")).toBe("hello from e2b\n");
+  });
+
   it("answers the SDK's plain routes with envd's statuses", async () => {
     const base = ctx.env.E2B_SANDBOX_URL!;
-    const headers = { "e2b-sandbox-id": sbx.sandboxId, "x-access-token": (sbx as unknown as { envdAccessToken?: string }).envdAccessToken ?? "" };
+    const headers = { "e2b-sandbox-id": sbx.sandboxId, "x-access-token": tokenOf(sbx) };
     expect((await fetch(`${base}/health`, { headers })).status).toBe(204);
     const noPath = await fetch(`${base}/files`, { headers });
     expect(noPath.status).toBe(400);
