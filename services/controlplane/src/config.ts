@@ -17,18 +17,16 @@ export function parseListenAddress(value: string): ListenAddress {
   return { host: match[1] ?? match[2], port };
 }
 
-const listenSchema = (fallback: string) =>
-  z
-    .string()
-    .default(fallback)
-    .transform((value, ctx) => {
-      try {
-        return parseListenAddress(value);
-      } catch (err) {
-        ctx.addIssue({ code: "custom", message: (err as Error).message });
-        return z.NEVER;
-      }
-    });
+const toListenAddress = (value: string, ctx: z.RefinementCtx) => {
+  try {
+    return parseListenAddress(value);
+  } catch (err) {
+    ctx.addIssue({ code: "custom", message: (err as Error).message });
+    return z.NEVER;
+  }
+};
+
+const listenSchema = (fallback: string) => z.string().default(fallback).transform(toListenAddress);
 
 const emptyAsUndefined = (value: unknown) => (value === "" ? undefined : value);
 
@@ -36,7 +34,7 @@ export const controlPlaneEnvSchema = z.object({
   WRENN_GRPC_LISTEN: listenSchema("127.0.0.1:50051"),
   WRENN_HTTP_LISTEN: listenSchema("127.0.0.1:8080"),
   /** A second listener serving the same as the HTTP one over TLS (HTTP/1.1); on when set, with the certificate and key files. */
-  WRENN_HTTPS_LISTEN: z.preprocess(emptyAsUndefined, listenSchema("").optional()),
+  WRENN_HTTPS_LISTEN: z.preprocess(emptyAsUndefined, z.string().transform(toListenAddress).optional()),
   /** PEM certificate chain for WRENN_HTTPS_LISTEN: a wildcard `*.<proxy domain>` name covers the port proxy's and the E2B face's hosts. */
   WRENN_TLS_CERT_FILE: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   /** PEM private key of that certificate. */
