@@ -1,7 +1,7 @@
 import { timingSafeEqual } from "node:crypto";
 import { errors, fromWireId, quoteForMessage, type Logger } from "@wrenn/shared";
 import type { HookedRequest, RequestHook } from "../extensions.js";
-import { apiKeyPattern, apiKeyPrefix, sandboxAccessTokenPattern } from "../identity/api-key-text.js";
+import { apiKeyPattern, apiKeyPrefix, apiKeyTags, sandboxAccessTokenPattern } from "../identity/api-key-text.js";
 import { isActiveUser, type ApiKeyStore, type SessionStore, type TeamStore } from "../identity/identity-store.js";
 import type { Principal } from "../identity/principal.js";
 import type { SandboxRecord } from "../lifecycle/sandbox.js";
@@ -71,7 +71,7 @@ export function createAuthHook(options: AuthHookOptions): RequestHook {
 
   async function byApiKey(request: HookedRequest, key: string, ip: string): Promise<Principal> {
     // Only a string shaped like a key has a prefix worth logging: anything else may be a pasted password.
-    if (!apiKeyPattern.test(key)) refuse(request, ip, badKey, "malformed key", key.startsWith("wrn_") ? apiKeyPrefix(key) : undefined);
+    if (!apiKeyPattern.test(key)) refuse(request, ip, badKey, "malformed key", apiKeyTags.some((tag) => key.startsWith(tag)) ? apiKeyPrefix(key) : undefined);
     const prefix = apiKeyPrefix(key);
     const found = await apiKeys.findBySecret(key);
     if (!found) refuse(request, ip, badKey, "unknown key", prefix);

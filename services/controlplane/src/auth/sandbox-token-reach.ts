@@ -9,14 +9,19 @@ import type { HookedRequest } from "../extensions.js";
  */
 const reachableServices = ["wrenn.api.v1.ProcessService", "wrenn.api.v1.FilesystemService", "wrenn.api.v1.PortService"];
 
-const reachableRoutes = [/^\/v1\/sandboxes\/[^/]+\/files$/, /^\/v1\/sandboxes\/[^/]+\/pty$/, /^\/v1\/sandboxes\/[^/]+\/processes\/.+$/];
+/**
+ * HTTP paths: the raw routes (files, pty, processes/{selector}/stream) and,
+ * for the gateway's early check of a transcoded call it cannot decode, the
+ * HTTP forms of those services' methods (files/…, processes/…, ports/…).
+ */
+const reachableRoute = /^\/v1\/sandboxes\/[^/]+\/(files|pty|processes|ports)(\/.*)?$/;
 
 /** The headers the token comes in: Wrenn's own, and the one the E2B SDKs send to envd. */
 export const accessTokenHeaders = ["x-wrenn-access-token", "x-access-token"] as const;
 
 export function sandboxTokenReaches(request: Pick<HookedRequest, "protocol" | "path">): boolean {
   if (request.protocol === "grpc") return reachableServices.some((service) => request.path.startsWith(`/${service}/`));
-  return reachableRoutes.some((route) => route.test(request.path));
+  return reachableRoute.test(request.path);
 }
 
 export const outOfReach = "a sandbox access token reaches only its sandbox's processes, files and ports (ProcessService, FilesystemService, PortService); this call needs an API key";

@@ -9,14 +9,25 @@ import { createHash, randomBytes } from "node:crypto";
  */
 const secretBytes = 32;
 
-/** "wrn_" and 43 base64url characters. */
-export const apiKeyPattern = /^wrn_[A-Za-z0-9_-]{43}$/;
+/**
+ * Either text form of an API key: "wrn_" and 43 base64url characters, or
+ * the E2B form, "e2b_" and 64 lower-case hex digits (the same 32 random
+ * bytes, in the shape E2B SDKs check on the client before they send a key).
+ * Both work alike everywhere.
+ */
+export const apiKeyPattern = /^(wrn_[A-Za-z0-9_-]{43}|e2b_[0-9a-f]{64})$/;
 
-/** How many leading characters of a key are shown in lists and logs: "wrn_" and 8 more. */
+/** The tags a string must start with to be logged by its prefix as a (malformed) key. */
+export const apiKeyTags = ["wrn_", "e2b_"] as const;
+
+/** How many leading characters of a key are shown in lists and logs: the tag and 8 more. */
 export const apiKeyPrefixLength = 12;
 
-export function newApiKeyText(): string {
-  return `wrn_${randomBytes(secretBytes).toString("base64url")}`;
+export type ApiKeyTextFormat = "wrenn" | "e2b";
+
+export function newApiKeyText(format: ApiKeyTextFormat = "wrenn"): string {
+  const bytes = randomBytes(secretBytes);
+  return format === "e2b" ? `e2b_${bytes.toString("hex")}` : `wrn_${bytes.toString("base64url")}`;
 }
 
 /** The visible part of a key (also of a malformed one, for logs: never more than 12 characters). */

@@ -1,3 +1,4 @@
+import type { ApiKeyTextFormat } from "./api-key-text.js";
 import type { TeamRole } from "./principal.js";
 
 /**
@@ -81,6 +82,8 @@ export interface NewApiKey {
   name: string;
   createdBy: string | null;
   expiresAt: Date | null;
+  /** The secret's text form; "wrenn" when unset. */
+  format?: ApiKeyTextFormat;
 }
 
 export interface ApiKeyStore {

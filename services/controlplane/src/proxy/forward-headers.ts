@@ -126,9 +126,9 @@ export function requestScheme(req: IncomingMessage): "http" | "https" {
   return first === "https" ? "https" : "http";
 }
 
-/** `Bearer wrn_…`: a Wrenn API key. Any other Authorization is the app's own and goes through. */
+/** `Bearer wrn_…` or `Bearer e2b_…`: a Wrenn API key (either text form). Any other Authorization is the app's own and goes through. */
 export function isWrennBearer(value: string): boolean {
-  return /^Bearer\s+wrn_/i.test(value.trim());
+  return /^Bearer\s+(wrn|e2b)_/i.test(value.trim());
 }
 
 /** The Cookie header without wrenn_* cookies; "" when nothing is left. */

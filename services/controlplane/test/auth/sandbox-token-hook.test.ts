@@ -86,6 +86,8 @@ describe("the auth hook and sandbox access tokens", () => {
       httpCall("/v1/sandboxes/sb-x/files", headers),
       httpCall("/v1/sandboxes/sb-x/pty", headers),
       httpCall("/v1/sandboxes/sb-x/processes/12/stream", headers),
+      httpCall("/v1/sandboxes/sb-x/files/stat", headers),
+      httpCall("/v1/sandboxes/sb-x/ports", headers),
     ];
     for (const request of reachable) expect((await hook(request)) as object).toHaveProperty("principal.credential", "sandbox_token");
     const outside = [
@@ -95,6 +97,9 @@ describe("the auth hook and sandbox access tokens", () => {
       grpcCall("/wrenn.api.v1.ProcessServiceX/StartProcess", headers),
       httpCall("/v1/sandboxes/sb-x/filesx", headers),
       httpCall("/v1/sandboxes", headers),
+      httpCall("/v1/sandboxes/sb-x", headers),
+      httpCall("/v1/sandboxes/sb-x/pause", headers),
+      httpCall("/v1/e2b/sandboxes/sb-x/files", headers),
     ];
     for (const request of outside) {
       const err = await refusal(hook(request));

@@ -61,7 +61,7 @@ const columns = sql.fragment`id, team_id, created_by, name, prefix, expires_at, 
 export function createApiKeyRepository(pool: CommonQueryMethods): ApiKeyStore {
   return {
     async create(input) {
-      const secret = newApiKeyText();
+      const secret = newApiKeyText(input.format);
       const key = await pool.one(sql.type(keyRow)`
         INSERT INTO api_keys (id, team_id, created_by, name, prefix, secret_hash, expires_at)
         VALUES (${newUuid()}::uuid, ${input.teamId}::uuid, ${input.createdBy}::uuid, ${input.name}, ${apiKeyPrefix(secret)},

@@ -1,10 +1,18 @@
-import type { CreateApiKeyRequest, CreateApiKeyResponse } from "@wrenn/gen/wrenn/api/v1/api_key.js";
+import { ApiKeyFormat, type CreateApiKeyRequest, type CreateApiKeyResponse } from "@wrenn/gen/wrenn/api/v1/api_key.js";
+import type { ApiKeyTextFormat } from "../../identity/api-key-text.js";
 import { errors } from "@wrenn/shared";
 import type { ApiKeyStore, TeamStore } from "../../identity/identity-store.js";
 import { requireStorableName } from "../../identity/stored-name.js";
 import type { CallerContext } from "../caller-context.js";
 import { managedTeam } from "./key-manager.js";
 import { apiKeyToApi } from "./to-api.js";
+
+/** The wire's format → the secret's text form ("e2b_" + 64 hex for E2B SDKs that check a key's shape). */
+const textFormats = new Map<ApiKeyFormat, ApiKeyTextFormat>([
+  [ApiKeyFormat.API_KEY_FORMAT_UNSPECIFIED, "wrenn"],
+  [ApiKeyFormat.API_KEY_FORMAT_WRENN, "wrenn"],
+  [ApiKeyFormat.API_KEY_FORMAT_E2B, "e2b"],
+]);
 
 /**
  * A new key of the path's team; the secret is in this answer only. Its
@@ -21,7 +29,9 @@ export function createApiKeyHandler(apiKeys: ApiKeyStore, teams: TeamStore) {
     requireStorableName(name);
     const expiresAt = request.expiresAt ?? null;
     if (expiresAt && expiresAt.getTime() <= Date.now()) throw errors.invalidArgument("expires_at must be in the future");
-    const { key, secret } = await apiKeys.create({ teamId, name, createdBy: principal.user?.id ?? null, expiresAt });
+    const format = textFormats.get(request.format);
+    if (!format) throw errors.invalidArgument("format must be API_KEY_FORMAT_WRENN or API_KEY_FORMAT_E2B");
+    const { key, secret } = await apiKeys.create({ teamId, name, createdBy: principal.user?.id ?? null, expiresAt, format });
     return { apiKey: apiKeyToApi(key), secret };
   };
 }
