@@ -1,3 +1,5 @@
+import { canonicalWireId } from "@wrenn/shared";
+
 /**
  * Where a proxied request goes, read from its address. Two forms on the
  * API's HTTP port:
@@ -6,10 +8,14 @@
  *   to loopback without DNS, so `http://8000-sb-….localhost:8080/` works in
  *   curl and browsers), the `:port` of Host ignored;
  * - path form `/proxy/{sandbox}/{port}/…`, the prefix stripped before forwarding.
+ *
+ * `{sandbox}` is "sb-" and 32 hex digits, or the dashless "sb" and 32 hex
+ * digits (the E2B face's form, since E2B clients split a host's first label
+ * at its dashes).
  */
 export interface ProxyAddress {
   form: "host" | "path";
-  /** As written ("sb-" and 32 hex digits, lowercased); not checked against anything yet. */
+  /** The canonical "sb-" and 32 hex digits (either written form, lowercased); not checked against anything yet. */
   wireId: string;
   port: number;
   /** The request target toward the sandbox's server: path and query. */
@@ -25,7 +31,6 @@ export type AddressReading =
   | { kind: "malformed"; message: string };
 
 export const pathPrefix = "/proxy";
-const wireIdPattern = /^sb-[0-9a-f]{32}$/;
 
 export interface AddressReader {
   /** Cheap and synchronous: whether the proxy owns this request at all. */
@@ -64,15 +69,17 @@ export function createAddressReader(domain: string): AddressReader {
       const [, , sandbox = "", port = "", ...rest] = path.split("/");
       const target = parseTarget(sandbox.toLowerCase(), port);
       if (typeof target === "string") return { kind: "malformed", message: `${target}; the path form is /proxy/{sandbox}/{port}/…` };
-      const prefix = `${pathPrefix}/${target.wireId}/${target.port}`;
+      // The prefix as the client wrote the id, so redirects and relative links stay under what it asked for.
+      const prefix = `${pathPrefix}/${sandbox.toLowerCase()}/${target.port}`;
       if (rest.length === 0) return { kind: "add_slash", location: `${prefix}/${query}` };
       return { kind: "address", address: { form: "path", ...target, upstreamPath: "/" + rest.join("/") + query, prefix } };
     },
   };
 }
 
-function parseTarget(wireId: string, port: string): { wireId: string; port: number } | string {
-  if (!wireIdPattern.test(wireId)) return 'the sandbox must look like "sb-" followed by 32 hex digits';
+function parseTarget(written: string, port: string): { wireId: string; port: number } | string {
+  const wireId = canonicalWireId("sb", written);
+  if (wireId === undefined) return 'the sandbox must look like "sb-" followed by 32 hex digits (or "sb" and 32 hex digits)';
   const number = /^\d{1,5}$/.test(port) ? Number(port) : 0;
   if (number < 1 || number > 65535) return "the port must be a number from 1 to 65535";
   return { wireId, port: number };

@@ -28,6 +28,21 @@ describe("proxy addresses", () => {
     });
   });
 
+  it("reads the dashless E2B form of the id in both forms, answering the canonical sb-… id", () => {
+    const dashless = sb.replace("-", "");
+    expect(reader.claims(`8000-${dashless}.localhost:8080`, "/")).toBe(true);
+    expect(reader.read(`8000-${dashless.toUpperCase()}.localhost:1`, "/a")).toEqual({
+      kind: "address", address: { form: "host", wireId: sb, port: 8000, upstreamPath: "/a", prefix: "" },
+    });
+    expect(reader.read("localhost", `/proxy/${dashless}/3000/x`)).toEqual({
+      kind: "address", address: { form: "path", wireId: sb, port: 3000, upstreamPath: "/x", prefix: `/proxy/${dashless}/3000` },
+    });
+    expect(reader.read("localhost", `/proxy/${dashless}/3000`)).toEqual({ kind: "add_slash", location: `/proxy/${dashless}/3000/` });
+    for (const bad of [`8000-${dashless}0.localhost`, `8000-sb${"ab".repeat(15)}.localhost`, `8000-${dashless.replace("sb", "tp")}.localhost`]) {
+      expect(reader.read(bad, "/").kind, bad).toBe("malformed");
+    }
+  });
+
   it("answers malformed addresses as such, never throwing", () => {
     for (const [host, url] of [
       ["localhost", "/proxy"], ["localhost", "/proxy/"], ["localhost", "/proxy/sb-1/80/"], ["localhost", `/proxy/${sb}/0/`],
