@@ -25,6 +25,8 @@ describe("e2b SDK: sandbox lifecycle", () => {
       expect(info.templateId).toBeTruthy();
       expect(info.startedAt.getTime()).toBeGreaterThanOrEqual(before - 5_000);
       expect(info.startedAt.getTime()).toBeLessThanOrEqual(Date.now());
+      // endAt is the create's timeout from the start.
+      expect(Math.abs(info.endAt.getTime() - info.startedAt.getTime() - 120_000)).toBeLessThan(10_000);
       expect(info.cpuCount).toBeGreaterThan(0);
       expect(info.memoryMB).toBeGreaterThan(0);
       // The same sandbox through the native API, by its wire id.
@@ -75,6 +77,25 @@ describe("e2b SDK: sandbox lifecycle", () => {
     await expect(Sandbox.getInfo(sandbox.sandboxId)).rejects.toBeInstanceOf(NotFoundError);
   });
 
+  it("ports are public through getHost unless allowPublicTraffic is false (then e2b-traffic-access-token opens them); isRunning is false once killed", async () => {
+    const open = await Sandbox.create();
+    const closed = await Sandbox.create({ network: { allowPublicTraffic: false } });
+    try {
+      const serve = "mkdir -p /tmp/site && echo served > /tmp/site/index.html && cd /tmp/site && exec python3 -m http.server 8000";
+      await Promise.all([open, closed].map((sandbox) => sandbox.commands.run(serve, { background: true })));
+      const page = (sandbox: Sandbox) => `http://${sandbox.getHost(8000)}/index.html`;
+      // The proxy waits (about 10 s) for a server that is still starting.
+      expect(await (await fetch(page(open))).text()).toBe("served\n");
+      expect((await fetch(page(closed))).status).toBe(401);
+      const withToken = await fetch(page(closed), { headers: { "e2b-traffic-access-token": closed.trafficAccessToken ?? "" } });
+      expect(await withToken.text()).toBe("served\n");
+      expect(await open.isRunning()).toBe(true);
+    } finally {
+      await Promise.all([open.kill(), closed.kill()]);
+    }
+    expect(await open.isRunning()).toBe(false);
+  });
+
   it("pauses, then connect resumes it running; a second pause of a paused one is false", async () => {
     const sandbox = await Sandbox.create({ metadata: { suite: "e2b-pause" } });
     try {
@@ -114,10 +135,12 @@ describe("e2b SDK: sandbox lifecycle", () => {
     }
   });
 
-  it("setTimeout is accepted and getMetrics reports the sandbox's size", async () => {
+  it("setTimeout moves endAt to the new time from now, and getMetrics reports the sandbox's size", async () => {
     const sandbox = await Sandbox.create({ timeoutMs: 60_000 });
     try {
       await sandbox.setTimeout(600_000);
+      const { endAt } = await sandbox.getInfo();
+      expect(Math.abs(endAt.getTime() - (Date.now() + 600_000))).toBeLessThan(10_000);
       const metrics = await sandbox.getMetrics();
       expect(metrics).toHaveLength(1);
       expect(metrics[0]!.cpuCount).toBeGreaterThan(0);

@@ -5,6 +5,7 @@ import { ClientError, Metadata, Status } from "nice-grpc";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
 import { signUpTeamWithKey } from "../harness/signed-up-team.js";
 import { useStackWithSandbox } from "../harness/stack-with-sandbox.js";
+import { BridgeSession, bridgeUrl } from "./websocket-session.js";
 
 // A sandbox's access token (Sandbox.access_token) on a real stack: it drives
 // its own sandbox's processes and files over gRPC and HTTP, and nothing else.
@@ -130,6 +131,17 @@ describe("a sandbox access token", () => {
     const text = await all.text();
     expect(text).toContain(ctx.sandboxId);
     expect(text).not.toContain(token);
+  });
+
+  it("opens a terminal over the WebSocket bridge as ?token= (a browser cannot set headers), in its sandbox only", async () => {
+    const session = await BridgeSession.open(bridgeUrl(ctx.stack.httpUrl, `/v1/sandboxes/${ctx.sandboxId}/pty`, { token, cmd: "echo by-access-token" }));
+    expect((await session.closed).code).toBe(1000);
+    expect(session.text()).toMatch(/by-access-token/);
+    const refused = await BridgeSession.open(bridgeUrl(ctx.stack.httpUrl, `/v1/sandboxes/${sibling}/pty`, { token, cmd: "true" })).then(
+      () => "opened",
+      (err: unknown) => String(err),
+    );
+    expect(refused).toMatch(/404/);
   });
 
   it("stops working once its sandbox is destroyed: UNAUTHENTICATED (401)", async () => {

@@ -6,7 +6,7 @@ import { readCookie, sessionCookie } from "../auth/cookie-header.js";
 import type { HttpRequestInfo } from "../gateway/index.js";
 import type { SandboxRecord } from "../lifecycle/sandbox.js";
 import type { RequestAttributes } from "../request-attributes.js";
-import { isWrennBearer, requestScheme, trafficTokenCookie, trafficTokenHeader, trafficTokenParam } from "./forward-headers.js";
+import { e2bTrafficTokenHeader, isWrennBearer, requestScheme, trafficTokenCookie, trafficTokenHeader, trafficTokenParam } from "./forward-headers.js";
 import type { ProxyAddress } from "./proxy-address.js";
 
 export type Access =
@@ -25,14 +25,15 @@ export function notFound(address: ProxyAddress): Error {
  * Who may reach a sandbox's ports, in this order: a good traffic token in
  * the query (answered with the redirect that moves it into a cookie, so it
  * leaves the URL), anyone when the sandbox has public ports, a good traffic
- * token in X-Wrenn-Traffic-Token or the wrenn_traffic_token cookie, or the
+ * token in X-Wrenn-Traffic-Token (or E2B's e2b-traffic-access-token) or the
+ * wrenn_traffic_token cookie, or the
  * owning team's credential (API key or session). A credential that does not
  * open this sandbox, and an unknown sandbox, are 404 with one message; no
  * credential at all is 401 (whether the sandbox exists or not).
  */
 export async function decideAccess(req: IncomingMessage, address: ProxyAddress, record: SandboxRecord | null, authorize: Authorize): Promise<Access> {
   const { queryToken, path: pathWithoutToken } = takeQueryToken(address.upstreamPath);
-  const headerToken = firstHeader(req, trafficTokenHeader);
+  const headerToken = firstHeader(req, trafficTokenHeader) ?? firstHeader(req, e2bTrafficTokenHeader);
   const cookieToken = readCookie(firstHeader(req, "cookie"), trafficTokenCookie);
   const metadata = credentialMetadata(req);
   const presented = queryToken !== undefined || headerToken !== undefined || cookieToken !== undefined || metadata !== undefined;
@@ -99,7 +100,8 @@ export function takeQueryToken(target: string): { queryToken: string | undefined
 
 /** Host-only, scoped to the sandbox's addresses: one sandbox's token never goes to another's. */
 function tokenCookie(req: IncomingMessage, address: ProxyAddress, token: string): string {
-  const path = address.form === "path" ? `/proxy/${address.wireId}/` : "/";
+  // The sandbox as the client wrote it ("sb-…" or the dashless form): the browser matches the path as sent.
+  const path = address.form === "path" ? address.prefix.slice(0, address.prefix.lastIndexOf("/") + 1) : "/";
   const parts = [`${trafficTokenCookie}=${token}`, `Path=${path}`, "HttpOnly", "SameSite=Lax"];
   if (requestScheme(req) === "https") parts.push("Secure");
   return parts.join("; ");

@@ -4,6 +4,8 @@ import type { ProxyAddress } from "./proxy-address.js";
 
 /** The header a traffic token may come in (also accepted as the cookie and the query parameter below). */
 export const trafficTokenHeader = "x-wrenn-traffic-token";
+/** The same token under the name E2B's SDKs and docs use (`sandbox.trafficAccessToken`). */
+export const e2bTrafficTokenHeader = "e2b-traffic-access-token";
 export const trafficTokenParam = "wrenn_traffic_token";
 export const trafficTokenCookie = "wrenn_traffic_token";
 
@@ -13,8 +15,8 @@ const hopByHop = new Set(["connection", "keep-alive", "proxy-connection", "proxy
 /**
  * The request's headers as the sandbox's server gets them: hop-by-hop ones
  * dropped (an upgrade keeps Connection/Upgrade), Wrenn's credentials removed
- * (X-API-Key, `Authorization: Bearer wrn_…`, every x-wrenn-* header, every
- * wrenn_* cookie), so nothing in a sandbox ever sees a key, a session or
+ * (X-API-Key, `Authorization: Bearer wrn_…`, every x-wrenn-* header and
+ * E2B's e2b-traffic-access-token, every wrenn_* cookie), so nothing in a sandbox ever sees a key, a session or
  * a traffic token; X-Forwarded-For/-Proto/-Host and, under the path form,
  * X-Forwarded-Prefix added. Host is kept: apps build their links from it.
  */
@@ -24,7 +26,7 @@ export function upstreamHeaders(req: IncomingMessage, address: ProxyAddress, opt
   for (const [name, value] of Object.entries(req.headers)) {
     if (value === undefined) continue;
     if (hopByHop.has(name) || named.has(name)) continue;
-    if (name === "x-api-key" || name.startsWith("x-wrenn-") || name.startsWith("x-forwarded-")) continue;
+    if (name === "x-api-key" || name === e2bTrafficTokenHeader || name.startsWith("x-wrenn-") || name.startsWith("x-forwarded-")) continue;
     if (name === "authorization" && typeof value === "string" && isWrennBearer(value)) continue;
     if (name === "cookie") {
       const kept = withoutWrennCookies(typeof value === "string" ? value : value.join("; "));

@@ -12,8 +12,9 @@ export interface BridgeCredential {
 }
 
 /**
- * The caller's credential for a bridge. `?token=` is an API key a browser's
- * WebSocket can carry (it cannot set headers); only these routes read it.
+ * The caller's credential for a bridge. `?token=` is an API key, or a
+ * sandbox's access token ("wra_…"), that a browser's WebSocket can carry (it
+ * cannot set headers); only these routes read it.
  * A cookie-authenticated upgrade is a browser's, and a browser sends the
  * cookie whichever page opened the socket (WebSockets have no CORS), so the
  * page's Origin must be ours: that check stands in for the CSRF token the
@@ -31,9 +32,9 @@ export function bridgeCredential(req: IncomingMessage, params: URLSearchParams, 
     if (token === "") throw errors.unauthenticated("the token parameter is empty");
     // Metadata refuses anything but printable ASCII (a 500 otherwise); no key holds other characters.
     if (!/^[ -~]+$/.test(token)) throw errors.unauthenticated("invalid API key");
-    metadata.set("x-api-key", token);
+    metadata.set(token.startsWith("wra_") ? "x-wrenn-access-token" : "x-api-key", token);
   }
-  const viaCookie = !metadata.has("x-api-key") && !metadata.has("authorization");
+  const viaCookie = !["x-api-key", "authorization", "x-wrenn-access-token", "x-access-token"].some((name) => metadata.has(name));
   if (viaCookie) {
     const cookie = metadata.get("cookie");
     const header = typeof cookie === "string" ? cookie : undefined;

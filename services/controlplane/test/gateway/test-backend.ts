@@ -76,6 +76,7 @@ export async function startTestBackend(): Promise<TestBackend> {
         autoResume: request.autoResume,
         trafficToken: "wrt_test",
         accessToken: "",
+        expiresAt: undefined,
       };
       state.sandboxes.set(sandbox.sandboxId, sandbox);
       context.header.set(httpCodeMetadataKey, "202");

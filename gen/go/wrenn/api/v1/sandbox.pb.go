@@ -282,7 +282,10 @@ type Sandbox struct {
 	// (or X-Access-Token, which the E2B SDKs send to envd). Hand it to code that
 	// should drive the sandbox without the team's API key. Shown to the
 	// sandbox's team only; it stops working when the sandbox is gone.
-	AccessToken   string `protobuf:"bytes,13,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
+	AccessToken string `protobuf:"bytes,13,opt,name=access_token,json=accessToken,proto3" json:"access_token,omitempty"`
+	// When its timeout runs out (it is then killed, or paused if so asked);
+	// unset when it has none. SetSandboxTimeout moves it.
+	ExpiresAt     *timestamppb.Timestamp `protobuf:"bytes,14,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -406,6 +409,13 @@ func (x *Sandbox) GetAccessToken() string {
 		return x.AccessToken
 	}
 	return ""
+}
+
+func (x *Sandbox) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
 }
 
 // The size of a sandbox: fixed by its template (a snapshot keeps its vCPU
@@ -1344,7 +1354,7 @@ const file_wrenn_api_v1_sandbox_proto_rawDesc = "" +
 	"\x10MODE_UNSPECIFIED\x10\x00\x12\x12\n" +
 	"\x0eMODE_ALLOW_ALL\x10\x01\x12\x11\n" +
 	"\rMODE_DENY_ALL\x10\x02\x12\x13\n" +
-	"\x0fMODE_ALLOW_LIST\x10\x03\"\xeb\x04\n" +
+	"\x0fMODE_ALLOW_LIST\x10\x03\"\xa6\x05\n" +
 	"\aSandbox\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\x12\x1f\n" +
@@ -1364,7 +1374,9 @@ const file_wrenn_api_v1_sandbox_proto_rawDesc = "" +
 	"\vauto_resume\x18\v \x01(\bR\n" +
 	"autoResume\x12#\n" +
 	"\rtraffic_token\x18\f \x01(\tR\ftrafficToken\x12!\n" +
-	"\faccess_token\x18\r \x01(\tR\vaccessToken\x1a;\n" +
+	"\faccess_token\x18\r \x01(\tR\vaccessToken\x129\n" +
+	"\n" +
+	"expires_at\x18\x0e \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x1a;\n" +
 	"\rMetadataEntry\x12\x10\n" +
 	"\x03key\x18\x01 \x01(\tR\x03key\x12\x14\n" +
 	"\x05value\x18\x02 \x01(\tR\x05value:\x028\x01\"b\n" +
@@ -1515,39 +1527,40 @@ var file_wrenn_api_v1_sandbox_proto_depIdxs = []int32{
 	25, // 3: wrenn.api.v1.Sandbox.created_at:type_name -> google.protobuf.Timestamp
 	25, // 4: wrenn.api.v1.Sandbox.updated_at:type_name -> google.protobuf.Timestamp
 	5,  // 5: wrenn.api.v1.Sandbox.resources:type_name -> wrenn.api.v1.SandboxResources
-	23, // 6: wrenn.api.v1.CreateSandboxRequest.metadata:type_name -> wrenn.api.v1.CreateSandboxRequest.MetadataEntry
-	24, // 7: wrenn.api.v1.CreateSandboxRequest.envs:type_name -> wrenn.api.v1.CreateSandboxRequest.EnvsEntry
-	1,  // 8: wrenn.api.v1.CreateSandboxRequest.on_expiry:type_name -> wrenn.api.v1.ExpiryAction
-	3,  // 9: wrenn.api.v1.CreateSandboxRequest.egress:type_name -> wrenn.api.v1.EgressPolicy
-	4,  // 10: wrenn.api.v1.CreateSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
-	4,  // 11: wrenn.api.v1.GetSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
-	4,  // 12: wrenn.api.v1.ListSandboxesResponse.sandboxes:type_name -> wrenn.api.v1.Sandbox
-	4,  // 13: wrenn.api.v1.DestroySandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
-	4,  // 14: wrenn.api.v1.PauseSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
-	4,  // 15: wrenn.api.v1.ResumeSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
-	4,  // 16: wrenn.api.v1.SetSandboxTimeoutResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
-	25, // 17: wrenn.api.v1.SetSandboxTimeoutResponse.expires_at:type_name -> google.protobuf.Timestamp
-	6,  // 18: wrenn.api.v1.SandboxService.CreateSandbox:input_type -> wrenn.api.v1.CreateSandboxRequest
-	8,  // 19: wrenn.api.v1.SandboxService.GetSandbox:input_type -> wrenn.api.v1.GetSandboxRequest
-	10, // 20: wrenn.api.v1.SandboxService.ListSandboxes:input_type -> wrenn.api.v1.ListSandboxesRequest
-	12, // 21: wrenn.api.v1.SandboxService.DestroySandbox:input_type -> wrenn.api.v1.DestroySandboxRequest
-	14, // 22: wrenn.api.v1.SandboxService.PauseSandbox:input_type -> wrenn.api.v1.PauseSandboxRequest
-	16, // 23: wrenn.api.v1.SandboxService.ResumeSandbox:input_type -> wrenn.api.v1.ResumeSandboxRequest
-	18, // 24: wrenn.api.v1.SandboxService.SetSandboxTimeout:input_type -> wrenn.api.v1.SetSandboxTimeoutRequest
-	20, // 25: wrenn.api.v1.SandboxService.GetSandboxMetrics:input_type -> wrenn.api.v1.GetSandboxMetricsRequest
-	7,  // 26: wrenn.api.v1.SandboxService.CreateSandbox:output_type -> wrenn.api.v1.CreateSandboxResponse
-	9,  // 27: wrenn.api.v1.SandboxService.GetSandbox:output_type -> wrenn.api.v1.GetSandboxResponse
-	11, // 28: wrenn.api.v1.SandboxService.ListSandboxes:output_type -> wrenn.api.v1.ListSandboxesResponse
-	13, // 29: wrenn.api.v1.SandboxService.DestroySandbox:output_type -> wrenn.api.v1.DestroySandboxResponse
-	15, // 30: wrenn.api.v1.SandboxService.PauseSandbox:output_type -> wrenn.api.v1.PauseSandboxResponse
-	17, // 31: wrenn.api.v1.SandboxService.ResumeSandbox:output_type -> wrenn.api.v1.ResumeSandboxResponse
-	19, // 32: wrenn.api.v1.SandboxService.SetSandboxTimeout:output_type -> wrenn.api.v1.SetSandboxTimeoutResponse
-	21, // 33: wrenn.api.v1.SandboxService.GetSandboxMetrics:output_type -> wrenn.api.v1.GetSandboxMetricsResponse
-	26, // [26:34] is the sub-list for method output_type
-	18, // [18:26] is the sub-list for method input_type
-	18, // [18:18] is the sub-list for extension type_name
-	18, // [18:18] is the sub-list for extension extendee
-	0,  // [0:18] is the sub-list for field type_name
+	25, // 6: wrenn.api.v1.Sandbox.expires_at:type_name -> google.protobuf.Timestamp
+	23, // 7: wrenn.api.v1.CreateSandboxRequest.metadata:type_name -> wrenn.api.v1.CreateSandboxRequest.MetadataEntry
+	24, // 8: wrenn.api.v1.CreateSandboxRequest.envs:type_name -> wrenn.api.v1.CreateSandboxRequest.EnvsEntry
+	1,  // 9: wrenn.api.v1.CreateSandboxRequest.on_expiry:type_name -> wrenn.api.v1.ExpiryAction
+	3,  // 10: wrenn.api.v1.CreateSandboxRequest.egress:type_name -> wrenn.api.v1.EgressPolicy
+	4,  // 11: wrenn.api.v1.CreateSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	4,  // 12: wrenn.api.v1.GetSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	4,  // 13: wrenn.api.v1.ListSandboxesResponse.sandboxes:type_name -> wrenn.api.v1.Sandbox
+	4,  // 14: wrenn.api.v1.DestroySandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	4,  // 15: wrenn.api.v1.PauseSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	4,  // 16: wrenn.api.v1.ResumeSandboxResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	4,  // 17: wrenn.api.v1.SetSandboxTimeoutResponse.sandbox:type_name -> wrenn.api.v1.Sandbox
+	25, // 18: wrenn.api.v1.SetSandboxTimeoutResponse.expires_at:type_name -> google.protobuf.Timestamp
+	6,  // 19: wrenn.api.v1.SandboxService.CreateSandbox:input_type -> wrenn.api.v1.CreateSandboxRequest
+	8,  // 20: wrenn.api.v1.SandboxService.GetSandbox:input_type -> wrenn.api.v1.GetSandboxRequest
+	10, // 21: wrenn.api.v1.SandboxService.ListSandboxes:input_type -> wrenn.api.v1.ListSandboxesRequest
+	12, // 22: wrenn.api.v1.SandboxService.DestroySandbox:input_type -> wrenn.api.v1.DestroySandboxRequest
+	14, // 23: wrenn.api.v1.SandboxService.PauseSandbox:input_type -> wrenn.api.v1.PauseSandboxRequest
+	16, // 24: wrenn.api.v1.SandboxService.ResumeSandbox:input_type -> wrenn.api.v1.ResumeSandboxRequest
+	18, // 25: wrenn.api.v1.SandboxService.SetSandboxTimeout:input_type -> wrenn.api.v1.SetSandboxTimeoutRequest
+	20, // 26: wrenn.api.v1.SandboxService.GetSandboxMetrics:input_type -> wrenn.api.v1.GetSandboxMetricsRequest
+	7,  // 27: wrenn.api.v1.SandboxService.CreateSandbox:output_type -> wrenn.api.v1.CreateSandboxResponse
+	9,  // 28: wrenn.api.v1.SandboxService.GetSandbox:output_type -> wrenn.api.v1.GetSandboxResponse
+	11, // 29: wrenn.api.v1.SandboxService.ListSandboxes:output_type -> wrenn.api.v1.ListSandboxesResponse
+	13, // 30: wrenn.api.v1.SandboxService.DestroySandbox:output_type -> wrenn.api.v1.DestroySandboxResponse
+	15, // 31: wrenn.api.v1.SandboxService.PauseSandbox:output_type -> wrenn.api.v1.PauseSandboxResponse
+	17, // 32: wrenn.api.v1.SandboxService.ResumeSandbox:output_type -> wrenn.api.v1.ResumeSandboxResponse
+	19, // 33: wrenn.api.v1.SandboxService.SetSandboxTimeout:output_type -> wrenn.api.v1.SetSandboxTimeoutResponse
+	21, // 34: wrenn.api.v1.SandboxService.GetSandboxMetrics:output_type -> wrenn.api.v1.GetSandboxMetricsResponse
+	27, // [27:35] is the sub-list for method output_type
+	19, // [19:27] is the sub-list for method input_type
+	19, // [19:19] is the sub-list for extension type_name
+	19, // [19:19] is the sub-list for extension extendee
+	0,  // [0:19] is the sub-list for field type_name
 }
 
 func init() { file_wrenn_api_v1_sandbox_proto_init() }

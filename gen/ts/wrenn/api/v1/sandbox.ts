@@ -229,6 +229,11 @@ export interface Sandbox {
    * sandbox's team only; it stops working when the sandbox is gone.
    */
   accessToken: string;
+  /**
+   * When its timeout runs out (it is then killed, or paused if so asked);
+   * unset when it has none. SetSandboxTimeout moves it.
+   */
+  expiresAt: Date | undefined;
 }
 
 export interface Sandbox_MetadataEntry {
@@ -469,6 +474,7 @@ function createBaseSandbox(): Sandbox {
     autoResume: false,
     trafficToken: "",
     accessToken: "",
+    expiresAt: undefined,
   };
 }
 
@@ -512,6 +518,9 @@ export const Sandbox: MessageFns<Sandbox> = {
     }
     if (message.accessToken !== "") {
       writer.uint32(106).string(message.accessToken);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(114).fork()).join();
     }
     return writer;
   },
@@ -636,6 +645,14 @@ export const Sandbox: MessageFns<Sandbox> = {
             message.accessToken = reader.string();
             continue;
           }
+          case 14: {
+            if (tag !== 114) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -712,6 +729,11 @@ export const Sandbox: MessageFns<Sandbox> = {
         : isSet(object.access_token)
         ? globalThis.String(object.access_token)
         : "",
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
     };
   },
 
@@ -762,6 +784,9 @@ export const Sandbox: MessageFns<Sandbox> = {
     if (message.accessToken !== "") {
       obj.accessToken = message.accessToken;
     }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
     return obj;
   },
 
@@ -793,6 +818,7 @@ export const Sandbox: MessageFns<Sandbox> = {
     message.autoResume = object.autoResume ?? false;
     message.trafficToken = object.trafficToken ?? "";
     message.accessToken = object.accessToken ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
     return message;
   },
 };

@@ -10,8 +10,9 @@ const defaultTimeoutSeconds = 300;
  * request that waits until the sandbox runs (E2B answers with a running
  * sandbox). `autoPause` becomes on_expiry PAUSE, `autoResume.enabled` the
  * proxy's auto_resume, `allow_internet_access: false` a deny-all egress
- * policy. Fields Wrenn has no counterpart for (mcp, volumeMounts, network
- * rules, secure) are ignored.
+ * policy. Ports are public unless `network.allowPublicTraffic` is false, as
+ * on E2B (then the traffic token opens them). Fields Wrenn has no counterpart
+ * for (mcp, volumeMounts, other network rules, secure) are ignored.
  */
 export function createRequestOf(body: JsonObject): Partial<CreateSandboxRequest> {
   const templateId = field.string(body, "templateID") || defaultTemplate;
@@ -20,6 +21,8 @@ export function createRequestOf(body: JsonObject): Partial<CreateSandboxRequest>
   const autoResume = field.object(body, "autoResume");
   const resumeEnabled = autoResume ? field.boolean(autoResume, "enabled") : undefined;
   const internet = field.boolean(body, "allow_internet_access");
+  const network = field.object(body, "network");
+  const publicTraffic = network ? field.boolean(network, "allowPublicTraffic") : undefined;
   return {
     templateId,
     metadata: field.stringMap(body, "metadata") ?? {},
@@ -28,6 +31,7 @@ export function createRequestOf(body: JsonObject): Partial<CreateSandboxRequest>
     timeoutSeconds: timeout ?? defaultTimeoutSeconds,
     onExpiry: autoPause ? ExpiryAction.EXPIRY_ACTION_PAUSE : ExpiryAction.EXPIRY_ACTION_KILL,
     autoResume: resumeEnabled ?? false,
+    publicPorts: publicTraffic ?? true,
     ...(internet === false ? { egress: { mode: EgressPolicy_Mode.MODE_DENY_ALL, allowedCidrs: [] } } : {}),
   };
 }

@@ -25,9 +25,9 @@ export function e2bStateOf(status: SandboxStatus): E2bState | undefined {
   }
 }
 
-/** The expiry, once the public Sandbox carries it (`expires_at`); until then unknown. */
+/** When the sandbox's timeout runs out (E2B's endAt); unset when it has none. */
 export function expiryOf(sandbox: Sandbox): Date | undefined {
-  return (sandbox as Sandbox & { expiresAt?: Date }).expiresAt;
+  return sandbox.expiresAt;
 }
 
 /** The client id E2B reports is the host's: Wrenn's host id, or a fixed word while no host is chosen. */

@@ -80,6 +80,10 @@ const createBody = {
       autoPause: orNull({ type: "boolean" }),
       autoResume: orNull({ type: "object", properties: { enabled: orNull({ type: "boolean" }) } }),
       allow_internet_access: orNull({ type: "boolean" }),
+      network: orNull({
+        type: "object",
+        properties: { allowPublicTraffic: orNull({ type: "boolean", description: "Default true: the sandbox's ports need no credential through the proxy." }) },
+      }),
     },
   }),
 };

@@ -6,6 +6,7 @@ import { fileCalls, type FileCalls } from "../../transfer/file-calls.js";
 import type { EnvdCaller } from "./envd-calls.js";
 import { handleFilesDownload } from "./files-download.js";
 import { EnvdRouteError, sendEnvdError } from "./files-errors.js";
+import { handleHealth } from "./files-health.js";
 import { handleFilesUpload } from "./files-upload.js";
 
 type FilesHandler = (calls: FileCalls, req: IncomingMessage, res: ServerResponse, caller: EnvdCaller, signal: AbortSignal) => Promise<void>;
@@ -46,7 +47,9 @@ export function createFilesRoutes(options: { grpcTarget: string; logger?: Logger
     async handle(req: IncomingMessage, res: ServerResponse, caller: EnvdCaller): Promise<boolean> {
       const path = (req.url ?? "/").split("?")[0];
       if (path === "/health" && (req.method === "GET" || req.method === "HEAD")) {
-        res.writeHead(204).end();
+        const own = new AbortController();
+        res.once("close", () => own.abort());
+        await handleHealth(calls, res, caller, own.signal);
         return true;
       }
       if (path !== "/files") return false;

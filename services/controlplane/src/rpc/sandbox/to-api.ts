@@ -35,5 +35,6 @@ export function sandboxToApi(record: SandboxRecord, { forOwner = true }: { forOw
     autoResume: record.autoResume,
     trafficToken: forOwner ? (record.trafficToken ?? "") : "",
     accessToken: forOwner ? (record.accessToken ?? "") : "",
+    expiresAt: record.expiresAt ?? undefined,
   };
 }

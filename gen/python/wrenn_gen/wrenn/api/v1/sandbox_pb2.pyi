@@ -62,7 +62,7 @@ class EgressPolicy(_message.Message):
     def __init__(self, mode: _Optional[_Union[EgressPolicy.Mode, str]] = ..., allowed_cidrs: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class Sandbox(_message.Message):
-    __slots__ = ("sandbox_id", "template_id", "status", "metadata", "created_at", "updated_at", "error", "host_id", "resources", "public_ports", "auto_resume", "traffic_token", "access_token")
+    __slots__ = ("sandbox_id", "template_id", "status", "metadata", "created_at", "updated_at", "error", "host_id", "resources", "public_ports", "auto_resume", "traffic_token", "access_token", "expires_at")
     class MetadataEntry(_message.Message):
         __slots__ = ("key", "value")
         KEY_FIELD_NUMBER: _ClassVar[int]
@@ -83,6 +83,7 @@ class Sandbox(_message.Message):
     AUTO_RESUME_FIELD_NUMBER: _ClassVar[int]
     TRAFFIC_TOKEN_FIELD_NUMBER: _ClassVar[int]
     ACCESS_TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     sandbox_id: str
     template_id: str
     status: SandboxStatus
@@ -96,7 +97,8 @@ class Sandbox(_message.Message):
     auto_resume: bool
     traffic_token: str
     access_token: str
-    def __init__(self, sandbox_id: _Optional[str] = ..., template_id: _Optional[str] = ..., status: _Optional[_Union[SandboxStatus, str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[str] = ..., host_id: _Optional[str] = ..., resources: _Optional[_Union[SandboxResources, _Mapping]] = ..., public_ports: _Optional[bool] = ..., auto_resume: _Optional[bool] = ..., traffic_token: _Optional[str] = ..., access_token: _Optional[str] = ...) -> None: ...
+    expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, sandbox_id: _Optional[str] = ..., template_id: _Optional[str] = ..., status: _Optional[_Union[SandboxStatus, str]] = ..., metadata: _Optional[_Mapping[str, str]] = ..., created_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., updated_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., error: _Optional[str] = ..., host_id: _Optional[str] = ..., resources: _Optional[_Union[SandboxResources, _Mapping]] = ..., public_ports: _Optional[bool] = ..., auto_resume: _Optional[bool] = ..., traffic_token: _Optional[str] = ..., access_token: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class SandboxResources(_message.Message):
     __slots__ = ("vcpus", "memory_mib", "disk_mib")
