@@ -16,13 +16,14 @@ import { createBuildOperations } from "./templates/build-operations.js";
 import { createBuildWatch } from "./templates/build-watch.js";
 import { createTemplateOperations } from "./templates/template-operations.js";
 import { platformBaseTemplates } from "./templates/platform-templates.js";
-import { resolveTemplate } from "./templates/template-resolver.js";
+import { createPlatformTemplateBuilds } from "./templates/platform-template-builds.js";
+import { resolveSandboxTemplate } from "./templates/sandbox-template-resolver.js";
 import { isBaseHostTemplate } from "./templates/template.js";
 
 export interface TemplateParts {
   /** TemplateService and BuildService. */
   services: GrpcService[];
-  /** CreateSandbox's template lookup. */
+  /** CreateSandbox's template lookup (the E2B template falls back to the base until it is built). */
   resolve(teamId: string, ref: string): Promise<{ id: string; hostTemplateId: string }>;
   close(): Promise<void>;
 }
@@ -31,8 +32,9 @@ export interface TemplateParts {
  * Templates and builds put together: the stores, the host side, the build
  * follower (resumed for every build still active, so a restarted
  * controlplane picks its builds up again), the platform's base rows (seeded
- * here, their sizes refreshed from each host that comes online) and the
- * two public services.
+ * here, their sizes refreshed from each host that comes online), the
+ * platform's built templates (started when missing, platform-template-builds.ts)
+ * and the two public services.
  */
 export async function createTemplateParts(deps: { pool: DatabasePool; hosts: HostRegistry; lifecycle: SandboxLifecycle; logger: Logger }): Promise<TemplateParts> {
   const logger = deps.logger.child({ component: "templates" });
@@ -58,13 +60,20 @@ export async function createTemplateParts(deps: { pool: DatabasePool; hosts: Hos
   for (const hostId of deps.hosts.onlineHostIds()) readBaseSizes(hostId, await deps.hosts.connectionFor(hostId));
   deps.hosts.onOnline(readBaseSizes);
   await follower.resumeAll();
+  // After resumeAll: a build a restarted copy was following counts as active, not missing.
+  const platformBuilds = createPlatformTemplateBuilds({ templates, builds: buildOperations, logger: logger.child({ component: "platform-builds" }) });
+  platformBuilds.check();
+  deps.hosts.onOnline(() => platformBuilds.check());
 
   return {
     services: [
       grpcService(TemplateServiceDefinition, createTemplateService(templateOperations)),
       grpcService(BuildServiceDefinition, createBuildService(buildOperations, templateOperations)),
     ],
-    resolve: (teamId, ref) => resolveTemplate(templates, teamId, ref),
-    close: () => follower.close(),
+    resolve: (teamId, ref) => resolveSandboxTemplate(templates, teamId, ref),
+    close: async () => {
+      await platformBuilds.close();
+      await follower.close();
+    },
   };
 }

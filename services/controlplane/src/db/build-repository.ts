@@ -109,6 +109,25 @@ export function createBuildRepository(pool: DatabasePool): BuildStore {
                 ${b.resources.vcpus}, ${b.resources.memoryMib}, ${b.resources.diskMib}, ${b.hostId}::uuid, ${b.hostTemplateId})
         RETURNING ${columns}`),
 
+    insertPlatformQueued: (b, retryAfterSeconds) =>
+      pool.transaction(async (tx) => {
+        // Two copies deciding together: the second waits here, then sees the first one's build.
+        await tx.query(sql.unsafe`SELECT pg_advisory_xact_lock(hashtext(${`wrenn:platform-build:${b.name}:${b.tag}`}))`);
+        const blocker = await tx.maybeOneFirst(sql.type(z.object({ why: z.string() }))`
+          SELECT 'ready' AS why FROM templates WHERE team_id IS NULL AND name = ${b.name} AND tag = ${b.tag} AND status = 'ready'
+          UNION ALL
+          SELECT status AS why FROM builds
+          WHERE team_id IS NULL AND platform AND name = ${b.name} AND tag = ${b.tag}
+            AND (status IN ('queued', 'running') OR (status <> 'succeeded' AND finished_at > now() - make_interval(secs => ${retryAfterSeconds})))
+          LIMIT 1`);
+        if (blocker !== null) return null;
+        return tx.one(sql.type(buildRow)`
+          INSERT INTO builds (id, team_id, platform, name, tag, recipe, from_template, status, vcpus, memory_mib, disk_mib, host_id, host_template_id)
+          VALUES (${b.id}::uuid, NULL, true, ${b.name}, ${b.tag}, ${b.recipe}, ${b.fromTemplate}::uuid, 'queued',
+                  ${b.resources.vcpus}, ${b.resources.memoryMib}, ${b.resources.diskMib}, ${b.hostId}::uuid, ${b.hostTemplateId})
+          RETURNING ${columns}`);
+      }),
+
     get: (id) => pool.maybeOne(sql.type(buildRow)`SELECT ${columns} FROM builds WHERE id = ${id}::uuid`),
 
     async listForTeam(teamId, limit) {

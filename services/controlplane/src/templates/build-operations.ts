@@ -1,5 +1,5 @@
 import { errors, newUuid, quoteForMessage, RecipeError, parseRecipe, toWireId, type Logger } from "@wrenn/shared";
-import { activeBuildStatuses, type BuildEvent, type BuildRecord, type BuildStore } from "./build.js";
+import { activeBuildStatuses, type BuildEvent, type BuildRecord, type BuildStore, type NewBuild } from "./build.js";
 import type { BuildFollower } from "./build-follower.js";
 import { buildSizes } from "./build-sizes.js";
 import type { BuildWatch } from "./build-watch.js";
@@ -27,6 +27,11 @@ export interface BuildSpecInput {
 export interface BuildOperations {
   /** Validates, queues the build on a host that can build, sends it the archive, and follows it. */
   create(caller: BuildCaller, spec: BuildSpecInput, archive: AsyncIterable<Uint8Array>, signal: AbortSignal): Promise<BuildRecord>;
+  /**
+   * A platform-owned build (no team; every team may use what it makes) with
+   * no archive, unless the store declines it (see BuildStore.insertPlatformQueued): then null.
+   */
+  createPlatformOwned(spec: Omit<BuildSpecInput, "platform">, retryAfterSeconds: number, signal: AbortSignal): Promise<BuildRecord | null>;
   get(teamId: string, id: string): Promise<BuildRecord>;
   list(teamId: string): Promise<BuildRecord[]>;
   /** Asks the host to stop it; waits (a while) for the build to end. FAILED_PRECONDITION once it ended. */
@@ -58,68 +63,84 @@ export function createBuildOperations(deps: {
     return build;
   }
 
+  /** Validates, queues (null when `insert` declines), sends the spec and archive to a build host, and follows the build. */
+  async function start(
+    owner: { teamId: string | null; platform: boolean },
+    spec: BuildSpecInput,
+    archive: AsyncIterable<Uint8Array>,
+    signal: AbortSignal,
+    insert: (build: NewBuild) => Promise<BuildRecord | null>,
+  ): Promise<BuildRecord | null> {
+    const { name, tag } = parseTemplateName(spec.name, "name");
+    if (Buffer.byteLength(spec.recipe) > recipeLimitBytes) throw errors.invalidArgument(`recipe must be at most ${recipeLimitBytes} bytes`);
+    if (spec.recipe.includes("\u0000")) throw errors.invalidArgument("recipe must not contain NUL");
+    if (spec.stepTimeoutSeconds > maxStepTimeoutSeconds) {
+      throw errors.invalidArgument(`step_timeout_seconds must be at most ${maxStepTimeoutSeconds}, got ${spec.stepTimeoutSeconds}`);
+    }
+    let recipe;
+    try {
+      recipe = parseRecipe(spec.recipe);
+    } catch (err) {
+      if (err instanceof RecipeError) throw errors.invalidArgument(err.message);
+      throw err;
+    }
+    const fromRef = recipe.from?.template ?? "base:latest";
+    const from = await resolveTemplate(templates, owner.teamId, fromRef).catch(() => {
+      // NOT_FOUND like every other reference to a template the caller cannot see; the line says where.
+      throw errors.notFound(`line ${recipe.from?.line ?? 1}: FROM template ${quoteForMessage(fromRef)} not found`);
+    });
+    const sizes = buildSizes(from, spec);
+    const { hostId, host } = await hosts.pickBuildHost();
+
+    const id = newUuid();
+    const hostTemplateId = toWireId("tpl", newUuid());
+    const queued = await insert({
+      id,
+      teamId: owner.teamId,
+      platform: owner.platform,
+      name,
+      tag,
+      recipe: spec.recipe,
+      fromTemplate: from.id,
+      resources: sizes.resources,
+      hostId,
+      hostTemplateId,
+    });
+    if (!queued) return null;
+    let started;
+    try {
+      started = await host.startBuild(
+        {
+          buildId: toWireId("bld", id),
+          templateId: hostTemplateId,
+          fromTemplateId: sizes.fromHostTemplateId,
+          recipe: spec.recipe,
+          diskMib: sizes.resources.diskMib === from.resources.diskMib ? 0 : sizes.resources.diskMib,
+          stepTimeoutSeconds: spec.stepTimeoutSeconds,
+        },
+        archive,
+        signal,
+      );
+    } catch (err) {
+      // The host took nothing (it refused the spec or the archive, or the upload broke): no build remains.
+      await builds.delete(id).catch((e: unknown) => logger.warn({ err: (e as Error).message, buildId: id }, "removing a refused build failed"));
+      throw err;
+    }
+    const running = (await builds.markRunning(id, started)) ?? (await builds.get(id)) ?? queued;
+    logger.info({ buildId: id, hostId, name: `${name}:${tag}`, steps: started.stepsTotal }, "build started");
+    follower.follow(running);
+    return running;
+  }
+
   return {
     async create(caller, spec, archive, signal) {
-      const { name, tag } = parseTemplateName(spec.name, "name");
       if (spec.platform && !caller.platformAdmin) throw errors.permissionDenied("only platform admins (on a browser session) can make platform templates");
-      if (Buffer.byteLength(spec.recipe) > recipeLimitBytes) throw errors.invalidArgument(`recipe must be at most ${recipeLimitBytes} bytes`);
-      if (spec.recipe.includes("\u0000")) throw errors.invalidArgument("recipe must not contain NUL");
-      if (spec.stepTimeoutSeconds > maxStepTimeoutSeconds) {
-        throw errors.invalidArgument(`step_timeout_seconds must be at most ${maxStepTimeoutSeconds}, got ${spec.stepTimeoutSeconds}`);
-      }
-      let recipe;
-      try {
-        recipe = parseRecipe(spec.recipe);
-      } catch (err) {
-        if (err instanceof RecipeError) throw errors.invalidArgument(err.message);
-        throw err;
-      }
-      const fromRef = recipe.from?.template ?? "base:latest";
-      const from = await resolveTemplate(templates, caller.teamId, fromRef).catch(() => {
-        // NOT_FOUND like every other reference to a template the caller cannot see; the line says where.
-        throw errors.notFound(`line ${recipe.from?.line ?? 1}: FROM template ${quoteForMessage(fromRef)} not found`);
-      });
-      const sizes = buildSizes(from, spec);
-      const { hostId, host } = await hosts.pickBuildHost();
-
-      const id = newUuid();
-      const hostTemplateId = toWireId("tpl", newUuid());
-      await builds.insertQueued({
-        id,
-        teamId: caller.teamId,
-        platform: spec.platform,
-        name,
-        tag,
-        recipe: spec.recipe,
-        fromTemplate: from.id,
-        resources: sizes.resources,
-        hostId,
-        hostTemplateId,
-      });
-      let started;
-      try {
-        started = await host.startBuild(
-          {
-            buildId: toWireId("bld", id),
-            templateId: hostTemplateId,
-            fromTemplateId: sizes.fromHostTemplateId,
-            recipe: spec.recipe,
-            diskMib: sizes.resources.diskMib === from.resources.diskMib ? 0 : sizes.resources.diskMib,
-            stepTimeoutSeconds: spec.stepTimeoutSeconds,
-          },
-          archive,
-          signal,
-        );
-      } catch (err) {
-        // The host took nothing (it refused the spec or the archive, or the upload broke): no build remains.
-        await builds.delete(id).catch((e: unknown) => logger.warn({ err: (e as Error).message, buildId: id }, "removing a refused build failed"));
-        throw err;
-      }
-      const running = (await builds.markRunning(id, started)) ?? (await owned(caller.teamId, id));
-      logger.info({ buildId: id, hostId, name: `${name}:${tag}`, steps: started.stepsTotal }, "build started");
-      follower.follow(running);
-      return running;
+      const build = await start({ teamId: caller.teamId, platform: spec.platform }, spec, archive, signal, (b) => builds.insertQueued(b));
+      return build!;
     },
+
+    createPlatformOwned: (spec, retryAfterSeconds, signal) =>
+      start({ teamId: null, platform: true }, { ...spec, platform: true }, noArchive(), signal, (b) => builds.insertPlatformQueued(b, retryAfterSeconds)),
 
     get: owned,
 
@@ -162,3 +183,5 @@ export function createBuildOperations(deps: {
     },
   };
 }
+
+async function* noArchive(): AsyncIterable<Uint8Array> {}

@@ -83,6 +83,13 @@ export type NewBuild = Pick<
 /** What builds need of the store of record (db/build-repository.ts). */
 export interface BuildStore {
   insertQueued(build: NewBuild): Promise<BuildRecord>;
+  /**
+   * Inserts a queued platform-owned build (no team) unless its name:tag is a
+   * ready platform template, a build of it is active, or one ended unsuccessfully
+   * less than `retryAfterSeconds` ago (then null). One decision at a time
+   * across controlplane copies.
+   */
+  insertPlatformQueued(build: NewBuild, retryAfterSeconds: number): Promise<BuildRecord | null>;
   get(id: string): Promise<BuildRecord | null>;
   /** The team's builds, newest first (at most `limit`). */
   listForTeam(teamId: string, limit: number): Promise<BuildRecord[]>;

@@ -15,7 +15,8 @@ export interface BaseRootfsRecipe {
   include: string[];
 }
 
-export const baseIncludes = ["sudo", "procps", "iproute2", "ca-certificates", "less"];
+// python3, curl and git: what E2B programs (and most agents) expect to find; sandboxes have no apt mirror to fetch them later.
+export const baseIncludes = ["sudo", "procps", "iproute2", "ca-certificates", "less", "python3", "curl", "git"];
 
 /** The Debian mirror apt on this host already uses (WRENN_DEBIAN_MIRROR overrides). */
 export async function hostDebianMirror(env: NodeJS.ProcessEnv = process.env): Promise<string> {

@@ -1,4 +1,5 @@
 import { EgressPolicy_Mode, ExpiryAction, type CreateSandboxRequest } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
+import { e2bTemplateRef } from "./e2b-template.js";
 import { field, type JsonObject } from "./request-input.js";
 
 /** The SDKs' default template, and E2B's server-side default timeout. */
@@ -15,7 +16,7 @@ const defaultTimeoutSeconds = 300;
  * for (mcp, volumeMounts, other network rules, secure) are ignored.
  */
 export function createRequestOf(body: JsonObject): Partial<CreateSandboxRequest> {
-  const templateId = field.string(body, "templateID") || defaultTemplate;
+  const templateId = e2bTemplateRef(field.string(body, "templateID") || defaultTemplate);
   const timeout = field.timeout(body);
   const autoPause = field.boolean(body, "autoPause");
   const autoResume = field.object(body, "autoResume");
