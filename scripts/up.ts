@@ -19,6 +19,8 @@ const runtime = (process.env.WRENN_RUNTIME as "qemu" | "namespace" | "auto" | un
 process.stdout.write(`Starting Wrenn (${runtime} sandboxes)…\n`);
 
 const keep = process.env.WRENN_SANDBOXES_ON_STOP !== "destroy";
+// WRENN_TLS_DOMAIN (e.g. e2b.localhost) adds the TLS listener with a local CA: E2B programs then work with E2B_DOMAIN alone.
+const tlsDomain = process.env.WRENN_TLS_DOMAIN || undefined;
 // The controlplane writes the first API key on its first start (an empty database): shown once, then only its path.
 const keyIsNew = !existsSync(join(dataDir, "api-key"));
 // Signals are handled from the start: one during a (long, first) start aborts it.
@@ -59,6 +61,7 @@ const stack = await startStack({
   apiKeyRequired: embedded,
   sandboxNetwork: (process.env.WRENN_SANDBOX_NETWORK as "isolated" | "netns" | "auto" | undefined) ?? "auto",
   hostagentStartTimeoutMs: 20 * 60_000,
+  ...(tlsDomain ? { tls: { domain: tlsDomain, listen: process.env.WRENN_HTTPS_LISTEN ?? "127.0.0.1:8443" } } : {}),
   onHostagentLog: showProgress,
   listen: {
     grpc: process.env.WRENN_GRPC_LISTEN ?? "127.0.0.1:50051",
@@ -81,7 +84,7 @@ Wrenn is up${embedded ? " (embedded database and event bus)" : ""}.
 ${apiKeyLines()}
   gRPC API      ${stack.grpcAddress}
   HTTP/JSON     ${stack.httpUrl}   (OpenAPI: ${stack.httpUrl}/openapi.json)
-  host agent    ${stack.hostagentAddress}
+${tlsLines()}  host agent    ${stack.hostagentAddress}
   logs          ${stack.logDir}/{controlplane,hostagent}.log
   processes     controlplane pid ${stack.services.controlplane.pid}, hostagent pid ${stack.services.hostagent.pid}
 
@@ -90,6 +93,17 @@ Try:
 
 Ctrl-C stops the platform; ${keep ? "running sandboxes keep running and the next start re-adopts them" : "every sandbox is destroyed (WRENN_SANDBOXES_ON_STOP=destroy)"}.
 `);
+
+/** The TLS listener and what an E2B program needs to use it, when WRENN_TLS_DOMAIN asked for one. */
+function tlsLines(): string {
+  if (!stack.httpsUrl || !stack.tls) return "";
+  const port = new URL(stack.httpsUrl).port;
+  return [
+    `  HTTPS         ${stack.httpsUrl}   (certificate for *.${stack.tls.domain}; trust ${stack.tls.caFile})`,
+    `  E2B SDKs      E2B_DOMAIN=${stack.tls.domain}:${port} NODE_EXTRA_CA_CERTS=${stack.tls.caFile} SSL_CERT_FILE=${stack.tls.caFile} E2B_API_KEY=<an e2b_ key>`,
+    "",
+  ].join("\n");
+}
 
 /** The API key (only when it was just created: it is a secret, and consoles get shared and logged) and where it is kept. */
 function apiKeyLines(): string {
