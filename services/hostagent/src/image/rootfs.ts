@@ -16,7 +16,8 @@ export interface BaseRootfsRecipe {
 }
 
 // python3, curl and git: what E2B programs (and most agents) expect to find; sandboxes have no apt mirror to fetch them later.
-export const baseIncludes = ["sudo", "procps", "iproute2", "ca-certificates", "less", "python3", "curl", "git"];
+// libnss-myhostname: the guest's hostname is its sandbox id, in no hosts file; without it sudo waits on DNS for it.
+export const baseIncludes = ["sudo", "procps", "iproute2", "ca-certificates", "less", "python3", "curl", "git", "libnss-myhostname"];
 
 /** The Debian mirror apt on this host already uses (WRENN_DEBIAN_MIRROR overrides). */
 export async function hostDebianMirror(env: NodeJS.ProcessEnv = process.env): Promise<string> {
@@ -132,6 +133,9 @@ export async function buildRootfs(inputs: RootfsInputs, staging: string, output:
     await rm(join(staging, "etc/resolv.conf"), { force: true });
     await writeFile(join(staging, "etc/resolv.conf"), "nameserver 169.254.0.22\n");
     await writeFile(join(staging, "etc/fstab"), "/dev/vda / ext4 rw,noatime 0 1\n");
+    // The sandbox's own name (set at each start) resolves locally, before any DNS query.
+    const nsswitch = await readFile(join(staging, "etc/nsswitch.conf"), "utf8");
+    await writeFile(join(staging, "etc/nsswitch.conf"), nsswitch.replace(/^hosts:.*$/m, "hosts:          files myhostname dns"));
     await rm(join(staging, "var/cache/apt/archives"), { recursive: true, force: true });
     await mkdir(join(staging, "var/cache/apt/archives/partial"), { recursive: true });
   });
