@@ -4,8 +4,10 @@ import { createRequestOf } from "../../../src/e2b/api/create-input.js";
 import { toE2bSandboxId, wireSandboxIdOf } from "../../../src/e2b/api/e2b-sandbox-id.js";
 
 describe("E2B create body", () => {
-  it("defaults to base, 300 s, kill on expiry, and always waits for the sandbox", () => {
-    expect(createRequestOf({})).toMatchObject({ templateId: "base", timeoutSeconds: 300, onExpiry: ExpiryAction.EXPIRY_ACTION_KILL, waitReady: true, metadata: {}, envs: {} });
+  it("defaults to base (the platform's e2b-base template), 300 s, kill on expiry, and always waits for the sandbox", () => {
+    expect(createRequestOf({ templateID: "base" }).templateId).toBe("e2b-base:latest");
+    expect(createRequestOf({ templateID: "my-app:v2" }).templateId).toBe("my-app:v2");
+    expect(createRequestOf({})).toMatchObject({ templateId: "e2b-base:latest", timeoutSeconds: 300, onExpiry: ExpiryAction.EXPIRY_ACTION_KILL, waitReady: true, metadata: {}, envs: {} });
   });
 
   it("maps envVars, metadata, autoPause, autoResume and allow_internet_access", () => {
