@@ -176,7 +176,8 @@ export async function startTestBackend(): Promise<TestBackend> {
       const chunks: Buffer[] = [];
       for await (const req of requests) {
         state.writes.push({ sandboxId: req.sandboxId, path: req.path, bytes: req.data.length, at: Date.now() });
-        if (req.sandboxId !== "sb-1") throw errors.notFound(`sandbox ${req.sandboxId} not found`);
+        // The target (sandbox, path) comes in the first message only, as the file-transfer route sends it.
+        if (!path && req.sandboxId !== "sb-1") throw errors.notFound(`sandbox ${req.sandboxId} not found`);
         path ||= req.path;
         chunks.push(Buffer.from(req.data));
       }
