@@ -8,13 +8,19 @@
  * Schemathesis check failure, or a controlplane or host agent that no longer
  * answers (or is no longer the same process) afterwards.
  *
- *   FUZZ_HTTP_SECONDS (default 150)  FUZZ_GRPC_SECONDS (default 120)
+ * Then the E2B envd face (envd-fuzz.ts): every Connect method and envd's
+ * plain routes over the gateway's HTTP port, with the fuzz sandbox's real
+ * access token, without it and with another sandbox's id.
+ *
+ *   FUZZ_HTTP_SECONDS (default 150)  FUZZ_GRPC_SECONDS (default 120)  FUZZ_ENVD_SECONDS (default 60)
  */
 import { execFileSync } from "node:child_process";
 import { copyFile, mkdtemp, readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { fuzzGrpc, type GrpcFuzzResult } from "./grpc-fuzz.js";
+import { runEnvdFuzz } from "./envd-run.js";
+import type { EnvdFuzzResult } from "./envd-fuzz.js";
 import { fuzzHttp, type HttpFuzzResult } from "./http-fuzz.js";
 import { probeUnauthenticated } from "./http-unauthenticated.js";
 import { startLiveStack } from "./live-stack.js";
@@ -22,6 +28,7 @@ import { checkLiveness, watch } from "./liveness.js";
 
 const httpSeconds = Number(process.env.FUZZ_HTTP_SECONDS ?? 150);
 const grpcSeconds = Number(process.env.FUZZ_GRPC_SECONDS ?? 120);
+const envdSeconds = Number(process.env.FUZZ_ENVD_SECONDS ?? 60);
 const say = (line: string): void => console.log(`[fuzz] ${line}`);
 
 async function main(): Promise<number> {
@@ -32,6 +39,7 @@ async function main(): Promise<number> {
   const problems: string[] = [];
   let http: HttpFuzzResult | undefined;
   let rpc: GrpcFuzzResult | undefined;
+  let envd: EnvdFuzzResult | undefined;
   try {
     const watched = await watch({
       controlplaneGrpc: live.stack.grpcAddress,
@@ -84,6 +92,15 @@ async function main(): Promise<number> {
       const after = await checkLiveness(watched);
       problems.push(...after.problems.map((p) => `after the gRPC fuzz: ${p}`));
     }
+    if (envdSeconds > 0 && problems.every((p) => !p.startsWith("after"))) {
+      say(`E2B envd face: every Connect method, /files and /health for up to ${envdSeconds} s`);
+      const run = await runEnvdFuzz(live, envdSeconds * 1000, async () => (await checkLiveness(watched)).ok);
+      envd = run.result;
+      for (const f of envd.failures) problems.push(`envd ${f.label}: ${f.problem} [${f.request}]`);
+      problems.push(...run.afterProblems.map((p) => `after the envd fuzz: ${p}`));
+      const after = await checkLiveness(watched);
+      problems.push(...after.problems.map((p) => `after the envd fuzz: ${p}`));
+    }
     problems.push(...(await fatalLogLines(live.stack.logDir)));
     // The stack's data directory goes with it: keep the service logs beside the fuzz reports.
     for (const name of ["controlplane.log", "hostagent.log"]) await copyFile(join(live.stack.logDir, name), join(workDir, name)).catch(() => undefined);
@@ -99,6 +116,11 @@ async function main(): Promise<number> {
     const cut = rpc.sent < rpc.planned ? ` (${rpc.planned - rpc.sent} cases left when the budget ran out)` : "";
     say(`  gRPC: ${rpc.sent} calls to ${rpc.methods.length} methods in ${(rpc.durationMs / 1000).toFixed(0)} s${cut}; codes ${formatCounts(rpc.byCode)}`);
     for (const [note, n] of Object.entries(rpc.notes).sort((a, b) => b[1] - a[1]).slice(0, 10)) say(`    (not a failure) ${n}× ${note}`);
+  }
+  if (envd) {
+    const cut = envd.sent < envd.planned ? ` (${envd.planned - envd.sent} cases left when the budget ran out)` : "";
+    say(`  envd: ${envd.sent} requests in ${(envd.durationMs / 1000).toFixed(0)} s${cut}; statuses ${formatCounts(envd.byStatus)}`);
+    if (envd.libraryInternals > 0) say(`    (not a failure) ${envd.libraryInternals}× connect-node's own internal for unparsable binary or a compressed flag with no encoding`);
   }
   say(`  failures: ${problems.length}`);
   for (const p of problems.slice(0, 50)) say(`    ${p}`);

@@ -11,6 +11,7 @@ import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/api/v1/process.js";
 import { fromWireId, toWireId, type Logger } from "@wrenn/shared";
 import type { FrontHandler } from "../../gateway/index.js";
 import { basicAuthUser, callerMetadata, envdCallerKey, type EnvdCaller, type PublicEnvdClients } from "./envd-calls.js";
+import { envdGzip, envdReadMaxBytes } from "./envd-compression.js";
 import { createFilesRoutes } from "./files-routes.js";
 import { filesystemService } from "./filesystem-service.js";
 import { processService } from "./process-service.js";
@@ -66,6 +67,9 @@ export function createEnvdFace(options: EnvdFaceOptions): { front: FrontHandler;
       router.service(Process, processService(clients));
       router.service(Filesystem, filesystemService(clients));
     },
+    // A bounded read and gzip whose failures are the client's (envd-compression.ts); no brotli: the SDKs never send it.
+    readMaxBytes: envdReadMaxBytes,
+    acceptCompression: [envdGzip],
     contextValues: (req) => createContextValues().set(envdCallerKey, callerOf(req as IncomingMessage)),
     fallback(req, res) {
       const plain = req as IncomingMessage;
