@@ -144,6 +144,21 @@ describe("e2b SDK files", () => {
     expect(await sbx.files.exists("/tmp/e2b/new-name.txt")).toBe(false);
   });
 
+  it("reads a file that is still being appended to as it was when the read began, as E2B's envd does", async () => {
+    const writer = await sbx.commands.run("while true; do echo tick >> /tmp/e2b/growing; sleep 0.005; done", { background: true });
+    try {
+      await eventually(() => true, () => null);
+      for (let i = 0; i < 5; i += 1) {
+        const text = await sbx.files.read("/tmp/e2b/growing");
+        // Whole appends only: the length the stat saw, never a cut line or a dropped connection.
+        expect(text.length % 5).toBe(0);
+        expect(text.replaceAll("tick\n", "")).toBe("");
+      }
+    } finally {
+      await writer.kill();
+    }
+  });
+
   it("reports an unknown path as FileNotFoundError", async () => {
     await expect(sbx.files.read("/tmp/e2b/no/such/file")).rejects.toBeInstanceOf(FileNotFoundError);
     await expect(sbx.files.getInfo("/tmp/e2b/no/such/file")).rejects.toBeInstanceOf(FileNotFoundError);

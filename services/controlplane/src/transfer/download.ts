@@ -29,7 +29,10 @@ export async function handleDownload(calls: FileCalls, req: IncomingMessage, res
  * The streaming half of a download, for any route that answers a file's
  * bytes (also the E2B face's `GET /files`): Content-Length from StatFile,
  * then ReadFile's chunks with back-pressure; `headers` adds the route's own
- * (given the file's path).
+ * (given the file's path). A file that grows meanwhile is cut (the native
+ * routes: a client never takes a changed file for a whole one), or with
+ * `grown: "truncate"` sent as long as StatFile said (E2B's envd sends the
+ * stat's length of a file still being appended to, and its SDKs expect it).
  */
 export async function sendFile(
   calls: FileCalls,
@@ -38,6 +41,7 @@ export async function sendFile(
   res: ServerResponse,
   signal: AbortSignal,
   headers: (path: string) => Record<string, string>,
+  grown: "cut" | "truncate" = "cut",
 ): Promise<void> {
   const entry = await calls.stat(target, metadata, signal);
   if (entry?.type === FileType.FILE_TYPE_DIRECTORY) throw gatewayErrors.invalidArgument(`${JSON.stringify(target.path.slice(0, 256))} is a directory`);
@@ -56,7 +60,16 @@ export async function sendFile(
   let sent = 0;
   try {
     for (; !next.done; next = await chunks.next()) {
-      const data = next.value;
+      let data = next.value;
+      if (grown === "truncate" && sent + data.length >= size) {
+        data = data.subarray(0, size - sent);
+        sent = size;
+        if (data.length > 0 && !res.write(data)) await once(res, "drain", { signal });
+        // The rest is what was appended after the stat: not part of this answer.
+        read.cancel();
+        await chunks.return?.(undefined).catch(() => undefined);
+        break;
+      }
       sent += data.length;
       // The file grew since StatFile: more bytes than announced would corrupt the framing.
       if (sent > size) throw new Error("file changed during download");

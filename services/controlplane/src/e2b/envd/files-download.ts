@@ -15,5 +15,5 @@ export async function handleFilesDownload(calls: FileCalls, req: IncomingMessage
   const query = filesQuery(req.url ?? "");
   if (!query.path) throw badRequest("path is required");
   const target = { sandboxId: caller.sandboxId, path: query.path, user: query.username };
-  await sendFile(calls, target, transferMetadata(caller), res, signal, () => ({ "content-type": "application/octet-stream" }));
+  await sendFile(calls, target, transferMetadata(caller), res, signal, () => ({ "content-type": "application/octet-stream" }), "truncate");
 }
