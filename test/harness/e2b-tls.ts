@@ -59,8 +59,8 @@ export function runNodeScript(name: string, vars: Record<string, string>, option
 /** One HTTPS request through the system resolver, trusting only `ca`: status, body and the negotiated protocol. */
 export function httpsGet(url: string, options: { ca?: string; headers?: Record<string, string> } = {}): Promise<{ status: number; body: string; alpn: string | false }> {
   return new Promise((resolve, reject) => {
-    // Offers h2 as the SDKs' clients do: the answer says which protocol the server chose.
-    const agent = new Agent({ ca: options.ca, ALPNProtocols: ["h2", "http/1.1"] });
+    // An HTTP/1.1 client offers only http/1.1 (the listener picks h2 for a client that offers it: e2b-h2.test.ts).
+    const agent = new Agent({ ca: options.ca, ALPNProtocols: ["http/1.1"] });
     const req = request(url, { agent, headers: options.headers, timeout: 30_000 }, (res) => {
       const alpn = (res.socket as { alpnProtocol?: string | false } | null)?.alpnProtocol ?? false;
       const chunks: Buffer[] = [];
