@@ -61,6 +61,8 @@ const stack = await startStack({
   apiKeyRequired: embedded,
   sandboxNetwork: (process.env.WRENN_SANDBOX_NETWORK as "isolated" | "netns" | "auto" | undefined) ?? "auto",
   hostagentStartTimeoutMs: 20 * 60_000,
+  // On a QEMU host this builds e2b-base in the background (the E2B face's "base": user `user` in /home/user).
+  platformTemplateBuilds: true,
   ...(tlsDomain ? { tls: { domain: tlsDomain, listen: process.env.WRENN_HTTPS_LISTEN ?? "127.0.0.1:8443" } } : {}),
   onHostagentLog: showProgress,
   listen: {

@@ -41,7 +41,7 @@ async function builtTemplate(deadlineMs: number): Promise<Template> {
 }
 
 beforeAll(async () => {
-  stack = await startStack(qemuStackOptions("wet", "10.243.0.0/16"));
+  stack = await startStack({ ...qemuStackOptions("wet", "10.243.0.0/16"), platformTemplateBuilds: true });
   api = templateApi(stack.grpcAddress, stack.apiKey);
   const env = { E2B_API_URL: stack.httpUrl, E2B_SANDBOX_URL: stack.httpUrl, E2B_API_KEY: await mintE2bKey(stack) };
   for (const [name, value] of Object.entries(env)) {

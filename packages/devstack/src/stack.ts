@@ -64,6 +64,12 @@ export interface StackOptions {
   logDir?: string;
   /** Sandbox runtime; by default WRENN_RUNTIME from the environment, else "namespace" (fast, no image needed). */
   runtime?: "namespace" | "qemu" | "auto";
+  /**
+   * Let the controlplane build the platform's recipe-made templates
+   * (e2b-base) when missing, as a deployment does; by default off in test
+   * stacks, so no build nobody asked for shares their cores.
+   */
+  platformTemplateBuilds?: boolean;
   /** Sandbox networking; by default "isolated" (no outside network, no host firewall changes). */
   sandboxNetwork?: "isolated" | "netns" | "auto";
   /** How long the host agent may take to start (a first QEMU start builds the guest image). */
@@ -169,6 +175,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         REDIS_URL: options.embedded ? undefined : requireEnv("REDIS_URL"),
         // The first start on an empty database creates an admin and its first key, written here.
         WRENN_BOOTSTRAP_KEY_FILE: apiKeyFile,
+        WRENN_PLATFORM_TEMPLATE_BUILDS: options.platformTemplateBuilds ? "on" : "off",
         ...tlsEnv,
       },
       logFile: join(logDir, "controlplane.log"),

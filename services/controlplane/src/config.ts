@@ -63,6 +63,8 @@ export const controlPlaneEnvSchema = z.object({
     .string()
     .regex(/^(?=.{1,200}$)[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)*$/, "a lower-case DNS name such as sandboxes.example.com")
     .default("localhost"),
+  /** "on": the controlplane builds the platform templates it ships from recipes (e2b-base) when missing and a QEMU host is online. */
+  WRENN_PLATFORM_TEMPLATE_BUILDS: z.enum(["on", "off"]).default("on"),
   /** How long the HTTP server lets in-flight requests and streams finish at shutdown before cutting them. */
   WRENN_HTTP_SHUTDOWN_GRACE_MS: z.coerce.number().int().min(0).max(10 * 60_000).default(10_000),
   /** The origin browsers reach the HTTP gateway at ("https://wrenn.example.com"); login redirect URLs are built from it. */
@@ -112,6 +114,8 @@ export interface ControlPlaneConfig {
   proxyDomain?: string;
   /** Unset: 10 s. */
   httpShutdownGraceMs?: number;
+  /** Build the recipe-made platform templates (e2b-base) when missing; unset: true. */
+  platformTemplateBuilds?: boolean;
   /** The origin browsers reach the HTTP gateway at; unset: each login request's own origin (Host). */
   publicUrl?: string;
   /** Absent: no OIDC login. */
@@ -170,6 +174,7 @@ export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): Co
     publicUrl: parsed.WRENN_PUBLIC_URL,
     proxyDomain: parsed.WRENN_PROXY_DOMAIN,
     httpShutdownGraceMs: parsed.WRENN_HTTP_SHUTDOWN_GRACE_MS,
+    platformTemplateBuilds: parsed.WRENN_PLATFORM_TEMPLATE_BUILDS === "on",
     oidc: allOrNone("WRENN_OIDC", [parsed.WRENN_OIDC_ISSUER, parsed.WRENN_OIDC_CLIENT_ID, parsed.WRENN_OIDC_CLIENT_SECRET])
       ? {
           issuer: parsed.WRENN_OIDC_ISSUER!,

@@ -138,7 +138,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       : createMemoryRateLimiter(perMinute);
     cleanups.push(() => limiter.close());
     // After the hosts: builds still active are followed again at once.
-    const templates = await createTemplateParts({ pool: db.pool, hosts, lifecycle, logger });
+    const templates = await createTemplateParts({ pool: db.pool, hosts, lifecycle, logger, platformBuilds: config.platformTemplateBuilds ?? true });
     cleanups.push(() => templates.close());
     const services = [
       grpcService(SandboxServiceDefinition, createSandboxService(lifecycle, { limiter, perMinute }, templates.resolve)),

@@ -36,7 +36,14 @@ export interface TemplateParts {
  * platform's built templates (started when missing, platform-template-builds.ts)
  * and the two public services.
  */
-export async function createTemplateParts(deps: { pool: DatabasePool; hosts: HostRegistry; lifecycle: SandboxLifecycle; logger: Logger }): Promise<TemplateParts> {
+export async function createTemplateParts(deps: {
+  pool: DatabasePool;
+  hosts: HostRegistry;
+  lifecycle: SandboxLifecycle;
+  logger: Logger;
+  /** Build the platform's recipe-made templates when missing (WRENN_PLATFORM_TEMPLATE_BUILDS). */
+  platformBuilds: boolean;
+}): Promise<TemplateParts> {
   const logger = deps.logger.child({ component: "templates" });
   const templates = createTemplateRepository(deps.pool);
   const builds = createBuildRepository(deps.pool);
@@ -61,9 +68,10 @@ export async function createTemplateParts(deps: { pool: DatabasePool; hosts: Hos
   deps.hosts.onOnline(readBaseSizes);
   await follower.resumeAll();
   // After resumeAll: a build a restarted copy was following counts as active, not missing.
-  const platformBuilds = createPlatformTemplateBuilds({ templates, builds: buildOperations, logger: logger.child({ component: "platform-builds" }) });
-  platformBuilds.check();
-  deps.hosts.onOnline(() => platformBuilds.check());
+  // Off in test stacks that do not ask for it: a build nobody started would share their two cores and their leftover checks.
+  const platformBuilds = deps.platformBuilds ? createPlatformTemplateBuilds({ templates, builds: buildOperations, logger: logger.child({ component: "platform-builds" }) }) : undefined;
+  platformBuilds?.check();
+  if (platformBuilds) deps.hosts.onOnline(() => platformBuilds.check());
 
   return {
     services: [
@@ -72,7 +80,7 @@ export async function createTemplateParts(deps: { pool: DatabasePool; hosts: Hos
     ],
     resolve: (teamId, ref) => resolveSandboxTemplate(templates, teamId, ref),
     close: async () => {
-      await platformBuilds.close();
+      await platformBuilds?.close();
       await follower.close();
     },
   };
