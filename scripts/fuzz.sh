@@ -1,9 +1,11 @@
 #!/usr/bin/env bash
 # The fuzz stage (test/fuzz/run.ts): a real platform on the namespace runtime
 # against the Debian PostgreSQL and Redis, a bounded Schemathesis run against
-# /openapi.json and a fuzz of every public gRPC method. Exits non-zero on any
-# 5xx, INTERNAL/UNKNOWN status or dead service. About five minutes; set
-# FUZZ_HTTP_SECONDS / FUZZ_GRPC_SECONDS to change the two budgets.
+# /openapi.json, a fuzz of every public gRPC method, and one of the E2B envd
+# face (Connect process/filesystem, /files, /health) with a real sandbox's
+# access token. Exits non-zero on any 5xx that is not documented,
+# INTERNAL/UNKNOWN status, dropped connection, hang or dead service. About
+# six minutes; FUZZ_HTTP_SECONDS / FUZZ_GRPC_SECONDS / FUZZ_ENVD_SECONDS set the budgets.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

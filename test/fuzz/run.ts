@@ -12,7 +12,7 @@
  * plain routes over the gateway's HTTP port, with the fuzz sandbox's real
  * access token, without it and with another sandbox's id.
  *
- *   FUZZ_HTTP_SECONDS (default 150)  FUZZ_GRPC_SECONDS (default 120)  FUZZ_ENVD_SECONDS (default 60)
+ *   FUZZ_HTTP_SECONDS (default 130)  FUZZ_GRPC_SECONDS (default 110)  FUZZ_ENVD_SECONDS (default 60)
  */
 import { execFileSync } from "node:child_process";
 import { copyFile, mkdtemp, readFile } from "node:fs/promises";
@@ -26,8 +26,8 @@ import { probeUnauthenticated } from "./http-unauthenticated.js";
 import { startLiveStack } from "./live-stack.js";
 import { checkLiveness, watch } from "./liveness.js";
 
-const httpSeconds = Number(process.env.FUZZ_HTTP_SECONDS ?? 150);
-const grpcSeconds = Number(process.env.FUZZ_GRPC_SECONDS ?? 120);
+const httpSeconds = Number(process.env.FUZZ_HTTP_SECONDS ?? 130);
+const grpcSeconds = Number(process.env.FUZZ_GRPC_SECONDS ?? 110);
 const envdSeconds = Number(process.env.FUZZ_ENVD_SECONDS ?? 60);
 const say = (line: string): void => console.log(`[fuzz] ${line}`);
 
