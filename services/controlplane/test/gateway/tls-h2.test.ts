@@ -47,8 +47,8 @@ beforeAll(async () => {
   origin = `https://${await gateway.listenTls(0, "127.0.0.1", { cert, key })}`;
 });
 afterAll(async () => {
-  for (const session of sessions) session.destroy();
   await gateway?.close();
+  for (const session of sessions) session.destroy();
   await transfer?.close();
   await backend?.close();
   if (dir) await rm(dir, { recursive: true, force: true });
@@ -130,5 +130,28 @@ describe("TLS listener over HTTP/2", () => {
     const res = await h2(session(), { ":path": "/v1/nothing-here" });
     expect(res.status).toBe(404);
     expect(JSON.parse(res.body.toString())).toMatchObject({ code: "NOT_FOUND" });
+  });
+});
+
+describe("shutdown with HTTP/2 sessions", () => {
+  it("lets a stream in flight finish, closes the idle session, and is done once the stream is", async () => {
+    const own = createGateway({ grpcTarget: backend.address, logger: createLogger("h2-test", { level: process.env.H2_DEBUG ? "debug" : "silent" }), shutdownGraceMs: 10_000 });
+    const [key] = await Promise.all([readFile(join(dir, "key.pem"))]);
+    const address = await own.listenTls(0, "127.0.0.1", { cert, key });
+    const busy = connect(`https://${address}`, { ca: cert });
+    const idle = connect(`https://${address}`, { ca: cert });
+    for (const s of [busy, idle]) s.on("error", () => {});
+    expect((await h2(idle, { ":path": "/healthz" })).status).toBe(200);
+    const stream = h2(busy, { ":path": "/v1/sandboxes/sb-1/processes", ":method": "POST", "content-type": "application/json" }, JSON.stringify({ process: { cmd: "gated" } }));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const idleClosed = new Promise((resolve) => idle.once("close", resolve));
+    const closed = own.close();
+    await idleClosed;
+    backend.openGate();
+    const res = await stream;
+    expect(res.status).toBe(200);
+    expect(res.body.toString()).toContain('"end"');
+    await closed;
+    await expect(h2(busy, { ":path": "/healthz" })).rejects.toThrow();
   });
 });
