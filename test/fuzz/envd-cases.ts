@@ -56,7 +56,9 @@ function call(m: DescMethod, label: string, body: Buffer | "endless", binary: bo
     label: `${m.name}: ${label}`,
     method: "POST",
     path: rpcPath(m),
-    headers: sdkHeaders(ctx, { "content-type": type, "connect-protocol-version": "1", ...headers }),
+    // A deadline, as the SDK always sends (its requestTimeoutMs): input to a process that does not read its stdin
+    // waits on the full pipe, in Wrenn as in E2B's envd, until the caller's deadline.
+    headers: sdkHeaders(ctx, { "content-type": type, "connect-protocol-version": "1", "connect-timeout-ms": "10000", ...headers }),
     body: stream && wrap && body !== "endless" ? envelope(body) : body,
     kind: stream ? "stream" : "unary",
   });
@@ -141,7 +143,7 @@ function credentialCases(m: DescMethod): EnvdCase[] {
     label: `${m.name}: ${label}`,
     method: "POST",
     path: rpcPath(m),
-    headers: { "content-type": stream ? "application/connect+json" : "application/json", ...headers(ctx) },
+    headers: { "content-type": stream ? "application/connect+json" : "application/json", "connect-timeout-ms": "10000", ...headers(ctx) },
     body: stream ? envelope(json(m, ctx.targets)) : json(m, ctx.targets),
     kind: stream ? "stream" : "unary",
     refused: true,
