@@ -3,6 +3,7 @@ import { connect, type ClientHttp2Session, type OutgoingHttpHeaders } from "node
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
 import { startStack, type Stack } from "@wrenn/devstack";
+import { startHttpServer, writeSite } from "./proxy-sandbox-servers.js";
 
 /**
  * The E2B envd face over HTTP/2 on the TLS listener: what the Python SDK's
@@ -108,5 +109,25 @@ describe("E2B envd face over HTTP/2", () => {
     expect(events.at(-1)).toMatchObject({ end: { exited: true } });
     // The end-of-stream envelope (flag 2) carries no error.
     expect(frames.at(-1)).toEqual({ flags: 2, message: {} });
+  });
+});
+
+describe("the port proxy over HTTP/2", () => {
+  it("forwards a GET to a web server in the sandbox and back, by the 8000-<id> host", async () => {
+    await writeSite(client, sandboxId, "/tmp/h2-site");
+    await startHttpServer(client, sandboxId, 8000, "/tmp/h2-site");
+    const on = session(`8000-${sandboxId}.${domain}`);
+    const page = await new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const stream = on.request({ ":path": "/sub/a.txt", "x-api-key": stack.apiKey });
+      let status = 0;
+      let body = "";
+      stream.on("response", (h) => (status = Number(h[":status"])));
+      stream.on("data", (chunk: Buffer) => (body += chunk.toString()));
+      stream.on("end", () => resolve({ status, body }));
+      stream.on("error", reject);
+      stream.end();
+    });
+    expect(on.alpnProtocol).toBe("h2");
+    expect(page).toEqual({ status: 200, body: "file a" });
   });
 });
