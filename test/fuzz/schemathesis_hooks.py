@@ -12,7 +12,8 @@
 - Hypothesis describes filter lambdas by parsing their source with `ast.parse`,
   which CPython 3.11 cannot do from two threads at once ("AST constructor
   recursion depth mismatch", a SystemError that ends a worker): with two
-  workers those descriptions are taken one at a time.
+  workers those descriptions are taken one at a time, and a description that still hits
+  the bug (it also strikes one thread deep in a recursive build) reads "<unknown>".
 """
 
 import json
@@ -91,7 +92,12 @@ _original_lambda_description = lambda_sources.lambda_description
 
 def _locked_lambda_description(f):
     with _describe_lock:
-        return _original_lambda_description(f)
+        try:
+            return _original_lambda_description(f)
+        except SystemError:
+            # The same CPython 3.11 bug also strikes one thread when ast.parse runs deep in a
+            # recursive strategy build; a description is only ever shown in a repr.
+            return "lambda: <unknown>"
 
 
 lambda_sources.lambda_description = _locked_lambda_description
