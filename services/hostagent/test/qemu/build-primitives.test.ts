@@ -80,11 +80,22 @@ async function startCounter(conn: EnvdConnection): Promise<void> {
 }
 
 /** The counter advances: read twice with a pause between. */
+/**
+ * Whether the counter loop still counts: a later reading above an earlier one within 15 s. A reading
+ * may catch the file between the shell's truncate and write (empty), and a restored guest under
+ * load may take a while to run it again, so readings are retried rather than taken twice.
+ */
 async function counterRuns(conn: EnvdConnection): Promise<boolean> {
-  const first = Number((await run(conn, "cat /tmp/count")).stdout);
-  await new Promise((r) => setTimeout(r, 1500));
-  const second = Number((await run(conn, "cat /tmp/count")).stdout);
-  return first > 0 && second > first;
+  const read = async () => Number((await run(conn, "cat /tmp/count")).stdout) || 0;
+  const deadline = Date.now() + 15_000;
+  let first = 0;
+  while (Date.now() < deadline) {
+    const now = await read();
+    if (first > 0 && now > first) return true;
+    if (first === 0) first = now;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  return false;
 }
 
 async function create(templateId: string, extra: { internal?: boolean; fromCheckpoint?: string; envs?: Record<string, string> } = {}) {
@@ -199,10 +210,20 @@ describe("build primitives (QEMU)", () => {
     await manager.checkpoint(source.sandboxId, ckDir, AbortSignal.timeout(600_000));
     await manager.destroy(source.sandboxId);
     const before = await qemuPids();
-    // Aborted while the disk is flattened, and later while its VM restores or snapshots.
-    for (const abortAfterMs of [300, 4000]) {
+    // Aborted while the disk is flattened (its work dir has appeared), and later while its VM
+    // restores or snapshots (the template's QEMU is running). Timers would race an idle machine,
+    // where the whole template takes a few hundred milliseconds.
+    const flattening = (templateId: string) => async () => (await readdir(templatesDir())).includes(`${templateId}.building`);
+    const restoring = () => async () => (await qemuPids()).length > before.length;
+    for (const reached of [flattening, restoring]) {
       const templateId = newTemplateId();
-      await expect(manager.templateFromCheckpoint(ckDir, templateId, { envs: {} }, AbortSignal.timeout(abortAfterMs))).rejects.toThrow();
+      const abort = new AbortController();
+      const making = manager.templateFromCheckpoint(ckDir, templateId, { envs: {} }, abort.signal);
+      const settled = making.then(() => true, () => true);
+      const when = reached(templateId);
+      while (!(await Promise.race([settled, when()]))) await new Promise((r) => setTimeout(r, 2));
+      abort.abort(new Error("aborted by the test"));
+      await expect(making).rejects.toThrow();
       expect(manager.templates().map((t) => t.id)).not.toContain(templateId);
       expect((await readdir(templatesDir())).filter((n) => n.startsWith(templateId))).toEqual([]);
       expect(await qemuPids()).toEqual(before);
