@@ -1,17 +1,16 @@
+import { canonicalWireId, fromWireId, toDnsLabelId } from "@wrenn/shared";
+
 /**
  * Sandbox ids on the E2B face: "sb" and the 32 hex digits, without the dash,
  * because E2B's SDKs put the id in a DNS label and split `<port>-<id>` on
  * "-". Requests may name a sandbox either way; the public API is called with
- * the wire id ("sb-…").
+ * the wire id ("sb-…"). The forms themselves are @wrenn/shared's ids.
  */
-const e2bForm = /^sb-?([0-9a-fA-F]{32})$/;
-
 export function toE2bSandboxId(wireId: string): string {
-  return wireId.replace(/^sb-/, "sb");
+  return toDnsLabelId("sb", fromWireId("sb", wireId));
 }
 
 /** The wire id a path names, or undefined when it cannot name any sandbox (answered as not found, like an unknown one). */
 export function wireSandboxIdOf(pathId: string): string | undefined {
-  const match = e2bForm.exec(pathId);
-  return match ? `sb-${match[1]!.toLowerCase()}` : undefined;
+  return canonicalWireId("sb", pathId);
 }

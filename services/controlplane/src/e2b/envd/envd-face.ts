@@ -8,7 +8,7 @@ import { Filesystem } from "@wrenn/gen/e2b/filesystem/filesystem_pb.js";
 import { Process } from "@wrenn/gen/e2b/process/process_pb.js";
 import { FilesystemServiceDefinition } from "@wrenn/gen/wrenn/api/v1/filesystem.js";
 import { ProcessServiceDefinition } from "@wrenn/gen/wrenn/api/v1/process.js";
-import { fromWireId, toWireId, type Logger } from "@wrenn/shared";
+import { canonicalWireId, type Logger } from "@wrenn/shared";
 import type { FrontHandler } from "../../gateway/index.js";
 import { basicAuthUser, callerMetadata, envdCallerKey, type EnvdCaller, type PublicEnvdClients } from "./envd-calls.js";
 import { envdGzip, envdReadMaxBytes } from "./envd-compression.js";
@@ -59,7 +59,9 @@ export function createEnvdFace(options: EnvdFaceOptions): { front: FrontHandler;
   }
 
   function callerOf(req: IncomingMessage): EnvdCaller {
-    return { sandboxId: publicSandboxId(sandboxNamed(req) ?? ""), metadata: callerMetadata(req), user: basicAuthUser(req) };
+    const named = sandboxNamed(req) ?? "";
+    // Either form of the id, as the public API's "sb-…"; anything else goes through for the API to refuse.
+    return { sandboxId: canonicalWireId("sb", named) ?? named.toLowerCase(), metadata: callerMetadata(req), user: basicAuthUser(req) };
   }
 
   const handler = connectNodeAdapter({
@@ -106,17 +108,6 @@ export function createEnvdFace(options: EnvdFaceOptions): { front: FrontHandler;
       await files.close();
     },
   };
-}
-
-/**
- * The public API's wire id ("sb-…") for the id an SDK sent: E2B's form (no
- * dash, so it fits a DNS label) or Wrenn's own. Anything else passes through
- * for the public API to refuse.
- */
-function publicSandboxId(named: string): string {
-  const lower = named.toLowerCase();
-  if (/^sb[0-9a-f]{32}$/.test(lower)) return toWireId("sb", fromWireId("sb", `sb-${lower.slice(2)}`));
-  return lower;
 }
 
 /** envd's REST error body, `{code, message}`. */
