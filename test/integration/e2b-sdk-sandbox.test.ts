@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { AuthenticationError, NotFoundError, Sandbox } from "e2b";
 import { useE2bStack } from "../harness/e2b-stack.js";
+import { signUpTeamWithKey } from "../harness/signed-up-team.js";
 
 /**
  * The official `e2b` SDK's sandbox calls against Wrenn's E2B face, configured
@@ -157,6 +158,34 @@ describe("e2b SDK: sandbox lifecycle", () => {
     await expect(Sandbox.getInfo("not-an-id")).rejects.toBeInstanceOf(NotFoundError);
     await expect(Sandbox.create({ apiKey: `e2b_${"0".repeat(40)}` })).rejects.toBeInstanceOf(AuthenticationError);
     await expect(Sandbox.list({ apiKey: `e2b_${"0".repeat(40)}` }).nextItems()).rejects.toBeInstanceOf(AuthenticationError);
+  });
+});
+
+describe("e2b faces: another team", () => {
+  it("sees none of a team's sandboxes: not found, not listed, not killed, and its sandbox's token opens nothing of theirs", async () => {
+    const mine = await Sandbox.create({ metadata: { suite: "e2b-tenancy" } });
+    const theirKey = (await signUpTeamWithKey(e2b.stack.httpUrl, "e2b-other")).apiKey;
+    const theirs = await Sandbox.create({ apiKey: theirKey });
+    try {
+      await expect(Sandbox.getInfo(mine.sandboxId, { apiKey: theirKey })).rejects.toBeInstanceOf(NotFoundError);
+      await expect(Sandbox.connect(mine.sandboxId, { apiKey: theirKey })).rejects.toBeInstanceOf(NotFoundError);
+      expect(await Sandbox.kill(mine.sandboxId, { apiKey: theirKey })).toBe(false);
+      const listed = await Sandbox.list({ apiKey: theirKey, query: { metadata: { suite: "e2b-tenancy" } } }).nextItems();
+      expect(listed).toEqual([]);
+      // Their sandbox's envd token, aimed at mine through the envd face: refused like an unknown sandbox.
+      const token = (theirs as unknown as { envdAccessToken: string }).envdAccessToken;
+      expect(token).toMatch(/^wra_/);
+      const res = await fetch(`${e2b.stack.httpUrl}/filesystem.Filesystem/Stat`, {
+        method: "POST",
+        headers: { "content-type": "application/json", "connect-protocol-version": "1", "x-access-token": token, "e2b-sandbox-id": mine.sandboxId },
+        body: JSON.stringify({ path: "/" }),
+      });
+      expect(res.status).toBe(404);
+      expect(((await res.json()) as { code: string }).code).toBe("not_found");
+      expect(await mine.isRunning()).toBe(true);
+    } finally {
+      await Promise.all([mine.kill(), theirs.kill()]);
+    }
   });
 });
 
