@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import type { Sandbox } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
+import { SandboxStatus, type Sandbox } from "@wrenn/gen/wrenn/api/v1/sandbox.js";
 import { sendJson } from "../../gateway/gateway-error.js";
 import { createRequestOf } from "./create-input.js";
 import { E2bError, e2bErrors } from "./e2b-error.js";
@@ -96,9 +96,21 @@ export const pauseSandbox: Handler = async (ctx) => {
   const { sandbox, state } = await shownSandbox(ctx);
   if (state === "paused") throw e2bErrors.conflict(`sandbox ${ctx.pathId.slice(0, 80)} is already paused`);
   const paused = await ctx.calls.pause({ sandboxId: sandbox.sandboxId, wait: true });
-  settled(paused.sandbox, "paused", "pause");
+  if (!pauseHappened(paused.sandbox)) settled(paused.sandbox, "paused", "pause");
   noContent(ctx.res);
 };
+
+/**
+ * Whether a waited pause did pause. The answer is read after the pause
+ * settled, so another caller's resume or kill may already have moved the
+ * sandbox on; a failed pause is told apart by the error it leaves on the
+ * record (every later transition clears it).
+ */
+export function pauseHappened(after: Sandbox | undefined): boolean {
+  if (!after) return false;
+  if (e2bStateOf(after.status) === "paused") return true;
+  return after.error === "" && after.status !== SandboxStatus.SANDBOX_STATUS_ERROR;
+}
 
 /**
  * POST /v2/sandboxes/{sandboxID}/connect, POST /sandboxes/{sandboxID}/connect
