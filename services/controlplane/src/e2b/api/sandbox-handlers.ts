@@ -37,8 +37,20 @@ async function shownSandbox(ctx: HandlerContext): Promise<{ sandbox: Sandbox; st
   return { sandbox, state };
 }
 
+/**
+ * Whether a waited operation did what it was asked. The answer is read after
+ * the operation settled, so another caller's pause, resume or kill may already
+ * have moved the sandbox on; a failed operation is told apart by the error it
+ * leaves on the record (every later transition clears it).
+ */
+export function operationHappened(after: Sandbox | undefined, want: E2bState): boolean {
+  if (!after) return false;
+  if (e2bStateOf(after.status) === want) return true;
+  return after.error === "" && after.status !== SandboxStatus.SANDBOX_STATUS_ERROR;
+}
+
 function settled(sandbox: Sandbox | undefined, want: E2bState, what: string): Sandbox {
-  if (!sandbox || e2bStateOf(sandbox.status) !== want) {
+  if (!sandbox || !operationHappened(sandbox, want)) {
     throw new E2bError(500, `the sandbox did not ${what}${sandbox?.error ? `: ${sandbox.error}` : ""}`);
   }
   return sandbox;
@@ -96,21 +108,9 @@ export const pauseSandbox: Handler = async (ctx) => {
   const { sandbox, state } = await shownSandbox(ctx);
   if (state === "paused") throw e2bErrors.conflict(`sandbox ${ctx.pathId.slice(0, 80)} is already paused`);
   const paused = await ctx.calls.pause({ sandboxId: sandbox.sandboxId, wait: true });
-  if (!pauseHappened(paused.sandbox)) settled(paused.sandbox, "paused", "pause");
+  settled(paused.sandbox, "paused", "pause");
   noContent(ctx.res);
 };
-
-/**
- * Whether a waited pause did pause. The answer is read after the pause
- * settled, so another caller's resume or kill may already have moved the
- * sandbox on; a failed pause is told apart by the error it leaves on the
- * record (every later transition clears it).
- */
-export function pauseHappened(after: Sandbox | undefined): boolean {
-  if (!after) return false;
-  if (e2bStateOf(after.status) === "paused") return true;
-  return after.error === "" && after.status !== SandboxStatus.SANDBOX_STATUS_ERROR;
-}
 
 /**
  * POST /v2/sandboxes/{sandboxID}/connect, POST /sandboxes/{sandboxID}/connect
