@@ -176,6 +176,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         // The first start on an empty database creates an admin and its first key, written here.
         WRENN_BOOTSTRAP_KEY_FILE: apiKeyFile,
         WRENN_PLATFORM_TEMPLATE_BUILDS: options.platformTemplateBuilds ? "on" : "off",
+        // A copy killed in a test hands its singleton jobs (reconciler rounds, purges) on within seconds.
+        WRENN_SINGLETON_LEASE_MS: process.env.WRENN_SINGLETON_LEASE_MS ?? "3000",
         ...tlsEnv,
       },
       logFile: join(logDir, "controlplane.log"),

@@ -48,6 +48,12 @@ export const controlPlaneEnvSchema = z.object({
   WRENN_EVENTS_STREAM: z.string().min(1).default("wrenn:sandbox-events"),
   /** How often every host's sandboxes are compared with the database. */
   WRENN_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /**
+   * How long the lease on a singleton job (reconciler rounds, purges) lives
+   * unrenewed: after a copy is killed, another takes its jobs within this
+   * plus a third of it.
+   */
+  WRENN_SINGLETON_LEASE_MS: z.coerce.number().int().min(300).max(600_000).default(15_000),
   /** A sandbox stuck in starting/pausing/resuming/stopping this long is settled from what its host has. */
   WRENN_RECONCILE_STUCK_AFTER_MS: z.coerce.number().int().min(1_000).default(10 * 60_000),
   /** How long a stopped sandbox stays readable (Get, List) before it is NOT_FOUND and purged. */
@@ -102,6 +108,8 @@ export interface ControlPlaneConfig {
   reconcileIntervalMs?: number;
   /** Unset: 10 min. */
   reconcileStuckAfterMs?: number;
+  /** How long a singleton job's lease lives unrenewed. Unset: 15 s. */
+  singletonLeaseMs?: number;
   /** Unset: 1 hour. */
   stoppedRetentionSeconds?: number;
   /** Unset: <dataDir>/api-key. */
@@ -167,6 +175,7 @@ export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): Co
     eventsStream: parsed.WRENN_EVENTS_STREAM,
     reconcileIntervalMs: parsed.WRENN_RECONCILE_INTERVAL_MS,
     reconcileStuckAfterMs: parsed.WRENN_RECONCILE_STUCK_AFTER_MS,
+    singletonLeaseMs: parsed.WRENN_SINGLETON_LEASE_MS,
     stoppedRetentionSeconds: parsed.WRENN_STOPPED_RETENTION_SECONDS,
     bootstrapKeyFile: parsed.WRENN_BOOTSTRAP_KEY_FILE,
     adminEmail: parsed.WRENN_ADMIN_EMAIL,

@@ -72,6 +72,11 @@ export function grpcService<S extends CompatServiceDefinition>(
 export interface BackgroundWorker {
   name: string;
   /**
+   * Run on one controlplane copy at a time (the one holding the lease named
+   * after the worker), for jobs that several copies must not do at once.
+   */
+  singleton?: boolean;
+  /**
    * Works until `signal` aborts, then settles. A worker that throws is logged
    * and not restarted (the controlplane keeps serving without it).
    */

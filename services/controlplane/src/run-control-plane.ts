@@ -13,6 +13,7 @@ import { createReachParts } from "./reach-parts.js";
 import { requestHookMiddleware, runRequestHooks } from "./request-hooks.js";
 import { publicServices, startCore, type CoreOptions } from "./server.js";
 import { startWorkers } from "./workers.js";
+import { leasedWorker } from "./singletons/leased-worker.js";
 
 export interface RunControlPlaneOptions {
   /** Unset: read from the environment (loadControlPlaneConfig). */
@@ -126,7 +127,7 @@ export async function runControlPlane(options: RunControlPlaneOptions = {}): Pro
     }
 
     const workers = startWorkers(
-      parts.flatMap((part) => part.workers ?? []),
+      parts.flatMap((part) => part.workers ?? []).map((worker) => (worker.singleton ? leasedWorker(worker, core.singletons) : worker)),
       logger,
     );
     started.push(() => workers.stop());

@@ -12,7 +12,7 @@ import { createRedisEventBus } from "./events/redis-event-bus.js";
 import { grpcService, type ExtensionContext, type GrpcService } from "./extensions.js";
 import { startOutcomeConsumer } from "./lifecycle/outcome-consumer.js";
 import { createSandboxLifecycle } from "./lifecycle/sandbox-lifecycle.js";
-import { createVisibility, defaultStoppedRetentionSeconds, startStoppedPurge } from "./lifecycle/visibility.js";
+import { createVisibility, defaultStoppedRetentionSeconds, stoppedPurgeWorker } from "./lifecycle/visibility.js";
 import { createFilesystemService } from "./rpc/filesystem/filesystem-service.js";
 import { createPortService } from "./rpc/ports/port-service.js";
 import { createProcessService } from "./rpc/process/process-service.js";
@@ -21,6 +21,9 @@ import { createSandboxService } from "./rpc/sandbox/sandbox-service.js";
 import { createHostRegistry } from "./hosts/host-registry.js";
 import { startHostEventWatcher, type HostEventWatcher } from "./hosts/host-event-watcher.js";
 import { createReconciler } from "./reconciler/reconciler.js";
+import { createLeaseRepository } from "./db/lease-repository.js";
+import { controlPlaneCopyId, leasedWorker, type LeaseOptions } from "./singletons/leased-worker.js";
+import { startWorkers } from "./workers.js";
 import { createMemoryRateLimiter, createRedisRateLimiter } from "./limits/create-rate-limiter.js";
 import { createTemplateParts } from "./template-parts.js";
 
@@ -39,6 +42,8 @@ export interface Core {
   context: ExtensionContext;
   /** wrenn.api.v1, ready to add to a gRPC server. */
   services: GrpcService[];
+  /** The lease table and this copy's name in it, for jobs that run on one copy at a time. */
+  singletons: LeaseOptions;
   close(): Promise<void>;
 }
 
@@ -81,8 +86,6 @@ export async function startCore(options: CoreOptions): Promise<Core> {
 
     const visibility = createVisibility(config.stoppedRetentionSeconds ?? defaultStoppedRetentionSeconds);
     const lifecycle = createSandboxLifecycle({ sandboxes, scheduler: hosts, bus, logger, visibility, ...options.lifecycle });
-    const purge = startStoppedPurge({ sandboxes, visibility, logger });
-    cleanups.push(() => purge.close());
     // Background host calls get a bounded grace period at shutdown.
     cleanups.push(() => Promise.race([lifecycle.drain(), new Promise((r) => setTimeout(r, 10_000).unref())]).then(() => {}));
     // The consumer group exists before any host event is published (a group starts at the stream's end).
@@ -128,7 +131,17 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       );
     });
     await hosts.start();
-    reconciler.start();
+    // The reconciler's rounds and the purge run on one copy at a time; every
+    // copy still reconciles a host it sees come back, at once.
+    const singletons = { leases: createLeaseRepository(db.pool), holder: controlPlaneCopyId(), ttlMs: config.singletonLeaseMs ?? 15_000, logger };
+    const coreJobs = startWorkers(
+      [
+        { name: "reconciler", run: (signal: AbortSignal) => reconciler.rounds(signal) },
+        stoppedPurgeWorker({ sandboxes, visibility, logger }),
+      ].map((job) => leasedWorker(job, singletons)),
+      logger,
+    );
+    cleanups.push(() => coreJobs.stop());
 
     const resolve = createRelayResolver((teamId, id) => lifecycle.operable(teamId, id), (hostId) => hosts.connectionFor(hostId));
     // One limit for every copy when they share Redis; this process's own otherwise.
@@ -147,7 +160,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       grpcService(PortServiceDefinition, createPortService(resolve)),
       ...templates.services,
     ];
-    return { context: { config, logger, pool: db.pool, bus, lifecycle, hosts, reconciler }, services, close };
+    return { context: { config, logger, pool: db.pool, bus, lifecycle, hosts, reconciler }, singletons, services, close };
   } catch (err) {
     await close();
     throw err;

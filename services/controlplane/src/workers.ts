@@ -47,7 +47,7 @@ export function startWorkers(workers: BackgroundWorker[], logger: Logger): Runni
  * listening to its signal); one that throws before its first await fails
  * the same way as one that rejects.
  */
-function runNow(worker: BackgroundWorker, signal: AbortSignal): Promise<void> {
+export function runNow(worker: BackgroundWorker, signal: AbortSignal): Promise<void> {
   try {
     return worker.run(signal);
   } catch (err) {

@@ -34,6 +34,7 @@ export function userPurgeWorker(options: UserPurgeOptions) {
   const intervalMs = options.intervalMs ?? 3600_000;
   return {
     name: "user-purge",
+    singleton: true,
     async run(signal: AbortSignal): Promise<void> {
       while (!signal.aborted) {
         try {

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import { errors, type Logger } from "@wrenn/shared";
 import type { SandboxRecord } from "./sandbox.js";
 import type { SandboxStore } from "./sandbox-store.js";
@@ -50,15 +51,15 @@ export function createVisibility(retentionSeconds = defaultStoppedRetentionSecon
 
 /**
  * Deletes stopped sandboxes once their retention time is over, at start and
- * then on a timer. Reads hide them already at that moment; this only keeps
- * the table from growing.
+ * then on a timer, as a background job (one copy at a time runs it). Reads
+ * hide them already at that moment; this only keeps the table from growing.
  */
-export function startStoppedPurge(options: {
+export function stoppedPurgeWorker(options: {
   sandboxes: SandboxStore;
   visibility: Visibility;
   logger: Logger;
   intervalMs?: number;
-}): { close(): void } {
+}): { name: string; run(signal: AbortSignal): Promise<void> } {
   const { sandboxes, visibility, logger } = options;
   const intervalMs = options.intervalMs ?? Math.min(5 * 60_000, Math.max(1_000, visibility.retentionSeconds * 250));
   const purge = async () => {
@@ -69,8 +70,13 @@ export function startStoppedPurge(options: {
       logger.warn({ err: (err as Error).message }, "purging stopped sandboxes failed; trying again later");
     }
   };
-  void purge();
-  const timer = setInterval(() => void purge(), intervalMs);
-  timer.unref();
-  return { close: () => clearInterval(timer) };
+  return {
+    name: "stopped-sandbox-purge",
+    async run(signal) {
+      while (!signal.aborted) {
+        await purge();
+        await sleep(intervalMs, undefined, { signal }).catch(() => undefined);
+      }
+    },
+  };
 }

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from "node:timers/promises";
 import type { Logger } from "@wrenn/shared";
 import type { SandboxRecord, SandboxStatus } from "../lifecycle/sandbox.js";
 import type { SandboxStore } from "../lifecycle/sandbox-store.js";
@@ -17,7 +18,8 @@ export interface ReconcilerOptions {
 }
 
 export interface Reconciler {
-  start(): void;
+  /** Reconciles every host each interval until `signal` aborts (on the copy holding the reconciler's lease). */
+  rounds(signal: AbortSignal): Promise<void>;
   /** Settles one host now; concurrent calls for the same host share one run. */
   reconcileHost(hostId: string): Promise<ReconcileReport>;
   close(): Promise<void>;
@@ -72,7 +74,6 @@ export function reconcileRow(
 export function createReconciler(options: ReconcilerOptions): Reconciler {
   const { sandboxes, scheduler, logger, notify } = options;
   const running = new Map<string, Promise<ReconcileReport>>();
-  let timer: NodeJS.Timeout | undefined;
   let closed = false;
 
   async function run(hostId: string): Promise<ReconcileReport> {
@@ -141,19 +142,16 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
   }
 
   return {
-    start() {
-      const tick = () => {
-        if (closed) return;
-        void round().finally(() => {
-          if (!closed) timer = setTimeout(tick, options.intervalMs).unref();
-        });
-      };
-      timer = setTimeout(tick, options.intervalMs).unref();
+    async rounds(signal) {
+      while (!closed && !signal.aborted) {
+        await sleep(options.intervalMs, undefined, { signal }).catch(() => undefined);
+        if (closed || signal.aborted) return;
+        await round();
+      }
     },
     reconcileHost,
     async close() {
       closed = true;
-      if (timer) clearTimeout(timer);
       await Promise.allSettled([...running.values()]);
     },
   };

@@ -37,6 +37,7 @@ export function createOidcLogin(context: ExtensionContext, audit: AuditLog): { h
   });
   const sweeper: BackgroundWorker = {
     name: "oidc-login-sweeper",
+    singleton: true,
     async run(signal) {
       while (!signal.aborted) {
         try {
