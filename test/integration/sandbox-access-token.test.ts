@@ -1,8 +1,7 @@
-import { readFile } from "node:fs/promises";
-import { dirname, join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { ClientError, Metadata, Status } from "nice-grpc";
 import { createWrennClient, SandboxStatus, type WrennClient } from "@wrenn/client";
+import { adminSessionCookie } from "../harness/admin-session.js";
 import { signUpTeamWithKey } from "../harness/signed-up-team.js";
 import { useStackWithSandbox } from "../harness/stack-with-sandbox.js";
 import { BridgeSession, bridgeUrl } from "./websocket-session.js";
@@ -120,12 +119,7 @@ describe("a sandbox access token", () => {
     } finally {
       theirs.close();
     }
-    const password = (await readFile(join(dirname(ctx.stack.apiKeyFile), "admin-password"), "utf8")).trim();
-    const login = await fetch(`${ctx.stack.httpUrl}/auth/login`, {
-      method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ email: "admin@wrenn.local", password }),
-    });
-    expect(login.status).toBe(200);
-    const cookie = login.headers.getSetCookie().map((c) => c.split(";")[0]).join("; ");
+    const cookie = await adminSessionCookie(ctx.stack);
     const all = await fetch(`${ctx.stack.httpUrl}/v1/admin/sandboxes`, { headers: { cookie } });
     expect(all.status).toBe(200);
     const text = await all.text();

@@ -48,6 +48,8 @@ export const controlPlaneEnvSchema = z.object({
   WRENN_EVENTS_STREAM: z.string().min(1).default("wrenn:sandbox-events"),
   /** How often every host's sandboxes are compared with the database. */
   WRENN_RECONCILE_INTERVAL_MS: z.coerce.number().int().min(100).default(30_000),
+  /** How often each host is asked for its info and capacity (GetHostInfo); a host that stops answering is unreachable from the next one. */
+  WRENN_HOST_HEARTBEAT_MS: z.coerce.number().int().min(100).max(600_000).default(15_000),
   /**
    * How long the lease on a singleton job (reconciler rounds, purges) lives
    * unrenewed: after a copy is killed, another takes its jobs within this
@@ -108,6 +110,8 @@ export interface ControlPlaneConfig {
   reconcileIntervalMs?: number;
   /** Unset: 10 min. */
   reconcileStuckAfterMs?: number;
+  /** Unset: 15 s. */
+  hostHeartbeatMs?: number;
   /** How long a singleton job's lease lives unrenewed. Unset: 15 s. */
   singletonLeaseMs?: number;
   /** Unset: 1 hour. */
@@ -176,6 +180,7 @@ export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): Co
     reconcileIntervalMs: parsed.WRENN_RECONCILE_INTERVAL_MS,
     reconcileStuckAfterMs: parsed.WRENN_RECONCILE_STUCK_AFTER_MS,
     singletonLeaseMs: parsed.WRENN_SINGLETON_LEASE_MS,
+    hostHeartbeatMs: parsed.WRENN_HOST_HEARTBEAT_MS,
     stoppedRetentionSeconds: parsed.WRENN_STOPPED_RETENTION_SECONDS,
     bootstrapKeyFile: parsed.WRENN_BOOTSTRAP_KEY_FILE,
     adminEmail: parsed.WRENN_ADMIN_EMAIL,

@@ -81,7 +81,7 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     cleanups.push(() => bus.close());
     logger.info({ bus: config.redisUrl ? "redis" : "in-process", database: db.embedded ? "embedded" : "postgres" }, "state backends ready");
 
-    const hosts = createHostRegistry({ hostAgentUrl: config.hostAgentUrl, hosts: hostRepository, logger });
+    const hosts = createHostRegistry({ hostAgentUrl: config.hostAgentUrl, hosts: hostRepository, logger, heartbeatMs: config.hostHeartbeatMs });
     cleanups.push(() => hosts.close());
 
     const visibility = createVisibility(config.stoppedRetentionSeconds ?? defaultStoppedRetentionSeconds);

@@ -89,7 +89,10 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
     logger,
     reflectedServices: [SandboxServiceDefinition.fullName, BuildServiceDefinition.fullName, ...relayedServices.map((d) => d.fullName)],
   });
-  server.add(SandboxServiceDefinition, createSandboxService(sandboxLayer, describeHost(hostId, runtime.name, runtime.templates, tunnel.address)));
+  server.add(SandboxServiceDefinition, createSandboxService(
+      sandboxLayer,
+      describeHost({ hostId, runtime: runtime.name, templates: runtime.templates, portProxyAddress: tunnel.address, dataDir, sandboxes: () => manager.list() }),
+    ));
   server.add(BuildServiceDefinition, createBuildService(builder));
   for (const definition of relayedServices) {
     const raw = rawServiceDefinition(definition);

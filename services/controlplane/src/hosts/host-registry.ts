@@ -1,6 +1,7 @@
 import { ClientError, Status } from "nice-grpc";
 import { errors, grpcStatusOf, quoteForMessage, type Logger } from "@wrenn/shared";
-import type { HostStore } from "./host-store.js";
+import type { GetHostInfoResponse } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
+import type { HostCapacity, HostStore } from "./host-store.js";
 import { createHostConnection, type HostConnection } from "./host-connection.js";
 import { createSandboxHost } from "./host-agent-adapter.js";
 import type { PlacedHost, SandboxHost, Scheduler } from "../lifecycle/host-contract.js";
@@ -70,6 +71,7 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
       memoryBytes: info.memoryBytes,
       templates: info.templates,
       version: info.version,
+      capacity: capacityOf(info),
     });
     if (info.portProxyAddress) portProxies.set(id, tunnelAddress(info.portProxyAddress, options.hostAgentUrl));
     if (!online) logger.info({ hostId: id, address: options.hostAgentUrl, runtime: info.runtime }, "host registered");
@@ -215,4 +217,19 @@ export function tunnelAddress(advertised: string, agentAddress: string): string 
   const wildcard = tunnel.host === "" || tunnel.host === "0.0.0.0" || tunnel.host === "::";
   const host = wildcard ? (split(agentAddress)?.host ?? "127.0.0.1") : tunnel.host;
   return host.includes(":") ? `[${host}]:${tunnel.port}` : `${host}:${tunnel.port}`;
+}
+
+/**
+ * The capacity a heartbeat reports, made safe for the row: an older agent
+ * sends zeros, and a value that is not a finite, non-negative number is zero.
+ */
+function capacityOf(info: GetHostInfoResponse): HostCapacity {
+  const count = (value: number) => (Number.isFinite(value) && value > 0 ? Math.floor(value) : 0);
+  return {
+    freeMemoryBytes: count(info.freeMemoryBytes),
+    loadAverage: Number.isFinite(info.loadAverage) && info.loadAverage > 0 ? info.loadAverage : 0,
+    diskFreeBytes: count(info.diskFreeBytes),
+    sandboxCount: count(info.sandboxCount),
+    sandboxMemoryBytes: count(info.sandboxMemoryBytes),
+  };
 }

@@ -13,6 +13,16 @@ export interface HostRecord {
   templates: string[];
   version: string;
   lastSeenAt: Date | null;
+  capacity: HostCapacity;
+}
+
+/** What a host had left at its last heartbeat. */
+export interface HostCapacity {
+  freeMemoryBytes: number;
+  loadAverage: number;
+  diskFreeBytes: number;
+  sandboxCount: number;
+  sandboxMemoryBytes: number;
 }
 
 export interface HostUpsert {
@@ -24,6 +34,7 @@ export interface HostUpsert {
   memoryBytes: number;
   templates: string[];
   version: string;
+  capacity: HostCapacity;
 }
 
 /** What the host registry needs from the store of record (PostgreSQL in db/host-repository.ts). */

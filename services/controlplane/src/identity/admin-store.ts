@@ -35,6 +35,12 @@ export interface HostSummary {
   cpuCount: number;
   memoryBytes: number;
   lastSeenAt: Date | null;
+  freeMemoryBytes: number;
+  loadAverage: number;
+  diskFreeBytes: number;
+  sandboxCount: number;
+  sandboxMemoryBytes: number;
+  templates: string[];
 }
 
 export interface AdminStore {

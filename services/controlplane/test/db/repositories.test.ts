@@ -34,6 +34,7 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
       memoryBytes: 8 * 1024 ** 3,
       templates: ["base"],
       version: "test",
+      capacity: { freeMemoryBytes: 6 * 1024 ** 3, loadAverage: 0.5, diskFreeBytes: 100 * 1024 ** 3, sandboxCount: 0, sandboxMemoryBytes: 0 },
     });
   });
   afterAll(async () => {
@@ -153,5 +154,14 @@ describe.skipIf(!testDatabaseUrl)("repositories on PostgreSQL", () => {
     const back = await hosts.upsertOnline({ ...row!, cpuCount: 4, templates: ["base", "python"] });
     expect(back).toMatchObject({ status: "online", cpuCount: 4, templates: ["base", "python"] });
     expect(back.lastSeenAt!.getTime()).toBeGreaterThanOrEqual(row!.lastSeenAt!.getTime());
+  });
+
+  it("keeps the capacity of each heartbeat, replacing the last one", async () => {
+    const row = await hosts.get(hostId);
+    expect(row!.capacity).toEqual({ freeMemoryBytes: 6 * 1024 ** 3, loadAverage: 0.5, diskFreeBytes: 100 * 1024 ** 3, sandboxCount: 0, sandboxMemoryBytes: 0 });
+    const capacity = { freeMemoryBytes: 3 * 1024 ** 3 + 5, loadAverage: 1.75, diskFreeBytes: 2 ** 40, sandboxCount: 7, sandboxMemoryBytes: 7 * 256 * 1024 ** 2 };
+    const next = await hosts.upsertOnline({ ...row!, capacity });
+    expect(next.capacity).toEqual(capacity);
+    expect((await hosts.get(hostId))!.capacity).toEqual(capacity);
   });
 });

@@ -47,6 +47,7 @@ export async function openTestDatabaseWithHost(): Promise<DatabaseWithHost> {
   const hostId = randomUUID();
   await createHostRepository(db.pool).upsertOnline({
     id: hostId, agentHostId: "t", address: "127.0.0.1:1", runtime: "fake", cpuCount: 1, memoryBytes: 1, templates: [], version: "t",
+    capacity: { freeMemoryBytes: 1, loadAverage: 0, diskFreeBytes: 1, sandboxCount: 0, sandboxMemoryBytes: 0 },
   });
   return { db, sandboxes: createSandboxRepository(db.pool), hostId, teamId: await insertTestTeam(db.pool) };
 }

@@ -26,13 +26,23 @@ const (
 type Host struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// "host-" followed by 32 hex characters.
-	HostId        string                 `protobuf:"bytes,1,opt,name=host_id,json=hostId,proto3" json:"host_id,omitempty"`
-	Address       string                 `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
-	Status        string                 `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
-	Runtime       string                 `protobuf:"bytes,4,opt,name=runtime,proto3" json:"runtime,omitempty"`
-	CpuCount      uint32                 `protobuf:"varint,5,opt,name=cpu_count,json=cpuCount,proto3" json:"cpu_count,omitempty"`
-	MemoryBytes   uint64                 `protobuf:"varint,6,opt,name=memory_bytes,json=memoryBytes,proto3" json:"memory_bytes,omitempty"`
-	LastSeenAt    *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=last_seen_at,json=lastSeenAt,proto3" json:"last_seen_at,omitempty"`
+	HostId      string                 `protobuf:"bytes,1,opt,name=host_id,json=hostId,proto3" json:"host_id,omitempty"`
+	Address     string                 `protobuf:"bytes,2,opt,name=address,proto3" json:"address,omitempty"`
+	Status      string                 `protobuf:"bytes,3,opt,name=status,proto3" json:"status,omitempty"`
+	Runtime     string                 `protobuf:"bytes,4,opt,name=runtime,proto3" json:"runtime,omitempty"`
+	CpuCount    uint32                 `protobuf:"varint,5,opt,name=cpu_count,json=cpuCount,proto3" json:"cpu_count,omitempty"`
+	MemoryBytes uint64                 `protobuf:"varint,6,opt,name=memory_bytes,json=memoryBytes,proto3" json:"memory_bytes,omitempty"`
+	LastSeenAt  *timestamppb.Timestamp `protobuf:"bytes,7,opt,name=last_seen_at,json=lastSeenAt,proto3" json:"last_seen_at,omitempty"`
+	// Capacity as of the last heartbeat (last_seen_at).
+	FreeMemoryBytes uint64  `protobuf:"varint,8,opt,name=free_memory_bytes,json=freeMemoryBytes,proto3" json:"free_memory_bytes,omitempty"`
+	LoadAverage     float64 `protobuf:"fixed64,9,opt,name=load_average,json=loadAverage,proto3" json:"load_average,omitempty"`
+	DiskFreeBytes   uint64  `protobuf:"varint,10,opt,name=disk_free_bytes,json=diskFreeBytes,proto3" json:"disk_free_bytes,omitempty"`
+	// Running and paused sandboxes on the host.
+	SandboxCount uint32 `protobuf:"varint,11,opt,name=sandbox_count,json=sandboxCount,proto3" json:"sandbox_count,omitempty"`
+	// The memory given to its running sandboxes.
+	SandboxMemoryBytes uint64 `protobuf:"varint,12,opt,name=sandbox_memory_bytes,json=sandboxMemoryBytes,proto3" json:"sandbox_memory_bytes,omitempty"`
+	// The templates the host holds, by the host's template ids.
+	Templates     []string `protobuf:"bytes,13,rep,name=templates,proto3" json:"templates,omitempty"`
 	unknownFields protoimpl.UnknownFields
 	sizeCache     protoimpl.SizeCache
 }
@@ -112,6 +122,48 @@ func (x *Host) GetMemoryBytes() uint64 {
 func (x *Host) GetLastSeenAt() *timestamppb.Timestamp {
 	if x != nil {
 		return x.LastSeenAt
+	}
+	return nil
+}
+
+func (x *Host) GetFreeMemoryBytes() uint64 {
+	if x != nil {
+		return x.FreeMemoryBytes
+	}
+	return 0
+}
+
+func (x *Host) GetLoadAverage() float64 {
+	if x != nil {
+		return x.LoadAverage
+	}
+	return 0
+}
+
+func (x *Host) GetDiskFreeBytes() uint64 {
+	if x != nil {
+		return x.DiskFreeBytes
+	}
+	return 0
+}
+
+func (x *Host) GetSandboxCount() uint32 {
+	if x != nil {
+		return x.SandboxCount
+	}
+	return 0
+}
+
+func (x *Host) GetSandboxMemoryBytes() uint64 {
+	if x != nil {
+		return x.SandboxMemoryBytes
+	}
+	return 0
+}
+
+func (x *Host) GetTemplates() []string {
+	if x != nil {
+		return x.Templates
 	}
 	return nil
 }
@@ -992,7 +1044,7 @@ var File_wrenn_api_v1_admin_proto protoreflect.FileDescriptor
 
 const file_wrenn_api_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x18wrenn/api/v1/admin.proto\x12\fwrenn.api.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1awrenn/api/v1/account.proto\x1a\x1awrenn/api/v1/sandbox.proto\x1a\x17wrenn/api/v1/team.proto\"\xe9\x01\n" +
+	"\x18wrenn/api/v1/admin.proto\x12\fwrenn.api.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1awrenn/api/v1/account.proto\x1a\x1awrenn/api/v1/sandbox.proto\x1a\x17wrenn/api/v1/team.proto\"\xd5\x03\n" +
 	"\x04Host\x12\x17\n" +
 	"\ahost_id\x18\x01 \x01(\tR\x06hostId\x12\x18\n" +
 	"\aaddress\x18\x02 \x01(\tR\aaddress\x12\x16\n" +
@@ -1001,7 +1053,14 @@ const file_wrenn_api_v1_admin_proto_rawDesc = "" +
 	"\tcpu_count\x18\x05 \x01(\rR\bcpuCount\x12!\n" +
 	"\fmemory_bytes\x18\x06 \x01(\x04R\vmemoryBytes\x12<\n" +
 	"\flast_seen_at\x18\a \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"lastSeenAt\"X\n" +
+	"lastSeenAt\x12*\n" +
+	"\x11free_memory_bytes\x18\b \x01(\x04R\x0ffreeMemoryBytes\x12!\n" +
+	"\fload_average\x18\t \x01(\x01R\vloadAverage\x12&\n" +
+	"\x0fdisk_free_bytes\x18\n" +
+	" \x01(\x04R\rdiskFreeBytes\x12#\n" +
+	"\rsandbox_count\x18\v \x01(\rR\fsandboxCount\x120\n" +
+	"\x14sandbox_memory_bytes\x18\f \x01(\x04R\x12sandboxMemoryBytes\x12\x1c\n" +
+	"\ttemplates\x18\r \x03(\tR\ttemplates\"X\n" +
 	"\fAdminSandbox\x12/\n" +
 	"\asandbox\x18\x01 \x01(\v2\x15.wrenn.api.v1.SandboxR\asandbox\x12\x17\n" +
 	"\ateam_id\x18\x02 \x01(\tR\x06teamId\",\n" +

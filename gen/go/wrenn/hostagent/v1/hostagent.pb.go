@@ -805,8 +805,19 @@ type GetHostInfoResponse struct {
 	// connection to that port of the sandbox (see the host agent's proxy/). A
 	// wildcard host ("0.0.0.0", "::") means "the address you reach this agent at".
 	PortProxyAddress string `protobuf:"bytes,7,opt,name=port_proxy_address,json=portProxyAddress,proto3" json:"port_proxy_address,omitempty"`
-	unknownFields    protoimpl.UnknownFields
-	sizeCache        protoimpl.SizeCache
+	// Capacity, measured at each call (the controlplane's heartbeat), for placement.
+	// MemAvailable: what new sandboxes can use without swapping.
+	FreeMemoryBytes uint64 `protobuf:"varint,8,opt,name=free_memory_bytes,json=freeMemoryBytes,proto3" json:"free_memory_bytes,omitempty"`
+	// The one-minute load average (runnable tasks); compare with cpu_count.
+	LoadAverage float64 `protobuf:"fixed64,9,opt,name=load_average,json=loadAverage,proto3" json:"load_average,omitempty"`
+	// Free bytes on the file system of the agent's data directory (disks, snapshots, templates).
+	DiskFreeBytes uint64 `protobuf:"varint,10,opt,name=disk_free_bytes,json=diskFreeBytes,proto3" json:"disk_free_bytes,omitempty"`
+	// Running and paused sandboxes, the agent's own build sandboxes left out.
+	SandboxCount uint32 `protobuf:"varint,11,opt,name=sandbox_count,json=sandboxCount,proto3" json:"sandbox_count,omitempty"`
+	// The memory given to the running sandboxes (a paused one holds none).
+	SandboxMemoryBytes uint64 `protobuf:"varint,12,opt,name=sandbox_memory_bytes,json=sandboxMemoryBytes,proto3" json:"sandbox_memory_bytes,omitempty"`
+	unknownFields      protoimpl.UnknownFields
+	sizeCache          protoimpl.SizeCache
 }
 
 func (x *GetHostInfoResponse) Reset() {
@@ -886,6 +897,41 @@ func (x *GetHostInfoResponse) GetPortProxyAddress() string {
 		return x.PortProxyAddress
 	}
 	return ""
+}
+
+func (x *GetHostInfoResponse) GetFreeMemoryBytes() uint64 {
+	if x != nil {
+		return x.FreeMemoryBytes
+	}
+	return 0
+}
+
+func (x *GetHostInfoResponse) GetLoadAverage() float64 {
+	if x != nil {
+		return x.LoadAverage
+	}
+	return 0
+}
+
+func (x *GetHostInfoResponse) GetDiskFreeBytes() uint64 {
+	if x != nil {
+		return x.DiskFreeBytes
+	}
+	return 0
+}
+
+func (x *GetHostInfoResponse) GetSandboxCount() uint32 {
+	if x != nil {
+		return x.SandboxCount
+	}
+	return 0
+}
+
+func (x *GetHostInfoResponse) GetSandboxMemoryBytes() uint64 {
+	if x != nil {
+		return x.SandboxMemoryBytes
+	}
+	return 0
 }
 
 type PauseSandboxRequest struct {
@@ -1910,7 +1956,7 @@ const file_wrenn_hostagent_v1_hostagent_proto_rawDesc = "" +
 	"\x14ListSandboxesRequest\"V\n" +
 	"\x15ListSandboxesResponse\x12=\n" +
 	"\tsandboxes\x18\x01 \x03(\v2\x1f.wrenn.hostagent.v1.HostSandboxR\tsandboxes\"\x14\n" +
-	"\x12GetHostInfoRequest\"\xee\x01\n" +
+	"\x12GetHostInfoRequest\"\xbc\x03\n" +
 	"\x13GetHostInfoResponse\x12\x17\n" +
 	"\ahost_id\x18\x01 \x01(\tR\x06hostId\x12\x18\n" +
 	"\aruntime\x18\x02 \x01(\tR\aruntime\x12\x1b\n" +
@@ -1918,7 +1964,13 @@ const file_wrenn_hostagent_v1_hostagent_proto_rawDesc = "" +
 	"\fmemory_bytes\x18\x04 \x01(\x04R\vmemoryBytes\x12\x1c\n" +
 	"\ttemplates\x18\x05 \x03(\tR\ttemplates\x12\x18\n" +
 	"\aversion\x18\x06 \x01(\tR\aversion\x12,\n" +
-	"\x12port_proxy_address\x18\a \x01(\tR\x10portProxyAddress\"4\n" +
+	"\x12port_proxy_address\x18\a \x01(\tR\x10portProxyAddress\x12*\n" +
+	"\x11free_memory_bytes\x18\b \x01(\x04R\x0ffreeMemoryBytes\x12!\n" +
+	"\fload_average\x18\t \x01(\x01R\vloadAverage\x12&\n" +
+	"\x0fdisk_free_bytes\x18\n" +
+	" \x01(\x04R\rdiskFreeBytes\x12#\n" +
+	"\rsandbox_count\x18\v \x01(\rR\fsandboxCount\x120\n" +
+	"\x14sandbox_memory_bytes\x18\f \x01(\x04R\x12sandboxMemoryBytes\"4\n" +
 	"\x13PauseSandboxRequest\x12\x1d\n" +
 	"\n" +
 	"sandbox_id\x18\x01 \x01(\tR\tsandboxId\"Q\n" +

@@ -24,7 +24,19 @@ export interface Host {
   runtime: string;
   cpuCount: number;
   memoryBytes: number;
-  lastSeenAt: Date | undefined;
+  lastSeenAt:
+    | Date
+    | undefined;
+  /** Capacity as of the last heartbeat (last_seen_at). */
+  freeMemoryBytes: number;
+  loadAverage: number;
+  diskFreeBytes: number;
+  /** Running and paused sandboxes on the host. */
+  sandboxCount: number;
+  /** The memory given to its running sandboxes. */
+  sandboxMemoryBytes: number;
+  /** The templates the host holds, by the host's template ids. */
+  templates: string[];
 }
 
 export interface AdminSandbox {
@@ -114,7 +126,21 @@ export interface DeleteUserResponse {
 }
 
 function createBaseHost(): Host {
-  return { hostId: "", address: "", status: "", runtime: "", cpuCount: 0, memoryBytes: 0, lastSeenAt: undefined };
+  return {
+    hostId: "",
+    address: "",
+    status: "",
+    runtime: "",
+    cpuCount: 0,
+    memoryBytes: 0,
+    lastSeenAt: undefined,
+    freeMemoryBytes: 0,
+    loadAverage: 0,
+    diskFreeBytes: 0,
+    sandboxCount: 0,
+    sandboxMemoryBytes: 0,
+    templates: [],
+  };
 }
 
 export const Host: MessageFns<Host> = {
@@ -139,6 +165,24 @@ export const Host: MessageFns<Host> = {
     }
     if (message.lastSeenAt !== undefined) {
       Timestamp.encode(toTimestamp(message.lastSeenAt), writer.uint32(58).fork()).join();
+    }
+    if (message.freeMemoryBytes !== 0) {
+      writer.uint32(64).uint64(message.freeMemoryBytes);
+    }
+    if (message.loadAverage !== 0) {
+      writer.uint32(73).double(message.loadAverage);
+    }
+    if (message.diskFreeBytes !== 0) {
+      writer.uint32(80).uint64(message.diskFreeBytes);
+    }
+    if (message.sandboxCount !== 0) {
+      writer.uint32(88).uint32(message.sandboxCount);
+    }
+    if (message.sandboxMemoryBytes !== 0) {
+      writer.uint32(96).uint64(message.sandboxMemoryBytes);
+    }
+    for (const v of message.templates) {
+      writer.uint32(106).string(v!);
     }
     return writer;
   },
@@ -212,6 +256,54 @@ export const Host: MessageFns<Host> = {
             message.lastSeenAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.freeMemoryBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.loadAverage = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.diskFreeBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.sandboxCount = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.sandboxMemoryBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 13: {
+            if (tag !== 106) {
+              break;
+            }
+
+            message.templates.push(reader.string());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -249,6 +341,34 @@ export const Host: MessageFns<Host> = {
         : isSet(object.last_seen_at)
         ? fromJsonTimestamp(object.last_seen_at)
         : undefined,
+      freeMemoryBytes: isSet(object.freeMemoryBytes)
+        ? globalThis.Number(object.freeMemoryBytes)
+        : isSet(object.free_memory_bytes)
+        ? globalThis.Number(object.free_memory_bytes)
+        : 0,
+      loadAverage: isSet(object.loadAverage)
+        ? globalThis.Number(object.loadAverage)
+        : isSet(object.load_average)
+        ? globalThis.Number(object.load_average)
+        : 0,
+      diskFreeBytes: isSet(object.diskFreeBytes)
+        ? globalThis.Number(object.diskFreeBytes)
+        : isSet(object.disk_free_bytes)
+        ? globalThis.Number(object.disk_free_bytes)
+        : 0,
+      sandboxCount: isSet(object.sandboxCount)
+        ? globalThis.Number(object.sandboxCount)
+        : isSet(object.sandbox_count)
+        ? globalThis.Number(object.sandbox_count)
+        : 0,
+      sandboxMemoryBytes: isSet(object.sandboxMemoryBytes)
+        ? globalThis.Number(object.sandboxMemoryBytes)
+        : isSet(object.sandbox_memory_bytes)
+        ? globalThis.Number(object.sandbox_memory_bytes)
+        : 0,
+      templates: globalThis.Array.isArray(object?.templates)
+        ? object.templates.map((e: any) => globalThis.String(e))
+        : [],
     };
   },
 
@@ -275,6 +395,24 @@ export const Host: MessageFns<Host> = {
     if (message.lastSeenAt !== undefined) {
       obj.lastSeenAt = message.lastSeenAt.toISOString();
     }
+    if (message.freeMemoryBytes !== 0) {
+      obj.freeMemoryBytes = Math.round(message.freeMemoryBytes);
+    }
+    if (message.loadAverage !== 0) {
+      obj.loadAverage = floatToJson(message.loadAverage);
+    }
+    if (message.diskFreeBytes !== 0) {
+      obj.diskFreeBytes = Math.round(message.diskFreeBytes);
+    }
+    if (message.sandboxCount !== 0) {
+      obj.sandboxCount = Math.round(message.sandboxCount);
+    }
+    if (message.sandboxMemoryBytes !== 0) {
+      obj.sandboxMemoryBytes = Math.round(message.sandboxMemoryBytes);
+    }
+    if (message.templates?.length) {
+      obj.templates = message.templates;
+    }
     return obj;
   },
 
@@ -290,6 +428,12 @@ export const Host: MessageFns<Host> = {
     message.cpuCount = object.cpuCount ?? 0;
     message.memoryBytes = object.memoryBytes ?? 0;
     message.lastSeenAt = object.lastSeenAt ?? undefined;
+    message.freeMemoryBytes = object.freeMemoryBytes ?? 0;
+    message.loadAverage = object.loadAverage ?? 0;
+    message.diskFreeBytes = object.diskFreeBytes ?? 0;
+    message.sandboxCount = object.sandboxCount ?? 0;
+    message.sandboxMemoryBytes = object.sandboxMemoryBytes ?? 0;
+    message.templates = object.templates?.map((e) => e) || [];
     return message;
   },
 };
@@ -2162,6 +2306,10 @@ export interface AdminServiceClient<CallOptionsExt = {}> {
     request: DeepPartial<DeleteUserRequest>,
     options?: CallOptions & CallOptionsExt,
   ): Promise<DeleteUserResponse>;
+}
+
+function floatToJson(value: number | null | undefined): number | string | null | undefined {
+  return typeof value === "number" && !globalThis.Number.isFinite(value) ? globalThis.String(value) : value;
 }
 
 type Builtin = Date | Function | Uint8Array | string | number | boolean | undefined;

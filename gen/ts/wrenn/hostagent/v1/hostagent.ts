@@ -299,6 +299,19 @@ export interface GetHostInfoResponse {
    * wildcard host ("0.0.0.0", "::") means "the address you reach this agent at".
    */
   portProxyAddress: string;
+  /**
+   * Capacity, measured at each call (the controlplane's heartbeat), for placement.
+   * MemAvailable: what new sandboxes can use without swapping.
+   */
+  freeMemoryBytes: number;
+  /** The one-minute load average (runnable tasks); compare with cpu_count. */
+  loadAverage: number;
+  /** Free bytes on the file system of the agent's data directory (disks, snapshots, templates). */
+  diskFreeBytes: number;
+  /** Running and paused sandboxes, the agent's own build sandboxes left out. */
+  sandboxCount: number;
+  /** The memory given to the running sandboxes (a paused one holds none). */
+  sandboxMemoryBytes: number;
 }
 
 export interface PauseSandboxRequest {
@@ -1495,7 +1508,20 @@ export const GetHostInfoRequest: MessageFns<GetHostInfoRequest> = {
 };
 
 function createBaseGetHostInfoResponse(): GetHostInfoResponse {
-  return { hostId: "", runtime: "", cpuCount: 0, memoryBytes: 0, templates: [], version: "", portProxyAddress: "" };
+  return {
+    hostId: "",
+    runtime: "",
+    cpuCount: 0,
+    memoryBytes: 0,
+    templates: [],
+    version: "",
+    portProxyAddress: "",
+    freeMemoryBytes: 0,
+    loadAverage: 0,
+    diskFreeBytes: 0,
+    sandboxCount: 0,
+    sandboxMemoryBytes: 0,
+  };
 }
 
 export const GetHostInfoResponse: MessageFns<GetHostInfoResponse> = {
@@ -1520,6 +1546,21 @@ export const GetHostInfoResponse: MessageFns<GetHostInfoResponse> = {
     }
     if (message.portProxyAddress !== "") {
       writer.uint32(58).string(message.portProxyAddress);
+    }
+    if (message.freeMemoryBytes !== 0) {
+      writer.uint32(64).uint64(message.freeMemoryBytes);
+    }
+    if (message.loadAverage !== 0) {
+      writer.uint32(73).double(message.loadAverage);
+    }
+    if (message.diskFreeBytes !== 0) {
+      writer.uint32(80).uint64(message.diskFreeBytes);
+    }
+    if (message.sandboxCount !== 0) {
+      writer.uint32(88).uint32(message.sandboxCount);
+    }
+    if (message.sandboxMemoryBytes !== 0) {
+      writer.uint32(96).uint64(message.sandboxMemoryBytes);
     }
     return writer;
   },
@@ -1593,6 +1634,46 @@ export const GetHostInfoResponse: MessageFns<GetHostInfoResponse> = {
             message.portProxyAddress = reader.string();
             continue;
           }
+          case 8: {
+            if (tag !== 64) {
+              break;
+            }
+
+            message.freeMemoryBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 9: {
+            if (tag !== 73) {
+              break;
+            }
+
+            message.loadAverage = reader.double();
+            continue;
+          }
+          case 10: {
+            if (tag !== 80) {
+              break;
+            }
+
+            message.diskFreeBytes = longToNumber(reader.uint64());
+            continue;
+          }
+          case 11: {
+            if (tag !== 88) {
+              break;
+            }
+
+            message.sandboxCount = reader.uint32();
+            continue;
+          }
+          case 12: {
+            if (tag !== 96) {
+              break;
+            }
+
+            message.sandboxMemoryBytes = longToNumber(reader.uint64());
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -1632,6 +1713,31 @@ export const GetHostInfoResponse: MessageFns<GetHostInfoResponse> = {
         : isSet(object.port_proxy_address)
         ? globalThis.String(object.port_proxy_address)
         : "",
+      freeMemoryBytes: isSet(object.freeMemoryBytes)
+        ? globalThis.Number(object.freeMemoryBytes)
+        : isSet(object.free_memory_bytes)
+        ? globalThis.Number(object.free_memory_bytes)
+        : 0,
+      loadAverage: isSet(object.loadAverage)
+        ? globalThis.Number(object.loadAverage)
+        : isSet(object.load_average)
+        ? globalThis.Number(object.load_average)
+        : 0,
+      diskFreeBytes: isSet(object.diskFreeBytes)
+        ? globalThis.Number(object.diskFreeBytes)
+        : isSet(object.disk_free_bytes)
+        ? globalThis.Number(object.disk_free_bytes)
+        : 0,
+      sandboxCount: isSet(object.sandboxCount)
+        ? globalThis.Number(object.sandboxCount)
+        : isSet(object.sandbox_count)
+        ? globalThis.Number(object.sandbox_count)
+        : 0,
+      sandboxMemoryBytes: isSet(object.sandboxMemoryBytes)
+        ? globalThis.Number(object.sandboxMemoryBytes)
+        : isSet(object.sandbox_memory_bytes)
+        ? globalThis.Number(object.sandbox_memory_bytes)
+        : 0,
     };
   },
 
@@ -1658,6 +1764,21 @@ export const GetHostInfoResponse: MessageFns<GetHostInfoResponse> = {
     if (message.portProxyAddress !== "") {
       obj.portProxyAddress = message.portProxyAddress;
     }
+    if (message.freeMemoryBytes !== 0) {
+      obj.freeMemoryBytes = Math.round(message.freeMemoryBytes);
+    }
+    if (message.loadAverage !== 0) {
+      obj.loadAverage = floatToJson(message.loadAverage);
+    }
+    if (message.diskFreeBytes !== 0) {
+      obj.diskFreeBytes = Math.round(message.diskFreeBytes);
+    }
+    if (message.sandboxCount !== 0) {
+      obj.sandboxCount = Math.round(message.sandboxCount);
+    }
+    if (message.sandboxMemoryBytes !== 0) {
+      obj.sandboxMemoryBytes = Math.round(message.sandboxMemoryBytes);
+    }
     return obj;
   },
 
@@ -1673,6 +1794,11 @@ export const GetHostInfoResponse: MessageFns<GetHostInfoResponse> = {
     message.templates = object.templates?.map((e) => e) || [];
     message.version = object.version ?? "";
     message.portProxyAddress = object.portProxyAddress ?? "";
+    message.freeMemoryBytes = object.freeMemoryBytes ?? 0;
+    message.loadAverage = object.loadAverage ?? 0;
+    message.diskFreeBytes = object.diskFreeBytes ?? 0;
+    message.sandboxCount = object.sandboxCount ?? 0;
+    message.sandboxMemoryBytes = object.sandboxMemoryBytes ?? 0;
     return message;
   },
 };

@@ -35,6 +35,12 @@ const hostRow = z
     cpu_count: z.number(),
     memory_bytes: z.union([z.bigint(), z.number()]).transform(Number),
     last_seen_at: z.number().nullable(),
+    free_memory_bytes: z.union([z.bigint(), z.number()]).transform(Number),
+    load_average: z.number(),
+    disk_free_bytes: z.union([z.bigint(), z.number()]).transform(Number),
+    sandbox_count: z.number(),
+    sandbox_memory_bytes: z.union([z.bigint(), z.number()]).transform(Number),
+    templates: z.array(z.string()),
   })
   .transform(
     (row): HostSummary => ({
@@ -45,6 +51,12 @@ const hostRow = z
       cpuCount: row.cpu_count,
       memoryBytes: row.memory_bytes,
       lastSeenAt: row.last_seen_at === null ? null : new Date(row.last_seen_at),
+      freeMemoryBytes: row.free_memory_bytes,
+      loadAverage: row.load_average,
+      diskFreeBytes: row.disk_free_bytes,
+      sandboxCount: row.sandbox_count,
+      sandboxMemoryBytes: row.sandbox_memory_bytes,
+      templates: row.templates,
     }),
   );
 
@@ -120,7 +132,9 @@ export function createAdminRepository(pool: DatabasePool): AdminStore {
 
     async listHosts() {
       const rows = await pool.any(sql.type(hostRow)`
-        SELECT id, address, status, runtime, cpu_count, memory_bytes, last_seen_at FROM hosts ORDER BY address, id`);
+        SELECT id, address, status, runtime, cpu_count, memory_bytes, last_seen_at,
+               free_memory_bytes, load_average, disk_free_bytes, sandbox_count, sandbox_memory_bytes, templates
+        FROM hosts ORDER BY address, id`);
       return [...rows];
     },
 

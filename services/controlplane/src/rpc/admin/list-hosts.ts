@@ -18,6 +18,12 @@ export function listHostsHandler(admins: AdminStore) {
         cpuCount: host.cpuCount,
         memoryBytes: host.memoryBytes,
         lastSeenAt: host.lastSeenAt ?? undefined,
+        freeMemoryBytes: host.freeMemoryBytes,
+        loadAverage: host.loadAverage,
+        diskFreeBytes: host.diskFreeBytes,
+        sandboxCount: host.sandboxCount,
+        sandboxMemoryBytes: host.sandboxMemoryBytes,
+        templates: host.templates,
       })),
     };
   };

@@ -1,9 +1,9 @@
 import type { GetHostInfoResponse } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
-import type { HostInfo } from "../../host/host-info.js";
+import type { HostCapacity, HostInfo } from "../../host/host-info.js";
 
-export function getHostInfoHandler(hostInfo: () => HostInfo) {
+export function getHostInfoHandler(hostInfo: () => Promise<HostInfo & HostCapacity>) {
   return async (): Promise<GetHostInfoResponse> => {
-    const info = hostInfo();
+    const info = await hostInfo();
     return {
       hostId: info.hostId,
       runtime: info.runtime,
@@ -12,6 +12,11 @@ export function getHostInfoHandler(hostInfo: () => HostInfo) {
       templates: info.templates,
       version: info.version,
       portProxyAddress: info.portProxyAddress ?? "",
+      freeMemoryBytes: info.freeMemoryBytes,
+      loadAverage: info.loadAverage,
+      diskFreeBytes: info.diskFreeBytes,
+      sandboxCount: info.sandboxCount,
+      sandboxMemoryBytes: info.sandboxMemoryBytes,
     };
   };
 }

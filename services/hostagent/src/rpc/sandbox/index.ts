@@ -1,5 +1,5 @@
 import type { SandboxServiceImplementation } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
-import type { HostInfo } from "../../host/host-info.js";
+import type { HostCapacity, HostInfo } from "../../host/host-info.js";
 import type { SandboxManager } from "../../sandbox/sandbox-manager.js";
 import { createSandboxHandler } from "./create-sandbox.js";
 import { createTemplateHandler } from "./create-template.js";
@@ -14,7 +14,7 @@ import { resumeSandboxHandler } from "./resume-sandbox.js";
 import { setSandboxTimeoutHandler } from "./set-sandbox-timeout.js";
 import { watchEventsHandler } from "./watch-events.js";
 
-export function createSandboxService(manager: SandboxManager, hostInfo: () => HostInfo): SandboxServiceImplementation {
+export function createSandboxService(manager: SandboxManager, hostInfo: () => Promise<HostInfo & HostCapacity>): SandboxServiceImplementation {
   return {
     createSandbox: createSandboxHandler(manager),
     destroySandbox: destroySandboxHandler(manager),

@@ -14,7 +14,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Host(_message.Message):
-    __slots__ = ("host_id", "address", "status", "runtime", "cpu_count", "memory_bytes", "last_seen_at")
+    __slots__ = ("host_id", "address", "status", "runtime", "cpu_count", "memory_bytes", "last_seen_at", "free_memory_bytes", "load_average", "disk_free_bytes", "sandbox_count", "sandbox_memory_bytes", "templates")
     HOST_ID_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -22,6 +22,12 @@ class Host(_message.Message):
     CPU_COUNT_FIELD_NUMBER: _ClassVar[int]
     MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
     LAST_SEEN_AT_FIELD_NUMBER: _ClassVar[int]
+    FREE_MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    LOAD_AVERAGE_FIELD_NUMBER: _ClassVar[int]
+    DISK_FREE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    SANDBOX_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SANDBOX_MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    TEMPLATES_FIELD_NUMBER: _ClassVar[int]
     host_id: str
     address: str
     status: str
@@ -29,7 +35,13 @@ class Host(_message.Message):
     cpu_count: int
     memory_bytes: int
     last_seen_at: _timestamp_pb2.Timestamp
-    def __init__(self, host_id: _Optional[str] = ..., address: _Optional[str] = ..., status: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu_count: _Optional[int] = ..., memory_bytes: _Optional[int] = ..., last_seen_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
+    free_memory_bytes: int
+    load_average: float
+    disk_free_bytes: int
+    sandbox_count: int
+    sandbox_memory_bytes: int
+    templates: _containers.RepeatedScalarFieldContainer[str]
+    def __init__(self, host_id: _Optional[str] = ..., address: _Optional[str] = ..., status: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu_count: _Optional[int] = ..., memory_bytes: _Optional[int] = ..., last_seen_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., free_memory_bytes: _Optional[int] = ..., load_average: _Optional[float] = ..., disk_free_bytes: _Optional[int] = ..., sandbox_count: _Optional[int] = ..., sandbox_memory_bytes: _Optional[int] = ..., templates: _Optional[_Iterable[str]] = ...) -> None: ...
 
 class AdminSandbox(_message.Message):
     __slots__ = ("sandbox", "team_id")

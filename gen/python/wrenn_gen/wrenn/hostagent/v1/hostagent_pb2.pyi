@@ -147,7 +147,7 @@ class GetHostInfoRequest(_message.Message):
     def __init__(self) -> None: ...
 
 class GetHostInfoResponse(_message.Message):
-    __slots__ = ("host_id", "runtime", "cpu_count", "memory_bytes", "templates", "version", "port_proxy_address")
+    __slots__ = ("host_id", "runtime", "cpu_count", "memory_bytes", "templates", "version", "port_proxy_address", "free_memory_bytes", "load_average", "disk_free_bytes", "sandbox_count", "sandbox_memory_bytes")
     HOST_ID_FIELD_NUMBER: _ClassVar[int]
     RUNTIME_FIELD_NUMBER: _ClassVar[int]
     CPU_COUNT_FIELD_NUMBER: _ClassVar[int]
@@ -155,6 +155,11 @@ class GetHostInfoResponse(_message.Message):
     TEMPLATES_FIELD_NUMBER: _ClassVar[int]
     VERSION_FIELD_NUMBER: _ClassVar[int]
     PORT_PROXY_ADDRESS_FIELD_NUMBER: _ClassVar[int]
+    FREE_MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
+    LOAD_AVERAGE_FIELD_NUMBER: _ClassVar[int]
+    DISK_FREE_BYTES_FIELD_NUMBER: _ClassVar[int]
+    SANDBOX_COUNT_FIELD_NUMBER: _ClassVar[int]
+    SANDBOX_MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
     host_id: str
     runtime: str
     cpu_count: int
@@ -162,7 +167,12 @@ class GetHostInfoResponse(_message.Message):
     templates: _containers.RepeatedScalarFieldContainer[str]
     version: str
     port_proxy_address: str
-    def __init__(self, host_id: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu_count: _Optional[int] = ..., memory_bytes: _Optional[int] = ..., templates: _Optional[_Iterable[str]] = ..., version: _Optional[str] = ..., port_proxy_address: _Optional[str] = ...) -> None: ...
+    free_memory_bytes: int
+    load_average: float
+    disk_free_bytes: int
+    sandbox_count: int
+    sandbox_memory_bytes: int
+    def __init__(self, host_id: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu_count: _Optional[int] = ..., memory_bytes: _Optional[int] = ..., templates: _Optional[_Iterable[str]] = ..., version: _Optional[str] = ..., port_proxy_address: _Optional[str] = ..., free_memory_bytes: _Optional[int] = ..., load_average: _Optional[float] = ..., disk_free_bytes: _Optional[int] = ..., sandbox_count: _Optional[int] = ..., sandbox_memory_bytes: _Optional[int] = ...) -> None: ...
 
 class PauseSandboxRequest(_message.Message):
     __slots__ = ("sandbox_id",)
