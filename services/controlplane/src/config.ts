@@ -39,7 +39,12 @@ export const controlPlaneEnvSchema = z.object({
   WRENN_TLS_CERT_FILE: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   /** PEM private key of that certificate. */
   WRENN_TLS_KEY_FILE: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
-  WRENN_HOSTAGENT_URL: z.string().min(1).default("127.0.0.1:50052"),
+  /** The host agents to schedule on: "host:port", or several joined with "," (each heartbeated; sandboxes placed among them). */
+  WRENN_HOSTAGENT_URL: z
+    .string()
+    .min(1)
+    .refine((value) => value.split(",").some((part) => part.trim() !== ""), "must name at least one host agent")
+    .default("127.0.0.1:50052"),
   DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   REDIS_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   WRENN_DATA_DIR: z.string().min(1).default(join(tmpdir(), "wrenn-controlplane")),

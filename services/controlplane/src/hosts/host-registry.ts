@@ -1,24 +1,26 @@
 import { ClientError, Status } from "nice-grpc";
 import { errors, grpcStatusOf, quoteForMessage, type Logger } from "@wrenn/shared";
-import type { GetHostInfoResponse } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
-import type { HostCapacity, HostStore } from "./host-store.js";
+import type { HostStore } from "./host-store.js";
 import { createHostConnection, type HostConnection } from "./host-connection.js";
 import { createSandboxHost } from "./host-agent-adapter.js";
 import type { PlacedHost, SandboxHost, Scheduler } from "../lifecycle/host-contract.js";
-import { hostUuidFor } from "./host-identity.js";
+import { createConfiguredHost, hostInfoTimeoutMs, type ConfiguredHost } from "./configured-host.js";
+import { placeSandbox, type PlacementCandidate } from "./placement.js";
 
 export interface HostRegistryOptions {
-  /** The one host agent this controlplane schedules on (for now). */
+  /** The host agents this controlplane schedules on: one address, or several joined with ",". */
   hostAgentUrl: string;
   hosts: HostStore;
   logger: Logger;
-  /** How often a registered host is asked for its info again. */
+  /** How often each host is asked for its info and capacity again. */
   heartbeatMs?: number;
 }
 
 export interface HostRegistry extends Scheduler {
-  /** Registers the configured host now if it answers, and keeps its heartbeat. */
+  /** Registers every configured host that answers now, and keeps their heartbeats. */
   start(): Promise<void>;
+  /** One heartbeat to every configured host now, without waiting for the timer. */
+  heartbeat(): Promise<void>;
   /** The long-lived connection to a host, for relaying envd calls. */
   connectionFor(hostId: string): Promise<HostConnection>;
   /**
@@ -37,127 +39,119 @@ export interface HostRegistry extends Scheduler {
   close(): void;
 }
 
-const hostInfoTimeoutMs = 5_000;
+/** The addresses in WRENN_HOSTAGENT_URL: comma-separated, blanks and repeats dropped. */
+export function hostAgentAddresses(value: string): string[] {
+  return [...new Set(value.split(",").map((part) => part.trim()).filter(Boolean))];
+}
 
 /**
- * Knows the host agents and holds one long-lived connection per host. The
+ * Knows the host agents and holds one long-lived connection per host. Each
  * configured host is registered (upserted into `hosts`) from its GetHostInfo
  * answer at start and on every heartbeat; a host that stops answering is
- * marked unreachable and is registered again as soon as it answers.
+ * marked unreachable and is registered again as soon as it answers. New
+ * sandboxes are placed among the reachable hosts that hold their template
+ * (placement.ts).
  */
 export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
   const { hosts, logger } = options;
   const heartbeatMs = options.heartbeatMs ?? 15_000;
-  const configured = createHostConnection(options.hostAgentUrl);
-  /** hostId → connection; the configured host's entry appears once it registered. */
-  const connections = new Map<string, HostConnection>();
-  let configuredHostId: string | null = null;
-  let online = false;
-  let timer: NodeJS.Timeout | undefined;
-  let registering: Promise<string> | null = null;
+  const addresses = hostAgentAddresses(options.hostAgentUrl);
+  if (addresses.length === 0) throw new Error("WRENN_HOSTAGENT_URL names no host agent");
   const onlineListeners: ((hostId: string, connection: HostConnection) => void)[] = [];
-  /** hostId → the agent's port tunnel, as learnt from its GetHostInfo. */
-  const portProxies = new Map<string, string>();
-
-  async function register(): Promise<string> {
-    const info = await configured.sandboxes.getHostInfo({}, { signal: AbortSignal.timeout(hostInfoTimeoutMs) });
-    const id = hostUuidFor(info.hostId || options.hostAgentUrl);
-    await hosts.upsertOnline({
-      id,
-      agentHostId: info.hostId,
-      address: options.hostAgentUrl,
-      runtime: info.runtime,
-      cpuCount: info.cpuCount,
-      memoryBytes: info.memoryBytes,
-      templates: info.templates,
-      version: info.version,
-      capacity: capacityOf(info),
-    });
-    if (info.portProxyAddress) portProxies.set(id, tunnelAddress(info.portProxyAddress, options.hostAgentUrl));
-    if (!online) logger.info({ hostId: id, address: options.hostAgentUrl, runtime: info.runtime }, "host registered");
-    configuredHostId = id;
-    connections.set(id, configured);
-    const cameBack = !online;
-    online = true;
-    if (cameBack) {
-      for (const listener of onlineListeners) {
-        try {
-          listener(id, configured);
-        } catch (err) {
-          logger.warn({ err }, "host online listener failed");
+  const configured: ConfiguredHost[] = addresses.map((address) =>
+    createConfiguredHost({
+      address,
+      hosts,
+      logger,
+      onOnline(hostId, connection) {
+        for (const listener of onlineListeners) {
+          try {
+            listener(hostId, connection);
+          } catch (err) {
+            logger.warn({ err }, "host online listener failed");
+          }
         }
-      }
-    }
-    return id;
-  }
+      },
+    }),
+  );
+  /** Hosts this copy does not heartbeat (registered by another copy, or before a restart), by UUID. */
+  const others = new Map<string, HostConnection>();
+  /** hostId → the agent's port tunnel, for hosts known through their row only. */
+  const portProxies = new Map<string, string>();
+  let timer: NodeJS.Timeout | undefined;
 
-  /** One registration at a time; concurrent callers share it. */
-  function registerOnce(): Promise<string> {
-    registering ??= register().finally(() => {
-      registering = null;
-    });
-    return registering;
-  }
-
-  async function heartbeat(): Promise<void> {
-    try {
-      await registerOnce();
-    } catch (err) {
-      if (online) {
-        logger.warn({ err: (err as Error).message, address: options.hostAgentUrl }, "host agent stopped answering");
-        if (configuredHostId) await hosts.markUnreachable(configuredHostId).catch(() => null);
-      }
-      online = false;
-    }
-  }
+  const byId = (hostId: string) => configured.find((host) => host.hostId() === hostId);
+  const tried = () => addresses.join(", ");
 
   function unreachable(err: unknown): Error {
     const reason = grpcStatusOf(err)?.details ?? (err instanceof Error ? err.message : String(err));
-    logger.warn({ address: options.hostAgentUrl, reason }, "no host agent reachable");
-    return errors.unavailable(`no host agent is reachable (tried ${options.hostAgentUrl}); try again later`);
+    logger.warn({ addresses: tried(), reason }, "no host agent reachable");
+    return errors.unavailable(`no host agent is reachable (tried ${tried()}); try again later`);
   }
 
   /**
-   * Asked at create time, not from the heartbeat's list: a template made a
-   * moment ago must be usable at once. Unknown everywhere = NOT_FOUND before
-   * any row exists, rather than an ERROR sandbox afterwards.
+   * The template's memory on one host, when the host holds it; asked at
+   * create time, not from the heartbeat, since a template made a moment ago
+   * must be usable at once. "unreachable" when the host could not be asked.
    */
-  async function requireTemplate(templateId: string): Promise<void> {
-    let templates: string[];
+  async function templateOn(host: ConfiguredHost, templateId: string): Promise<number | undefined | "unreachable"> {
     // Right after a host agent restart the channel may still be reconnecting: wait for it (bounded) rather than refuse the create.
-    await configured.controlReady(AbortSignal.timeout(hostInfoTimeoutMs));
+    await host.connection.controlReady(AbortSignal.timeout(hostInfoTimeoutMs));
     try {
-      const response = await configured.sandboxes.listTemplates({}, { signal: AbortSignal.timeout(hostInfoTimeoutMs) });
-      templates = response.templates.map((t) => t.templateId);
+      const { templates } = await host.connection.sandboxes.listTemplates({}, { signal: AbortSignal.timeout(hostInfoTimeoutMs) });
+      return templates.find((t) => t.templateId === templateId)?.memoryMib;
     } catch (err) {
       // An agent without ListTemplates judges the template itself when it creates.
-      if (err instanceof ClientError && err.code === Status.UNIMPLEMENTED) return;
+      if (err instanceof ClientError && err.code === Status.UNIMPLEMENTED) return 0;
       if (err instanceof ClientError && err.code !== Status.UNAVAILABLE && err.code !== Status.DEADLINE_EXCEEDED) throw err;
-      throw unreachable(err);
+      return "unreachable";
     }
-    if (!templates.includes(templateId)) throw errors.notFound(`template ${quoteForMessage(templateId)} not found`);
   }
 
   return {
     async start() {
-      await heartbeat();
-      if (!online) logger.warn({ address: options.hostAgentUrl }, "host agent not reachable yet; will keep trying");
-      timer = setInterval(() => void heartbeat(), heartbeatMs);
+      await this.heartbeat();
+      for (const host of configured) {
+        if (!host.online()) logger.warn({ address: host.address }, "host agent not reachable yet; will keep trying");
+      }
+      timer = setInterval(() => void this.heartbeat(), heartbeatMs);
       timer.unref();
     },
 
+    async heartbeat() {
+      await Promise.all(configured.map((host) => host.heartbeat()));
+    },
+
     async pickHost({ templateId }): Promise<PlacedHost> {
-      let hostId = configuredHostId;
-      if (!online || !hostId) {
-        try {
-          hostId = await registerOnce();
-        } catch (err) {
-          online = false;
-          throw unreachable(err);
-        }
+      // A host not answering its heartbeats is asked once more now: it may be back before its next one.
+      let lastError: unknown;
+      await Promise.all(
+        configured.filter((host) => !host.online()).map((host) => host.register().catch((err: unknown) => void (lastError = err))),
+      );
+      const reachable = configured.filter((host) => host.online() && host.hostId() && host.lastInfo());
+      if (reachable.length === 0) throw unreachable(lastError ?? new Error("no host registered"));
+      const asked = await Promise.all(reachable.map(async (host) => ({ host, memoryMib: await templateOn(host, templateId) })));
+      const answered = asked.filter((entry) => entry.memoryMib !== "unreachable");
+      if (answered.length === 0) throw unreachable(new Error("no host answered ListTemplates"));
+      const candidates: (PlacementCandidate & { host: ConfiguredHost })[] = answered.map(({ host, memoryMib }) => {
+        const info = host.lastInfo()!;
+        return {
+          host,
+          hostId: host.hostId()!,
+          cpuCount: info.cpuCount,
+          memoryBytes: info.memoryBytes,
+          capacity: info.capacity,
+          pending: host.pending(),
+          templateMemoryMib: memoryMib === "unreachable" ? undefined : memoryMib,
+        };
+      });
+      const someUnasked = answered.length < configured.length;
+      if (someUnasked && !candidates.some((c) => c.templateMemoryMib !== undefined)) {
+        throw errors.unavailable(`template ${quoteForMessage(templateId)} is on no reachable host, and some hosts are not answering; try again later`);
       }
-      await requireTemplate(templateId);
-      return { hostId, host: createSandboxHost(configured) };
+      const chosen = placeSandbox(templateId, candidates) as (typeof candidates)[number];
+      const hostAnswered = chosen.host.reserve((chosen.templateMemoryMib ?? 0) * 1024 * 1024);
+      return { hostId: chosen.hostId, host: createSandboxHost(chosen.host.connection), answered: hostAnswered };
     },
 
     async hostFor(hostId: string): Promise<SandboxHost> {
@@ -165,17 +159,24 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
     },
 
     async connectionFor(hostId: string): Promise<HostConnection> {
-      const known = connections.get(hostId);
+      const mine = byId(hostId);
+      if (mine) return mine.connection;
+      const known = others.get(hostId);
       if (known) return known;
       // A host registered by another controlplane (or before a restart).
       const row = await hosts.get(hostId);
       if (!row) throw errors.unavailable("the sandbox's host is not known to this controlplane");
-      const opened = connections.get(hostId) ?? createHostConnection(row.address);
-      connections.set(hostId, opened);
+      const sameAddress = configured.find((host) => host.address === row.address);
+      if (sameAddress) return sameAddress.connection;
+      const opened = others.get(hostId) ?? createHostConnection(row.address);
+      others.set(hostId, opened);
       return opened;
     },
 
     async portProxyFor(hostId: string): Promise<string> {
+      const mine = byId(hostId);
+      const advertised = mine?.lastInfo()?.portProxyAddress;
+      if (mine && advertised) return tunnelAddress(advertised, mine.address);
       const known = portProxies.get(hostId);
       if (known) return known;
       const row = await hosts.get(hostId);
@@ -191,7 +192,10 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
     },
 
     onlineHostIds() {
-      return online && configuredHostId ? [configuredHostId] : [];
+      return configured.flatMap((host) => {
+        const id = host.hostId();
+        return host.online() && id ? [id] : [];
+      });
     },
 
     onOnline(listener) {
@@ -200,8 +204,7 @@ export function createHostRegistry(options: HostRegistryOptions): HostRegistry {
 
     close() {
       if (timer) clearInterval(timer);
-      const all = new Set([configured, ...connections.values()]);
-      for (const connection of all) connection.close();
+      for (const connection of new Set([...configured.map((host) => host.connection), ...others.values()])) connection.close();
     },
   };
 }
@@ -217,19 +220,4 @@ export function tunnelAddress(advertised: string, agentAddress: string): string 
   const wildcard = tunnel.host === "" || tunnel.host === "0.0.0.0" || tunnel.host === "::";
   const host = wildcard ? (split(agentAddress)?.host ?? "127.0.0.1") : tunnel.host;
   return host.includes(":") ? `[${host}]:${tunnel.port}` : `${host}:${tunnel.port}`;
-}
-
-/**
- * The capacity a heartbeat reports, made safe for the row: an older agent
- * sends zeros, and a value that is not a finite, non-negative number is zero.
- */
-function capacityOf(info: GetHostInfoResponse): HostCapacity {
-  const count = (value: number) => (Number.isFinite(value) && value > 0 ? Math.floor(value) : 0);
-  return {
-    freeMemoryBytes: count(info.freeMemoryBytes),
-    loadAverage: Number.isFinite(info.loadAverage) && info.loadAverage > 0 ? info.loadAverage : 0,
-    diskFreeBytes: count(info.diskFreeBytes),
-    sandboxCount: count(info.sandboxCount),
-    sandboxMemoryBytes: count(info.sandboxMemoryBytes),
-  };
 }

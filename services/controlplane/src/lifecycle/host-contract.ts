@@ -57,6 +57,11 @@ export interface PlacedHost {
   /** UUID of the host's row. */
   hostId: string;
   host: SandboxHost;
+  /**
+   * Tells the scheduler the host has answered the create (either way), so it
+   * stops counting the placement once the host's own figures include it.
+   */
+  answered?(): void;
 }
 
 export interface Scheduler {

@@ -178,22 +178,32 @@ export function createSandboxLifecycle(options: LifecycleOptions): SandboxLifecy
     visibility,
     async create(teamId, input, { wait = false, signal } = {}) {
       const placed = await scheduler.pickHost({ templateId: input.template?.hostTemplateId ?? input.templateId });
-      const record = await sandboxes.insertStarting({
-        id: newUuid(),
-        teamId,
-        templateId: input.templateId,
-        templateUuid: input.template?.uuid ?? null,
-        hostId: placed.hostId,
-        metadata: input.metadata,
-        onExpiry: input.onExpiry,
-        publicPorts: input.publicPorts,
-        autoResume: input.autoResume,
-        trafficToken: newTrafficToken(),
-        accessToken: newSandboxAccessToken(),
-      });
+      // A placement whose row was never written is no placement.
+      const record = await sandboxes
+        .insertStarting({
+          id: newUuid(),
+          teamId,
+          templateId: input.templateId,
+          templateUuid: input.template?.uuid ?? null,
+          hostId: placed.hostId,
+          metadata: input.metadata,
+          onExpiry: input.onExpiry,
+          publicPorts: input.publicPorts,
+          autoResume: input.autoResume,
+          trafficToken: newTrafficToken(),
+          accessToken: newSandboxAccessToken(),
+        })
+        .catch((err: unknown) => {
+          placed.answered?.();
+          throw err;
+        });
       logger.info({ sandboxId: record.id, teamId, hostId: record.hostId, templateId: record.templateId }, "sandbox starting");
       // The background task must outlive the request: a cancelled caller does not cancel the create.
-      track(runCreate(record, input, placed.host).catch((err) => logger.error({ err, sandboxId: record.id }, "create task failed")));
+      track(
+        runCreate(record, input, placed.host)
+          .catch((err) => logger.error({ err, sandboxId: record.id }, "create task failed"))
+          .finally(() => placed.answered?.()),
+      );
       if (!wait) return { sandbox: record, done: false };
       const settled = await waitWhileIn(record.id, "starting", signal);
       return { sandbox: settled, done: settled.status !== "starting" };

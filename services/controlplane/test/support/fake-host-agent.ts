@@ -14,7 +14,7 @@ import {
 } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { sandboxIdMetadataKey } from "@wrenn/shared";
 import { BuildServiceDefinition } from "@wrenn/gen/wrenn/hostagent/v1/build.js";
-import type { Template } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
+import type { GetHostInfoResponse, Template } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import { fakeBuildService, type FakeBuildState } from "./fake-build-service.js";
 
 /**
@@ -35,6 +35,8 @@ import { fakeBuildService, type FakeBuildState } from "./fake-build-service.js";
 export interface FakeHostAgent extends FakeBuildState {
   address: string;
   hostId: string;
+  /** Capacity the fake reports in GetHostInfo (none by default, as an older agent). */
+  capacity: Partial<Pick<GetHostInfoResponse, "freeMemoryBytes" | "loadAverage" | "diskFreeBytes" | "sandboxCount" | "sandboxMemoryBytes">>;
   /** Sandboxes the fake currently runs, by wire id, with the envs they got. */
   sandboxes: Map<string, { templateId: string; envs: Record<string, string>; files: Map<string, Buffer> }>;
   createDelayMs: number;
@@ -50,6 +52,7 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
   const fake: FakeHostAgent = {
     address: "",
     hostId: `host-${randomBytes(16).toString("hex")}`,
+    capacity: {},
     sandboxes: new Map(),
     createDelayMs: 100,
     forgetOnDestroy: false,
@@ -122,7 +125,7 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
       return {};
     },
     async getHostInfo() {
-      return { hostId: fake.hostId, runtime: fake.runtime, cpuCount: 2, memoryBytes: 4 * 1024 ** 3, templates: [...fake.templates.keys()], version: "fake" };
+      return { hostId: fake.hostId, runtime: fake.runtime, cpuCount: 2, memoryBytes: 4 * 1024 ** 3, templates: [...fake.templates.keys()], version: "fake", ...fake.capacity };
     },
   });
 
