@@ -6,7 +6,22 @@ import pg from "pg";
 import { ensureLocalTls } from "./local-ca.js";
 import { startSupervisedService, type ServiceEvent, type SupervisedService } from "./supervised-service.js";
 
-export type ServiceName = "hostagent" | "controlplane";
+/** The first host agent is "hostagent"; with `hostAgents` > 1 the others are "hostagent-2", "hostagent-3", … */
+export type ServiceName = "hostagent" | "controlplane" | `hostagent-${number}`;
+
+/** One host agent of a stack. */
+export interface StackHostAgent {
+  /** Its service name: "hostagent", "hostagent-2", … */
+  name: string;
+  /** gRPC, host:port. */
+  address: string;
+  /** Its port tunnel, host:port. */
+  portProxyAddress: string;
+  dataDir: string;
+}
+
+/** How many host agents a stack may run: their network pools are eighths of the stack's. */
+export const maxHostAgents = 8;
 
 /**
  * The host agent's setting for what its stop does to running sandboxes
@@ -24,8 +39,11 @@ export interface Stack {
   httpsUrl?: string;
   /** With `tls`: the local CA's certificate (PEM) a client must trust, and the domain its wildcard certificate covers. */
   tls?: { caFile: string; domain: string };
+  /** The first host agent's gRPC address. */
   hostagentAddress: string;
-  /** The host agent's port tunnel (CONNECT sb-…:<port>), host:port; kept across restarts like the other addresses. */
+  /** Every host agent (StackOptions.hostAgents), the first one first. */
+  readonly hostAgents: StackHostAgent[];
+  /** The first host agent's port tunnel (CONNECT sb-…:<port>), host:port; kept across restarts like the other addresses. */
   portProxyAddress: string;
   /** The per-stack database (real mode only). */
   databaseUrl?: string;
@@ -44,7 +62,7 @@ export interface Stack {
   /**
    * Restarts one service on the same addresses and data dir: SIGTERM (a clean
    * stop) by default, or e.g. SIGKILL. Without a name, a clean restart of the
-   * whole platform: controlplane and host agent stopped, then started again
+   * whole platform: controlplane and host agents stopped, then started again
    * in order, same database included.
    */
   restart(service?: ServiceName, options?: { signal?: NodeJS.Signals }): Promise<void>;
@@ -74,9 +92,22 @@ export interface StackOptions {
   sandboxNetwork?: "isolated" | "netns" | "auto";
   /** How long the host agent may take to start (a first QEMU start builds the guest image). */
   hostagentStartTimeoutMs?: number;
+  /** Sees the first host agent's structured log lines. */
   onHostagentLog?: (entry: Record<string, unknown>) => void;
-  /** Extra host agent settings (e.g. a network prefix and pool of its own). */
+  /**
+   * Extra host agent settings (e.g. a network prefix and pool of its own),
+   * for every agent. With several agents the prefix and pool (given here or
+   * the agent's defaults) are the stack's, shared out: agent i gets the
+   * prefix with i appended (its first 5 letters for a 6-letter one; the first
+   * agent keeps it as is) and the i-th eighth of the pool.
+   */
   hostagentEnv?: Record<string, string>;
+  /**
+   * Host agents to run (default 1, at most 8), each with a data dir, ports,
+   * network prefix and pool of its own; the controlplane gets all of them
+   * in WRENN_HOSTAGENT_URL, comma-separated, the first one first.
+   */
+  hostAgents?: number;
   /** Restart a service that dies on its own, with backoff (`./wrenn up`). */
   supervise?: boolean;
   /** Deaths and restarts of services (reported whether or not supervised). */
@@ -105,12 +136,16 @@ export interface StackOptions {
 }
 
 /**
- * The whole platform as real processes: a host agent with the namespace
- * runtime and a controlplane on fresh ports, against a fresh database on the
- * real PostgreSQL (DATABASE_URL) and the real Redis (REDIS_URL), or in
- * embedded mode.
+ * The whole platform as real processes: a host agent (or several,
+ * `hostAgents`) with the namespace runtime and a controlplane on fresh
+ * ports, against a fresh database on the real PostgreSQL (DATABASE_URL) and
+ * the real Redis (REDIS_URL), or in embedded mode.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const agentCount = options.hostAgents ?? 1;
+  if (!Number.isInteger(agentCount) || agentCount < 1 || agentCount > maxHostAgents) {
+    throw new Error(`hostAgents must be a whole number from 1 to ${maxHostAgents}, not ${agentCount}`);
+  }
   const ownsDataDir = !options.dataDir;
   const dataDir = options.dataDir ?? (await mkdtemp(join(tmpdir(), "wrenn-stack-")));
   await mkdir(dataDir, { recursive: true });
@@ -125,29 +160,43 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     } else if (!options.embedded) {
       database = await createTestDatabase(requireEnv("DATABASE_URL"));
     }
-    const hostagent = await startSupervisedService({
-      ...common,
-      name: "hostagent",
-      entry: "services/hostagent/src/main.ts",
-      env: {
-        WRENN_HOSTAGENT_LISTEN: options.listen?.hostagent ?? "127.0.0.1:0",
-        WRENN_PORT_PROXY_LISTEN: options.listen?.portProxy ?? "127.0.0.1:0",
-        WRENN_DATA_DIR: join(dataDir, "host"),
-        WRENN_RUNTIME: options.runtime ?? process.env.WRENN_RUNTIME ?? "namespace",
-        WRENN_SANDBOX_NETWORK: options.sandboxNetwork ?? process.env.WRENN_SANDBOX_NETWORK ?? "isolated",
-        // One guest image cache per machine: building it takes minutes.
-        WRENN_IMAGES_DIR: process.env.WRENN_IMAGES_DIR ?? sharedImagesDir(),
-        [sandboxesOnStopSetting]: sandboxesOnStop,
-        ...options.hostagentEnv,
-      },
-      startTimeoutMs: options.hostagentStartTimeoutMs,
-      onLog: options.onHostagentLog,
-      logFile: join(logDir, "hostagent.log"),
-      listeners: ["grpc", "port-proxy"],
-      // A restarted agent listens where the controlplane already dials it.
-      pinned: (addresses) => ({ WRENN_HOSTAGENT_LISTEN: addresses.get("grpc")!, WRENN_PORT_PROXY_LISTEN: addresses.get("port-proxy")! }),
-    });
-    started.push(hostagent);
+    const agentSpecs = hostAgentSpecs(agentCount, dataDir, options.hostagentEnv ?? {});
+    const startAgent = async (spec: HostAgentSpec, first: boolean): Promise<SupervisedService> => {
+      const agent = await startSupervisedService({
+        ...common,
+        name: spec.name,
+        entry: "services/hostagent/src/main.ts",
+        env: {
+          WRENN_HOSTAGENT_LISTEN: (first ? options.listen?.hostagent : undefined) ?? "127.0.0.1:0",
+          WRENN_PORT_PROXY_LISTEN: (first ? options.listen?.portProxy : undefined) ?? "127.0.0.1:0",
+          WRENN_DATA_DIR: spec.dataDir,
+          WRENN_RUNTIME: options.runtime ?? process.env.WRENN_RUNTIME ?? "namespace",
+          WRENN_SANDBOX_NETWORK: options.sandboxNetwork ?? process.env.WRENN_SANDBOX_NETWORK ?? "isolated",
+          // One guest image cache per machine: building it takes minutes.
+          WRENN_IMAGES_DIR: process.env.WRENN_IMAGES_DIR ?? sharedImagesDir(),
+          [sandboxesOnStopSetting]: sandboxesOnStop,
+          ...options.hostagentEnv,
+          ...spec.env,
+        },
+        startTimeoutMs: options.hostagentStartTimeoutMs,
+        onLog: first ? options.onHostagentLog : undefined,
+        logFile: join(logDir, `${spec.name}.log`),
+        listeners: ["grpc", "port-proxy"],
+        // A restarted agent listens where the controlplane already dials it.
+        pinned: (addresses) => ({ WRENN_HOSTAGENT_LISTEN: addresses.get("grpc")!, WRENN_PORT_PROXY_LISTEN: addresses.get("port-proxy")! }),
+      });
+      started.push(agent);
+      return agent;
+    };
+    // The first agent alone first: a first QEMU start builds the shared guest
+    // image, which the others then find ready instead of building it too.
+    const hostagent = await startAgent(agentSpecs[0]!, true);
+    // Settled, not Promise.all: a failed start must not leave the others'
+    // still starting, to finish unstopped after the cleanup below ran.
+    const others = await Promise.allSettled(agentSpecs.slice(1).map((spec) => startAgent(spec, false)));
+    const failed = others.find((result) => result.status === "rejected");
+    if (failed) throw failed.reason;
+    const agents = [hostagent, ...others.map((result) => (result as PromiseFulfilledResult<SupervisedService>).value)];
     const hostagentAddress = hostagent.current.addresses.get("grpc")!;
 
     const apiKeyFile = join(dataDir, "api-key");
@@ -169,7 +218,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       env: {
         WRENN_GRPC_LISTEN: options.listen?.grpc ?? "127.0.0.1:0",
         WRENN_HTTP_LISTEN: options.listen?.http ?? "127.0.0.1:0",
-        WRENN_HOSTAGENT_URL: hostagentAddress,
+        WRENN_HOSTAGENT_URL: agents.map((agent) => agent.current.addresses.get("grpc")!).join(","),
         WRENN_DATA_DIR: join(dataDir, "controlplane"),
         DATABASE_URL: database?.url,
         REDIS_URL: options.embedded ? undefined : requireEnv("REDIS_URL"),
@@ -189,7 +238,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }),
     });
     started.push(controlplane);
-    const services = { hostagent, controlplane };
+    const services = { controlplane, ...Object.fromEntries(agents.map((agent) => [agent.name, agent])) } as Record<ServiceName, SupervisedService>;
     const apiKey = await readApiKey(apiKeyFile, options.apiKeyRequired ?? true);
 
     return {
@@ -199,6 +248,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       tls: tlsFiles && tlsDomain ? { caFile: tlsFiles.caFile, domain: tlsDomain } : undefined,
       hostagentAddress,
       portProxyAddress: hostagent.current.addresses.get("port-proxy")!,
+      get hostAgents() {
+        return agents.map((agent, i) => ({
+          name: agent.name,
+          address: agent.current.addresses.get("grpc")!,
+          portProxyAddress: agent.current.addresses.get("port-proxy")!,
+          dataDir: agentSpecs[i]!.dataDir,
+        }));
+      },
       databaseUrl: database?.url,
       dataDir,
       logDir,
@@ -206,22 +263,32 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       apiKey,
       services,
       async restart(name, restartOptions) {
-        if (name) return services[name].restart(restartOptions);
+        if (name) {
+          const service = services[name] as SupervisedService | undefined;
+          if (!service) throw new Error(`no service ${name} in this stack`);
+          return service.restart(restartOptions);
+        }
         // Stopped in the order close() uses, started in the order startStack does.
         await controlplane.halt();
-        await hostagent.restart();
+        await Promise.all(agents.map((agent) => agent.halt()));
+        await hostagent.start();
+        await Promise.all(agents.slice(1).map((agent) => agent.start()));
         await controlplane.start();
       },
       async close() {
         await controlplane.stop();
-        const agent = hostagent.current.child;
-        const agentDead = agent.exitCode !== null || agent.signalCode !== null;
-        if (ownsDataDir && (sandboxesOnStop === "keep" || agentDead)) {
-          // A temporary stack leaves nothing behind, even when a test killed
-          // its agent: a last agent start re-adopts what lives and destroys it on stop.
-          await hostagent.start({ [sandboxesOnStopSetting]: "destroy" }).catch(() => {});
-        }
-        await hostagent.stop();
+        await Promise.all(
+          agents.map(async (agent) => {
+            const child = agent.current.child;
+            const agentDead = child.exitCode !== null || child.signalCode !== null;
+            if (ownsDataDir && (sandboxesOnStop === "keep" || agentDead)) {
+              // A temporary stack leaves nothing behind, even when a test killed
+              // an agent: a last agent start re-adopts what lives and destroys it on stop.
+              await agent.start({ [sandboxesOnStopSetting]: "destroy" }).catch(() => {});
+            }
+            await agent.stop();
+          }),
+        );
         await database?.drop();
         if (ownsDataDir) await rm(dataDir, { recursive: true, force: true });
       },
@@ -234,6 +301,67 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 }
 
 const defaultTlsDomain = "wrenn.localhost";
+
+interface HostAgentSpec {
+  name: ServiceName;
+  dataDir: string;
+  /** Its own settings, on top of StackOptions.hostagentEnv. */
+  env: Record<string, string>;
+}
+
+// The host agent's own defaults (services/hostagent/src/config.ts), shared out when the caller gives none.
+const agentDefaultPrefix = "wrenn";
+const agentDefaultPool = "10.240.0.0/16";
+
+/**
+ * Names, data dirs and network settings of a stack's agents. The first one
+ * is the single agent of old: "hostagent" in `<dataDir>/host`, and with one
+ * agent its settings untouched. With more, each gets a prefix and an eighth
+ * of the pool of its own (always the same eighth, whatever the count), so
+ * their namespaces, veths, nftables tables and addresses stay apart from each
+ * other and from every other stack's.
+ */
+export function hostAgentSpecs(count: number, dataDir: string, baseEnv: Record<string, string>): HostAgentSpec[] {
+  if (count === 1) return [{ name: "hostagent", dataDir: join(dataDir, "host"), env: {} }];
+  const prefix = baseEnv.WRENN_NETWORK_PREFIX ?? agentDefaultPrefix;
+  const pools = eighths(baseEnv.WRENN_NETWORK_POOL ?? agentDefaultPool);
+  const specs = Array.from({ length: count }, (_, i): HostAgentSpec => {
+    const n = i + 1;
+    const env: Record<string, string> = {
+      // The agent matches its networks by `<prefix>-<8 hex>` and its table by
+      // name, so "wrenn" and "wrenn2" never take each other's for stale.
+      WRENN_NETWORK_PREFIX: n === 1 ? prefix : `${prefix.slice(0, 5)}${n}`,
+      WRENN_NETWORK_POOL: pools[i]!,
+    };
+    // A host id given for the stack would otherwise be every agent's.
+    if (baseEnv.WRENN_HOST_ID && n > 1) env.WRENN_HOST_ID = `${baseEnv.WRENN_HOST_ID}-${n}`;
+    return n === 1 ? { name: "hostagent", dataDir: join(dataDir, "host"), env } : { name: `hostagent-${n}`, dataDir: join(dataDir, `host-${n}`), env };
+  });
+  // A 6-letter prefix ending in a digit (say "wrenn2") can be its own derivation.
+  const prefixes = new Set(specs.map((spec) => spec.env.WRENN_NETWORK_PREFIX));
+  if (prefixes.size < count) throw new Error(`WRENN_NETWORK_PREFIX ${prefix} cannot be shared out among ${count} host agents: use a shorter one`);
+  return specs;
+}
+
+/** An IPv4 CIDR cut into 8 equal CIDRs, in address order. */
+function eighths(cidr: string): string[] {
+  const match = /^(\d+)\.(\d+)\.(\d+)\.(\d+)\/(\d+)$/.exec(cidr);
+  const octets = match?.slice(1, 5).map(Number) ?? [];
+  const length = Number(match?.[5]);
+  // Each eighth must still hold at least one sandbox's /30.
+  if (!match || octets.some((o) => o > 255) || length > 27) {
+    throw new Error(`WRENN_NETWORK_POOL ${cidr} cannot be shared out among host agents: it must be an IPv4 CIDR of /27 or larger`);
+  }
+  const base = octets.reduce((address, octet) => address * 256 + octet, 0);
+  const size = 2 ** (32 - length);
+  const network = base - (base % size);
+  const part = size / 8;
+  return Array.from({ length: 8 }, (_, i) => {
+    const start = network + i * part;
+    const text = [24, 16, 8, 0].map((shift) => Math.floor(start / 2 ** shift) % 256).join(".");
+    return `${text}/${length + 3}`;
+  });
+}
 
 /** Where guest images are cached across stacks: the host agent's own default as root, else per user. */
 export function sharedImagesDir(): string {
