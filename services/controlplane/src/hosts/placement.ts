@@ -30,12 +30,23 @@ export const memoryOvercommit = 1.5;
 
 const MiB = 1024 * 1024;
 
-/** Load per CPU, in steps of a quarter, so two hosts that differ by noise count as equally busy. */
-const loadStep = (c: PlacementCandidate) => Math.floor(Math.min(c.capacity.loadAverage / Math.max(1, c.cpuCount), 4) * 4);
-/** The share of memory left after this sandbox, in steps of a tenth. */
-const freeStep = (c: PlacementCandidate, needed: number) =>
-  Math.floor((((c.capacity.freeMemoryBytes || c.memoryBytes) - c.pending.memoryBytes - needed) / Math.max(1, c.memoryBytes)) * 10);
+/** Hosts within this much load per CPU of the least loaded count as equally busy (load averages are noisy). */
+const loadTolerance = 0.5;
+/** Hosts within this share of RAM of the one with the most memory left count as equally roomy. */
+const memoryTolerance = 0.1;
+
+const loadPerCpu = (c: PlacementCandidate) => c.capacity.loadAverage / Math.max(1, c.cpuCount);
+/** The share of its RAM a host has left after this sandbox. */
+const memoryLeft = (c: PlacementCandidate, needed: number) =>
+  ((c.capacity.freeMemoryBytes || c.memoryBytes) - c.pending.memoryBytes - needed) / Math.max(1, c.memoryBytes);
 const sandboxesOn = (c: PlacementCandidate) => c.capacity.sandboxCount + c.pending.sandboxes;
+
+/** The candidates whose `value` is within `tolerance` of the best one's. */
+function nearBest(candidates: PlacementCandidate[], value: (c: PlacementCandidate) => number, tolerance: number, lowerIsBetter: boolean): PlacementCandidate[] {
+  const values = candidates.map(value);
+  const best = lowerIsBetter ? Math.min(...values) : Math.max(...values);
+  return candidates.filter((_, i) => Math.abs(values[i]! - best) <= tolerance);
+}
 
 /**
  * Picks the host for a new sandbox of `templateId`:
@@ -44,9 +55,9 @@ const sandboxesOn = (c: PlacementCandidate) => c.capacity.sandboxCount + c.pendi
  *   template's memory left to give within RAM × overcommit, counting what is
  *   being placed there that their last heartbeat could not see (none:
  *   RESOURCE_EXHAUSTED, saying what the roomiest host has);
- * - then the least loaded CPUs, then the most memory left, each in coarse
- *   steps, and among hosts alike in both, the one with fewest sandboxes
- *   (spread), then the host id (so the choice is repeatable).
+ * - then the least loaded CPUs, then the most memory left, each with a
+ *   tolerance (half a CPU's load, a tenth of RAM), and among hosts alike in
+ *   both, the one with fewest sandboxes (spread), then the host id.
  */
 export function placeSandbox(templateId: string, candidates: PlacementCandidate[]): PlacementCandidate {
   const holding = candidates.filter((c) => c.templateMemoryMib !== undefined);
@@ -68,11 +79,10 @@ export function placeSandbox(templateId: string, candidates: PlacementCandidate[
         "; try again when sandboxes end",
     );
   }
-  return [...fitting].sort(
-    (a, b) =>
-      loadStep(a) - loadStep(b) ||
-      freeStep(b, needed(b)) - freeStep(a, needed(a)) ||
-      sandboxesOn(a) - sandboxesOn(b) ||
-      a.hostId.localeCompare(b.hostId),
-  )[0]!;
+  // Narrowed in turn, each step keeping the hosts near the best, so that
+  // noise in one figure does not override the next: idle CPUs, then memory
+  // left, then spread, then the host id (so the choice is repeatable).
+  const idle = nearBest(fitting, loadPerCpu, loadTolerance, true);
+  const roomy = nearBest(idle, (c) => memoryLeft(c, needed(c)), memoryTolerance, false);
+  return [...roomy].sort((a, b) => sandboxesOn(a) - sandboxesOn(b) || a.hostId.localeCompare(b.hostId))[0]!;
 }

@@ -61,6 +61,8 @@ describe("placement", () => {
     // Load and free memory within one step of each other: noise, not a reason.
     expect(pick(host(1, { sandboxes: 3, load: 0.1 }), host(2, { sandboxes: 1, load: 0.3 }), host(3, { sandboxes: 2 }))).toBe("2");
     expect(pick(host(1, { sandboxes: 1 }), host(2, { sandboxes: 0, pending: { memoryBytes: GiB, sandboxes: 2 } }))).toBe("1");
+    // Hosts on one machine read the same load and memory a moment apart: no step boundary between them decides.
+    expect(pick(host(1, { load: 3.9, free: 10 * GiB, sandboxes: 2 }), host(2, { load: 4.1, free: 9.5 * GiB, sandboxes: 1 }))).toBe("2");
     // Same everything: the host id decides, so the choice is repeatable.
     expect(pick(host(2), host(1))).toBe("1");
   });
