@@ -39,12 +39,24 @@ export const controlPlaneEnvSchema = z.object({
   WRENN_TLS_CERT_FILE: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
   /** PEM private key of that certificate. */
   WRENN_TLS_KEY_FILE: z.preprocess(emptyAsUndefined, z.string().min(1).optional()),
-  /** The host agents to schedule on: "host:port", or several joined with "," (each heartbeated; sandboxes placed among them). */
+  /**
+   * The host agents to schedule on over plaintext: "host:port", or several
+   * joined with "," (each heartbeated; sandboxes placed among them). "none":
+   * only hosts that registered with a token (mutual TLS).
+   */
   WRENN_HOSTAGENT_URL: z
     .string()
     .min(1)
     .refine((value) => value.split(",").some((part) => part.trim() !== ""), "must name at least one host agent")
     .default("127.0.0.1:50052"),
+  /**
+   * 32 bytes (64 hex digits) that encrypt the host CA's private key in the
+   * database. Every controlplane copy needs the same one. Unset: the key is
+   * stored unencrypted (a warning says so).
+   */
+  WRENN_SECRETS_KEY: z.preprocess(emptyAsUndefined, z.string().regex(/^[0-9a-fA-F]{64}$/, "64 hex digits (32 bytes)").optional()),
+  /** How long a registered host's certificate is valid; it is renewed over the channel when a third is left. */
+  WRENN_HOST_CERTIFICATE_DAYS: z.coerce.number().int().min(1).max(397).default(30),
   DATABASE_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   REDIS_URL: z.preprocess(emptyAsUndefined, z.string().url().optional()),
   WRENN_DATA_DIR: z.string().min(1).default(join(tmpdir(), "wrenn-controlplane")),
@@ -103,7 +115,12 @@ export interface ControlPlaneConfig {
   httpListen?: ListenAddress;
   /** Absent: no TLS listener. Serves what httpListen serves (needs httpListen). */
   httpsListen?: TlsListenConfig;
+  /** Comma-separated plaintext host agents; "none" for registered hosts only. */
   hostAgentUrl: string;
+  /** Encrypts the host CA's key at rest; absent: stored unencrypted. */
+  secretsKey?: Buffer;
+  /** Unset: 30. */
+  hostCertificateDays?: number;
   /** Absent: an embedded PGlite database under dataDir. */
   databaseUrl?: string;
   /** Absent: the in-process event bus (one controlplane only). */
@@ -177,6 +194,8 @@ export function loadControlPlaneConfig(env: NodeJS.ProcessEnv = process.env): Co
     httpListen: parsed.WRENN_HTTP_LISTEN,
     httpsListen: tlsListen(parsed.WRENN_HTTPS_LISTEN, parsed.WRENN_TLS_CERT_FILE, parsed.WRENN_TLS_KEY_FILE),
     hostAgentUrl: parsed.WRENN_HOSTAGENT_URL,
+    secretsKey: parsed.WRENN_SECRETS_KEY ? Buffer.from(parsed.WRENN_SECRETS_KEY, "hex") : undefined,
+    hostCertificateDays: parsed.WRENN_HOST_CERTIFICATE_DAYS,
     databaseUrl: parsed.DATABASE_URL,
     redisUrl: parsed.REDIS_URL,
     dataDir: parsed.WRENN_DATA_DIR,

@@ -1,3 +1,4 @@
+import type { HostEnrollment } from "./hosts/enrollment/host-enrollment.js";
 import type { CompatServiceDefinition, Metadata, ServiceImplementation } from "nice-grpc";
 import type { DatabasePool } from "slonik";
 import type { Logger } from "@wrenn/shared";
@@ -34,6 +35,8 @@ export interface ExtensionContext {
   bus: EventBus;
   lifecycle: SandboxLifecycle;
   hosts: HostRegistry;
+  /** Host registration tokens, registration and revocation (AdminService uses it). */
+  enrollment: HostEnrollment;
   reconciler: Reconciler;
 }
 

@@ -63,7 +63,7 @@ export async function createIdentityParts(context: ExtensionContext): Promise<Id
   const authHook = createAuthHook({ apiKeys, sessions, teams, sandboxTokens: sandboxStore, csrfSafe: csrfSafeMethods(), logger: context.logger.child({ component: "auth" }) });
   return {
     grpcServices: [
-      grpcService(AdminServiceDefinition, createAdminService(admins, anyTeamsSandboxes)),
+      grpcService(AdminServiceDefinition, createAdminService(admins, anyTeamsSandboxes, context.enrollment)),
       grpcService(AuditServiceDefinition, createAuditService(auditStore, teams)),
       grpcService(AccountServiceDefinition, createAccountService(users, teams)),
       grpcService(ApiKeyServiceDefinition, createApiKeyService(apiKeys, teams)),

@@ -26,6 +26,11 @@ import { controlPlaneCopyId, leasedWorker, type LeaseOptions } from "./singleton
 import { startWorkers } from "./workers.js";
 import { createMemoryRateLimiter, createRedisRateLimiter } from "./limits/create-rate-limiter.js";
 import { createTemplateParts } from "./template-parts.js";
+import { createEnrollmentRepository } from "./db/enrollment-repository.js";
+import { createHostAuthority } from "./hosts/enrollment/host-authority.js";
+import { createHostEnrollment } from "./hosts/enrollment/host-enrollment.js";
+import { HostRegistrationServiceDefinition } from "@wrenn/gen/wrenn/api/v1/host.js";
+import { createHostRegistrationService } from "./rpc/host/host-registration-service.js";
 
 export interface CoreOptions {
   config: ControlPlaneConfig;
@@ -81,8 +86,19 @@ export async function startCore(options: CoreOptions): Promise<Core> {
     cleanups.push(() => bus.close());
     logger.info({ bus: config.redisUrl ? "redis" : "in-process", database: db.embedded ? "embedded" : "postgres" }, "state backends ready");
 
-    const hosts = createHostRegistry({ hostAgentUrl: config.hostAgentUrl, hosts: hostRepository, logger, heartbeatMs: config.hostHeartbeatMs });
+    // Hosts that join with a registration token are trusted through this CA (mutual TLS), shared by every copy.
+    const enrollmentStore = createEnrollmentRepository(db.pool);
+    const certificateDays = config.hostCertificateDays ?? 30;
+    const authority = createHostAuthority({ store: enrollmentStore, secretsKey: config.secretsKey, hostCertificateDays: certificateDays, logger });
+    const hosts = createHostRegistry({
+      hostAgentUrl: config.hostAgentUrl,
+      hosts: hostRepository,
+      logger,
+      heartbeatMs: config.hostHeartbeatMs,
+      registered: { store: enrollmentStore, authority, certificateDays },
+    });
     cleanups.push(() => hosts.close());
+    const enrollment = createHostEnrollment({ store: enrollmentStore, authority, logger, onChange: () => hosts.refreshRegistered() });
 
     const visibility = createVisibility(config.stoppedRetentionSeconds ?? defaultStoppedRetentionSeconds);
     const lifecycle = createSandboxLifecycle({ sandboxes, scheduler: hosts, bus, logger, visibility, ...options.lifecycle });
@@ -158,9 +174,10 @@ export async function startCore(options: CoreOptions): Promise<Core> {
       grpcService(ProcessServiceDefinition, createProcessService(resolve)),
       grpcService(FilesystemServiceDefinition, createFilesystemService(resolve)),
       grpcService(PortServiceDefinition, createPortService(resolve)),
+      grpcService(HostRegistrationServiceDefinition, createHostRegistrationService(enrollment)),
       ...templates.services,
     ];
-    return { context: { config, logger, pool: db.pool, bus, lifecycle, hosts, reconciler }, singletons, services, close };
+    return { context: { config, logger, pool: db.pool, bus, lifecycle, hosts, enrollment, reconciler }, singletons, services, close };
   } catch (err) {
     await close();
     throw err;

@@ -23,7 +23,11 @@ export interface AuthHookOptions {
 /** How fresh api_keys.last_used_at is kept (the store's conditional UPDATE uses the same minute). */
 const lastUsedResolutionMs = 60_000;
 
-export const openGrpcMethods: ReadonlySet<string> = new Set(["/wrenn.api.v1.AccountService/Signup"]);
+export const openGrpcMethods: ReadonlySet<string> = new Set([
+  "/wrenn.api.v1.AccountService/Signup",
+  // A new host agent has no API key; its one-time registration token is checked by the method.
+  "/wrenn.api.v1.HostRegistrationService/RegisterHost",
+]);
 
 /** HTTP handler routes under /auth/ (login, refresh, logout, OIDC) check what they need themselves. */
 const openHttpPrefix = "/auth";

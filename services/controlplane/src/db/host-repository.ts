@@ -10,7 +10,7 @@ const hostRow = z
     id: z.string().uuid(),
     agent_host_id: z.string(),
     address: z.string(),
-    status: z.enum(["online", "unreachable", "draining"]),
+    status: z.enum(["online", "unreachable", "draining", "revoked"]),
     runtime: z.string(),
     cpu_count: z.number(),
     memory_bytes: int8,
@@ -62,7 +62,7 @@ export function createHostRepository(pool: DatabasePool): HostStore {
         ON CONFLICT (id) DO UPDATE SET
           agent_host_id = EXCLUDED.agent_host_id,
           address = EXCLUDED.address,
-          status = CASE WHEN hosts.status = 'draining' THEN 'draining' ELSE 'online' END,
+          status = CASE WHEN hosts.status IN ('draining', 'revoked') THEN hosts.status ELSE 'online' END,
           runtime = EXCLUDED.runtime,
           cpu_count = EXCLUDED.cpu_count,
           memory_bytes = EXCLUDED.memory_bytes,

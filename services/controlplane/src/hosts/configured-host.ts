@@ -1,7 +1,7 @@
 import type { Logger } from "@wrenn/shared";
 import type { GetHostInfoResponse } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import type { HostCapacity, HostStore } from "./host-store.js";
-import { createHostConnection, type HostConnection } from "./host-connection.js";
+import { createHostConnection, type HostConnection, type HostTls } from "./host-connection.js";
 import { hostUuidFor } from "./host-identity.js";
 
 export const hostInfoTimeoutMs = 5_000;
@@ -30,6 +30,8 @@ export interface ConfiguredHost {
 
 export interface ConfiguredHostOptions {
   address: string;
+  /** A registered host: dialled over mutual TLS, and its row id is known (an agent answering with another id is refused). */
+  registered?: { hostId: string; tls: HostTls };
   hosts: HostStore;
   logger: Logger;
   /** Called when the host answers after not having answered (or for the first time). */
@@ -38,7 +40,7 @@ export interface ConfiguredHostOptions {
 
 export function createConfiguredHost(options: ConfiguredHostOptions): ConfiguredHost {
   const { address, hosts, logger } = options;
-  const connection = createHostConnection(address);
+  const connection = createHostConnection(address, options.registered?.tls);
   let hostId: string | null = null;
   let online = false;
   let registering: Promise<string> | null = null;
@@ -50,6 +52,9 @@ export function createConfiguredHost(options: ConfiguredHostOptions): Configured
     const askedAt = performance.now();
     const answer = await connection.sandboxes.getHostInfo({}, { signal: AbortSignal.timeout(hostInfoTimeoutMs) });
     const id = hostUuidFor(answer.hostId || address);
+    if (options.registered && id !== options.registered.hostId) {
+      throw new Error(`the agent at ${address} names itself ${answer.hostId}, not the host that registered there`);
+    }
     const capacity = capacityOf(answer);
     await hosts.upsertOnline({
       id,

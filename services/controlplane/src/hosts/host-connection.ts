@@ -8,6 +8,14 @@ import { ProcessServiceDefinition, type ProcessServiceClient } from "@wrenn/gen/
 import { FilesystemServiceDefinition, type FilesystemServiceClient } from "@wrenn/gen/wrenn/envd/v1/filesystem.js";
 import { EnvdServiceDefinition, type EnvdServiceClient } from "@wrenn/gen/wrenn/envd/v1/envd.js";
 import { BuildServiceDefinition, type BuildServiceClient } from "@wrenn/gen/wrenn/hostagent/v1/build.js";
+import { CredentialsServiceDefinition, type CredentialsServiceClient } from "@wrenn/gen/wrenn/hostagent/v1/credentials.js";
+import { mutualTlsChannelCredentials, type TlsIdentity } from "@wrenn/shared/pki/index";
+
+/** How a registered host is dialled: this copy's client certificate, and the name the host's certificate must carry. */
+export interface HostTls {
+  identity: TlsIdentity;
+  serverName: string;
+}
 
 /**
  * The long-lived connections to one host agent. Control calls (create,
@@ -25,6 +33,10 @@ export interface HostConnection {
   filesystem: FilesystemServiceClient;
   /** Only ListPorts and WatchPorts: the agent relays no other EnvdService call. */
   ports: Pick<EnvdServiceClient, "listPorts" | "watchPorts">;
+  /** Certificate rotation; only registered (mutual TLS) hosts serve it. */
+  credentials: CredentialsServiceClient;
+  /** Set for a registered host. */
+  tls?: HostTls;
   /**
    * Resolves once the control channel is connected, or when `signal` aborts
    * (whichever comes first; it never rejects). grpc-js fails a call at once
@@ -48,7 +60,12 @@ const channelOptions: ChannelOptions = {
   "grpc.max_send_message_length": 16 * 1024 * 1024,
 };
 
-function openChannel(address: string): Channel {
+function openChannel(address: string, tls?: HostTls): Channel {
+  if (tls) {
+    // The SNI and the name checked are the host's DNS name, not the (often numeric) address dialled.
+    const options = { ...channelOptions, "grpc.ssl_target_name_override": tls.serverName, "grpc.default_authority": tls.serverName };
+    return createChannel(address, mutualTlsChannelCredentials(tls.identity, tls.serverName), options);
+  }
   // nice-grpc's address parser only knows host:port; grpc-js itself takes unix: targets.
   if (address.startsWith("unix:")) return new Channel(address, credentials.createInsecure(), channelOptions);
   return createChannel(address, credentials.createInsecure(), channelOptions);
@@ -71,11 +88,13 @@ async function whenReady(channel: Channel, signal: AbortSignal): Promise<void> {
   }
 }
 
-export function createHostConnection(address: string): HostConnection {
-  const control = openChannel(address);
-  const streams = openChannel(address);
+export function createHostConnection(address: string, tls?: HostTls): HostConnection {
+  const control = openChannel(address, tls);
+  const streams = openChannel(address, tls);
   return {
     address,
+    tls,
+    credentials: createClient(CredentialsServiceDefinition, control),
     controlReady: (signal) => whenReady(control, signal),
     sandboxes: createClient(SandboxServiceDefinition, control),
     builds: createClient(BuildServiceDefinition, streams),

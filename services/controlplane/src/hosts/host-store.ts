@@ -1,4 +1,4 @@
-export type HostStatus = "online" | "unreachable" | "draining";
+export type HostStatus = "online" | "unreachable" | "draining" | "revoked";
 
 /** A host agent as the controlplane knows it. */
 export interface HostRecord {

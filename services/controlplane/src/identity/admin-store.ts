@@ -41,6 +41,9 @@ export interface HostSummary {
   sandboxCount: number;
   sandboxMemoryBytes: number;
   templates: string[];
+  /** Set for hosts that joined with a registration token. */
+  registeredAt: Date | null;
+  certificateExpiresAt: Date | null;
 }
 
 export interface AdminStore {

@@ -20,7 +20,7 @@ export interface PortProxyOptions {
   /** Host form `{port}-{sandbox}.{domain}`; "localhost" by default (resolves to loopback without DNS). */
   domain: string;
   lifecycle: SandboxLifecycle;
-  hosts: Pick<HostRegistry, "portProxyFor">;
+  hosts: Pick<HostRegistry, "portProxyFor" | "tunnelTlsFor">;
   /** The request hooks (identity's authentication first), as the gateway's handler routes run them. */
   authorize(request: HttpRequestInfo): Promise<RequestAttributes>;
   metrics: ControlPlaneMetrics;

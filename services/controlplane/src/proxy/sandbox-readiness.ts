@@ -11,7 +11,7 @@ export const finished = new Set(["stopping", "stopped", "error", "missing"]);
 
 export interface Readiness {
   lifecycle: Pick<SandboxLifecycle, "find" | "resume">;
-  hosts: Pick<HostRegistry, "portProxyFor">;
+  hosts: Pick<HostRegistry, "portProxyFor" | "tunnelTlsFor">;
 }
 
 /** The sandbox's UUID from an address the reader already checked. */
@@ -38,5 +38,5 @@ export async function readyTarget(deps: Readiness, record: SandboxRecord, addres
   }
   if (current.status === "paused") throw notRunning(address, "paused", "; resume it, or create it with autoResume to have the proxy resume it");
   if (current.status !== "running" || !current.hostId) throw notRunning(address, current.status);
-  return { sandboxId: current.id, wireId: address.wireId, port: address.port, tunnelAddress: await deps.hosts.portProxyFor(current.hostId) };
+  return { sandboxId: current.id, wireId: address.wireId, port: address.port, tunnelAddress: await deps.hosts.portProxyFor(current.hostId), tunnelTls: deps.hosts.tunnelTlsFor(current.hostId) };
 }

@@ -3,6 +3,7 @@ import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import { dialWithRetry, type RetryPolicy } from "./dial-retry.js";
 import { openTunnel } from "./tunnel.js";
+import type { HostTls } from "../hosts/host-connection.js";
 
 /** A request option the pool's agents read: the client going away stops the dial's retries. */
 export interface TunnelRequestArgs extends ClientRequestArgs {
@@ -16,6 +17,8 @@ export interface TunnelTarget {
   port: number;
   /** The host agent's port tunnel, "host:port". */
   tunnelAddress: string;
+  /** Set when the host is registered: the tunnel is mutual TLS. */
+  tunnelTls?: HostTls;
 }
 
 export interface TunnelPool {
@@ -43,7 +46,7 @@ export const defaultIdleSocketMs = 4_000;
 export function createTunnelPool(policy: RetryPolicy, idleSocketMs = defaultIdleSocketMs): TunnelPool {
   const agents = new Map<string, { agent: TunnelAgent; target: TunnelTarget; lastUsed: number }>();
   const dial = (target: TunnelTarget, signal?: AbortSignal) =>
-    dialWithRetry(() => openTunnel(target.tunnelAddress, target.wireId, target.port, signal), policy, signal);
+    dialWithRetry(() => openTunnel(target.tunnelAddress, target.wireId, target.port, signal, target.tunnelTls), policy, signal);
   const keyOf = (target: TunnelTarget) => `${target.sandboxId}:${target.port}`;
 
   return {

@@ -1,4 +1,6 @@
 import { connect, type Socket } from "node:net";
+import { connect as connectTls } from "node:tls";
+import type { HostTls } from "../hosts/host-connection.js";
 
 /** The host agent's port tunnel answered the CONNECT with something other than 200. */
 export class TunnelRefusal extends Error {
@@ -26,13 +28,27 @@ const maxHeadBytes = 16 * 1024;
  * 200, carrying raw bytes to the guest's port from then on. Bytes the agent
  * sent after its head are put back in front of the socket's stream.
  */
-export function openTunnel(address: string, wireId: string, port: number, signal?: AbortSignal): Promise<Socket> {
+export function openTunnel(address: string, wireId: string, port: number, signal?: AbortSignal, tls?: HostTls): Promise<Socket> {
   const colon = address.lastIndexOf(":");
   const host = address.slice(0, colon).replace(/^\[(.*)\]$/, "$1");
   const tunnelPort = Number(address.slice(colon + 1));
   return new Promise((resolve, reject) => {
     if (signal?.aborted) return reject(abortError());
-    const socket = connect({ host, port: tunnelPort });
+    // A registered host's tunnel speaks mutual TLS, with the same certificates as its gRPC listener.
+    const socket = tls
+      ? connectTls({
+          host,
+          port: tunnelPort,
+          servername: tls.serverName,
+          ca: tls.identity.caCertificatePem,
+          cert: tls.identity.certificatePem,
+          key: tls.identity.privateKeyPem,
+          checkServerIdentity: (_name, certificate) =>
+            (certificate.subjectaltname ?? "").split(/,\s*/).includes(`DNS:${tls.serverName}`)
+              ? undefined
+              : new Error(`the host's certificate is not for ${tls.serverName}`),
+        })
+      : connect({ host, port: tunnelPort });
     let head = Buffer.alloc(0);
     let settled = false;
     const fail = (err: Error) => {
@@ -80,7 +96,7 @@ export function openTunnel(address: string, wireId: string, port: number, signal
     socket.on("error", onError);
     socket.on("close", onClose);
     socket.on("readable", onReadable);
-    socket.once("connect", () => {
+    socket.once(tls ? "secureConnect" : "connect", () => {
       socket.setNoDelay(true);
       const target = `${wireId}:${port}`;
       socket.write(`CONNECT ${target} HTTP/1.1\r\nHost: ${target}\r\n\r\n`);

@@ -83,7 +83,7 @@ export function useProxy(): ProxyFixture {
       },
     } as unknown as SandboxLifecycle;
     proxy = createPortProxy({
-      domain: "localhost", lifecycle, hosts: { portProxyFor: () => Promise.resolve(fixture.tunnel.address) },
+      domain: "localhost", lifecycle, hosts: { portProxyFor: () => Promise.resolve(fixture.tunnel.address), tunnelTlsFor: () => undefined },
       authorize: fakeAuthorize, metrics: fixture.metrics, logger: createLogger("proxy-test", { level: "silent" }),
       retry: { budgetMs: 3_000, firstDelayMs: 50, maxDelayMs: 400 },
       // Often, so a test sees a finished sandbox's tunnels go without waiting a minute.

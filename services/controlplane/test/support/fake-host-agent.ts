@@ -1,3 +1,4 @@
+import type { ServerCredentials } from "@grpc/grpc-js";
 import { createServer, ServerError, Status, type CallContext } from "nice-grpc";
 import { randomBytes } from "node:crypto";
 import { withUnimplemented } from "./with-unimplemented.js";
@@ -47,11 +48,17 @@ export interface FakeHostAgent extends FakeBuildState {
   close(): Promise<void>;
 }
 
-export async function startFakeHostAgent(): Promise<FakeHostAgent> {
+export interface FakeHostAgentOptions {
+  hostId?: string;
+  /** Serve these (a registered host's mutual TLS) instead of plaintext. */
+  credentials?: ServerCredentials;
+}
+
+export async function startFakeHostAgent(options: FakeHostAgentOptions = {}): Promise<FakeHostAgent> {
   const server = createServer();
   const fake: FakeHostAgent = {
     address: "",
-    hostId: `host-${randomBytes(16).toString("hex")}`,
+    hostId: options.hostId ?? `host-${randomBytes(16).toString("hex")}`,
     capacity: {},
     sandboxes: new Map(),
     createDelayMs: 100,
@@ -218,7 +225,7 @@ export async function startFakeHostAgent(): Promise<FakeHostAgent> {
   server.add(ProcessServiceDefinition, processService);
   server.add(FilesystemServiceDefinition, filesystemService);
   server.add(BuildServiceDefinition, fakeBuildService(fake));
-  const port = await server.listen("127.0.0.1:0");
+  const port = await server.listen("127.0.0.1:0", options.credentials);
   fake.address = `127.0.0.1:${port}`;
   return fake;
 }

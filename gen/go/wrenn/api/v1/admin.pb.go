@@ -42,9 +42,13 @@ type Host struct {
 	// The memory given to its running sandboxes.
 	SandboxMemoryBytes uint64 `protobuf:"varint,12,opt,name=sandbox_memory_bytes,json=sandboxMemoryBytes,proto3" json:"sandbox_memory_bytes,omitempty"`
 	// The templates the host holds, by the host's template ids.
-	Templates     []string `protobuf:"bytes,13,rep,name=templates,proto3" json:"templates,omitempty"`
-	unknownFields protoimpl.UnknownFields
-	sizeCache     protoimpl.SizeCache
+	Templates []string `protobuf:"bytes,13,rep,name=templates,proto3" json:"templates,omitempty"`
+	// Joined with a registration token, reached over mutual TLS (not WRENN_HOSTAGENT_URL).
+	Registered bool `protobuf:"varint,14,opt,name=registered,proto3" json:"registered,omitempty"`
+	// When its serving certificate expires (registered hosts); renewed before.
+	CertificateExpiresAt *timestamppb.Timestamp `protobuf:"bytes,15,opt,name=certificate_expires_at,json=certificateExpiresAt,proto3" json:"certificate_expires_at,omitempty"`
+	unknownFields        protoimpl.UnknownFields
+	sizeCache            protoimpl.SizeCache
 }
 
 func (x *Host) Reset() {
@@ -164,6 +168,20 @@ func (x *Host) GetSandboxMemoryBytes() uint64 {
 func (x *Host) GetTemplates() []string {
 	if x != nil {
 		return x.Templates
+	}
+	return nil
+}
+
+func (x *Host) GetRegistered() bool {
+	if x != nil {
+		return x.Registered
+	}
+	return false
+}
+
+func (x *Host) GetCertificateExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.CertificateExpiresAt
 	}
 	return nil
 }
@@ -686,6 +704,202 @@ func (x *ListHostsResponse) GetHosts() []*Host {
 	return nil
 }
 
+type CreateHostTokenRequest struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// Seconds until the token expires; 0 = one hour. At most seven days.
+	TtlSeconds    uint32 `protobuf:"varint,1,opt,name=ttl_seconds,json=ttlSeconds,proto3" json:"ttl_seconds,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateHostTokenRequest) Reset() {
+	*x = CreateHostTokenRequest{}
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[12]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateHostTokenRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateHostTokenRequest) ProtoMessage() {}
+
+func (x *CreateHostTokenRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[12]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateHostTokenRequest.ProtoReflect.Descriptor instead.
+func (*CreateHostTokenRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{12}
+}
+
+func (x *CreateHostTokenRequest) GetTtlSeconds() uint32 {
+	if x != nil {
+		return x.TtlSeconds
+	}
+	return 0
+}
+
+type CreateHostTokenResponse struct {
+	state protoimpl.MessageState `protogen:"open.v1"`
+	// "wrh_…": shown once, stored only hashed. Set it as the agent's
+	// WRENN_REGISTRATION_TOKEN, with WRENN_CONTROLPLANE_URL.
+	Token     string                 `protobuf:"bytes,1,opt,name=token,proto3" json:"token,omitempty"`
+	ExpiresAt *timestamppb.Timestamp `protobuf:"bytes,2,opt,name=expires_at,json=expiresAt,proto3" json:"expires_at,omitempty"`
+	// "sha256:" and the hex digest of the CA certificate (DER); also the token's tail.
+	CaPin         string `protobuf:"bytes,3,opt,name=ca_pin,json=caPin,proto3" json:"ca_pin,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *CreateHostTokenResponse) Reset() {
+	*x = CreateHostTokenResponse{}
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[13]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *CreateHostTokenResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*CreateHostTokenResponse) ProtoMessage() {}
+
+func (x *CreateHostTokenResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[13]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use CreateHostTokenResponse.ProtoReflect.Descriptor instead.
+func (*CreateHostTokenResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{13}
+}
+
+func (x *CreateHostTokenResponse) GetToken() string {
+	if x != nil {
+		return x.Token
+	}
+	return ""
+}
+
+func (x *CreateHostTokenResponse) GetExpiresAt() *timestamppb.Timestamp {
+	if x != nil {
+		return x.ExpiresAt
+	}
+	return nil
+}
+
+func (x *CreateHostTokenResponse) GetCaPin() string {
+	if x != nil {
+		return x.CaPin
+	}
+	return ""
+}
+
+type RevokeHostRequest struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	HostId        string                 `protobuf:"bytes,1,opt,name=host_id,json=hostId,proto3" json:"host_id,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeHostRequest) Reset() {
+	*x = RevokeHostRequest{}
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[14]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeHostRequest) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeHostRequest) ProtoMessage() {}
+
+func (x *RevokeHostRequest) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[14]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeHostRequest.ProtoReflect.Descriptor instead.
+func (*RevokeHostRequest) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{14}
+}
+
+func (x *RevokeHostRequest) GetHostId() string {
+	if x != nil {
+		return x.HostId
+	}
+	return ""
+}
+
+type RevokeHostResponse struct {
+	state         protoimpl.MessageState `protogen:"open.v1"`
+	Host          *Host                  `protobuf:"bytes,1,opt,name=host,proto3" json:"host,omitempty"`
+	unknownFields protoimpl.UnknownFields
+	sizeCache     protoimpl.SizeCache
+}
+
+func (x *RevokeHostResponse) Reset() {
+	*x = RevokeHostResponse{}
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[15]
+	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+	ms.StoreMessageInfo(mi)
+}
+
+func (x *RevokeHostResponse) String() string {
+	return protoimpl.X.MessageStringOf(x)
+}
+
+func (*RevokeHostResponse) ProtoMessage() {}
+
+func (x *RevokeHostResponse) ProtoReflect() protoreflect.Message {
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[15]
+	if x != nil {
+		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
+		if ms.LoadMessageInfo() == nil {
+			ms.StoreMessageInfo(mi)
+		}
+		return ms
+	}
+	return mi.MessageOf(x)
+}
+
+// Deprecated: Use RevokeHostResponse.ProtoReflect.Descriptor instead.
+func (*RevokeHostResponse) Descriptor() ([]byte, []int) {
+	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{15}
+}
+
+func (x *RevokeHostResponse) GetHost() *Host {
+	if x != nil {
+		return x.Host
+	}
+	return nil
+}
+
 type ListAllSandboxesRequest struct {
 	state protoimpl.MessageState `protogen:"open.v1"`
 	// Only this team's, when set.
@@ -696,7 +910,7 @@ type ListAllSandboxesRequest struct {
 
 func (x *ListAllSandboxesRequest) Reset() {
 	*x = ListAllSandboxesRequest{}
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[12]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[16]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -708,7 +922,7 @@ func (x *ListAllSandboxesRequest) String() string {
 func (*ListAllSandboxesRequest) ProtoMessage() {}
 
 func (x *ListAllSandboxesRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[12]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[16]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -721,7 +935,7 @@ func (x *ListAllSandboxesRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAllSandboxesRequest.ProtoReflect.Descriptor instead.
 func (*ListAllSandboxesRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{12}
+	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{16}
 }
 
 func (x *ListAllSandboxesRequest) GetTeamId() string {
@@ -740,7 +954,7 @@ type ListAllSandboxesResponse struct {
 
 func (x *ListAllSandboxesResponse) Reset() {
 	*x = ListAllSandboxesResponse{}
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[13]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[17]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -752,7 +966,7 @@ func (x *ListAllSandboxesResponse) String() string {
 func (*ListAllSandboxesResponse) ProtoMessage() {}
 
 func (x *ListAllSandboxesResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[13]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[17]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -765,7 +979,7 @@ func (x *ListAllSandboxesResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ListAllSandboxesResponse.ProtoReflect.Descriptor instead.
 func (*ListAllSandboxesResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{13}
+	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{17}
 }
 
 func (x *ListAllSandboxesResponse) GetSandboxes() []*AdminSandbox {
@@ -784,7 +998,7 @@ type DeactivateUserRequest struct {
 
 func (x *DeactivateUserRequest) Reset() {
 	*x = DeactivateUserRequest{}
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[14]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[18]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -796,7 +1010,7 @@ func (x *DeactivateUserRequest) String() string {
 func (*DeactivateUserRequest) ProtoMessage() {}
 
 func (x *DeactivateUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[14]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[18]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -809,7 +1023,7 @@ func (x *DeactivateUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeactivateUserRequest.ProtoReflect.Descriptor instead.
 func (*DeactivateUserRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{14}
+	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{18}
 }
 
 func (x *DeactivateUserRequest) GetUserId() string {
@@ -828,7 +1042,7 @@ type DeactivateUserResponse struct {
 
 func (x *DeactivateUserResponse) Reset() {
 	*x = DeactivateUserResponse{}
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[15]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[19]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -840,7 +1054,7 @@ func (x *DeactivateUserResponse) String() string {
 func (*DeactivateUserResponse) ProtoMessage() {}
 
 func (x *DeactivateUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[15]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[19]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -853,7 +1067,7 @@ func (x *DeactivateUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeactivateUserResponse.ProtoReflect.Descriptor instead.
 func (*DeactivateUserResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{15}
+	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{19}
 }
 
 func (x *DeactivateUserResponse) GetUser() *User {
@@ -872,7 +1086,7 @@ type ReactivateUserRequest struct {
 
 func (x *ReactivateUserRequest) Reset() {
 	*x = ReactivateUserRequest{}
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[16]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[20]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -884,7 +1098,7 @@ func (x *ReactivateUserRequest) String() string {
 func (*ReactivateUserRequest) ProtoMessage() {}
 
 func (x *ReactivateUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[16]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[20]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -897,7 +1111,7 @@ func (x *ReactivateUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactivateUserRequest.ProtoReflect.Descriptor instead.
 func (*ReactivateUserRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{16}
+	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{20}
 }
 
 func (x *ReactivateUserRequest) GetUserId() string {
@@ -916,7 +1130,7 @@ type ReactivateUserResponse struct {
 
 func (x *ReactivateUserResponse) Reset() {
 	*x = ReactivateUserResponse{}
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[17]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[21]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -928,7 +1142,7 @@ func (x *ReactivateUserResponse) String() string {
 func (*ReactivateUserResponse) ProtoMessage() {}
 
 func (x *ReactivateUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[17]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[21]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -941,7 +1155,7 @@ func (x *ReactivateUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use ReactivateUserResponse.ProtoReflect.Descriptor instead.
 func (*ReactivateUserResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{17}
+	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{21}
 }
 
 func (x *ReactivateUserResponse) GetUser() *User {
@@ -960,7 +1174,7 @@ type DeleteUserRequest struct {
 
 func (x *DeleteUserRequest) Reset() {
 	*x = DeleteUserRequest{}
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[18]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[22]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -972,7 +1186,7 @@ func (x *DeleteUserRequest) String() string {
 func (*DeleteUserRequest) ProtoMessage() {}
 
 func (x *DeleteUserRequest) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[18]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[22]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -985,7 +1199,7 @@ func (x *DeleteUserRequest) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteUserRequest.ProtoReflect.Descriptor instead.
 func (*DeleteUserRequest) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{18}
+	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{22}
 }
 
 func (x *DeleteUserRequest) GetUserId() string {
@@ -1005,7 +1219,7 @@ type DeleteUserResponse struct {
 
 func (x *DeleteUserResponse) Reset() {
 	*x = DeleteUserResponse{}
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[19]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[23]
 	ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 	ms.StoreMessageInfo(mi)
 }
@@ -1017,7 +1231,7 @@ func (x *DeleteUserResponse) String() string {
 func (*DeleteUserResponse) ProtoMessage() {}
 
 func (x *DeleteUserResponse) ProtoReflect() protoreflect.Message {
-	mi := &file_wrenn_api_v1_admin_proto_msgTypes[19]
+	mi := &file_wrenn_api_v1_admin_proto_msgTypes[23]
 	if x != nil {
 		ms := protoimpl.X.MessageStateOf(protoimpl.Pointer(x))
 		if ms.LoadMessageInfo() == nil {
@@ -1030,7 +1244,7 @@ func (x *DeleteUserResponse) ProtoReflect() protoreflect.Message {
 
 // Deprecated: Use DeleteUserResponse.ProtoReflect.Descriptor instead.
 func (*DeleteUserResponse) Descriptor() ([]byte, []int) {
-	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{19}
+	return file_wrenn_api_v1_admin_proto_rawDescGZIP(), []int{23}
 }
 
 func (x *DeleteUserResponse) GetPurgeAfter() *timestamppb.Timestamp {
@@ -1044,7 +1258,7 @@ var File_wrenn_api_v1_admin_proto protoreflect.FileDescriptor
 
 const file_wrenn_api_v1_admin_proto_rawDesc = "" +
 	"\n" +
-	"\x18wrenn/api/v1/admin.proto\x12\fwrenn.api.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1awrenn/api/v1/account.proto\x1a\x1awrenn/api/v1/sandbox.proto\x1a\x17wrenn/api/v1/team.proto\"\xd5\x03\n" +
+	"\x18wrenn/api/v1/admin.proto\x12\fwrenn.api.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1awrenn/api/v1/account.proto\x1a\x1awrenn/api/v1/sandbox.proto\x1a\x17wrenn/api/v1/team.proto\"\xc7\x04\n" +
 	"\x04Host\x12\x17\n" +
 	"\ahost_id\x18\x01 \x01(\tR\x06hostId\x12\x18\n" +
 	"\aaddress\x18\x02 \x01(\tR\aaddress\x12\x16\n" +
@@ -1060,7 +1274,11 @@ const file_wrenn_api_v1_admin_proto_rawDesc = "" +
 	" \x01(\x04R\rdiskFreeBytes\x12#\n" +
 	"\rsandbox_count\x18\v \x01(\rR\fsandboxCount\x120\n" +
 	"\x14sandbox_memory_bytes\x18\f \x01(\x04R\x12sandboxMemoryBytes\x12\x1c\n" +
-	"\ttemplates\x18\r \x03(\tR\ttemplates\"X\n" +
+	"\ttemplates\x18\r \x03(\tR\ttemplates\x12\x1e\n" +
+	"\n" +
+	"registered\x18\x0e \x01(\bR\n" +
+	"registered\x12P\n" +
+	"\x16certificate_expires_at\x18\x0f \x01(\v2\x1a.google.protobuf.TimestampR\x14certificateExpiresAt\"X\n" +
 	"\fAdminSandbox\x12/\n" +
 	"\asandbox\x18\x01 \x01(\v2\x15.wrenn.api.v1.SandboxR\asandbox\x12\x17\n" +
 	"\ateam_id\x18\x02 \x01(\tR\x06teamId\",\n" +
@@ -1088,7 +1306,19 @@ const file_wrenn_api_v1_admin_proto_rawDesc = "" +
 	"\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x12\n" +
 	"\x10ListHostsRequest\"=\n" +
 	"\x11ListHostsResponse\x12(\n" +
-	"\x05hosts\x18\x01 \x03(\v2\x12.wrenn.api.v1.HostR\x05hosts\"2\n" +
+	"\x05hosts\x18\x01 \x03(\v2\x12.wrenn.api.v1.HostR\x05hosts\"9\n" +
+	"\x16CreateHostTokenRequest\x12\x1f\n" +
+	"\vttl_seconds\x18\x01 \x01(\rR\n" +
+	"ttlSeconds\"\x81\x01\n" +
+	"\x17CreateHostTokenResponse\x12\x14\n" +
+	"\x05token\x18\x01 \x01(\tR\x05token\x129\n" +
+	"\n" +
+	"expires_at\x18\x02 \x01(\v2\x1a.google.protobuf.TimestampR\texpiresAt\x12\x15\n" +
+	"\x06ca_pin\x18\x03 \x01(\tR\x05caPin\",\n" +
+	"\x11RevokeHostRequest\x12\x17\n" +
+	"\ahost_id\x18\x01 \x01(\tR\x06hostId\"<\n" +
+	"\x12RevokeHostResponse\x12&\n" +
+	"\x04host\x18\x01 \x01(\v2\x12.wrenn.api.v1.HostR\x04host\"2\n" +
 	"\x17ListAllSandboxesRequest\x12\x17\n" +
 	"\ateam_id\x18\x01 \x01(\tR\x06teamId\"T\n" +
 	"\x18ListAllSandboxesResponse\x128\n" +
@@ -1105,14 +1335,18 @@ const file_wrenn_api_v1_admin_proto_rawDesc = "" +
 	"\auser_id\x18\x01 \x01(\tR\x06userId\"Q\n" +
 	"\x12DeleteUserResponse\x12;\n" +
 	"\vpurge_after\x18\x01 \x01(\v2\x1a.google.protobuf.TimestampR\n" +
-	"purgeAfter2\xd8\b\n" +
+	"purgeAfter2\xd6\n" +
+	"\n" +
 	"\fAdminService\x12{\n" +
 	"\n" +
 	"GrantAdmin\x12\x1f.wrenn.api.v1.GrantAdminRequest\x1a .wrenn.api.v1.GrantAdminResponse\"*\x82\xd3\xe4\x93\x02$:\x01*\"\x1f/v1/admin/users/{user_id}/admin\x12{\n" +
 	"\vRevokeAdmin\x12 .wrenn.api.v1.RevokeAdminRequest\x1a!.wrenn.api.v1.RevokeAdminResponse\"'\x82\xd3\xe4\x93\x02!*\x1f/v1/admin/users/{user_id}/admin\x12e\n" +
 	"\tListUsers\x12\x1e.wrenn.api.v1.ListUsersRequest\x1a\x1f.wrenn.api.v1.ListUsersResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/admin/users\x12n\n" +
 	"\fListAllTeams\x12!.wrenn.api.v1.ListAllTeamsRequest\x1a\".wrenn.api.v1.ListAllTeamsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/admin/teams\x12e\n" +
-	"\tListHosts\x12\x1e.wrenn.api.v1.ListHostsRequest\x1a\x1f.wrenn.api.v1.ListHostsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/admin/hosts\x12~\n" +
+	"\tListHosts\x12\x1e.wrenn.api.v1.ListHostsRequest\x1a\x1f.wrenn.api.v1.ListHostsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/admin/hosts\x12\x80\x01\n" +
+	"\x0fCreateHostToken\x12$.wrenn.api.v1.CreateHostTokenRequest\x1a%.wrenn.api.v1.CreateHostTokenResponse\" \x82\xd3\xe4\x93\x02\x1a:\x01*\"\x15/v1/admin/host-tokens\x12y\n" +
+	"\n" +
+	"RevokeHost\x12\x1f.wrenn.api.v1.RevokeHostRequest\x1a .wrenn.api.v1.RevokeHostResponse\"(\x82\xd3\xe4\x93\x02\"\" /v1/admin/hosts/{host_id}/revoke\x12~\n" +
 	"\x10ListAllSandboxes\x12%.wrenn.api.v1.ListAllSandboxesRequest\x1a&.wrenn.api.v1.ListAllSandboxesResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/admin/sandboxes\x12\x8c\x01\n" +
 	"\x0eDeactivateUser\x12#.wrenn.api.v1.DeactivateUserRequest\x1a$.wrenn.api.v1.DeactivateUserResponse\"/\x82\xd3\xe4\x93\x02):\x01*\"$/v1/admin/users/{user_id}/deactivate\x12\x8c\x01\n" +
 	"\x0eReactivateUser\x12#.wrenn.api.v1.ReactivateUserRequest\x1a$.wrenn.api.v1.ReactivateUserResponse\"/\x82\xd3\xe4\x93\x02):\x01*\"$/v1/admin/users/{user_id}/reactivate\x12r\n" +
@@ -1131,7 +1365,7 @@ func file_wrenn_api_v1_admin_proto_rawDescGZIP() []byte {
 	return file_wrenn_api_v1_admin_proto_rawDescData
 }
 
-var file_wrenn_api_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 20)
+var file_wrenn_api_v1_admin_proto_msgTypes = make([]protoimpl.MessageInfo, 24)
 var file_wrenn_api_v1_admin_proto_goTypes = []any{
 	(*Host)(nil),                     // 0: wrenn.api.v1.Host
 	(*AdminSandbox)(nil),             // 1: wrenn.api.v1.AdminSandbox
@@ -1145,54 +1379,65 @@ var file_wrenn_api_v1_admin_proto_goTypes = []any{
 	(*ListAllTeamsResponse)(nil),     // 9: wrenn.api.v1.ListAllTeamsResponse
 	(*ListHostsRequest)(nil),         // 10: wrenn.api.v1.ListHostsRequest
 	(*ListHostsResponse)(nil),        // 11: wrenn.api.v1.ListHostsResponse
-	(*ListAllSandboxesRequest)(nil),  // 12: wrenn.api.v1.ListAllSandboxesRequest
-	(*ListAllSandboxesResponse)(nil), // 13: wrenn.api.v1.ListAllSandboxesResponse
-	(*DeactivateUserRequest)(nil),    // 14: wrenn.api.v1.DeactivateUserRequest
-	(*DeactivateUserResponse)(nil),   // 15: wrenn.api.v1.DeactivateUserResponse
-	(*ReactivateUserRequest)(nil),    // 16: wrenn.api.v1.ReactivateUserRequest
-	(*ReactivateUserResponse)(nil),   // 17: wrenn.api.v1.ReactivateUserResponse
-	(*DeleteUserRequest)(nil),        // 18: wrenn.api.v1.DeleteUserRequest
-	(*DeleteUserResponse)(nil),       // 19: wrenn.api.v1.DeleteUserResponse
-	(*timestamppb.Timestamp)(nil),    // 20: google.protobuf.Timestamp
-	(*Sandbox)(nil),                  // 21: wrenn.api.v1.Sandbox
-	(*User)(nil),                     // 22: wrenn.api.v1.User
-	(*Team)(nil),                     // 23: wrenn.api.v1.Team
+	(*CreateHostTokenRequest)(nil),   // 12: wrenn.api.v1.CreateHostTokenRequest
+	(*CreateHostTokenResponse)(nil),  // 13: wrenn.api.v1.CreateHostTokenResponse
+	(*RevokeHostRequest)(nil),        // 14: wrenn.api.v1.RevokeHostRequest
+	(*RevokeHostResponse)(nil),       // 15: wrenn.api.v1.RevokeHostResponse
+	(*ListAllSandboxesRequest)(nil),  // 16: wrenn.api.v1.ListAllSandboxesRequest
+	(*ListAllSandboxesResponse)(nil), // 17: wrenn.api.v1.ListAllSandboxesResponse
+	(*DeactivateUserRequest)(nil),    // 18: wrenn.api.v1.DeactivateUserRequest
+	(*DeactivateUserResponse)(nil),   // 19: wrenn.api.v1.DeactivateUserResponse
+	(*ReactivateUserRequest)(nil),    // 20: wrenn.api.v1.ReactivateUserRequest
+	(*ReactivateUserResponse)(nil),   // 21: wrenn.api.v1.ReactivateUserResponse
+	(*DeleteUserRequest)(nil),        // 22: wrenn.api.v1.DeleteUserRequest
+	(*DeleteUserResponse)(nil),       // 23: wrenn.api.v1.DeleteUserResponse
+	(*timestamppb.Timestamp)(nil),    // 24: google.protobuf.Timestamp
+	(*Sandbox)(nil),                  // 25: wrenn.api.v1.Sandbox
+	(*User)(nil),                     // 26: wrenn.api.v1.User
+	(*Team)(nil),                     // 27: wrenn.api.v1.Team
 }
 var file_wrenn_api_v1_admin_proto_depIdxs = []int32{
-	20, // 0: wrenn.api.v1.Host.last_seen_at:type_name -> google.protobuf.Timestamp
-	21, // 1: wrenn.api.v1.AdminSandbox.sandbox:type_name -> wrenn.api.v1.Sandbox
-	22, // 2: wrenn.api.v1.GrantAdminResponse.user:type_name -> wrenn.api.v1.User
-	22, // 3: wrenn.api.v1.RevokeAdminResponse.user:type_name -> wrenn.api.v1.User
-	22, // 4: wrenn.api.v1.ListUsersResponse.users:type_name -> wrenn.api.v1.User
-	23, // 5: wrenn.api.v1.ListAllTeamsResponse.teams:type_name -> wrenn.api.v1.Team
-	0,  // 6: wrenn.api.v1.ListHostsResponse.hosts:type_name -> wrenn.api.v1.Host
-	1,  // 7: wrenn.api.v1.ListAllSandboxesResponse.sandboxes:type_name -> wrenn.api.v1.AdminSandbox
-	22, // 8: wrenn.api.v1.DeactivateUserResponse.user:type_name -> wrenn.api.v1.User
-	22, // 9: wrenn.api.v1.ReactivateUserResponse.user:type_name -> wrenn.api.v1.User
-	20, // 10: wrenn.api.v1.DeleteUserResponse.purge_after:type_name -> google.protobuf.Timestamp
-	2,  // 11: wrenn.api.v1.AdminService.GrantAdmin:input_type -> wrenn.api.v1.GrantAdminRequest
-	4,  // 12: wrenn.api.v1.AdminService.RevokeAdmin:input_type -> wrenn.api.v1.RevokeAdminRequest
-	6,  // 13: wrenn.api.v1.AdminService.ListUsers:input_type -> wrenn.api.v1.ListUsersRequest
-	8,  // 14: wrenn.api.v1.AdminService.ListAllTeams:input_type -> wrenn.api.v1.ListAllTeamsRequest
-	10, // 15: wrenn.api.v1.AdminService.ListHosts:input_type -> wrenn.api.v1.ListHostsRequest
-	12, // 16: wrenn.api.v1.AdminService.ListAllSandboxes:input_type -> wrenn.api.v1.ListAllSandboxesRequest
-	14, // 17: wrenn.api.v1.AdminService.DeactivateUser:input_type -> wrenn.api.v1.DeactivateUserRequest
-	16, // 18: wrenn.api.v1.AdminService.ReactivateUser:input_type -> wrenn.api.v1.ReactivateUserRequest
-	18, // 19: wrenn.api.v1.AdminService.DeleteUser:input_type -> wrenn.api.v1.DeleteUserRequest
-	3,  // 20: wrenn.api.v1.AdminService.GrantAdmin:output_type -> wrenn.api.v1.GrantAdminResponse
-	5,  // 21: wrenn.api.v1.AdminService.RevokeAdmin:output_type -> wrenn.api.v1.RevokeAdminResponse
-	7,  // 22: wrenn.api.v1.AdminService.ListUsers:output_type -> wrenn.api.v1.ListUsersResponse
-	9,  // 23: wrenn.api.v1.AdminService.ListAllTeams:output_type -> wrenn.api.v1.ListAllTeamsResponse
-	11, // 24: wrenn.api.v1.AdminService.ListHosts:output_type -> wrenn.api.v1.ListHostsResponse
-	13, // 25: wrenn.api.v1.AdminService.ListAllSandboxes:output_type -> wrenn.api.v1.ListAllSandboxesResponse
-	15, // 26: wrenn.api.v1.AdminService.DeactivateUser:output_type -> wrenn.api.v1.DeactivateUserResponse
-	17, // 27: wrenn.api.v1.AdminService.ReactivateUser:output_type -> wrenn.api.v1.ReactivateUserResponse
-	19, // 28: wrenn.api.v1.AdminService.DeleteUser:output_type -> wrenn.api.v1.DeleteUserResponse
-	20, // [20:29] is the sub-list for method output_type
-	11, // [11:20] is the sub-list for method input_type
-	11, // [11:11] is the sub-list for extension type_name
-	11, // [11:11] is the sub-list for extension extendee
-	0,  // [0:11] is the sub-list for field type_name
+	24, // 0: wrenn.api.v1.Host.last_seen_at:type_name -> google.protobuf.Timestamp
+	24, // 1: wrenn.api.v1.Host.certificate_expires_at:type_name -> google.protobuf.Timestamp
+	25, // 2: wrenn.api.v1.AdminSandbox.sandbox:type_name -> wrenn.api.v1.Sandbox
+	26, // 3: wrenn.api.v1.GrantAdminResponse.user:type_name -> wrenn.api.v1.User
+	26, // 4: wrenn.api.v1.RevokeAdminResponse.user:type_name -> wrenn.api.v1.User
+	26, // 5: wrenn.api.v1.ListUsersResponse.users:type_name -> wrenn.api.v1.User
+	27, // 6: wrenn.api.v1.ListAllTeamsResponse.teams:type_name -> wrenn.api.v1.Team
+	0,  // 7: wrenn.api.v1.ListHostsResponse.hosts:type_name -> wrenn.api.v1.Host
+	24, // 8: wrenn.api.v1.CreateHostTokenResponse.expires_at:type_name -> google.protobuf.Timestamp
+	0,  // 9: wrenn.api.v1.RevokeHostResponse.host:type_name -> wrenn.api.v1.Host
+	1,  // 10: wrenn.api.v1.ListAllSandboxesResponse.sandboxes:type_name -> wrenn.api.v1.AdminSandbox
+	26, // 11: wrenn.api.v1.DeactivateUserResponse.user:type_name -> wrenn.api.v1.User
+	26, // 12: wrenn.api.v1.ReactivateUserResponse.user:type_name -> wrenn.api.v1.User
+	24, // 13: wrenn.api.v1.DeleteUserResponse.purge_after:type_name -> google.protobuf.Timestamp
+	2,  // 14: wrenn.api.v1.AdminService.GrantAdmin:input_type -> wrenn.api.v1.GrantAdminRequest
+	4,  // 15: wrenn.api.v1.AdminService.RevokeAdmin:input_type -> wrenn.api.v1.RevokeAdminRequest
+	6,  // 16: wrenn.api.v1.AdminService.ListUsers:input_type -> wrenn.api.v1.ListUsersRequest
+	8,  // 17: wrenn.api.v1.AdminService.ListAllTeams:input_type -> wrenn.api.v1.ListAllTeamsRequest
+	10, // 18: wrenn.api.v1.AdminService.ListHosts:input_type -> wrenn.api.v1.ListHostsRequest
+	12, // 19: wrenn.api.v1.AdminService.CreateHostToken:input_type -> wrenn.api.v1.CreateHostTokenRequest
+	14, // 20: wrenn.api.v1.AdminService.RevokeHost:input_type -> wrenn.api.v1.RevokeHostRequest
+	16, // 21: wrenn.api.v1.AdminService.ListAllSandboxes:input_type -> wrenn.api.v1.ListAllSandboxesRequest
+	18, // 22: wrenn.api.v1.AdminService.DeactivateUser:input_type -> wrenn.api.v1.DeactivateUserRequest
+	20, // 23: wrenn.api.v1.AdminService.ReactivateUser:input_type -> wrenn.api.v1.ReactivateUserRequest
+	22, // 24: wrenn.api.v1.AdminService.DeleteUser:input_type -> wrenn.api.v1.DeleteUserRequest
+	3,  // 25: wrenn.api.v1.AdminService.GrantAdmin:output_type -> wrenn.api.v1.GrantAdminResponse
+	5,  // 26: wrenn.api.v1.AdminService.RevokeAdmin:output_type -> wrenn.api.v1.RevokeAdminResponse
+	7,  // 27: wrenn.api.v1.AdminService.ListUsers:output_type -> wrenn.api.v1.ListUsersResponse
+	9,  // 28: wrenn.api.v1.AdminService.ListAllTeams:output_type -> wrenn.api.v1.ListAllTeamsResponse
+	11, // 29: wrenn.api.v1.AdminService.ListHosts:output_type -> wrenn.api.v1.ListHostsResponse
+	13, // 30: wrenn.api.v1.AdminService.CreateHostToken:output_type -> wrenn.api.v1.CreateHostTokenResponse
+	15, // 31: wrenn.api.v1.AdminService.RevokeHost:output_type -> wrenn.api.v1.RevokeHostResponse
+	17, // 32: wrenn.api.v1.AdminService.ListAllSandboxes:output_type -> wrenn.api.v1.ListAllSandboxesResponse
+	19, // 33: wrenn.api.v1.AdminService.DeactivateUser:output_type -> wrenn.api.v1.DeactivateUserResponse
+	21, // 34: wrenn.api.v1.AdminService.ReactivateUser:output_type -> wrenn.api.v1.ReactivateUserResponse
+	23, // 35: wrenn.api.v1.AdminService.DeleteUser:output_type -> wrenn.api.v1.DeleteUserResponse
+	25, // [25:36] is the sub-list for method output_type
+	14, // [14:25] is the sub-list for method input_type
+	14, // [14:14] is the sub-list for extension type_name
+	14, // [14:14] is the sub-list for extension extendee
+	0,  // [0:14] is the sub-list for field type_name
 }
 
 func init() { file_wrenn_api_v1_admin_proto_init() }
@@ -1209,7 +1454,7 @@ func file_wrenn_api_v1_admin_proto_init() {
 			GoPackagePath: reflect.TypeOf(x{}).PkgPath(),
 			RawDescriptor: unsafe.Slice(unsafe.StringData(file_wrenn_api_v1_admin_proto_rawDesc), len(file_wrenn_api_v1_admin_proto_rawDesc)),
 			NumEnums:      0,
-			NumMessages:   20,
+			NumMessages:   24,
 			NumExtensions: 0,
 			NumServices:   1,
 		},

@@ -24,6 +24,8 @@ const (
 	AdminService_ListUsers_FullMethodName        = "/wrenn.api.v1.AdminService/ListUsers"
 	AdminService_ListAllTeams_FullMethodName     = "/wrenn.api.v1.AdminService/ListAllTeams"
 	AdminService_ListHosts_FullMethodName        = "/wrenn.api.v1.AdminService/ListHosts"
+	AdminService_CreateHostToken_FullMethodName  = "/wrenn.api.v1.AdminService/CreateHostToken"
+	AdminService_RevokeHost_FullMethodName       = "/wrenn.api.v1.AdminService/RevokeHost"
 	AdminService_ListAllSandboxes_FullMethodName = "/wrenn.api.v1.AdminService/ListAllSandboxes"
 	AdminService_DeactivateUser_FullMethodName   = "/wrenn.api.v1.AdminService/DeactivateUser"
 	AdminService_ReactivateUser_FullMethodName   = "/wrenn.api.v1.AdminService/ReactivateUser"
@@ -44,6 +46,13 @@ type AdminServiceClient interface {
 	ListUsers(ctx context.Context, in *ListUsersRequest, opts ...grpc.CallOption) (*ListUsersResponse, error)
 	ListAllTeams(ctx context.Context, in *ListAllTeamsRequest, opts ...grpc.CallOption) (*ListAllTeamsResponse, error)
 	ListHosts(ctx context.Context, in *ListHostsRequest, opts ...grpc.CallOption) (*ListHostsResponse, error)
+	// A one-time token a new host agent registers with (HostRegistrationService).
+	CreateHostToken(ctx context.Context, in *CreateHostTokenRequest, opts ...grpc.CallOption) (*CreateHostTokenResponse, error)
+	// Stops trusting a registered host at once: it is no longer dialled or
+	// placed on, and its sandboxes are unreachable through Wrenn. It must
+	// register again, with a new token, to come back. FAILED_PRECONDITION for
+	// a host trusted by configuration (WRENN_HOSTAGENT_URL).
+	RevokeHost(ctx context.Context, in *RevokeHostRequest, opts ...grpc.CallOption) (*RevokeHostResponse, error)
 	ListAllSandboxes(ctx context.Context, in *ListAllSandboxesRequest, opts ...grpc.CallOption) (*ListAllSandboxesResponse, error)
 	// A deactivated user's API keys (of teams they alone own) and sessions
 	// stop working at once; their sandboxes keep running until their team's
@@ -113,6 +122,26 @@ func (c *adminServiceClient) ListHosts(ctx context.Context, in *ListHostsRequest
 	return out, nil
 }
 
+func (c *adminServiceClient) CreateHostToken(ctx context.Context, in *CreateHostTokenRequest, opts ...grpc.CallOption) (*CreateHostTokenResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(CreateHostTokenResponse)
+	err := c.cc.Invoke(ctx, AdminService_CreateHostToken_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+func (c *adminServiceClient) RevokeHost(ctx context.Context, in *RevokeHostRequest, opts ...grpc.CallOption) (*RevokeHostResponse, error) {
+	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
+	out := new(RevokeHostResponse)
+	err := c.cc.Invoke(ctx, AdminService_RevokeHost_FullMethodName, in, out, cOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
 func (c *adminServiceClient) ListAllSandboxes(ctx context.Context, in *ListAllSandboxesRequest, opts ...grpc.CallOption) (*ListAllSandboxesResponse, error) {
 	cOpts := append([]grpc.CallOption{grpc.StaticMethod()}, opts...)
 	out := new(ListAllSandboxesResponse)
@@ -167,6 +196,13 @@ type AdminServiceServer interface {
 	ListUsers(context.Context, *ListUsersRequest) (*ListUsersResponse, error)
 	ListAllTeams(context.Context, *ListAllTeamsRequest) (*ListAllTeamsResponse, error)
 	ListHosts(context.Context, *ListHostsRequest) (*ListHostsResponse, error)
+	// A one-time token a new host agent registers with (HostRegistrationService).
+	CreateHostToken(context.Context, *CreateHostTokenRequest) (*CreateHostTokenResponse, error)
+	// Stops trusting a registered host at once: it is no longer dialled or
+	// placed on, and its sandboxes are unreachable through Wrenn. It must
+	// register again, with a new token, to come back. FAILED_PRECONDITION for
+	// a host trusted by configuration (WRENN_HOSTAGENT_URL).
+	RevokeHost(context.Context, *RevokeHostRequest) (*RevokeHostResponse, error)
 	ListAllSandboxes(context.Context, *ListAllSandboxesRequest) (*ListAllSandboxesResponse, error)
 	// A deactivated user's API keys (of teams they alone own) and sessions
 	// stop working at once; their sandboxes keep running until their team's
@@ -200,6 +236,12 @@ func (UnimplementedAdminServiceServer) ListAllTeams(context.Context, *ListAllTea
 }
 func (UnimplementedAdminServiceServer) ListHosts(context.Context, *ListHostsRequest) (*ListHostsResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListHosts not implemented")
+}
+func (UnimplementedAdminServiceServer) CreateHostToken(context.Context, *CreateHostTokenRequest) (*CreateHostTokenResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method CreateHostToken not implemented")
+}
+func (UnimplementedAdminServiceServer) RevokeHost(context.Context, *RevokeHostRequest) (*RevokeHostResponse, error) {
+	return nil, status.Errorf(codes.Unimplemented, "method RevokeHost not implemented")
 }
 func (UnimplementedAdminServiceServer) ListAllSandboxes(context.Context, *ListAllSandboxesRequest) (*ListAllSandboxesResponse, error) {
 	return nil, status.Errorf(codes.Unimplemented, "method ListAllSandboxes not implemented")
@@ -324,6 +366,42 @@ func _AdminService_ListHosts_Handler(srv interface{}, ctx context.Context, dec f
 	return interceptor(ctx, in, info, handler)
 }
 
+func _AdminService_CreateHostToken_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(CreateHostTokenRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).CreateHostToken(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_CreateHostToken_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).CreateHostToken(ctx, req.(*CreateHostTokenRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
+func _AdminService_RevokeHost_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
+	in := new(RevokeHostRequest)
+	if err := dec(in); err != nil {
+		return nil, err
+	}
+	if interceptor == nil {
+		return srv.(AdminServiceServer).RevokeHost(ctx, in)
+	}
+	info := &grpc.UnaryServerInfo{
+		Server:     srv,
+		FullMethod: AdminService_RevokeHost_FullMethodName,
+	}
+	handler := func(ctx context.Context, req interface{}) (interface{}, error) {
+		return srv.(AdminServiceServer).RevokeHost(ctx, req.(*RevokeHostRequest))
+	}
+	return interceptor(ctx, in, info, handler)
+}
+
 func _AdminService_ListAllSandboxes_Handler(srv interface{}, ctx context.Context, dec func(interface{}) error, interceptor grpc.UnaryServerInterceptor) (interface{}, error) {
 	in := new(ListAllSandboxesRequest)
 	if err := dec(in); err != nil {
@@ -422,6 +500,14 @@ var AdminService_ServiceDesc = grpc.ServiceDesc{
 		{
 			MethodName: "ListHosts",
 			Handler:    _AdminService_ListHosts_Handler,
+		},
+		{
+			MethodName: "CreateHostToken",
+			Handler:    _AdminService_CreateHostToken_Handler,
+		},
+		{
+			MethodName: "RevokeHost",
+			Handler:    _AdminService_RevokeHost_Handler,
 		},
 		{
 			MethodName: "ListAllSandboxes",

@@ -37,6 +37,10 @@ export interface Host {
   sandboxMemoryBytes: number;
   /** The templates the host holds, by the host's template ids. */
   templates: string[];
+  /** Joined with a registration token, reached over mutual TLS (not WRENN_HOSTAGENT_URL). */
+  registered: boolean;
+  /** When its serving certificate expires (registered hosts); renewed before. */
+  certificateExpiresAt: Date | undefined;
 }
 
 export interface AdminSandbox {
@@ -91,6 +95,32 @@ export interface ListHostsResponse {
   hosts: Host[];
 }
 
+export interface CreateHostTokenRequest {
+  /** Seconds until the token expires; 0 = one hour. At most seven days. */
+  ttlSeconds: number;
+}
+
+export interface CreateHostTokenResponse {
+  /**
+   * "wrh_…": shown once, stored only hashed. Set it as the agent's
+   * WRENN_REGISTRATION_TOKEN, with WRENN_CONTROLPLANE_URL.
+   */
+  token: string;
+  expiresAt:
+    | Date
+    | undefined;
+  /** "sha256:" and the hex digest of the CA certificate (DER); also the token's tail. */
+  caPin: string;
+}
+
+export interface RevokeHostRequest {
+  hostId: string;
+}
+
+export interface RevokeHostResponse {
+  host: Host | undefined;
+}
+
 export interface ListAllSandboxesRequest {
   /** Only this team's, when set. */
   teamId: string;
@@ -140,6 +170,8 @@ function createBaseHost(): Host {
     sandboxCount: 0,
     sandboxMemoryBytes: 0,
     templates: [],
+    registered: false,
+    certificateExpiresAt: undefined,
   };
 }
 
@@ -183,6 +215,12 @@ export const Host: MessageFns<Host> = {
     }
     for (const v of message.templates) {
       writer.uint32(106).string(v!);
+    }
+    if (message.registered !== false) {
+      writer.uint32(112).bool(message.registered);
+    }
+    if (message.certificateExpiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.certificateExpiresAt), writer.uint32(122).fork()).join();
     }
     return writer;
   },
@@ -304,6 +342,22 @@ export const Host: MessageFns<Host> = {
             message.templates.push(reader.string());
             continue;
           }
+          case 14: {
+            if (tag !== 112) {
+              break;
+            }
+
+            message.registered = reader.bool();
+            continue;
+          }
+          case 15: {
+            if (tag !== 122) {
+              break;
+            }
+
+            message.certificateExpiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
         }
         if ((tag & 7) === 4 || tag === 0) {
           break;
@@ -369,6 +423,12 @@ export const Host: MessageFns<Host> = {
       templates: globalThis.Array.isArray(object?.templates)
         ? object.templates.map((e: any) => globalThis.String(e))
         : [],
+      registered: isSet(object.registered) ? globalThis.Boolean(object.registered) : false,
+      certificateExpiresAt: isSet(object.certificateExpiresAt)
+        ? fromJsonTimestamp(object.certificateExpiresAt)
+        : isSet(object.certificate_expires_at)
+        ? fromJsonTimestamp(object.certificate_expires_at)
+        : undefined,
     };
   },
 
@@ -413,6 +473,12 @@ export const Host: MessageFns<Host> = {
     if (message.templates?.length) {
       obj.templates = message.templates;
     }
+    if (message.registered !== false) {
+      obj.registered = message.registered;
+    }
+    if (message.certificateExpiresAt !== undefined) {
+      obj.certificateExpiresAt = message.certificateExpiresAt.toISOString();
+    }
     return obj;
   },
 
@@ -434,6 +500,8 @@ export const Host: MessageFns<Host> = {
     message.sandboxCount = object.sandboxCount ?? 0;
     message.sandboxMemoryBytes = object.sandboxMemoryBytes ?? 0;
     message.templates = object.templates?.map((e) => e) || [];
+    message.registered = object.registered ?? false;
+    message.certificateExpiresAt = object.certificateExpiresAt ?? undefined;
     return message;
   },
 };
@@ -1292,6 +1360,328 @@ export const ListHostsResponse: MessageFns<ListHostsResponse> = {
   },
 };
 
+function createBaseCreateHostTokenRequest(): CreateHostTokenRequest {
+  return { ttlSeconds: 0 };
+}
+
+export const CreateHostTokenRequest: MessageFns<CreateHostTokenRequest> = {
+  encode(message: CreateHostTokenRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.ttlSeconds !== 0) {
+      writer.uint32(8).uint32(message.ttlSeconds);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateHostTokenRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateHostTokenRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 8) {
+              break;
+            }
+
+            message.ttlSeconds = reader.uint32();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateHostTokenRequest {
+    return {
+      ttlSeconds: isSet(object.ttlSeconds)
+        ? globalThis.Number(object.ttlSeconds)
+        : isSet(object.ttl_seconds)
+        ? globalThis.Number(object.ttl_seconds)
+        : 0,
+    };
+  },
+
+  toJSON(message: CreateHostTokenRequest): unknown {
+    const obj: any = {};
+    if (message.ttlSeconds !== 0) {
+      obj.ttlSeconds = Math.round(message.ttlSeconds);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateHostTokenRequest>): CreateHostTokenRequest {
+    return CreateHostTokenRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateHostTokenRequest>): CreateHostTokenRequest {
+    const message = createBaseCreateHostTokenRequest();
+    message.ttlSeconds = object.ttlSeconds ?? 0;
+    return message;
+  },
+};
+
+function createBaseCreateHostTokenResponse(): CreateHostTokenResponse {
+  return { token: "", expiresAt: undefined, caPin: "" };
+}
+
+export const CreateHostTokenResponse: MessageFns<CreateHostTokenResponse> = {
+  encode(message: CreateHostTokenResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.token !== "") {
+      writer.uint32(10).string(message.token);
+    }
+    if (message.expiresAt !== undefined) {
+      Timestamp.encode(toTimestamp(message.expiresAt), writer.uint32(18).fork()).join();
+    }
+    if (message.caPin !== "") {
+      writer.uint32(26).string(message.caPin);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): CreateHostTokenResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseCreateHostTokenResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.token = reader.string();
+            continue;
+          }
+          case 2: {
+            if (tag !== 18) {
+              break;
+            }
+
+            message.expiresAt = fromTimestamp(Timestamp.decode(reader, reader.uint32()));
+            continue;
+          }
+          case 3: {
+            if (tag !== 26) {
+              break;
+            }
+
+            message.caPin = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): CreateHostTokenResponse {
+    return {
+      token: isSet(object.token) ? globalThis.String(object.token) : "",
+      expiresAt: isSet(object.expiresAt)
+        ? fromJsonTimestamp(object.expiresAt)
+        : isSet(object.expires_at)
+        ? fromJsonTimestamp(object.expires_at)
+        : undefined,
+      caPin: isSet(object.caPin)
+        ? globalThis.String(object.caPin)
+        : isSet(object.ca_pin)
+        ? globalThis.String(object.ca_pin)
+        : "",
+    };
+  },
+
+  toJSON(message: CreateHostTokenResponse): unknown {
+    const obj: any = {};
+    if (message.token !== "") {
+      obj.token = message.token;
+    }
+    if (message.expiresAt !== undefined) {
+      obj.expiresAt = message.expiresAt.toISOString();
+    }
+    if (message.caPin !== "") {
+      obj.caPin = message.caPin;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<CreateHostTokenResponse>): CreateHostTokenResponse {
+    return CreateHostTokenResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<CreateHostTokenResponse>): CreateHostTokenResponse {
+    const message = createBaseCreateHostTokenResponse();
+    message.token = object.token ?? "";
+    message.expiresAt = object.expiresAt ?? undefined;
+    message.caPin = object.caPin ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeHostRequest(): RevokeHostRequest {
+  return { hostId: "" };
+}
+
+export const RevokeHostRequest: MessageFns<RevokeHostRequest> = {
+  encode(message: RevokeHostRequest, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.hostId !== "") {
+      writer.uint32(10).string(message.hostId);
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeHostRequest {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeHostRequest();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.hostId = reader.string();
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeHostRequest {
+    return {
+      hostId: isSet(object.hostId)
+        ? globalThis.String(object.hostId)
+        : isSet(object.host_id)
+        ? globalThis.String(object.host_id)
+        : "",
+    };
+  },
+
+  toJSON(message: RevokeHostRequest): unknown {
+    const obj: any = {};
+    if (message.hostId !== "") {
+      obj.hostId = message.hostId;
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevokeHostRequest>): RevokeHostRequest {
+    return RevokeHostRequest.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevokeHostRequest>): RevokeHostRequest {
+    const message = createBaseRevokeHostRequest();
+    message.hostId = object.hostId ?? "";
+    return message;
+  },
+};
+
+function createBaseRevokeHostResponse(): RevokeHostResponse {
+  return { host: undefined };
+}
+
+export const RevokeHostResponse: MessageFns<RevokeHostResponse> = {
+  encode(message: RevokeHostResponse, writer: BinaryWriter = new BinaryWriter()): BinaryWriter {
+    if (message.host !== undefined) {
+      Host.encode(message.host, writer.uint32(10).fork()).join();
+    }
+    return writer;
+  },
+
+  decode(input: BinaryReader | Uint8Array, length?: number): RevokeHostResponse {
+    const reader = input instanceof BinaryReader ? input : new BinaryReader(input);
+    const previousRecursionDepth = (reader as any).__tsProtoDecodeDepth ?? 0;
+    if (previousRecursionDepth >= 100) {
+      throw new globalThis.Error("protobuf decode recursion limit exceeded");
+    }
+    (reader as any).__tsProtoDecodeDepth = previousRecursionDepth + 1;
+    try {
+      const end = length === undefined ? reader.len : reader.pos + length;
+      const message = createBaseRevokeHostResponse();
+      while (reader.pos < end) {
+        const tag = reader.uint32();
+        switch (tag >>> 3) {
+          case 1: {
+            if (tag !== 10) {
+              break;
+            }
+
+            message.host = Host.decode(reader, reader.uint32());
+            continue;
+          }
+        }
+        if ((tag & 7) === 4 || tag === 0) {
+          break;
+        }
+        reader.skip(tag & 7);
+      }
+      return message;
+    } finally {
+      (reader as any).__tsProtoDecodeDepth = previousRecursionDepth;
+    }
+  },
+
+  fromJSON(object: any): RevokeHostResponse {
+    return { host: isSet(object.host) ? Host.fromJSON(object.host) : undefined };
+  },
+
+  toJSON(message: RevokeHostResponse): unknown {
+    const obj: any = {};
+    if (message.host !== undefined) {
+      obj.host = Host.toJSON(message.host);
+    }
+    return obj;
+  },
+
+  create(base?: DeepPartial<RevokeHostResponse>): RevokeHostResponse {
+    return RevokeHostResponse.fromPartial(base ?? {});
+  },
+  fromPartial(object: DeepPartial<RevokeHostResponse>): RevokeHostResponse {
+    const message = createBaseRevokeHostResponse();
+    message.host = (object.host !== undefined && object.host !== null) ? Host.fromPartial(object.host) : undefined;
+    return message;
+  },
+};
+
 function createBaseListAllSandboxesRequest(): ListAllSandboxesRequest {
   return { teamId: "" };
 }
@@ -2016,6 +2406,105 @@ export const AdminServiceDefinition = {
         },
       },
     },
+    /** A one-time token a new host agent registers with (HostRegistrationService). */
+    createHostToken: {
+      name: "CreateHostToken",
+      requestType: CreateHostTokenRequest as typeof CreateHostTokenRequest,
+      requestStream: false,
+      responseType: CreateHostTokenResponse as typeof CreateHostTokenResponse,
+      responseStream: false,
+      options: {
+        _unknownFields: {
+          578365826: [
+            Buffer.from([
+              26,
+              58,
+              1,
+              42,
+              34,
+              21,
+              47,
+              118,
+              49,
+              47,
+              97,
+              100,
+              109,
+              105,
+              110,
+              47,
+              104,
+              111,
+              115,
+              116,
+              45,
+              116,
+              111,
+              107,
+              101,
+              110,
+              115,
+            ]) as Buffer,
+          ],
+        },
+      },
+    },
+    /**
+     * Stops trusting a registered host at once: it is no longer dialled or
+     * placed on, and its sandboxes are unreachable through Wrenn. It must
+     * register again, with a new token, to come back. FAILED_PRECONDITION for
+     * a host trusted by configuration (WRENN_HOSTAGENT_URL).
+     */
+    revokeHost: {
+      name: "RevokeHost",
+      requestType: RevokeHostRequest as typeof RevokeHostRequest,
+      requestStream: false,
+      responseType: RevokeHostResponse as typeof RevokeHostResponse,
+      responseStream: false,
+      options: {
+        _unknownFields: {
+          578365826: [
+            Buffer.from([
+              34,
+              34,
+              32,
+              47,
+              118,
+              49,
+              47,
+              97,
+              100,
+              109,
+              105,
+              110,
+              47,
+              104,
+              111,
+              115,
+              116,
+              115,
+              47,
+              123,
+              104,
+              111,
+              115,
+              116,
+              95,
+              105,
+              100,
+              125,
+              47,
+              114,
+              101,
+              118,
+              111,
+              107,
+              101,
+            ]) as Buffer,
+          ],
+        },
+      },
+    },
     listAllSandboxes: {
       name: "ListAllSandboxes",
       requestType: ListAllSandboxesRequest as typeof ListAllSandboxesRequest,
@@ -2238,6 +2727,21 @@ export interface AdminServiceImplementation<CallContextExt = {}> {
     context: CallContext & CallContextExt,
   ): Promise<DeepPartial<ListAllTeamsResponse>>;
   listHosts(request: ListHostsRequest, context: CallContext & CallContextExt): Promise<DeepPartial<ListHostsResponse>>;
+  /** A one-time token a new host agent registers with (HostRegistrationService). */
+  createHostToken(
+    request: CreateHostTokenRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<CreateHostTokenResponse>>;
+  /**
+   * Stops trusting a registered host at once: it is no longer dialled or
+   * placed on, and its sandboxes are unreachable through Wrenn. It must
+   * register again, with a new token, to come back. FAILED_PRECONDITION for
+   * a host trusted by configuration (WRENN_HOSTAGENT_URL).
+   */
+  revokeHost(
+    request: RevokeHostRequest,
+    context: CallContext & CallContextExt,
+  ): Promise<DeepPartial<RevokeHostResponse>>;
   listAllSandboxes(
     request: ListAllSandboxesRequest,
     context: CallContext & CallContextExt,
@@ -2281,6 +2785,21 @@ export interface AdminServiceClient<CallOptionsExt = {}> {
     options?: CallOptions & CallOptionsExt,
   ): Promise<ListAllTeamsResponse>;
   listHosts(request: DeepPartial<ListHostsRequest>, options?: CallOptions & CallOptionsExt): Promise<ListHostsResponse>;
+  /** A one-time token a new host agent registers with (HostRegistrationService). */
+  createHostToken(
+    request: DeepPartial<CreateHostTokenRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<CreateHostTokenResponse>;
+  /**
+   * Stops trusting a registered host at once: it is no longer dialled or
+   * placed on, and its sandboxes are unreachable through Wrenn. It must
+   * register again, with a new token, to come back. FAILED_PRECONDITION for
+   * a host trusted by configuration (WRENN_HOSTAGENT_URL).
+   */
+  revokeHost(
+    request: DeepPartial<RevokeHostRequest>,
+    options?: CallOptions & CallOptionsExt,
+  ): Promise<RevokeHostResponse>;
   listAllSandboxes(
     request: DeepPartial<ListAllSandboxesRequest>,
     options?: CallOptions & CallOptionsExt,

@@ -41,9 +41,13 @@ const hostRow = z
     sandbox_count: z.number(),
     sandbox_memory_bytes: z.union([z.bigint(), z.number()]).transform(Number),
     templates: z.array(z.string()),
+    registered_at: z.number().nullable(),
+    certificate_expires_at: z.number().nullable(),
   })
   .transform(
     (row): HostSummary => ({
+      registeredAt: row.registered_at === null ? null : new Date(row.registered_at),
+      certificateExpiresAt: row.certificate_expires_at === null ? null : new Date(row.certificate_expires_at),
       id: row.id,
       address: row.address,
       status: row.status,
@@ -133,7 +137,8 @@ export function createAdminRepository(pool: DatabasePool): AdminStore {
     async listHosts() {
       const rows = await pool.any(sql.type(hostRow)`
         SELECT id, address, status, runtime, cpu_count, memory_bytes, last_seen_at,
-               free_memory_bytes, load_average, disk_free_bytes, sandbox_count, sandbox_memory_bytes, templates
+               free_memory_bytes, load_average, disk_free_bytes, sandbox_count, sandbox_memory_bytes, templates,
+               registered_at, certificate_expires_at
         FROM hosts ORDER BY address, id`);
       return [...rows];
     },

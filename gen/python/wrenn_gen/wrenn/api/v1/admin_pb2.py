@@ -29,7 +29,7 @@ from wrenn_gen.wrenn.api.v1 import sandbox_pb2 as wrenn_dot_api_dot_v1_dot_sandb
 from wrenn_gen.wrenn.api.v1 import team_pb2 as wrenn_dot_api_dot_v1_dot_team__pb2
 
 
-DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18wrenn/api/v1/admin.proto\x12\x0cwrenn.api.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1awrenn/api/v1/account.proto\x1a\x1awrenn/api/v1/sandbox.proto\x1a\x17wrenn/api/v1/team.proto\"\xd5\x03\n\x04Host\x12\x17\n\x07host_id\x18\x01 \x01(\tR\x06hostId\x12\x18\n\x07\x61\x64\x64ress\x18\x02 \x01(\tR\x07\x61\x64\x64ress\x12\x16\n\x06status\x18\x03 \x01(\tR\x06status\x12\x18\n\x07runtime\x18\x04 \x01(\tR\x07runtime\x12\x1b\n\tcpu_count\x18\x05 \x01(\rR\x08\x63puCount\x12!\n\x0cmemory_bytes\x18\x06 \x01(\x04R\x0bmemoryBytes\x12<\n\x0clast_seen_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nlastSeenAt\x12*\n\x11\x66ree_memory_bytes\x18\x08 \x01(\x04R\x0f\x66reeMemoryBytes\x12!\n\x0cload_average\x18\t \x01(\x01R\x0bloadAverage\x12&\n\x0f\x64isk_free_bytes\x18\n \x01(\x04R\rdiskFreeBytes\x12#\n\rsandbox_count\x18\x0b \x01(\rR\x0csandboxCount\x12\x30\n\x14sandbox_memory_bytes\x18\x0c \x01(\x04R\x12sandboxMemoryBytes\x12\x1c\n\ttemplates\x18\r \x03(\tR\ttemplates\"X\n\x0c\x41\x64minSandbox\x12/\n\x07sandbox\x18\x01 \x01(\x0b\x32\x15.wrenn.api.v1.SandboxR\x07sandbox\x12\x17\n\x07team_id\x18\x02 \x01(\tR\x06teamId\",\n\x11GrantAdminRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\"<\n\x12GrantAdminResponse\x12&\n\x04user\x18\x01 \x01(\x0b\x32\x12.wrenn.api.v1.UserR\x04user\"-\n\x12RevokeAdminRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\"=\n\x13RevokeAdminResponse\x12&\n\x04user\x18\x01 \x01(\x0b\x32\x12.wrenn.api.v1.UserR\x04user\"N\n\x10ListUsersRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\rR\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"e\n\x11ListUsersResponse\x12(\n\x05users\x18\x01 \x03(\x0b\x32\x12.wrenn.api.v1.UserR\x05users\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"Q\n\x13ListAllTeamsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\rR\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"h\n\x14ListAllTeamsResponse\x12(\n\x05teams\x18\x01 \x03(\x0b\x32\x12.wrenn.api.v1.TeamR\x05teams\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x12\n\x10ListHostsRequest\"=\n\x11ListHostsResponse\x12(\n\x05hosts\x18\x01 \x03(\x0b\x32\x12.wrenn.api.v1.HostR\x05hosts\"2\n\x17ListAllSandboxesRequest\x12\x17\n\x07team_id\x18\x01 \x01(\tR\x06teamId\"T\n\x18ListAllSandboxesResponse\x12\x38\n\tsandboxes\x18\x01 \x03(\x0b\x32\x1a.wrenn.api.v1.AdminSandboxR\tsandboxes\"0\n\x15\x44\x65\x61\x63tivateUserRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\"@\n\x16\x44\x65\x61\x63tivateUserResponse\x12&\n\x04user\x18\x01 \x01(\x0b\x32\x12.wrenn.api.v1.UserR\x04user\"0\n\x15ReactivateUserRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\"@\n\x16ReactivateUserResponse\x12&\n\x04user\x18\x01 \x01(\x0b\x32\x12.wrenn.api.v1.UserR\x04user\",\n\x11\x44\x65leteUserRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\"Q\n\x12\x44\x65leteUserResponse\x12;\n\x0bpurge_after\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\npurgeAfter2\xd8\x08\n\x0c\x41\x64minService\x12{\n\nGrantAdmin\x12\x1f.wrenn.api.v1.GrantAdminRequest\x1a .wrenn.api.v1.GrantAdminResponse\"*\x82\xd3\xe4\x93\x02$\"\x1f/v1/admin/users/{user_id}/admin:\x01*\x12{\n\x0bRevokeAdmin\x12 .wrenn.api.v1.RevokeAdminRequest\x1a!.wrenn.api.v1.RevokeAdminResponse\"\'\x82\xd3\xe4\x93\x02!*\x1f/v1/admin/users/{user_id}/admin\x12\x65\n\tListUsers\x12\x1e.wrenn.api.v1.ListUsersRequest\x1a\x1f.wrenn.api.v1.ListUsersResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/admin/users\x12n\n\x0cListAllTeams\x12!.wrenn.api.v1.ListAllTeamsRequest\x1a\".wrenn.api.v1.ListAllTeamsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/admin/teams\x12\x65\n\tListHosts\x12\x1e.wrenn.api.v1.ListHostsRequest\x1a\x1f.wrenn.api.v1.ListHostsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/admin/hosts\x12~\n\x10ListAllSandboxes\x12%.wrenn.api.v1.ListAllSandboxesRequest\x1a&.wrenn.api.v1.ListAllSandboxesResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/admin/sandboxes\x12\x8c\x01\n\x0e\x44\x65\x61\x63tivateUser\x12#.wrenn.api.v1.DeactivateUserRequest\x1a$.wrenn.api.v1.DeactivateUserResponse\"/\x82\xd3\xe4\x93\x02)\"$/v1/admin/users/{user_id}/deactivate:\x01*\x12\x8c\x01\n\x0eReactivateUser\x12#.wrenn.api.v1.ReactivateUserRequest\x1a$.wrenn.api.v1.ReactivateUserResponse\"/\x82\xd3\xe4\x93\x02)\"$/v1/admin/users/{user_id}/reactivate:\x01*\x12r\n\nDeleteUser\x12\x1f.wrenn.api.v1.DeleteUserRequest\x1a .wrenn.api.v1.DeleteUserResponse\"!\x82\xd3\xe4\x93\x02\x1b*\x19/v1/admin/users/{user_id}B6Z4github.com/wrenn-dev/wrenn/gen/go/wrenn/api/v1;apiv1b\x06proto3')
+DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(b'\n\x18wrenn/api/v1/admin.proto\x12\x0cwrenn.api.v1\x1a\x1cgoogle/api/annotations.proto\x1a\x1fgoogle/protobuf/timestamp.proto\x1a\x1awrenn/api/v1/account.proto\x1a\x1awrenn/api/v1/sandbox.proto\x1a\x17wrenn/api/v1/team.proto\"\xc7\x04\n\x04Host\x12\x17\n\x07host_id\x18\x01 \x01(\tR\x06hostId\x12\x18\n\x07\x61\x64\x64ress\x18\x02 \x01(\tR\x07\x61\x64\x64ress\x12\x16\n\x06status\x18\x03 \x01(\tR\x06status\x12\x18\n\x07runtime\x18\x04 \x01(\tR\x07runtime\x12\x1b\n\tcpu_count\x18\x05 \x01(\rR\x08\x63puCount\x12!\n\x0cmemory_bytes\x18\x06 \x01(\x04R\x0bmemoryBytes\x12<\n\x0clast_seen_at\x18\x07 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\nlastSeenAt\x12*\n\x11\x66ree_memory_bytes\x18\x08 \x01(\x04R\x0f\x66reeMemoryBytes\x12!\n\x0cload_average\x18\t \x01(\x01R\x0bloadAverage\x12&\n\x0f\x64isk_free_bytes\x18\n \x01(\x04R\rdiskFreeBytes\x12#\n\rsandbox_count\x18\x0b \x01(\rR\x0csandboxCount\x12\x30\n\x14sandbox_memory_bytes\x18\x0c \x01(\x04R\x12sandboxMemoryBytes\x12\x1c\n\ttemplates\x18\r \x03(\tR\ttemplates\x12\x1e\n\nregistered\x18\x0e \x01(\x08R\nregistered\x12P\n\x16\x63\x65rtificate_expires_at\x18\x0f \x01(\x0b\x32\x1a.google.protobuf.TimestampR\x14\x63\x65rtificateExpiresAt\"X\n\x0c\x41\x64minSandbox\x12/\n\x07sandbox\x18\x01 \x01(\x0b\x32\x15.wrenn.api.v1.SandboxR\x07sandbox\x12\x17\n\x07team_id\x18\x02 \x01(\tR\x06teamId\",\n\x11GrantAdminRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\"<\n\x12GrantAdminResponse\x12&\n\x04user\x18\x01 \x01(\x0b\x32\x12.wrenn.api.v1.UserR\x04user\"-\n\x12RevokeAdminRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\"=\n\x13RevokeAdminResponse\x12&\n\x04user\x18\x01 \x01(\x0b\x32\x12.wrenn.api.v1.UserR\x04user\"N\n\x10ListUsersRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\rR\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"e\n\x11ListUsersResponse\x12(\n\x05users\x18\x01 \x03(\x0b\x32\x12.wrenn.api.v1.UserR\x05users\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"Q\n\x13ListAllTeamsRequest\x12\x1b\n\tpage_size\x18\x01 \x01(\rR\x08pageSize\x12\x1d\n\npage_token\x18\x02 \x01(\tR\tpageToken\"h\n\x14ListAllTeamsResponse\x12(\n\x05teams\x18\x01 \x03(\x0b\x32\x12.wrenn.api.v1.TeamR\x05teams\x12&\n\x0fnext_page_token\x18\x02 \x01(\tR\rnextPageToken\"\x12\n\x10ListHostsRequest\"=\n\x11ListHostsResponse\x12(\n\x05hosts\x18\x01 \x03(\x0b\x32\x12.wrenn.api.v1.HostR\x05hosts\"9\n\x16\x43reateHostTokenRequest\x12\x1f\n\x0bttl_seconds\x18\x01 \x01(\rR\nttlSeconds\"\x81\x01\n\x17\x43reateHostTokenResponse\x12\x14\n\x05token\x18\x01 \x01(\tR\x05token\x12\x39\n\nexpires_at\x18\x02 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\texpiresAt\x12\x15\n\x06\x63\x61_pin\x18\x03 \x01(\tR\x05\x63\x61Pin\",\n\x11RevokeHostRequest\x12\x17\n\x07host_id\x18\x01 \x01(\tR\x06hostId\"<\n\x12RevokeHostResponse\x12&\n\x04host\x18\x01 \x01(\x0b\x32\x12.wrenn.api.v1.HostR\x04host\"2\n\x17ListAllSandboxesRequest\x12\x17\n\x07team_id\x18\x01 \x01(\tR\x06teamId\"T\n\x18ListAllSandboxesResponse\x12\x38\n\tsandboxes\x18\x01 \x03(\x0b\x32\x1a.wrenn.api.v1.AdminSandboxR\tsandboxes\"0\n\x15\x44\x65\x61\x63tivateUserRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\"@\n\x16\x44\x65\x61\x63tivateUserResponse\x12&\n\x04user\x18\x01 \x01(\x0b\x32\x12.wrenn.api.v1.UserR\x04user\"0\n\x15ReactivateUserRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\"@\n\x16ReactivateUserResponse\x12&\n\x04user\x18\x01 \x01(\x0b\x32\x12.wrenn.api.v1.UserR\x04user\",\n\x11\x44\x65leteUserRequest\x12\x17\n\x07user_id\x18\x01 \x01(\tR\x06userId\"Q\n\x12\x44\x65leteUserResponse\x12;\n\x0bpurge_after\x18\x01 \x01(\x0b\x32\x1a.google.protobuf.TimestampR\npurgeAfter2\xd6\n\n\x0c\x41\x64minService\x12{\n\nGrantAdmin\x12\x1f.wrenn.api.v1.GrantAdminRequest\x1a .wrenn.api.v1.GrantAdminResponse\"*\x82\xd3\xe4\x93\x02$\"\x1f/v1/admin/users/{user_id}/admin:\x01*\x12{\n\x0bRevokeAdmin\x12 .wrenn.api.v1.RevokeAdminRequest\x1a!.wrenn.api.v1.RevokeAdminResponse\"\'\x82\xd3\xe4\x93\x02!*\x1f/v1/admin/users/{user_id}/admin\x12\x65\n\tListUsers\x12\x1e.wrenn.api.v1.ListUsersRequest\x1a\x1f.wrenn.api.v1.ListUsersResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/admin/users\x12n\n\x0cListAllTeams\x12!.wrenn.api.v1.ListAllTeamsRequest\x1a\".wrenn.api.v1.ListAllTeamsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/admin/teams\x12\x65\n\tListHosts\x12\x1e.wrenn.api.v1.ListHostsRequest\x1a\x1f.wrenn.api.v1.ListHostsResponse\"\x17\x82\xd3\xe4\x93\x02\x11\x12\x0f/v1/admin/hosts\x12\x80\x01\n\x0f\x43reateHostToken\x12$.wrenn.api.v1.CreateHostTokenRequest\x1a%.wrenn.api.v1.CreateHostTokenResponse\" \x82\xd3\xe4\x93\x02\x1a\"\x15/v1/admin/host-tokens:\x01*\x12y\n\nRevokeHost\x12\x1f.wrenn.api.v1.RevokeHostRequest\x1a .wrenn.api.v1.RevokeHostResponse\"(\x82\xd3\xe4\x93\x02\"\" /v1/admin/hosts/{host_id}/revoke\x12~\n\x10ListAllSandboxes\x12%.wrenn.api.v1.ListAllSandboxesRequest\x1a&.wrenn.api.v1.ListAllSandboxesResponse\"\x1b\x82\xd3\xe4\x93\x02\x15\x12\x13/v1/admin/sandboxes\x12\x8c\x01\n\x0e\x44\x65\x61\x63tivateUser\x12#.wrenn.api.v1.DeactivateUserRequest\x1a$.wrenn.api.v1.DeactivateUserResponse\"/\x82\xd3\xe4\x93\x02)\"$/v1/admin/users/{user_id}/deactivate:\x01*\x12\x8c\x01\n\x0eReactivateUser\x12#.wrenn.api.v1.ReactivateUserRequest\x1a$.wrenn.api.v1.ReactivateUserResponse\"/\x82\xd3\xe4\x93\x02)\"$/v1/admin/users/{user_id}/reactivate:\x01*\x12r\n\nDeleteUser\x12\x1f.wrenn.api.v1.DeleteUserRequest\x1a .wrenn.api.v1.DeleteUserResponse\"!\x82\xd3\xe4\x93\x02\x1b*\x19/v1/admin/users/{user_id}B6Z4github.com/wrenn-dev/wrenn/gen/go/wrenn/api/v1;apiv1b\x06proto3')
 
 _globals = globals()
 _builder.BuildMessageAndEnumDescriptors(DESCRIPTOR, _globals)
@@ -47,6 +47,10 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ADMINSERVICE'].methods_by_name['ListAllTeams']._serialized_options = b'\202\323\344\223\002\021\022\017/v1/admin/teams'
   _globals['_ADMINSERVICE'].methods_by_name['ListHosts']._loaded_options = None
   _globals['_ADMINSERVICE'].methods_by_name['ListHosts']._serialized_options = b'\202\323\344\223\002\021\022\017/v1/admin/hosts'
+  _globals['_ADMINSERVICE'].methods_by_name['CreateHostToken']._loaded_options = None
+  _globals['_ADMINSERVICE'].methods_by_name['CreateHostToken']._serialized_options = b'\202\323\344\223\002\032\"\025/v1/admin/host-tokens:\001*'
+  _globals['_ADMINSERVICE'].methods_by_name['RevokeHost']._loaded_options = None
+  _globals['_ADMINSERVICE'].methods_by_name['RevokeHost']._serialized_options = b'\202\323\344\223\002\"\" /v1/admin/hosts/{host_id}/revoke'
   _globals['_ADMINSERVICE'].methods_by_name['ListAllSandboxes']._loaded_options = None
   _globals['_ADMINSERVICE'].methods_by_name['ListAllSandboxes']._serialized_options = b'\202\323\344\223\002\025\022\023/v1/admin/sandboxes'
   _globals['_ADMINSERVICE'].methods_by_name['DeactivateUser']._loaded_options = None
@@ -56,45 +60,53 @@ if not _descriptor._USE_C_DESCRIPTORS:
   _globals['_ADMINSERVICE'].methods_by_name['DeleteUser']._loaded_options = None
   _globals['_ADMINSERVICE'].methods_by_name['DeleteUser']._serialized_options = b'\202\323\344\223\002\033*\031/v1/admin/users/{user_id}'
   _globals['_HOST']._serialized_start=187
-  _globals['_HOST']._serialized_end=656
-  _globals['_ADMINSANDBOX']._serialized_start=658
-  _globals['_ADMINSANDBOX']._serialized_end=746
-  _globals['_GRANTADMINREQUEST']._serialized_start=748
-  _globals['_GRANTADMINREQUEST']._serialized_end=792
-  _globals['_GRANTADMINRESPONSE']._serialized_start=794
-  _globals['_GRANTADMINRESPONSE']._serialized_end=854
-  _globals['_REVOKEADMINREQUEST']._serialized_start=856
-  _globals['_REVOKEADMINREQUEST']._serialized_end=901
-  _globals['_REVOKEADMINRESPONSE']._serialized_start=903
-  _globals['_REVOKEADMINRESPONSE']._serialized_end=964
-  _globals['_LISTUSERSREQUEST']._serialized_start=966
-  _globals['_LISTUSERSREQUEST']._serialized_end=1044
-  _globals['_LISTUSERSRESPONSE']._serialized_start=1046
-  _globals['_LISTUSERSRESPONSE']._serialized_end=1147
-  _globals['_LISTALLTEAMSREQUEST']._serialized_start=1149
-  _globals['_LISTALLTEAMSREQUEST']._serialized_end=1230
-  _globals['_LISTALLTEAMSRESPONSE']._serialized_start=1232
-  _globals['_LISTALLTEAMSRESPONSE']._serialized_end=1336
-  _globals['_LISTHOSTSREQUEST']._serialized_start=1338
-  _globals['_LISTHOSTSREQUEST']._serialized_end=1356
-  _globals['_LISTHOSTSRESPONSE']._serialized_start=1358
-  _globals['_LISTHOSTSRESPONSE']._serialized_end=1419
-  _globals['_LISTALLSANDBOXESREQUEST']._serialized_start=1421
-  _globals['_LISTALLSANDBOXESREQUEST']._serialized_end=1471
-  _globals['_LISTALLSANDBOXESRESPONSE']._serialized_start=1473
-  _globals['_LISTALLSANDBOXESRESPONSE']._serialized_end=1557
-  _globals['_DEACTIVATEUSERREQUEST']._serialized_start=1559
-  _globals['_DEACTIVATEUSERREQUEST']._serialized_end=1607
-  _globals['_DEACTIVATEUSERRESPONSE']._serialized_start=1609
-  _globals['_DEACTIVATEUSERRESPONSE']._serialized_end=1673
-  _globals['_REACTIVATEUSERREQUEST']._serialized_start=1675
-  _globals['_REACTIVATEUSERREQUEST']._serialized_end=1723
-  _globals['_REACTIVATEUSERRESPONSE']._serialized_start=1725
-  _globals['_REACTIVATEUSERRESPONSE']._serialized_end=1789
-  _globals['_DELETEUSERREQUEST']._serialized_start=1791
-  _globals['_DELETEUSERREQUEST']._serialized_end=1835
-  _globals['_DELETEUSERRESPONSE']._serialized_start=1837
-  _globals['_DELETEUSERRESPONSE']._serialized_end=1918
-  _globals['_ADMINSERVICE']._serialized_start=1921
-  _globals['_ADMINSERVICE']._serialized_end=3033
+  _globals['_HOST']._serialized_end=770
+  _globals['_ADMINSANDBOX']._serialized_start=772
+  _globals['_ADMINSANDBOX']._serialized_end=860
+  _globals['_GRANTADMINREQUEST']._serialized_start=862
+  _globals['_GRANTADMINREQUEST']._serialized_end=906
+  _globals['_GRANTADMINRESPONSE']._serialized_start=908
+  _globals['_GRANTADMINRESPONSE']._serialized_end=968
+  _globals['_REVOKEADMINREQUEST']._serialized_start=970
+  _globals['_REVOKEADMINREQUEST']._serialized_end=1015
+  _globals['_REVOKEADMINRESPONSE']._serialized_start=1017
+  _globals['_REVOKEADMINRESPONSE']._serialized_end=1078
+  _globals['_LISTUSERSREQUEST']._serialized_start=1080
+  _globals['_LISTUSERSREQUEST']._serialized_end=1158
+  _globals['_LISTUSERSRESPONSE']._serialized_start=1160
+  _globals['_LISTUSERSRESPONSE']._serialized_end=1261
+  _globals['_LISTALLTEAMSREQUEST']._serialized_start=1263
+  _globals['_LISTALLTEAMSREQUEST']._serialized_end=1344
+  _globals['_LISTALLTEAMSRESPONSE']._serialized_start=1346
+  _globals['_LISTALLTEAMSRESPONSE']._serialized_end=1450
+  _globals['_LISTHOSTSREQUEST']._serialized_start=1452
+  _globals['_LISTHOSTSREQUEST']._serialized_end=1470
+  _globals['_LISTHOSTSRESPONSE']._serialized_start=1472
+  _globals['_LISTHOSTSRESPONSE']._serialized_end=1533
+  _globals['_CREATEHOSTTOKENREQUEST']._serialized_start=1535
+  _globals['_CREATEHOSTTOKENREQUEST']._serialized_end=1592
+  _globals['_CREATEHOSTTOKENRESPONSE']._serialized_start=1595
+  _globals['_CREATEHOSTTOKENRESPONSE']._serialized_end=1724
+  _globals['_REVOKEHOSTREQUEST']._serialized_start=1726
+  _globals['_REVOKEHOSTREQUEST']._serialized_end=1770
+  _globals['_REVOKEHOSTRESPONSE']._serialized_start=1772
+  _globals['_REVOKEHOSTRESPONSE']._serialized_end=1832
+  _globals['_LISTALLSANDBOXESREQUEST']._serialized_start=1834
+  _globals['_LISTALLSANDBOXESREQUEST']._serialized_end=1884
+  _globals['_LISTALLSANDBOXESRESPONSE']._serialized_start=1886
+  _globals['_LISTALLSANDBOXESRESPONSE']._serialized_end=1970
+  _globals['_DEACTIVATEUSERREQUEST']._serialized_start=1972
+  _globals['_DEACTIVATEUSERREQUEST']._serialized_end=2020
+  _globals['_DEACTIVATEUSERRESPONSE']._serialized_start=2022
+  _globals['_DEACTIVATEUSERRESPONSE']._serialized_end=2086
+  _globals['_REACTIVATEUSERREQUEST']._serialized_start=2088
+  _globals['_REACTIVATEUSERREQUEST']._serialized_end=2136
+  _globals['_REACTIVATEUSERRESPONSE']._serialized_start=2138
+  _globals['_REACTIVATEUSERRESPONSE']._serialized_end=2202
+  _globals['_DELETEUSERREQUEST']._serialized_start=2204
+  _globals['_DELETEUSERREQUEST']._serialized_end=2248
+  _globals['_DELETEUSERRESPONSE']._serialized_start=2250
+  _globals['_DELETEUSERRESPONSE']._serialized_end=2331
+  _globals['_ADMINSERVICE']._serialized_start=2334
+  _globals['_ADMINSERVICE']._serialized_end=3700
 # @@protoc_insertion_point(module_scope)

@@ -14,7 +14,7 @@ from typing import ClassVar as _ClassVar, Optional as _Optional, Union as _Union
 DESCRIPTOR: _descriptor.FileDescriptor
 
 class Host(_message.Message):
-    __slots__ = ("host_id", "address", "status", "runtime", "cpu_count", "memory_bytes", "last_seen_at", "free_memory_bytes", "load_average", "disk_free_bytes", "sandbox_count", "sandbox_memory_bytes", "templates")
+    __slots__ = ("host_id", "address", "status", "runtime", "cpu_count", "memory_bytes", "last_seen_at", "free_memory_bytes", "load_average", "disk_free_bytes", "sandbox_count", "sandbox_memory_bytes", "templates", "registered", "certificate_expires_at")
     HOST_ID_FIELD_NUMBER: _ClassVar[int]
     ADDRESS_FIELD_NUMBER: _ClassVar[int]
     STATUS_FIELD_NUMBER: _ClassVar[int]
@@ -28,6 +28,8 @@ class Host(_message.Message):
     SANDBOX_COUNT_FIELD_NUMBER: _ClassVar[int]
     SANDBOX_MEMORY_BYTES_FIELD_NUMBER: _ClassVar[int]
     TEMPLATES_FIELD_NUMBER: _ClassVar[int]
+    REGISTERED_FIELD_NUMBER: _ClassVar[int]
+    CERTIFICATE_EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
     host_id: str
     address: str
     status: str
@@ -41,7 +43,9 @@ class Host(_message.Message):
     sandbox_count: int
     sandbox_memory_bytes: int
     templates: _containers.RepeatedScalarFieldContainer[str]
-    def __init__(self, host_id: _Optional[str] = ..., address: _Optional[str] = ..., status: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu_count: _Optional[int] = ..., memory_bytes: _Optional[int] = ..., last_seen_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., free_memory_bytes: _Optional[int] = ..., load_average: _Optional[float] = ..., disk_free_bytes: _Optional[int] = ..., sandbox_count: _Optional[int] = ..., sandbox_memory_bytes: _Optional[int] = ..., templates: _Optional[_Iterable[str]] = ...) -> None: ...
+    registered: bool
+    certificate_expires_at: _timestamp_pb2.Timestamp
+    def __init__(self, host_id: _Optional[str] = ..., address: _Optional[str] = ..., status: _Optional[str] = ..., runtime: _Optional[str] = ..., cpu_count: _Optional[int] = ..., memory_bytes: _Optional[int] = ..., last_seen_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., free_memory_bytes: _Optional[int] = ..., load_average: _Optional[float] = ..., disk_free_bytes: _Optional[int] = ..., sandbox_count: _Optional[int] = ..., sandbox_memory_bytes: _Optional[int] = ..., templates: _Optional[_Iterable[str]] = ..., registered: _Optional[bool] = ..., certificate_expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ...) -> None: ...
 
 class AdminSandbox(_message.Message):
     __slots__ = ("sandbox", "team_id")
@@ -116,6 +120,34 @@ class ListHostsResponse(_message.Message):
     HOSTS_FIELD_NUMBER: _ClassVar[int]
     hosts: _containers.RepeatedCompositeFieldContainer[Host]
     def __init__(self, hosts: _Optional[_Iterable[_Union[Host, _Mapping]]] = ...) -> None: ...
+
+class CreateHostTokenRequest(_message.Message):
+    __slots__ = ("ttl_seconds",)
+    TTL_SECONDS_FIELD_NUMBER: _ClassVar[int]
+    ttl_seconds: int
+    def __init__(self, ttl_seconds: _Optional[int] = ...) -> None: ...
+
+class CreateHostTokenResponse(_message.Message):
+    __slots__ = ("token", "expires_at", "ca_pin")
+    TOKEN_FIELD_NUMBER: _ClassVar[int]
+    EXPIRES_AT_FIELD_NUMBER: _ClassVar[int]
+    CA_PIN_FIELD_NUMBER: _ClassVar[int]
+    token: str
+    expires_at: _timestamp_pb2.Timestamp
+    ca_pin: str
+    def __init__(self, token: _Optional[str] = ..., expires_at: _Optional[_Union[datetime.datetime, _timestamp_pb2.Timestamp, _Mapping]] = ..., ca_pin: _Optional[str] = ...) -> None: ...
+
+class RevokeHostRequest(_message.Message):
+    __slots__ = ("host_id",)
+    HOST_ID_FIELD_NUMBER: _ClassVar[int]
+    host_id: str
+    def __init__(self, host_id: _Optional[str] = ...) -> None: ...
+
+class RevokeHostResponse(_message.Message):
+    __slots__ = ("host",)
+    HOST_FIELD_NUMBER: _ClassVar[int]
+    host: Host
+    def __init__(self, host: _Optional[_Union[Host, _Mapping]] = ...) -> None: ...
 
 class ListAllSandboxesRequest(_message.Message):
     __slots__ = ("team_id",)

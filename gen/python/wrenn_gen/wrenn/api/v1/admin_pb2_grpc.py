@@ -62,6 +62,16 @@ class AdminServiceStub:
                 request_serializer=wrenn_dot_api_dot_v1_dot_admin__pb2.ListHostsRequest.SerializeToString,
                 response_deserializer=wrenn_dot_api_dot_v1_dot_admin__pb2.ListHostsResponse.FromString,
                 _registered_method=True)
+        self.CreateHostToken = channel.unary_unary(
+                '/wrenn.api.v1.AdminService/CreateHostToken',
+                request_serializer=wrenn_dot_api_dot_v1_dot_admin__pb2.CreateHostTokenRequest.SerializeToString,
+                response_deserializer=wrenn_dot_api_dot_v1_dot_admin__pb2.CreateHostTokenResponse.FromString,
+                _registered_method=True)
+        self.RevokeHost = channel.unary_unary(
+                '/wrenn.api.v1.AdminService/RevokeHost',
+                request_serializer=wrenn_dot_api_dot_v1_dot_admin__pb2.RevokeHostRequest.SerializeToString,
+                response_deserializer=wrenn_dot_api_dot_v1_dot_admin__pb2.RevokeHostResponse.FromString,
+                _registered_method=True)
         self.ListAllSandboxes = channel.unary_unary(
                 '/wrenn.api.v1.AdminService/ListAllSandboxes',
                 request_serializer=wrenn_dot_api_dot_v1_dot_admin__pb2.ListAllSandboxesRequest.SerializeToString,
@@ -117,6 +127,23 @@ class AdminServiceServicer:
 
     def ListHosts(self, request, context):
         """Missing associated documentation comment in .proto file."""
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def CreateHostToken(self, request, context):
+        """A one-time token a new host agent registers with (HostRegistrationService).
+        """
+        context.set_code(grpc.StatusCode.UNIMPLEMENTED)
+        context.set_details('Method not implemented!')
+        raise NotImplementedError('Method not implemented!')
+
+    def RevokeHost(self, request, context):
+        """Stops trusting a registered host at once: it is no longer dialled or
+        placed on, and its sandboxes are unreachable through Wrenn. It must
+        register again, with a new token, to come back. FAILED_PRECONDITION for
+        a host trusted by configuration (WRENN_HOSTAGENT_URL).
+        """
         context.set_code(grpc.StatusCode.UNIMPLEMENTED)
         context.set_details('Method not implemented!')
         raise NotImplementedError('Method not implemented!')
@@ -177,6 +204,16 @@ def add_AdminServiceServicer_to_server(servicer, server):
                     servicer.ListHosts,
                     request_deserializer=wrenn_dot_api_dot_v1_dot_admin__pb2.ListHostsRequest.FromString,
                     response_serializer=wrenn_dot_api_dot_v1_dot_admin__pb2.ListHostsResponse.SerializeToString,
+            ),
+            'CreateHostToken': grpc.unary_unary_rpc_method_handler(
+                    servicer.CreateHostToken,
+                    request_deserializer=wrenn_dot_api_dot_v1_dot_admin__pb2.CreateHostTokenRequest.FromString,
+                    response_serializer=wrenn_dot_api_dot_v1_dot_admin__pb2.CreateHostTokenResponse.SerializeToString,
+            ),
+            'RevokeHost': grpc.unary_unary_rpc_method_handler(
+                    servicer.RevokeHost,
+                    request_deserializer=wrenn_dot_api_dot_v1_dot_admin__pb2.RevokeHostRequest.FromString,
+                    response_serializer=wrenn_dot_api_dot_v1_dot_admin__pb2.RevokeHostResponse.SerializeToString,
             ),
             'ListAllSandboxes': grpc.unary_unary_rpc_method_handler(
                     servicer.ListAllSandboxes,
@@ -337,6 +374,60 @@ class AdminService:
             '/wrenn.api.v1.AdminService/ListHosts',
             wrenn_dot_api_dot_v1_dot_admin__pb2.ListHostsRequest.SerializeToString,
             wrenn_dot_api_dot_v1_dot_admin__pb2.ListHostsResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def CreateHostToken(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.api.v1.AdminService/CreateHostToken',
+            wrenn_dot_api_dot_v1_dot_admin__pb2.CreateHostTokenRequest.SerializeToString,
+            wrenn_dot_api_dot_v1_dot_admin__pb2.CreateHostTokenResponse.FromString,
+            options,
+            channel_credentials,
+            insecure,
+            call_credentials,
+            compression,
+            wait_for_ready,
+            timeout,
+            metadata,
+            _registered_method=True)
+
+    @staticmethod
+    def RevokeHost(request,
+            target,
+            options=(),
+            channel_credentials=None,
+            call_credentials=None,
+            insecure=False,
+            compression=None,
+            wait_for_ready=None,
+            timeout=None,
+            metadata=None):
+        return grpc.experimental.unary_unary(
+            request,
+            target,
+            '/wrenn.api.v1.AdminService/RevokeHost',
+            wrenn_dot_api_dot_v1_dot_admin__pb2.RevokeHostRequest.SerializeToString,
+            wrenn_dot_api_dot_v1_dot_admin__pb2.RevokeHostResponse.FromString,
             options,
             channel_credentials,
             insecure,
