@@ -18,6 +18,10 @@ import { createBuilder } from "./build/builder.js";
 import { createSandboxManager } from "./sandbox/sandbox-manager.js";
 import { selectRuntime } from "./sandbox/select-runtime.js";
 import { prepareSandboxNetworks } from "./sandbox/select-network.js";
+import { CredentialsServiceDefinition } from "@wrenn/gen/wrenn/hostagent/v1/credentials.js";
+import { mutualTlsServerCredentials } from "@wrenn/shared/pki/index";
+import { prepareHostTls } from "./credentials/host-tls.js";
+import { createCredentialsService } from "./credentials/credentials-service.js";
 
 export interface RunningHostAgent {
   /** "host:port" actually bound, or "unix:/path". */
@@ -81,8 +85,10 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
     },
   };
 
+  // Registered (or registering with a token): both listeners serve mutual TLS only.
+  const hostTls = await prepareHostTls(config, dataDir, hostId, logger);
   // Before the gRPC port, so GetHostInfo can name it from the first call.
-  const tunnel = await startPortTunnel({ listen: config.portProxyListen, lookup: (id) => manager.portReach(id), logger });
+  const tunnel = await startPortTunnel({ listen: config.portProxyListen, lookup: (id) => manager.portReach(id), logger, tls: hostTls?.certificates });
   const stopCutting = manager.onUnreachable((sandboxId) => tunnel.closeSandbox(sandboxId));
 
   const { server } = createGrpcServer({
@@ -100,9 +106,16 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
     server.add(raw, createRelayImplementation(raw, manager.envdClient) as never);
   }
 
-  const port = await server.listen(config.listen);
+  let registered: Awaited<ReturnType<NonNullable<typeof hostTls>["ready"]>> | undefined;
+  if (hostTls) {
+    // Nobody gets through the TLS handshake before ready() below has the certificate in.
+    server.add(CredentialsServiceDefinition, createCredentialsService({ certificates: hostTls.certificates, store: hostTls.store, registration: () => registered!, logger }));
+  }
+  const port = await server.listen(config.listen, hostTls ? mutualTlsServerCredentials(hostTls.certificates) : undefined);
   const address = config.listen.startsWith("unix:") ? config.listen : `${config.listen.replace(/:\d+$/, "")}:${port}`;
-  logger.info({ listener: "grpc", address, hostId, dataDir, runtime: runtime.name }, "listening");
+  // Bound first (so the addresses sent are the real ports), serving only once the certificate is in.
+  if (hostTls) registered = await hostTls.ready({ address, portProxyAddress: tunnel.address });
+  logger.info({ listener: "grpc", address, hostId, dataDir, runtime: runtime.name, tls: hostTls ? "mutual" : "none" }, "listening");
   // Bound before the gRPC port, logged after it: the gRPC address stays the first one tools print.
   logger.info({ listener: "port-proxy", address: tunnel.address }, "listening");
 

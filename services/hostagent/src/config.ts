@@ -19,6 +19,10 @@ import { parseSize } from "./image/size.js";
 export type RuntimeChoice = "auto" | "qemu" | "namespace";
 
 export interface HostAgentConfig {
+  /** Register with the controlplane using a one-time token, when no credentials are stored yet. */
+  registration?: { controlplaneUrl: string; token: string };
+  advertiseAddress?: string;
+  portProxyAdvertiseAddress?: string;
   /** "host:port" (port 0 picks one) or "unix:/path". */
   listen: string;
   /**
@@ -90,6 +94,8 @@ const size = (name: string) =>
 
 
 
+const hostPort = z.string().regex(/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):\d{1,5}$/, 'must be "host:port"');
+
 const schema = z.object({
   WRENN_HOSTAGENT_LISTEN: z.string().min(1).default("127.0.0.1:50052"),
   WRENN_PORT_PROXY_LISTEN: z
@@ -121,6 +127,19 @@ const schema = z.object({
   WRENN_SANDBOX_PIDS_MAX: z.coerce.number().int().min(0).default(4096),
   WRENN_LOG_LEVEL: z.enum(["trace", "debug", "info", "warn", "error", "fatal"]).default("info"),
   WRENN_LOG_FILE: z.string().optional(),
+  /** The controlplane's gRPC "host:port", for registering with a token (once; the credentials are kept). */
+  WRENN_CONTROLPLANE_URL: z.preprocess((v) => (v === "" ? undefined : v), hostPort.optional()),
+  /** A one-time "wrh_…" token from AdminService.CreateHostToken; never logged. */
+  WRENN_REGISTRATION_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().startsWith("wrh_", 'must start with "wrh_"').optional()),
+  /** Where the controlplane dials this agent; unset: the bound address, a wildcard host as 127.0.0.1. */
+  WRENN_ADVERTISE_ADDRESS: z.preprocess((v) => (v === "" ? undefined : v), hostPort.optional()),
+  /** Where the controlplane reaches the port tunnel; unset: the same rule. */
+  WRENN_PORT_PROXY_ADVERTISE_ADDRESS: z.preprocess((v) => (v === "" ? undefined : v), hostPort.optional()),
+}).superRefine((value, ctx) => {
+  // The URL alone is fine (an agent restarted after it registered); a token alone has nowhere to go.
+  if (value.WRENN_REGISTRATION_TOKEN && !value.WRENN_CONTROLPLANE_URL) {
+    ctx.addIssue({ code: "custom", path: ["WRENN_REGISTRATION_TOKEN"], message: "needs WRENN_CONTROLPLANE_URL, the controlplane to register with" });
+  }
 });
 
 export function loadHostAgentConfig(env: NodeJS.ProcessEnv = process.env): HostAgentConfig {
@@ -149,6 +168,11 @@ export function loadHostAgentConfig(env: NodeJS.ProcessEnv = process.env): HostA
     sandboxesOnStop: parsed.WRENN_SANDBOXES_ON_STOP,
     sandboxMemoryBytes: (parsed.WRENN_SANDBOX_MEMORY_MB ?? parsed.WRENN_DEFAULT_MEMORY_MB) * 1024 * 1024,
     sandboxPidsMax: parsed.WRENN_SANDBOX_PIDS_MAX,
+    registration: parsed.WRENN_REGISTRATION_TOKEN
+      ? { controlplaneUrl: parsed.WRENN_CONTROLPLANE_URL!, token: parsed.WRENN_REGISTRATION_TOKEN }
+      : undefined,
+    advertiseAddress: parsed.WRENN_ADVERTISE_ADDRESS,
+    portProxyAdvertiseAddress: parsed.WRENN_PORT_PROXY_ADVERTISE_ADDRESS,
   };
 }
 

@@ -13,45 +13,57 @@ export interface TlsIdentity {
  * is called, without restarting its listener.
  */
 export class RotatingCertificates implements experimental.CertificateProvider {
-  private identity: TlsIdentity;
+  private identity: TlsIdentity | null;
   private readonly caListeners = new Set<experimental.CaCertificateUpdateListener>();
   private readonly identityListeners = new Set<experimental.IdentityCertificateUpdateListener>();
+  private readonly updateListeners = new Set<(identity: TlsIdentity) => void>();
 
-  constructor(identity: TlsIdentity) {
+  /**
+   * Without an identity yet (a host agent that has not registered), a server
+   * built on it listens but drops every connection until `update`.
+   */
+  constructor(identity: TlsIdentity | null) {
     this.identity = identity;
   }
 
-  current(): TlsIdentity {
+  current(): TlsIdentity | null {
     return this.identity;
   }
 
   update(identity: TlsIdentity): void {
     this.identity = identity;
-    for (const listener of this.caListeners) listener(this.caUpdate());
-    for (const listener of this.identityListeners) listener(this.identityUpdate());
+    for (const listener of this.caListeners) listener(this.caUpdate(identity));
+    for (const listener of this.identityListeners) listener(this.identityUpdate(identity));
+    for (const listener of this.updateListeners) listener(identity);
+  }
+
+  /** Sees every later identity (a TLS server that is not grpc-js's sets its secure context from it). */
+  onUpdate(listener: (identity: TlsIdentity) => void): () => void {
+    this.updateListeners.add(listener);
+    return () => this.updateListeners.delete(listener);
   }
 
   addCaCertificateListener(listener: experimental.CaCertificateUpdateListener): void {
     this.caListeners.add(listener);
     // Later, not now: grpc-js subscribes before it registers the watcher that applies updates.
-    queueMicrotask(() => this.caListeners.has(listener) && listener(this.caUpdate()));
+    queueMicrotask(() => this.identity && this.caListeners.has(listener) && listener(this.caUpdate(this.identity)));
   }
   removeCaCertificateListener(listener: experimental.CaCertificateUpdateListener): void {
     this.caListeners.delete(listener);
   }
   addIdentityCertificateListener(listener: experimental.IdentityCertificateUpdateListener): void {
     this.identityListeners.add(listener);
-    queueMicrotask(() => this.identityListeners.has(listener) && listener(this.identityUpdate()));
+    queueMicrotask(() => this.identity && this.identityListeners.has(listener) && listener(this.identityUpdate(this.identity)));
   }
   removeIdentityCertificateListener(listener: experimental.IdentityCertificateUpdateListener): void {
     this.identityListeners.delete(listener);
   }
 
-  private caUpdate(): experimental.CaCertificateUpdate {
-    return { caCertificate: Buffer.from(this.identity.caCertificatePem) };
+  private caUpdate(identity: TlsIdentity): experimental.CaCertificateUpdate {
+    return { caCertificate: Buffer.from(identity.caCertificatePem) };
   }
-  private identityUpdate(): experimental.IdentityCertificateUpdate {
-    return { certificate: Buffer.from(this.identity.certificatePem), privateKey: Buffer.from(this.identity.privateKeyPem) };
+  private identityUpdate(identity: TlsIdentity): experimental.IdentityCertificateUpdate {
+    return { certificate: Buffer.from(identity.certificatePem), privateKey: Buffer.from(identity.privateKeyPem) };
   }
 }
 

@@ -1,4 +1,6 @@
 import { createServer, type IncomingMessage } from "node:http";
+import { createServer as createTlsServer } from "node:https";
+import type { RotatingCertificates, TlsIdentity } from "@wrenn/shared/pki/index";
 import type { Socket } from "node:net";
 import type { Duplex } from "node:stream";
 import type { Logger } from "@wrenn/shared";
@@ -31,6 +33,12 @@ export interface PortTunnelOptions {
   listen: string;
   lookup(sandboxId: string): PortReachState | undefined;
   logger: Logger;
+  /**
+   * A registered agent's certificates: the tunnel is then mutual TLS (a
+   * client certificate from the platform's CA is required), following
+   * rotations for new connections.
+   */
+  tls?: RotatingCertificates;
 }
 
 /** Time to send the CONNECT line and headers (slowloris): then 408 and the socket is gone. */
@@ -48,7 +56,7 @@ export async function startPortTunnel(options: PortTunnelOptions): Promise<PortT
   const dialer = createNetnsDialer(log);
   const open = new Map<string, Set<Tunnel>>();
 
-  const server = createServer({
+  const httpOptions = {
     maxHeaderSize: 8192,
     headersTimeout: headersTimeoutMs,
     requestTimeout: headersTimeoutMs + 5000,
@@ -56,7 +64,15 @@ export async function startPortTunnel(options: PortTunnelOptions): Promise<PortT
     connectionsCheckingInterval: 1000,
     keepAliveTimeout: 5000,
     noDelay: true,
-  });
+  };
+  const contextOf = (identity: TlsIdentity) => ({ ca: identity.caCertificatePem, cert: identity.certificatePem, key: identity.privateKeyPem });
+  const identity = options.tls?.current();
+  const server = options.tls
+    ? createTlsServer({ ...httpOptions, requestCert: true, rejectUnauthorized: true, ...(identity ? contextOf(identity) : {}) })
+    : createServer(httpOptions);
+  const stopFollowing = options.tls?.onUpdate((next) => (server as ReturnType<typeof createTlsServer>).setSecureContext(contextOf(next)));
+  // A caller without a certificate from the CA (or before registration, anyone) fails the handshake; that is not news.
+  server.on("tlsClientError", (err: Error) => log.debug({ err: err.message }, "refused a TLS client"));
 
   server.on("request", (req: IncomingMessage, res) => {
     res.on("error", () => {});
@@ -162,6 +178,7 @@ export async function startPortTunnel(options: PortTunnelOptions): Promise<PortT
       log.info({ sandboxId, tunnels: set.size }, "closed the sandbox's port tunnels");
     },
     async close() {
+      stopFollowing?.();
       const closed = new Promise<void>((resolve) => server.close(() => resolve()));
       server.closeAllConnections();
       for (const set of open.values()) {
@@ -183,7 +200,7 @@ const reasonText: Record<number, string> = {
   431: "the request line or headers are too large",
 };
 
-function listen(server: ReturnType<typeof createServer>, listen: string): Promise<string> {
+function listen(server: ReturnType<typeof createServer> | ReturnType<typeof createTlsServer>, listen: string): Promise<string> {
   const match = /^(.*):(\d+)$/.exec(listen);
   if (!match) throw new Error(`port tunnel listen address must be host:port, got "${listen}"`);
   const host = match[1]!.replace(/^\[(.*)\]$/, "$1");
