@@ -8,6 +8,9 @@ import { startStack, startSupervisedService, type Stack, type SupervisedService 
 import { SandboxServiceDefinition } from "@wrenn/gen/wrenn/hostagent/v1/hostagent.js";
 import { adminSessionCookie } from "../harness/admin-session.js";
 import { freePort } from "../harness/free-port.js";
+import { readFile } from "node:fs/promises";
+import pg from "pg";
+import { startHttpServer, writeSite } from "./proxy-sandbox-servers.js";
 
 /**
  * A real host agent joining a running platform with a one-time token: it
@@ -149,6 +152,37 @@ describe("a host agent that joins with a registration token", () => {
     )?.sandbox.sandboxId;
     expect(onJoined).toBeDefined();
   }, 180_000);
+
+  it("reaches a web server in its sandbox through the port proxy, over the mutual-TLS tunnel", async () => {
+    await writeSite(client, onJoined!, "/tmp/joined-site");
+    await startHttpServer(client, onJoined!, 8123, "/tmp/joined-site");
+    await expect
+      .poll(async () => {
+        const response = await fetch(`${stack.httpUrl}/proxy/${onJoined}/8123/`, { headers: { "x-api-key": stack.apiKey } });
+        return `${response.status} ${await response.text()}`;
+      }, { timeout: 30_000, interval: 500 })
+      .toBe("200 home page");
+  }, 60_000);
+
+  it("has its certificate renewed over the channel when it nears expiry, and keeps serving", async () => {
+    const before = await readFile(join(joinedDataDir, "credentials", "host.pem"), "utf8");
+    const host = (await hostAt(joinedAddress))!;
+    // As if 25 of its 30 days had gone: the next heartbeat (500 ms here) renews it.
+    const db = new pg.Client({ connectionString: stack.databaseUrl });
+    await db.connect();
+    try {
+      await db.query("UPDATE hosts SET certificate_expires_at = now() + interval '5 days' WHERE address = $1", [joinedAddress]);
+    } finally {
+      await db.end();
+    }
+    await expect
+      .poll(async () => new Date((await hostAt(joinedAddress))!.certificateExpiresAt!).getTime(), { timeout: 30_000, interval: 500 })
+      .toBeGreaterThan(Date.now() + 29 * 86_400_000);
+    const after = await readFile(join(joinedDataDir, "credentials", "host.pem"), "utf8");
+    expect(after).not.toBe(before);
+    expect((await client.run(onJoined!, "echo", ["renewed"])).stdout).toBe("renewed\n");
+    expect((await hostAt(joinedAddress))!.hostId).toBe(host.hostId);
+  }, 60_000);
 
   it("comes back after a kill with the credentials it stored, without a token", async () => {
     await joined!.restart({ signal: "SIGKILL", env: { WRENN_REGISTRATION_TOKEN: undefined } });
