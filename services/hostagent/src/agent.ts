@@ -46,11 +46,14 @@ export interface RunningHostAgent {
 const relayedServices = [ProcessServiceDefinition, FilesystemServiceDefinition, pickMethods(EnvdServiceDefinition, ["listPorts", "watchPorts"])];
 
 /** Assembles the agent (wiring only) and starts listening. */
-export async function startHostAgent(config: HostAgentConfig, logger: Logger): Promise<RunningHostAgent> {
+export async function startHostAgent(config: HostAgentConfig, logger: Logger, options: { signal?: AbortSignal } = {}): Promise<RunningHostAgent> {
   const dataDir = resolve(config.dataDir);
   const sandboxesDir = join(dataDir, "sandboxes");
   await mkdir(sandboxesDir, { recursive: true, mode: 0o700 });
   const hostId = await loadOrCreateHostId(dataDir, config.hostId);
+  // Registered (or registering with a token): both listeners serve mutual TLS
+  // only. First, so stored credentials that cannot be read stop the start at once.
+  const hostTls = await prepareHostTls(config, dataDir, hostId, logger);
   const envdBundle = resolve(config.envdBundle);
   await access(envdBundle).catch(() => logger.warn({ envdBundle }, "envd bundle not found; sandboxes will fail to start"));
 
@@ -85,8 +88,6 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
     },
   };
 
-  // Registered (or registering with a token): both listeners serve mutual TLS only.
-  const hostTls = await prepareHostTls(config, dataDir, hostId, logger);
   // Before the gRPC port, so GetHostInfo can name it from the first call.
   const tunnel = await startPortTunnel({ listen: config.portProxyListen, lookup: (id) => manager.portReach(id), logger, tls: hostTls?.certificates });
   const stopCutting = manager.onUnreachable((sandboxId) => tunnel.closeSandbox(sandboxId));
@@ -106,15 +107,30 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger): P
     server.add(raw, createRelayImplementation(raw, manager.envdClient) as never);
   }
 
-  let registered: Awaited<ReturnType<NonNullable<typeof hostTls>["ready"]>> | undefined;
   if (hostTls) {
-    // Nobody gets through the TLS handshake before ready() below has the certificate in.
-    server.add(CredentialsServiceDefinition, createCredentialsService({ certificates: hostTls.certificates, store: hostTls.store, registration: () => registered!, logger }));
+    // Only on mutual TLS (a plaintext agent answers UNIMPLEMENTED). Nobody gets
+    // through the TLS handshake before ready() below has the certificate in.
+    server.add(
+      CredentialsServiceDefinition,
+      createCredentialsService({ certificates: hostTls.certificates, store: hostTls.store, agentHostId: hostId, registration: () => hostTls.registration(), logger }),
+    );
   }
-  const port = await server.listen(config.listen, hostTls ? mutualTlsServerCredentials(hostTls.certificates) : undefined);
-  const address = config.listen.startsWith("unix:") ? config.listen : `${config.listen.replace(/:\d+$/, "")}:${port}`;
-  // Bound first (so the addresses sent are the real ports), serving only once the certificate is in.
-  if (hostTls) registered = await hostTls.ready({ address, portProxyAddress: tunnel.address });
+  let address: string;
+  try {
+    const port = await server.listen(config.listen, hostTls ? mutualTlsServerCredentials(hostTls.certificates) : undefined);
+    address = config.listen.startsWith("unix:") ? config.listen : `${config.listen.replace(/:\d+$/, "")}:${port}`;
+    // Bound first (so the addresses sent are the real ports), serving only once the certificate is in.
+    if (hostTls) await hostTls.ready({ address, portProxyAddress: tunnel.address }, options.signal);
+  } catch (err) {
+    // Refused or stopped before it served: undo the start (sandboxes are kept for the next one).
+    server.forceShutdown();
+    stopCutting();
+    await builder.close().catch(() => {});
+    await tunnel.close().catch(() => {});
+    await manager.close("keep").catch(() => {});
+    await networks?.close().catch(() => {});
+    throw err;
+  }
   logger.info({ listener: "grpc", address, hostId, dataDir, runtime: runtime.name, tls: hostTls ? "mutual" : "none" }, "listening");
   // Bound before the gRPC port, logged after it: the gRPC address stays the first one tools print.
   logger.info({ listener: "port-proxy", address: tunnel.address }, "listening");

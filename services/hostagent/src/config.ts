@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { loadConfig, z } from "@wrenn/shared";
 import { parseSize } from "./image/size.js";
+import { parseHostToken } from "@wrenn/shared/pki/index";
 
 /**
  * Every setting of the host agent, from the environment, validated at start
@@ -21,7 +22,11 @@ export type RuntimeChoice = "auto" | "qemu" | "namespace";
 export interface HostAgentConfig {
   /** Register with the controlplane using a one-time token, when no credentials are stored yet. */
   registration?: { controlplaneUrl: string; token: string };
+  /** WRENN_CONTROLPLANE_URL even without a token (a registered agent's restart). */
+  controlplaneUrl?: string;
+  /** Where the controlplane dials the gRPC port; unset: the bound address, a wildcard host as 127.0.0.1. */
   advertiseAddress?: string;
+  /** The same for the port tunnel. */
   portProxyAdvertiseAddress?: string;
   /** "host:port" (port 0 picks one) or "unix:/path". */
   listen: string;
@@ -130,15 +135,21 @@ const schema = z.object({
   /** The controlplane's gRPC "host:port", for registering with a token (once; the credentials are kept). */
   WRENN_CONTROLPLANE_URL: z.preprocess((v) => (v === "" ? undefined : v), hostPort.optional()),
   /** A one-time "wrh_…" token from AdminService.CreateHostToken; never logged. */
-  WRENN_REGISTRATION_TOKEN: z.preprocess((v) => (v === "" ? undefined : v), z.string().startsWith("wrh_", 'must start with "wrh_"').optional()),
+  // The message never echoes the value.
+  WRENN_REGISTRATION_TOKEN: z.preprocess(
+    (v) => (v === "" ? undefined : v),
+    z.string().refine((v) => parseHostToken(v) !== undefined, 'is not a registration token ("wrh_<secret>_<CA pin>", from AdminService.CreateHostToken)').optional(),
+  ),
   /** Where the controlplane dials this agent; unset: the bound address, a wildcard host as 127.0.0.1. */
   WRENN_ADVERTISE_ADDRESS: z.preprocess((v) => (v === "" ? undefined : v), hostPort.optional()),
   /** Where the controlplane reaches the port tunnel; unset: the same rule. */
   WRENN_PORT_PROXY_ADVERTISE_ADDRESS: z.preprocess((v) => (v === "" ? undefined : v), hostPort.optional()),
 }).superRefine((value, ctx) => {
-  // The URL alone is fine (an agent restarted after it registered); a token alone has nowhere to go.
+  // A token alone has nowhere to go. The URL alone is fine for an agent that
+  // registered before (its credentials are stored); without them the start
+  // refuses it (credentials/host-tls.ts), since only the data dir knows.
   if (value.WRENN_REGISTRATION_TOKEN && !value.WRENN_CONTROLPLANE_URL) {
-    ctx.addIssue({ code: "custom", path: ["WRENN_REGISTRATION_TOKEN"], message: "needs WRENN_CONTROLPLANE_URL, the controlplane to register with" });
+    ctx.addIssue({ code: "custom", path: ["WRENN_REGISTRATION_TOKEN"], message: "WRENN_REGISTRATION_TOKEN needs WRENN_CONTROLPLANE_URL, the controlplane to register with" });
   }
 });
 
@@ -171,6 +182,7 @@ export function loadHostAgentConfig(env: NodeJS.ProcessEnv = process.env): HostA
     registration: parsed.WRENN_REGISTRATION_TOKEN
       ? { controlplaneUrl: parsed.WRENN_CONTROLPLANE_URL!, token: parsed.WRENN_REGISTRATION_TOKEN }
       : undefined,
+    controlplaneUrl: parsed.WRENN_CONTROLPLANE_URL,
     advertiseAddress: parsed.WRENN_ADVERTISE_ADDRESS,
     portProxyAdvertiseAddress: parsed.WRENN_PORT_PROXY_ADVERTISE_ADDRESS,
   };

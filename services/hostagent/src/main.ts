@@ -2,6 +2,7 @@ import { createLogger, installProcessGuards } from "@wrenn/shared";
 import { startHostAgent } from "./agent.js";
 import { loadHostAgentConfig } from "./config.js";
 import { openLogFile, type LogFile } from "./host/log-file.js";
+import { RegistrationAborted, RegistrationRefused } from "./credentials/register-with-controlplane.js";
 
 let config;
 try {
@@ -20,14 +21,28 @@ process.on("SIGHUP", () => {
   logger.info({ logFile: config.logFile }, "log file reopened");
 });
 
+// A stop while the start waits (for the controlplane to register with) ends it cleanly.
+const starting = new AbortController();
+const stopStarting = (signal: NodeJS.Signals) => {
+  logger.info({ signal }, "stopped while starting");
+  starting.abort();
+};
+process.once("SIGINT", stopStarting).once("SIGTERM", stopStarting);
+
 let agent;
 try {
-  agent = await startHostAgent(config, logger);
+  agent = await startHostAgent(config, logger, { signal: starting.signal });
 } catch (err) {
-  logger.fatal({ err }, "host agent failed to start");
+  if (err instanceof RegistrationAborted) {
+    logFile?.close();
+    process.exit(0);
+  }
+  logger.fatal({ err: err instanceof RegistrationRefused ? { message: err.message } : err }, "host agent failed to start");
   logFile?.close();
   process.exit(1);
 }
+
+process.off("SIGINT", stopStarting).off("SIGTERM", stopStarting);
 
 let stopping = false;
 for (const signal of ["SIGINT", "SIGTERM"] as const) {
