@@ -32,12 +32,13 @@ export function credentialStore(dataDir: string) {
   const previous = join(dataDir, `${dirName}.old`);
 
   async function readSet(dir: string): Promise<StoredCredentials | undefined> {
+    // No directory: not registered. A directory missing a file: damaged (never a silent fall back to plaintext).
+    if (!(await exists(dir))) return undefined;
     let contents: string[];
     try {
       contents = await Promise.all([files.key, files.certificate, files.ca, files.registration].map((name) => readFile(join(dir, name), "utf8")));
     } catch (err) {
-      if ((err as NodeJS.ErrnoException).code === "ENOENT") return undefined;
-      throw new Error(`the stored credentials in ${dir} cannot be read: ${(err as Error).message}`);
+      throw new Error(`the stored credentials in ${dir} cannot be read (remove the directory to register again): ${(err as Error).message}`);
     }
     const [privateKeyPem, certificatePem, caCertificatePem, registration] = contents as [string, string, string, string];
     let parsed: Partial<Pick<StoredCredentials, "hostId" | "serverName" | "registeredAt">>;

@@ -244,3 +244,22 @@ describe("a host agent whose registration is refused", () => {
     });
   }
 });
+
+describe("a host agent without token or credentials", () => {
+  it("stays plaintext, as before, and has no CredentialsService (UNIMPLEMENTED)", async () => {
+    const plain = await startAgent({});
+    try {
+      const viaPlain = clients(plain.address, credentials.createInsecure());
+      try {
+        await expect(viaPlain.sandboxes.getHostInfo({})).resolves.toMatchObject({ runtime: "namespace" });
+        await expect(viaPlain.credentials.createSigningRequest({})).rejects.toMatchObject({ code: Status.UNIMPLEMENTED });
+      } finally {
+        viaPlain.close();
+      }
+      expect(await readdir(plain.dataDir)).not.toContain("credentials");
+      expect(plain.logs.join("\n")).toContain('"tls":"none"');
+    } finally {
+      await plain.stop();
+    }
+  });
+});
