@@ -98,7 +98,7 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger, op
   });
   server.add(SandboxServiceDefinition, createSandboxService(
       sandboxLayer,
-      describeHost({ hostId, runtime: runtime.name, templates: runtime.templates, portProxyAddress: tunnel.address, dataDir, sandboxes: () => manager.list() }),
+      describeHost({ hostId, runtime: runtime.name, templates: runtime.templates, portProxyAddress: config.portProxyAdvertiseAddress ?? tunnel.address, dataDir, sandboxes: () => manager.list() }),
     ));
   server.add(BuildServiceDefinition, createBuildService(builder));
   for (const definition of relayedServices) {

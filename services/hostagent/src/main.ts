@@ -12,6 +12,8 @@ try {
   process.stderr.write(`${err instanceof Error ? err.message : String(err)}\n`);
   process.exit(2);
 }
+// The one-time token stays in config only: no child process (QEMU, ip, nft, helpers) inherits it.
+delete process.env.WRENN_REGISTRATION_TOKEN;
 const logFile: LogFile | undefined = config.logFile ? openLogFile(config.logFile) : undefined;
 const logger = createLogger("hostagent", { level: config.logLevel, destinations: logFile ? [logFile.stream] : [] });
 installProcessGuards(logger, () => logFile?.close());

@@ -1,5 +1,5 @@
 import type { Logger } from "@wrenn/shared";
-import { RotatingCertificates } from "@wrenn/shared/pki/index";
+import { RotatingCertificates, certificateNotAfter } from "@wrenn/shared/pki/index";
 import type { HostAgentConfig } from "../config.js";
 import { credentialStore, type CredentialStore, type StoredCredentials } from "./credential-store.js";
 import { registerWithControlplane } from "./register-with-controlplane.js";
@@ -36,6 +36,7 @@ export async function prepareHostTls(config: TlsConfig, dataDir: string, agentHo
     }
     return undefined;
   }
+  if (stored) warnIfExpiring(stored, store.dir, logger);
   if (stored && config.registration) logger.info({ hostId: stored.hostId }, "already registered (credentials stored): WRENN_REGISTRATION_TOKEN is not used");
   const certificates = new RotatingCertificates(stored?.identity ?? null);
   let registered = stored;
@@ -67,6 +68,22 @@ export async function prepareHostTls(config: TlsConfig, dataDir: string, agentHo
       return fresh;
     },
   };
+}
+
+/** A certificate that lapsed while the agent was down cannot be renewed over mTLS: say what to do. */
+function warnIfExpiring(stored: StoredCredentials, dir: string, logger: Logger): void {
+  let notAfter: Date;
+  try {
+    notAfter = certificateNotAfter(stored.identity.certificatePem);
+  } catch {
+    throw new Error(`the stored credentials in ${dir} are damaged: host.pem is not a PEM certificate (remove the directory to register again)`);
+  }
+  if (notAfter.getTime() <= Date.now()) {
+    logger.error(
+      { expiresAt: notAfter, dir },
+      "the stored certificate has expired: the controlplane cannot reach this agent; remove the credentials directory and start with a new WRENN_REGISTRATION_TOKEN",
+    );
+  }
 }
 
 /** A bound address as another process dials it: a wildcard host becomes loopback. */

@@ -189,6 +189,9 @@ describe("a host agent that registers with a token", () => {
       expect(socket.getPeerCertificate().subjectaltname).toBe(`DNS:${renamed}`);
       expect(await connectStatus(socket, `${newSandboxId()}:80`)).toBe(404);
       await expect(tunnelTls(fake.client, fake.serverName)).rejects.toThrow(/altnames|not in the cert|Hostname/i);
+      // Still mutual TLS after the new secure context: no client certificate, no answer.
+      const anonymous = await tunnelTls({}, renamed).catch((err: Error) => err);
+      if (!(anonymous instanceof Error)) await expect(connectStatus(anonymous, `${newSandboxId()}:80`)).rejects.toThrow();
       // The pending key was used up.
       await expect(viaMtls.credentials.installCertificate({ certificatePem: issued.certificatePem, caCertificatePem: fake.ca.certificatePem })).rejects.toMatchObject({ code: Status.FAILED_PRECONDITION });
       fake.serverName = renamed;
@@ -246,12 +249,12 @@ describe("a host agent whose registration is refused", () => {
 });
 
 describe("a host agent without token or credentials", () => {
-  it("stays plaintext, as before, and has no CredentialsService (UNIMPLEMENTED)", async () => {
-    const plain = await startAgent({});
+  it("stays plaintext, as before, has no CredentialsService (UNIMPLEMENTED), and names the advertised tunnel in GetHostInfo", async () => {
+    const plain = await startAgent({ WRENN_PORT_PROXY_ADVERTISE_ADDRESS: "10.9.8.7:5053" });
     try {
       const viaPlain = clients(plain.address, credentials.createInsecure());
       try {
-        await expect(viaPlain.sandboxes.getHostInfo({})).resolves.toMatchObject({ runtime: "namespace" });
+        await expect(viaPlain.sandboxes.getHostInfo({})).resolves.toMatchObject({ runtime: "namespace", portProxyAddress: "10.9.8.7:5053" });
         await expect(viaPlain.credentials.createSigningRequest({})).rejects.toMatchObject({ code: Status.UNIMPLEMENTED });
       } finally {
         viaPlain.close();

@@ -5,7 +5,8 @@ import { join } from "node:path";
 import { createServer as createNetServer } from "node:net";
 import { Status } from "nice-grpc";
 import { createLogger, type Logger } from "@wrenn/shared";
-import { certificatePin, createCertificateAuthority, parseHostToken } from "@wrenn/shared/pki/index";
+import { certificatePin, createCertificateAuthority, generateKeyPair, issueCertificate, parseHostToken } from "@wrenn/shared/pki/index";
+import { credentialStore } from "../../src/credentials/credential-store.js";
 import { prepareHostTls, dialable } from "../../src/credentials/host-tls.js";
 import { RegistrationAborted, RegistrationRefused } from "../../src/credentials/register-with-controlplane.js";
 import { loadHostAgentConfig } from "../../src/config.js";
@@ -150,6 +151,24 @@ describe("registering with a token", () => {
     setTimeout(() => stop.abort(), 700);
     await expect(registering).rejects.toThrow(RegistrationAborted);
     expect(await readdir(dataDir)).toEqual([]);
+  });
+});
+
+describe("stored credentials", () => {
+  it("start at once, and an expired certificate is a loud error saying what to do", async () => {
+    fake = await startFakeControlplane();
+    const pair = await generateKeyPair();
+    const issued = await issueCertificate({ ca: fake.ca, publicKey: pair.keys.publicKey, commonName: "h", dnsNames: ["h"], use: "server", validityDays: -0.001 });
+    await credentialStore(await newDataDir()).save({
+      identity: { privateKeyPem: pair.privateKeyPem, certificatePem: issued.certificatePem, caCertificatePem: fake.ca.certificatePem },
+      hostId: "x",
+      serverName: "h",
+      registeredAt: new Date().toISOString(),
+    });
+    const tls = await prepareHostTls({}, dataDir, "h", capturingLogger());
+    expect(tls!.certificates.current()?.certificatePem).toBe(issued.certificatePem);
+    expect(tls!.registration()).toMatchObject({ hostId: "x" });
+    expect(lines.join("")).toMatch(/"level":50.*stored certificate has expired/);
   });
 });
 
