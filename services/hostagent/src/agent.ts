@@ -46,7 +46,14 @@ export interface RunningHostAgent {
 const relayedServices = [ProcessServiceDefinition, FilesystemServiceDefinition, pickMethods(EnvdServiceDefinition, ["listPorts", "watchPorts"])];
 
 /** Assembles the agent (wiring only) and starts listening. */
-export async function startHostAgent(config: HostAgentConfig, logger: Logger, options: { signal?: AbortSignal } = {}): Promise<RunningHostAgent> {
+export interface StartOptions {
+  /** Stops a registration that waits for the controlplane (the start then rejects with RegistrationAborted). */
+  signal?: AbortSignal;
+  /** Told when the start begins and ends waiting for the registration (so a stop then can be graceful). */
+  onRegistering?(active: boolean): void;
+}
+
+export async function startHostAgent(config: HostAgentConfig, logger: Logger, options: StartOptions = {}): Promise<RunningHostAgent> {
   const dataDir = resolve(config.dataDir);
   const sandboxesDir = join(dataDir, "sandboxes");
   await mkdir(sandboxesDir, { recursive: true, mode: 0o700 });
@@ -120,7 +127,10 @@ export async function startHostAgent(config: HostAgentConfig, logger: Logger, op
     const port = await server.listen(config.listen, hostTls ? mutualTlsServerCredentials(hostTls.certificates) : undefined);
     address = config.listen.startsWith("unix:") ? config.listen : `${config.listen.replace(/:\d+$/, "")}:${port}`;
     // Bound first (so the addresses sent are the real ports), serving only once the certificate is in.
-    if (hostTls) await hostTls.ready({ address, portProxyAddress: tunnel.address }, options.signal);
+    if (hostTls) {
+      options.onRegistering?.(true);
+      await hostTls.ready({ address, portProxyAddress: tunnel.address }, options.signal).finally(() => options.onRegistering?.(false));
+    }
   } catch (err) {
     // Refused or stopped before it served: undo the start (sandboxes are kept for the next one).
     server.forceShutdown();

@@ -23,17 +23,24 @@ process.on("SIGHUP", () => {
   logger.info({ logFile: config.logFile }, "log file reopened");
 });
 
-// A stop while the start waits (for the controlplane to register with) ends it cleanly.
+// A stop while the start waits for the controlplane (to register with) ends
+// it cleanly, exit 0; at any other moment of the start it kills, as before.
 const starting = new AbortController();
+let registering = false;
 const stopStarting = (signal: NodeJS.Signals) => {
-  logger.info({ signal }, "stopped while starting");
+  if (!registering) {
+    process.off("SIGINT", stopStarting).off("SIGTERM", stopStarting);
+    process.kill(process.pid, signal);
+    return;
+  }
+  logger.info({ signal }, "stopped while waiting to register");
   starting.abort();
 };
-process.once("SIGINT", stopStarting).once("SIGTERM", stopStarting);
+process.on("SIGINT", stopStarting).on("SIGTERM", stopStarting);
 
 let agent;
 try {
-  agent = await startHostAgent(config, logger, { signal: starting.signal });
+  agent = await startHostAgent(config, logger, { signal: starting.signal, onRegistering: (active) => (registering = active) });
 } catch (err) {
   if (err instanceof RegistrationAborted) {
     logFile?.close();

@@ -2,6 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { mkdtemp, readFile, readdir, rm, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { spawn } from "node:child_process";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
 import { connect as netConnect } from "node:net";
 import { connect as tlsConnect, type TLSSocket } from "node:tls";
 import { credentials, type ChannelCredentials } from "@grpc/grpc-js";
@@ -17,7 +20,7 @@ import {
   generateKeyPair,
   type TlsIdentity,
 } from "@wrenn/shared/pki/index";
-import { newSandboxId, startAgent, type AgentProcess } from "../harness.js";
+import { envdBundle, newSandboxId, startAgent, type AgentProcess } from "../harness.js";
 import { issueIdentity, startFakeControlplane, type FakeControlplane } from "./fake-controlplane.js";
 
 /**
@@ -263,6 +266,53 @@ describe("a host agent without token or credentials", () => {
       expect(plain.logs.join("\n")).toContain('"tls":"none"');
     } finally {
       await plain.stop();
+    }
+  });
+});
+
+describe("a host agent waiting for its controlplane", () => {
+  it("logs each attempt, and a SIGTERM meanwhile ends it with exit 0 and nothing stored", async () => {
+    const cp = await startFakeControlplane();
+    const token = cp.token;
+    const down = cp.address;
+    await cp.close();
+    const dir = await mkdtemp(join(tmpdir(), "wrenn-mtls-wait-"));
+    try {
+      const child = spawn(process.execPath, ["--import", "tsx", "src/main.ts"], {
+        cwd: fileURLToPath(new URL("../..", import.meta.url)),
+        env: {
+          ...process.env,
+          WRENN_HOSTAGENT_LISTEN: "127.0.0.1:0",
+          WRENN_PORT_PROXY_LISTEN: "127.0.0.1:0",
+          WRENN_DATA_DIR: dir,
+          WRENN_ENVD_BUNDLE: envdBundle,
+          WRENN_RUNTIME: "namespace",
+          WRENN_SANDBOX_NETWORK: "isolated",
+          WRENN_SANDBOXES_ON_STOP: "destroy",
+          WRENN_CONTROLPLANE_URL: down,
+          WRENN_REGISTRATION_TOKEN: token,
+        },
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+      const output: string[] = [];
+      const exited = new Promise<number | null>((resolve) => child.once("exit", (code) => resolve(code)));
+      const twoAttempts = new Promise<void>((resolve) => {
+        const onLine = (line: string) => {
+          output.push(line);
+          if (output.filter((entry) => entry.includes("trying again")).length === 2) resolve();
+        };
+        createInterface({ input: child.stdout! }).on("line", onLine);
+        createInterface({ input: child.stderr! }).on("line", onLine);
+      });
+      await Promise.race([twoAttempts, exited.then((code) => Promise.reject(new Error(`exited with ${code}: ${output.join("\n")}`)))]);
+      child.kill("SIGTERM");
+      expect(await exited).toBe(0);
+      expect(output.join("\n")).toContain("stopped while waiting to register");
+      expect(output.join("\n")).not.toContain('"listening"');
+      expectNoToken(output);
+      expect((await readdir(dir)).filter((entry) => entry.startsWith("credentials"))).toEqual([]);
+    } finally {
+      await rm(dir, { recursive: true, force: true });
     }
   });
 });
