@@ -1,6 +1,7 @@
 import { errors, type Logger } from "@wrenn/shared";
 import type { CredentialsServiceImplementation } from "@wrenn/gen/wrenn/hostagent/v1/credentials.js";
 import {
+  certificateDnsNames,
   certificateMatchesKey,
   certificateNotAfter,
   certificatePin,
@@ -47,12 +48,14 @@ export function createCredentialsService(options: CredentialsServiceOptions): Cr
       let sameCa: boolean;
       let signed: boolean;
       let forPendingKey: boolean;
+      let names: string[];
       let expiresAt: Date;
       try {
         sameCa = pinsEqual(certificatePin(request.caCertificatePem), certificatePin(current.caCertificatePem));
         signed = issuedBy(request.certificatePem, request.caCertificatePem);
         forPendingKey = await certificateMatchesKey(request.certificatePem, pair);
         expiresAt = certificateNotAfter(request.certificatePem);
+        names = certificateDnsNames(request.certificatePem);
       } catch {
         throw errors.invalidArgument("certificate_pem and ca_certificate_pem must be PEM certificates");
       }
@@ -60,6 +63,9 @@ export function createCredentialsService(options: CredentialsServiceOptions): Cr
       if (!signed) throw errors.failedPrecondition("the certificate is not signed by the CA");
       if (!forPendingKey) throw errors.failedPrecondition("the certificate is not for the pending key (of the last CreateSigningRequest)");
       if (expiresAt.getTime() <= Date.now()) throw errors.failedPrecondition("the certificate has expired");
+      const { serverName } = options.registration();
+      // The controlplane checks this name when it dials: a certificate without it would cut the agent off.
+      if (!names.includes(serverName)) throw errors.failedPrecondition(`the certificate does not name this host's server name ${serverName}`);
       const identity = { privateKeyPem: pair.privateKeyPem, certificatePem: request.certificatePem, caCertificatePem: current.caCertificatePem };
       await store.save({ ...options.registration(), identity });
       if (pending === pair) pending = undefined;

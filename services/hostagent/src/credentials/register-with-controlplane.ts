@@ -2,6 +2,7 @@ import { ClientError, Status, createChannel, createClient } from "nice-grpc";
 import type { Logger } from "@wrenn/shared";
 import { HostRegistrationServiceDefinition } from "@wrenn/gen/wrenn/api/v1/host.js";
 import {
+  certificateDnsNames,
   certificateMatchesKey,
   certificatePin,
   createSigningRequest,
@@ -61,9 +62,11 @@ export async function registerWithControlplane(request: RegistrationRequest, log
         );
         let pinMatches: boolean;
         let forOurKey: boolean;
+        let namesServer = false;
         try {
           pinMatches = pinsEqual(certificatePin(answer.caCertificatePem), token.caPin);
           forOurKey = pinMatches && issuedBy(answer.certificatePem, answer.caCertificatePem) && (await certificateMatchesKey(answer.certificatePem, pair));
+          namesServer = certificateDnsNames(answer.certificatePem).includes(answer.serverName);
         } catch {
           throw new RegistrationRefused("the controlplane's answer does not hold PEM certificates: not registering");
         }
@@ -72,6 +75,9 @@ export async function registerWithControlplane(request: RegistrationRequest, log
         }
         if (!forOurKey) {
           throw new RegistrationRefused("the certificate the controlplane sent is not for this agent's key or not signed by its CA: not registering");
+        }
+        if (!namesServer) {
+          throw new RegistrationRefused("the certificate the controlplane sent does not name its server_name: not registering");
         }
         logger.info({ hostId: answer.hostId, serverName: answer.serverName, expiresAt: answer.expiresAt }, "registered with the controlplane");
         return {
