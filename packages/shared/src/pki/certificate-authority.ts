@@ -107,7 +107,7 @@ function serial(): string {
 }
 
 /** A distinguished name's value with the characters RFC 4514 reserves escaped. */
-function escapeName(value: string): string {
+export function escapeName(value: string): string {
   return value.replace(/[\\,+"<>;=#]/g, "\\$&");
 }
 

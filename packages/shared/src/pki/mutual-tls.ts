@@ -79,10 +79,14 @@ export function mutualTlsServerCredentials(certificates: RotatingCertificates): 
  */
 export function mutualTlsChannelCredentials(identity: TlsIdentity, serverName: string): ChannelCredentials {
   return credentials.createSsl(Buffer.from(identity.caCertificatePem), Buffer.from(identity.privateKeyPem), Buffer.from(identity.certificatePem), {
-    checkServerIdentity(_hostname, certificate) {
-      const names = (certificate.subjectaltname ?? "").split(/,\s*/).map((entry) => entry.replace(/^DNS:/, ""));
-      if (names.includes(serverName)) return undefined;
-      return new Error(`the host's certificate is not for ${serverName}`);
-    },
+    checkServerIdentity: serverNameCheck(serverName),
   });
+}
+
+/** A TLS `checkServerIdentity` that accepts only a certificate naming `serverName` as a DNS name (the address dialled is ignored). */
+export function serverNameCheck(serverName: string) {
+  return (_hostname: string, certificate: { subjectaltname?: string }): Error | undefined =>
+    (certificate.subjectaltname ?? "").split(/,\s*/).includes(`DNS:${serverName}`)
+      ? undefined
+      : new Error(`the host's certificate is not for ${serverName}`);
 }

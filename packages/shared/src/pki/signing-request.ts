@@ -1,9 +1,10 @@
 import { x509, signingAlgorithm, subtle, type CryptoKey } from "./x509.js";
 import type { PemKeyPair } from "./key-pair.js";
+import { escapeName } from "./certificate-authority.js";
 
 export async function createSigningRequest(pair: PemKeyPair, commonName: string): Promise<string> {
   const csr = await x509.Pkcs10CertificateRequestGenerator.create({
-    name: `CN=${commonName.replace(/[\\,+"<>;=#]/g, "\\$&")}`,
+    name: `CN=${escapeName(commonName)}`,
     keys: pair.keys,
     signingAlgorithm,
   });

@@ -1,5 +1,6 @@
 import { connect, type Socket } from "node:net";
 import { connect as connectTls } from "node:tls";
+import { serverNameCheck } from "@wrenn/shared/pki/index";
 import type { HostTls } from "../hosts/host-connection.js";
 
 /** The host agent's port tunnel answered the CONNECT with something other than 200. */
@@ -43,10 +44,7 @@ export function openTunnel(address: string, wireId: string, port: number, signal
           ca: tls.identity.caCertificatePem,
           cert: tls.identity.certificatePem,
           key: tls.identity.privateKeyPem,
-          checkServerIdentity: (_name, certificate) =>
-            (certificate.subjectaltname ?? "").split(/,\s*/).includes(`DNS:${tls.serverName}`)
-              ? undefined
-              : new Error(`the host's certificate is not for ${tls.serverName}`),
+          checkServerIdentity: serverNameCheck(tls.serverName),
         })
       : connect({ host, port: tunnelPort });
     let head = Buffer.alloc(0);
